@@ -1,0 +1,268 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/schedule"
+)
+
+// Input is everything a decision depends on. The engine reads no clock and
+// does no I/O, so a simulation and the live controller get the same answer
+// for the same input.
+type Input struct {
+	Now         time.Time
+	Policy      *headroom.Policy
+	Current     headroom.Capacity
+	Observation headroom.Observation
+	State       State
+}
+
+// Sample is a replica count at a time: a recommendation, or the size of a
+// scale event.
+type Sample struct {
+	At       time.Time
+	Replicas int
+}
+
+// State is the engine's memory between decisions. It is a value: Decide
+// returns a new one and never changes the one it was given, so a caller can
+// persist it, replay it or throw it away.
+type State struct {
+	// LastEval is the time of the previous decision; scheduled actions
+	// that fire in (LastEval, Now] are applied.
+	LastEval time.Time
+	// NextSync is when target tracking next evaluates.
+	NextSync time.Time
+	// NextFire holds the next activation of each scheduled action, in
+	// policy order.
+	NextFire []time.Time
+	// Min and Max are the bounds in force, as the last scheduled actions
+	// left them.
+	Min, Max int
+	// Recommendations feed the stabilization windows; UpEvents and
+	// DownEvents the rate policies.
+	Recommendations []Sample
+	UpEvents        []Sample
+	DownEvents      []Sample
+}
+
+// Output is a decision with the engine's next state.
+type Output struct {
+	headroom.Decision
+	State State
+	// Next is the latest time Decide should run again: the next sync or
+	// scheduled activation, whichever is first.
+	Next time.Time
+}
+
+// scheduleLookback is how far back NewState looks for scheduled actions that
+// set the bounds in force at the start: a week covers weekly schedules.
+const scheduleLookback = 8 * 24 * time.Hour
+
+// NewState returns the state of a policy at start: the bounds its scheduled
+// actions left in force (replayed over the week before start) and the next
+// activation of each.
+func NewState(p *headroom.Policy, start time.Time) State {
+	st := State{LastEval: start, NextSync: start, Min: p.Min, Max: p.Max}
+	type fired struct {
+		at time.Time
+		a  *headroom.ScheduledAction
+	}
+	var past []fired
+	for i := range p.Schedules {
+		a := &p.Schedules[i]
+		st.NextFire = append(st.NextFire, a.Schedule.Next(start))
+		if at, ok := schedule.Previous(a.Schedule, start, scheduleLookback); ok && at.Before(start) {
+			past = append(past, fired{at, a})
+		}
+	}
+	slices.SortStableFunc(past, func(x, y fired) int { return x.at.Compare(y.at) })
+	for _, f := range past {
+		st.Min, st.Max = bounds(st.Min, st.Max, f.a)
+	}
+	return st
+}
+
+// Settled returns the state of a service that has been steady at replicas
+// up to at: the stabilization window remembers it, so a run that starts
+// mid-traffic does not scale down at its first decision as a brand-new HPA
+// would.
+func (s State) Settled(at time.Time, replicas int) State {
+	s.Recommendations = append(slices.Clone(s.Recommendations), Sample{At: at, Replicas: replicas})
+	return s
+}
+
+// bounds applies a scheduled action's min and max. Setting one beyond the
+// other moves the other, as AWS does rather than refusing at run time.
+func bounds(lo, hi int, a *headroom.ScheduledAction) (int, int) {
+	if a.Min != nil {
+		lo = *a.Min
+		hi = max(hi, lo)
+	}
+	if a.Max != nil {
+		hi = *a.Max
+		lo = min(lo, hi)
+	}
+	return lo, hi
+}
+
+// Decide returns the capacity the policy wants now, and why.
+//
+// Order, as the platforms apply it: scheduled actions that fired since the
+// last decision set bounds and desired capacity; capacity outside the bounds
+// moves to them at once, bypassing every rate limit (HPA's pre-checks, AWS's
+// clamp); otherwise, on a sync tick, target tracking runs the HPA algorithm.
+func Decide(in Input) Output {
+	p, now := in.Policy, in.Now
+	st := in.State
+	st.NextFire = slices.Clone(st.NextFire)
+	out := Output{Decision: headroom.Decision{Time: now, Current: in.Current.Total()}}
+	desired := in.Current.Total()
+	var reason headroom.Reason
+
+	// Scheduled actions, in activation order.
+	for {
+		i := firstDue(st.NextFire, now)
+		if i < 0 {
+			break
+		}
+		a := &p.Schedules[i]
+		at := st.NextFire[i]
+		st.NextFire[i] = a.Schedule.Next(now)
+		before := desired
+		st.Min, st.Max = bounds(st.Min, st.Max, a)
+		if a.Desired != nil {
+			desired = *a.Desired
+		}
+		desired = clamp(desired, st.Min, st.Max)
+		reason = headroom.Reason{Code: headroom.ReasonScheduled, Message: scheduledMessage(p, a, at, before, desired)}
+	}
+
+	// Bounds bypass behavior: HPA's "current > max → max" and "current <
+	// min → min" pre-checks, and AWS's clamp after a scheduled action.
+	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+	switch {
+	case reason.Code == "" && desired > st.Max:
+		reason = headroom.Reason{Code: headroom.ReasonAboveMax, Message: fmt.Sprintf("%d instances exceed max %d: scale in at once", desired, st.Max)}
+		desired = st.Max
+	case reason.Code == "" && desired < st.Min:
+		reason = headroom.Reason{Code: headroom.ReasonBelowMin, Message: fmt.Sprintf("%d instances are under min %d: scale out at once", desired, st.Min)}
+		desired = st.Min
+	}
+
+	if p.Target != nil && !now.Before(st.NextSync) {
+		for !st.NextSync.After(now) {
+			st.NextSync = st.NextSync.Add(p.Target.SyncPeriod)
+		}
+		// The target tracker sees capacity after the schedule acted, as
+		// the HPA would on its next sync.
+		after := afterScale(in.Current, desired)
+		d, r := track(p.Target, &st, now, after, in.Observation, st.Min, st.Max)
+		switch {
+		case reason.Code == "":
+			desired, reason = d, r
+		case d != desired:
+			// Keep the schedule in the story: it is usually why.
+			r.Message = reason.Message + "; then target tracking: " + r.Message
+			desired, reason = d, r
+		}
+	}
+	if reason.Code == "" {
+		reason = headroom.Reason{Code: headroom.ReasonNoPolicy, Message: "no scheduled action or sync due; capacity held"}
+		if p.Target == nil {
+			reason.Message = "policy has no target tracking; capacity held"
+		}
+	}
+
+	st.LastEval = now
+	out.Desired, out.Reason, out.Min, out.Max = desired, reason, st.Min, st.Max
+	out.State = st
+	out.Next = st.NextSync
+	if p.Target == nil {
+		out.Next = time.Time{}
+	}
+	for _, f := range st.NextFire {
+		if !f.IsZero() && (out.Next.IsZero() || f.Before(out.Next)) {
+			out.Next = f
+		}
+	}
+	return out
+}
+
+// firstDue returns the index of the earliest activation at or before now.
+func firstDue(fires []time.Time, now time.Time) int {
+	best := -1
+	for i, f := range fires {
+		if f.IsZero() || f.After(now) {
+			continue
+		}
+		if best < 0 || f.Before(fires[best]) {
+			best = i
+		}
+	}
+	return best
+}
+
+func clamp(v, lo, hi int) int { return max(lo, min(hi, v)) }
+
+// afterScale is capacity once desired is applied: a scale-in removes
+// launching instances first, a scale-out adds launching ones.
+func afterScale(c headroom.Capacity, desired int) headroom.Capacity {
+	switch total := c.Total(); {
+	case desired >= total:
+		return headroom.Capacity{Ready: c.Ready, Launching: c.Launching + desired - total}
+	case desired >= c.Ready:
+		return headroom.Capacity{Ready: c.Ready, Launching: desired - c.Ready}
+	default:
+		return headroom.Capacity{Ready: desired}
+	}
+}
+
+// Clock prints a time in UTC and in the policy's zone, so a time-zone
+// mistake shows at once: "17:00 UTC = 03:00 Australia/Sydney".
+func Clock(t time.Time, zone *time.Location) string {
+	u := t.UTC().Format("15:04 UTC")
+	if zone == nil || zone == time.UTC || zone.String() == "UTC" {
+		return u
+	}
+	return u + " = " + t.In(zone).Format("15:04") + " " + zone.String()
+}
+
+func scheduledMessage(p *headroom.Policy, a *headroom.ScheduledAction, at time.Time, before, after int) string {
+	var set []string
+	if a.Min != nil {
+		set = append(set, fmt.Sprintf("min %d", *a.Min))
+	}
+	if a.Max != nil {
+		set = append(set, fmt.Sprintf("max %d", *a.Max))
+	}
+	if a.Desired != nil {
+		set = append(set, fmt.Sprintf("desired %d", *a.Desired))
+	}
+	msg := fmt.Sprintf("scheduled action %q (%q in %s) at %s set %s", a.Name, a.Spec, a.TimeZone, Clock(at, a.TimeZone), strings.Join(set, ", "))
+	switch {
+	case after < before:
+		msg += fmt.Sprintf(": scales in from %d to %d at once", before, after)
+	case after > before:
+		msg += fmt.Sprintf(": scales out from %d to %d", before, after)
+	}
+	return msg
+}
+
+// prune drops samples older than keep before now.
+func prune(s []Sample, now time.Time, keep time.Duration) []Sample {
+	cut := now.Add(-keep)
+	i := 0
+	for i < len(s) && !s[i].At.After(cut) {
+		i++
+	}
+	return s[i:]
+}
+
+// ceil rounds up, forgiving float noise: 3.0000000001 replicas is 3.
+func ceil(x float64) int { return int(math.Ceil(x - 1e-9)) }

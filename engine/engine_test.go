@@ -1,0 +1,272 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/schedule"
+)
+
+var t0 = time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC)
+
+func ptr(v int) *int { return &v }
+
+// hpaPolicy is target tracking on cpu at 50% with the HPA defaults.
+func hpaPolicy(min, max int) *headroom.Policy {
+	return &headroom.Policy{Name: "t", Min: min, Max: max, Target: &headroom.TargetTracking{
+		Metric: headroom.MetricCPU, Target: 50, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
+		SyncPeriod: 15 * time.Second, Window: 30 * time.Second,
+		ScaleUp: headroom.ScalingRules{Select: headroom.SelectMax, Policies: []headroom.RatePolicy{
+			{Kind: headroom.RatePods, Value: 4, Period: 15 * time.Second},
+			{Kind: headroom.RatePercent, Value: 100, Period: 15 * time.Second}}},
+		ScaleDown: headroom.ScalingRules{StabilizationWindow: 300 * time.Second, Select: headroom.SelectMax, Policies: []headroom.RatePolicy{
+			{Kind: headroom.RatePercent, Value: 100, Period: 15 * time.Second}}},
+	}}
+}
+
+// decide runs one decision at now with all instances ready.
+func decide(p *headroom.Policy, st State, now time.Time, ready int, metric float64) Output {
+	return Decide(Input{Now: now, Policy: p, Current: headroom.Capacity{Ready: ready}, State: st,
+		Observation: headroom.Observation{Time: now, Metric: metric, OK: true}})
+}
+
+func TestRecommend(t *testing.T) {
+	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+	// "if the current metric value is 200m, and the desired value is 100m,
+	// the number of replicas will be doubled ... If the current value is
+	// instead 50m, you'll halve the number of replicas ... The control plane
+	// skips any scaling action if the ratio is sufficiently close to 1.0
+	// (within a configurable tolerance, 0.1 by default)."
+	tt := &headroom.TargetTracking{Metric: headroom.MetricRPS, Target: 100, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1}
+	tests := []struct {
+		name   string
+		c      headroom.Capacity
+		metric float64
+		want   int
+		code   headroom.ReasonCode
+	}{
+		{"documented: 200 against 100 doubles", headroom.Capacity{Ready: 6}, 200, 12, headroom.ReasonScaleUp},
+		{"documented: 50 against 100 halves", headroom.Capacity{Ready: 6}, 50, 3, headroom.ReasonScaleDown},
+		{"documented: within 0.1 tolerance holds", headroom.Capacity{Ready: 6}, 109, 6, headroom.ReasonWithinTolerance},
+		{"just outside tolerance scales: ceil(6 × 1.11)", headroom.Capacity{Ready: 6}, 111, 7, headroom.ReasonScaleUp},
+		{"ceil rounds a fraction up", headroom.Capacity{Ready: 3}, 150, 5, headroom.ReasonScaleUp},
+		{"launching instances count as 0% on a scale-up", headroom.Capacity{Ready: 4, Launching: 4}, 300, 12, headroom.ReasonScaleUp},
+		{"launching instances at 0% bring the ratio back into tolerance: wait",
+			headroom.Capacity{Ready: 6, Launching: 4}, 150, 10, headroom.ReasonWithinTolerance},
+		{"launching instances are left out of a scale-down: ceil(4 × 0.5)", headroom.Capacity{Ready: 4, Launching: 4}, 50, 2, headroom.ReasonScaleDown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, r := recommend(tt, tc.c, tc.metric)
+			if got != tc.want || r.Code != tc.code {
+				t.Errorf("got %d (%s), want %d (%s): %s", got, r.Code, tc.want, tc.code, r.Message)
+			}
+		})
+	}
+}
+
+func TestScaleUpDefaultBehavior(t *testing.T) {
+	// Default scale-up: "4 Pods or 100% per 15 seconds, whichever is more".
+	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#default-behavior
+	tests := []struct {
+		name        string
+		ready, want int
+	}{
+		{"from 1, four pods is more than 100%", 1, 5},
+		{"from 3, four pods is more than 100%", 3, 7},
+		{"from 10, 100% is more than four pods", 10, 20},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := hpaPolicy(1, 1000)
+			out := decide(p, NewState(p, t0), t0, tc.ready, 100*50) // wants 100×
+			if out.Desired != tc.want || out.Reason.Code != headroom.ReasonScaleUpLimit {
+				t.Errorf("got %d (%s), want %d (ScaleUpLimit)", out.Desired, out.Reason.Code, tc.want)
+			}
+		})
+	}
+}
+
+func TestScaleUpRateCountsEventsInPeriod(t *testing.T) {
+	// The period start is the count before this period's scale events, so
+	// a 60 s Pods policy allows 4 in all per minute, not 4 per sync.
+	p := hpaPolicy(1, 100)
+	p.Target.ScaleUp.Policies = []headroom.RatePolicy{{Kind: headroom.RatePods, Value: 4, Period: 60 * time.Second}}
+	st := NewState(p, t0)
+	ready := 10
+	var got []int
+	for i := 0; i < 6; i++ {
+		out := decide(p, st, t0.Add(time.Duration(i)*15*time.Second), ready, 100)
+		st, ready = out.State, out.Desired
+		got = append(got, ready)
+	}
+	want := []int{14, 14, 14, 14, 18, 18}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("counts per sync: got %v, want %v", got, want)
+		}
+	}
+}
+
+func TestScaleDownDocumentedPolicies(t *testing.T) {
+	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-policies
+	// Pods 4/60s and Percent 10/60s, selectPolicy Max: "if there are 80
+	// replicas and the target has to be scaled down to 10 replicas then
+	// during the first step 8 replicas will be reduced. In the next
+	// iteration when the number of replicas is 72, 10% of the pods is 7.2
+	// but the number is rounded up to 8 ... When the number of replicas
+	// falls below 40, the first policy (Pods) is applied".
+	p := hpaPolicy(1, 100)
+	p.Target.ScaleDown = headroom.ScalingRules{Select: headroom.SelectMax, Policies: []headroom.RatePolicy{
+		{Kind: headroom.RatePods, Value: 4, Period: 60 * time.Second},
+		{Kind: headroom.RatePercent, Value: 10, Period: 60 * time.Second}}}
+	st := NewState(p, t0)
+	ready := 80
+	var got []int
+	for i := 0; i < 12; i++ {
+		// Metric says 10 replicas are enough: 50% × 10/ready.
+		out := decide(p, st, t0.Add(time.Duration(i)*60*time.Second), ready, 50*10/float64(ready))
+		st, ready = out.State, out.Desired
+		got = append(got, ready)
+	}
+	want := []int{72, 64, 57, 51, 45, 40, 36, 32, 28, 24, 20, 16}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("counts per minute: got %v, want %v", got, want)
+		}
+	}
+}
+
+func TestScaleDownStabilizationWindow(t *testing.T) {
+	// The default 300 s window: a scale-down waits until every
+	// recommendation of the last 5 minutes agrees.
+	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window
+	p := hpaPolicy(1, 100)
+	st := NewState(p, t0).Settled(t0, 10)
+	ready := 10
+	for i := 0; i <= 21; i++ {
+		now := t0.Add(time.Duration(i) * 15 * time.Second)
+		out := decide(p, st, now, ready, 25) // wants 5
+		st = out.State
+		elapsed := now.Sub(t0)
+		switch {
+		case elapsed < 300*time.Second && out.Desired != 10:
+			t.Fatalf("at +%s: got %d, want 10 held by the window", elapsed, out.Desired)
+		case elapsed < 300*time.Second && out.Reason.Code != headroom.ReasonStabilized:
+			t.Fatalf("at +%s: reason %s, want Stabilized", elapsed, out.Reason.Code)
+		case elapsed > 300*time.Second && out.Desired != 5:
+			t.Fatalf("at +%s: got %d, want 5 once the window passed", elapsed, out.Desired)
+		}
+		ready = out.Desired
+	}
+}
+
+func TestBoundsBypassBehavior(t *testing.T) {
+	p := hpaPolicy(4, 10)
+	st := NewState(p, t0)
+	out := decide(p, st, t0, 30, 50)
+	if out.Desired != 10 || out.Reason.Code != headroom.ReasonAboveMax {
+		t.Errorf("above max: got %d (%s), want 10 (AboveMax) at once, no rate limit", out.Desired, out.Reason.Code)
+	}
+	out = decide(p, st, t0, 1, 50)
+	if out.Desired != 4 || out.Reason.Code != headroom.ReasonBelowMin {
+		t.Errorf("below min: got %d (%s), want 4 (BelowMin)", out.Desired, out.Reason.Code)
+	}
+}
+
+func TestScheduledActions(t *testing.T) {
+	syd, _ := time.LoadLocation("Australia/Sydney")
+	night, err := schedule.Parse("0 3 * * *", syd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	morning, _ := schedule.Parse("0 9 * * *", syd)
+	p := hpaPolicy(10, 60)
+	p.Schedules = []headroom.ScheduledAction{
+		{Name: "night", Spec: "0 3 * * *", TimeZone: syd, Schedule: night, Min: ptr(2), Max: ptr(6)},
+		{Name: "morning", Spec: "0 9 * * *", TimeZone: syd, Schedule: morning, Min: ptr(10), Max: ptr(60)},
+	}
+
+	t.Run("bounds set before the run are in force at its start", func(t *testing.T) {
+		st := NewState(p, time.Date(2021, 6, 30, 18, 0, 0, 0, time.UTC)) // after 03:00 Sydney
+		if st.Min != 2 || st.Max != 6 {
+			t.Errorf("got min %d max %d, want 2 and 6 from last night's action", st.Min, st.Max)
+		}
+		st = NewState(p, time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)) // 22:00 Sydney
+		if st.Min != 10 || st.Max != 60 {
+			t.Errorf("got min %d max %d, want 10 and 60 from the morning action", st.Min, st.Max)
+		}
+	})
+
+	t.Run("a lowered max scales in at once, bypassing rate limits and stabilization", func(t *testing.T) {
+		start := time.Date(2021, 6, 30, 16, 59, 50, 0, time.UTC)
+		st := NewState(p, start)
+		out := decide(p, st, start, 20, 50)
+		if out.Next != time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC) {
+			t.Fatalf("next decision: got %s, want the 17:00 UTC activation", out.Next)
+		}
+		out = decide(p, out.State, out.Next, 20, 50)
+		if out.Desired != 6 || out.Reason.Code != headroom.ReasonScheduled {
+			t.Fatalf("got %d (%s), want 6 (ScheduledAction)", out.Desired, out.Reason.Code)
+		}
+		for _, want := range []string{`"night"`, "17:00 UTC = 03:00 Australia/Sydney", "max 6", "scales in from 20 to 6 at once"} {
+			if !strings.Contains(out.Reason.Message, want) {
+				t.Errorf("reason %q does not say %q", out.Reason.Message, want)
+			}
+		}
+		// Target tracking wants more, but the scheduled max holds.
+		out = decide(p, out.State, out.Next, 6, 100)
+		if out.Desired != 6 {
+			t.Errorf("after the cut with saturated cpu: got %d, want 6 (max)", out.Desired)
+		}
+	})
+
+	t.Run("a desired-only action is one-shot: target tracking takes over", func(t *testing.T) {
+		cut, _ := schedule.Parse("0 17 * * *", time.UTC)
+		q := hpaPolicy(1, 60)
+		q.Schedules = []headroom.ScheduledAction{{Name: "cut", Spec: "0 17 * * *", TimeZone: time.UTC, Schedule: cut, Desired: ptr(5)}}
+		at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+		st := NewState(q, at.Add(-time.Second))
+		out := decide(q, st, at, 20, 50)
+		if out.Desired != 5 {
+			t.Fatalf("got %d, want 5 from the action", out.Desired)
+		}
+		out = decide(q, out.State, at.Add(15*time.Second), 5, 100)
+		if out.Desired != 10 || out.Reason.Code != headroom.ReasonScaleUp {
+			t.Errorf("next sync with cpu at 100%%: got %d (%s), want 10 (ScaleUp)", out.Desired, out.Reason.Code)
+		}
+	})
+}
+
+func TestDecideDoesNotChangeItsInput(t *testing.T) {
+	p := hpaPolicy(1, 100)
+	st := NewState(p, t0)
+	out := decide(p, st, t0, 10, 100)
+	before := len(out.State.Recommendations)
+	_ = decide(p, out.State, t0.Add(15*time.Second), 20, 100)
+	if len(out.State.Recommendations) != before || len(st.Recommendations) != 0 {
+		t.Errorf("Decide changed the state it was given")
+	}
+}
+
+func TestMissingMetricHolds(t *testing.T) {
+	p := hpaPolicy(1, 100)
+	out := Decide(Input{Now: t0, Policy: p, Current: headroom.Capacity{Ready: 7}, State: NewState(p, t0)})
+	if out.Desired != 7 || out.Reason.Code != headroom.ReasonMetricUnavailable {
+		t.Errorf("got %d (%s), want 7 held (MetricUnavailable)", out.Desired, out.Reason.Code)
+	}
+}
+
+func TestFreshStateScalesDownAtOnce(t *testing.T) {
+	// A new HPA has no recommendations yet, so nothing holds its first
+	// scale-down; Settled is how a run says the service was steady before.
+	p := hpaPolicy(1, 100)
+	if out := decide(p, NewState(p, t0), t0, 10, 25); out.Desired != 5 {
+		t.Errorf("fresh state: got %d, want 5", out.Desired)
+	}
+	if out := decide(p, NewState(p, t0).Settled(t0, 10), t0, 10, 25); out.Desired != 10 {
+		t.Errorf("settled state: got %d, want 10", out.Desired)
+	}
+}

@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/headroomhq/headroom"
+)
+
+// Tolerance is the HPA's dead band around the target: no scaling while
+// the usage ratio is within [1-Down, 1+Up].
+// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+type Tolerance struct{ Up, Down float64 }
+
+func (t Tolerance) isWithin(ratio float64) bool {
+	return ratio >= 1-t.Down && ratio <= 1+t.Up
+}
+
+// recommend is the HPA replica calculation for one metric: ceil(ready ×
+// metric/target), with the controller's handling of not-yet-ready pods:
+// on a scale-up they count as using 0% of target (so a burst of launches
+// is not multiplied again before it is ready); on a scale-down they are
+// left out. If that correction brings the ratio inside the tolerance, or
+// flips its direction, the count stays.
+// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+func recommend(t *headroom.TargetTracking, c headroom.Capacity, metric float64) (int, headroom.Reason) {
+	current := c.Total()
+	ratio := metric / t.Target
+	tol := Tolerance{Up: t.ScaleUpTolerance, Down: t.ScaleDownTolerance}
+	if tol.isWithin(ratio) {
+		return current, headroom.Reason{Code: headroom.ReasonWithinTolerance,
+			Message: fmt.Sprintf("%s %.3g is within tolerance of target %.3g", t.Metric, metric, t.Target)}
+	}
+	scaleUpWithUnready := ratio > 1 && c.Launching > 0
+	if scaleUpWithUnready {
+		corrected := metric * float64(c.Ready) / (float64(current) * t.Target)
+		if corrected <= 1+tol.Up {
+			return current, headroom.Reason{Code: headroom.ReasonWithinTolerance,
+				Message: fmt.Sprintf("%s %.3g over target %.3g, but counting %d launching instances at 0%% it is within tolerance: waiting for them", t.Metric, metric, t.Target, c.Launching)}
+		}
+		ratio = corrected * float64(current) / float64(max(c.Ready, 1))
+	}
+	want := ceil(ratio * float64(c.Ready))
+	if c.Ready == 0 {
+		want = current
+	}
+	if ratio < 1 && want > current {
+		want = current
+	}
+	code := headroom.ReasonScaleUp
+	if want < current {
+		code = headroom.ReasonScaleDown
+	}
+	if want == current {
+		code = headroom.ReasonWithinTolerance
+	}
+	return want, headroom.Reason{Code: code,
+		Message: fmt.Sprintf("%s %.3g against target %.3g: %d ready instances need %d", t.Metric, metric, t.Target, c.Ready, want)}
+}
+
+// track runs target tracking: recommendation, stabilization, rate limits
+// and bounds. It records the recommendation and scale events in st.
+func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation, lo, hi int) (int, headroom.Reason) {
+	current := c.Total()
+	if !obs.OK {
+		// A missing metric stops the HPA from scaling at all.
+		return clamp(current, lo, hi), headroom.Reason{Code: headroom.ReasonMetricUnavailable,
+			Message: fmt.Sprintf("no %s sample in the observation window: capacity held", t.Metric)}
+	}
+	rec, reason := recommend(t, c, obs.Metric)
+
+	// Stabilization: the HPA keeps every recommendation and moves only as
+	// far as all of them in each window agree.
+	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window
+	keep := max(t.ScaleUp.StabilizationWindow, t.ScaleDown.StabilizationWindow)
+	st.Recommendations = append(prune(st.Recommendations, now, keep), Sample{At: now, Replicas: rec})
+	upRec, downRec := rec, rec
+	upCut, downCut := now.Add(-t.ScaleUp.StabilizationWindow), now.Add(-t.ScaleDown.StabilizationWindow)
+	for _, r := range st.Recommendations {
+		if r.At.After(upCut) {
+			upRec = min(upRec, r.Replicas)
+		}
+		if r.At.After(downCut) {
+			downRec = max(downRec, r.Replicas)
+		}
+	}
+	stabilized := min(max(current, upRec), downRec)
+	if stabilized != rec {
+		window := t.ScaleDown.StabilizationWindow
+		if rec > current {
+			window = t.ScaleUp.StabilizationWindow
+		}
+		reason = headroom.Reason{Code: headroom.ReasonStabilized,
+			Message: fmt.Sprintf("%s; held at %d by the %s stabilization window", reason.Message, stabilized, window)}
+	}
+
+	// Rate policies, then bounds.
+	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-policies
+	desired := stabilized
+	st.UpEvents = prune(st.UpEvents, now, longestPeriod(t.ScaleUp))
+	st.DownEvents = prune(st.DownEvents, now, longestPeriod(t.ScaleDown))
+	switch {
+	case desired > current:
+		limit := scaleUpLimit(t.ScaleUp, current, st.UpEvents, now)
+		if desired > limit {
+			desired = max(limit, current)
+			reason = headroom.Reason{Code: headroom.ReasonScaleUpLimit,
+				Message: fmt.Sprintf("%s; the desired count is increasing faster than the maximum scale rate: limited to %d", reason.Message, desired)}
+		}
+	case desired < current:
+		limit := scaleDownLimit(t.ScaleDown, current, st.DownEvents, now)
+		if desired < limit {
+			desired = min(limit, current)
+			reason = headroom.Reason{Code: headroom.ReasonScaleDownLimit,
+				Message: fmt.Sprintf("%s; the desired count is decreasing faster than the maximum scale rate: limited to %d", reason.Message, desired)}
+		}
+	}
+	if b := clamp(desired, lo, hi); b != desired {
+		reason.Message = fmt.Sprintf("%s; bounded to %d by min %d / max %d", reason.Message, b, lo, hi)
+		desired = b
+	}
+	switch {
+	case desired > current:
+		st.UpEvents = append(st.UpEvents, Sample{At: now, Replicas: desired - current})
+	case desired < current:
+		st.DownEvents = append(st.DownEvents, Sample{At: now, Replicas: current - desired})
+	}
+	return desired, reason
+}
+
+func longestPeriod(r headroom.ScalingRules) time.Duration {
+	var d time.Duration
+	for _, p := range r.Policies {
+		d = max(d, p.Period)
+	}
+	return d
+}
+
+// changedIn sums the scale events of the last period.
+func changedIn(events []Sample, now time.Time, period time.Duration) int {
+	cut := now.Add(-period)
+	n := 0
+	for _, e := range events {
+		if e.At.After(cut) {
+			n += e.Replicas
+		}
+	}
+	return n
+}
+
+// scaleUpLimit is the highest count the scale-up policies allow: each
+// policy measures from the count at the start of its period; Max picks the
+// most permissive, Min the least, Disabled forbids scaling up.
+func scaleUpLimit(r headroom.ScalingRules, current int, events []Sample, now time.Time) int {
+	if r.Select == headroom.SelectDisabled || len(r.Policies) == 0 {
+		return current
+	}
+	limit := -1
+	for _, p := range r.Policies {
+		start := current - changedIn(events, now, p.Period)
+		var proposed int
+		if p.Kind == headroom.RatePods {
+			proposed = start + p.Value
+		} else {
+			proposed = ceil(float64(start) * (1 + float64(p.Value)/100))
+		}
+		if limit < 0 || (r.Select == headroom.SelectMin) == (proposed < limit) {
+			limit = proposed
+		}
+	}
+	return limit
+}
+
+// scaleDownLimit is the lowest count the scale-down policies allow. A
+// Percent policy truncates, as the HPA's int32 conversion does: 10% off 72 leaves 64 (the
+// documented "7.2 is rounded up to 8"), 50% off 5 leaves 2.
+func scaleDownLimit(r headroom.ScalingRules, current int, events []Sample, now time.Time) int {
+	if r.Select == headroom.SelectDisabled || len(r.Policies) == 0 {
+		return current
+	}
+	limit := -1
+	for _, p := range r.Policies {
+		start := current + changedIn(events, now, p.Period)
+		var proposed int
+		if p.Kind == headroom.RatePods {
+			proposed = start - p.Value
+		} else {
+			proposed = int(float64(start) * (1 - float64(p.Value)/100))
+		}
+		if limit < 0 || (r.Select == headroom.SelectMin) == (proposed > limit) {
+			limit = proposed
+		}
+	}
+	return limit
+}

@@ -1,0 +1,120 @@
+package headroom
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error codes. Each maps to an exit code of the CLI and, later, an HTTP status.
+const (
+	// EINVALID: the input is wrong; the user can fix it. Exit code 2.
+	EINVALID = "invalid"
+	// EINTERNAL: a bug or an environment failure. Exit code 3 is never used
+	// by check: internal errors exit 2 too, since CI must only see 0, 1, 2.
+	EINTERNAL = "internal"
+)
+
+// Error is the application error: a code for programs and a message for
+// people. Internal errors show "internal error" to users; operators see the
+// wrapped cause in logs.
+type Error struct {
+	Code    string
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil && e.Message == "" {
+		return e.Err.Error()
+	}
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINVALID for
+// input errors, and EINTERNAL otherwise.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	var in *InputError
+	if errors.As(err, &in) {
+		return EINVALID
+	}
+	var list InputErrors
+	if errors.As(err, &list) {
+		return EINVALID
+	}
+	return EINTERNAL
+}
+
+// InputError is a problem with a user's file: where it is, what was found and
+// what was expected. Its text reads "file:line: field: got X, expected Y".
+type InputError struct {
+	File  string
+	Line  int // 1-based; 0 when unknown
+	Field string
+	Value string
+	// Expected says what would have been valid.
+	Expected string
+	Err      error
+}
+
+func (e *InputError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Field != "" {
+		b.WriteString(": " + e.Field)
+	}
+	switch {
+	case e.Value != "" && e.Expected != "":
+		fmt.Fprintf(&b, ": got %q, expected %s", e.Value, e.Expected)
+	case e.Expected != "":
+		fmt.Fprintf(&b, ": expected %s", e.Expected)
+	case e.Value != "":
+		fmt.Fprintf(&b, ": bad value %q", e.Value)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, " (%v)", e.Err)
+	}
+	return b.String()
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// InputErrors collects every problem of one file, so that a user fixes them
+// all in one pass instead of one per run.
+type InputErrors []*InputError
+
+func (l InputErrors) Error() string {
+	msgs := make([]string, len(l))
+	for i, e := range l {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Err returns nil for an empty list, so callers can return list.Err().
+func (l InputErrors) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}

@@ -1,0 +1,112 @@
+package headroom
+
+import "time"
+
+// Policy is an autoscaling policy in headroom's own terms. Native dialects
+// (HPA, KEDA, AWS) translate into it, and the engine decides from it alone.
+type Policy struct {
+	// Name and File say where the policy came from, for reports.
+	Name string
+	File string
+	// Min and Max bound the instance count until a scheduled action
+	// changes them.
+	Min, Max int
+	// Initial is the instance count a simulation starts with; 0 derives it
+	// from the first demand and the target.
+	Initial int
+	// TimeZone is the zone people read this policy in; reports print
+	// times in it beside UTC. Defaults to the zone of the first schedule.
+	TimeZone *time.Location
+	// Schedules are scheduled actions, in file order.
+	Schedules []ScheduledAction
+	// Target is the reactive part; nil means capacity only moves by
+	// schedule.
+	Target *TargetTracking
+}
+
+// Schedule yields the activation times of a recurring scheduled action.
+type Schedule interface {
+	// Next returns the first activation strictly after t, or the zero
+	// time when there is none.
+	Next(t time.Time) time.Time
+}
+
+// ScheduledAction sets bounds and/or capacity at recurring times, with AWS
+// semantics: Min and Max persist until another action changes them, Desired
+// is applied once. Lowering Max below the current count scales in at once,
+// bypassing every rate limit, as on every real platform.
+// https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-scheduled-scaling.html
+type ScheduledAction struct {
+	Name string
+	// Spec is the schedule as written (a 5-field cron expression).
+	Spec     string
+	TimeZone *time.Location
+	Schedule Schedule
+	// Min, Max and Desired are nil when the action leaves them alone.
+	Min, Max, Desired *int
+}
+
+// TargetTracking keeps a metric near a target with the Kubernetes HPA
+// algorithm.
+// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+type TargetTracking struct {
+	Metric MetricKind
+	// Target is the metric value to hold: percent for cpu, requests per
+	// second per instance for rps.
+	Target float64
+	// ScaleUpTolerance and ScaleDownTolerance are the relative deviations
+	// from target ignored in each direction (HPA default 0.1 both).
+	ScaleUpTolerance, ScaleDownTolerance float64
+	// SyncPeriod is how often the policy is evaluated (HPA default 15s).
+	SyncPeriod time.Duration
+	// Window is how long the metric is averaged over, and Delay how late it
+	// arrives: the autoscaler never sees the present.
+	Window, Delay time.Duration
+	ScaleUp       ScalingRules
+	ScaleDown     ScalingRules
+}
+
+// SelectPolicy picks among rate policies, as HPA behavior's selectPolicy.
+type SelectPolicy string
+
+const (
+	SelectMax      SelectPolicy = "Max"
+	SelectMin      SelectPolicy = "Min"
+	SelectDisabled SelectPolicy = "Disabled"
+)
+
+// RateKind is the unit of a rate policy.
+type RateKind string
+
+const (
+	RatePods    RateKind = "Pods"
+	RatePercent RateKind = "Percent"
+)
+
+// RatePolicy allows at most Value pods or percent of change per Period.
+type RatePolicy struct {
+	Kind   RateKind
+	Value  int
+	Period time.Duration
+}
+
+// ScalingRules are one direction of HPA behavior.
+// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#configurable-scaling-behavior
+type ScalingRules struct {
+	StabilizationWindow time.Duration
+	Select              SelectPolicy
+	Policies            []RatePolicy
+}
+
+// Zone returns the zone reports should show beside UTC.
+func (p *Policy) Zone() *time.Location {
+	if p.TimeZone != nil {
+		return p.TimeZone
+	}
+	for _, s := range p.Schedules {
+		if s.TimeZone != nil {
+			return s.TimeZone
+		}
+	}
+	return time.UTC
+}
