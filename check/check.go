@@ -1,0 +1,233 @@
+package check
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/sim"
+)
+
+// Defaults.
+const (
+	// DefaultChartPoints is how many buckets a chart keeps.
+	DefaultChartPoints = 1500
+	// maxListed caps the violations and decisions a report lists; the
+	// counts stay exact.
+	maxListed = 500
+)
+
+// Options is one check: a service, the proposed policy, an optional
+// baseline, and the traffic to replay through both.
+type Options struct {
+	Service  *headroom.Service
+	Proposed *headroom.Policy
+	Baseline *headroom.Policy
+	Traffic  []*headroom.Series
+	// ChartPoints is the chart resolution; 0 means DefaultChartPoints.
+	ChartPoints int
+	// Progress, when set, gets the fraction of simulated seconds done.
+	Progress func(done, total int)
+	// Sinks, when set, returns extra sinks for a policy's run on one
+	// series (a timeline writer, say). Runs of different policies are
+	// concurrent.
+	Sinks func(role string, tr *headroom.Series) []sim.Sink
+}
+
+// Run replays every traffic series through the proposed policy (and the
+// baseline, concurrently) and judges the result:
+//   - fail when the proposed policy misses the SLO in any window;
+//   - with a baseline, also fail when the proposed policy is worse: more
+//     failed requests or more time in violation.
+func Run(opt Options) (*Report, error) {
+	svc := opt.Service
+	if svc == nil || opt.Proposed == nil || len(opt.Traffic) == 0 {
+		return nil, fmt.Errorf("check: a service, a proposed policy and traffic are required")
+	}
+	r := &Report{Service: describeService(svc)}
+	for _, tr := range opt.Traffic {
+		r.Traffic = append(r.Traffic, describeTraffic(tr))
+	}
+	policies := []*headroom.Policy{opt.Proposed}
+	roles := []string{RoleProposed}
+	if opt.Baseline != nil {
+		policies = append(policies, opt.Baseline)
+		roles = append(roles, RoleBaseline)
+	}
+	total := 0
+	for _, tr := range opt.Traffic {
+		total += tr.Seconds() * len(policies)
+	}
+	prog := newProgress(opt.Progress, total)
+
+	results := make([]*PolicyResult, len(policies))
+	errs := make([]error, len(policies))
+	var wg sync.WaitGroup
+	for i, p := range policies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = runPolicy(svc, p, roles[i], opt, prog)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	r.Policies = results
+	judge(r)
+	return r, nil
+}
+
+// progress merges the progress of concurrent runs.
+type progress struct {
+	mu    sync.Mutex
+	fn    func(done, total int)
+	done  int
+	total int
+}
+
+func newProgress(fn func(int, int), total int) *progress {
+	return &progress{fn: fn, total: total}
+}
+
+// add returns a per-run callback that reports deltas.
+func (p *progress) run() func(done, total int) {
+	last := 0
+	return func(done, _ int) {
+		if p.fn == nil {
+			return
+		}
+		p.mu.Lock()
+		p.done += done - last
+		last = done
+		p.fn(p.done, p.total)
+		p.mu.Unlock()
+	}
+}
+
+func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Options, prog *progress) (*PolicyResult, error) {
+	pr := &PolicyResult{Role: role, Name: p.Name, File: p.File, Zone: p.Zone().String(), Totals: Totals{MinInstances: math.MaxInt}}
+	var worstLatency time.Duration
+	for _, tr := range opt.Traffic {
+		ev := newEvaluator(svc, p.Zone(), tr.Name)
+		ch := newChartSink(svc, tr, opt.ChartPoints)
+		sinks := []sim.Sink{ev, ch}
+		if opt.Sinks != nil {
+			sinks = append(sinks, opt.Sinks(role, tr)...)
+		}
+		res, err := sim.Run(sim.Config{Service: svc, Policy: p, Traffic: tr, Progress: prog.run()}, sinks...)
+		if err != nil {
+			return nil, fmt.Errorf("simulate %s on %s: %w", p.Name, tr.Name, err)
+		}
+		ev.finish()
+		attachCauses(ev.violations, res.Decisions)
+		chart := ch.finish()
+		chart.Violations = ev.violations
+		pr.Charts = append(pr.Charts, chart)
+		pr.ViolationCount += len(ev.violations)
+		for _, v := range ev.violations {
+			if len(pr.Violations) < maxListed {
+				pr.Violations = append(pr.Violations, v)
+			}
+			pr.Totals.ViolationSeconds += v.DurationSeconds
+		}
+		pr.DecisionCount += len(res.Decisions)
+		for _, d := range res.Decisions {
+			if len(pr.Decisions) < maxListed {
+				pr.Decisions = append(pr.Decisions, d)
+			}
+		}
+		pr.Totals.Requests += res.Requests
+		pr.Totals.FailedRequests += res.Failed
+		pr.Totals.InstanceHours += res.InstanceSeconds / 3600
+		pr.Totals.PeakInstances = max(pr.Totals.PeakInstances, ev.peakInstances)
+		pr.Totals.MinInstances = min(pr.Totals.MinInstances, ev.minInstances)
+		worstLatency = max(worstLatency, ev.worstLatency)
+	}
+	if pr.Totals.Requests > 0 {
+		pr.Totals.ErrorRatio = pr.Totals.FailedRequests / pr.Totals.Requests
+	}
+	pr.Totals.WorstLatencyMs = ms(worstLatency)
+	pr.Verdict = Pass
+	if pr.ViolationCount > 0 {
+		pr.Verdict = Fail
+	}
+	return pr, nil
+}
+
+// attachCauses names, for each violation, the last decision that changed
+// capacity at or before its start.
+func attachCauses(vs []Violation, ds []headroom.Decision) {
+	j := -1
+	for i := range vs {
+		for j+1 < len(ds) && !ds[j+1].Time.After(vs[i].Start) {
+			j++
+		}
+		for k := j; k >= 0; k-- {
+			if ds[k].Changed() || ds[k].Reason.Code == headroom.ReasonScheduled || ds[k].Reason.Code == headroom.ReasonInitial {
+				d := ds[k]
+				vs[i].Cause = &d
+				break
+			}
+		}
+	}
+}
+
+// judge sets the verdict from the policies and the comparison.
+func judge(r *Report) {
+	proposed := r.Policies[0]
+	r.Verdict = Pass
+	if proposed.ViolationCount > 0 {
+		r.Verdict = Fail
+		first := proposed.Violations[0]
+		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy %q misses the SLO in %d span(s), %s in all, first at %s (%s)",
+			proposed.Name, proposed.ViolationCount, time.Duration(proposed.Totals.ViolationSeconds)*time.Second,
+			first.Start.Format("2006-01-02 15:04:05 UTC"), first.StartLocal))
+	}
+	if len(r.Policies) < 2 {
+		return
+	}
+	base := r.Policies[1]
+	c := &Comparison{
+		FailedRequestsDelta:   proposed.Totals.FailedRequests - base.Totals.FailedRequests,
+		ViolationSecondsDelta: proposed.Totals.ViolationSeconds - base.Totals.ViolationSeconds,
+		InstanceHoursDelta:    proposed.Totals.InstanceHours - base.Totals.InstanceHours,
+	}
+	if base.Totals.InstanceHours > 0 {
+		c.InstanceHoursChange = c.InstanceHoursDelta / base.Totals.InstanceHours
+	}
+	r.Compare = c
+	// Half a request is float noise from spreading counts over seconds.
+	if c.FailedRequestsDelta > 0.5 {
+		r.Verdict = Fail
+		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy fails %.0f more requests than the baseline", c.FailedRequestsDelta))
+	}
+	if c.ViolationSecondsDelta > 0 {
+		r.Verdict = Fail
+		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy is out of SLO %s longer than the baseline", time.Duration(c.ViolationSecondsDelta)*time.Second))
+	}
+}
+
+func describeService(s *headroom.Service) Service {
+	return Service{Name: s.Name, CapacityPerInstance: s.CapacityPerInstance, StartupDelay: s.StartupDelay.String(),
+		BaseLatency: s.BaseLatency.String(),
+		SLO:         SLO{MaxErrorRatio: s.SLO.MaxErrorRatio, MaxLatencyMs: ms(s.SLO.MaxLatency), WindowSeconds: int(s.SLO.Window / time.Second)}}
+}
+
+func describeTraffic(tr *headroom.Series) Traffic {
+	t := Traffic{Name: tr.Name, Start: tr.Start, End: tr.End(), Step: tr.Step.String()}
+	step := tr.Step.Seconds()
+	for _, c := range tr.Counts {
+		t.Requests += c
+		t.PeakRate = math.Max(t.PeakRate, c/step)
+	}
+	return t
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+

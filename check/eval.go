@@ -1,0 +1,169 @@
+package check
+
+import (
+	"math"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/sim"
+)
+
+// evaluator judges each SLO window of a run and merges consecutive bad
+// windows into violations. Windows are aligned to multiples of their length
+// since the Unix epoch (a 1-minute SLO is judged per clock minute), like
+// Prometheus range vectors at a step of the same length.
+type evaluator struct {
+	slo     headroom.SLO
+	model   *sim.Model // for Required only; its backlog is never used
+	zone    *time.Location
+	traffic string
+	width   int64 // window, seconds
+
+	// the window being filled
+	start                 int64
+	requests, failed      float64
+	latencySum, servedSum float64
+	minReady              int
+	maxDemand             float64
+	worstLatencyInWindow  time.Duration
+	open                  *Violation
+
+	violations    []Violation
+	worstLatency  time.Duration
+	peakInstances int
+	minInstances  int
+}
+
+func newEvaluator(svc *headroom.Service, zone *time.Location, traffic string) *evaluator {
+	return &evaluator{slo: svc.SLO, model: sim.NewModel(svc), zone: zone, traffic: traffic,
+		width: int64(svc.SLO.Window / time.Second), start: math.MinInt64, minInstances: math.MaxInt}
+}
+
+func (e *evaluator) Step(s *headroom.Step) {
+	sec := s.Time.Unix()
+	ws := sec - ((sec%e.width)+e.width)%e.width
+	if ws != e.start {
+		e.closeWindow()
+		e.start = ws
+		e.minReady = math.MaxInt
+	}
+	e.requests += s.Demand
+	e.failed += s.Failed
+	served := math.Max(0, s.Demand-s.Failed)
+	e.latencySum += served * s.Latency.Seconds()
+	e.servedSum += served
+	e.minReady = min(e.minReady, s.Ready)
+	e.maxDemand = math.Max(e.maxDemand, s.Demand)
+	e.worstLatencyInWindow = max(e.worstLatencyInWindow, s.Latency)
+	n := s.Total()
+	e.peakInstances = max(e.peakInstances, n)
+	e.minInstances = min(e.minInstances, n)
+}
+
+// closeWindow judges the window just filled.
+func (e *evaluator) closeWindow() {
+	if e.start == math.MinInt64 {
+		return
+	}
+	var errRatio float64
+	if e.requests > 0 {
+		errRatio = e.failed / e.requests
+	}
+	var latency time.Duration
+	if e.servedSum > 0 {
+		latency = time.Duration(e.latencySum / e.servedSum * float64(time.Second))
+	} else if e.requests > 0 {
+		latency = e.worstLatencyInWindow
+	}
+	e.worstLatency = max(e.worstLatency, latency)
+	bad := errRatio > e.slo.MaxErrorRatio || latency > e.slo.MaxLatency
+	from := time.Unix(e.start, 0).UTC()
+	to := from.Add(time.Duration(e.width) * time.Second)
+	switch {
+	case bad && e.open == nil:
+		e.open = &Violation{Traffic: e.traffic, Start: from, ReadyInstances: math.MaxInt}
+		fallthrough
+	case bad:
+		v := e.open
+		v.End = to
+		v.WorstErrorRatio = math.Max(v.WorstErrorRatio, errRatio)
+		v.WorstLatencyMs = math.Max(v.WorstLatencyMs, ms(latency))
+		v.ReadyInstances = min(v.ReadyInstances, e.minReady)
+		v.FailedRequests += e.failed
+		if e.maxDemand > v.PeakDemand {
+			v.PeakDemand = e.maxDemand
+		}
+	case e.open != nil:
+		e.flush()
+	}
+	e.requests, e.failed, e.latencySum, e.servedSum, e.maxDemand, e.worstLatencyInWindow = 0, 0, 0, 0, 0, 0
+}
+
+// flush finishes the open violation.
+func (e *evaluator) flush() {
+	v := e.open
+	e.open = nil
+	v.DurationSeconds = int(v.End.Sub(v.Start) / time.Second)
+	v.NeededInstances = e.model.Required(v.PeakDemand, e.slo.MaxLatency)
+	v.StartLocal = v.Start.In(e.zone).Format(time.RFC3339)
+	v.EndLocal = v.End.In(e.zone).Format(time.RFC3339)
+	e.violations = append(e.violations, *v)
+}
+
+// finish judges the last (possibly partial) window.
+func (e *evaluator) finish() {
+	e.closeWindow()
+	if e.open != nil {
+		e.flush()
+	}
+}
+
+// chartSink reduces a run to buckets for plotting.
+type chartSink struct {
+	c     *Chart
+	model *sim.Model
+	slo   headroom.SLO
+	per   float64 // capacity per instance
+	width int     // seconds per bucket
+	n     int     // seconds in the current bucket
+	peak  []float64
+}
+
+func newChartSink(svc *headroom.Service, tr *headroom.Series, points int) *chartSink {
+	if points <= 0 {
+		points = DefaultChartPoints
+	}
+	width := max(1, (tr.Seconds()+points-1)/points)
+	return &chartSink{c: &Chart{Traffic: tr.Name, Start: tr.Start, Bucket: time.Duration(width) * time.Second},
+		model: sim.NewModel(svc), slo: svc.SLO, per: svc.CapacityPerInstance, width: width}
+}
+
+func (c *chartSink) Step(s *headroom.Step) {
+	ch := c.c
+	if c.n == 0 {
+		ch.Demand = append(ch.Demand, s.Demand)
+		ch.Ready = append(ch.Ready, s.Ready)
+		ch.Desired = append(ch.Desired, s.Desired)
+		ch.ErrorRatio = append(ch.ErrorRatio, s.ErrorRatio)
+		ch.LatencyMs = append(ch.LatencyMs, ms(s.Latency))
+	} else {
+		i := len(ch.Demand) - 1
+		ch.Demand[i] = math.Max(ch.Demand[i], s.Demand)
+		ch.Ready[i] = min(ch.Ready[i], s.Ready)
+		ch.Desired[i] = max(ch.Desired[i], s.Desired)
+		ch.ErrorRatio[i] = math.Max(ch.ErrorRatio[i], s.ErrorRatio)
+		ch.LatencyMs[i] = math.Max(ch.LatencyMs[i], ms(s.Latency))
+	}
+	c.n = (c.n + 1) % c.width
+}
+
+func (c *chartSink) finish() *Chart {
+	ch := c.c
+	ch.Capacity = make([]float64, len(ch.Ready))
+	ch.Required = make([]float64, len(ch.Ready))
+	for i := range ch.Ready {
+		ch.Capacity[i] = float64(ch.Ready[i]) * c.per
+		ch.Required[i] = float64(c.model.Required(ch.Demand[i], c.slo.MaxLatency)) * c.per
+	}
+	return ch
+}

@@ -1,0 +1,67 @@
+package check_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/traffic"
+)
+
+const example = "../examples/bitbucket-2021-06-30/"
+
+func loadExample(t *testing.T) (*headroom.Service, *headroom.Policy, *headroom.Policy, *headroom.Series) {
+	t.Helper()
+	svc, err := policy.LoadService(example + "service.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := policy.LoadPolicy(example + "baseline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prop, err := policy.LoadPolicy(example + "proposed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _, err := traffic.ReadFile(example+"traffic.csv", traffic.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, base, prop, tr
+}
+
+// The seed incident: a scheduled scale-in at 17:00 UTC on 2021-06-30,
+// written as 03:00 in Sydney, under-provisions the site during its busiest
+// hours. check must fail and name the window.
+func TestSeedIncidentIsCaught(t *testing.T) {
+	svc, base, prop, tr := loadExample(t)
+	r, err := check.Run(check.Options{Service: svc, Proposed: prop, Baseline: base, Traffic: []*headroom.Series{tr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != check.Fail {
+		t.Fatalf("verdict: got %s, want fail", r.Verdict)
+	}
+	p := r.Policies[0]
+	if p.ViolationCount == 0 {
+		t.Fatal("no violations")
+	}
+	v := p.Violations[0]
+	from, to := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC), time.Date(2021, 6, 30, 17, 10, 0, 0, time.UTC)
+	if v.Start.Before(from) || !v.Start.Before(to) {
+		t.Errorf("first violation starts at %s, want 17:0x UTC", v.Start)
+	}
+	t.Logf("violation %s..%s worst err %.3f latency %.0fms ready %d needed %d cause %v", v.Start, v.End, v.WorstErrorRatio, v.WorstLatencyMs, v.ReadyInstances, v.NeededInstances, v.Cause)
+	for _, pr := range r.Policies {
+		t.Logf("%s: %s violations=%d failed=%.0f err=%.5f ih=%.1f", pr.Role, pr.Verdict, pr.ViolationCount, pr.Totals.FailedRequests, pr.Totals.ErrorRatio, pr.Totals.InstanceHours)
+	}
+	if b := r.Policies[1]; b.Verdict != check.Pass {
+		t.Errorf("baseline: got %s with %d violations, want pass", b.Verdict, b.ViolationCount)
+		for _, v := range b.Violations {
+			t.Logf("baseline violation %s..%s err %.4f lat %.0f ready %d cause %v", v.Start, v.End, v.WorstErrorRatio, v.WorstLatencyMs, v.ReadyInstances, v.Cause)
+		}
+	}
+}

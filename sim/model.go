@@ -1,0 +1,129 @@
+package sim
+
+import (
+	"math"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/queueing"
+)
+
+// Model turns demand and ready instances into what users see, one second
+// at a time.
+//
+// Each instance is k = round(capacity × base latency) parallel workers (at
+// least 1), so a pool of n ready instances is an M/M/c queue with c = n·k
+// servers, each serving capacity/k requests per second: total throughput is
+// exactly n × capacity. While demand is below throughput, latency is the
+// base latency plus the Erlang C mean wait, and requests whose wait would
+// pass the timeout fail: P(Wq > t) = C(c, a)·e^(−(cμ−λ)t).
+//
+// When demand exceeds throughput, the excess queues as a fluid backlog that
+// carries over to the next second; requests that could not start within the
+// request timeout are answered 502 by the proxy in front, and those served
+// wait for the backlog ahead of them. With no ready instance, everything
+// fails. That is the shape of the seed incident: 502s and a latency jump.
+type Model struct {
+	svc     *headroom.Service
+	k       int     // workers per instance
+	mu      float64 // service rate of one worker, requests/s
+	base    float64 // base latency, seconds
+	timeout float64 // request timeout, seconds
+	backlog float64 // requests waiting from earlier seconds
+	cache   [1024]cacheEntry
+}
+
+// cacheEntry memoizes Erlang C: traffic repeats the same rates (a minute of
+// data is 60 equal seconds) at the same instance count.
+type cacheEntry struct {
+	c      int
+	lambda float64
+	erlang float64
+}
+
+// Outcome is one second as users saw it.
+type Outcome struct {
+	Utilization float64
+	Latency     time.Duration
+	ErrorRatio  float64
+	Failed      float64
+}
+
+// NewModel returns a model of svc with an empty backlog.
+func NewModel(svc *headroom.Service) *Model {
+	k := max(1, int(math.Round(svc.CapacityPerInstance*svc.BaseLatency.Seconds())))
+	return &Model{svc: svc, k: k, mu: svc.CapacityPerInstance / float64(k),
+		base: svc.BaseLatency.Seconds(), timeout: svc.Timeout().Seconds()}
+}
+
+// WorkersPerInstance returns k, the parallel workers one instance has.
+func (m *Model) WorkersPerInstance() int { return m.k }
+
+func (m *Model) erlangC(c int, lambda float64) float64 {
+	h := uint64(c)*0x9E3779B97F4A7C15 ^ math.Float64bits(lambda)*0xBF58476D1CE4E5B9
+	e := &m.cache[h>>54]
+	if e.c == c && e.lambda == lambda && e.c != 0 {
+		return e.erlang
+	}
+	v := queueing.ErlangC(c, lambda/m.mu)
+	*e = cacheEntry{c: c, lambda: lambda, erlang: v}
+	return v
+}
+
+// Serve simulates one second of demand (requests/s) on ready instances.
+func (m *Model) Serve(demand float64, ready int) Outcome {
+	throughput := float64(ready) * m.svc.CapacityPerInstance
+	var o Outcome
+	if throughput > 0 {
+		o.Utilization = demand / throughput
+	} else if demand > 0 {
+		o.Utilization = math.Inf(1)
+	}
+	maxWait := m.timeout - m.base
+	if m.backlog == 0 && demand < throughput {
+		// Stable: M/M/c.
+		c := ready * m.k
+		erl := m.erlangC(c, demand)
+		gap := float64(c)*m.mu - demand
+		wq := erl / gap
+		tail := erl * math.Exp(-gap*maxWait)
+		o.Failed = demand * tail
+		o.Latency = seconds(m.base + wq)
+		if demand > 0 {
+			o.ErrorRatio = o.Failed / demand
+		}
+		return o
+	}
+	// Overloaded: fluid backlog with a timeout.
+	queued := m.backlog + demand
+	served := math.Min(queued, throughput)
+	left := queued - served
+	keep := throughput * maxWait // what can still start before timing out
+	failed := math.Max(0, left-keep)
+	m.backlog = left - failed
+	if m.backlog < 1e-9 {
+		m.backlog = 0
+	}
+	o.Failed = failed
+	if demand > 0 {
+		o.ErrorRatio = math.Min(1, failed/demand)
+	}
+	wait := maxWait
+	if throughput > 0 {
+		wait = math.Min(maxWait, m.backlog/throughput)
+	}
+	o.Latency = seconds(m.base + wait)
+	return o
+}
+
+// Required returns the fewest ready instances that serve demand with a mean
+// latency within maxLatency: the capacity a policy should have had.
+func (m *Model) Required(demand float64, maxLatency time.Duration) int {
+	if demand <= 0 {
+		return 0
+	}
+	servers := queueing.MinServers(demand, m.mu, maxLatency.Seconds()-m.base)
+	return (servers + m.k - 1) / m.k
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

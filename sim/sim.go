@@ -1,0 +1,258 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/engine"
+)
+
+// Config is one simulation run: a service, a policy and the traffic to replay.
+type Config struct {
+	Service *headroom.Service
+	Policy  *headroom.Policy
+	Traffic *headroom.Series
+	// Progress, when set, is called now and then with seconds done and
+	// seconds in all.
+	Progress func(done, total int)
+}
+
+// Sink receives every simulated second. The step is reused: a sink that
+// keeps it must copy it.
+type Sink interface {
+	Step(s *headroom.Step)
+}
+
+// SinkFunc adapts a function to a Sink.
+type SinkFunc func(s *headroom.Step)
+
+func (f SinkFunc) Step(s *headroom.Step) { f(s) }
+
+// Result sums up a run. The per-second timeline goes to sinks, not here: a
+// month of seconds would not fit the memory budget twice.
+type Result struct {
+	Policy  *headroom.Policy
+	Start   time.Time
+	Seconds int
+	// Decisions lists every decision that changed capacity or came from a
+	// scheduled action, in time order.
+	Decisions       []headroom.Decision
+	Requests        float64
+	Failed          float64
+	InstanceSeconds float64
+	// Initial is the capacity the run started with.
+	Initial int
+}
+
+// launch is a group of instances that become ready together.
+type launch struct {
+	readyAt int // second of the run
+	count   int
+}
+
+// fleet is the simulated capacity: ready instances and launches in flight.
+type fleet struct {
+	ready    int
+	launches []launch // in readyAt order
+}
+
+func (f *fleet) launching() int {
+	n := 0
+	for _, l := range f.launches {
+		n += l.count
+	}
+	return n
+}
+
+func (f *fleet) capacity() headroom.Capacity {
+	return headroom.Capacity{Ready: f.ready, Launching: f.launching()}
+}
+
+// tick makes due launches ready.
+func (f *fleet) tick(sec int) {
+	i := 0
+	for i < len(f.launches) && f.launches[i].readyAt <= sec {
+		f.ready += f.launches[i].count
+		i++
+	}
+	if i > 0 {
+		f.launches = f.launches[i:]
+	}
+}
+
+// scale moves the fleet to desired instances: a scale-out launches new ones;
+// a scale-in removes at once, launches not ready yet first (newest first),
+// as Kubernetes deletes unready pods before ready ones.
+func (f *fleet) scale(desired, sec, startup int) {
+	cur := f.ready + f.launching()
+	switch {
+	case desired > cur:
+		f.launches = append(f.launches, launch{readyAt: sec + startup, count: desired - cur})
+	case desired < cur:
+		cut := cur - desired
+		for cut > 0 && len(f.launches) > 0 {
+			last := &f.launches[len(f.launches)-1]
+			n := min(cut, last.count)
+			last.count -= n
+			cut -= n
+			if last.count == 0 {
+				f.launches = f.launches[:len(f.launches)-1]
+			}
+		}
+		f.ready -= cut
+	}
+}
+
+// window keeps running sums of the per-second metric and demand so that the
+// observation averaged over any recent window costs O(1).
+type window struct {
+	metric, demand []float64 // cumulative sums, ring indexed by second
+}
+
+func newWindow(size int) *window {
+	return &window{metric: make([]float64, size), demand: make([]float64, size)}
+}
+
+// push records second sec (0-based) and keeps cumulative sums.
+func (w *window) push(sec int, metric, demand float64) {
+	n := len(w.metric)
+	var pm, pd float64
+	if sec > 0 {
+		pm, pd = w.metric[(sec-1)%n], w.demand[(sec-1)%n]
+	}
+	w.metric[sec%n], w.demand[sec%n] = pm+metric, pd+demand
+}
+
+// mean averages seconds [from, to) that were recorded; ok is false when
+// none were.
+func (w *window) mean(from, to int) (metric, demand float64, ok bool) {
+	from = max(from, 0)
+	if to <= from {
+		return 0, 0, false
+	}
+	n := len(w.metric)
+	at := func(s []float64, i int) float64 {
+		if i < 0 {
+			return 0
+		}
+		return s[i%n]
+	}
+	k := float64(to - from)
+	return (at(w.metric, to-1) - at(w.metric, from-1)) / k, (at(w.demand, to-1) - at(w.demand, from-1)) / k, true
+}
+
+// Run replays the traffic through the policy, second by second, and feeds
+// each second to the sinks.
+func Run(cfg Config, sinks ...Sink) (*Result, error) {
+	svc, pol, tr := cfg.Service, cfg.Policy, cfg.Traffic
+	if svc == nil || pol == nil || tr == nil || len(tr.Counts) == 0 {
+		return nil, errors.New("sim: service, policy and non-empty traffic are required")
+	}
+	total := tr.Seconds()
+	start := tr.Start
+	model := NewModel(svc)
+	startup := int(math.Ceil(svc.StartupDelay.Seconds()))
+
+	var kind headroom.MetricKind = headroom.MetricCPU
+	obsWindow, obsDelay := 1, 0
+	if t := pol.Target; t != nil {
+		kind = t.Metric
+		obsWindow, obsDelay = int(t.Window/time.Second), int(t.Delay/time.Second)
+	}
+	hist := newWindow(obsWindow + obsDelay + 2)
+
+	state := engine.NewState(pol, start)
+	res := &Result{Policy: pol, Start: start, Seconds: total}
+	res.Initial = initialCapacity(svc, pol, tr, state)
+	state = state.Settled(start, res.Initial)
+	f := &fleet{ready: res.Initial}
+	desired := res.Initial
+	res.Decisions = append(res.Decisions, headroom.Decision{Time: start, Current: desired, Desired: desired, Min: state.Min, Max: state.Max,
+		Reason: headroom.Reason{Code: headroom.ReasonInitial, Message: initialMessage(pol, desired)}})
+
+	next := start
+	nextSec := 0
+	step := &headroom.Step{}
+	progressEvery := max(total/100, 1)
+	for sec := 0; sec < total; sec++ {
+		now := start.Add(time.Duration(sec) * time.Second)
+		f.tick(sec)
+		if sec == nextSec && !next.IsZero() {
+			m, d, ok := hist.mean(sec-obsDelay-obsWindow, sec-obsDelay)
+			out := engine.Decide(engine.Input{
+				Now: now, Policy: pol, Current: f.capacity(), State: state,
+				Observation: headroom.Observation{Time: now.Add(-time.Duration(obsDelay) * time.Second), Metric: m, Demand: d, OK: ok},
+			})
+			state = out.State
+			if out.Changed() || out.Reason.Code == headroom.ReasonScheduled {
+				res.Decisions = append(res.Decisions, out.Decision)
+			}
+			f.scale(out.Desired, sec, startup)
+			desired = out.Desired
+			next = out.Next
+			nextSec = sec + 1
+			if !next.IsZero() {
+				nextSec = max(int(math.Ceil(next.Sub(start).Seconds())), sec+1)
+			}
+		}
+
+		demand := tr.RateAt(sec)
+		c := f.capacity()
+		o := model.Serve(demand, c.Ready)
+		*step = headroom.Step{
+			Time: now, Demand: demand, Capacity: c, Desired: desired,
+			Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
+			InstanceSeconds: float64(c.Total()),
+		}
+		hist.push(sec, svc.Metric(kind, demand, c.Ready), demand)
+		res.Requests += demand
+		res.Failed += o.Failed
+		res.InstanceSeconds += step.InstanceSeconds
+		for _, s := range sinks {
+			s.Step(step)
+		}
+		if cfg.Progress != nil && sec%progressEvery == 0 {
+			cfg.Progress(sec, total)
+		}
+	}
+	if cfg.Progress != nil {
+		cfg.Progress(total, total)
+	}
+	return res, nil
+}
+
+// initialCapacity is the policy's initialInstances, or what target tracking
+// would settle on for the first minute of traffic (the service was running
+// before the recording started), within the bounds in force.
+func initialCapacity(svc *headroom.Service, pol *headroom.Policy, tr *headroom.Series, st engine.State) int {
+	if pol.Initial > 0 {
+		return clamp(pol.Initial, st.Min, st.Max)
+	}
+	var sum float64
+	n := min(60, tr.Seconds())
+	for i := 0; i < n; i++ {
+		sum += tr.RateAt(i)
+	}
+	demand := sum / float64(n)
+	perInstance := svc.CapacityPerInstance
+	if t := pol.Target; t != nil {
+		if t.Metric == headroom.MetricRPS {
+			perInstance = t.Target
+		} else {
+			perInstance = svc.CapacityPerInstance * t.Target / 100
+		}
+	}
+	return clamp(int(math.Ceil(demand/perInstance)), st.Min, st.Max)
+}
+
+func initialMessage(pol *headroom.Policy, n int) string {
+	if pol.Initial > 0 {
+		return fmt.Sprintf("run starts at initialInstances: %d", n)
+	}
+	return fmt.Sprintf("run starts at %d instances, where target tracking settles for the first minute of traffic within the bounds in force", n)
+}
+
+func clamp(v, lo, hi int) int { return max(lo, min(hi, v)) }
