@@ -230,4 +230,3 @@ func describeTraffic(tr *headroom.Series) Traffic {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
