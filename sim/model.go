@@ -20,9 +20,10 @@ import (
 //
 // When demand exceeds throughput, the excess queues as a fluid backlog that
 // carries over to the next second; requests that could not start within the
-// request timeout are answered 502 by the proxy in front, and those served
-// wait for the backlog ahead of them. With no ready instance, everything
-// fails. That is the shape of the seed incident: 502s and a latency jump.
+// request timeout are answered 502 by the proxy in front. At or over
+// capacity, served requests wait about the timeout (an M/M/c queue at 100%
+// has no steady state); while a backlog drains, they wait for it. With no
+// ready instance, everything fails. That is the shape of the seed incident: 502s and a latency jump.
 type Model struct {
 	svc     *headroom.Service
 	k       int     // workers per instance
@@ -108,9 +109,14 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	if demand > 0 {
 		o.ErrorRatio = math.Min(1, failed/demand)
 	}
+	// At or over capacity an M/M/c queue has no steady state: it grows
+	// until requests time out, so served requests wait about the timeout.
+	// Draining a backlog, they wait for it plus the M/M/c wait.
 	wait := maxWait
-	if throughput > 0 {
-		wait = math.Min(maxWait, m.backlog/throughput)
+	if demand < throughput {
+		c := ready * m.k
+		mmc := m.erlangC(c, demand) / (float64(c)*m.mu - demand)
+		wait = math.Min(maxWait, m.backlog/throughput+mmc)
 	}
 	o.Latency = seconds(m.base + wait)
 	return o

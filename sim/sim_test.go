@@ -1,0 +1,212 @@
+package sim
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/policy"
+)
+
+var t0 = time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
+
+func service(capacity float64, base time.Duration) *headroom.Service {
+	return &headroom.Service{Name: "s", CapacityPerInstance: capacity, BaseLatency: base, StartupDelay: 3 * time.Minute,
+		RequestTimeout: 10 * time.Second, SLO: headroom.SLO{MaxErrorRatio: 0.001, MaxLatency: 250 * time.Millisecond, Window: time.Minute}}
+}
+
+func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol*math.Max(1, math.Abs(want)) }
+
+func TestModelStable(t *testing.T) {
+	tests := []struct {
+		name        string
+		capacity    float64
+		base        time.Duration
+		demand      float64
+		ready       int
+		wantLatency float64 // seconds
+	}{
+		// One worker per instance (10 req/s × 100 ms): an M/M/1 queue with
+		// μ = 10, λ = 5, so Wq = ρ/(μ−λ) = 0.5/5 = 0.1 s.
+		{"M/M/1 at half load: W = S + ρ/(μ−λ)", 10, 100 * time.Millisecond, 5, 1, 0.2},
+		// M/M/1 at 90%: Wq = 0.9/(10−9) = 0.9 s.
+		{"M/M/1 at 90%", 10, 100 * time.Millisecond, 9, 1, 1.0},
+		// Two instances of one worker: M/M/2 with a = 1, C = 1/3 (ρ = 0.5,
+		// C = 2ρ²/(1+ρ)), Wq = C/(2μ−λ) = (1/3)/10.
+		{"M/M/2 with a = 1: C = 1/3", 10, 100 * time.Millisecond, 10, 2, 0.1 + 1.0/30},
+		// An idle pool answers at the base latency.
+		{"no demand", 100, 80 * time.Millisecond, 0, 3, 0.08},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewModel(service(tc.capacity, tc.base))
+			o := m.Serve(tc.demand, tc.ready)
+			if !near(o.Latency.Seconds(), tc.wantLatency, 1e-6) {
+				t.Errorf("latency: got %.6fs, want %.6fs", o.Latency.Seconds(), tc.wantLatency)
+			}
+			if want := tc.demand / (tc.capacity * float64(tc.ready)); !near(o.Utilization, want, 1e-12) {
+				t.Errorf("utilization: got %v, want %v", o.Utilization, want)
+			}
+		})
+	}
+}
+
+func TestModelTimeoutTail(t *testing.T) {
+	// M/M/1, μ = 10, λ = 9.9, timeout 10 s, base 0.1: P(Wq > 9.9) =
+	// ρ·e^(−(μ−λ)·9.9) = 0.99·e^(−0.99).
+	svc := service(10, 100*time.Millisecond)
+	o := NewModel(svc).Serve(9.9, 1)
+	want := 0.99 * math.Exp(-0.1*9.9)
+	if !near(o.ErrorRatio, want, 1e-9) {
+		t.Errorf("error ratio: got %v, want %v", o.ErrorRatio, want)
+	}
+}
+
+func TestModelOverload(t *testing.T) {
+	// Two instances of 100 req/s take 300 req/s: once the backlog holds
+	// what can start within the 10 s timeout, a third of the demand fails
+	// and the rest waits about the timeout.
+	m := NewModel(service(100, 80*time.Millisecond))
+	var o Outcome
+	for i := 0; i < 60; i++ {
+		o = m.Serve(300, 2)
+	}
+	if !near(o.ErrorRatio, 1.0/3, 1e-9) {
+		t.Errorf("steady overload error ratio: got %v, want 1/3", o.ErrorRatio)
+	}
+	if !near(o.Latency.Seconds(), 10, 1e-9) {
+		t.Errorf("steady overload latency: got %v, want the 10s timeout", o.Latency)
+	}
+	// The backlog drains when capacity returns.
+	o = m.Serve(100, 4)
+	if o.Failed != 0 || o.Latency <= 80*time.Millisecond {
+		t.Errorf("draining: got %v failed, latency %v; want none failed and a latency above base", o.Failed, o.Latency)
+	}
+	for i := 0; i < 30; i++ {
+		o = m.Serve(100, 4)
+	}
+	if m.backlog != 0 || o.Latency > 90*time.Millisecond {
+		t.Errorf("after draining: backlog %v, latency %v", m.backlog, o.Latency)
+	}
+	// With no ready instance, everything fails.
+	if o := NewModel(service(100, 80*time.Millisecond)).Serve(50, 0); o.ErrorRatio != 1 {
+		t.Errorf("no capacity: got error ratio %v, want 1", o.ErrorRatio)
+	}
+}
+
+func TestRequired(t *testing.T) {
+	m := NewModel(service(100, 80*time.Millisecond))
+	for _, demand := range []float64{1, 99, 100, 101, 3000, 25000} {
+		n := m.Required(demand, 250*time.Millisecond)
+		if o := steady(demand, n); o.Latency > 250*time.Millisecond || o.Failed > 0.001*demand {
+			t.Errorf("demand %v: %d instances give latency %v, errors %v", demand, n, o.Latency, o.ErrorRatio)
+		}
+		if n > 1 {
+			if o := steady(demand, n-1); o.Latency <= 250*time.Millisecond && o.Failed == 0 {
+				t.Errorf("demand %v: %d instances are enough, Required said %d", demand, n-1, n)
+			}
+		}
+	}
+}
+
+// steady serves demand on ready instances for two minutes and returns the
+// last second: what the pool settles to.
+func steady(demand float64, ready int) Outcome {
+	m := NewModel(service(100, 80*time.Millisecond))
+	var o Outcome
+	for i := 0; i < 120; i++ {
+		o = m.Serve(demand, ready)
+	}
+	return o
+}
+
+func flat(rate float64, seconds int) *headroom.Series {
+	return &headroom.Series{Name: "flat", Start: t0, Step: time.Second, Counts: repeat(rate, seconds)}
+}
+
+func repeat(v float64, n int) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
+func targetPolicy(min, max int) *headroom.Policy {
+	return &headroom.Policy{Name: "p", Min: min, Max: max, Target: &headroom.TargetTracking{
+		Metric: headroom.MetricCPU, Target: 60, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
+		SyncPeriod: 15 * time.Second, Window: 30 * time.Second, Delay: 15 * time.Second,
+		ScaleUp: policy.DefaultScaleUp(), ScaleDown: policy.DefaultScaleDown()}}
+}
+
+func TestSteadyTrafficIsSteady(t *testing.T) {
+	// 3000 req/s at 60% of 100 req/s: 50 instances, and nothing moves.
+	res, err := Run(Config{Service: service(100, 80*time.Millisecond), Policy: targetPolicy(2, 200), Traffic: flat(3000, 3600)},
+		SinkFunc(func(s *headroom.Step) {
+			if s.Total() != 50 {
+				t.Fatalf("at %s: %d instances, want 50", s.Time, s.Total())
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed != 0 || res.InstanceSeconds != 50*3600 {
+		t.Errorf("got %v failed and %v instance-seconds, want 0 and %d", res.Failed, res.InstanceSeconds, 50*3600)
+	}
+}
+
+func TestStepUpIsSeenLateAndServedAfterStartup(t *testing.T) {
+	// Demand doubles at +10 min. The autoscaler sees it only through a 30 s
+	// window 15 s late, decides on a 15 s sync, and new instances serve
+	// after the 3 min start-up: capacity arrives between +10:15 and +14:00.
+	tr := flat(1500, 1800)
+	for i := 600; i < len(tr.Counts); i++ {
+		tr.Counts[i] = 3000
+	}
+	var firstLaunch, firstReady time.Time
+	res, err := Run(Config{Service: service(100, 80*time.Millisecond), Policy: targetPolicy(2, 200), Traffic: tr},
+		SinkFunc(func(s *headroom.Step) {
+			if firstLaunch.IsZero() && s.Launching > 0 {
+				firstLaunch = s.Time
+			}
+			if firstReady.IsZero() && s.Ready > 25 {
+				firstReady = s.Time
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := t0.Add(10 * time.Minute)
+	if d := firstLaunch.Sub(change); d < 15*time.Second || d > 45*time.Second {
+		t.Errorf("first launch %s after the change, want 15s..45s (delay + sync)", d)
+	}
+	if d := firstReady.Sub(firstLaunch); d != 3*time.Minute {
+		t.Errorf("launch to ready took %s, want the 3m start-up delay", d)
+	}
+	if res.Failed == 0 {
+		t.Errorf("doubling demand on 25 instances must fail requests until capacity arrives")
+	}
+}
+
+func TestFleetScaleInRemovesLaunchingFirst(t *testing.T) {
+	f := &fleet{ready: 10}
+	f.scale(16, 0, 60)
+	f.scale(12, 1, 60)
+	if c := f.capacity(); c.Ready != 10 || c.Launching != 2 {
+		t.Errorf("after 10 → 16 → 12: got %+v, want 10 ready and 2 launching", c)
+	}
+	f.scale(7, 2, 60)
+	if c := f.capacity(); c.Ready != 7 || c.Launching != 0 {
+		t.Errorf("after → 7: got %+v, want 7 ready", c)
+	}
+	f.scale(9, 3, 60)
+	f.tick(62)
+	if f.ready != 7 {
+		t.Errorf("launched at 3, ready at 63: at 62 got %d ready, want 7", f.ready)
+	}
+	f.tick(63)
+	if f.ready != 9 {
+		t.Errorf("at 63 got %d ready, want 9", f.ready)
+	}
+}
