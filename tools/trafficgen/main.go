@@ -1,138 +1,54 @@
-// Command trafficgen writes a synthetic but realistic day of traffic for a
-// busy, global website, as CSV timestamp,requests.
+// Command trafficgen writes the synthetic traffic of package
+// internal/synth: a realistic day of a busy, global website. The shipped
+// example's traffic.csv is its output with the default flags:
 //
-// The day is the sum of three regional audiences, each following its own
-// working day in its own time zone (Europe/Berlin, America/New_York,
-// Asia/Tokyo), on top of a small always-on floor of machine traffic (APIs,
-// CI systems, bots). Weights put most users in Europe and the Americas, so
-// the peak spans Europe's afternoon and America's morning (about 13:00-18:00
-// UTC), as it does for developer tools. Noise is multiplicative and
-// autocorrelated (an AR(1) process in log space, so bursts last tens of
-// seconds rather than flickering) plus Poisson counting noise, and a few
-// short bursts (a release, a popular link) are added at random times.
-//
-// The same seed and flags always write the same file: the example traffic
-// in examples/bitbucket-2021-06-30 is regenerated and compared in a test.
+//	go run ./tools/trafficgen -o examples/bitbucket-2021-06-30/traffic.csv
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
 	"time"
+
+	"github.com/headroomhq/headroom/internal/synth"
 )
 
-// region is one audience: its weight of the peak, its zone and its day.
-type region struct {
-	zone   string
-	weight float64
-	// start and end of the working day, local hours; traffic ramps up and
-	// down over ramp hours around them.
-	start, end, ramp float64
-}
-
-var regions = []region{
-	{zone: "Europe/Berlin", weight: 0.42, start: 8.5, end: 18, ramp: 1.5},
-	{zone: "America/New_York", weight: 0.43, start: 8.5, end: 18, ramp: 1.5},
-	{zone: "Asia/Tokyo", weight: 0.15, start: 9, end: 19, ramp: 1.5},
-}
-
-// activity is 0 at night and 1 during the working day, with smooth
-// (raised-cosine) ramps, and a small evening tail.
-func activity(h float64, r region) float64 {
-	switch {
-	case h < r.start-r.ramp:
-		return 0.08
-	case h < r.start:
-		x := (h - (r.start - r.ramp)) / r.ramp
-		return 0.08 + 0.92*(1-math.Cos(math.Pi*x))/2
-	case h < r.end:
-		// a lunch dip in the middle of the day
-		lunch := 0.12 * math.Exp(-math.Pow((h-12.5)/0.7, 2))
-		return 1 - lunch
-	case h < r.end+r.ramp*2:
-		x := (h - r.end) / (r.ramp * 2)
-		return 0.25 + 0.75*(1+math.Cos(math.Pi*x))/2
-	default:
-		return 0.25 * math.Max(0.3, 1-(h-(r.end+r.ramp*2))/4)
-	}
-}
-
 func main() {
+	d := synth.Defaults()
 	var (
-		date  = flag.String("date", "2021-06-30", "the day to generate, UTC")
-		peak  = flag.Float64("peak", 4000, "requests per second at the height of the day")
-		floor = flag.Float64("floor", 0.12, "machine traffic, as a fraction of the peak, present all day")
-		step  = flag.Duration("step", 15*time.Second, "interval of each row")
-		seed  = flag.Uint64("seed", 20210630, "random seed")
-		out   = flag.String("o", "-", "output file, - for stdout")
+		date = flag.String("date", d.Start.Format("2006-01-02"), "the first day to generate, UTC")
+		o    = flag.String("o", "-", "output file, - for stdout")
 	)
+	flag.IntVar(&d.Days, "days", d.Days, "number of days")
+	flag.Float64Var(&d.Peak, "peak", d.Peak, "requests per second at the height of the day")
+	flag.Float64Var(&d.Floor, "floor", d.Floor, "machine traffic, as a fraction of the peak, present all day")
+	flag.DurationVar(&d.Step, "step", d.Step, "interval of each row")
+	flag.Uint64Var(&d.Seed, "seed", d.Seed, "random seed")
 	flag.Parse()
-	if err := run(*date, *peak, *floor, *step, *seed, *out); err != nil {
+	start, err := time.Parse("2006-01-02", *date)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "trafficgen: -date %q: expected YYYY-MM-DD\n", *date)
+		os.Exit(2)
+	}
+	d.Start = start
+	if err := write(*o, d); err != nil {
 		fmt.Fprintln(os.Stderr, "trafficgen:", err)
 		os.Exit(2)
 	}
 }
 
-func run(date string, peak, floor float64, step time.Duration, seed uint64, out string) error {
-	day, err := time.Parse("2006-01-02", date)
+func write(path string, o synth.Options) error {
+	if path == "-" {
+		return synth.Write(os.Stdout, o)
+	}
+	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("-date %q: expected YYYY-MM-DD", date)
+		return err
 	}
-	if step < time.Second || step%time.Second != 0 {
-		return fmt.Errorf("-step %s: expected whole seconds", step)
+	if err := synth.Write(f, o); err != nil {
+		f.Close()
+		return err
 	}
-	zones := make([]*time.Location, len(regions))
-	for i, r := range regions {
-		if zones[i], err = time.LoadLocation(r.zone); err != nil {
-			return err
-		}
-	}
-	w := os.Stdout
-	if out != "-" {
-		f, err := os.Create(out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, "timestamp,requests")
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-
-	// Bursts: a few per day, 2-8 minutes, +10-35%.
-	type burst struct{ at, dur, gain float64 }
-	var bursts []burst
-	for i := 0; i < 4; i++ {
-		bursts = append(bursts, burst{at: rng.Float64() * 86400, dur: 120 + rng.Float64()*360, gain: 0.10 + rng.Float64()*0.25})
-	}
-	var noise float64 // AR(1) in log space
-	sec := step.Seconds()
-	alpha := math.Exp(-sec / 120) // correlation time of two minutes
-	for t := day; t.Before(day.Add(24 * time.Hour)); t = t.Add(step) {
-		rate := floor
-		for i, r := range regions {
-			lt := t.In(zones[i])
-			h := float64(lt.Hour()) + float64(lt.Minute())/60 + float64(lt.Second())/3600
-			rate += r.weight * activity(h, r) * (1 - floor)
-		}
-		rate *= peak
-		s := t.Sub(day).Seconds()
-		for _, b := range bursts {
-			if s >= b.at && s < b.at+b.dur {
-				rate *= 1 + b.gain*math.Sin(math.Pi*(s-b.at)/b.dur)
-			}
-		}
-		noise = alpha*noise + math.Sqrt(1-alpha*alpha)*0.06*rng.NormFloat64()
-		mean := rate * math.Exp(noise) * sec
-		// Poisson counting noise, by its normal approximation (means are
-		// in the thousands).
-		count := math.Max(0, math.Round(mean+math.Sqrt(mean)*rng.NormFloat64()))
-		fmt.Fprintf(bw, "%s,%d\n", t.UTC().Format(time.RFC3339), int64(count))
-	}
-	return bw.Flush()
+	return f.Close()
 }
