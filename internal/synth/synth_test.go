@@ -59,4 +59,3 @@ func TestShape(t *testing.T) {
 		t.Errorf("diurnal swing %.2f, want 2..5 like real sites (the traces show 1.6-4)", r)
 	}
 }
-
