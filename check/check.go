@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/engine"
 	"github.com/headroomhq/headroom/sim"
 )
 
@@ -111,7 +112,7 @@ func (p *progress) run() func(done, total int) {
 }
 
 func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Options, prog *progress) (*PolicyResult, error) {
-	pr := &PolicyResult{Role: role, Name: p.Name, File: p.File, Zone: p.Zone().String(), Totals: Totals{MinInstances: math.MaxInt}}
+	pr := &PolicyResult{Role: role, Name: p.Name, File: p.File, Zone: p.Zone().String(), zone: p.Zone(), Totals: Totals{MinInstances: math.MaxInt}}
 	var worstLatency time.Duration
 	for _, tr := range opt.Traffic {
 		ev := newEvaluator(svc, p.Zone(), tr.Name)
@@ -185,9 +186,13 @@ func judge(r *Report) {
 	if proposed.ViolationCount > 0 {
 		r.Verdict = Fail
 		first := proposed.Violations[0]
-		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy %q misses the SLO in %d span(s), %s in all, first at %s (%s)",
-			proposed.Name, proposed.ViolationCount, time.Duration(proposed.Totals.ViolationSeconds)*time.Second,
-			first.Start.Format("2006-01-02 15:04:05 UTC"), first.StartLocal))
+		spans := "1 span"
+		if proposed.ViolationCount > 1 {
+			spans = fmt.Sprintf("%d spans", proposed.ViolationCount)
+		}
+		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy %q misses the SLO in %s, %s in all, first on %s at %s",
+			proposed.Name, spans, time.Duration(proposed.Totals.ViolationSeconds)*time.Second,
+			first.Start.Format("2006-01-02"), engine.Clock(first.Start, proposed.zone)))
 	}
 	if len(r.Policies) < 2 {
 		return

@@ -77,6 +77,7 @@ type PolicyResult struct {
 	Decisions     []headroom.Decision `json:"decisions"`
 	DecisionCount int                 `json:"decisionCount"`
 	Charts        []*Chart            `json:"-"`
+	zone          *time.Location
 }
 
 // Violation is a span of consecutive SLO windows that missed the SLO.

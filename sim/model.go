@@ -34,12 +34,14 @@ type Model struct {
 	cache   [1024]cacheEntry
 }
 
-// cacheEntry memoizes Erlang C: traffic repeats the same rates (a minute of
-// data is 60 equal seconds) at the same instance count.
+// cacheEntry memoizes the stable-queue figures: traffic repeats the same
+// rates (a minute of data is 60 equal seconds; per-second counts are
+// integers) at the same instance count.
 type cacheEntry struct {
 	c      int
 	lambda float64
-	erlang float64
+	wait   float64 // Wq, seconds
+	tail   float64 // P(Wq > timeout − base)
 }
 
 // Outcome is one second as users saw it.
@@ -60,15 +62,19 @@ func NewModel(svc *headroom.Service) *Model {
 // WorkersPerInstance returns k, the parallel workers one instance has.
 func (m *Model) WorkersPerInstance() int { return m.k }
 
-func (m *Model) erlangC(c int, lambda float64) float64 {
+// stable returns Wq and the timeout tail of an M/M/c queue with c servers
+// at arrival rate lambda, which must be under c·μ.
+func (m *Model) stable(c int, lambda float64) (wait, tail float64) {
 	h := uint64(c)*0x9E3779B97F4A7C15 ^ math.Float64bits(lambda)*0xBF58476D1CE4E5B9
 	e := &m.cache[h>>54]
 	if e.c == c && e.lambda == lambda && e.c != 0 {
-		return e.erlang
+		return e.wait, e.tail
 	}
-	v := queueing.ErlangC(c, lambda/m.mu)
-	*e = cacheEntry{c: c, lambda: lambda, erlang: v}
-	return v
+	erl := queueing.ErlangC(c, lambda/m.mu)
+	gap := float64(c)*m.mu - lambda
+	wait, tail = erl/gap, erl*math.Exp(-gap*(m.timeout-m.base))
+	*e = cacheEntry{c: c, lambda: lambda, wait: wait, tail: tail}
+	return wait, tail
 }
 
 // Serve simulates one second of demand (requests/s) on ready instances.
@@ -83,11 +89,7 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	maxWait := m.timeout - m.base
 	if m.backlog == 0 && demand < throughput {
 		// Stable: M/M/c.
-		c := ready * m.k
-		erl := m.erlangC(c, demand)
-		gap := float64(c)*m.mu - demand
-		wq := erl / gap
-		tail := erl * math.Exp(-gap*maxWait)
+		wq, tail := m.stable(ready*m.k, demand)
 		o.Failed = demand * tail
 		o.Latency = seconds(m.base + wq)
 		if demand > 0 {
@@ -114,8 +116,7 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	// Draining a backlog, they wait for it plus the M/M/c wait.
 	wait := maxWait
 	if demand < throughput {
-		c := ready * m.k
-		mmc := m.erlangC(c, demand) / (float64(c)*m.mu - demand)
+		mmc, _ := m.stable(ready*m.k, demand)
 		wait = math.Min(maxWait, m.backlog/throughput+mmc)
 	}
 	o.Latency = seconds(m.base + wait)

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/report"
+	"github.com/spf13/cobra"
+)
+
+type checkFlags struct {
+	service, proposed, baseline string
+	traffic                     trafficFlags
+	format, output, junit, html string
+}
+
+func newCheckCmd() *cobra.Command {
+	var f checkFlags
+	cmd := &cobra.Command{
+		Use:   "check --service S.yaml --proposed NEW.yaml [--baseline OLD.yaml] --traffic T.csv ...",
+		Short: "Fail when a proposed scaling policy would under-provision the service (the CI gate)",
+		Long: `check replays each --traffic recording through the proposed policy (and the
+baseline, when given) with the service model, and judges every SLO window.
+
+Exit codes, for CI:
+  0  the proposed policy keeps the SLO on all the traffic
+     (and, with --baseline, does no worse than the baseline)
+  1  it misses the SLO somewhere, or does worse than the baseline
+  2  bad input or usage: nothing was judged
+
+Violation times are printed in UTC and in the policy's own time zone, so a
+schedule written in the wrong zone shows at once.`,
+		Example: `  headroom check --service service.yaml --proposed new.yaml --baseline old.yaml \
+    --traffic last-week.csv --format markdown --junit junit.xml --report check.html`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runCheck(cmd, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.service, "service", "", "service model and SLO (kind: Service)")
+	fl.StringVar(&f.proposed, "proposed", "", "the policy under test (kind: ScalingPolicy)")
+	fl.StringVar(&f.baseline, "baseline", "", "the policy in production today, to compare against")
+	f.traffic.register(cmd)
+	fl.StringVar(&f.format, "format", "text", "output: text, json or markdown")
+	fl.StringVarP(&f.output, "output", "o", "", "write the output to this file instead of stdout")
+	fl.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
+	fl.StringVar(&f.html, "report", "", "also write a self-contained HTML report with charts to this file")
+	return cmd
+}
+
+func runCheck(cmd *cobra.Command, f *checkFlags) error {
+	render, err := renderer(f.format)
+	if err != nil {
+		return &usageError{msg: err.Error(), hint: "headroom check ... --format markdown"}
+	}
+	if f.proposed == "" {
+		return &usageError{msg: "no proposed policy: give --proposed policy.yaml", hint: "headroom check --service service.yaml --proposed policy.yaml --traffic traffic.csv"}
+	}
+	svc, err := loadService(cmd, f.service)
+	if err != nil {
+		return err
+	}
+	proposed, err := policy.LoadPolicy(f.proposed)
+	if err != nil {
+		return err
+	}
+	var baseline *headroom.Policy
+	if f.baseline != "" {
+		if baseline, err = policy.LoadPolicy(f.baseline); err != nil {
+			return err
+		}
+	}
+	series, warnings, err := f.traffic.load(cmd)
+	if err != nil {
+		return err
+	}
+	rep, err := check.Run(check.Options{Service: svc, Proposed: proposed, Baseline: baseline, Traffic: series,
+		Progress: progressFunc(cmd.ErrOrStderr(), "check")})
+	if err != nil {
+		return err
+	}
+	rep.Warnings = warnings
+
+	// Render everything before writing anything: no partial output is
+	// presented as a result.
+	var main bytes.Buffer
+	if err := render(&main, rep); err != nil {
+		return fmt.Errorf("render %s: %w", f.format, err)
+	}
+	extra := []struct {
+		path   string
+		render func(io.Writer, *check.Report) error
+	}{{f.junit, report.JUnit}, {f.html, report.HTML}}
+	files := map[string][]byte{}
+	for _, o := range extra {
+		if o.path == "" {
+			continue
+		}
+		var b bytes.Buffer
+		if err := o.render(&b, rep); err != nil {
+			return fmt.Errorf("render %s: %w", o.path, err)
+		}
+		files[o.path] = b.Bytes()
+	}
+	if f.output != "" {
+		files[f.output] = main.Bytes()
+	} else if _, err := cmd.OutOrStdout().Write(main.Bytes()); err != nil {
+		return err
+	}
+	for path, data := range files {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return &headroom.Error{Code: headroom.EINVALID, Message: "write " + path, Err: err}
+		}
+	}
+	if rep.Verdict != check.Pass {
+		return errFailed
+	}
+	return nil
+}
+
+func renderer(format string) (func(io.Writer, *check.Report) error, error) {
+	switch format {
+	case "text", "":
+		return report.Text, nil
+	case "json":
+		return report.JSON, nil
+	case "markdown", "md":
+		return report.Markdown, nil
+	}
+	return nil, fmt.Errorf("--format %q: expected text, json or markdown", format)
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/traffic"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// trafficFlags are the traffic options shared by check and simulate.
+type trafficFlags struct {
+	files  []string
+	format string
+	gaps   string
+	scale  float64
+	shift  time.Duration
+}
+
+func (f *trafficFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.files, "traffic", nil, "recorded traffic: CSV timestamp,requests, Prometheus query_range JSON or an access log (repeat for several recordings; each is replayed on its own)")
+	fl.StringVar(&f.format, "traffic-format", "auto", "traffic format: auto, csv, prometheus or accesslog")
+	fl.StringVar(&f.gaps, "gaps", "error", "missing intervals in traffic: error, zero (fill with 0) or hold (repeat the previous count)")
+	fl.Float64Var(&f.scale, "scale", 1, "multiply traffic, e.g. 1.3 for 30% growth")
+	fl.DurationVar(&f.shift, "shift", 0, "move traffic in time, e.g. 2h or -24h (whole seconds)")
+}
+
+// load reads, transforms and reports on every traffic file. Warnings go to
+// stderr: what the readers handled must never be silent.
+func (f *trafficFlags) load(cmd *cobra.Command) ([]*headroom.Series, []string, error) {
+	if len(f.files) == 0 {
+		return nil, nil, &usageError{msg: "no traffic: give at least one --traffic file", hint: cmd.CommandPath() + " ... --traffic traffic.csv"}
+	}
+	format := traffic.Format(f.format)
+	if f.format == "auto" {
+		format = traffic.FormatAuto
+	}
+	switch format {
+	case traffic.FormatAuto, traffic.FormatCSV, traffic.FormatPrometheus, traffic.FormatAccessLog:
+	default:
+		return nil, nil, &usageError{msg: fmt.Sprintf("--traffic-format %q: expected auto, csv, prometheus or accesslog", f.format), hint: cmd.CommandPath() + " --help"}
+	}
+	gaps := traffic.GapPolicy(f.gaps)
+	switch gaps {
+	case traffic.GapError, traffic.GapZero, traffic.GapHold:
+	default:
+		return nil, nil, &usageError{msg: fmt.Sprintf("--gaps %q: expected error, zero or hold", f.gaps), hint: cmd.CommandPath() + " --help"}
+	}
+	if !(f.scale > 0) {
+		return nil, nil, &usageError{msg: fmt.Sprintf("--scale %v: expected a positive factor such as 1.3", f.scale), hint: cmd.CommandPath() + " --help"}
+	}
+	if f.shift%time.Second != 0 {
+		return nil, nil, &usageError{msg: fmt.Sprintf("--shift %s: expected whole seconds", f.shift), hint: cmd.CommandPath() + " --help"}
+	}
+	var out []*headroom.Series
+	var warnings []string
+	for _, path := range f.files {
+		s, ws, err := traffic.ReadFile(path, traffic.Options{Format: format, Gaps: gaps})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, w := range ws {
+			warnings = append(warnings, w.String())
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+		}
+		if f.scale != 1 {
+			traffic.Scale(s, f.scale)
+		}
+		if f.shift != 0 {
+			traffic.Shift(s, f.shift)
+		}
+		out = append(out, s)
+	}
+	return out, warnings, nil
+}
+
+// loadService reads the Service document of path.
+func loadService(cmd *cobra.Command, path string) (*headroom.Service, error) {
+	if path == "" {
+		return nil, &usageError{msg: "no service model: give --service service.yaml", hint: cmd.CommandPath() + " --service service.yaml ..."}
+	}
+	return policy.LoadService(path)
+}
+
+// progressFunc prints a progress line on stderr when it is a terminal and
+// the run is long enough to wonder about; CI logs stay clean.
+func progressFunc(w io.Writer, label string) func(done, total int) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	start := time.Now()
+	shown := false
+	last := time.Time{}
+	return func(done, total int) {
+		now := time.Now()
+		if now.Sub(start) < time.Second || (now.Sub(last) < 100*time.Millisecond && done < total) {
+			return
+		}
+		last, shown = now, true
+		pct := 100 * float64(done) / float64(max(total, 1))
+		bar := strings.Repeat("█", int(pct/5)) + strings.Repeat("░", 20-int(pct/5))
+		fmt.Fprintf(w, "\r%s %s %5.1f%%  %s simulated", label, bar, pct, time.Duration(done)*time.Second)
+		if done >= total && shown {
+			fmt.Fprintln(w)
+		}
+	}
+}

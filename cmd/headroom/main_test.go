@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const example = "../../examples/bitbucket-2021-06-30/"
+
+// run executes the CLI in-process and returns its exit code and outputs.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func exampleArgs(proposed string) []string {
+	return []string{"check", "--service", example + "service.yaml", "--baseline", example + "baseline.yaml",
+		"--proposed", example + proposed, "--traffic", example + "traffic.csv"}
+}
+
+func TestCheckExampleFails(t *testing.T) {
+	code, out, stderr := run(t, append(exampleArgs("proposed.yaml"), "--format", "json")...)
+	if code != ExitFail {
+		t.Fatalf("exit code: got %d, want 1\n%s", code, stderr)
+	}
+	var rep struct {
+		Verdict  string `json:"verdict"`
+		Policies []struct {
+			Role       string `json:"role"`
+			Verdict    string `json:"verdict"`
+			Violations []struct {
+				Start           time.Time `json:"start"`
+				End             time.Time `json:"end"`
+				WorstErrorRatio float64   `json:"worstErrorRatio"`
+				WorstLatencyMs  float64   `json:"worstLatencyMs"`
+				ReadyInstances  int       `json:"readyInstances"`
+				NeededInstances int       `json:"neededInstances"`
+			} `json:"violations"`
+			Totals struct {
+				Requests       float64 `json:"requests"`
+				FailedRequests float64 `json:"failedRequests"`
+				InstanceHours  float64 `json:"instanceHours"`
+			} `json:"totals"`
+		} `json:"policies"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if rep.Verdict != "fail" || len(rep.Policies) != 2 || rep.Policies[0].Role != "proposed" {
+		t.Fatalf("got verdict %q and %d policies", rep.Verdict, len(rep.Policies))
+	}
+	p := rep.Policies[0]
+	if len(p.Violations) == 0 {
+		t.Fatal("no violations in JSON")
+	}
+	v := p.Violations[0]
+	if v.Start.UTC().Format("15:04") < "17:00" || v.Start.UTC().Format("15:04") > "17:09" || v.Start.Format("2006-01-02") != "2021-06-30" {
+		t.Errorf("first violation starts %s, want 2021-06-30 17:0x UTC", v.Start)
+	}
+	if v.ReadyInstances >= v.NeededInstances || v.WorstErrorRatio <= 0.001 {
+		t.Errorf("violation: ready %d needed %d error ratio %v", v.ReadyInstances, v.NeededInstances, v.WorstErrorRatio)
+	}
+	if p.Totals.Requests <= 0 || p.Totals.FailedRequests <= 0 || p.Totals.InstanceHours <= 0 {
+		t.Errorf("totals: %+v", p.Totals)
+	}
+	if rep.Policies[1].Verdict != "pass" {
+		t.Errorf("baseline verdict: got %s, want pass", rep.Policies[1].Verdict)
+	}
+}
+
+func TestCheckBaselineAsProposedPasses(t *testing.T) {
+	code, out, stderr := run(t, exampleArgs("baseline.yaml")...)
+	if code != ExitPass {
+		t.Fatalf("exit code: got %d, want 0\n%s%s", code, out, stderr)
+	}
+}
+
+func TestCheckTextNamesTheTimeInBothZones(t *testing.T) {
+	code, out, _ := run(t, exampleArgs("proposed.yaml")...)
+	if code != ExitFail {
+		t.Fatalf("exit code %d", code)
+	}
+	for _, want := range []string{"17:0", "night-savings", "Australia/Sydney", "America/Los_Angeles"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text report does not mention %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCheckWritesReports(t *testing.T) {
+	dir := t.TempDir()
+	junit, html, md := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "check.html"), filepath.Join(dir, "comment.md")
+	code, _, stderr := run(t, append(exampleArgs("proposed.yaml"), "--junit", junit, "--report", html, "--format", "markdown", "-o", md)...)
+	if code != ExitFail {
+		t.Fatalf("exit code %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Failures int `xml:"failures,attr"`
+		Tests    int `xml:"tests,attr"`
+	}
+	if err := xml.Unmarshal(data, &suites); err != nil || suites.Failures < 1 {
+		t.Errorf("junit: %v, failures %d\n%s", err, suites.Failures, data)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil || !bytes.Contains(page, []byte("<svg")) {
+		t.Errorf("html report: %v, has svg: %v", err, bytes.Contains(page, []byte("<svg")))
+	}
+	comment, err := os.ReadFile(md)
+	if err != nil || !bytes.Contains(comment, []byte("|")) {
+		t.Errorf("markdown: %v\n%s", err, comment)
+	}
+}
+
+func TestBadInputExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("apiVersion: headroom.dev/v1alpha1\nkind: ScalingPolicy\nspec:\n  minInstances: 1\n  maxInstances: 0\n"), 0o644)
+	badCSV := filepath.Join(dir, "bad.csv")
+	os.WriteFile(badCSV, []byte("timestamp,requests\n2021-06-30T00:00:00Z,5\n2021-06-30T00:00:15Z,-3\n"), 0o644)
+	out := filepath.Join(dir, "out.json")
+	tests := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"invalid policy names file and line", []string{"check", "--service", example + "service.yaml", "--proposed", bad, "--traffic", example + "traffic.csv", "-o", out},
+			"bad.yaml:5: spec.maxInstances"},
+		{"invalid traffic names file and line", []string{"check", "--service", example + "service.yaml", "--proposed", example + "proposed.yaml", "--traffic", badCSV, "-o", out},
+			"bad.csv:3"},
+		{"missing traffic file", []string{"check", "--service", example + "service.yaml", "--proposed", example + "proposed.yaml", "--traffic", filepath.Join(dir, "nope.csv"), "-o", out},
+			"nope.csv"},
+		{"no traffic flag", []string{"check", "--service", example + "service.yaml", "--proposed", example + "proposed.yaml"}, "Try: "},
+		{"unknown flag", []string{"check", "--proposd", "x"}, "unknown flag"},
+		{"bad format", append(exampleArgs("proposed.yaml"), "--format", "yaml"), `--format "yaml"`},
+		{"service file that is a policy", []string{"check", "--service", example + "proposed.yaml", "--proposed", example + "proposed.yaml", "--traffic", example + "traffic.csv"},
+			"kind Service"},
+		{"unknown command", []string{"chek"}, "unknown command"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := run(t, tc.args...)
+			if code != ExitInvalid {
+				t.Errorf("exit code: got %d, want 2", code)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr does not contain %q:\n%s", tc.want, stderr)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("an output file was written for bad input")
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	code, out, stderr := run(t, "validate", example+"service.yaml", example+"baseline.yaml", example+"proposed.yaml")
+	if code != ExitPass || strings.Count(out, ": ok:") != 3 {
+		t.Errorf("valid files: exit %d\n%s%s", code, out, stderr)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "p.yaml")
+	os.WriteFile(bad, []byte("apiVersion: headroom.dev/v1alpha1\nkind: ScalingPolicy\nspec:\n  minInstances: 1\n  maxInstances: 3\n  schedules:\n  - name: n\n    cron: 0 3 * *\n    timeZone: Mars/Olympus\n"), 0o644)
+	code, _, stderr = run(t, "validate", bad)
+	if code != ExitInvalid || !strings.Contains(stderr, "p.yaml:8: spec.schedules[0].cron") || !strings.Contains(stderr, "p.yaml:9: spec.schedules[0].timeZone") {
+		t.Errorf("invalid file: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestSimulateTimeline(t *testing.T) {
+	dir := t.TempDir()
+	tl := filepath.Join(dir, "timeline.csv")
+	code, out, stderr := run(t, "simulate", "--service", example+"service.yaml", "--policy", example+"proposed.yaml",
+		"--traffic", example+"traffic.csv", "--timeline", tl, "--report", filepath.Join(dir, "sim.html"))
+	if code != ExitPass {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(tl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 86400+1 {
+		t.Errorf("timeline: got %d lines, want a header and 86400 seconds", len(lines))
+	}
+	if !strings.HasPrefix(lines[0], "traffic,time,demand_rps,ready,launching") {
+		t.Errorf("header: %s", lines[0])
+	}
+	// 17:00:30 UTC: after the cut, requests fail.
+	row := lines[1+17*3600+30]
+	if !strings.Contains(row, "2021-06-30T17:00:30Z") {
+		t.Fatalf("row for 17:00:30: %s", row)
+	}
+	if f := strings.Split(row, ","); f[3] != "12" {
+		t.Errorf("ready instances at 17:00:30: got %s, want 12 (%s)", f[3], row)
+	}
+	if !strings.Contains(out, "fail") {
+		t.Errorf("summary does not show the violation:\n%s", out)
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, out, _ := run(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "headroom ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	code, out, _ = run(t, "check", "--help")
+	if code != 0 || !strings.Contains(out, "Exit codes") || !strings.Contains(out, "--baseline") {
+		t.Errorf("check --help: %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/policy"
+	"github.com/spf13/cobra"
+)
+
+func newValidateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check service and policy files and explain every problem with file:line",
+		Long: `validate reads headroom YAML files (kind Service or ScalingPolicy) and
+reports every problem at once, each with file:line, the field, the value
+found and what was expected. It exits 0 when all files are valid, 2 otherwise.`,
+		Example: `  headroom validate examples/bitbucket-2021-06-30/*.yaml`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &usageError{msg: "validate needs at least one file", hint: "headroom validate policy.yaml"}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var bad headroom.InputErrors
+			for _, path := range args {
+				f, err := policy.LoadFile(path)
+				if err != nil {
+					if headroom.ErrorCode(err) != headroom.EINVALID {
+						return err
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: invalid\n", path)
+					bad = append(bad, collect(err)...)
+					continue
+				}
+				for _, s := range f.Services {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: Service %q (%.4g req/s per instance, SLO %.4g%% errors, %s latency per %s)\n",
+						path, s.Name, s.CapacityPerInstance, 100*s.SLO.MaxErrorRatio, s.SLO.MaxLatency, s.SLO.Window)
+				}
+				for _, p := range f.Policies {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: ScalingPolicy %q (%d..%d instances, %d scheduled action(s), target tracking: %v)\n",
+						path, p.Name, p.Min, p.Max, len(p.Schedules), p.Target != nil)
+				}
+			}
+			return bad.Err()
+		},
+	}
+}
+
+// collect flattens an input error into its list of problems.
+func collect(err error) headroom.InputErrors {
+	switch e := err.(type) {
+	case headroom.InputErrors:
+		return e
+	case *headroom.InputError:
+		return headroom.InputErrors{e}
+	}
+	return headroom.InputErrors{{Err: err}}
+}

@@ -1,0 +1,296 @@
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/headroomhq/headroom/check"
+)
+
+//go:embed report.html.tmpl
+var pageSource string
+
+// page is parsed once; html/template escapes every value by context, in
+// the HTML and in the SVG alike.
+var page = template.Must(template.New("report").Parse(pageSource))
+
+// Line colours: the Okabe–Ito palette, told apart by the colour-blind too,
+// and readable on light and dark backgrounds.
+const (
+	colourDemand   = "#0072b2"
+	colourCapacity = "#009e73"
+	colourRequired = "#e69f00"
+	colourErrors   = "#d55e00"
+	colourLatency  = "#cc79a7"
+)
+
+// HTML writes the report as one self-contained HTML page: the verdict, the
+// service and its SLO, the traffic, a summary of the policies, and for each
+// policy and traffic file three SVG charts (demand against ready and
+// required capacity, error ratio, latency against the SLO) with the
+// violations shaded, then the violations and the decisions. Styles and
+// charts are inline; the page loads nothing and runs no script, so it can
+// be archived as a CI artifact and opened anywhere.
+func HTML(w io.Writer, r *check.Report) error {
+	if r == nil {
+		return errNilReport
+	}
+	var buf bytes.Buffer
+	if err := page.Execute(&buf, newHTMLPage(r)); err != nil {
+		return fmt.Errorf("report: html: %w", err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type htmlPage struct {
+	Title    string
+	Verdict  string
+	Emoji    string
+	Heading  string
+	Reasons  []string
+	Facts    []fact
+	Traffic  []htmlTraffic
+	Compare  string
+	Warnings []string
+	Policies []htmlPolicy
+	Options  []fact
+	// ManyTraffic adds a traffic column to violation tables.
+	ManyTraffic bool
+}
+
+type fact struct{ Name, Value string }
+
+type htmlTraffic struct {
+	Name, Start, End, Step, Requests, Peak string
+}
+
+type htmlPolicy struct {
+	ID, Title, Verdict, VerdictWord, File, Zone string
+
+	ViolationCount                                             int
+	Failed, ErrorRatio, WorstLatency, InstanceHours, Instances string
+
+	ManyTraffic    bool
+	Charts         []htmlChart
+	Violations     []htmlViolation
+	MoreViolations int
+	Decisions      []htmlDecision
+	DecisionNote   string
+}
+
+type htmlChart struct {
+	Traffic                   string
+	Capacity, Errors, Latency svgChart
+}
+
+type htmlViolation struct {
+	Traffic, Start, End, StartLocal                     string
+	HasZone                                             bool
+	Duration, Error, Latency, ReadyNeeded, Peak, Failed string
+	CauseTime, CauseCode, CauseChange, CauseMessage     string
+}
+
+type htmlDecision struct {
+	Time, Change, Bounds, Code, Message string
+	Cause                               bool
+}
+
+func newHTMLPage(r *check.Report) *htmlPage {
+	p := &htmlPage{
+		Verdict:  r.Verdict,
+		Emoji:    verdictEmoji(r.Verdict),
+		Heading:  fmt.Sprintf("headroom check %s: %s", verdictWord(r.Verdict), r.Service.Name),
+		Reasons:  r.Reasons,
+		Warnings: r.Warnings,
+	}
+	p.Title = fmt.Sprintf("%s %s · headroom check · %s", p.Emoji, upper(r.Verdict), r.Service.Name)
+
+	s := r.Service
+	p.Facts = []fact{
+		{"Service", s.Name},
+		{"SLO", sloSentence(s.SLO, "≤")},
+		{"Capacity per instance", sig3(s.CapacityPerInstance) + " requests/s"},
+		{"Startup delay", orUnknown(s.StartupDelay)},
+		{"Base latency", orUnknown(s.BaseLatency)},
+	}
+	for _, t := range r.Traffic {
+		p.Traffic = append(p.Traffic, htmlTraffic{
+			Name: t.Name, Start: fmtUTC(t.Start), End: fmtUTC(t.End), Step: t.Step,
+			Requests: fmtCount(t.Requests), Peak: sig3(t.PeakRate),
+		})
+	}
+	if c := r.Compare; c != nil {
+		p.Compare = fmt.Sprintf("Proposed vs baseline: %s failed requests, %s in SLO violation, %s instance-hours (%s).",
+			fmtSignedCount(c.FailedRequestsDelta), fmtSignedSeconds(c.ViolationSecondsDelta),
+			fmtSignedHours(c.InstanceHoursDelta), fmtSignedPercent(c.InstanceHoursChange))
+	}
+	keys := make([]string, 0, len(r.Options))
+	for k := range r.Options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p.Options = append(p.Options, fact{k, r.Options[k]})
+	}
+
+	many := len(r.Traffic) > 1
+	p.ManyTraffic = many
+	for i, pr := range r.Policies {
+		if pr == nil {
+			continue
+		}
+		p.Policies = append(p.Policies, newHTMLPolicy(i, pr, s, many))
+	}
+	return p
+}
+
+func newHTMLPolicy(i int, p *check.PolicyResult, s check.Service, manyTraffic bool) htmlPolicy {
+	t := p.Totals
+	hp := htmlPolicy{
+		ID:             "policy-" + strconv.Itoa(i+1),
+		Title:          policyRoleName(p),
+		Verdict:        p.Verdict,
+		VerdictWord:    upper(p.Verdict),
+		File:           p.File,
+		ViolationCount: violationCount(p),
+		Failed:         fmtCount(t.FailedRequests),
+		ErrorRatio:     fmtPercent(t.ErrorRatio),
+		WorstLatency:   fmtLatency(t.WorstLatencyMs),
+		InstanceHours:  fmtHours(t.InstanceHours),
+		Instances:      fmt.Sprintf("%d–%d", t.MinInstances, t.PeakInstances),
+		ManyTraffic:    manyTraffic,
+	}
+	if !isUTCZone(p.Zone) {
+		hp.Zone = p.Zone
+	}
+	for _, c := range p.Charts {
+		if c != nil {
+			hp.Charts = append(hp.Charts, newHTMLChart(c, s, p.Zone))
+		}
+	}
+
+	causes := map[time.Time]bool{}
+	for _, v := range p.Violations {
+		hv := htmlViolation{
+			Traffic:     v.Traffic,
+			Start:       fmtUTC(v.Start),
+			End:         fmtUTC(v.End),
+			StartLocal:  localStart(v, p.Zone),
+			HasZone:     hp.Zone != "",
+			Duration:    fmtSeconds(durationSeconds(v)),
+			Error:       fmtPercent(v.WorstErrorRatio),
+			Latency:     fmtLatency(v.WorstLatencyMs),
+			ReadyNeeded: fmt.Sprintf("%d / %d", v.ReadyInstances, v.NeededInstances),
+			Peak:        sig3(v.PeakDemand),
+			Failed:      fmtCount(v.FailedRequests),
+		}
+		if d := v.Cause; d != nil {
+			hv.CauseTime = fmtUTCNear(d.Time, v.Start)
+			hv.CauseCode = string(d.Reason.Code)
+			hv.CauseChange = decisionChange(*d, "→")
+			hv.CauseMessage = d.Reason.Message
+			causes[d.Time.UTC()] = true
+		}
+		hp.Violations = append(hp.Violations, hv)
+	}
+	hp.MoreViolations = max(0, violationCount(p)-len(p.Violations))
+
+	for _, d := range p.Decisions {
+		hp.Decisions = append(hp.Decisions, htmlDecision{
+			Time:    fmtUTC(d.Time),
+			Change:  decisionChange(d, "→"),
+			Bounds:  fmt.Sprintf("%d / %d", d.Min, d.Max),
+			Code:    string(d.Reason.Code),
+			Message: d.Reason.Message,
+			Cause:   causes[d.Time.UTC()],
+		})
+	}
+	total := max(p.DecisionCount, len(p.Decisions))
+	hp.DecisionNote = strconv.Itoa(total)
+	if total > len(p.Decisions) {
+		hp.DecisionNote = fmt.Sprintf("first %d of %d", len(p.Decisions), total)
+	}
+	return hp
+}
+
+// newHTMLChart lays out the three charts of one policy on one traffic
+// series, all with the same time axis and the same shaded violations.
+func newHTMLChart(c *check.Chart, s check.Service, zone string) htmlChart {
+	var spans []chartSpan
+	for _, v := range c.Violations {
+		title := fmt.Sprintf("SLO violation %s to %s (%s), error ratio up to %s, latency up to %s",
+			fmtUTC(v.Start), fmtUTCNear(v.End, v.Start), fmtSeconds(durationSeconds(v)),
+			fmtPercent(v.WorstErrorRatio), fmtLatency(v.WorstLatencyMs))
+		if local := localStart(v, zone); local != "" {
+			title += "; started " + local
+		}
+		spans = append(spans, chartSpan{Start: v.Start, End: v.End, Title: title})
+	}
+	base := lineChart{Start: c.Start, Bucket: c.Bucket, Spans: spans}
+
+	capacity := base
+	capacity.Label = "Demand, ready capacity and required capacity in requests/s on " + c.Traffic
+	capacity.Unit = "req/s"
+	capacity.Series = []chartSeries{
+		{Name: "demand", Class: "s-demand", Colour: colourDemand, Values: c.Demand},
+		{Name: "ready capacity", Class: "s-capacity", Colour: colourCapacity, Values: c.Capacity},
+		{Name: "required capacity", Class: "s-required", Colour: colourRequired, Dash: "6 4", Values: c.Required},
+	}
+
+	errors := base
+	errors.Label = "Error ratio in percent on " + c.Traffic
+	errors.Unit = "%"
+	pct := make([]float64, len(c.ErrorRatio))
+	for i, e := range c.ErrorRatio {
+		pct[i] = 100 * e
+	}
+	errors.Series = []chartSeries{{Name: "error ratio", Class: "s-errors", Colour: colourErrors, Values: pct}}
+	if m := s.SLO.MaxErrorRatio; m > 0 {
+		errors.Refs = []chartRef{{Value: 100 * m, Label: "SLO " + fmtPercent(m)}}
+	}
+
+	// Latency in milliseconds, or in seconds when timeouts push it past
+	// a few seconds: "10k ms" reads worse than "10 s".
+	latency := base
+	latency.Label = "Mean latency in milliseconds on " + c.Traffic
+	latency.Unit = "ms"
+	values, scale := c.LatencyMs, 1.0
+	if maxFinite(c.LatencyMs) >= 2000 {
+		latency.Label = "Mean latency in seconds on " + c.Traffic
+		latency.Unit = "s"
+		scale = 1000
+		values = make([]float64, len(c.LatencyMs))
+		for i, ms := range c.LatencyMs {
+			values[i] = ms / scale
+		}
+	}
+	latency.Series = []chartSeries{{Name: "mean latency", Class: "s-latency", Colour: colourLatency, Values: values}}
+	if m := s.SLO.MaxLatencyMs; m > 0 {
+		latency.Refs = []chartRef{{Value: m / scale, Label: "SLO " + fmtLatency(m)}}
+	}
+
+	return htmlChart{
+		Traffic:  c.Traffic,
+		Capacity: capacity.layout(),
+		Errors:   errors.layout(),
+		Latency:  latency.layout(),
+	}
+}
+
+// maxFinite returns the largest finite value of xs, or 0.
+func maxFinite(xs []float64) float64 {
+	m := 0.0
+	for _, x := range xs {
+		if finite(x) {
+			m = max(m, x)
+		}
+	}
+	return m
+}
