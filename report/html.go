@@ -24,7 +24,7 @@ var page = template.Must(template.New("report").Parse(pageSource))
 // and readable on light and dark backgrounds.
 const (
 	colourDemand   = "#0072b2"
-	colourCapacity = "#009e73"
+	colourCapacity = "#1a1a1a"
 	colourRequired = "#e69f00"
 	colourErrors   = "#d55e00"
 	colourLatency  = "#cc79a7"
@@ -77,12 +77,15 @@ type htmlPolicy struct {
 	ViolationCount                                             int
 	Failed, ErrorRatio, WorstLatency, InstanceHours, Instances string
 
-	ManyTraffic    bool
-	Charts         []htmlChart
-	Violations     []htmlViolation
-	MoreViolations int
-	Decisions      []htmlDecision
-	DecisionNote   string
+	ManyTraffic bool
+	// ViolationColumns is the width of a violation row, for the cause
+	// row beneath it.
+	ViolationColumns int
+	Charts           []htmlChart
+	Violations       []htmlViolation
+	MoreViolations   int
+	Decisions        []htmlDecision
+	DecisionNote     string
 }
 
 type htmlChart struct {
@@ -169,6 +172,13 @@ func newHTMLPolicy(i int, p *check.PolicyResult, s check.Service, manyTraffic bo
 	}
 	if !isUTCZone(p.Zone) {
 		hp.Zone = p.Zone
+	}
+	hp.ViolationColumns = 8
+	if manyTraffic {
+		hp.ViolationColumns++
+	}
+	if hp.Zone != "" {
+		hp.ViolationColumns++
 	}
 	for _, c := range p.Charts {
 		if c != nil {
