@@ -120,7 +120,7 @@ func bounds(lo, hi int, a *headroom.ScheduledAction) (int, int) {
 func Decide(in Input) Output {
 	p, now := in.Policy, in.Now
 	st := in.State
-	st.NextFire = slices.Clone(st.NextFire)
+	cloned := false
 	out := Output{Decision: headroom.Decision{Time: now, Current: in.Current.Total()}}
 	desired := in.Current.Total()
 	var reason headroom.Reason
@@ -133,6 +133,10 @@ func Decide(in Input) Output {
 		}
 		a := &p.Schedules[i]
 		at := st.NextFire[i]
+		if !cloned {
+			// Copy on write: the caller's state stays as it was.
+			st.NextFire, cloned = slices.Clone(st.NextFire), true
+		}
 		st.NextFire[i] = a.Schedule.Next(now)
 		before := desired
 		st.Min, st.Max = bounds(st.Min, st.Max, a)

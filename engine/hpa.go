@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -29,7 +31,7 @@ func recommend(t *headroom.TargetTracking, c headroom.Capacity, metric float64) 
 	tol := Tolerance{Up: t.ScaleUpTolerance, Down: t.ScaleDownTolerance}
 	if tol.isWithin(ratio) {
 		return current, headroom.Reason{Code: headroom.ReasonWithinTolerance,
-			Message: fmt.Sprintf("%s %.3g is within tolerance of target %.3g", t.Metric, metric, t.Target)}
+			Message: string(t.Metric) + " " + num(metric) + " is within tolerance of target " + num(t.Target)}
 	}
 	scaleUpWithUnready := ratio > 1 && c.Launching > 0
 	if scaleUpWithUnready {
@@ -55,7 +57,8 @@ func recommend(t *headroom.TargetTracking, c headroom.Capacity, metric float64) 
 		code = headroom.ReasonWithinTolerance
 	}
 	return want, headroom.Reason{Code: code,
-		Message: fmt.Sprintf("%s %.3g against target %.3g: %d ready instances need %d", t.Metric, metric, t.Target, c.Ready, want)}
+		Message: string(t.Metric) + " " + num(metric) + " against target " + num(t.Target) + ": " +
+			strconv.Itoa(c.Ready) + " ready instances need " + strconv.Itoa(want)}
 }
 
 // track runs target tracking: recommendation, stabilization, rate limits
@@ -73,7 +76,9 @@ func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capa
 	// far as all of them in each window agree.
 	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window
 	keep := max(t.ScaleUp.StabilizationWindow, t.ScaleDown.StabilizationWindow)
-	st.Recommendations = append(prune(st.Recommendations, now, keep), Sample{At: now, Replicas: rec})
+	// Clip before append: the new sample must not land in the backing
+	// array of the state the caller passed in.
+	st.Recommendations = append(slices.Clip(prune(st.Recommendations, now, keep)), Sample{At: now, Replicas: rec})
 	upRec, downRec := rec, rec
 	upCut, downCut := now.Add(-t.ScaleUp.StabilizationWindow), now.Add(-t.ScaleDown.StabilizationWindow)
 	for _, r := range st.Recommendations {
@@ -91,7 +96,7 @@ func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capa
 			window = t.ScaleUp.StabilizationWindow
 		}
 		reason = headroom.Reason{Code: headroom.ReasonStabilized,
-			Message: fmt.Sprintf("%s; held at %d by the %s stabilization window", reason.Message, stabilized, window)}
+			Message: reason.Message + "; held at " + strconv.Itoa(stabilized) + " by the " + window.String() + " stabilization window"}
 	}
 
 	// Rate policies, then bounds.
@@ -121,12 +126,16 @@ func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capa
 	}
 	switch {
 	case desired > current:
-		st.UpEvents = append(st.UpEvents, Sample{At: now, Replicas: desired - current})
+		st.UpEvents = append(slices.Clip(st.UpEvents), Sample{At: now, Replicas: desired - current})
 	case desired < current:
-		st.DownEvents = append(st.DownEvents, Sample{At: now, Replicas: current - desired})
+		st.DownEvents = append(slices.Clip(st.DownEvents), Sample{At: now, Replicas: current - desired})
 	}
 	return desired, reason
 }
+
+// num formats a metric value for a reason: three significant digits,
+// without fmt, since the simulator builds one per sync.
+func num(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 
 func longestPeriod(r headroom.ScalingRules) time.Duration {
 	var d time.Duration

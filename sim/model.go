@@ -130,6 +130,11 @@ func (m *Model) Required(demand float64, maxLatency time.Duration) int {
 		return 0
 	}
 	servers := queueing.MinServers(demand, m.mu, maxLatency.Seconds()-m.base)
+	if servers < 0 {
+		// No count meets a latency at or under the base latency (validation
+		// refuses such an SLO); say what keeps the queue stable at least.
+		return int(demand/m.svc.CapacityPerInstance) + 1
+	}
 	return (servers + m.k - 1) / m.k
 }
 

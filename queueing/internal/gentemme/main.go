@@ -1,0 +1,267 @@
+// Command gentemme writes queueing/temme_coef.go: the Taylor coefficients of
+// the functions c_k(η) in Temme's uniform asymptotic expansion of the
+// regularized incomplete gamma function (DLMF §8.12),
+//
+//	Q(s, x) = ½·erfc(η·√(s/2)) + e^{-sη²/2}/√(2πs) · Σ_k c_k(η)·s^{-k},
+//	η²/2 = λ - 1 - ln λ,  λ = x/s,  sign(η) = sign(λ-1).
+//
+// The coefficients are derived here, in exact rational arithmetic, from the
+// two defining relations (DLMF 8.12.8 and 8.12.10)
+//
+//	c_0(η) = 1/(λ-1) - 1/η
+//	c_k(η) = (1/η)·c'_{k-1}(η) + (-1)^k g_k/(λ-1)
+//
+// rather than copied from a table, so that the numbers in the package can be
+// regenerated and audited. The constants g_k (Stirling's series for Γ) are not
+// typed in either: c_k must be regular at η = 0, and that alone fixes
+// (-1)^k g_k as minus the η¹ coefficient of c_{k-1}. The program checks the
+// first few against their known values as a guard on the algebra.
+//
+// Usage (from the queueing directory, see the go:generate line in temme.go):
+//
+//	go run ./internal/gentemme -o temme_coef.go
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/format"
+	"log"
+	"math"
+	"math/big"
+	"os"
+	"strconv"
+)
+
+const (
+	// numK is how many functions c_k are kept. The expansion is used for
+	// s >= 20, where s^-10 < 1e-13 and the c_k(η) are below 1e-3 on the
+	// window used, so c_10 and beyond are far below double precision.
+	numK = 10
+	// seriesLen is the number of η-coefficients computed for λ-1; each step
+	// k → k+1 loses two orders, so this leaves seriesLen-2-2k terms for c_k.
+	seriesLen = 72
+	// etaMax bounds |η| on the window where the expansion is used
+	// (|x/s - 1| <= 0.4 gives η in [-0.47, 0.36]); terms whose contribution
+	// there is below dropBelow are not emitted.
+	etaMax    = 0.5
+	dropBelow = 1e-20
+	// numBuckets is how many halvings of etaMax get their own term counts,
+	// so that loads nearer the critical point evaluate shorter polynomials.
+	numBuckets = 4
+)
+
+type series []*big.Rat
+
+func newSeries(n int) series {
+	s := make(series, n)
+	for i := range s {
+		s[i] = new(big.Rat)
+	}
+	return s
+}
+
+// mul returns the product of a and b truncated to n terms.
+func mul(a, b series, n int) series {
+	out := newSeries(n)
+	t := new(big.Rat)
+	for i := 0; i < n && i < len(a); i++ {
+		if a[i].Sign() == 0 {
+			continue
+		}
+		for j := 0; i+j < n && j < len(b); j++ {
+			out[i+j].Add(out[i+j], t.Mul(a[i], b[j]))
+		}
+	}
+	return out
+}
+
+// inv returns 1/a (a[0] != 0) to n terms.
+func inv(a series, n int) series {
+	out := newSeries(n)
+	out[0].Inv(a[0])
+	t := new(big.Rat)
+	for k := 1; k < n; k++ {
+		sum := new(big.Rat)
+		for i := 1; i <= k && i < len(a); i++ {
+			sum.Add(sum, t.Mul(a[i], out[k-i]))
+		}
+		out[k].Mul(sum.Neg(sum), out[0])
+	}
+	return out
+}
+
+// sqrt1 returns √a for a series with a[0] = 1, to n terms.
+func sqrt1(a series, n int) series {
+	out := newSeries(n)
+	out[0].SetInt64(1)
+	t := new(big.Rat)
+	for k := 1; k < n; k++ {
+		sum := new(big.Rat).Set(a[k])
+		for i := 1; i < k; i++ {
+			sum.Sub(sum, t.Mul(out[i], out[k-i]))
+		}
+		out[k].Quo(sum, big.NewRat(2, 1))
+	}
+	return out
+}
+
+// lambdaMinusOne returns the coefficients d_n (n >= 1, index n-1) of
+// μ = λ-1 = Σ d_n η^n, the inverse of η = μ·√g(μ) where
+// η² = 2(μ - ln(1+μ)) = μ²·g(μ), g(μ) = Σ_m (-1)^m 2μ^m/(m+2).
+func lambdaMinusOne(n int) series {
+	g := newSeries(n + 1)
+	for m := range g {
+		g[m].SetFrac64(2, int64(m+2))
+		if m%2 == 1 {
+			g[m].Neg(g[m])
+		}
+	}
+	h := sqrt1(g, n+1)
+	u := inv(h, n+1) // μ/η as a series in μ
+	// Lagrange inversion: [η^k] μ = (1/k)·[μ^{k-1}] (μ/η(μ))^k.
+	d := newSeries(n)
+	pow := newSeries(n + 1)
+	pow[0].SetInt64(1)
+	for k := 1; k <= n; k++ {
+		pow = mul(pow, u, n+1)
+		d[k-1].Quo(pow[k-1], big.NewRat(int64(k), 1))
+	}
+	return d
+}
+
+func main() {
+	out := flag.String("o", "temme_coef.go", "output file")
+	verbose := flag.Bool("v", false, "print the coefficients' sizes")
+	flag.Parse()
+
+	src, err := generate(*verbose)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// generate returns the source of temme_coef.go. With verbose set it prints
+// each c_k's value at 0 and term counts to stderr.
+func generate(verbose bool) ([]byte, error) {
+	d := lambdaMinusOne(seriesLen)
+	// μ = η·D(η) with D = Σ d_{n+1} η^n; 1/μ = (1/η)·q(η), q = 1/D.
+	q := inv(d, seriesLen)
+
+	cs := make([]series, numK)
+	// c_0 = (1/η)(q - 1) = Σ q_{n+1} η^n.
+	cs[0] = q[1:]
+	for k := 1; k < numK; k++ {
+		prev := cs[k-1]
+		// (1/η)·c'_{k-1} = Σ_n (n+1)·a_{n+1}·η^{n-1}; its 1/η term is a_1,
+		// and (-1)^k g_k/μ contributes (-1)^k g_k·q_n·η^{n-1}. Regularity at
+		// η = 0 forces (-1)^k g_k = -a_1.
+		gk := new(big.Rat).Neg(prev[1])
+		if err := checkStirling(k, gk); err != nil {
+			return nil, err
+		}
+		c := newSeries(len(prev) - 2)
+		t := new(big.Rat)
+		for m := range c {
+			c[m].Mul(big.NewRat(int64(m+2), 1), prev[m+2])
+			c[m].Add(c[m], t.Mul(gk, q[m+1]))
+		}
+		cs[k] = c
+	}
+
+	var buf bytes.Buffer
+	fmt.Fprintln(&buf, "// Code generated by go run ./internal/gentemme; DO NOT EDIT.")
+	fmt.Fprintln(&buf)
+	fmt.Fprintln(&buf, "package queueing")
+	fmt.Fprintln(&buf)
+	fmt.Fprintln(&buf, "// temmeCoef[k] holds the Taylor coefficients in η, lowest order first, of")
+	fmt.Fprintln(&buf, "// c_k(η) in Temme's expansion; see internal/gentemme for the derivation.")
+	fmt.Fprintf(&buf, "var temmeCoef = [%d][]float64{\n", numK)
+	terms := make([][numBuckets]int, numK)
+	for k, c := range cs {
+		for b := range numBuckets {
+			terms[k][b] = termsNeeded(c, etaMax/float64(int(1)<<b))
+		}
+		n := terms[k][0]
+		if n == len(c) {
+			return nil, fmt.Errorf("c_%d: %d terms are not enough for |η| <= %v; raise seriesLen", k, len(c), etaMax)
+		}
+		fmt.Fprintf(&buf, "\t{ // c_%d\n", k)
+		for _, r := range c[:n] {
+			f, _ := r.Float64()
+			fmt.Fprintf(&buf, "\t\t%s,\n", strconv.FormatFloat(f, 'g', -1, 64))
+		}
+		fmt.Fprintln(&buf, "\t},")
+		if verbose {
+			c0, _ := c[0].Float64()
+			fmt.Fprintf(os.Stderr, "c_%d: c(0)=%.6g terms=%v\n", k, c0, terms[k])
+		}
+	}
+	fmt.Fprintln(&buf, "}")
+	fmt.Fprintln(&buf)
+	fmt.Fprintf(&buf, "// temmeTerms[b][k] is how many of temmeCoef[k] matter, to %g, when\n", dropBelow)
+	fmt.Fprintf(&buf, "// |η| <= %g/2^b.\n", etaMax)
+	fmt.Fprintf(&buf, "var temmeTerms = [%d][%d]int{\n", numBuckets, numK)
+	for b := range numBuckets {
+		fmt.Fprint(&buf, "\t{")
+		for k := range numK {
+			if k > 0 {
+				fmt.Fprint(&buf, ", ")
+			}
+			fmt.Fprint(&buf, terms[k][b])
+		}
+		fmt.Fprintf(&buf, "}, // |η| <= %g\n", etaMax/float64(int(1)<<b))
+	}
+	fmt.Fprintln(&buf, "}")
+	fmt.Fprintln(&buf)
+	fmt.Fprintln(&buf, "// temmeEtaMax is the largest |η| the coefficients above are accurate for.")
+	fmt.Fprintf(&buf, "const temmeEtaMax = %g\n", etaMax)
+
+	src, err := format.Source(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("format: %w", err)
+	}
+	return src, nil
+}
+
+// termsNeeded returns how many leading coefficients of c matter for
+// |η| <= eta: the terms after them all contribute less than dropBelow.
+func termsNeeded(c series, eta float64) int {
+	n := len(c)
+	for n > 1 {
+		f, _ := c[n-1].Float64()
+		if math.Abs(f)*math.Pow(eta, float64(n-1)) > dropBelow {
+			break
+		}
+		n--
+	}
+	return n
+}
+
+// checkStirling compares (-1)^k g_k with the first coefficients of Stirling's
+// series Γ(z) ~ e^{-z} z^z (2π/z)^½ Σ g_k z^{-k} (DLMF 5.11.3, 5.11.4), as a
+// check that the recurrence above was implemented with the right signs.
+func checkStirling(k int, got *big.Rat) error {
+	known := map[int]*big.Rat{
+		1: big.NewRat(1, 12),
+		2: big.NewRat(1, 288),
+		3: big.NewRat(-139, 51840),
+		4: big.NewRat(-571, 2488320),
+	}
+	want, ok := known[k]
+	if !ok {
+		return nil
+	}
+	want = new(big.Rat).Set(want)
+	if k%2 == 1 {
+		want.Neg(want)
+	}
+	if got.Cmp(want) != 0 {
+		return fmt.Errorf("(-1)^%d g_%d = %v, want %v", k, k, got, want)
+	}
+	return nil
+}
