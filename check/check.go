@@ -226,11 +226,11 @@ func describeService(s *headroom.Service) Service {
 
 func describeTraffic(tr *headroom.Series) Traffic {
 	t := Traffic{Name: tr.Name, Start: tr.Start, End: tr.End(), Step: tr.Step.String()}
-	step := tr.Step.Seconds()
 	for _, c := range tr.Counts {
 		t.Requests += c
-		t.PeakRate = math.Max(t.PeakRate, c/step)
+		t.PeakRate = math.Max(t.PeakRate, c)
 	}
+	t.PeakRate /= tr.Step.Seconds()
 	return t
 }
 

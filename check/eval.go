@@ -19,8 +19,8 @@ type evaluator struct {
 	traffic string
 	width   int64 // window, seconds
 
-	// the window being filled
-	start                 int64
+	// the window being filled: [start, end) in Unix seconds
+	start, end            int64
 	requests, failed      float64
 	latencySum, servedSum float64
 	minReady              int
@@ -40,20 +40,19 @@ func newEvaluator(svc *headroom.Service, zone *time.Location, traffic string) *e
 }
 
 func (e *evaluator) Step(s *headroom.Step) {
-	sec := s.Time.Unix()
-	ws := sec - ((sec%e.width)+e.width)%e.width
-	if ws != e.start {
+	if sec := s.Time.Unix(); sec >= e.end || sec < e.start {
 		e.closeWindow()
-		e.start = ws
+		e.start = sec - ((sec%e.width)+e.width)%e.width
+		e.end = e.start + e.width
 		e.minReady = math.MaxInt
 	}
 	e.requests += s.Demand
 	e.failed += s.Failed
-	served := math.Max(0, s.Demand-s.Failed)
+	served := max(0, s.Demand-s.Failed)
 	e.latencySum += served * s.Latency.Seconds()
 	e.servedSum += served
 	e.minReady = min(e.minReady, s.Ready)
-	e.maxDemand = math.Max(e.maxDemand, s.Demand)
+	e.maxDemand = max(e.maxDemand, s.Demand)
 	e.worstLatencyInWindow = max(e.worstLatencyInWindow, s.Latency)
 	n := s.Total()
 	e.peakInstances = max(e.peakInstances, n)
@@ -118,7 +117,8 @@ func (e *evaluator) finish() {
 	}
 }
 
-// chartSink reduces a run to buckets for plotting.
+// chartSink reduces a run to buckets for plotting. The bucket being filled
+// lives in fields and is appended when full.
 type chartSink struct {
 	c     *Chart
 	model *sim.Model
@@ -126,7 +126,10 @@ type chartSink struct {
 	per   float64 // capacity per instance
 	width int     // seconds per bucket
 	n     int     // seconds in the current bucket
-	peak  []float64
+
+	demand, errRatio float64
+	latency          time.Duration
+	ready, desired   int
 }
 
 func newChartSink(svc *headroom.Service, tr *headroom.Series, points int) *chartSink {
@@ -139,25 +142,35 @@ func newChartSink(svc *headroom.Service, tr *headroom.Series, points int) *chart
 }
 
 func (c *chartSink) Step(s *headroom.Step) {
-	ch := c.c
 	if c.n == 0 {
-		ch.Demand = append(ch.Demand, s.Demand)
-		ch.Ready = append(ch.Ready, s.Ready)
-		ch.Desired = append(ch.Desired, s.Desired)
-		ch.ErrorRatio = append(ch.ErrorRatio, s.ErrorRatio)
-		ch.LatencyMs = append(ch.LatencyMs, ms(s.Latency))
+		c.demand, c.ready, c.desired, c.errRatio, c.latency = s.Demand, s.Ready, s.Desired, s.ErrorRatio, s.Latency
 	} else {
-		i := len(ch.Demand) - 1
-		ch.Demand[i] = math.Max(ch.Demand[i], s.Demand)
-		ch.Ready[i] = min(ch.Ready[i], s.Ready)
-		ch.Desired[i] = max(ch.Desired[i], s.Desired)
-		ch.ErrorRatio[i] = math.Max(ch.ErrorRatio[i], s.ErrorRatio)
-		ch.LatencyMs[i] = math.Max(ch.LatencyMs[i], ms(s.Latency))
+		c.demand = max(c.demand, s.Demand)
+		c.ready = min(c.ready, s.Ready)
+		c.desired = max(c.desired, s.Desired)
+		c.errRatio = max(c.errRatio, s.ErrorRatio)
+		c.latency = max(c.latency, s.Latency)
 	}
-	c.n = (c.n + 1) % c.width
+	c.n++
+	if c.n == c.width {
+		c.flush()
+	}
+}
+
+func (c *chartSink) flush() {
+	ch := c.c
+	ch.Demand = append(ch.Demand, c.demand)
+	ch.Ready = append(ch.Ready, c.ready)
+	ch.Desired = append(ch.Desired, c.desired)
+	ch.ErrorRatio = append(ch.ErrorRatio, c.errRatio)
+	ch.LatencyMs = append(ch.LatencyMs, ms(c.latency))
+	c.n = 0
 }
 
 func (c *chartSink) finish() *Chart {
+	if c.n > 0 {
+		c.flush()
+	}
 	ch := c.c
 	ch.Capacity = make([]float64, len(ch.Ready))
 	ch.Required = make([]float64, len(ch.Ready))

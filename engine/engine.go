@@ -44,11 +44,14 @@ type State struct {
 	// Min and Max are the bounds in force, as the last scheduled actions
 	// left them.
 	Min, Max int
-	// Recommendations feed the stabilization windows; UpEvents and
-	// DownEvents the rate policies.
-	Recommendations []Sample
-	UpEvents        []Sample
-	DownEvents      []Sample
+	// UpWindow and DownWindow are the recommendations of the scale-up and
+	// scale-down stabilization windows that can still be the window's
+	// minimum and maximum (a sliding-window extreme keeps no other), oldest
+	// first. UpEvents and DownEvents feed the rate policies.
+	UpWindow   []Sample
+	DownWindow []Sample
+	UpEvents   []Sample
+	DownEvents []Sample
 }
 
 // Output is a decision with the engine's next state.
@@ -93,7 +96,9 @@ func NewState(p *headroom.Policy, start time.Time) State {
 // mid-traffic does not scale down at its first decision as a brand-new HPA
 // would.
 func (s State) Settled(at time.Time, replicas int) State {
-	s.Recommendations = append(slices.Clone(s.Recommendations), Sample{At: at, Replicas: replicas})
+	rec := Sample{At: at, Replicas: replicas}
+	s.UpWindow = slide(s.UpWindow, rec, time.Time{}, lower)
+	s.DownWindow = slide(s.DownWindow, rec, time.Time{}, higher)
 	return s
 }
 

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -240,14 +242,56 @@ func TestScheduledActions(t *testing.T) {
 	})
 }
 
+// Regression guard for the copy-on-write contract: the live controller
+// may decide twice from one persisted state (a retry after a failed
+// actuation); the first answer must not change under it.
 func TestDecideDoesNotChangeItsInput(t *testing.T) {
 	p := hpaPolicy(1, 100)
-	st := NewState(p, t0)
-	out := decide(p, st, t0, 10, 100)
-	before := len(out.State.Recommendations)
-	_ = decide(p, out.State, t0.Add(15*time.Second), 20, 100)
-	if len(out.State.Recommendations) != before || len(st.Recommendations) != 0 {
+	st := NewState(p, t0).Settled(t0, 10)
+	for i := 1; i < 6; i++ {
+		st = decide(p, st, t0.Add(time.Duration(i)*15*time.Second), 10, 40).State
+	}
+	before := deepCopy(st)
+	first := decide(p, st, t0.Add(2*time.Minute), 10, 100)
+	firstState := deepCopy(first.State)
+	_ = decide(p, st, t0.Add(2*time.Minute), 10, 10)
+	if !reflect.DeepEqual(st, before) {
 		t.Errorf("Decide changed the state it was given")
+	}
+	if !reflect.DeepEqual(first.State, firstState) {
+		t.Errorf("a second Decide from the same state changed the first one's result")
+	}
+}
+
+func deepCopy(s State) State {
+	s.NextFire = slices.Clone(s.NextFire)
+	s.UpWindow = slices.Clone(s.UpWindow)
+	s.DownWindow = slices.Clone(s.DownWindow)
+	s.UpEvents = slices.Clone(s.UpEvents)
+	s.DownEvents = slices.Clone(s.DownEvents)
+	return s
+}
+
+func TestSlidingWindowExtremes(t *testing.T) {
+	// Against a brute force over every recommendation in the window.
+	var w []Sample
+	var all []Sample
+	window := 5 * time.Minute
+	seq := []int{10, 12, 7, 7, 15, 3, 9, 9, 20, 1, 4, 4, 18, 2, 11, 6, 6, 13, 5, 8, 30, 2, 2, 2, 17}
+	for i, r := range seq {
+		now := t0.Add(time.Duration(i) * 45 * time.Second)
+		s := Sample{At: now, Replicas: r}
+		all = append(all, s)
+		w = slide(w, s, now.Add(-window), higher)
+		want := 0
+		for _, x := range all {
+			if x.At.After(now.Add(-window)) {
+				want = max(want, x.Replicas)
+			}
+		}
+		if w[0].Replicas != want {
+			t.Fatalf("step %d: window max %d, want %d (window %v)", i, w[0].Replicas, want, w)
+		}
 	}
 }
 
@@ -268,5 +312,16 @@ func TestFreshStateScalesDownAtOnce(t *testing.T) {
 	}
 	if out := decide(p, NewState(p, t0).Settled(t0, 10), t0, 10, 25); out.Desired != 10 {
 		t.Errorf("settled state: got %d, want 10", out.Desired)
+	}
+}
+
+func TestAppendNum(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		want string
+	}{{66.24, "66.2"}, {60, "60"}, {100, "100"}, {0.5, "0.5"}, {0.05, "0.05"}, {9.999, "10"}, {1234.56, "1234.6"}, {-2.5, "-2.5"}, {1e13, "1e+13"}} {
+		if got := string(appendNum(nil, tc.v)); got != tc.want {
+			t.Errorf("appendNum(%v): got %q, want %q", tc.v, got, tc.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -30,8 +31,11 @@ func recommend(t *headroom.TargetTracking, c headroom.Capacity, metric float64) 
 	ratio := metric / t.Target
 	tol := Tolerance{Up: t.ScaleUpTolerance, Down: t.ScaleDownTolerance}
 	if tol.isWithin(ratio) {
-		return current, headroom.Reason{Code: headroom.ReasonWithinTolerance,
-			Message: string(t.Metric) + " " + num(metric) + " is within tolerance of target " + num(t.Target)}
+		b := make([]byte, 0, 128)
+		b = appendMetric(b, t, metric)
+		b = append(b, " is within tolerance of target "...)
+		b = appendNum(b, t.Target)
+		return current, headroom.Reason{Code: headroom.ReasonWithinTolerance, Message: string(b)}
 	}
 	scaleUpWithUnready := ratio > 1 && c.Launching > 0
 	if scaleUpWithUnready {
@@ -56,9 +60,15 @@ func recommend(t *headroom.TargetTracking, c headroom.Capacity, metric float64) 
 	if want == current {
 		code = headroom.ReasonWithinTolerance
 	}
-	return want, headroom.Reason{Code: code,
-		Message: string(t.Metric) + " " + num(metric) + " against target " + num(t.Target) + ": " +
-			strconv.Itoa(c.Ready) + " ready instances need " + strconv.Itoa(want)}
+	b := make([]byte, 0, 128)
+	b = appendMetric(b, t, metric)
+	b = append(b, " against target "...)
+	b = appendNum(b, t.Target)
+	b = append(b, ": "...)
+	b = strconv.AppendInt(b, int64(c.Ready), 10)
+	b = append(b, " ready instances need "...)
+	b = strconv.AppendInt(b, int64(want), 10)
+	return want, headroom.Reason{Code: code, Message: string(b)}
 }
 
 // track runs target tracking: recommendation, stabilization, rate limits
@@ -73,22 +83,13 @@ func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capa
 	rec, reason := recommend(t, c, obs.Metric)
 
 	// Stabilization: the HPA keeps every recommendation and moves only as
-	// far as all of them in each window agree.
+	// far as all of them in each window agree: up to the lowest of the
+	// scale-up window, down to the highest of the scale-down window.
 	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window
-	keep := max(t.ScaleUp.StabilizationWindow, t.ScaleDown.StabilizationWindow)
-	// Clip before append: the new sample must not land in the backing
-	// array of the state the caller passed in.
-	st.Recommendations = append(slices.Clip(prune(st.Recommendations, now, keep)), Sample{At: now, Replicas: rec})
-	upRec, downRec := rec, rec
-	upCut, downCut := now.Add(-t.ScaleUp.StabilizationWindow), now.Add(-t.ScaleDown.StabilizationWindow)
-	for _, r := range st.Recommendations {
-		if r.At.After(upCut) {
-			upRec = min(upRec, r.Replicas)
-		}
-		if r.At.After(downCut) {
-			downRec = max(downRec, r.Replicas)
-		}
-	}
+	sample := Sample{At: now, Replicas: rec}
+	st.UpWindow = slide(st.UpWindow, sample, now.Add(-t.ScaleUp.StabilizationWindow), lower)
+	st.DownWindow = slide(st.DownWindow, sample, now.Add(-t.ScaleDown.StabilizationWindow), higher)
+	upRec, downRec := st.UpWindow[0].Replicas, st.DownWindow[0].Replicas
 	stabilized := min(max(current, upRec), downRec)
 	if stabilized != rec {
 		window := t.ScaleDown.StabilizationWindow
@@ -121,7 +122,7 @@ func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capa
 		}
 	}
 	if b := clamp(desired, lo, hi); b != desired {
-		reason.Message = fmt.Sprintf("%s; bounded to %d by min %d / max %d", reason.Message, b, lo, hi)
+		reason.Message += "; bounded to " + strconv.Itoa(b) + " by min " + strconv.Itoa(lo) + " / max " + strconv.Itoa(hi)
 		desired = b
 	}
 	switch {
@@ -133,9 +134,65 @@ func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capa
 	return desired, reason
 }
 
-// num formats a metric value for a reason: three significant digits,
-// without fmt, since the simulator builds one per sync.
-func num(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
+// lower and higher order recommendations for the two windows.
+func lower(a, b int) bool  { return a <= b }
+func higher(a, b int) bool { return a >= b }
+
+// slide adds s to a sliding-window extreme: samples at or before cutoff
+// leave, and so does every older sample that s beats (by beats), since it
+// can never be the extreme again while s is in the window. The first sample
+// is the window's extreme. The result is a new slice: the caller's state is
+// never written to.
+func slide(w []Sample, s Sample, cutoff time.Time, beats func(a, b int) bool) []Sample {
+	i := 0
+	for i < len(w) && !w[i].At.After(cutoff) {
+		i++
+	}
+	j := len(w)
+	for j > i && beats(s.Replicas, w[j-1].Replicas) {
+		j--
+	}
+	out := make([]Sample, 0, j-i+1)
+	return append(append(out, w[i:j]...), s)
+}
+
+// appendMetric writes "cpu 66.2".
+func appendMetric(b []byte, t *headroom.TargetTracking, v float64) []byte {
+	b = append(b, t.Metric...)
+	b = append(b, ' ')
+	return appendNum(b, v)
+}
+
+// appendNum writes a metric value with one decimal (two under 10), by
+// integer arithmetic: the simulator explains every sync, a month holds
+// 170,000 of them, and strconv's shortest-float search costs more than the
+// rest of the decision.
+func appendNum(b []byte, v float64) []byte {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1e12 {
+		return strconv.AppendFloat(b, v, 'g', 4, 64)
+	}
+	if v < 0 {
+		b, v = append(b, '-'), -v
+	}
+	scale, digits := 10.0, 1
+	if v < 10 {
+		scale, digits = 100, 2
+	}
+	x := int64(math.Round(v * scale))
+	b = strconv.AppendInt(b, x/int64(scale), 10)
+	frac := x % int64(scale)
+	if frac == 0 {
+		return b
+	}
+	b = append(b, '.')
+	if digits == 2 && frac < 10 {
+		b = append(b, '0')
+	}
+	if digits == 2 && frac%10 == 0 {
+		frac /= 10
+	}
+	return strconv.AppendInt(b, frac, 10)
+}
 
 func longestPeriod(r headroom.ScalingRules) time.Duration {
 	var d time.Duration

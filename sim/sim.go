@@ -55,20 +55,13 @@ type launch struct {
 
 // fleet is the simulated capacity: ready instances and launches in flight.
 type fleet struct {
-	ready    int
-	launches []launch // in readyAt order
-}
-
-func (f *fleet) launching() int {
-	n := 0
-	for _, l := range f.launches {
-		n += l.count
-	}
-	return n
+	ready     int
+	launching int      // sum of launches' counts
+	launches  []launch // in readyAt order
 }
 
 func (f *fleet) capacity() headroom.Capacity {
-	return headroom.Capacity{Ready: f.ready, Launching: f.launching()}
+	return headroom.Capacity{Ready: f.ready, Launching: f.launching}
 }
 
 // tick makes due launches ready.
@@ -76,6 +69,7 @@ func (f *fleet) tick(sec int) {
 	i := 0
 	for i < len(f.launches) && f.launches[i].readyAt <= sec {
 		f.ready += f.launches[i].count
+		f.launching -= f.launches[i].count
 		i++
 	}
 	if i > 0 {
@@ -87,16 +81,18 @@ func (f *fleet) tick(sec int) {
 // a scale-in removes at once, launches not ready yet first (newest first),
 // as Kubernetes deletes unready pods before ready ones.
 func (f *fleet) scale(desired, sec, startup int) {
-	cur := f.ready + f.launching()
+	cur := f.ready + f.launching
 	switch {
 	case desired > cur:
 		f.launches = append(f.launches, launch{readyAt: sec + startup, count: desired - cur})
+		f.launching += desired - cur
 	case desired < cur:
 		cut := cur - desired
 		for cut > 0 && len(f.launches) > 0 {
 			last := &f.launches[len(f.launches)-1]
 			n := min(cut, last.count)
 			last.count -= n
+			f.launching -= n
 			cut -= n
 			if last.count == 0 {
 				f.launches = f.launches[:len(f.launches)-1]
@@ -112,18 +108,24 @@ type window struct {
 	metric, demand []float64 // cumulative sums, ring indexed by second
 }
 
+// newWindow keeps at least size seconds; the ring is a power of two so
+// that indexing is a mask, not a division, on every simulated second.
 func newWindow(size int) *window {
-	return &window{metric: make([]float64, size), demand: make([]float64, size)}
+	n := 1
+	for n < size {
+		n <<= 1
+	}
+	return &window{metric: make([]float64, n), demand: make([]float64, n)}
 }
 
 // push records second sec (0-based) and keeps cumulative sums.
 func (w *window) push(sec int, metric, demand float64) {
-	n := len(w.metric)
+	mask := len(w.metric) - 1
 	var pm, pd float64
 	if sec > 0 {
-		pm, pd = w.metric[(sec-1)%n], w.demand[(sec-1)%n]
+		pm, pd = w.metric[(sec-1)&mask], w.demand[(sec-1)&mask]
 	}
-	w.metric[sec%n], w.demand[sec%n] = pm+metric, pd+demand
+	w.metric[sec&mask], w.demand[sec&mask] = pm+metric, pd+demand
 }
 
 // mean averages seconds [from, to) that were recorded; ok is false when
@@ -133,12 +135,12 @@ func (w *window) mean(from, to int) (metric, demand float64, ok bool) {
 	if to <= from {
 		return 0, 0, false
 	}
-	n := len(w.metric)
+	mask := len(w.metric) - 1
 	at := func(s []float64, i int) float64 {
 		if i < 0 {
 			return 0
 		}
-		return s[i%n]
+		return s[i&mask]
 	}
 	k := float64(to - from)
 	return (at(w.metric, to-1) - at(w.metric, from-1)) / k, (at(w.demand, to-1) - at(w.demand, from-1)) / k, true
@@ -175,8 +177,10 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 
 	next := start
 	nextSec := 0
-	step := &headroom.Step{}
+	row := &headroom.Step{}
 	progressEvery := max(total/100, 1)
+	progressIn := 1
+	stepSec, interval, boundary, rate := tr.StepSeconds(), 0, 0, 0.0
 	for sec := 0; sec < total; sec++ {
 		now := start.Add(time.Duration(sec) * time.Second)
 		f.tick(sec)
@@ -199,10 +203,16 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			}
 		}
 
-		demand := tr.RateAt(sec)
+		if sec == boundary {
+			// A count is spread evenly over its interval.
+			rate = tr.Counts[interval] / float64(stepSec)
+			interval++
+			boundary += stepSec
+		}
+		demand := rate
 		c := f.capacity()
 		o := model.Serve(demand, c.Ready)
-		*step = headroom.Step{
+		*row = headroom.Step{
 			Time: now, Demand: demand, Capacity: c, Desired: desired,
 			Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
 			InstanceSeconds: float64(c.Total()),
@@ -210,12 +220,15 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		hist.push(sec, svc.Metric(kind, demand, c.Ready), demand)
 		res.Requests += demand
 		res.Failed += o.Failed
-		res.InstanceSeconds += step.InstanceSeconds
+		res.InstanceSeconds += row.InstanceSeconds
 		for _, s := range sinks {
-			s.Step(step)
+			s.Step(row)
 		}
-		if cfg.Progress != nil && sec%progressEvery == 0 {
-			cfg.Progress(sec, total)
+		if progressIn--; progressIn == 0 {
+			progressIn = progressEvery
+			if cfg.Progress != nil {
+				cfg.Progress(sec, total)
+			}
 		}
 	}
 	if cfg.Progress != nil {

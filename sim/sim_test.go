@@ -7,6 +7,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/queueing"
 )
 
 var t0 = time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
@@ -208,5 +209,21 @@ func TestFleetScaleInRemovesLaunchingFirst(t *testing.T) {
 	f.tick(63)
 	if f.ready != 9 {
 		t.Errorf("at 63 got %d ready, want 9", f.ready)
+	}
+}
+
+// The fast path of Model.stable skips Erlang C where a Poisson tail bound
+// says it is negligible; check the bound against the real value.
+func TestFarFromSaturationBound(t *testing.T) {
+	for _, c := range []int{1, 2, 8, 40, 400, 4000, 20000} {
+		for a := 0.01; a < float64(c); a *= 1.05 {
+			x := float64(c) - a
+			if x*x <= 40*float64(c) {
+				continue
+			}
+			if got, bound := queueing.ErlangC(c, a), 1e-9*math.Sqrt(float64(c)); got > bound {
+				t.Errorf("C(%d, %.3f) = %g, above the bound %g the fast path relies on", c, a, got, bound)
+			}
+		}
 	}
 }

@@ -79,7 +79,7 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 		return err
 	}
 	rep, err := check.Run(check.Options{Service: svc, Proposed: proposed, Baseline: baseline, Traffic: series,
-		Progress: progressFunc(cmd.ErrOrStderr(), "check")})
+		Progress: progressFunc(cmd.ErrOrStderr(), "check", f.traffic.progress)})
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,8 @@ type trafficFlags struct {
 	gaps   string
 	scale  float64
 	shift  time.Duration
+	// progress forces the progress line even when stderr is not a terminal.
+	progress bool
 }
 
 func (f *trafficFlags) register(cmd *cobra.Command) {
@@ -30,6 +32,7 @@ func (f *trafficFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.gaps, "gaps", "error", "missing intervals in traffic: error, zero (fill with 0) or hold (repeat the previous count)")
 	fl.Float64Var(&f.scale, "scale", 1, "multiply traffic, e.g. 1.3 for 30% growth")
 	fl.DurationVar(&f.shift, "shift", 0, "move traffic in time, e.g. 2h or -24h (whole seconds)")
+	fl.BoolVar(&f.progress, "progress", false, "show progress on stderr even when it is not a terminal (it shows on a terminal anyway)")
 }
 
 // load reads, transforms and reports on every traffic file. Warnings go to
@@ -89,11 +92,12 @@ func loadService(cmd *cobra.Command, path string) (*headroom.Service, error) {
 	return policy.LoadService(path)
 }
 
-// progressFunc prints a progress line on stderr when it is a terminal and
-// the run is long enough to wonder about; CI logs stay clean.
-func progressFunc(w io.Writer, label string) func(done, total int) {
+// progressFunc prints a progress line on stderr once a run has taken more
+// than a second: always with --progress, by default only when stderr is a
+// terminal, so CI logs stay clean.
+func progressFunc(w io.Writer, label string, force bool) func(done, total int) {
 	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !force && (!ok || !term.IsTerminal(int(f.Fd()))) {
 		return nil
 	}
 	start := time.Now()

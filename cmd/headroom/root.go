@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"github.com/headroomhq/headroom"
@@ -31,7 +32,14 @@ type usageError struct {
 func (e *usageError) Error() string { return e.msg }
 
 // Run executes the CLI with args and returns the exit code.
-func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	// A bug must not become an exit code CI reads as a verdict.
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "headroom: internal error: %v\n%s", r, debug.Stack())
+			code = ExitInvalid
+		}
+	}()
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -66,7 +66,7 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	opt := check.Options{Service: svc, Proposed: pol, Traffic: series, Progress: progressFunc(cmd.ErrOrStderr(), "simulate")}
+	opt := check.Options{Service: svc, Proposed: pol, Traffic: series, Progress: progressFunc(cmd.ErrOrStderr(), "simulate", f.traffic.progress)}
 	if f.timeline == "" {
 		rep, err := check.Run(opt)
 		if err != nil {
