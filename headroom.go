@@ -1,9 +1,6 @@
 package headroom
 
-import (
-	"math"
-	"time"
-)
+import "time"
 
 // Series is recorded traffic: request counts over contiguous, equal intervals.
 // Counts are kept per interval (not expanded to seconds) so that a month of
@@ -50,8 +47,8 @@ func (s *Series) Total() float64 {
 type MetricKind string
 
 const (
-	// MetricCPU is CPU utilization in percent: demand over ready capacity,
-	// capped at 100 because a saturated instance cannot report more.
+	// MetricCPU is CPU utilization in percent: the share of ready capacity
+	// busy serving (a backlog keeps it at 100; it cannot report more).
 	MetricCPU MetricKind = "cpu"
 	// MetricRPS is requests per second per ready instance, as a load
 	// balancer counts them (failed requests included).
@@ -91,22 +88,6 @@ func (s *Service) Timeout() time.Duration {
 		return s.RequestTimeout
 	}
 	return DefaultRequestTimeout
-}
-
-// Metric returns the value of the autoscaling metric kind for a given demand
-// (requests/s) served by ready instances. With no ready instance, CPU reads
-// as saturated and requests per instance as all of the demand.
-func (s *Service) Metric(kind MetricKind, demand float64, ready int) float64 {
-	n := float64(ready)
-	if ready <= 0 {
-		n = 1
-	}
-	switch kind {
-	case MetricRPS:
-		return demand / n
-	default:
-		return math.Min(100, 100*demand/(n*s.CapacityPerInstance))
-	}
 }
 
 // SLO is the service level objective a run must keep: in every window, the

@@ -112,7 +112,9 @@ func (p *progress) run() func(done, total int) {
 }
 
 func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Options, prog *progress) (*PolicyResult, error) {
-	pr := &PolicyResult{Role: role, Name: p.Name, File: p.File, Zone: p.Zone().String(), zone: p.Zone(), Totals: Totals{MinInstances: math.MaxInt}}
+	// Empty lists, not nulls: JSON consumers index them without a check.
+	pr := &PolicyResult{Role: role, Name: p.Name, File: p.File, Zone: p.Zone().String(), zone: p.Zone(),
+		Violations: []Violation{}, Decisions: []headroom.Decision{}, Totals: Totals{MinInstances: math.MaxInt}}
 	var worstLatency time.Duration
 	for _, tr := range opt.Traffic {
 		ev := newEvaluator(svc, p.Zone(), tr.Name)

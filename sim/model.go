@@ -46,7 +46,11 @@ type cacheEntry struct {
 
 // Outcome is one second as users saw it.
 type Outcome struct {
+	// Utilization is offered demand over ready capacity (may exceed 1);
+	// Busy is the share of ready capacity that served requests (at most
+	// 1, and 1 while a backlog waits): what a CPU metric reads.
 	Utilization float64
+	Busy        float64
 	Latency     time.Duration
 	ErrorRatio  float64
 	Failed      float64
@@ -98,6 +102,7 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	maxWait := m.timeout - m.base
 	if m.backlog == 0 && demand < throughput {
 		// Stable: M/M/c.
+		o.Busy = o.Utilization
 		wq, tail := m.stable(ready*m.k, demand)
 		o.Failed = demand * tail
 		o.Latency = seconds(m.base + wq)
@@ -109,6 +114,9 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	// Overloaded: fluid backlog with a timeout.
 	queued := m.backlog + demand
 	served := min(queued, throughput)
+	if throughput > 0 {
+		o.Busy = served / throughput
+	}
 	left := queued - served
 	keep := throughput * maxWait // what can still start before timing out
 	failed := max(0, left-keep)
@@ -130,6 +138,20 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	}
 	o.Latency = seconds(m.base + wait)
 	return o
+}
+
+// Metric is the value of the autoscaling metric for a second: CPU percent
+// from the busy share, or requests per second per ready instance as a load
+// balancer counts them (failed requests included). With no ready instance
+// CPU reads as saturated and requests per instance as all of the demand.
+func Metric(kind headroom.MetricKind, o Outcome, demand float64, ready int) float64 {
+	if kind == headroom.MetricRPS {
+		return demand / float64(max(ready, 1))
+	}
+	if ready <= 0 {
+		return 100
+	}
+	return 100 * o.Busy
 }
 
 // Required returns the fewest ready instances that serve demand with a mean

@@ -217,7 +217,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
 			InstanceSeconds: float64(c.Total()),
 		}
-		hist.push(sec, svc.Metric(kind, demand, c.Ready), demand)
+		hist.push(sec, Metric(kind, o, demand, c.Ready), demand)
 		res.Requests += demand
 		res.Failed += o.Failed
 		res.InstanceSeconds += row.InstanceSeconds
