@@ -86,9 +86,8 @@ func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capa
 	// far as all of them in each window agree: up to the lowest of the
 	// scale-up window, down to the highest of the scale-down window.
 	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window
-	sample := Sample{At: now, Replicas: rec}
-	st.UpWindow = slide(st.UpWindow, sample, now.Add(-t.ScaleUp.StabilizationWindow), lower)
-	st.DownWindow = slide(st.DownWindow, sample, now.Add(-t.ScaleDown.StabilizationWindow), higher)
+	st.UpWindow, st.DownWindow = slideBoth(st.UpWindow, st.DownWindow, Sample{At: now, Replicas: rec},
+		now.Add(-t.ScaleUp.StabilizationWindow), now.Add(-t.ScaleDown.StabilizationWindow))
 	upRec, downRec := st.UpWindow[0].Replicas, st.DownWindow[0].Replicas
 	stabilized := min(max(current, upRec), downRec)
 	if stabilized != rec {
@@ -138,22 +137,42 @@ func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capa
 func lower(a, b int) bool  { return a <= b }
 func higher(a, b int) bool { return a >= b }
 
-// slide adds s to a sliding-window extreme: samples at or before cutoff
-// leave, and so does every older sample that s beats (by beats), since it
-// can never be the extreme again while s is in the window. The first sample
-// is the window's extreme. The result is a new slice: the caller's state is
-// never written to.
-func slide(w []Sample, s Sample, cutoff time.Time, beats func(a, b int) bool) []Sample {
-	i := 0
+// keep returns the part w[i:j] of a sliding-window extreme that stays when
+// s joins it: samples at or before cutoff leave, and so does every older
+// sample that s beats, since it can never be the extreme again while s is
+// in the window.
+func keep(w []Sample, s Sample, cutoff time.Time, beats func(a, b int) bool) (i, j int) {
 	for i < len(w) && !w[i].At.After(cutoff) {
 		i++
 	}
-	j := len(w)
+	j = len(w)
 	for j > i && beats(s.Replicas, w[j-1].Replicas) {
 		j--
 	}
+	return i, j
+}
+
+// slide adds s to one sliding-window extreme; the first sample of the
+// result is the window's extreme. The result is a new slice: the caller's
+// state is never written to.
+func slide(w []Sample, s Sample, cutoff time.Time, beats func(a, b int) bool) []Sample {
+	i, j := keep(w, s, cutoff, beats)
 	out := make([]Sample, 0, j-i+1)
 	return append(append(out, w[i:j]...), s)
+}
+
+// slideBoth adds s to the scale-up (minimum) and scale-down (maximum)
+// windows at once, in one allocation: it runs on every sync.
+func slideBoth(up, down []Sample, s Sample, upCut, downCut time.Time) ([]Sample, []Sample) {
+	ui, uj := keep(up, s, upCut, lower)
+	di, dj := keep(down, s, downCut, higher)
+	nu, nd := uj-ui+1, dj-di+1
+	buf := make([]Sample, nu+nd)
+	copy(buf, up[ui:uj])
+	buf[nu-1] = s
+	copy(buf[nu:], down[di:dj])
+	buf[nu+nd-1] = s
+	return buf[:nu:nu], buf[nu:]
 }
 
 // appendMetric writes "cpu 66.2".
