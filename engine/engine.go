@@ -79,7 +79,8 @@ func NewState(p *headroom.Policy, start time.Time) State {
 	var past []fired
 	for i := range p.Schedules {
 		a := &p.Schedules[i]
-		st.NextFire = append(st.NextFire, a.Schedule.Next(start))
+		// An activation exactly at start is due in the first decision.
+		st.NextFire = append(st.NextFire, a.Schedule.Next(start.Add(-time.Second)))
 		if at, ok := schedule.Previous(a.Schedule, start, scheduleLookback); ok && at.Before(start) {
 			past = append(past, fired{at, a})
 		}

@@ -225,6 +225,20 @@ func TestScheduledActions(t *testing.T) {
 		}
 	})
 
+	// Regression test for an activation at the very first second of a run
+	// being skipped (traffic recorded from 17:00:00 never saw the 17:00 cut).
+	t.Run("an activation at the start of the run is applied by the first decision", func(t *testing.T) {
+		start := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+		st := NewState(p, start)
+		if st.Min != 10 || st.Max != 60 {
+			t.Fatalf("bounds before the activation: got %d..%d, want 10..60", st.Min, st.Max)
+		}
+		out := decide(p, st, start, 20, 50)
+		if out.Desired != 6 || out.Reason.Code != headroom.ReasonScheduled {
+			t.Errorf("got %d (%s), want 6 (ScheduledAction)", out.Desired, out.Reason.Code)
+		}
+	})
+
 	t.Run("a desired-only action is one-shot: target tracking takes over", func(t *testing.T) {
 		cut, _ := schedule.Parse("0 17 * * *", time.UTC)
 		q := hpaPolicy(1, 60)

@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -219,5 +220,77 @@ func TestVersionAndHelp(t *testing.T) {
 	code, out, _ = run(t, "check", "--help")
 	if code != 0 || !strings.Contains(out, "Exit codes") || !strings.Contains(out, "--baseline") {
 		t.Errorf("check --help: %d\n%s", code, out)
+	}
+}
+
+func TestCheckTrafficFormatsAndTransforms(t *testing.T) {
+	dir := t.TempDir()
+	// A Common Log Format access log and a Prometheus range query over the
+	// same quiet hour: read through format detection, judged like a CSV.
+	var clf, prom strings.Builder
+	prom.WriteString(`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[`)
+	start := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	for i := 0; i < 600; i++ {
+		ts := start.Add(time.Duration(i) * time.Second)
+		for j := 0; j < 3; j++ {
+			clf.WriteString(`10.0.0.1 - - [` + ts.Format("02/Jan/2006:15:04:05 -0700") + `] "GET / HTTP/1.1" 200 512` + "\n")
+		}
+		if i%15 == 0 {
+			if i > 0 {
+				prom.WriteString(",")
+			}
+			prom.WriteString(`[` + strconv.FormatInt(ts.Unix(), 10) + `,"1200"]`)
+		}
+	}
+	prom.WriteString(`]}]}}`)
+	logPath, promPath := filepath.Join(dir, "access.log"), filepath.Join(dir, "range.json")
+	os.WriteFile(logPath, []byte(clf.String()), 0o644)
+	os.WriteFile(promPath, []byte(prom.String()), 0o644)
+
+	code, out, stderr := run(t, "check", "--service", example+"service.yaml", "--proposed", example+"proposed.yaml",
+		"--traffic", logPath, "--traffic", promPath, "--format", "json")
+	if code != ExitFail {
+		t.Fatalf("exit %d, want 1: 1200 req/s at 17:00 UTC on 12 instances fails\n%s", code, stderr)
+	}
+	var rep struct {
+		Traffic []struct {
+			Name     string  `json:"name"`
+			Requests float64 `json:"requests"`
+		} `json:"traffic"`
+		Policies []struct {
+			Violations []struct {
+				Traffic string `json:"traffic"`
+			} `json:"violations"`
+		} `json:"policies"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Traffic) != 2 || rep.Traffic[0].Requests != 1800 || rep.Traffic[1].Requests != 1200*600 {
+		t.Errorf("traffic: got %+v, want the log's 1800 requests and the query's 1200 req/s × 600 s", rep.Traffic)
+	}
+	// The log's 3 req/s is nothing; the query's 1200 req/s overwhelms 12 instances.
+	for _, v := range rep.Policies[0].Violations {
+		if v.Traffic != promPath {
+			t.Errorf("violation on %s, want only on %s", v.Traffic, promPath)
+		}
+	}
+
+	// Scaled down to a third, the same cut leaves enough capacity.
+	code, _, stderr = run(t, "check", "--service", example+"service.yaml", "--proposed", example+"proposed.yaml",
+		"--traffic", promPath, "--scale", "0.3")
+	if code != ExitPass {
+		t.Errorf("--scale 0.3: exit %d, want 0\n%s", code, stderr)
+	}
+	// A shift keeps the day's busy 17:00; a fractional one is refused.
+	code, _, _ = run(t, "check", "--service", example+"service.yaml", "--proposed", example+"proposed.yaml",
+		"--traffic", example+"traffic.csv", "--shift", "30s")
+	if code != ExitFail {
+		t.Errorf("--shift 30s: exit %d, want 1 (the day still holds 17:00)", code)
+	}
+	code, _, stderr = run(t, "check", "--service", example+"service.yaml", "--proposed", example+"proposed.yaml",
+		"--traffic", example+"traffic.csv", "--shift", "1.5s")
+	if code != ExitInvalid || !strings.Contains(stderr, "whole seconds") {
+		t.Errorf("--shift 1.5s: exit %d, want 2 with a message\n%s", code, stderr)
 	}
 }
