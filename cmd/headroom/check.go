@@ -83,7 +83,7 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 	if err != nil {
 		return err
 	}
-	rep.Warnings = warnings
+	rep.Warnings, rep.Options = warnings, f.traffic.describe()
 
 	// Render everything before writing anything: no partial output is
 	// presented as a result.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,6 +83,25 @@ func (f *trafficFlags) load(cmd *cobra.Command) ([]*headroom.Series, []string, e
 		out = append(out, s)
 	}
 	return out, warnings, nil
+}
+
+// describe lists the traffic options that change what was replayed, for
+// the report: a check of traffic scaled by 1.3 must say so.
+func (f *trafficFlags) describe() map[string]string {
+	o := map[string]string{}
+	if f.scale != 1 {
+		o["scale"] = strconv.FormatFloat(f.scale, 'g', -1, 64)
+	}
+	if f.shift != 0 {
+		o["shift"] = f.shift.String()
+	}
+	if f.gaps != string(traffic.GapError) {
+		o["gaps"] = f.gaps
+	}
+	if len(o) == 0 {
+		return nil
+	}
+	return o
 }
 
 // loadService reads the Service document of path.

@@ -101,7 +101,7 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 }
 
 func finishSimulate(cmd *cobra.Command, f *simulateFlags, rep *check.Report, warnings []string) error {
-	rep.Warnings = warnings
+	rep.Warnings, rep.Options = warnings, f.traffic.describe()
 	if f.html != "" {
 		var b bytes.Buffer
 		if err := report.HTML(&b, rep); err != nil {
