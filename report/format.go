@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -358,4 +359,19 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// transforms lists the options the check ran with (traffic transforms such as
+// "scale=1.3, shift=2h0m0s"), or "" when there were none.
+func transforms(opts map[string]string) string {
+	keys := make([]string, 0, len(opts))
+	for k := range opts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + opts[k]
+	}
+	return strings.Join(parts, ", ")
 }

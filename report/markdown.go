@@ -77,7 +77,11 @@ func Markdown(w io.Writer, r *check.Report) error {
 		writeMarkdownDecisions(&b, p)
 	}
 
-	fmt.Fprintf(&b, "\n<sub>SLO: %s. %s.</sub>\n", mdText(sloSentence(r.Service.SLO, "≤")), mdText(trafficSummary(r.Traffic)))
+	summary := trafficSummary(r.Traffic)
+	if t := transforms(r.Options); t != "" {
+		summary += " (options: " + t + ")"
+	}
+	fmt.Fprintf(&b, "\n<sub>SLO: %s. %s.</sub>\n", mdText(sloSentence(r.Service.SLO, "≤")), mdText(summary))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -42,6 +42,10 @@ func Text(w io.Writer, r *check.Report) error {
 			t.Name, fmtUTC(t.Start), fmtUTC(t.End), orUnknown(t.Step), fmtCount(t.Requests), sig3(t.PeakRate))
 	}
 
+	if t := transforms(r.Options); t != "" {
+		fmt.Fprintf(&b, "Options: %s\n", t)
+	}
+
 	many := len(r.Traffic) > 1
 	for _, p := range r.Policies {
 		if p == nil {
