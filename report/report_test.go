@@ -486,7 +486,7 @@ func ExampleText() {
 	r := fixture()
 	r.Policies = r.Policies[:1]
 	r.Policies[0].Violations = r.Policies[0].Violations[:1]
-	r.Warnings, r.Compare, r.Traffic = nil, nil, nil
+	r.Warnings, r.Compare, r.Traffic, r.Options = nil, nil, nil, map[string]string{"scale": "1.3"}
 	if err := Text(os.Stdout, r); err != nil {
 		fmt.Println(err)
 	}
@@ -496,6 +496,7 @@ func ExampleText() {
 	//
 	// SLO: error ratio <= 0.1% and mean latency <= 500ms in every 1m window.
 	// Service: 100 req/s per instance, startup 2m0s, base latency 50ms.
+	// Options: scale=1.3
 	//
 	// proposed policy "aggressive-night-scale-in" (policies/proposed.yaml, zone Australia/Sydney): FAIL, 2 SLO violations
 	//   1. 2021-06-30 17:00:00 UTC = 2021-07-01 03:00 Australia/Sydney, for 10m
