@@ -110,16 +110,19 @@ type Capacity struct {
 // the current replica count.
 func (c Capacity) Total() int { return c.Ready + c.Launching }
 
-// Observation is what the autoscaler sees of the service at one moment: the
-// metric as averaged over its window and delayed, like a real metrics
-// pipeline. OK is false when no sample was available.
+// Observation is what the autoscaler sees of the service at one moment:
+// metrics averaged over a window and delayed, like a real metrics
+// pipeline. A metric can be missing (no sample, a broken query): the HPA
+// then scales up on the others but never down.
 type Observation struct {
 	Time time.Time
-	// Metric is the value of the policy's metric kind.
-	Metric float64
-	// Demand is the observed request rate, for reasons and guards.
-	Demand float64
-	OK     bool
+	// Utilization is CPU utilization in percent, over ready instances.
+	Utilization    float64
+	HasUtilization bool
+	// Demand is the request rate in requests/s, as the load balancer
+	// counts it.
+	Demand    float64
+	HasDemand bool
 }
 
 // Step is one second of a simulation run.

@@ -46,14 +46,12 @@ type ScheduledAction struct {
 	Min, Max, Desired *int
 }
 
-// TargetTracking keeps a metric near a target with the Kubernetes HPA
-// algorithm.
+// TargetTracking keeps metrics near their targets with the Kubernetes HPA
+// algorithm: each metric recommends a count and the highest wins.
 // https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
 type TargetTracking struct {
-	Metric MetricKind
-	// Target is the metric value to hold: percent for cpu, requests per
-	// second per instance for rps.
-	Target float64
+	// Metrics holds at least one target.
+	Metrics []MetricTarget
 	// ScaleUpTolerance and ScaleDownTolerance are the relative deviations
 	// from target ignored in each direction (HPA default 0.1 both).
 	ScaleUpTolerance, ScaleDownTolerance float64
@@ -62,8 +60,27 @@ type TargetTracking struct {
 	// Window is how long the metric is averaged over, and Delay how late it
 	// arrives: the autoscaler never sees the present.
 	Window, Delay time.Duration
-	ScaleUp       ScalingRules
-	ScaleDown     ScalingRules
+	// Legacy selects the HPA's path for an autoscaler without a behavior
+	// section: a scale-down stabilization window (ScaleDown's) and a
+	// scale-up limit of max(2 × current, 4) per sync, no rate policies.
+	// https://github.com/kubernetes/enhancements/tree/master/keps/sig-autoscaling/853-configurable-hpa-scale-velocity
+	Legacy    bool
+	ScaleUp   ScalingRules
+	ScaleDown ScalingRules
+}
+
+// MetricTarget is one metric target tracking follows.
+type MetricTarget struct {
+	// Name is the metric as the user wrote it ("cpu",
+	// "http_requests_per_second"), for reasons.
+	Name string
+	Kind MetricKind
+	// Target is percent for cpu; requests per second per instance for
+	// rps, or for the whole service when Total.
+	Target float64
+	// Total marks a target for the service as a whole (an HPA Object or
+	// External metric with a Value target) rather than per instance.
+	Total bool
 }
 
 // SelectPolicy picks among rate policies, as HPA behavior's selectPolicy.

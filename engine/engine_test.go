@@ -18,7 +18,8 @@ func ptr(v int) *int { return &v }
 // hpaPolicy is target tracking on cpu at 50% with the HPA defaults.
 func hpaPolicy(min, max int) *headroom.Policy {
 	return &headroom.Policy{Name: "t", Min: min, Max: max, Target: &headroom.TargetTracking{
-		Metric: headroom.MetricCPU, Target: 50, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
+		Metrics:          []headroom.MetricTarget{{Name: "cpu", Kind: headroom.MetricCPU, Target: 50}},
+		ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
 		SyncPeriod: 15 * time.Second, Window: 30 * time.Second,
 		ScaleUp: headroom.ScalingRules{Select: headroom.SelectMax, Policies: []headroom.RatePolicy{
 			{Kind: headroom.RatePods, Value: 4, Period: 15 * time.Second},
@@ -31,7 +32,7 @@ func hpaPolicy(min, max int) *headroom.Policy {
 // decide runs one decision at now with all instances ready.
 func decide(p *headroom.Policy, st State, now time.Time, ready int, metric float64) Output {
 	return Decide(Input{Now: now, Policy: p, Current: headroom.Capacity{Ready: ready}, State: st,
-		Observation: headroom.Observation{Time: now, Metric: metric, OK: true}})
+		Observation: headroom.Observation{Time: now, Utilization: metric, HasUtilization: true}})
 }
 
 func TestRecommend(t *testing.T) {
@@ -41,7 +42,8 @@ func TestRecommend(t *testing.T) {
 	// instead 50m, you'll halve the number of replicas ... The control plane
 	// skips any scaling action if the ratio is sufficiently close to 1.0
 	// (within a configurable tolerance, 0.1 by default)."
-	tt := &headroom.TargetTracking{Metric: headroom.MetricRPS, Target: 100, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1}
+	tt := &headroom.TargetTracking{ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1}
+	rps := headroom.MetricTarget{Name: "rps", Kind: headroom.MetricRPS, Target: 100}
 	tests := []struct {
 		name   string
 		c      headroom.Capacity
@@ -61,7 +63,7 @@ func TestRecommend(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, r := recommend(tt, tc.c, tc.metric)
+			got, r := recommend(tt, rps, tc.c, tc.metric)
 			if got != tc.want || r.Code != tc.code {
 				t.Errorf("got %d (%s), want %d (%s): %s", got, r.Code, tc.want, tc.code, r.Message)
 			}

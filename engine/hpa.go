@@ -19,30 +19,46 @@ func (t Tolerance) isWithin(ratio float64) bool {
 	return ratio >= 1-t.Down && ratio <= 1+t.Up
 }
 
+// value returns the observed value of metric m and whether it was
+// observed: cpu is the utilization; a per-instance rate is the demand over
+// ready instances (what a Pods metric averages); a total rate is the demand.
+func value(m headroom.MetricTarget, obs headroom.Observation, ready int) (float64, bool) {
+	switch {
+	case m.Kind == headroom.MetricCPU:
+		return obs.Utilization, obs.HasUtilization
+	case m.Total:
+		return obs.Demand, obs.HasDemand
+	default:
+		return obs.Demand / float64(max(ready, 1)), obs.HasDemand
+	}
+}
+
 // recommend is the HPA replica calculation for one metric: ceil(ready ×
-// metric/target), with the controller's handling of not-yet-ready pods:
-// on a scale-up they count as using 0% of target (so a burst of launches
-// is not multiplied again before it is ready); on a scale-down they are
-// left out. If that correction brings the ratio inside the tolerance, or
-// flips its direction, the count stays.
+// metric/target), with the controller's handling of not-yet-ready pods for
+// per-pod metrics: on a scale-up they count as using 0% of target (so a
+// burst of launches is not multiplied again before it is ready); on a
+// scale-down they are left out. If that correction brings the ratio inside
+// the tolerance, or flips its direction, the count stays. A metric for the
+// whole service (an Object or External Value target) has no per-pod
+// correction.
 // https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
-func recommend(t *headroom.TargetTracking, c headroom.Capacity, metric float64) (int, headroom.Reason) {
+func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.Capacity, metric float64) (int, headroom.Reason) {
 	current := c.Total()
-	ratio := metric / t.Target
+	ratio := metric / m.Target
 	tol := Tolerance{Up: t.ScaleUpTolerance, Down: t.ScaleDownTolerance}
 	if tol.isWithin(ratio) {
 		b := make([]byte, 0, 128)
-		b = appendMetric(b, t, metric)
+		b = appendMetric(b, m, metric)
 		b = append(b, " is within tolerance of target "...)
-		b = appendNum(b, t.Target)
+		b = appendNum(b, m.Target)
 		return current, headroom.Reason{Code: headroom.ReasonWithinTolerance, Message: string(b)}
 	}
-	scaleUpWithUnready := ratio > 1 && c.Launching > 0
+	scaleUpWithUnready := ratio > 1 && c.Launching > 0 && !m.Total
 	if scaleUpWithUnready {
-		corrected := metric * float64(c.Ready) / (float64(current) * t.Target)
+		corrected := metric * float64(c.Ready) / (float64(current) * m.Target)
 		if corrected <= 1+tol.Up {
 			return current, headroom.Reason{Code: headroom.ReasonWithinTolerance,
-				Message: fmt.Sprintf("%s %.3g over target %.3g, but counting %d launching instances at 0%% it is within tolerance: waiting for them", t.Metric, metric, t.Target, c.Launching)}
+				Message: fmt.Sprintf("%s %.3g over target %.3g, but counting %d launching instances at 0%% it is within tolerance: waiting for them", m.Name, metric, m.Target, c.Launching)}
 		}
 		ratio = corrected * float64(current) / float64(max(c.Ready, 1))
 	}
@@ -61,9 +77,9 @@ func recommend(t *headroom.TargetTracking, c headroom.Capacity, metric float64) 
 		code = headroom.ReasonWithinTolerance
 	}
 	b := make([]byte, 0, 128)
-	b = appendMetric(b, t, metric)
+	b = appendMetric(b, m, metric)
 	b = append(b, " against target "...)
-	b = appendNum(b, t.Target)
+	b = appendNum(b, m.Target)
 	b = append(b, ": "...)
 	b = strconv.AppendInt(b, int64(c.Ready), 10)
 	b = append(b, " ready instances need "...)
@@ -71,28 +87,68 @@ func recommend(t *headroom.TargetTracking, c headroom.Capacity, metric float64) 
 	return want, headroom.Reason{Code: code, Message: string(b)}
 }
 
+// recommendAll combines the metrics as the HPA does: the highest
+// recommendation wins; a missing metric blocks a scale-down but not a
+// scale-up; with every metric missing nothing moves.
+// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-on-multiple-metrics
+func recommendAll(t *headroom.TargetTracking, c headroom.Capacity, obs headroom.Observation) (int, headroom.Reason, bool) {
+	current := c.Total()
+	best, missing := -1, ""
+	var reason headroom.Reason
+	for _, m := range t.Metrics {
+		v, ok := value(m, obs, c.Ready)
+		if !ok || math.IsNaN(v) {
+			if missing == "" {
+				missing = m.Name
+			}
+			continue
+		}
+		if rec, r := recommend(t, m, c, v); rec > best {
+			best, reason = rec, r
+		}
+	}
+	switch {
+	case best < 0:
+		return current, headroom.Reason{Code: headroom.ReasonMetricUnavailable,
+			Message: "no sample of " + missing + " in the observation window: capacity held"}, false
+	case missing != "" && best < current:
+		return current, headroom.Reason{Code: headroom.ReasonMetricUnavailable,
+			Message: reason.Message + ", but " + missing + " has no sample: a scale-down waits for every metric"}, false
+	}
+	return best, reason, true
+}
+
+// legacyScaleUpLimit is the HPA's scale-up cap without a behavior section:
+// at most double, and at least 4, per sync.
+// https://github.com/kubernetes/kubernetes/blob/master/pkg/controller/podautoscaler/horizontal.go (scaleUpLimitFactor, scaleUpLimitMinimum)
+func legacyScaleUpLimit(current int) int { return max(2*current, 4) }
+
 // track runs target tracking: recommendation, stabilization, rate limits
 // and bounds. It records the recommendation and scale events in st.
 func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation, lo, hi int) (int, headroom.Reason) {
 	current := c.Total()
-	if !obs.OK {
-		// A missing metric stops the HPA from scaling at all.
-		return clamp(current, lo, hi), headroom.Reason{Code: headroom.ReasonMetricUnavailable,
-			Message: fmt.Sprintf("no %s sample in the observation window: capacity held", t.Metric)}
+	rec, reason, ok := recommendAll(t, c, obs)
+	if !ok {
+		// A failed metric computation stops the HPA from scaling.
+		return clamp(current, lo, hi), reason
 	}
-	rec, reason := recommend(t, c, obs.Metric)
 
 	// Stabilization: the HPA keeps every recommendation and moves only as
 	// far as all of them in each window agree: up to the lowest of the
 	// scale-up window, down to the highest of the scale-down window.
+	// Without behavior, only the scale-down window exists and the highest
+	// recommendation in it wins outright.
 	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window
 	st.UpWindow, st.DownWindow = slideBoth(st.UpWindow, st.DownWindow, Sample{At: now, Replicas: rec},
 		now.Add(-t.ScaleUp.StabilizationWindow), now.Add(-t.ScaleDown.StabilizationWindow))
 	upRec, downRec := st.UpWindow[0].Replicas, st.DownWindow[0].Replicas
 	stabilized := min(max(current, upRec), downRec)
+	if t.Legacy {
+		stabilized = downRec
+	}
 	if stabilized != rec {
 		window := t.ScaleDown.StabilizationWindow
-		if rec > current {
+		if rec > current && !t.Legacy {
 			window = t.ScaleUp.StabilizationWindow
 		}
 		reason = headroom.Reason{Code: headroom.ReasonStabilized,
@@ -106,13 +162,16 @@ func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capa
 	st.DownEvents = prune(st.DownEvents, now, longestPeriod(t.ScaleDown))
 	switch {
 	case desired > current:
-		limit := scaleUpLimit(t.ScaleUp, current, st.UpEvents, now)
+		limit := legacyScaleUpLimit(current)
+		if !t.Legacy {
+			limit = scaleUpLimit(t.ScaleUp, current, st.UpEvents, now)
+		}
 		if desired > limit {
 			desired = max(limit, current)
 			reason = headroom.Reason{Code: headroom.ReasonScaleUpLimit,
 				Message: fmt.Sprintf("%s; the desired count is increasing faster than the maximum scale rate: limited to %d", reason.Message, desired)}
 		}
-	case desired < current:
+	case desired < current && !t.Legacy:
 		limit := scaleDownLimit(t.ScaleDown, current, st.DownEvents, now)
 		if desired < limit {
 			desired = min(limit, current)
@@ -125,9 +184,9 @@ func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capa
 		desired = b
 	}
 	switch {
-	case desired > current:
+	case desired > current && !t.Legacy:
 		st.UpEvents = append(slices.Clip(st.UpEvents), Sample{At: now, Replicas: desired - current})
-	case desired < current:
+	case desired < current && !t.Legacy:
 		st.DownEvents = append(slices.Clip(st.DownEvents), Sample{At: now, Replicas: current - desired})
 	}
 	return desired, reason
@@ -176,8 +235,8 @@ func slideBoth(up, down []Sample, s Sample, upCut, downCut time.Time) ([]Sample,
 }
 
 // appendMetric writes "cpu 66.2".
-func appendMetric(b []byte, t *headroom.TargetTracking, v float64) []byte {
-	b = append(b, t.Metric...)
+func appendMetric(b []byte, m headroom.MetricTarget, v float64) []byte {
+	b = append(b, m.Name...)
 	b = append(b, ' ')
 	return appendNum(b, v)
 }

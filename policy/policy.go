@@ -117,12 +117,22 @@ type scheduleSpec struct {
 type targetSpec struct {
 	Metric             string           `yaml:"metric"`
 	Target             *float64         `yaml:"target"`
+	Metrics            []metricSpec     `yaml:"metrics"`
 	Tolerance          *float64         `yaml:"tolerance"`
 	ScaleUpTolerance   *float64         `yaml:"scaleUpTolerance"`
 	ScaleDownTolerance *float64         `yaml:"scaleDownTolerance"`
 	SyncPeriod         duration         `yaml:"syncPeriod"`
 	Observation        *observationSpec `yaml:"observation"`
 	Behavior           *behaviorSpec    `yaml:"behavior"`
+}
+
+// metricSpec is one entry of targetTracking.metrics; metric and target at
+// the top of targetTracking are the shorthand for a single one.
+type metricSpec struct {
+	Metric string   `yaml:"metric"`
+	Target *float64 `yaml:"target"`
+	// Total makes an rps target one for the whole service.
+	Total bool `yaml:"total"`
 }
 
 type observationSpec struct {
@@ -439,17 +449,16 @@ func (p *parser) ratio(path string, v *float64, def float64) float64 {
 
 func (p *parser) target(s *targetSpec) *headroom.TargetTracking {
 	const at = "spec.targetTracking"
-	t := &headroom.TargetTracking{Metric: headroom.MetricKind(s.Metric)}
-	if !t.Metric.Valid() {
-		p.fail(at+".metric", s.Metric, "cpu (utilization percent) or rps (requests per second per instance)")
-	}
+	t := &headroom.TargetTracking{}
 	switch {
-	case s.Target == nil:
-		p.fail(at+".target", "", "the metric value to hold, e.g. 60 for 60% cpu")
-	case !(*s.Target > 0) || (t.Metric == headroom.MetricCPU && *s.Target > 100):
-		p.fail(at+".target", fmt.Sprint(*s.Target), "a positive value (at most 100 for cpu)")
+	case len(s.Metrics) > 0 && (s.Metric != "" || s.Target != nil):
+		p.fail(at+".metrics", "", "either metric and target, or a metrics list, not both")
+	case len(s.Metrics) > 0:
+		for i, m := range s.Metrics {
+			t.Metrics = append(t.Metrics, p.metric(fmt.Sprintf("%s.metrics.%d", at, i), metricSpec(m)))
+		}
 	default:
-		t.Target = *s.Target
+		t.Metrics = append(t.Metrics, p.metric(at, metricSpec{Metric: s.Metric, Target: s.Target}))
 	}
 	tol := p.ratio(at+".tolerance", s.Tolerance, DefaultTolerance)
 	t.ScaleUpTolerance = p.ratio(at+".scaleUpTolerance", s.ScaleUpTolerance, tol)
@@ -475,6 +484,27 @@ func (p *parser) target(s *targetSpec) *headroom.TargetTracking {
 		p.rules(at+".behavior.scaleDown", b.ScaleDown, &t.ScaleDown)
 	}
 	return t
+}
+
+// metric validates one metric target at path (whose metric and target
+// fields it checks).
+func (p *parser) metric(at string, s metricSpec) headroom.MetricTarget {
+	m := headroom.MetricTarget{Name: s.Metric, Kind: headroom.MetricKind(s.Metric), Total: s.Total}
+	if !m.Kind.Valid() {
+		p.fail(at+".metric", s.Metric, "cpu (utilization percent) or rps (requests per second per instance)")
+	}
+	if s.Total && m.Kind != headroom.MetricRPS {
+		p.fail(at+".total", "true", "total only with metric rps (a target for the whole service)")
+	}
+	switch {
+	case s.Target == nil:
+		p.fail(at+".target", "", "the metric value to hold, e.g. 60 for 60% cpu")
+	case !(*s.Target > 0) || (m.Kind == headroom.MetricCPU && *s.Target > 100):
+		p.fail(at+".target", fmt.Sprint(*s.Target), "a positive value (at most 100 for cpu)")
+	default:
+		m.Target = *s.Target
+	}
+	return m
 }
 
 // rules overlays what a behavior direction sets on the defaults, as the HPA

@@ -30,7 +30,7 @@ func TestExampleFiles(t *testing.T) {
 		t.Errorf("a schedule without timeZone takes the policy's, got %s", p.Schedules[0].TimeZone)
 	}
 	tt := p.Target
-	if tt.Target != 60 || tt.SyncPeriod != DefaultSyncPeriod || tt.ScaleUpTolerance != DefaultTolerance ||
+	if len(tt.Metrics) != 1 || tt.Metrics[0].Target != 60 || tt.Metrics[0].Kind != headroom.MetricCPU || tt.SyncPeriod != DefaultSyncPeriod || tt.ScaleUpTolerance != DefaultTolerance ||
 		tt.ScaleDown.StabilizationWindow != DefaultScaleDownStabilization || len(tt.ScaleUp.Policies) != 2 {
 		t.Errorf("HPA defaults not applied: %+v", tt)
 	}

@@ -140,14 +140,9 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	return o
 }
 
-// Metric is the value of the autoscaling metric for a second: CPU percent
-// from the busy share, or requests per second per ready instance as a load
-// balancer counts them (failed requests included). With no ready instance
-// CPU reads as saturated and requests per instance as all of the demand.
-func Metric(kind headroom.MetricKind, o Outcome, demand float64, ready int) float64 {
-	if kind == headroom.MetricRPS {
-		return demand / float64(max(ready, 1))
-	}
+// Utilization is the CPU utilization a second reads, in percent: the busy
+// share of ready capacity. With no ready instance it reads as saturated.
+func Utilization(o Outcome, ready int) float64 {
 	if ready <= 0 {
 		return 100
 	}

@@ -158,10 +158,8 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	model := NewModel(svc)
 	startup := int(math.Ceil(svc.StartupDelay.Seconds()))
 
-	var kind headroom.MetricKind = headroom.MetricCPU
 	obsWindow, obsDelay := 1, 0
 	if t := pol.Target; t != nil {
-		kind = t.Metric
 		obsWindow, obsDelay = int(t.Window/time.Second), int(t.Delay/time.Second)
 	}
 	hist := newWindow(obsWindow + obsDelay + 2)
@@ -188,7 +186,8 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			m, d, ok := hist.mean(sec-obsDelay-obsWindow, sec-obsDelay)
 			out := engine.Decide(engine.Input{
 				Now: now, Policy: pol, Current: f.capacity(), State: state,
-				Observation: headroom.Observation{Time: now.Add(-time.Duration(obsDelay) * time.Second), Metric: m, Demand: d, OK: ok},
+				Observation: headroom.Observation{Time: now.Add(-time.Duration(obsDelay) * time.Second),
+					Utilization: m, HasUtilization: ok, Demand: d, HasDemand: ok},
 			})
 			state = out.State
 			if out.Changed() || out.Reason.Code == headroom.ReasonScheduled {
@@ -217,7 +216,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
 			InstanceSeconds: float64(c.Total()),
 		}
-		hist.push(sec, Metric(kind, o, demand, c.Ready), demand)
+		hist.push(sec, Utilization(o, c.Ready), demand)
 		res.Requests += demand
 		res.Failed += o.Failed
 		res.InstanceSeconds += row.InstanceSeconds
@@ -245,20 +244,24 @@ func initialCapacity(svc *headroom.Service, pol *headroom.Policy, tr *headroom.S
 		return clamp(pol.Initial, st.Min, st.Max)
 	}
 	var sum float64
-	n := min(60, tr.Seconds())
-	for i := 0; i < n; i++ {
+	first := min(60, tr.Seconds())
+	for i := 0; i < first; i++ {
 		sum += tr.RateAt(i)
 	}
-	demand := sum / float64(n)
-	perInstance := svc.CapacityPerInstance
+	demand := sum / float64(first)
+	n := int(math.Ceil(demand / svc.CapacityPerInstance))
 	if t := pol.Target; t != nil {
-		if t.Metric == headroom.MetricRPS {
-			perInstance = t.Target
-		} else {
-			perInstance = svc.CapacityPerInstance * t.Target / 100
+		// The count each metric would settle on; the highest wins.
+		for _, m := range t.Metrics {
+			switch {
+			case m.Kind == headroom.MetricCPU:
+				n = max(n, int(math.Ceil(demand/(svc.CapacityPerInstance*m.Target/100))))
+			case !m.Total:
+				n = max(n, int(math.Ceil(demand/m.Target)))
+			}
 		}
 	}
-	return clamp(int(math.Ceil(demand/perInstance)), st.Min, st.Max)
+	return clamp(n, st.Min, st.Max)
 }
 
 func initialMessage(pol *headroom.Policy, n int) string {

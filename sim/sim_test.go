@@ -136,7 +136,8 @@ func repeat(v float64, n int) []float64 {
 
 func targetPolicy(min, max int) *headroom.Policy {
 	return &headroom.Policy{Name: "p", Min: min, Max: max, Target: &headroom.TargetTracking{
-		Metric: headroom.MetricCPU, Target: 60, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
+		Metrics:          []headroom.MetricTarget{{Name: "cpu", Kind: headroom.MetricCPU, Target: 60}},
+		ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
 		SyncPeriod: 15 * time.Second, Window: 30 * time.Second, Delay: 15 * time.Second,
 		ScaleUp: policy.DefaultScaleUp(), ScaleDown: policy.DefaultScaleDown()}}
 }
