@@ -341,3 +341,87 @@ func TestAppendNum(t *testing.T) {
 		}
 	}
 }
+
+func TestSeveralMetrics(t *testing.T) {
+	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-on-multiple-metrics
+	// "the HorizontalPodAutoscaler controller evaluates each metric, and
+	// proposes a new scale based on that metric. The largest of the
+	// proposed scales will be used as the new scale" ... "if one or more
+	// metrics give a desiredReplicas greater than the current value, HPA
+	// will still scale up"; a scale-down needs every metric.
+	p := hpaPolicy(1, 100)
+	p.Target.Metrics = append(p.Target.Metrics, headroom.MetricTarget{Name: "requests", Kind: headroom.MetricRPS, Target: 100})
+	tests := []struct {
+		name string
+		obs  headroom.Observation
+		want int
+		code headroom.ReasonCode
+	}{
+		{"cpu wants 20, requests want 15: 20", headroom.Observation{Utilization: 100, HasUtilization: true, Demand: 1500, HasDemand: true}, 20, headroom.ReasonScaleUp},
+		{"cpu wants 5, requests want 15: 15", headroom.Observation{Utilization: 25, HasUtilization: true, Demand: 1500, HasDemand: true}, 15, headroom.ReasonScaleUp},
+		{"requests missing, cpu wants up: up", headroom.Observation{Utilization: 100, HasUtilization: true}, 20, headroom.ReasonScaleUp},
+		{"requests missing, cpu wants down: held", headroom.Observation{Utilization: 25, HasUtilization: true}, 10, headroom.ReasonMetricUnavailable},
+		{"both missing: held", headroom.Observation{}, 10, headroom.ReasonMetricUnavailable},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := Decide(Input{Now: t0, Policy: p, Current: headroom.Capacity{Ready: 10}, State: NewState(p, t0), Observation: tc.obs})
+			if out.Desired != tc.want || out.Reason.Code != tc.code {
+				t.Errorf("got %d (%s: %s), want %d (%s)", out.Desired, out.Reason.Code, out.Reason.Message, tc.want, tc.code)
+			}
+		})
+	}
+}
+
+func TestTotalMetricHasNoUnreadyCorrection(t *testing.T) {
+	// An External metric with a Value target: ratio = value/target over
+	// the ready pods, launching pods not counted at 0%.
+	tt := &headroom.TargetTracking{ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1}
+	queue := headroom.MetricTarget{Name: "queue", Kind: headroom.MetricRPS, Target: 1000, Total: true}
+	got, _ := recommend(tt, queue, headroom.Capacity{Ready: 6, Launching: 4}, 1500)
+	if got != 9 {
+		t.Errorf("got %d, want ceil(6 × 1.5) = 9", got)
+	}
+}
+
+func TestLegacyPath(t *testing.T) {
+	// Without behavior: no scale-up stabilization, at most max(2×current,
+	// 4) per sync, and the highest recommendation of the 5-minute
+	// downscale window wins, even above the current count.
+	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+	p := hpaPolicy(1, 1000)
+	p.Target.Legacy = true
+	p.Target.ScaleUp = headroom.ScalingRules{}
+	tests := []struct {
+		name        string
+		ready       int
+		metric      float64
+		want        int
+		code        headroom.ReasonCode
+		recentPeaks int // a recommendation a minute ago
+	}{
+		{"from 1: at most 4", 1, 5000, 4, headroom.ReasonScaleUpLimit, 0},
+		{"from 10: at most 20", 10, 5000, 20, headroom.ReasonScaleUpLimit, 0},
+		{"within the limit: as recommended", 10, 75, 15, headroom.ReasonScaleUp, 0},
+		{"scale-down held by a higher recommendation in the window", 10, 25, 12, headroom.ReasonStabilized, 12},
+		{"the window's peak wins over a lower scale-up", 10, 60, 14, headroom.ReasonStabilized, 14},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := NewState(p, t0)
+			if tc.recentPeaks > 0 {
+				st = st.Settled(t0.Add(-time.Minute), tc.recentPeaks)
+			}
+			out := decide(p, st, t0, tc.ready, tc.metric)
+			if out.Desired != tc.want || out.Reason.Code != tc.code {
+				t.Errorf("got %d (%s: %s), want %d (%s)", out.Desired, out.Reason.Code, out.Reason.Message, tc.want, tc.code)
+			}
+		})
+	}
+	// Down after the window has passed, and in one step (no rate policy).
+	st := NewState(p, t0).Settled(t0, 40)
+	out := decide(p, st, t0.Add(301*time.Second), 40, 5)
+	if out.Desired != 4 {
+		t.Errorf("after the window: got %d, want 4 at once", out.Desired)
+	}
+}
