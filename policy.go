@@ -81,6 +81,27 @@ type MetricTarget struct {
 	// Total marks a target for the service as a whole (an HPA Object or
 	// External metric with a Value target) rather than per instance.
 	Total bool
+	// External marks one value for the whole service compared with the
+	// target per instance (an HPA Object or External metric with an
+	// AverageValue target): ratio = value / (target × current), count =
+	// ceil(value / target), no correction for launching instances.
+	External bool
+	// Window, for MetricCron, is the schedule whose value the metric
+	// takes: Desired inside [start, end), 1 outside (KEDA's cron scaler,
+	// an External metric with an AverageValue target of 1).
+	Window *CronWindow
+}
+
+// MetricCron is a metric computed from the clock: a KEDA cron trigger.
+const MetricCron MetricKind = "cron"
+
+// CronWindow is a recurring window [start, end) in a time zone.
+// https://keda.sh/docs/latest/scalers/cron/
+type CronWindow struct {
+	StartSpec, EndSpec string
+	TimeZone           *time.Location
+	Start, End         Schedule
+	Desired            int
 }
 
 // SelectPolicy picks among rate policies, as HPA behavior's selectPolicy.

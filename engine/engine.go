@@ -52,7 +52,14 @@ type State struct {
 	DownWindow []Sample
 	UpEvents   []Sample
 	DownEvents []Sample
+	// Windows holds, per metric of the policy, the next start and end of
+	// a cron metric's window (zero for other metrics).
+	Windows []WindowEdges
 }
+
+// WindowEdges are the next activations of a cron window's start and end
+// after the last evaluation; the window is open when the end comes first.
+type WindowEdges struct{ NextStart, NextEnd time.Time }
 
 // Output is a decision with the engine's next state.
 type Output struct {

@@ -425,3 +425,96 @@ func TestLegacyPath(t *testing.T) {
 		t.Errorf("after the window: got %d, want 4 at once", out.Desired)
 	}
 }
+
+// cronPolicy is what KEDA makes of a ScaledObject with one cron trigger:
+// an HPA on an External metric with an AverageValue target of 1, whose
+// value is desiredReplicas inside the window and 1 outside.
+func cronPolicy(t *testing.T, start, end, zone string, desired, min, max int) *headroom.Policy {
+	t.Helper()
+	loc := mustLoad(t, zone)
+	s, err := schedule.Parse(start, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := schedule.Parse(end, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := hpaPolicy(min, max)
+	p.Target.Legacy = true
+	p.Target.ScaleUp = headroom.ScalingRules{}
+	p.Target.Metrics = []headroom.MetricTarget{{Name: "cron", Kind: headroom.MetricCron, Target: 1, External: true,
+		Window: &headroom.CronWindow{StartSpec: start, EndSpec: end, TimeZone: loc, Start: s, End: e, Desired: desired}}}
+	return p
+}
+
+func mustLoad(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func TestKEDACronWindow(t *testing.T) {
+	// https://keda.sh/docs/latest/scalers/cron/: start "0 6 * * *", end
+	// "0 20 * * *" in Asia/Kolkata, desiredReplicas 10.
+	p := cronPolicy(t, "0 6 * * *", "0 20 * * *", "Asia/Kolkata", 10, 1, 100)
+	ist := mustLoad(t, "Asia/Kolkata")
+	at := func(h, m int) time.Time { return time.Date(2021, 6, 30, h, m, 0, 0, ist) }
+	tests := []struct {
+		name    string
+		now     time.Time
+		current int
+		want    int
+	}{
+		{"before the window: the metric is 1", at(5, 59), 1, 1},
+		{"at the start: desiredReplicas", at(6, 0), 5, 10},
+		{"inside the window", at(13, 0), 5, 10},
+		{"from 1, the legacy scale-up limit: max(2×1, 4)", at(13, 0), 1, 4},
+		{"the end is exclusive", at(20, 0), 1, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := decide(p, NewState(p, tc.now), tc.now, tc.current, 50)
+			if out.Desired != tc.want {
+				t.Errorf("got %d (%s), want %d", out.Desired, out.Reason.Message, tc.want)
+			}
+		})
+	}
+}
+
+func TestKEDACronToleranceAndCliff(t *testing.T) {
+	ist := mustLoad(t, "Asia/Kolkata")
+	// The reports of "stuck at 88 when 89 was configured": 89/88 is within
+	// the HPA's 10% tolerance, so nothing moves.
+	p := cronPolicy(t, "0 6 * * *", "0 20 * * *", "Asia/Kolkata", 89, 1, 200)
+	now := time.Date(2021, 6, 30, 12, 0, 0, 0, ist)
+	if out := decide(p, NewState(p, now), now, 88, 50); out.Desired != 88 || out.Reason.Code != headroom.ReasonWithinTolerance {
+		t.Errorf("at 88 with 89 desired: got %d (%s), want 88 held by tolerance", out.Desired, out.Reason.Code)
+	}
+	// The end of the window is a cliff that lands after the scale-down
+	// stabilization window: 10 until 20:05, then 1 at once.
+	p = cronPolicy(t, "0 6 * * *", "0 20 * * *", "Asia/Kolkata", 10, 1, 100)
+	start := time.Date(2021, 6, 30, 19, 50, 0, 0, ist)
+	st := NewState(p, start).Settled(start, 10)
+	current := 10
+	var droppedAt time.Time
+	for now := start; now.Before(start.Add(30 * time.Minute)); now = now.Add(15 * time.Second) {
+		out := decide(p, st, now, current, 50)
+		st = out.State
+		if out.Desired < current && droppedAt.IsZero() {
+			droppedAt = now
+			if out.Desired != 1 {
+				t.Errorf("the cliff: got %d, want straight to 1", out.Desired)
+			}
+		}
+		current = out.Desired
+	}
+	// The last recommendation of 10 was at 19:59:45; it leaves the 300 s
+	// window (timestamps after now − 300 s count) at 20:04:45.
+	if want := time.Date(2021, 6, 30, 20, 4, 45, 0, ist); !droppedAt.Equal(want) {
+		t.Errorf("dropped at %s, want %s, when the last in-window sample leaves the scale-down window", droppedAt.In(ist), want)
+	}
+}

@@ -19,18 +19,43 @@ func (t Tolerance) isWithin(ratio float64) bool {
 	return ratio >= 1-t.Down && ratio <= 1+t.Up
 }
 
-// value returns the observed value of metric m and whether it was
-// observed: cpu is the utilization; a per-instance rate is the demand over
-// ready instances (what a Pods metric averages); a total rate is the demand.
-func value(m headroom.MetricTarget, obs headroom.Observation, ready int) (float64, bool) {
+// value returns the value of metric i and whether it was observed: cpu is
+// the utilization; a per-instance rate is the demand over ready instances
+// (what a Pods metric averages); a service-wide rate is the demand; a cron
+// metric is its window's desired count while open, 1 otherwise.
+func value(t *headroom.TargetTracking, i int, st *State, now time.Time, obs headroom.Observation, ready int) (float64, bool) {
+	m := t.Metrics[i]
 	switch {
 	case m.Kind == headroom.MetricCPU:
 		return obs.Utilization, obs.HasUtilization
-	case m.Total:
+	case m.Kind == headroom.MetricCron:
+		if windowOpen(t, i, st, now) {
+			return float64(m.Window.Desired), true
+		}
+		return 1, true
+	case m.Total || m.External:
 		return obs.Demand, obs.HasDemand
 	default:
 		return obs.Demand / float64(max(ready, 1)), obs.HasDemand
 	}
+}
+
+// windowOpen reports whether the cron window of metric i is open at now:
+// the next end comes before the next start. The next edges are kept in
+// the state and recomputed only when one has passed.
+// https://keda.sh/docs/latest/scalers/cron/
+func windowOpen(t *headroom.TargetTracking, i int, st *State, now time.Time) bool {
+	if len(st.Windows) != len(t.Metrics) {
+		st.Windows = make([]WindowEdges, len(t.Metrics))
+	}
+	e := st.Windows[i]
+	if e.NextStart.IsZero() || e.NextEnd.IsZero() || !now.Before(e.NextStart) || !now.Before(e.NextEnd) {
+		w := t.Metrics[i].Window
+		st.Windows = slices.Clone(st.Windows)
+		e = WindowEdges{NextStart: w.Start.Next(now), NextEnd: w.End.Next(now)}
+		st.Windows[i] = e
+	}
+	return e.NextEnd.Before(e.NextStart)
 }
 
 // recommend is the HPA replica calculation for one metric: ceil(ready ×
@@ -45,6 +70,12 @@ func value(m headroom.MetricTarget, obs headroom.Observation, ready int) (float6
 func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.Capacity, metric float64) (int, headroom.Reason) {
 	current := c.Total()
 	ratio := metric / m.Target
+	if m.External && !m.Total {
+		// An AverageValue target on one service-wide value: compared with
+		// the target times the current count, and the count it asks for
+		// is value / target, launching instances or not.
+		ratio = metric / (m.Target * float64(max(current, 1)))
+	}
 	tol := Tolerance{Up: t.ScaleUpTolerance, Down: t.ScaleDownTolerance}
 	if tol.isWithin(ratio) {
 		b := make([]byte, 0, 128)
@@ -52,6 +83,10 @@ func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.C
 		b = append(b, " is within tolerance of target "...)
 		b = appendNum(b, m.Target)
 		return current, headroom.Reason{Code: headroom.ReasonWithinTolerance, Message: string(b)}
+	}
+	if m.External && !m.Total {
+		want := ceil(metric / m.Target)
+		return want, reasonFor(m, metric, want, current, c.Ready)
 	}
 	scaleUpWithUnready := ratio > 1 && c.Launching > 0 && !m.Total
 	if scaleUpWithUnready {
@@ -69,6 +104,11 @@ func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.C
 	if ratio < 1 && want > current {
 		want = current
 	}
+	return want, reasonFor(m, metric, want, current, c.Ready)
+}
+
+// reasonFor explains a recommendation of want instances from current.
+func reasonFor(m headroom.MetricTarget, metric float64, want, current, ready int) headroom.Reason {
 	code := headroom.ReasonScaleUp
 	if want < current {
 		code = headroom.ReasonScaleDown
@@ -81,22 +121,22 @@ func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.C
 	b = append(b, " against target "...)
 	b = appendNum(b, m.Target)
 	b = append(b, ": "...)
-	b = strconv.AppendInt(b, int64(c.Ready), 10)
+	b = strconv.AppendInt(b, int64(ready), 10)
 	b = append(b, " ready instances need "...)
 	b = strconv.AppendInt(b, int64(want), 10)
-	return want, headroom.Reason{Code: code, Message: string(b)}
+	return headroom.Reason{Code: code, Message: string(b)}
 }
 
 // recommendAll combines the metrics as the HPA does: the highest
 // recommendation wins; a missing metric blocks a scale-down but not a
 // scale-up; with every metric missing nothing moves.
 // https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-on-multiple-metrics
-func recommendAll(t *headroom.TargetTracking, c headroom.Capacity, obs headroom.Observation) (int, headroom.Reason, bool) {
+func recommendAll(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation) (int, headroom.Reason, bool) {
 	current := c.Total()
 	best, missing := -1, ""
 	var reason headroom.Reason
-	for _, m := range t.Metrics {
-		v, ok := value(m, obs, c.Ready)
+	for i, m := range t.Metrics {
+		v, ok := value(t, i, st, now, obs, c.Ready)
 		if !ok || math.IsNaN(v) {
 			if missing == "" {
 				missing = m.Name
@@ -127,7 +167,7 @@ func legacyScaleUpLimit(current int) int { return max(2*current, 4) }
 // and bounds. It records the recommendation and scale events in st.
 func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation, lo, hi int) (int, headroom.Reason) {
 	current := c.Total()
-	rec, reason, ok := recommendAll(t, c, obs)
+	rec, reason, ok := recommendAll(t, st, now, c, obs)
 	if !ok {
 		// A failed metric computation stops the HPA from scaling.
 		return clamp(current, lo, hi), reason
