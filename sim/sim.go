@@ -265,8 +265,11 @@ func initialCapacity(svc *headroom.Service, pol *headroom.Policy, tr *headroom.S
 }
 
 func initialMessage(pol *headroom.Policy, n int) string {
-	if pol.Initial > 0 {
+	switch {
+	case pol.Initial > 0:
 		return fmt.Sprintf("run starts at initialInstances: %d", n)
+	case pol.Target == nil:
+		return fmt.Sprintf("run starts at %d instances: what the first minute of traffic needs at full utilization, within the bounds in force", n)
 	}
 	return fmt.Sprintf("run starts at %d instances, where target tracking settles for the first minute of traffic within the bounds in force", n)
 }
