@@ -1,0 +1,190 @@
+package dialect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/policy/hpa"
+	"gopkg.in/yaml.v3"
+)
+
+// Format names a policy file format.
+type Format string
+
+const (
+	// Auto (or "") detects the format from the file's content.
+	Auto Format = "auto"
+	// Headroom is headroom's own YAML (apiVersion headroom.dev/v1alpha1).
+	Headroom Format = "headroom"
+	// HPA is a Kubernetes HorizontalPodAutoscaler, alone or next to its
+	// workload.
+	HPA Format = "hpa"
+	// KEDA is a KEDA ScaledObject (keda.sh/v1alpha1). Not read yet.
+	KEDA Format = "keda"
+	// AWS is the JSON the AWS CLI prints for Application Auto Scaling and
+	// EC2 Auto Scaling. Not read yet.
+	AWS Format = "aws"
+)
+
+// Formats lists the formats that can be forced, for help texts.
+var Formats = []Format{Auto, Headroom, HPA}
+
+// understood says which formats are read, for errors.
+const understood = "headroom's own YAML (apiVersion " + policy.APIVersion + ") or a Kubernetes HorizontalPodAutoscaler " +
+	"(apiVersion autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1); KEDA ScaledObjects and AWS Auto Scaling JSON are not read yet"
+
+// ParseFormat checks a format name as a user typed it.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
+	case "", Auto:
+		return Auto, nil
+	case Headroom, HPA, KEDA, AWS:
+		return f, nil
+	}
+	return "", headroom.Errorf(headroom.EINVALID, "unknown policy format %q: expected auto, headroom or hpa", s)
+}
+
+// header is what detection reads of a document.
+type header struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+}
+
+// awsKeys are the top-level keys of what the AWS CLI's describe-* calls
+// print for Application Auto Scaling and EC2 Auto Scaling.
+var awsKeys = []string{"ScalableTargets", "ScalingPolicies", "ScheduledActions", "AutoScalingGroups", "ScheduledUpdateGroupActions"}
+
+var headroomLine = regexp.MustCompile(`(?m)^\s*apiVersion:\s*["']?headroom\.dev/`)
+
+// Detect returns the format of data by its content: Headroom when a
+// document has a headroom.dev apiVersion, HPA when one is a
+// HorizontalPodAutoscaler, KEDA or AWS when it looks like a format that is
+// not read yet, and "" otherwise.
+func Detect(data []byte) Format {
+	docs, complete := headers(data)
+	for _, h := range docs {
+		if strings.HasPrefix(h.APIVersion, "headroom.dev/") {
+			return Headroom
+		}
+	}
+	if !complete && headroomLine.Match(data) {
+		// Not even YAML, but it says what it means to be; its reader
+		// reports the syntax error with its line.
+		return Headroom
+	}
+	if hpa.Detect(data) {
+		return HPA
+	}
+	for _, h := range docs {
+		if strings.HasPrefix(h.APIVersion, "keda.sh/") && h.Kind == "ScaledObject" {
+			return KEDA
+		}
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		for _, k := range awsKeys {
+			if bytes.Contains(data, []byte(`"`+k+`"`)) {
+				return AWS
+			}
+		}
+	}
+	return ""
+}
+
+// headers reads the apiVersion and kind of every document it can, and
+// whether it could read them all.
+func headers(data []byte) (docs []header, complete bool) {
+	defer func() {
+		// The YAML parser must not crash detection; see hpa.ReadObjects.
+		if recover() != nil {
+			complete = false
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return docs, true
+		}
+		if err != nil {
+			return docs, false
+		}
+		var h header
+		if len(n.Content) > 0 && n.Content[0].Kind == yaml.MappingNode && n.Content[0].Decode(&h) == nil {
+			docs = append(docs, h)
+		}
+	}
+}
+
+// LoadPolicy reads the policy in path in format f, detecting it when f is
+// Auto or "". Warnings say where a native format was approximated.
+//
+// Errors are *headroom.InputError or headroom.InputErrors: an unreadable
+// file, a format that cannot be detected (naming the formats understood), a
+// forced format the file does not match, and every error of the format's
+// reader. An unknown f is a *headroom.Error with code EINVALID.
+func LoadPolicy(path string, f Format) (*headroom.Policy, []string, error) {
+	f, err := ParseFormat(string(f))
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, &headroom.InputError{File: path, Expected: "a readable policy file", Err: unwrapPath(err)}
+	}
+	detected := Detect(data)
+	switch {
+	case f == Auto && (detected == KEDA || detected == AWS):
+		return nil, nil, &headroom.InputError{File: path, Line: 1,
+			Expected: fmt.Sprintf("a policy file: %s; this one looks like %s", understood, describe(detected))}
+	case f == Auto && detected == "":
+		return nil, nil, &headroom.InputError{File: path, Line: 1, Expected: "a policy file: " + understood}
+	case f == Auto:
+		f = detected
+	case detected != "" && detected != f:
+		return nil, nil, &headroom.InputError{File: path, Line: 1, Field: "format", Value: string(f),
+			Expected: fmt.Sprintf("%s, the format asked for, but this file looks like %s; ask for %s or auto", describe(f), describe(detected), detected)}
+	}
+	switch f {
+	case Headroom:
+		p, err := policy.LoadPolicy(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, nil, nil
+	case HPA:
+		return hpa.Parse(path, data)
+	}
+	return nil, nil, &headroom.InputError{File: path, Field: "format", Value: string(f),
+		Expected: "a format headroom reads: " + understood}
+}
+
+func describe(f Format) string {
+	switch f {
+	case Headroom:
+		return "headroom's own YAML"
+	case HPA:
+		return "a Kubernetes HorizontalPodAutoscaler"
+	case KEDA:
+		return "a KEDA ScaledObject"
+	case AWS:
+		return "AWS Auto Scaling JSON"
+	}
+	return string(f)
+}
+
+// unwrapPath drops the *fs.PathError layer, whose path the InputError
+// already names.
+func unwrapPath(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
+}

@@ -1,0 +1,166 @@
+package dialect_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/policy/dialect"
+)
+
+const (
+	headroomYAML = `apiVersion: headroom.dev/v1alpha1
+kind: ScalingPolicy
+metadata:
+  name: web
+spec:
+  minInstances: 2
+  maxInstances: 10
+  targetTracking:
+    metric: cpu
+    target: 60
+`
+	hpaYAML = `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 10
+`
+	kedaYAML = `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: web
+spec:
+  scaleTargetRef: {name: web}
+  triggers:
+  - type: cron
+    metadata: {timezone: Europe/London, start: 0 8 * * *, end: 0 20 * * *, desiredReplicas: "10"}
+`
+	awsJSON = `{
+    "ScalableTargets": [
+        {"ServiceNamespace": "ecs", "ResourceId": "service/default/web", "MinCapacity": 2, "MaxCapacity": 10}
+    ]
+}
+`
+)
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		want dialect.Format
+	}{
+		{"headroom", headroomYAML, dialect.Headroom},
+		{"HPA", hpaYAML, dialect.HPA},
+		{"HPA after its Deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\n" + hpaYAML, dialect.HPA},
+		{"headroom with a YAML error", headroomYAML + "  bad: [\n", dialect.Headroom},
+		{"KEDA, recognised to say it is not read yet", kedaYAML, dialect.KEDA},
+		{"AWS JSON, recognised to say it is not read yet", awsJSON, dialect.AWS},
+		{"a Deployment alone", "apiVersion: apps/v1\nkind: Deployment\n", ""},
+		{"not YAML at all", "\x00\x01[", ""},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := dialect.Detect([]byte(tt.data)); got != tt.want {
+				t.Errorf("Detect = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func write(t *testing.T, name, data string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadPolicy(t *testing.T) {
+	tests := []struct {
+		name   string
+		data   string
+		format dialect.Format
+		// wantName is the policy's name, or "" when an error is expected
+		// containing wantErr.
+		wantName string
+		wantErr  string
+	}{
+		{"headroom detected", headroomYAML, "", "web", ""},
+		{"headroom forced", headroomYAML, dialect.Headroom, "web", ""},
+		{"HPA detected", hpaYAML, dialect.Auto, "web", ""},
+		{"HPA forced, format in capitals", hpaYAML, "HPA", "web", ""},
+		{"HPA forced on headroom's YAML", headroomYAML, dialect.HPA, "", `format: got "hpa", expected a Kubernetes HorizontalPodAutoscaler, the format asked for, but this file looks like headroom's own YAML`},
+		{"headroom forced on an HPA", hpaYAML, dialect.Headroom, "", "this file looks like a Kubernetes HorizontalPodAutoscaler; ask for hpa or auto"},
+		{"undetectable", "apiVersion: apps/v1\nkind: Deployment\n", "", "", "expected a policy file: headroom's own YAML (apiVersion headroom.dev/v1alpha1) or a Kubernetes HorizontalPodAutoscaler"},
+		{"KEDA is not read yet", kedaYAML, "", "", "KEDA ScaledObjects and AWS Auto Scaling JSON are not read yet; this one looks like a KEDA ScaledObject"},
+		{"AWS is not read yet", awsJSON, "", "", "this one looks like AWS Auto Scaling JSON"},
+		{"KEDA forced", kedaYAML, dialect.KEDA, "", `format: got "keda", expected a format headroom reads`},
+		{"HPA forced on a file of nothing known: the HPA reader says what is missing", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n", dialect.HPA, "",
+			`found none among Deployment "web"`},
+		{"HPA errors come through with their lines", strings.Replace(hpaYAML, "maxReplicas: 10", "maxReplicas: 1", 1), "", "", "policy.yaml:8: spec.maxReplicas"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := write(t, "policy.yaml", tt.data)
+			p, _, err := dialect.LoadPolicy(path, tt.format)
+			if tt.wantName != "" {
+				if err != nil {
+					t.Fatalf("got error %v", err)
+				}
+				if p.Name != tt.wantName {
+					t.Errorf("got policy %q, want %q", p.Name, tt.wantName)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("got policy %+v, want an error", p)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("got error %q, want it to contain %q", err, tt.wantErr)
+			}
+			if code := headroom.ErrorCode(err); code != headroom.EINVALID {
+				t.Errorf("got code %q, want %q", code, headroom.EINVALID)
+			}
+		})
+	}
+}
+
+func TestLoadPolicyMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing.yaml")
+	_, _, err := dialect.LoadPolicy(path, "")
+	var in *headroom.InputError
+	if !errors.As(err, &in) || in.File != path || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("got %v, want an input error naming %s that wraps os.ErrNotExist", err, path)
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for in, want := range map[string]dialect.Format{"": dialect.Auto, "auto": dialect.Auto, " Headroom ": dialect.Headroom, "hpa": dialect.HPA, "keda": dialect.KEDA, "aws": dialect.AWS} {
+		if got, err := dialect.ParseFormat(in); err != nil || got != want {
+			t.Errorf("ParseFormat(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	_, err := dialect.ParseFormat("kubernetes")
+	if err == nil || headroom.ErrorCode(err) != headroom.EINVALID || !strings.Contains(err.Error(), "expected auto, headroom or hpa") {
+		t.Errorf("ParseFormat(kubernetes): got %v", err)
+	}
+}
+
+// FuzzDetect checks that detection never panics.
+func FuzzDetect(f *testing.F) {
+	for _, s := range []string{headroomYAML, hpaYAML, kedaYAML, awsJSON} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dialect.Detect(data)
+	})
+}

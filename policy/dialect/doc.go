@@ -1,0 +1,9 @@
+// Package dialect is the one entry point that reads any policy file: it
+// recognises the format by content (or takes the one the user forces) and
+// hands the file to the reader of that format, which translates it into a
+// headroom.Policy for the one engine.
+//
+// Formats: headroom's own YAML (package policy) and Kubernetes
+// HorizontalPodAutoscalers (package policy/hpa). KEDA ScaledObjects and AWS
+// Auto Scaling JSON are recognised only to say that they are not read yet.
+package dialect
