@@ -208,6 +208,19 @@ func LoadPolicy(path string) (*headroom.Policy, error) {
 	if err != nil {
 		return nil, err
 	}
+	return onePolicy(path, f)
+}
+
+// ParsePolicy reads the one ScalingPolicy in data; path names it in errors.
+func ParsePolicy(path string, data []byte) (*headroom.Policy, error) {
+	f, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	return onePolicy(path, f)
+}
+
+func onePolicy(path string, f *File) (*headroom.Policy, error) {
 	if len(f.Policies) != 1 {
 		return nil, &headroom.InputError{File: path, Field: "kind", Expected: fmt.Sprintf("exactly one document of kind %s, found %d", KindScalingPolicy, len(f.Policies))}
 	}

@@ -2,19 +2,21 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
-	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/policy/dialect"
 	"github.com/headroomhq/headroom/report"
 	"github.com/spf13/cobra"
 )
 
 type checkFlags struct {
 	service, proposed, baseline string
+	baselineGit, policyFormat   string
 	traffic                     trafficFlags
 	format, output, junit, html string
 }
@@ -44,6 +46,8 @@ schedule written in the wrong zone shows at once.`,
 	fl.StringVar(&f.service, "service", "", "service model and SLO (kind: Service)")
 	fl.StringVar(&f.proposed, "proposed", "", "the policy under test (kind: ScalingPolicy)")
 	fl.StringVar(&f.baseline, "baseline", "", "the policy in production today, to compare against")
+	fl.StringVar(&f.baselineGit, "baseline-git", "", "take the baseline from the proposed file's path at this git ref (origin/main): test what a pull request changes")
+	fl.StringVar(&f.policyFormat, "policy-format", "auto", "policy files' format: auto, "+formatList())
 	f.traffic.register(cmd)
 	fl.StringVar(&f.format, "format", "text", "output: text, json or markdown")
 	fl.StringVarP(&f.output, "output", "o", "", "write the output to this file instead of stdout")
@@ -64,20 +68,45 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 	if err != nil {
 		return err
 	}
-	proposed, err := policy.LoadPolicy(f.proposed)
+	if f.baseline != "" && f.baselineGit != "" {
+		return &usageError{msg: "--baseline and --baseline-git both name a baseline: give one", hint: "headroom check --proposed deploy/hpa.yaml --baseline-git origin/main ..."}
+	}
+	format, err := dialect.ParseFormat(f.policyFormat)
+	if err != nil {
+		return &usageError{msg: err.Error(), hint: "headroom check --policy-format hpa ..."}
+	}
+	var warnings []string
+	proposed, ws, err := dialect.LoadPolicy(f.proposed, format)
 	if err != nil {
 		return err
 	}
+	warnings = append(warnings, warn(cmd, ws)...)
 	var baseline *headroom.Policy
-	if f.baseline != "" {
-		if baseline, err = policy.LoadPolicy(f.baseline); err != nil {
+	switch {
+	case f.baseline != "":
+		if baseline, ws, err = dialect.LoadPolicy(f.baseline, format); err != nil {
 			return err
 		}
+		warnings = append(warnings, warn(cmd, ws)...)
+	case f.baselineGit != "":
+		name, data, err := gitShow(cmd.Context(), f.proposed, f.baselineGit)
+		switch {
+		case errors.Is(err, errNotAtRef):
+			warnings = append(warnings, warn(cmd, []string{fmt.Sprintf("%s does not exist: a new policy, checked without a baseline", name)})...)
+		case err != nil:
+			return err
+		default:
+			if baseline, ws, err = dialect.ParsePolicy(name, data, format); err != nil {
+				return err
+			}
+			warnings = append(warnings, warn(cmd, ws)...)
+		}
 	}
-	series, warnings, err := f.traffic.load(cmd)
+	series, tw, err := f.traffic.load(cmd)
 	if err != nil {
 		return err
 	}
+	warnings = append(warnings, tw...)
 	rep, err := check.Run(check.Options{Service: svc, Proposed: proposed, Baseline: baseline, Traffic: series,
 		Progress: progressFunc(cmd.ErrOrStderr(), "check", f.traffic.progress)})
 	if err != nil {

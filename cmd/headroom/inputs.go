@@ -10,6 +10,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/policy/dialect"
 	"github.com/headroomhq/headroom/traffic"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -102,6 +103,25 @@ func (f *trafficFlags) describe() map[string]string {
 		return nil
 	}
 	return o
+}
+
+// warn prints what a reader approximated; it belongs in the report too.
+func warn(cmd *cobra.Command, ws []string) []string {
+	for _, w := range ws {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+	}
+	return ws
+}
+
+// formatList names the policy formats for help texts.
+func formatList() string {
+	var names []string
+	for _, f := range dialect.Formats {
+		if f != dialect.Auto {
+			names = append(names, string(f))
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // loadService reads the Service document of path.

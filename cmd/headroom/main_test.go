@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -292,5 +293,117 @@ func TestCheckTrafficFormatsAndTransforms(t *testing.T) {
 		"--traffic", example+"traffic.csv", "--shift", "1.5s")
 	if code != ExitInvalid || !strings.Contains(stderr, "whole seconds") {
 		t.Errorf("--shift 1.5s: exit %d, want 2 with a message\n%s", code, stderr)
+	}
+}
+
+const hpaBaseline = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 40
+  template: {}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 20
+  maxReplicas: 120
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
+`
+
+// The pull request: a higher CPU target and a scale-up limited to one pod
+// a minute, "to avoid flapping".
+const hpaProposed = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 40
+  template: {}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 10
+  maxReplicas: 120
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 85}}
+  behavior:
+    scaleUp:
+      policies:
+      - {type: Pods, value: 1, periodSeconds: 60}
+`
+
+func gitRun(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+func TestCheckHPAWithBaselineGit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is required under CI")
+		}
+		t.Skip("no git")
+	}
+	repo := t.TempDir()
+	hpa := filepath.Join(repo, "deploy", "hpa.yaml")
+	os.MkdirAll(filepath.Dir(hpa), 0o755)
+	os.WriteFile(hpa, []byte(hpaBaseline), 0o644)
+	gitRun(t, repo, "init", "-q", "-b", "main")
+	gitRun(t, repo, "add", ".")
+	gitRun(t, repo, "commit", "-q", "-m", "hpa")
+	args := []string{"check", "--service", example + "service.yaml", "--proposed", hpa, "--baseline-git", "main",
+		"--traffic", example + "traffic.csv", "--format", "json"}
+
+	// Unchanged: the proposed file is the baseline, and it holds the SLO.
+	code, out, stderr := run(t, args...)
+	if code != ExitPass {
+		t.Fatalf("unchanged HPA: exit %d\n%s%s", code, out, stderr)
+	}
+	// The pull request's change: caught.
+	os.WriteFile(hpa, []byte(hpaProposed), 0o644)
+	code, out, stderr = run(t, args...)
+	if code != ExitFail {
+		t.Fatalf("proposed HPA: exit %d, want 1\n%s", code, stderr)
+	}
+	var rep struct {
+		Policies []struct {
+			File           string `json:"file"`
+			Role           string `json:"role"`
+			ViolationCount int    `json:"violationCount"`
+		} `json:"policies"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Policies) != 2 || rep.Policies[1].File != "main:deploy/hpa.yaml" || rep.Policies[0].ViolationCount == 0 || rep.Policies[1].ViolationCount != 0 {
+		t.Errorf("policies: %+v", rep.Policies)
+	}
+	// A ref that does not exist is bad input; a file new in the branch
+	// is checked alone.
+	if code, _, stderr := run(t, append(args[:len(args)-2], "--baseline-git", "nope")...); code != ExitInvalid || !strings.Contains(stderr, "no such commit") {
+		t.Errorf("unknown ref: exit %d\n%s", code, stderr)
+	}
+	fresh := filepath.Join(repo, "deploy", "new.yaml")
+	os.WriteFile(fresh, []byte(hpaBaseline), 0o644)
+	code, _, stderr = run(t, "check", "--service", example+"service.yaml", "--proposed", fresh, "--baseline-git", "main", "--traffic", example+"traffic.csv")
+	if code != ExitPass || !strings.Contains(stderr, "does not exist") {
+		t.Errorf("new file: exit %d\n%s", code, stderr)
 	}
 }

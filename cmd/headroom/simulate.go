@@ -11,7 +11,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
-	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/policy/dialect"
 	"github.com/headroomhq/headroom/report"
 	"github.com/headroomhq/headroom/sim"
 	"github.com/spf13/cobra"
@@ -19,6 +19,7 @@ import (
 
 type simulateFlags struct {
 	service, policy string
+	policyFormat    string
 	traffic         trafficFlags
 	timeline, html  string
 }
@@ -43,7 +44,8 @@ check to gate.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.service, "service", "", "service model and SLO (kind: Service)")
-	fl.StringVar(&f.policy, "policy", "", "the policy to simulate (kind: ScalingPolicy)")
+	fl.StringVar(&f.policy, "policy", "", "the policy to simulate (headroom ScalingPolicy or Kubernetes HPA)")
+	fl.StringVar(&f.policyFormat, "policy-format", "auto", "the policy file's format: auto, "+formatList())
 	f.traffic.register(cmd)
 	fl.StringVar(&f.timeline, "timeline", "", "write the per-second timeline as CSV to this file")
 	fl.StringVar(&f.html, "report", "", "write a self-contained HTML report with charts to this file")
@@ -58,14 +60,20 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	if err != nil {
 		return err
 	}
-	pol, err := policy.LoadPolicy(f.policy)
+	format, err := dialect.ParseFormat(f.policyFormat)
+	if err != nil {
+		return &usageError{msg: err.Error(), hint: "headroom simulate --policy-format hpa ..."}
+	}
+	pol, warnings, err := dialect.LoadPolicy(f.policy, format)
 	if err != nil {
 		return err
 	}
-	series, warnings, err := f.traffic.load(cmd)
+	warn(cmd, warnings)
+	series, tw, err := f.traffic.load(cmd)
 	if err != nil {
 		return err
 	}
+	warnings = append(warnings, tw...)
 	opt := check.Options{Service: svc, Proposed: pol, Traffic: series, Progress: progressFunc(cmd.ErrOrStderr(), "simulate", f.traffic.progress)}
 	if f.timeline == "" {
 		rep, err := check.Run(opt)

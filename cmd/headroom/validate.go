@@ -2,16 +2,18 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/policy/dialect"
 	"github.com/spf13/cobra"
 )
 
 func newValidateCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate FILE...",
-		Short: "Check service and policy files and explain every problem with file:line",
+		Short: "Check service and policy files (headroom YAML, Kubernetes HPA) and explain every problem with file:line",
 		Long: `validate reads headroom YAML files (kind Service or ScalingPolicy) and
 reports every problem at once, each with file:line, the field, the value
 found and what was expected. It exits 0 when all files are valid, 2 otherwise.`,
@@ -25,6 +27,22 @@ found and what was expected. It exits 0 when all files are valid, 2 otherwise.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var bad headroom.InputErrors
 			for _, path := range args {
+				if data, err := os.ReadFile(path); err == nil && dialect.Detect(data) != dialect.Headroom && dialect.Detect(data) != "" {
+					// A native dialect: translate it as check would.
+					p, ws, err := dialect.ParsePolicy(path, data, dialect.Auto)
+					if err != nil {
+						if headroom.ErrorCode(err) != headroom.EINVALID {
+							return err
+						}
+						fmt.Fprintf(cmd.ErrOrStderr(), "%s: invalid\n", path)
+						bad = append(bad, collect(err)...)
+						continue
+					}
+					warn(cmd, ws)
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s %q read as %d..%d instances, %d metric(s)\n",
+						path, dialect.Detect(data), p.Name, p.Min, p.Max, metricCount(p))
+					continue
+				}
 				f, err := policy.LoadFile(path)
 				if err != nil {
 					if headroom.ErrorCode(err) != headroom.EINVALID {
@@ -46,6 +64,13 @@ found and what was expected. It exits 0 when all files are valid, 2 otherwise.`,
 			return bad.Err()
 		},
 	}
+}
+
+func metricCount(p *headroom.Policy) int {
+	if p.Target == nil {
+		return 0
+	}
+	return len(p.Target.Metrics)
 }
 
 // collect flattens an input error into its list of problems.

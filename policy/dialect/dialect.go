@@ -131,13 +131,19 @@ func headers(data []byte) (docs []header, complete bool) {
 // forced format the file does not match, and every error of the format's
 // reader. An unknown f is a *headroom.Error with code EINVALID.
 func LoadPolicy(path string, f Format) (*headroom.Policy, []string, error) {
-	f, err := ParseFormat(string(f))
-	if err != nil {
-		return nil, nil, err
-	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, &headroom.InputError{File: path, Expected: "a readable policy file", Err: unwrapPath(err)}
+	}
+	return ParsePolicy(path, data, f)
+}
+
+// ParsePolicy is LoadPolicy for content already read (from a git ref, say);
+// path names it in errors.
+func ParsePolicy(path string, data []byte, f Format) (*headroom.Policy, []string, error) {
+	f, err := ParseFormat(string(f))
+	if err != nil {
+		return nil, nil, err
 	}
 	detected := Detect(data)
 	switch {
@@ -154,7 +160,7 @@ func LoadPolicy(path string, f Format) (*headroom.Policy, []string, error) {
 	}
 	switch f {
 	case Headroom:
-		p, err := policy.LoadPolicy(path)
+		p, err := policy.ParsePolicy(path, data)
 		if err != nil {
 			return nil, nil, err
 		}
