@@ -67,6 +67,17 @@ type TargetTracking struct {
 	Legacy    bool
 	ScaleUp   ScalingRules
 	ScaleDown ScalingRules
+	// Fallback, when set, is KEDA's answer to a metric that keeps failing:
+	// after FailureThreshold consecutive syncs without a sample, the metric
+	// recommends Replicas.
+	// https://keda.sh/docs/latest/reference/scaledobject/#fallback
+	Fallback *Fallback
+}
+
+// Fallback is a count to use while a metric is unavailable.
+type Fallback struct {
+	FailureThreshold int
+	Replicas         int
 }
 
 // MetricTarget is one metric target tracking follows.

@@ -55,6 +55,9 @@ type State struct {
 	// Windows holds, per metric of the policy, the next start and end of
 	// a cron metric's window (zero for other metrics).
 	Windows []WindowEdges
+	// Failures counts, per metric, the consecutive syncs without a sample
+	// (for a Fallback).
+	Failures []int
 }
 
 // WindowEdges are the next activations of a cron window's start and end

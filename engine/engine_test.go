@@ -518,3 +518,25 @@ func TestKEDACronToleranceAndCliff(t *testing.T) {
 		t.Errorf("dropped at %s, want %s, when the last in-window sample leaves the scale-down window", droppedAt.In(ist), want)
 	}
 }
+
+func TestKEDAFallback(t *testing.T) {
+	// https://keda.sh/docs/latest/reference/scaledobject/#fallback:
+	// failureThreshold 3, replicas 6: after three failed syncs, 6.
+	p := hpaPolicy(1, 100)
+	p.Target.Fallback = &headroom.Fallback{FailureThreshold: 3, Replicas: 6}
+	st := NewState(p, t0)
+	var got []int
+	for i := 0; i < 4; i++ {
+		out := Decide(Input{Now: t0.Add(time.Duration(i) * 15 * time.Second), Policy: p, Current: headroom.Capacity{Ready: 2}, State: st})
+		st = out.State
+		got = append(got, out.Desired)
+	}
+	if want := []int{2, 2, 6, 6}; !slices.Equal(got, want) {
+		t.Errorf("counts with a failing metric: got %v, want %v", got, want)
+	}
+	// A sample resets the count.
+	out := decide(p, st, t0.Add(time.Minute), 6, 50)
+	if out.State.Failures[0] != 0 {
+		t.Errorf("failures after a sample: %d", out.State.Failures[0])
+	}
+}

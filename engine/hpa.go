@@ -137,7 +137,16 @@ func recommendAll(t *headroom.TargetTracking, st *State, now time.Time, c headro
 	var reason headroom.Reason
 	for i, m := range t.Metrics {
 		v, ok := value(t, i, st, now, obs, c.Ready)
-		if !ok || math.IsNaN(v) {
+		ok = ok && !math.IsNaN(v)
+		if fb := t.Fallback; fb != nil && failures(t, st, i, ok) >= fb.FailureThreshold {
+			// KEDA answers for the failing scaler with the fallback count.
+			if fb.Replicas > best {
+				best, reason = fb.Replicas, headroom.Reason{Code: headroom.ReasonScaleUp,
+					Message: fmt.Sprintf("%s has failed %d syncs in a row: fallback to %d replicas", m.Name, st.Failures[i], fb.Replicas)}
+			}
+			continue
+		}
+		if !ok {
 			if missing == "" {
 				missing = m.Name
 			}
@@ -156,6 +165,23 @@ func recommendAll(t *headroom.TargetTracking, st *State, now time.Time, c headro
 			Message: reason.Message + ", but " + missing + " has no sample: a scale-down waits for every metric"}, false
 	}
 	return best, reason, true
+}
+
+// failures counts consecutive syncs without a sample of metric i, and
+// returns the count (0 after a sample).
+func failures(t *headroom.TargetTracking, st *State, i int, ok bool) int {
+	if len(st.Failures) != len(t.Metrics) {
+		st.Failures = make([]int, len(t.Metrics))
+	}
+	n := 0
+	if !ok {
+		n = st.Failures[i] + 1
+	}
+	if n != st.Failures[i] {
+		st.Failures = slices.Clone(st.Failures)
+		st.Failures[i] = n
+	}
+	return n
 }
 
 // legacyScaleUpLimit is the HPA's scale-up cap without a behavior section:
