@@ -44,6 +44,10 @@ type ScheduledAction struct {
 	Schedule Schedule
 	// Min, Max and Desired are nil when the action leaves them alone.
 	Min, Max, Desired *int
+	// Delay is how late the platform applies the action after its
+	// activation (EC2 Auto Scaling: up to two minutes; a check takes the
+	// worst case).
+	Delay time.Duration
 }
 
 // TargetTracking keeps metrics near their targets with the Kubernetes HPA
@@ -67,11 +71,58 @@ type TargetTracking struct {
 	Legacy    bool
 	ScaleUp   ScalingRules
 	ScaleDown ScalingRules
+	// Algorithm selects how the metrics move capacity: the Kubernetes HPA
+	// (the default) or AWS's alarm-driven target tracking.
+	Algorithm Algorithm
+	// AWS holds the settings of AlgorithmAWS.
+	AWS *AWSTracking
 	// Fallback, when set, is KEDA's answer to a metric that keeps failing:
 	// after FailureThreshold consecutive syncs without a sample, the metric
 	// recommends Replicas.
 	// https://keda.sh/docs/latest/reference/scaledobject/#fallback
 	Fallback *Fallback
+}
+
+// Algorithm is a reactive scaling algorithm.
+type Algorithm string
+
+const (
+	// AlgorithmHPA is the Kubernetes HPA: every sync, ceil(ready ×
+	// metric / target), stabilization windows and rate policies.
+	AlgorithmHPA Algorithm = ""
+	// AlgorithmAWS is AWS target tracking (Application Auto Scaling and
+	// EC2 Auto Scaling): CloudWatch alarms on one-minute datapoints, a
+	// proportional scale-out when the high alarm fires, a scale-in only
+	// when every policy's low alarm fires, cooldowns between activities.
+	// https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html
+	AlgorithmAWS Algorithm = "aws"
+)
+
+// AWSTracking is how AWS evaluates target tracking. Each of the policy's
+// Metrics is one target tracking scaling policy; per-policy settings are
+// in the same order in Policies.
+type AWSTracking struct {
+	Policies []AWSPolicy
+	// Period is the CloudWatch datapoint length (60 s). The high alarm
+	// fires after OutDatapoints consecutive datapoints above the target,
+	// the low alarm after InDatapoints consecutive datapoints under
+	// InThreshold × target.
+	Period        time.Duration
+	OutDatapoints int
+	InDatapoints  int
+	InThreshold   float64
+	// InstanceWarmup (EC2 Auto Scaling) keeps new instances out of the
+	// aggregated metric and blocks scale-in by the policy while any
+	// instance warms up. Zero means instances count once ready.
+	InstanceWarmup time.Duration
+}
+
+// AWSPolicy is one AWS target tracking policy's own settings.
+type AWSPolicy struct {
+	Name             string
+	ScaleOutCooldown time.Duration
+	ScaleInCooldown  time.Duration
+	DisableScaleIn   bool
 }
 
 // Fallback is a count to use while a metric is unavailable.

@@ -90,9 +90,9 @@ func NewState(p *headroom.Policy, start time.Time) State {
 	for i := range p.Schedules {
 		a := &p.Schedules[i]
 		// An activation exactly at start is due in the first decision.
-		st.NextFire = append(st.NextFire, a.Schedule.Next(start.Add(-time.Second)))
-		if at, ok := schedule.Previous(a.Schedule, start, scheduleLookback); ok && at.Before(start) {
-			past = append(past, fired{at, a})
+		st.NextFire = append(st.NextFire, nextFire(a, start.Add(-time.Second)))
+		if at, ok := schedule.Previous(a.Schedule, start.Add(-a.Delay), scheduleLookback); ok && at.Add(a.Delay).Before(start) {
+			past = append(past, fired{at.Add(a.Delay), a})
 		}
 	}
 	slices.SortStableFunc(past, func(x, y fired) int { return x.at.Compare(y.at) })
@@ -111,6 +111,16 @@ func (s State) Settled(at time.Time, replicas int) State {
 	s.UpWindow = slide(s.UpWindow, rec, time.Time{}, lower)
 	s.DownWindow = slide(s.DownWindow, rec, time.Time{}, higher)
 	return s
+}
+
+// nextFire is when action a next takes effect after t: its next
+// activation plus the platform's delay; zero when it never runs again.
+func nextFire(a *headroom.ScheduledAction, t time.Time) time.Time {
+	at := a.Schedule.Next(t.Add(-a.Delay))
+	if at.IsZero() {
+		return at
+	}
+	return at.Add(a.Delay)
 }
 
 // bounds applies a scheduled action's min and max. Setting one beyond the
@@ -153,7 +163,7 @@ func Decide(in Input) Output {
 			// Copy on write: the caller's state stays as it was.
 			st.NextFire, cloned = slices.Clone(st.NextFire), true
 		}
-		st.NextFire[i] = a.Schedule.Next(now)
+		st.NextFire[i] = nextFire(a, now)
 		before := desired
 		st.Min, st.Max = bounds(st.Min, st.Max, a)
 		if a.Desired != nil {
