@@ -58,6 +58,25 @@ type State struct {
 	// Failures counts, per metric, the consecutive syncs without a sample
 	// (for a Fallback).
 	Failures []int
+	// Alarms holds, per AWS target tracking policy, its alarm counters
+	// and cooldowns.
+	Alarms []AlarmState
+	// LastScaleOut is when capacity was last added by target tracking
+	// (AWS instance warmup blocks scale-in after it).
+	LastScaleOut time.Time
+}
+
+// AlarmState is one AWS target tracking policy's pair of CloudWatch alarms:
+// consecutive datapoints above the target (High) and under the scale-in
+// threshold (Low), and its cooldowns.
+type AlarmState struct {
+	High, Low       int
+	InCooldownUntil time.Time
+	// OutCooldownUntil and OutBase: during a scale-out cooldown the
+	// proportional count is taken on the capacity before that scale-out
+	// (OutBase), so the capacity it added counts toward the next one.
+	OutCooldownUntil time.Time
+	OutBase          int
 }
 
 // WindowEdges are the next activations of a cron window's start and end
@@ -192,6 +211,10 @@ func Decide(in Input) Output {
 		// The target tracker sees capacity after the schedule acted, as
 		// the HPA would on its next sync.
 		after := afterScale(in.Current, desired)
+		track := trackHPA
+		if p.Target.Algorithm == headroom.AlgorithmAWS {
+			track = trackAWS
+		}
 		d, r := track(p.Target, &st, now, after, in.Observation, st.Min, st.Max)
 		switch {
 		case reason.Code == "":

@@ -189,9 +189,10 @@ func failures(t *headroom.TargetTracking, st *State, i int, ok bool) int {
 // https://github.com/kubernetes/kubernetes/blob/master/pkg/controller/podautoscaler/horizontal.go (scaleUpLimitFactor, scaleUpLimitMinimum)
 func legacyScaleUpLimit(current int) int { return max(2*current, 4) }
 
-// track runs target tracking: recommendation, stabilization, rate limits
-// and bounds. It records the recommendation and scale events in st.
-func track(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation, lo, hi int) (int, headroom.Reason) {
+// trackHPA runs target tracking the HPA way: recommendation,
+// stabilization, rate limits and bounds. It records the recommendation and
+// scale events in st.
+func trackHPA(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation, lo, hi int) (int, headroom.Reason) {
 	current := c.Total()
 	rec, reason, ok := recommendAll(t, st, now, c, obs)
 	if !ok {
