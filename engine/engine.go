@@ -298,6 +298,9 @@ func scheduledMessage(p *headroom.Policy, a *headroom.ScheduledAction, at time.T
 		set = append(set, fmt.Sprintf("desired %d", *a.Desired))
 	}
 	msg := fmt.Sprintf("scheduled action %q (%q in %s) at %s set %s", a.Name, a.Spec, a.TimeZone, Clock(at, a.TimeZone), strings.Join(set, ", "))
+	if a.Delay > 0 {
+		msg += fmt.Sprintf(" (taken %s after its activation, as late as the platform may apply it)", a.Delay)
+	}
 	switch {
 	case after < before:
 		msg += fmt.Sprintf(": scales in from %d to %d at once", before, after)
