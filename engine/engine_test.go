@@ -540,3 +540,45 @@ func TestKEDAFallback(t *testing.T) {
 		t.Errorf("failures after a sample: %d", out.State.Failures[0])
 	}
 }
+
+func TestKEDACronWindowAcrossDST(t *testing.T) {
+	// A window of 08:00-18:00 wall clock opens an hour earlier in UTC once
+	// clocks go forward: 2021-03-28 in Europe/London, 2021-03-14 in
+	// America/New_York.
+	tests := []struct {
+		zone       string
+		before     string // midnight UTC the day before the change
+		openBefore string // first open instant before the change (UTC)
+		openAfter  string // first open instant after it (UTC)
+	}{
+		{"Europe/London", "2021-03-27T00:00:00Z", "2021-03-27T08:00:00Z", "2021-03-28T07:00:00Z"},
+		{"America/New_York", "2021-03-13T00:00:00Z", "2021-03-13T13:00:00Z", "2021-03-14T12:00:00Z"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.zone, func(t *testing.T) {
+			p := cronPolicy(t, "0 8 * * *", "0 18 * * *", tc.zone, 10, 1, 100)
+			st := NewState(p, utcTime(t, tc.before))
+			var opens []time.Time
+			wasOpen := false
+			for now := utcTime(t, tc.before); now.Before(utcTime(t, tc.before).Add(48 * time.Hour)); now = now.Add(15 * time.Minute) {
+				open := windowOpen(p.Target, 0, &st, now)
+				if open && !wasOpen {
+					opens = append(opens, now)
+				}
+				wasOpen = open
+			}
+			if len(opens) != 2 || !opens[0].Equal(utcTime(t, tc.openBefore)) || !opens[1].Equal(utcTime(t, tc.openAfter)) {
+				t.Errorf("window opened at %v, want %s and %s", opens, tc.openBefore, tc.openAfter)
+			}
+		})
+	}
+}
+
+func utcTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
