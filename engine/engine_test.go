@@ -521,21 +521,37 @@ func TestKEDACronToleranceAndCliff(t *testing.T) {
 
 func TestKEDAFallback(t *testing.T) {
 	// https://keda.sh/docs/latest/reference/scaledobject/#fallback:
-	// failureThreshold 3, replicas 6: after three failed syncs, 6.
+	// failureThreshold 3, replicas 6. KEDA falls back once the failures
+	// exceed the threshold (the fourth), feeding the HPA target × 6 for
+	// an AverageValue metric; a cpu metric has no fallback.
 	p := hpaPolicy(1, 100)
+	p.Target.Metrics = []headroom.MetricTarget{{Name: "queue", Kind: headroom.MetricRPS, Target: 100, External: true}}
 	p.Target.Fallback = &headroom.Fallback{FailureThreshold: 3, Replicas: 6}
-	st := NewState(p, t0)
-	var got []int
-	for i := 0; i < 4; i++ {
-		out := Decide(Input{Now: t0.Add(time.Duration(i) * 15 * time.Second), Policy: p, Current: headroom.Capacity{Ready: 2}, State: st})
-		st = out.State
-		got = append(got, out.Desired)
+	run := func(p *headroom.Policy) []int {
+		st := NewState(p, t0)
+		var got []int
+		for i := 0; i < 5; i++ {
+			out := Decide(Input{Now: t0.Add(time.Duration(i) * 15 * time.Second), Policy: p, Current: headroom.Capacity{Ready: 2}, State: st})
+			st = out.State
+			got = append(got, out.Desired)
+		}
+		return got
 	}
-	if want := []int{2, 2, 6, 6}; !slices.Equal(got, want) {
-		t.Errorf("counts with a failing metric: got %v, want %v", got, want)
+	if got, want := run(p), []int{2, 2, 2, 6, 6}; !slices.Equal(got, want) {
+		t.Errorf("External AverageValue metric failing: got %v, want %v", got, want)
+	}
+	cpu := hpaPolicy(1, 100)
+	cpu.Target.Fallback = p.Target.Fallback
+	if got, want := run(cpu), []int{2, 2, 2, 2, 2}; !slices.Equal(got, want) {
+		t.Errorf("cpu metric failing: got %v, want %v (no fallback)", got, want)
 	}
 	// A sample resets the count.
-	out := decide(p, st, t0.Add(time.Minute), 6, 50)
+	st := NewState(p, t0)
+	for i := 0; i < 5; i++ {
+		st = Decide(Input{Now: t0.Add(time.Duration(i) * 15 * time.Second), Policy: p, Current: headroom.Capacity{Ready: 2}, State: st}).State
+	}
+	out := Decide(Input{Now: t0.Add(2 * time.Minute), Policy: p, Current: headroom.Capacity{Ready: 6}, State: st,
+		Observation: headroom.Observation{Demand: 600, HasDemand: true}})
 	if out.State.Failures[0] != 0 {
 		t.Errorf("failures after a sample: %d", out.State.Failures[0])
 	}

@@ -138,13 +138,13 @@ func recommendAll(t *headroom.TargetTracking, st *State, now time.Time, c headro
 	for i, m := range t.Metrics {
 		v, ok := value(t, i, st, now, obs, c.Ready)
 		ok = ok && !math.IsNaN(v)
-		if fb := t.Fallback; fb != nil && failures(t, st, i, ok) >= fb.FailureThreshold {
-			// KEDA answers for the failing scaler with the fallback count.
-			if fb.Replicas > best {
-				best, reason = fb.Replicas, headroom.Reason{Code: headroom.ReasonScaleUp,
-					Message: fmt.Sprintf("%s has failed %d syncs in a row: fallback to %d replicas", m.Name, st.Failures[i], fb.Replicas)}
-			}
-			continue
+		fallback := false
+		if fb := t.Fallback; fb != nil && m.External && !m.Total && failures(t, st, i, ok) > fb.FailureThreshold {
+			// KEDA answers for a scaler that has failed more than
+			// failureThreshold times with target × fallback replicas,
+			// which the HPA then reads like any value (tolerance
+			// included). Only AverageValue metrics fall back.
+			v, ok, fallback = m.Target*float64(fb.Replicas), true, true
 		}
 		if !ok {
 			if missing == "" {
@@ -152,7 +152,11 @@ func recommendAll(t *headroom.TargetTracking, st *State, now time.Time, c headro
 			}
 			continue
 		}
-		if rec, r := recommend(t, m, c, v); rec > best {
+		rec, r := recommend(t, m, c, v)
+		if fallback {
+			r.Message = fmt.Sprintf("%s has failed %d syncs in a row, KEDA falls back to %d replicas: %s", m.Name, st.Failures[i], t.Fallback.Replicas, r.Message)
+		}
+		if rec > best {
 			best, reason = rec, r
 		}
 	}

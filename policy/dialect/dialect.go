@@ -12,6 +12,7 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/hpa"
+	"github.com/headroomhq/headroom/policy/keda"
 	"gopkg.in/yaml.v3"
 )
 
@@ -26,7 +27,8 @@ const (
 	// HPA is a Kubernetes HorizontalPodAutoscaler, alone or next to its
 	// workload.
 	HPA Format = "hpa"
-	// KEDA is a KEDA ScaledObject (keda.sh/v1alpha1). Not read yet.
+	// KEDA is a KEDA ScaledObject (keda.sh/v1alpha1), alone or next to
+	// its workload.
 	KEDA Format = "keda"
 	// AWS is the JSON the AWS CLI prints for Application Auto Scaling and
 	// EC2 Auto Scaling. Not read yet.
@@ -34,11 +36,12 @@ const (
 )
 
 // Formats lists the formats that can be forced, for help texts.
-var Formats = []Format{Auto, Headroom, HPA}
+var Formats = []Format{Auto, Headroom, HPA, KEDA}
 
 // understood says which formats are read, for errors.
-const understood = "headroom's own YAML (apiVersion " + policy.APIVersion + ") or a Kubernetes HorizontalPodAutoscaler " +
-	"(apiVersion autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1); KEDA ScaledObjects and AWS Auto Scaling JSON are not read yet"
+const understood = "headroom's own YAML (apiVersion " + policy.APIVersion + "), a Kubernetes HorizontalPodAutoscaler " +
+	"(apiVersion autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1) or a KEDA ScaledObject (apiVersion " + keda.APIVersion + "); " +
+	"AWS Auto Scaling JSON is not read yet"
 
 // ParseFormat checks a format name as a user typed it.
 func ParseFormat(s string) (Format, error) {
@@ -48,7 +51,7 @@ func ParseFormat(s string) (Format, error) {
 	case Headroom, HPA, KEDA, AWS:
 		return f, nil
 	}
-	return "", headroom.Errorf(headroom.EINVALID, "unknown policy format %q: expected auto, headroom or hpa", s)
+	return "", headroom.Errorf(headroom.EINVALID, "unknown policy format %q: expected auto, headroom, hpa or keda", s)
 }
 
 // header is what detection reads of a document.
@@ -65,8 +68,8 @@ var headroomLine = regexp.MustCompile(`(?m)^\s*apiVersion:\s*["']?headroom\.dev/
 
 // Detect returns the format of data by its content: Headroom when a
 // document has a headroom.dev apiVersion, HPA when one is a
-// HorizontalPodAutoscaler, KEDA or AWS when it looks like a format that is
-// not read yet, and "" otherwise.
+// HorizontalPodAutoscaler, KEDA when one is a KEDA ScaledObject, AWS when
+// it looks like AWS Auto Scaling JSON (not read yet), and "" otherwise.
 func Detect(data []byte) Format {
 	docs, complete := headers(data)
 	for _, h := range docs {
@@ -82,10 +85,8 @@ func Detect(data []byte) Format {
 	if hpa.Detect(data) {
 		return HPA
 	}
-	for _, h := range docs {
-		if strings.HasPrefix(h.APIVersion, "keda.sh/") && h.Kind == "ScaledObject" {
-			return KEDA
-		}
+	if keda.Detect(data) {
+		return KEDA
 	}
 	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
 		for _, k := range awsKeys {
@@ -147,7 +148,7 @@ func ParsePolicy(path string, data []byte, f Format) (*headroom.Policy, []string
 	}
 	detected := Detect(data)
 	switch {
-	case f == Auto && (detected == KEDA || detected == AWS):
+	case f == Auto && detected == AWS:
 		return nil, nil, &headroom.InputError{File: path, Line: 1,
 			Expected: fmt.Sprintf("a policy file: %s; this one looks like %s", understood, describe(detected))}
 	case f == Auto && detected == "":
@@ -167,6 +168,8 @@ func ParsePolicy(path string, data []byte, f Format) (*headroom.Policy, []string
 		return p, nil, nil
 	case HPA:
 		return hpa.Parse(path, data)
+	case KEDA:
+		return keda.Parse(path, data)
 	}
 	return nil, nil, &headroom.InputError{File: path, Field: "format", Value: string(f),
 		Expected: "a format headroom reads: " + understood}

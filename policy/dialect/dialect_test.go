@@ -38,6 +38,7 @@ metadata:
   name: web
 spec:
   scaleTargetRef: {name: web}
+  minReplicaCount: 1
   triggers:
   - type: cron
     metadata: {timezone: Europe/London, start: 0 8 * * *, end: 0 20 * * *, desiredReplicas: "10"}
@@ -60,7 +61,9 @@ func TestDetect(t *testing.T) {
 		{"HPA", hpaYAML, dialect.HPA},
 		{"HPA after its Deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\n" + hpaYAML, dialect.HPA},
 		{"headroom with a YAML error", headroomYAML + "  bad: [\n", dialect.Headroom},
-		{"KEDA, recognised to say it is not read yet", kedaYAML, dialect.KEDA},
+		{"KEDA", kedaYAML, dialect.KEDA},
+		{"KEDA after its Deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\n" + kedaYAML, dialect.KEDA},
+		{"KEDA with a YAML error", kedaYAML + "  bad: [\n", dialect.KEDA},
 		{"AWS JSON, recognised to say it is not read yet", awsJSON, dialect.AWS},
 		{"a Deployment alone", "apiVersion: apps/v1\nkind: Deployment\n", ""},
 		{"not YAML at all", "\x00\x01[", ""},
@@ -100,10 +103,14 @@ func TestLoadPolicy(t *testing.T) {
 		{"HPA forced, format in capitals", hpaYAML, "HPA", "web", ""},
 		{"HPA forced on headroom's YAML", headroomYAML, dialect.HPA, "", `format: got "hpa", expected a Kubernetes HorizontalPodAutoscaler, the format asked for, but this file looks like headroom's own YAML`},
 		{"headroom forced on an HPA", hpaYAML, dialect.Headroom, "", "this file looks like a Kubernetes HorizontalPodAutoscaler; ask for hpa or auto"},
-		{"undetectable", "apiVersion: apps/v1\nkind: Deployment\n", "", "", "expected a policy file: headroom's own YAML (apiVersion headroom.dev/v1alpha1) or a Kubernetes HorizontalPodAutoscaler"},
-		{"KEDA is not read yet", kedaYAML, "", "", "KEDA ScaledObjects and AWS Auto Scaling JSON are not read yet; this one looks like a KEDA ScaledObject"},
-		{"AWS is not read yet", awsJSON, "", "", "this one looks like AWS Auto Scaling JSON"},
-		{"KEDA forced", kedaYAML, dialect.KEDA, "", `format: got "keda", expected a format headroom reads`},
+		{"undetectable", "apiVersion: apps/v1\nkind: Deployment\n", "", "", "expected a policy file: headroom's own YAML (apiVersion headroom.dev/v1alpha1), " +
+			"a Kubernetes HorizontalPodAutoscaler (apiVersion autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1) or a KEDA ScaledObject (apiVersion keda.sh/v1alpha1)"},
+		{"KEDA detected", kedaYAML, "", "web", ""},
+		{"KEDA forced", kedaYAML, dialect.KEDA, "web", ""},
+		{"KEDA forced on an HPA", hpaYAML, dialect.KEDA, "", "this file looks like a Kubernetes HorizontalPodAutoscaler; ask for hpa or auto"},
+		{"KEDA errors come through with their lines", strings.Replace(kedaYAML, "Europe/London", "Europe/Londres", 1), "", "", "policy.yaml:10: spec.triggers[0].metadata.timezone"},
+		{"AWS is not read yet", awsJSON, "", "", "AWS Auto Scaling JSON is not read yet; this one looks like AWS Auto Scaling JSON"},
+		{"AWS forced", awsJSON, dialect.AWS, "", `format: got "aws", expected a format headroom reads`},
 		{"HPA forced on a file of nothing known: the HPA reader says what is missing", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n", dialect.HPA, "",
 			`found none among Deployment "web"`},
 		{"HPA errors come through with their lines", strings.Replace(hpaYAML, "maxReplicas: 10", "maxReplicas: 1", 1), "", "", "policy.yaml:8: spec.maxReplicas"},
@@ -150,7 +157,7 @@ func TestParseFormat(t *testing.T) {
 		}
 	}
 	_, err := dialect.ParseFormat("kubernetes")
-	if err == nil || headroom.ErrorCode(err) != headroom.EINVALID || !strings.Contains(err.Error(), "expected auto, headroom or hpa") {
+	if err == nil || headroom.ErrorCode(err) != headroom.EINVALID || !strings.Contains(err.Error(), "expected auto, headroom, hpa or keda") {
 		t.Errorf("ParseFormat(kubernetes): got %v", err)
 	}
 }

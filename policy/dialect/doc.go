@@ -3,7 +3,8 @@
 // hands the file to the reader of that format, which translates it into a
 // headroom.Policy for the one engine.
 //
-// Formats: headroom's own YAML (package policy) and Kubernetes
-// HorizontalPodAutoscalers (package policy/hpa). KEDA ScaledObjects and AWS
-// Auto Scaling JSON are recognised only to say that they are not read yet.
+// Formats: headroom's own YAML (package policy), Kubernetes
+// HorizontalPodAutoscalers (package policy/hpa) and KEDA ScaledObjects
+// (package policy/keda). AWS Auto Scaling JSON is recognised only to say
+// that it is not read yet.
 package dialect
