@@ -128,7 +128,7 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 			return nil, fmt.Errorf("simulate %s on %s: %w", p.Name, tr.Name, err)
 		}
 		ev.finish()
-		attachCauses(ev.violations, res.Decisions)
+		attachCauses(ev.violations, res.Decisions, svc.SLO.Window)
 		chart := ch.finish()
 		chart.Violations = ev.violations
 		pr.Charts = append(pr.Charts, chart)
@@ -163,20 +163,32 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 	return pr, nil
 }
 
-// attachCauses names, for each violation, the last decision that changed
-// capacity at or before its start.
-func attachCauses(vs []Violation, ds []headroom.Decision) {
-	j := -1
+// attachCauses names, for each violation, the decision that most likely
+// caused it: a scale-in or scheduled action inside its first SLO window
+// (a scale-in 45 s into the minute that went bad is that minute's cause),
+// else the last decision that set capacity before it started. Scale-outs
+// inside the window are responses, not causes.
+func attachCauses(vs []Violation, ds []headroom.Decision, window time.Duration) {
 	for i := range vs {
-		for j+1 < len(ds) && !ds[j+1].Time.After(vs[i].Start) {
-			j++
-		}
-		for k := j; k >= 0; k-- {
-			if ds[k].Changed() || ds[k].Reason.Code == headroom.ReasonScheduled || ds[k].Reason.Code == headroom.ReasonInitial {
-				d := ds[k]
-				vs[i].Cause = &d
+		start, cut := vs[i].Start, vs[i].Start.Add(window)
+		var cause *headroom.Decision
+		for k := range ds {
+			d := &ds[k]
+			if !d.Time.Before(cut) {
 				break
 			}
+			sets := d.Changed() || d.Reason.Code == headroom.ReasonScheduled || d.Reason.Code == headroom.ReasonInitial
+			reduces := d.Desired < d.Current || d.Reason.Code == headroom.ReasonScheduled
+			switch {
+			case d.Time.After(start) && reduces:
+				cause = d
+			case !d.Time.After(start) && sets:
+				cause = d
+			}
+		}
+		if cause != nil {
+			c := *cause
+			vs[i].Cause = &c
 		}
 	}
 }

@@ -254,6 +254,12 @@ func initialCapacity(svc *headroom.Service, pol *headroom.Policy, tr *headroom.S
 		// The count each metric would settle on; the highest wins.
 		for _, m := range t.Metrics {
 			switch {
+			case m.Kind == headroom.MetricCron:
+				// A clock metric: its window's count if open at start.
+				w := m.Window
+				if w.End.Next(tr.Start).Before(w.Start.Next(tr.Start)) {
+					n = max(n, w.Desired)
+				}
 			case m.Kind == headroom.MetricCPU:
 				n = max(n, int(math.Ceil(demand/(svc.CapacityPerInstance*m.Target/100))))
 			case !m.Total:
