@@ -20,8 +20,44 @@ type Policy struct {
 	// Schedules are scheduled actions, in file order.
 	Schedules []ScheduledAction
 	// Target is the reactive part; nil means capacity only moves by
-	// schedule.
+	// schedule (and step scaling, if any).
 	Target *TargetTracking
+	// Steps are AWS step scaling policies, evaluated beside target
+	// tracking on one-minute datapoints.
+	Steps []StepScaling
+}
+
+// StepScaling is an AWS step scaling policy with the CloudWatch alarm that
+// invokes it. When the alarm is in ALARM, the step whose interval holds
+// metric − threshold gives the adjustment.
+// https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-step-scaling-policies.html
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-simple-step.html
+type StepScaling struct {
+	Name string
+	// Metric is what the alarm watches (its Target is unused).
+	Metric MetricTarget
+	// Threshold and Comparison are the alarm's: "GreaterThanOrEqualToThreshold",
+	// "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold".
+	Threshold  float64
+	Comparison string
+	// The alarm fires when DatapointsToAlarm of the last
+	// EvaluationPeriods one-minute datapoints breach.
+	EvaluationPeriods, DatapointsToAlarm int
+	// AdjustmentType is "ChangeInCapacity", "PercentChangeInCapacity" or
+	// "ExactCapacity".
+	AdjustmentType         string
+	Steps                  []StepAdjustment
+	MinAdjustmentMagnitude int
+	// Cooldown (Application Auto Scaling) holds further scale-ins, and
+	// counts capacity already added toward further scale-outs.
+	Cooldown time.Duration
+}
+
+// StepAdjustment applies Adjustment when metric − threshold is in
+// [Lower, Upper); a nil bound is infinite.
+type StepAdjustment struct {
+	Lower, Upper *float64
+	Adjustment   float64
 }
 
 // Schedule yields the activation times of a recurring scheduled action.

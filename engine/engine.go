@@ -64,6 +64,19 @@ type State struct {
 	// LastScaleOut is when capacity was last added by target tracking
 	// (AWS instance warmup blocks scale-in after it).
 	LastScaleOut time.Time
+	// StepAlarms holds, per step scaling policy, its alarm and cooldown.
+	StepAlarms []StepAlarm
+}
+
+// StepAlarm is a step scaling policy's alarm: the last datapoints'
+// breaches (bit 0 the newest) and the cooldown it started, with the
+// capacity at its start.
+type StepAlarm struct {
+	Breaches      uint64
+	CooldownUntil time.Time
+	// CooldownBase is the capacity before the scale-out that started the
+	// cooldown (zero after a scale-in).
+	CooldownBase int
 }
 
 // AlarmState is one AWS target tracking policy's pair of CloudWatch alarms:
@@ -130,6 +143,19 @@ func (s State) Settled(at time.Time, replicas int) State {
 	s.UpWindow = slide(s.UpWindow, rec, time.Time{}, lower)
 	s.DownWindow = slide(s.DownWindow, rec, time.Time{}, higher)
 	return s
+}
+
+// syncPeriod is how often the reactive policies evaluate: target
+// tracking's sync period, or a CloudWatch minute for step scaling alone;
+// zero when the policy only has schedules.
+func syncPeriod(p *headroom.Policy) time.Duration {
+	switch {
+	case p.Target != nil:
+		return p.Target.SyncPeriod
+	case len(p.Steps) > 0:
+		return time.Minute
+	}
+	return 0
 }
 
 // nextFire is when action a next takes effect after t: its next
@@ -204,19 +230,33 @@ func Decide(in Input) Output {
 		desired = st.Min
 	}
 
-	if p.Target != nil && !now.Before(st.NextSync) {
+	if period := syncPeriod(p); period > 0 && !now.Before(st.NextSync) {
 		for !st.NextSync.After(now) {
-			st.NextSync = st.NextSync.Add(p.Target.SyncPeriod)
+			st.NextSync = st.NextSync.Add(period)
 		}
-		// The target tracker sees capacity after the schedule acted, as
+		// The reactive policies see capacity after the schedule acted, as
 		// the HPA would on its next sync.
 		after := afterScale(in.Current, desired)
-		track := trackHPA
-		if p.Target.Algorithm == headroom.AlgorithmAWS {
-			track = trackAWS
+		d, r, moved := desired, headroom.Reason{}, false
+		if p.Target != nil {
+			track := trackHPA
+			if p.Target.Algorithm == headroom.AlgorithmAWS {
+				track = trackAWS
+			}
+			d, r = track(p.Target, &st, now, after, in.Observation, st.Min, st.Max)
+			moved = true
 		}
-		d, r := track(p.Target, &st, now, after, in.Observation, st.Min, st.Max)
+		if len(p.Steps) > 0 {
+			// AWS: of the policies that act, the one giving the largest
+			// capacity wins, for scale-out and scale-in alike.
+			// https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scale-based-on-demand.html#multiple-scaling-policies
+			if sd, sr, ok := stepScale(p.Steps, &st, now, after, in.Observation, st.Min, st.Max); ok &&
+				(!moved || d == after.Total() || sd > d) {
+				d, r, moved = sd, sr, true
+			}
+		}
 		switch {
+		case !moved:
 		case reason.Code == "":
 			desired, reason = d, r
 		case d != desired:
@@ -236,7 +276,7 @@ func Decide(in Input) Output {
 	out.Desired, out.Reason, out.Min, out.Max = desired, reason, st.Min, st.Max
 	out.State = st
 	out.Next = st.NextSync
-	if p.Target == nil {
+	if syncPeriod(p) == 0 {
 		out.Next = time.Time{}
 	}
 	for _, f := range st.NextFire {
