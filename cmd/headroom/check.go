@@ -15,7 +15,8 @@ import (
 )
 
 type checkFlags struct {
-	service, proposed, baseline string
+	service                     string
+	proposed, baseline          []string
 	baselineGit, policyFormat   string
 	traffic                     trafficFlags
 	format, output, junit, html string
@@ -35,6 +36,13 @@ Exit codes, for CI:
   1  it misses the SLO somewhere, or does worse than the baseline
   2  bad input or usage: nothing was judged
 
+Policies are read in the format they are kept in, detected by content:
+headroom's ScalingPolicy, a Kubernetes HorizontalPodAutoscaler (with its
+Deployment), a KEDA ScaledObject, or the JSON the AWS CLI prints for
+Application Auto Scaling or EC2 Auto Scaling (describe-scalable-targets,
+describe-scaling-policies, describe-scheduled-actions; describe-auto-scaling-
+groups, describe-policies, describe-scheduled-actions), one file or several.
+
 Violation times are printed in UTC and in the policy's own time zone, so a
 schedule written in the wrong zone shows at once.`,
 		Example: `  headroom check --service service.yaml --proposed new.yaml --baseline old.yaml \
@@ -44,8 +52,8 @@ schedule written in the wrong zone shows at once.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.service, "service", "", "service model and SLO (kind: Service)")
-	fl.StringVar(&f.proposed, "proposed", "", "the policy under test (kind: ScalingPolicy)")
-	fl.StringVar(&f.baseline, "baseline", "", "the policy in production today, to compare against")
+	fl.StringArrayVar(&f.proposed, "proposed", nil, "the policy under test: headroom ScalingPolicy, Kubernetes HPA, KEDA ScaledObject or AWS CLI JSON (repeat for AWS outputs in several files)")
+	fl.StringArrayVar(&f.baseline, "baseline", nil, "the policy in production today, to compare against (same formats)")
 	fl.StringVar(&f.baselineGit, "baseline-git", "", "take the baseline from the proposed file's path at this git ref (origin/main): test what a pull request changes")
 	fl.StringVar(&f.policyFormat, "policy-format", "auto", "policy files' format: auto, "+formatList())
 	f.traffic.register(cmd)
@@ -61,35 +69,38 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 	if err != nil {
 		return &usageError{msg: err.Error(), hint: "headroom check ... --format markdown"}
 	}
-	if f.proposed == "" {
+	if len(f.proposed) == 0 {
 		return &usageError{msg: "no proposed policy: give --proposed policy.yaml", hint: "headroom check --service service.yaml --proposed policy.yaml --traffic traffic.csv"}
 	}
 	svc, err := loadService(cmd, f.service)
 	if err != nil {
 		return err
 	}
-	if f.baseline != "" && f.baselineGit != "" {
+	if len(f.baseline) > 0 && f.baselineGit != "" {
 		return &usageError{msg: "--baseline and --baseline-git both name a baseline: give one", hint: "headroom check --proposed deploy/hpa.yaml --baseline-git origin/main ..."}
+	}
+	if f.baselineGit != "" && len(f.proposed) > 1 {
+		return &usageError{msg: "--baseline-git takes the baseline from the one --proposed file: merge AWS outputs into one file to use it", hint: "jq -s add targets.json policies.json actions.json > scaling.json"}
 	}
 	format, err := dialect.ParseFormat(f.policyFormat)
 	if err != nil {
 		return &usageError{msg: err.Error(), hint: "headroom check --policy-format hpa ..."}
 	}
 	var warnings []string
-	proposed, ws, err := dialect.LoadPolicy(f.proposed, format)
+	proposed, ws, err := dialect.LoadPolicies(f.proposed, format)
 	if err != nil {
 		return err
 	}
 	warnings = append(warnings, warn(cmd, ws)...)
 	var baseline *headroom.Policy
 	switch {
-	case f.baseline != "":
-		if baseline, ws, err = dialect.LoadPolicy(f.baseline, format); err != nil {
+	case len(f.baseline) > 0:
+		if baseline, ws, err = dialect.LoadPolicies(f.baseline, format); err != nil {
 			return err
 		}
 		warnings = append(warnings, warn(cmd, ws)...)
 	case f.baselineGit != "":
-		name, data, err := gitShow(cmd.Context(), f.proposed, f.baselineGit)
+		name, data, err := gitShow(cmd.Context(), f.proposed[0], f.baselineGit)
 		switch {
 		case errors.Is(err, errNotAtRef):
 			warnings = append(warnings, warn(cmd, []string{fmt.Sprintf("%s does not exist: a new policy, checked without a baseline", name)})...)

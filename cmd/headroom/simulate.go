@@ -18,10 +18,11 @@ import (
 )
 
 type simulateFlags struct {
-	service, policy string
-	policyFormat    string
-	traffic         trafficFlags
-	timeline, html  string
+	service        string
+	policy         []string
+	policyFormat   string
+	traffic        trafficFlags
+	timeline, html string
 }
 
 func newSimulateCmd() *cobra.Command {
@@ -44,7 +45,7 @@ check to gate.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.service, "service", "", "service model and SLO (kind: Service)")
-	fl.StringVar(&f.policy, "policy", "", "the policy to simulate (headroom ScalingPolicy or Kubernetes HPA)")
+	fl.StringArrayVar(&f.policy, "policy", nil, "the policy to simulate: headroom ScalingPolicy, Kubernetes HPA, KEDA ScaledObject or AWS CLI JSON (repeat for AWS outputs in several files)")
 	fl.StringVar(&f.policyFormat, "policy-format", "auto", "the policy file's format: auto, "+formatList())
 	f.traffic.register(cmd)
 	fl.StringVar(&f.timeline, "timeline", "", "write the per-second timeline as CSV to this file")
@@ -53,7 +54,7 @@ check to gate.`,
 }
 
 func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
-	if f.policy == "" {
+	if len(f.policy) == 0 {
 		return &usageError{msg: "no policy: give --policy policy.yaml", hint: "headroom simulate --service service.yaml --policy policy.yaml --traffic traffic.csv"}
 	}
 	svc, err := loadService(cmd, f.service)
@@ -64,7 +65,7 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	if err != nil {
 		return &usageError{msg: err.Error(), hint: "headroom simulate --policy-format hpa ..."}
 	}
-	pol, warnings, err := dialect.LoadPolicy(f.policy, format)
+	pol, warnings, err := dialect.LoadPolicies(f.policy, format)
 	if err != nil {
 		return err
 	}

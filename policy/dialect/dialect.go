@@ -11,6 +11,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/policy/aws"
 	"github.com/headroomhq/headroom/policy/hpa"
 	"github.com/headroomhq/headroom/policy/keda"
 	"gopkg.in/yaml.v3"
@@ -30,18 +31,18 @@ const (
 	// KEDA is a KEDA ScaledObject (keda.sh/v1alpha1), alone or next to
 	// its workload.
 	KEDA Format = "keda"
-	// AWS is the JSON the AWS CLI prints for Application Auto Scaling and
-	// EC2 Auto Scaling. Not read yet.
+	// AWS is the JSON the AWS CLI's describe commands print for
+	// Application Auto Scaling and EC2 Auto Scaling, one file or several.
 	AWS Format = "aws"
 )
 
 // Formats lists the formats that can be forced, for help texts.
-var Formats = []Format{Auto, Headroom, HPA, KEDA}
+var Formats = []Format{Auto, Headroom, HPA, KEDA, AWS}
 
 // understood says which formats are read, for errors.
 const understood = "headroom's own YAML (apiVersion " + policy.APIVersion + "), a Kubernetes HorizontalPodAutoscaler " +
-	"(apiVersion autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1) or a KEDA ScaledObject (apiVersion " + keda.APIVersion + "); " +
-	"AWS Auto Scaling JSON is not read yet"
+	"(apiVersion autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1), a KEDA ScaledObject (apiVersion " + keda.APIVersion + ") " +
+	"or AWS Auto Scaling JSON (what `aws application-autoscaling` or `aws autoscaling` describe commands print)"
 
 // ParseFormat checks a format name as a user typed it.
 func ParseFormat(s string) (Format, error) {
@@ -51,7 +52,7 @@ func ParseFormat(s string) (Format, error) {
 	case Headroom, HPA, KEDA, AWS:
 		return f, nil
 	}
-	return "", headroom.Errorf(headroom.EINVALID, "unknown policy format %q: expected auto, headroom, hpa or keda", s)
+	return "", headroom.Errorf(headroom.EINVALID, "unknown policy format %q: expected auto, headroom, hpa, keda or aws", s)
 }
 
 // header is what detection reads of a document.
@@ -60,16 +61,12 @@ type header struct {
 	Kind       string `yaml:"kind"`
 }
 
-// awsKeys are the top-level keys of what the AWS CLI's describe-* calls
-// print for Application Auto Scaling and EC2 Auto Scaling.
-var awsKeys = []string{"ScalableTargets", "ScalingPolicies", "ScheduledActions", "AutoScalingGroups", "ScheduledUpdateGroupActions"}
-
 var headroomLine = regexp.MustCompile(`(?m)^\s*apiVersion:\s*["']?headroom\.dev/`)
 
 // Detect returns the format of data by its content: Headroom when a
 // document has a headroom.dev apiVersion, HPA when one is a
 // HorizontalPodAutoscaler, KEDA when one is a KEDA ScaledObject, AWS when
-// it looks like AWS Auto Scaling JSON (not read yet), and "" otherwise.
+// it is the JSON of an AWS CLI describe command, and "" otherwise.
 func Detect(data []byte) Format {
 	docs, complete := headers(data)
 	for _, h := range docs {
@@ -88,12 +85,8 @@ func Detect(data []byte) Format {
 	if keda.Detect(data) {
 		return KEDA
 	}
-	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
-		for _, k := range awsKeys {
-			if bytes.Contains(data, []byte(`"`+k+`"`)) {
-				return AWS
-			}
-		}
+	if aws.Detect(data) {
+		return AWS
 	}
 	return ""
 }
@@ -148,9 +141,6 @@ func ParsePolicy(path string, data []byte, f Format) (*headroom.Policy, []string
 	}
 	detected := Detect(data)
 	switch {
-	case f == Auto && detected == AWS:
-		return nil, nil, &headroom.InputError{File: path, Line: 1,
-			Expected: fmt.Sprintf("a policy file: %s; this one looks like %s", understood, describe(detected))}
 	case f == Auto && detected == "":
 		return nil, nil, &headroom.InputError{File: path, Line: 1, Expected: "a policy file: " + understood}
 	case f == Auto:
@@ -170,9 +160,53 @@ func ParsePolicy(path string, data []byte, f Format) (*headroom.Policy, []string
 		return hpa.Parse(path, data)
 	case KEDA:
 		return keda.Parse(path, data)
+	case AWS:
+		return aws.Parse(path, data)
 	}
 	return nil, nil, &headroom.InputError{File: path, Field: "format", Value: string(f),
 		Expected: "a format headroom reads: " + understood}
+}
+
+// LoadPolicies reads one policy from several files: the outputs of the AWS
+// CLI's describe commands, one file each (--proposed targets.json
+// --proposed policies.json). One path is LoadPolicy.
+//
+// Errors are those of LoadPolicy, and an *headroom.InputError naming the
+// first file that is not AWS Auto Scaling JSON when there are several:
+// only that format spreads one policy over files.
+func LoadPolicies(paths []string, f Format) (*headroom.Policy, []string, error) {
+	if len(paths) == 1 {
+		return LoadPolicy(paths[0], f)
+	}
+	f, err := ParseFormat(string(f))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(paths) == 0 {
+		return nil, nil, &headroom.InputError{Expected: "a policy file"}
+	}
+	contents := make([][]byte, len(paths))
+	for i, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, &headroom.InputError{File: path, Expected: "a readable policy file", Err: unwrapPath(err)}
+		}
+		d := Detect(data)
+		switch {
+		case f != Auto && f != AWS:
+			return nil, nil, &headroom.InputError{File: path, Field: "format", Value: string(f),
+				Expected: "aws or auto: only AWS Auto Scaling JSON makes one policy of several files; give one file of " + describe(f)}
+		case d != AWS && !(f == AWS && d == ""):
+			what := "one that is not recognised"
+			if d != "" {
+				what = describe(d)
+			}
+			return nil, nil, &headroom.InputError{File: path, Line: 1,
+				Expected: fmt.Sprintf("AWS Auto Scaling JSON, as the other files given with it (only the outputs of AWS CLI describe commands make one policy of several files); this one looks like %s", what)}
+		}
+		contents[i] = data
+	}
+	return aws.ParseFiles(paths, contents)
 }
 
 func describe(f Format) string {

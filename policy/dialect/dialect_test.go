@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/policy/dialect"
@@ -45,7 +46,23 @@ spec:
 `
 	awsJSON = `{
     "ScalableTargets": [
-        {"ServiceNamespace": "ecs", "ResourceId": "service/default/web", "MinCapacity": 2, "MaxCapacity": 10}
+        {"ServiceNamespace": "ecs", "ResourceId": "service/default/web", "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 2, "MaxCapacity": 10}
+    ]
+}
+`
+	awsPoliciesJSON = `{
+    "ScalingPolicies": [
+        {
+            "PolicyName": "web-cpu60",
+            "ServiceNamespace": "ecs",
+            "ResourceId": "service/default/web",
+            "ScalableDimension": "ecs:service:DesiredCount",
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": 60.0,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}
+            }
+        }
     ]
 }
 `
@@ -64,7 +81,8 @@ func TestDetect(t *testing.T) {
 		{"KEDA", kedaYAML, dialect.KEDA},
 		{"KEDA after its Deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\n" + kedaYAML, dialect.KEDA},
 		{"KEDA with a YAML error", kedaYAML + "  bad: [\n", dialect.KEDA},
-		{"AWS JSON, recognised to say it is not read yet", awsJSON, dialect.AWS},
+		{"AWS JSON", awsJSON, dialect.AWS},
+		{"AWS JSON saved as UTF-16 by PowerShell", utf16LE(awsJSON), dialect.AWS},
 		{"a Deployment alone", "apiVersion: apps/v1\nkind: Deployment\n", ""},
 		{"not YAML at all", "\x00\x01[", ""},
 		{"empty", "", ""},
@@ -76,6 +94,16 @@ func TestDetect(t *testing.T) {
 			}
 		})
 	}
+}
+
+// utf16LE is s as PowerShell's `>` saves it: UTF-16, little-endian, with a
+// byte order mark.
+func utf16LE(s string) string {
+	b := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
 }
 
 func write(t *testing.T, name, data string) string {
@@ -104,13 +132,18 @@ func TestLoadPolicy(t *testing.T) {
 		{"HPA forced on headroom's YAML", headroomYAML, dialect.HPA, "", `format: got "hpa", expected a Kubernetes HorizontalPodAutoscaler, the format asked for, but this file looks like headroom's own YAML`},
 		{"headroom forced on an HPA", hpaYAML, dialect.Headroom, "", "this file looks like a Kubernetes HorizontalPodAutoscaler; ask for hpa or auto"},
 		{"undetectable", "apiVersion: apps/v1\nkind: Deployment\n", "", "", "expected a policy file: headroom's own YAML (apiVersion headroom.dev/v1alpha1), " +
-			"a Kubernetes HorizontalPodAutoscaler (apiVersion autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1) or a KEDA ScaledObject (apiVersion keda.sh/v1alpha1)"},
+			"a Kubernetes HorizontalPodAutoscaler (apiVersion autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1), a KEDA ScaledObject (apiVersion keda.sh/v1alpha1) " +
+			"or AWS Auto Scaling JSON"},
 		{"KEDA detected", kedaYAML, "", "web", ""},
 		{"KEDA forced", kedaYAML, dialect.KEDA, "web", ""},
 		{"KEDA forced on an HPA", hpaYAML, dialect.KEDA, "", "this file looks like a Kubernetes HorizontalPodAutoscaler; ask for hpa or auto"},
 		{"KEDA errors come through with their lines", strings.Replace(kedaYAML, "Europe/London", "Europe/Londres", 1), "", "", "policy.yaml:10: spec.triggers[0].metadata.timezone"},
-		{"AWS is not read yet", awsJSON, "", "", "AWS Auto Scaling JSON is not read yet; this one looks like AWS Auto Scaling JSON"},
-		{"AWS forced", awsJSON, dialect.AWS, "", `format: got "aws", expected a format headroom reads`},
+		{"AWS detected", awsJSON, "", "service/default/web", ""},
+		{"AWS forced", awsJSON, dialect.AWS, "service/default/web", ""},
+		{"AWS forced on an HPA", hpaYAML, dialect.AWS, "", "this file looks like a Kubernetes HorizontalPodAutoscaler; ask for hpa or auto"},
+		{"HPA forced on AWS JSON", awsJSON, dialect.HPA, "", "this file looks like AWS Auto Scaling JSON; ask for aws or auto"},
+		{"AWS errors come through with their lines and JSON paths", strings.Replace(awsJSON, `"MaxCapacity": 10`, `"MaxCapacity": 1`, 1), "", "",
+			`policy.yaml:3: ScalableTargets[0].MaxCapacity: got "1", expected at least MinCapacity (2)`},
 		{"HPA forced on a file of nothing known: the HPA reader says what is missing", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n", dialect.HPA, "",
 			`found none among Deployment "web"`},
 		{"HPA errors come through with their lines", strings.Replace(hpaYAML, "maxReplicas: 10", "maxReplicas: 1", 1), "", "", "policy.yaml:8: spec.maxReplicas"},
@@ -151,23 +184,63 @@ func TestLoadPolicyMissingFile(t *testing.T) {
 }
 
 func TestParseFormat(t *testing.T) {
-	for in, want := range map[string]dialect.Format{"": dialect.Auto, "auto": dialect.Auto, " Headroom ": dialect.Headroom, "hpa": dialect.HPA, "keda": dialect.KEDA, "aws": dialect.AWS} {
+	for in, want := range map[string]dialect.Format{"": dialect.Auto, "auto": dialect.Auto, " Headroom ": dialect.Headroom, "hpa": dialect.HPA, "keda": dialect.KEDA, "aws": dialect.AWS, "AWS": dialect.AWS} {
 		if got, err := dialect.ParseFormat(in); err != nil || got != want {
 			t.Errorf("ParseFormat(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	_, err := dialect.ParseFormat("kubernetes")
-	if err == nil || headroom.ErrorCode(err) != headroom.EINVALID || !strings.Contains(err.Error(), "expected auto, headroom, hpa or keda") {
+	if err == nil || headroom.ErrorCode(err) != headroom.EINVALID || !strings.Contains(err.Error(), "expected auto, headroom, hpa, keda or aws") {
 		t.Errorf("ParseFormat(kubernetes): got %v", err)
 	}
 }
 
 // FuzzDetect checks that detection never panics.
 func FuzzDetect(f *testing.F) {
-	for _, s := range []string{headroomYAML, hpaYAML, kedaYAML, awsJSON} {
+	for _, s := range []string{headroomYAML, hpaYAML, kedaYAML, awsJSON, awsPoliciesJSON} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dialect.Detect(data)
 	})
+}
+
+func TestLoadPolicies(t *testing.T) {
+	targets := write(t, "targets.json", awsJSON)
+	policies := write(t, "policies.json", awsPoliciesJSON)
+	hpaFile := write(t, "hpa.yaml", hpaYAML)
+
+	p, _, err := dialect.LoadPolicies([]string{targets, policies}, dialect.Auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "service/default/web" || p.Min != 2 || p.Max != 10 || p.Target == nil || len(p.Target.Metrics) != 1 {
+		t.Errorf("got %+v", p)
+	}
+	if p, _, err := dialect.LoadPolicies([]string{hpaFile}, dialect.Auto); err != nil || p.Name != "web" {
+		t.Errorf("one HPA file: got %v, %v", p, err)
+	}
+	tests := []struct {
+		name   string
+		paths  []string
+		format dialect.Format
+		// wantFile is the file the error names, and wantErr part of it.
+		wantFile, wantErr string
+	}{
+		{"the policies alone lack their scalable target", []string{policies, policies}, dialect.Auto, policies, "describe-scalable-targets"},
+		{"an HPA among AWS files", []string{targets, hpaFile}, dialect.Auto, hpaFile, "this one looks like a Kubernetes HorizontalPodAutoscaler"},
+		{"several files of another format forced", []string{hpaFile, hpaFile}, dialect.HPA, hpaFile, "only AWS Auto Scaling JSON makes one policy of several files"},
+		{"a missing file", []string{targets, filepath.Join(t.TempDir(), "gone.json")}, dialect.AWS, "gone.json", "a readable policy file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := dialect.LoadPolicies(tt.paths, tt.format)
+			if err == nil || !strings.Contains(err.Error(), tt.wantFile) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("got %v, want an error naming %s with %q", err, tt.wantFile, tt.wantErr)
+			}
+			if code := headroom.ErrorCode(err); code != headroom.EINVALID {
+				t.Errorf("got code %q", code)
+			}
+		})
+	}
 }

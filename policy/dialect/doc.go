@@ -4,7 +4,8 @@
 // headroom.Policy for the one engine.
 //
 // Formats: headroom's own YAML (package policy), Kubernetes
-// HorizontalPodAutoscalers (package policy/hpa) and KEDA ScaledObjects
-// (package policy/keda). AWS Auto Scaling JSON is recognised only to say
-// that it is not read yet.
+// HorizontalPodAutoscalers (package policy/hpa), KEDA ScaledObjects
+// (package policy/keda) and the JSON the AWS CLI prints for Application Auto
+// Scaling and EC2 Auto Scaling (package policy/aws), which alone may spread
+// one policy over several files (LoadPolicies).
 package dialect
