@@ -32,7 +32,7 @@ func TestNativeGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pol, _, err := dialect.LoadPolicy(filepath.Join(dir, "policy.yaml"), dialect.Auto)
+			pol, _, err := dialect.LoadPolicy(policyFile(t, dir), dialect.Auto)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,4 +73,16 @@ func TestNativeGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// policyFile is the case's policy: policy.yaml, or policy.json for AWS.
+func policyFile(t *testing.T, dir string) string {
+	t.Helper()
+	for _, name := range []string{"policy.yaml", "policy.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return filepath.Join(dir, name)
+		}
+	}
+	t.Fatalf("%s has no policy.yaml or policy.json", dir)
+	return ""
 }
