@@ -70,15 +70,22 @@ func stepScale(steps []headroom.StepScaling, st *State, now time.Time, c headroo
 	if !acted || best == current {
 		return current, reason, false
 	}
-	// Every scaling activity starts the cooldown anew; a scale-out
-	// remembers the capacity before it.
+	// Every scaling activity starts the cooldown anew, except a further
+	// scale-out inside a scale-out's cooldown: that one only tops up the
+	// capacity the first added (AWS adds the difference while instances
+	// warm up), so the cooldown and its base stay.
 	for i := range steps {
-		if steps[i].Cooldown > 0 {
-			al := &st.StepAlarms[i]
-			al.CooldownUntil, al.CooldownBase = now.Add(steps[i].Cooldown), 0
-			if best > current {
-				al.CooldownBase = current
-			}
+		if steps[i].Cooldown == 0 {
+			continue
+		}
+		al := &st.StepAlarms[i]
+		topUp := best > current && al.CooldownBase > 0 && now.Before(al.CooldownUntil)
+		if topUp {
+			continue
+		}
+		al.CooldownUntil, al.CooldownBase = now.Add(steps[i].Cooldown), 0
+		if best > current {
+			al.CooldownBase = current
 		}
 	}
 	return best, reason, true
@@ -125,11 +132,29 @@ func comparisonWord(op string) string {
 	return op
 }
 
-// findStep returns the step whose [Lower, Upper) holds d (a nil bound is
-// infinite).
+// findStep returns the step that holds d = metric − threshold (a nil
+// bound is infinite). Above the threshold a step is [Lower, Upper), below
+// it (Lower, Upper]; exactly on the threshold, the step that has 0 as a
+// bound on its side.
+// https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_StepAdjustment.html
 func findStep(steps []headroom.StepAdjustment, d float64) (headroom.StepAdjustment, bool) {
+	lower := func(s headroom.StepAdjustment, inclusive bool) bool {
+		return s.Lower == nil || d > *s.Lower || (inclusive && d == *s.Lower)
+	}
+	upper := func(s headroom.StepAdjustment, inclusive bool) bool {
+		return s.Upper == nil || d < *s.Upper || (inclusive && d == *s.Upper)
+	}
 	for _, s := range steps {
-		if (s.Lower == nil || d >= *s.Lower) && (s.Upper == nil || d < *s.Upper) {
+		var in bool
+		switch {
+		case d > 0:
+			in = lower(s, true) && upper(s, false)
+		case d < 0:
+			in = lower(s, false) && upper(s, true)
+		default:
+			in = lower(s, true) && upper(s, true)
+		}
+		if in {
 			return s, true
 		}
 	}

@@ -38,6 +38,8 @@ func TestStepScalingDocumentedSteps(t *testing.T) {
 		{"80%: +30% of 10 is 3", 80, 10, 13},
 		{"45%: -10% of 10 is 1", 45, 10, 9},
 		{"30%: -30% of 10 is 3", 30, 10, 7},
+		{"exactly 40%: below the threshold a step is (lower, upper], so -30%", 40, 10, 7},
+		{"exactly 60%: above it [lower, upper), so +10%", 60, 10, 11},
 		{"65% of 4 instances: +0.4 rounds to +1", 65, 4, 5},
 		{"80% of 9: +2.7 rounds down to +2", 80, 9, 11},
 		{"45% of 4: -0.4 rounds to -1", 45, 4, 3},
@@ -73,14 +75,14 @@ func TestStepScalingAlarmAndCooldown(t *testing.T) {
 		st, ready = out.State, out.Desired
 		got = append(got, ready)
 	}
-	// Minute 0: 1 breach of the 2 needed. Minute 1: the scale-in alarm
-	// (40 is 10 under 50: the -10% step) takes 10 to 9 and starts the
-	// cooldown. Minute 2: 2 of the last 3 breach: a scale-out is never
-	// held by a scale-in's cooldown, 9 + 2 = 11, and a new cooldown
-	// remembers the 9. Minutes 3-6: still in ALARM, but 9 + 2 is what is
-	// there. Minute 7: cooldown over, 11 + 2. Minute 8: a scale-in alarm
-	// inside the cooldown is held.
-	want := []int{10, 9, 11, 11, 11, 11, 11, 13, 13}
+	// Minute 0: 1 breach of the 2 needed. Minute 1: the scale-in alarm:
+	// 40 is exactly 10 under 50, and below the threshold a step is
+	// (lower, upper], so the -30% step: 10 → 7, and a cooldown. Minute 2:
+	// 2 of the last 3 breach; a scale-out is never held by a scale-in's
+	// cooldown: 7 + 2 = 9, and a new cooldown remembers the 7. Minutes
+	// 3-6: still in ALARM, but 7 + 2 is what is there. Minute 7: the
+	// cooldown is over, 9 + 2. Minute 8: a scale-in inside it is held.
+	want := []int{10, 7, 9, 9, 9, 9, 9, 11, 11}
 	if !equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
@@ -119,6 +121,31 @@ func TestStepAndTargetTrackingLargestWins(t *testing.T) {
 	p.Steps[0].Cooldown = 300 * time.Second
 	got := runAWS(p, 10, func(int) (float64, bool) { return 90, true }, 3)
 	if want := []int{13, 13, 20}; !equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// Regression test: a breach that reaches a higher step while the first
+// scale-out's instances warm up adds only the difference, and holds there
+// until the warm-up ends (the EC2 user guide's warm-up walkthrough).
+func TestStepScaleOutTopUpDuringCooldown(t *testing.T) {
+	steps := stepPolicies()[:1]
+	steps[0].Cooldown = 5 * time.Minute
+	p := &headroom.Policy{Name: "asg", Min: 1, Max: 100, Steps: steps}
+	cpu := []float64{65, 65, 80, 80, 80, 80, 80}
+	st := NewState(p, t0)
+	current := 10
+	var got []int
+	for m, v := range cpu {
+		out := Decide(Input{Now: t0.Add(time.Duration(m) * time.Minute), Policy: p, Current: headroom.Capacity{Ready: current}, State: st,
+			Observation: headroom.Observation{Utilization: v, HasUtilization: true}})
+		st, current = out.State, out.Desired
+		got = append(got, current)
+	}
+	// +10% of 10 = 11; the 30% step measured from the 10 before the
+	// cooldown = 13; held at 13 until the cooldown of minute 0 ends at
+	// minute 5, then +30% of 13 = 16.
+	if want := []int{11, 11, 13, 13, 13, 16, 16}; !equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }

@@ -159,8 +159,13 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	startup := int(math.Ceil(svc.StartupDelay.Seconds()))
 
 	obsWindow, obsDelay := 1, 0
-	if t := pol.Target; t != nil {
+	switch t := pol.Target; {
+	case t != nil:
 		obsWindow, obsDelay = int(t.Window/time.Second), int(t.Delay/time.Second)
+	case len(pol.Steps) > 0:
+		// Step scaling alone: CloudWatch one-minute datapoints, a minute
+		// late, as the AWS readers set for target tracking.
+		obsWindow, obsDelay = 60, 60
 	}
 	hist := newWindow(obsWindow + obsDelay + 2)
 

@@ -142,26 +142,28 @@ func (in *input) application() *headroom.Policy {
 		pol.TimeZone = pol.Schedules[0].TimeZone
 	}
 
-	tt := newTracking()
-	seen := map[string]string{}
+	c := &appContext{id: id, tt: newTracking(), seen: map[string]string{}, steps: &stepJoin{in: in, dims: id.dimensions(), what: "scalable target " + id.String()}}
 	for _, p := range in.policies {
-		appPolicy(p, id, tt, seen)
+		c.policy(p)
+	}
+	tt := c.tt
+	if susp.in && (len(tt.Metrics) > 0 || len(c.steps.out) > 0) {
+		// DynamicScalingInSuspended: "Set the value to true if you
+		// don't want Application Auto Scaling to remove capacity when
+		// a scaling policy is triggered." (API_SuspendedState)
+		t.r.warn(field(t.v, "SuspendedState"), "dynamic scale-in is suspended (SuspendedState.DynamicScalingInSuspended): every policy is simulated with scale-in disabled")
+		for i := range tt.AWS.Policies {
+			tt.AWS.Policies[i].DisableScaleIn = true
+		}
+		disableStepScaleIn(t, c.steps.out)
+	}
+	if susp.out && (len(tt.Metrics) > 0 || len(c.steps.out) > 0) {
+		t.r.warn(field(t.v, "SuspendedState"), "dynamic scale-out is suspended (SuspendedState.DynamicScalingOutSuspended), which headroom does not model: the simulation still scales out")
 	}
 	if len(tt.Metrics) > 0 {
-		if susp.in {
-			// DynamicScalingInSuspended: "Set the value to true if you
-			// don't want Application Auto Scaling to remove capacity when
-			// a scaling policy is triggered." (API_SuspendedState)
-			t.r.warn(field(t.v, "SuspendedState"), "dynamic scale-in is suspended (SuspendedState.DynamicScalingInSuspended): every policy is simulated with scale-in disabled")
-			for i := range tt.AWS.Policies {
-				tt.AWS.Policies[i].DisableScaleIn = true
-			}
-		}
-		if susp.out {
-			t.r.warn(field(t.v, "SuspendedState"), "dynamic scale-out is suspended (SuspendedState.DynamicScalingOutSuspended), which headroom does not model: the simulation still scales out")
-		}
 		pol.Target = tt
 	}
+	pol.Steps = c.steps.out
 	if len(pol.Schedules) == 0 && pol.Target == nil && len(in.policies) == 0 {
 		t.r.warn(t.v, "scalable target %s has no scaling policy and no scheduled action here: its capacity stays within %d..%d "+
 			"(add the output of `%s` and `%s`)", id, pol.Min, pol.Max, id.filter("describe-scaling-policies", "--resource-id"), id.filter("describe-scheduled-actions", "--resource-id"))
@@ -294,8 +296,28 @@ func appAction(e entry, id targetID) *headroom.ScheduledAction {
 	return a
 }
 
-// appPolicy translates one scaling policy into tt.
-func appPolicy(e entry, id targetID, tt *headroom.TargetTracking, seen map[string]string) {
+// dimensions are the CloudWatch dimensions that name the target: an ECS
+// service's ClusterName and ServiceName
+// (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/available-metrics.html).
+func (t targetID) dimensions() map[string]string {
+	parts := strings.Split(t.id, "/")
+	if t.ns == "ecs" && len(parts) == 3 && parts[0] == "service" {
+		return map[string]string{"ClusterName": parts[1], "ServiceName": parts[2]}
+	}
+	return nil
+}
+
+// appContext is what the policies of one scalable target translate into.
+type appContext struct {
+	id    targetID
+	tt    *headroom.TargetTracking
+	seen  map[string]string // metric name → the target tracking policy that tracks it
+	steps *stepJoin
+}
+
+// policy translates one scaling policy into c.
+func (c *appContext) policy(e entry) {
+	id, tt, seen := c.id, c.tt, c.seen
 	r := e.r
 	if !r.object(e.v, e.path, "a scaling policy", appPolicyKnown) {
 		return
@@ -311,7 +333,7 @@ func appPolicy(e entry, id targetID, tt *headroom.TargetTracking, seen map[strin
 	switch typ {
 	case "TargetTrackingScaling":
 	case "StepScaling":
-		stepScaling(e, name, typ)
+		c.steps.attach(appStep(e, name, id))
 		return
 	case "PredictiveScaling":
 		predictive(e, name, "PredictiveScalingPolicyConfiguration")
@@ -374,12 +396,69 @@ func cooldown(r *reader, cfg *value, path, key string, def time.Duration) (time.
 	return time.Duration(*n) * time.Second, false
 }
 
-// stepScaling refuses a step scaling policy: the engine has no step
-// scaling yet (headroom issue 3). It is an error rather than a warning: a
-// check that skipped it would judge a configuration AWS does not run.
-func stepScaling(e entry, name, typ string) {
-	e.fail("PolicyType", typ, fmt.Sprintf("TargetTrackingScaling: policy %q is a step scaling policy, which headroom does not model yet "+
-		"(tracked in headroom issue 3); scheduled actions and target tracking policies are read", name))
+// appStep reads a step scaling policy: its StepScalingPolicyConfiguration
+// (DocAppStepAPI) and its Alarms. The cooldown defaults by service
+// namespace, as target tracking's do (defaultCooldowns, quoted there).
+// This is our reading: some SDK references of the field say only "If not
+// specified, the default value is 300", which differs for the namespaces
+// whose table default is 0 (DynamoDB, Lambda, ...). During the cooldown, "capacity added by the
+// initiating scale-out activity is calculated as part of the desired
+// capacity for the next scale-out activity" and "scale-in activities are
+// blocked until the cooldown period has expired": the engine's step
+// cooldown.
+func appStep(e entry, name string, id targetID) *stepPolicy {
+	r := e.r
+	n := len(r.errs)
+	sp := &stepPolicy{e: e, name: name}
+	sp.arn, _ = r.str(e.v, e.path, "PolicyARN", "the policy's ARN", false)
+	sp.alarms, sp.alarmsV = readAlarmRefs(e)
+	path := join(e.path, "StepScalingPolicyConfiguration")
+	cfg := field(e.v, "StepScalingPolicyConfiguration")
+	if cfg == nil {
+		e.fail("StepScalingPolicyConfiguration", "", fmt.Sprintf("the step scaling configuration of policy %q", name))
+		return nil
+	}
+	if !r.object(cfg, path, "a StepScalingPolicyConfiguration", appStepKnown) {
+		return nil
+	}
+	sp.adjType = readAdjustmentType(r, cfg, path, name)
+	sp.steps, _ = stepAdjustments(r, cfg, path, name, sp.adjType)
+	sp.minMag = readMinMagnitude(r, cfg, path, name, sp.adjType)
+	readAggregation(r, cfg, path, name)
+	def, known := defaultCooldowns[id.ns]
+	if !known {
+		def = fallbackCooldown
+	}
+	var usedDefault bool
+	sp.cooldown, usedDefault = cooldown(r, cfg, path, "Cooldown", def)
+	if !known && id.ns != "" && usedDefault {
+		r.warn(cfg, "policy %q: no documented default cooldown for service namespace %q; %v assumed (set Cooldown to be exact)", name, id.ns, def)
+	}
+	if len(r.errs) > n {
+		return nil
+	}
+	return sp
+}
+
+// disableStepScaleIn keeps step policies from removing capacity while
+// dynamic scale-in is suspended: a step that would remove capacity adds
+// nothing instead. An ExactCapacity step may set a smaller capacity, which
+// the engine cannot tell apart from a larger one in advance: a warning
+// says so.
+func disableStepScaleIn(t entry, steps []headroom.StepScaling) {
+	for i := range steps {
+		s := &steps[i]
+		if s.AdjustmentType == "ExactCapacity" {
+			t.r.warn(field(t.v, "SuspendedState"), "step scaling policy %q sets an exact capacity, which may be a scale-in: headroom cannot hold it back while scale-in is suspended", s.Name)
+			continue
+		}
+		adj := make([]headroom.StepAdjustment, len(s.Steps))
+		for k, a := range s.Steps {
+			adj[k] = a
+			adj[k].Adjustment = max(a.Adjustment, 0)
+		}
+		s.Steps = adj
+	}
 }
 
 // predictive skips a forecast-only predictive scaling policy, which does

@@ -45,8 +45,9 @@ const (
 	keyNextToken        = "NextToken"                   // any of them, when the output is one page
 )
 
-// topKeys are the keys Detect looks for.
-var topKeys = []string{keyScalableTargets, keyScalingPolicies, keyScheduledActions, keyGroups, keyGroupActions}
+// topKeys are the keys Detect looks for; keyMetricAlarms (steps.go) is
+// what `aws cloudwatch describe-alarms` prints, for step scaling.
+var topKeys = []string{keyScalableTargets, keyScalingPolicies, keyScheduledActions, keyGroups, keyGroupActions, keyMetricAlarms}
 
 // service is the AWS service a file's output comes from.
 type service string
@@ -115,14 +116,17 @@ func Parse(path string, data []byte) (*headroom.Policy, []string, error) {
 // ParseFiles reads the outputs of the describe commands, one file each or
 // in any grouping (contents[i] is the content of paths[i], which names it in
 // errors), and translates them into one policy for one scalable target or
-// one Auto Scaling group.
+// one Auto Scaling group. Step and simple scaling policies also need the
+// output of `aws cloudwatch describe-alarms` for the alarms that invoke
+// them.
 //
 // Errors are *headroom.InputError or headroom.InputErrors naming the file,
 // line, JSON path and what was expected: invalid JSON, outputs of both
 // services, not exactly one scalable target or group, a value AWS would
-// refuse, and what headroom does not model (step, simple and acting
-// predictive scaling policies, metrics other than CPU utilization and
-// request counts).
+// refuse, a step or simple scaling policy whose alarm is not in the input,
+// and what headroom does not model (acting predictive scaling policies,
+// metrics other than CPU utilization and request counts, alarms on metric
+// math, percentiles, anomaly bands or periods other than a minute).
 func ParseFiles(paths []string, contents [][]byte) (*headroom.Policy, []string, error) {
 	if len(paths) != len(contents) {
 		return nil, nil, headroom.Errorf(headroom.EINTERNAL, "aws.ParseFiles: %d paths for %d contents", len(paths), len(contents))
@@ -209,11 +213,16 @@ type input struct {
 	groups, groupActions []entry
 	// policies come from either service; their keys tell which.
 	policies []entry
+	// alarms and composites are CloudWatch's (describe-alarms), which
+	// step and simple scaling policies need; alarmIndex is alarms read
+	// for the join (alarmList).
+	alarms, composites []entry
+	alarmIndex         []*alarm
 	// seen records the first entry of each service, to explain a mix.
 	seen map[service]entry
 }
 
-var topKnown = []string{keyScalableTargets, keyScalingPolicies, keyScheduledActions, keyGroups, keyGroupActions, keyNextToken}
+var topKnown = []string{keyScalableTargets, keyScalingPolicies, keyScheduledActions, keyGroups, keyGroupActions, keyNextToken, keyMetricAlarms, keyCompositeAlarms}
 
 // document files the entries of one top-level object.
 func (in *input) document(r *reader, d *value) {
@@ -240,6 +249,11 @@ func (in *input) document(r *reader, d *value) {
 			to, svc = &in.groupActions, ec2AutoScaling
 		case keyScalingPolicies:
 			to = &in.policies
+		case keyMetricAlarms:
+			// CloudWatch's, of neither service.
+			to = &in.alarms
+		case keyCompositeAlarms:
+			to = &in.composites
 		case keyNextToken:
 			if v.kind == kindString && v.str != "" {
 				// The CLI pages through every result unless told not to
@@ -332,6 +346,12 @@ func (in *input) translate() *headroom.Policy {
 			// What is wrong with the files says enough.
 			return nil
 		}
+	}
+	if len(in.alarms) > 0 {
+		a := in.alarms[0]
+		a.r.fail(nil, keyScalableTargets, "", "a scalable target (application-autoscaling describe-scalable-targets) or an Auto Scaling group (autoscaling describe-auto-scaling-groups) "+
+			"with the step scaling policies these CloudWatch alarms invoke: this output holds alarms only")
+		return nil
 	}
 	if len(in.policies) > 0 {
 		p := in.policies[0]

@@ -278,8 +278,12 @@ func TestErrors(t *testing.T) {
 			{28, "ScheduledActions[1].Schedule", "one must be ?"},
 			{29, "ScheduledActions[1].Timezone", `got "America/NewYork", expected an IANA time zone name`},
 		}},
-		{"step scaling is not modelled yet", "testdata/bad-step-scaling.json", []wantErr{
-			{18, "ScalingPolicies[0].PolicyType", `got "StepScaling", expected TargetTrackingScaling: policy "worker-queue-depth" is a step scaling policy, which headroom does not model yet (tracked in headroom issue 3)`},
+		{"a step scaling policy whose alarm is not in the input: say which describe-alarms to add", "testdata/bad-step-alarm-missing.json", []wantErr{
+			{35, "ScalingPolicies[0].Alarms", `got "worker-queue-backlog-high", expected the CloudWatch alarm "worker-queue-backlog-high", which invokes policy "worker-queue-depth": ` +
+				"its metric, threshold, comparison and periods are not in the policy's output; add the output of `aws cloudwatch describe-alarms --alarm-names worker-queue-backlog-high` to this file or pass it as another file"},
+		}},
+		{"a step scaling alarm on queue depth: name the alarm, the policy and the metric", "testdata/bad-step-unsupported-metric.json", []wantErr{
+			{55, "MetricAlarms[0].MetricName", `got "ApproximateNumberOfMessagesVisible", expected a metric headroom simulates for alarm "worker-queue-backlog-high", which invokes policy "worker-queue-depth" (found AWS/SQS/ApproximateNumberOfMessagesVisible (Average))`},
 		}},
 		{"JSON syntax error at its line", "testdata/bad-syntax.json", []wantErr{
 			{9, "", "expected valid JSON, as the AWS CLI prints it (invalid character '}' looking for beginning of object key string)"},
@@ -295,8 +299,7 @@ func TestErrors(t *testing.T) {
 		{"a policy of another service", "testdata/bad-other-resource.json", []wantErr{
 			{28, "ScalingPolicies[1].ResourceId", "`aws application-autoscaling describe-scaling-policies --service-namespace ecs --resource-id service/prod-cluster/web`"},
 		}},
-		{"EC2: simple scaling, scaling to zero, a six-field recurrence", "testdata/bad-ec2-lights-off.json", []wantErr{
-			{16, "ScalingPolicies[0].PolicyType", "simple scaling policy"},
+		{"EC2: scaling to zero, a six-field recurrence (the simple scaling policy without an alarm only warns)", "testdata/bad-ec2-lights-off.json", []wantErr{
 			{32, "ScheduledUpdateGroupActions[0].MinSize", "scaling to zero is not modelled"},
 			{33, "ScheduledUpdateGroupActions[0].MaxSize", "scaling to zero is not modelled"},
 			{34, "ScheduledUpdateGroupActions[0].DesiredCapacity", "scaling to zero is not modelled"},
@@ -405,8 +408,9 @@ func TestEdits(t *testing.T) {
 		{"EC2: an action's desired capacity outside its bounds", edit(t, group, `"DesiredCapacity": 8,`, `"DesiredCapacity": 20,`), []wantErr{
 			{106, "ScheduledUpdateGroupActions[0].DesiredCapacity", "a capacity within this action's MinSize and MaxSize"},
 		}},
-		{"EC2: a step scaling policy", edit(t, group, `"PolicyType": "TargetTrackingScaling",`, `"PolicyType": "StepScaling",`), []wantErr{
-			{74, "ScalingPolicies[0].PolicyType", `policy "web-cpu50" is a step scaling policy, which headroom does not model yet`},
+		{"EC2: a target tracking policy retyped as step scaling has no adjustment type and no steps", edit(t, group, `"PolicyType": "TargetTrackingScaling",`, `"PolicyType": "StepScaling",`), []wantErr{
+			{70, "ScalingPolicies[0].AdjustmentType", `expected how policy "web-cpu50" adjusts capacity: ChangeInCapacity, PercentChangeInCapacity or ExactCapacity (AdjustmentType is missing)`},
+			{75, "ScalingPolicies[0].StepAdjustments", `got "[]", expected at least one step adjustment for step scaling policy "web-cpu50"`},
 		}},
 		{"EC2: predictive scaling that acts", edit(t, group, `"PolicyType": "TargetTrackingScaling",`, `"PolicyType": "PredictiveScaling", "PredictiveScalingConfiguration": {"Mode": "ForecastAndScale"},`), []wantErr{
 			{74, "ScalingPolicies[0].PredictiveScalingConfiguration.Mode", "scales on a forecast, which headroom does not model"},

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -91,13 +92,13 @@ func (in *input) ec2() *headroom.Policy {
 		pol.TimeZone = pol.Schedules[0].TimeZone
 	}
 
-	warm := groupWarmup(g)
-	tt := newTracking()
-	seen := map[string]string{}
+	c := &ec2Context{group: name, warm: groupWarmup(g), cooldown: groupCooldown(g), tt: newTracking(), seen: map[string]string{},
+		steps: &stepJoin{in: in, dims: map[string]string{"AutoScalingGroupName": name}, what: fmt.Sprintf("Auto Scaling group %q", name)}}
+	tt := c.tt
 	var warmups []time.Duration
 	var warmNames []string
 	for _, p := range in.policies {
-		if w, ok := ec2Policy(p, name, tt, seen, warm); ok {
+		if w, ok := c.policy(p); ok {
 			warmups = append(warmups, w)
 			warmNames = append(warmNames, fmt.Sprintf("%q %v", tt.AWS.Policies[len(tt.AWS.Policies)-1].Name, w))
 		}
@@ -116,14 +117,18 @@ func (in *input) ec2() *headroom.Policy {
 				break
 			}
 		}
-		if procs["AlarmNotification"] {
-			// "If you suspend AlarmNotification, Amazon EC2 Auto Scaling
-			// does not automatically execute policies that would be
-			// triggered by an alarm." (as-suspend-resume-processes.html)
-			r.warn(field(g.v, "SuspendedProcesses"), "the AlarmNotification process is suspended: the group's target tracking policies do not act and are not simulated")
-		} else {
+		if !procs["AlarmNotification"] {
 			pol.Target = tt
 		}
+	}
+	if !procs["AlarmNotification"] {
+		pol.Steps = c.steps.out
+	}
+	if procs["AlarmNotification"] && (len(tt.Metrics) > 0 || len(c.steps.out) > 0) {
+		// "If you suspend AlarmNotification, Amazon EC2 Auto Scaling
+		// does not automatically execute policies that would be
+		// triggered by an alarm." (as-suspend-resume-processes.html)
+		r.warn(field(g.v, "SuspendedProcesses"), "the AlarmNotification process is suspended: the group's target tracking, step and simple scaling policies do not act and are not simulated")
 	}
 	for _, p := range []string{"Launch", "Terminate"} {
 		if procs[p] {
@@ -296,9 +301,33 @@ func groupAction(e entry, group string) *headroom.ScheduledAction {
 	return a
 }
 
-// ec2Policy translates one EC2 Auto Scaling policy into tt, and returns its
+// groupCooldown is the group's DefaultCooldown, which simple scaling
+// policies without a Cooldown of their own use: "Default: 300 seconds"
+// (DocEC2Warmup).
+func groupCooldown(g entry) time.Duration {
+	if c := field(g.v, "DefaultCooldown"); c != nil && c.kind == kindNumber {
+		if n, err := strconv.Atoi(c.num.String()); err == nil && n >= 0 {
+			return time.Duration(n) * time.Second
+		}
+	}
+	return DefaultCooldown
+}
+
+// ec2Context is what the policies of one group translate into.
+type ec2Context struct {
+	group string
+	// warm is the warm-up of a policy that sets none (groupWarmup), and
+	// cooldown the group's DefaultCooldown (groupCooldown).
+	warm, cooldown time.Duration
+	tt             *headroom.TargetTracking
+	seen           map[string]string // metric name → the target tracking policy that tracks it
+	steps          *stepJoin
+}
+
+// policy translates one EC2 Auto Scaling policy into c, and returns its
 // instance warm-up when it is a target tracking policy that acts.
-func ec2Policy(e entry, group string, tt *headroom.TargetTracking, seen map[string]string, groupWarm time.Duration) (time.Duration, bool) {
+func (c *ec2Context) policy(e entry) (time.Duration, bool) {
+	group, tt, seen, groupWarm := c.group, c.tt, c.seen, c.warm
 	r := e.r
 	if !r.object(e.v, e.path, "a scaling policy", ec2PolicyKnown) {
 		return 0, false
@@ -325,12 +354,8 @@ func ec2Policy(e entry, group string, tt *headroom.TargetTracking, seen map[stri
 	r.boolean(e.v, e.path, "Enabled")
 	switch typ {
 	case "TargetTrackingScaling":
-	case "StepScaling":
-		stepScaling(e, name, typ)
-		return 0, false
-	case "SimpleScaling":
-		e.fail("PolicyType", typ, fmt.Sprintf("TargetTrackingScaling: policy %q is a simple scaling policy, which headroom does not model "+
-			"(AWS recommends target tracking or step scaling instead, %s)", name, DocEC2Warmup))
+	case "StepScaling", "SimpleScaling":
+		c.steps.attach(c.stepPolicy(e, name, typ))
 		return 0, false
 	case "PredictiveScaling":
 		predictive(e, name, "PredictiveScalingConfiguration")
@@ -378,4 +403,65 @@ func ec2Policy(e entry, group string, tt *headroom.TargetTracking, seen map[stri
 	tt.Metrics = append(tt.Metrics, *m)
 	tt.AWS.Policies = append(tt.AWS.Policies, p)
 	return warm, true
+}
+
+// stepPolicy reads an EC2 step or simple scaling policy (DocEC2PolicyAPI).
+//
+// Step scaling has no cooldown: "Cooldown periods are not supported for
+// step scaling policies" (DocEC2Step). It is paced by the instance
+// warm-up instead: while instances launched by the policy warm up, "Amazon
+// EC2 Auto Scaling doesn't consider instances that are warming up as part
+// of the current capacity of the group. Therefore, multiple alarm breaches
+// that fall in the range of the same step adjustment result in a single
+// scaling activity" (DocEC2Step, Instance warmup). The engine has no
+// per-instance warm-up for step scaling, so headroom approximates it with
+// the engine's step cooldown set to the warm-up (EstimatedInstanceWarmup,
+// else the group's DefaultInstanceWarmup, else its DefaultCooldown, as
+// DocEC2Warmup says the warm-up falls back): during it the capacity a
+// scale-out added counts toward the next one, so a breach that persists
+// does not add the same step again before the warm-up ends, and a larger
+// step adds only the difference; scale-in waits for it to end. This is our
+// approximation, not AWS's rule: AWS counts each instance's own warm-up.
+//
+// A simple scaling policy is one step that applies whatever the size of
+// the breach, followed by a cooldown: "After a scaling activity is started,
+// the policy must wait for the scaling activity or health check replacement
+// to complete and the cooldown period to expire before it can respond to
+// additional alarms" (DocEC2Step); its Cooldown "overrides the default
+// cooldown" of the group (DocEC2PolicyAPI).
+func (c *ec2Context) stepPolicy(e entry, name, typ string) *stepPolicy {
+	r := e.r
+	n := len(r.errs)
+	sp := &stepPolicy{e: e, name: name}
+	sp.arn, _ = r.str(e.v, e.path, "PolicyARN", "the policy's ARN", false)
+	sp.alarms, sp.alarmsV = readAlarmRefs(e)
+	sp.adjType = readAdjustmentType(r, e.v, e.path, name)
+	sp.minMag = readMinMagnitude(r, e.v, e.path, name, sp.adjType)
+	readAggregation(r, e.v, e.path, name)
+	if typ == "StepScaling" {
+		sp.steps, _ = stepAdjustments(r, e.v, e.path, name, sp.adjType)
+		sp.cooldown = c.warm
+		if w, _ := r.integer(e.v, e.path, "EstimatedInstanceWarmup", "the instance warm-up in seconds, at least 0", 0); w != nil {
+			sp.cooldown = time.Duration(*w) * time.Second
+		}
+		if v := field(e.v, "Cooldown"); v != nil {
+			r.warn(v, "policy %q: Cooldown applies to simple scaling policies only (%s): ignored; the warm-up %v paces this step scaling policy", name, DocEC2PolicyAPI, sp.cooldown)
+		}
+	} else {
+		adj, av := r.integer(e.v, e.path, "ScalingAdjustment", "the policy's adjustment, a whole number", math.MinInt32)
+		switch {
+		case av == nil && absent(e.v, "ScalingAdjustment"):
+			e.fail("ScalingAdjustment", "", fmt.Sprintf("the adjustment of simple scaling policy %q (ScalingAdjustment is required)", name))
+		case adj != nil && *adj < 0 && sp.adjType == "ExactCapacity":
+			r.fail(av, join(e.path, "ScalingAdjustment"), strconv.Itoa(*adj), "a capacity of at least 0 for ExactCapacity")
+		case adj != nil:
+			// One step, whatever the size of the breach.
+			sp.steps = []headroom.StepAdjustment{{Adjustment: float64(*adj)}}
+		}
+		sp.cooldown, _ = cooldown(r, e.v, e.path, "Cooldown", c.cooldown)
+	}
+	if len(r.errs) > n {
+		return nil
+	}
+	return sp
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 )
 
 // FuzzParse checks that no input panics, that every error is an input
-// error naming the file, and that every policy is one the engine can run.
+// error naming the file, and that every policy is one the engine can run:
+// bounds, schedules, target tracking, and step scaling policies whose
+// alarms and steps are well formed.
 func FuzzParse(f *testing.F) {
 	files, err := filepath.Glob("testdata/*.json")
 	if err != nil {
@@ -98,6 +101,37 @@ func FuzzParse(f *testing.F) {
 			}
 			if tt.AWS.InstanceWarmup < 0 {
 				t.Fatalf("warm-up %v", tt.AWS.InstanceWarmup)
+			}
+		}
+		for _, s := range p.Steps {
+			finite := func(f float64) bool { return !math.IsInf(f, 0) && !math.IsNaN(f) }
+			if !s.Metric.Kind.Valid() || !finite(s.Threshold) || s.EvaluationPeriods < 1 || s.EvaluationPeriods > 63 ||
+				s.DatapointsToAlarm < 1 || s.DatapointsToAlarm > s.EvaluationPeriods || s.Cooldown < 0 || len(s.Steps) == 0 || s.MinAdjustmentMagnitude < 0 {
+				t.Fatalf("step scaling %+v", s)
+			}
+			switch s.Comparison {
+			case "GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold":
+			default:
+				t.Fatalf("comparison %q", s.Comparison)
+			}
+			switch s.AdjustmentType {
+			case "ChangeInCapacity", "PercentChangeInCapacity", "ExactCapacity":
+			default:
+				t.Fatalf("adjustment type %q", s.AdjustmentType)
+			}
+			// The steps, in order, neither overlap nor leave a gap.
+			steps := append([]headroom.StepAdjustment(nil), s.Steps...)
+			sort.Slice(steps, func(i, j int) bool {
+				a, b := steps[i].Lower, steps[j].Lower
+				return a == nil && b != nil || a != nil && b != nil && *a < *b
+			})
+			for i, st := range steps {
+				if st.Lower != nil && !finite(*st.Lower) || st.Upper != nil && !finite(*st.Upper) || st.Lower != nil && st.Upper != nil && *st.Upper <= *st.Lower {
+					t.Fatalf("step %+v of %q", st, s.Name)
+				}
+				if i > 0 && (steps[i-1].Upper == nil || st.Lower == nil || *steps[i-1].Upper != *st.Lower) {
+					t.Fatalf("steps of %q overlap or leave a gap", s.Name)
+				}
 			}
 		}
 	})

@@ -138,10 +138,25 @@ func dump(p *headroom.Policy, warnings []string, err error) string {
 				pp.Name, m.Name, m.Kind, m.Target, pp.ScaleOutCooldown, pp.ScaleInCooldown, pp.DisableScaleIn)
 		}
 	}
+	for _, s := range p.Steps {
+		m := s.Metric
+		fmt.Fprintf(&b, "step scaling %q: metric %q kind %s total %t; alarm %s %g, %d of %d datapoints; %s, min magnitude %d; cooldown %v\n",
+			s.Name, m.Name, m.Kind, m.Total, s.Comparison, s.Threshold, s.DatapointsToAlarm, s.EvaluationPeriods, s.AdjustmentType, s.MinAdjustmentMagnitude, s.Cooldown)
+		for _, st := range s.Steps {
+			fmt.Fprintf(&b, "  metric - threshold in [%s, %s): %+g\n", bound(st.Lower, "-inf"), bound(st.Upper, "+inf"), st.Adjustment)
+		}
+	}
 	for _, w := range warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
 	return b.String()
+}
+
+func bound(f *float64, inf string) string {
+	if f == nil {
+		return inf
+	}
+	return fmt.Sprintf("%.4g", *f)
 }
 
 func count(n *int) string {
