@@ -39,8 +39,8 @@ found and what was expected. It exits 0 when all files are valid, 2 otherwise.`,
 						continue
 					}
 					warn(cmd, ws)
-					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s %q read as %d..%d instances, %d metric(s)\n",
-						path, dialect.Detect(data), p.Name, p.Min, p.Max, metricCount(p))
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s %q read as %d..%d instances, %d scheduled action(s), %d target tracking metric(s), %d step scaling policy(ies)\n",
+						path, dialect.Detect(data), p.Name, p.Min, p.Max, len(p.Schedules), metricCount(p), len(p.Steps))
 					continue
 				}
 				f, err := policy.LoadFile(path)
