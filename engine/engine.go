@@ -239,11 +239,13 @@ func Decide(in Input) Output {
 		after := afterScale(in.Current, desired)
 		d, r, moved := desired, headroom.Reason{}, false
 		if p.Target != nil {
-			track := trackHPA
+			// Direct calls, not a func value: &st must not escape, or every
+			// decision would allocate the whole state.
 			if p.Target.Algorithm == headroom.AlgorithmAWS {
-				track = trackAWS
+				d, r = trackAWS(p.Target, &st, now, after, in.Observation, st.Min, st.Max)
+			} else {
+				d, r = trackHPA(p.Target, &st, now, after, in.Observation, st.Min, st.Max)
 			}
-			d, r = track(p.Target, &st, now, after, in.Observation, st.Min, st.Max)
 			moved = true
 		}
 		if len(p.Steps) > 0 {
