@@ -123,6 +123,10 @@ type Observation struct {
 	// counts it.
 	Demand    float64
 	HasDemand bool
+	// ErrorRatio and Latency are what users got, for guards.
+	ErrorRatio float64
+	Latency    time.Duration
+	HasHealth  bool
 }
 
 // Step is one second of a simulation run.

@@ -30,6 +30,13 @@ const (
 	ReasonMetricUnavailable ReasonCode = "MetricUnavailable"
 	// ReasonNoPolicy: the policy has no reactive part; capacity held.
 	ReasonNoPolicy ReasonCode = "NoReactivePolicy"
+	// Guards: a reduction deferred because demand needs the capacity, a
+	// reduction slowed by the rate limit, scale-in frozen while metrics
+	// are missing or stale (an alert state), an emergency scale-out.
+	ReasonScaleInDeferred ReasonCode = "ScaleInDeferred"
+	ReasonScaleInLimited  ReasonCode = "ScaleInRateLimited"
+	ReasonBlind           ReasonCode = "MetricsBlind"
+	ReasonEmergency       ReasonCode = "EmergencyScaleOut"
 )
 
 // Reason explains a decision: a code for machines and a sentence for people,

@@ -35,6 +35,9 @@ type Options struct {
 	// series (a timeline writer, say). Runs of different policies are
 	// concurrent.
 	Sinks func(role string, tr *headroom.Series) []sim.Sink
+	// Guards, when set, gives the guards applied to each policy: the
+	// check then shows what headroom's live guards would have done.
+	Guards func(p *headroom.Policy) *headroom.Guards
 }
 
 // Run replays every traffic series through the proposed policy (and the
@@ -123,7 +126,11 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 		if opt.Sinks != nil {
 			sinks = append(sinks, opt.Sinks(role, tr)...)
 		}
-		res, err := sim.Run(sim.Config{Service: svc, Policy: p, Traffic: tr, Progress: prog.run()}, sinks...)
+		cfg := sim.Config{Service: svc, Policy: p, Traffic: tr, Progress: prog.run()}
+		if opt.Guards != nil {
+			cfg.Guards = opt.Guards(p)
+		}
+		res, err := sim.Run(cfg, sinks...)
 		if err != nil {
 			return nil, fmt.Errorf("simulate %s on %s: %w", p.Name, tr.Name, err)
 		}

@@ -1,6 +1,7 @@
 package check_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,31 @@ func TestSeedIncidentIsCaught(t *testing.T) {
 		for _, v := range b.Violations {
 			t.Logf("baseline violation %s..%s err %.4f lat %.0f ready %d cause %v", v.Start, v.End, v.WorstErrorRatio, v.WorstLatencyMs, v.ReadyInstances, v.Cause)
 		}
+	}
+}
+
+// With headroom's guards, the same bad change is harmless: the scheduled
+// cut at 17:00 is deferred while demand needs the capacity, and released
+// as demand falls.
+func TestSeedIncidentPreventedByGuards(t *testing.T) {
+	svc, _, prop, tr := loadExample(t)
+	r, err := check.Run(check.Options{Service: svc, Proposed: prop, Traffic: []*headroom.Series{tr},
+		Guards: func(p *headroom.Policy) *headroom.Guards {
+			return check.DefaultGuards(svc, p, check.DefaultGuardMargin)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != check.Pass {
+		t.Fatalf("verdict with guards: got %s (%v), want pass", r.Verdict, r.Reasons)
+	}
+	var deferred *headroom.Decision
+	for i, d := range r.Policies[0].Decisions {
+		if d.Reason.Code == headroom.ReasonScaleInDeferred && d.Time.Equal(time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)) {
+			deferred = &r.Policies[0].Decisions[i]
+		}
+	}
+	if deferred == nil || !strings.Contains(deferred.Reason.Message, `scheduled action "night-savings"`) || deferred.Desired != deferred.Current {
+		t.Errorf("no ScaleInDeferred decision naming the night-savings action at 17:00: %+v", deferred)
 	}
 }

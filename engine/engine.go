@@ -20,6 +20,8 @@ type Input struct {
 	Current     headroom.Capacity
 	Observation headroom.Observation
 	State       State
+	// Guards, when set, apply after the policy's decision.
+	Guards *headroom.Guards
 }
 
 // Sample is a replica count at a time: a recommendation, or the size of a
@@ -66,6 +68,8 @@ type State struct {
 	LastScaleOut time.Time
 	// StepAlarms holds, per step scaling policy, its alarm and cooldown.
 	StepAlarms []StepAlarm
+	// GuardEvents are the guard rate limit's recent scale-ins.
+	GuardEvents []Sample
 }
 
 // StepAlarm is a step scaling policy's alarm: the last datapoints'
@@ -104,6 +108,10 @@ type Output struct {
 	// scheduled activation, whichever is first.
 	Next time.Time
 }
+
+// GuardInterval is how often guards look when the policy itself would not
+// be evaluated: the live controller's default loop.
+const GuardInterval = 15 * time.Second
 
 // scheduleLookback is how far back NewState looks for scheduled actions that
 // set the bounds in force at the start: a week covers weekly schedules.
@@ -267,6 +275,12 @@ func Decide(in Input) Output {
 			desired, reason = d, r
 		}
 	}
+	if in.Guards != nil {
+		d, r := guard(in.Guards, &st, now, in.Current, in.Observation, desired, reason)
+		if d != desired || r.Code != reason.Code {
+			desired, reason = d, r
+		}
+	}
 	if reason.Code == "" {
 		reason = headroom.Reason{Code: headroom.ReasonNoPolicy, Message: "no scheduled action or sync due; capacity held"}
 		if p.Target == nil {
@@ -284,6 +298,13 @@ func Decide(in Input) Output {
 	for _, f := range st.NextFire {
 		if !f.IsZero() && (out.Next.IsZero() || f.Before(out.Next)) {
 			out.Next = f
+		}
+	}
+	if in.Guards != nil {
+		// Guards watch every loop: a deferred scale-in is retried, a
+		// saturation caught, whatever the policy's own cadence.
+		if g := now.Add(GuardInterval); out.Next.IsZero() || g.Before(out.Next) {
+			out.Next = g
 		}
 	}
 	return out

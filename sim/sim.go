@@ -18,6 +18,8 @@ type Config struct {
 	// Progress, when set, is called now and then with seconds done and
 	// seconds in all.
 	Progress func(done, total int)
+	// Guards, when set, apply after the policy, as in the live controller.
+	Guards *headroom.Guards
 }
 
 // Sink receives every simulated second. The step is reused: a sink that
@@ -102,10 +104,19 @@ func (f *fleet) scale(desired, sec, startup int) {
 	}
 }
 
-// window keeps running sums of the per-second metric and demand so that the
-// observation averaged over any recent window costs O(1).
+// Observed series, kept per second in a window.
+const (
+	obsUtilization = iota // percent
+	obsDemand             // requests/s
+	obsFailed             // failed requests
+	obsLatency            // seconds
+	obsSeries
+)
+
+// window keeps running sums of what the autoscaler can observe, so that an
+// average over any recent window costs O(1).
 type window struct {
-	metric, demand []float64 // cumulative sums, ring indexed by second
+	sums [obsSeries][]float64 // cumulative sums, rings indexed by second
 }
 
 // newWindow keeps at least size seconds; the ring is a power of two so
@@ -115,35 +126,58 @@ func newWindow(size int) *window {
 	for n < size {
 		n <<= 1
 	}
-	return &window{metric: make([]float64, n), demand: make([]float64, n)}
+	w := &window{}
+	for i := range w.sums {
+		w.sums[i] = make([]float64, n)
+	}
+	return w
 }
 
 // push records second sec (0-based) and keeps cumulative sums.
-func (w *window) push(sec int, metric, demand float64) {
-	mask := len(w.metric) - 1
-	var pm, pd float64
-	if sec > 0 {
-		pm, pd = w.metric[(sec-1)&mask], w.demand[(sec-1)&mask]
+func (w *window) push(sec int, v [obsSeries]float64) {
+	mask := len(w.sums[0]) - 1
+	for i := range w.sums {
+		var prev float64
+		if sec > 0 {
+			prev = w.sums[i][(sec-1)&mask]
+		}
+		w.sums[i][sec&mask] = prev + v[i]
 	}
-	w.metric[sec&mask], w.demand[sec&mask] = pm+metric, pd+demand
 }
 
-// mean averages seconds [from, to) that were recorded; ok is false when
-// none were.
-func (w *window) mean(from, to int) (metric, demand float64, ok bool) {
+// sum totals seconds [from, to) that were recorded, and how many there
+// were.
+func (w *window) sum(from, to int) (total [obsSeries]float64, n int) {
 	from = max(from, 0)
 	if to <= from {
-		return 0, 0, false
+		return total, 0
 	}
-	mask := len(w.metric) - 1
-	at := func(s []float64, i int) float64 {
-		if i < 0 {
-			return 0
+	mask := len(w.sums[0]) - 1
+	for i := range w.sums {
+		before := 0.0
+		if from > 0 {
+			before = w.sums[i][(from-1)&mask]
 		}
-		return s[i&mask]
+		total[i] = w.sums[i][(to-1)&mask] - before
 	}
-	k := float64(to - from)
-	return (at(w.metric, to-1) - at(w.metric, from-1)) / k, (at(w.demand, to-1) - at(w.demand, from-1)) / k, true
+	return total, to - from
+}
+
+// observe is what the autoscaler sees at second sec: averages over the
+// window that ended delay seconds ago.
+func (w *window) observe(now time.Time, sec, window, delay int) headroom.Observation {
+	t, n := w.sum(sec-delay-window, sec-delay)
+	obs := headroom.Observation{Time: now.Add(-time.Duration(delay) * time.Second)}
+	if n == 0 {
+		return obs
+	}
+	k := float64(n)
+	obs.Utilization, obs.Demand, obs.HasUtilization, obs.HasDemand = t[obsUtilization]/k, t[obsDemand]/k, true, true
+	obs.Latency, obs.HasHealth = time.Duration(t[obsLatency]/k*float64(time.Second)), true
+	if t[obsDemand] > 0 {
+		obs.ErrorRatio = min(1, t[obsFailed]/t[obsDemand])
+	}
+	return obs
 }
 
 // Run replays the traffic through the policy, second by second, and feeds
@@ -188,14 +222,12 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		now := start.Add(time.Duration(sec) * time.Second)
 		f.tick(sec)
 		if sec == nextSec && !next.IsZero() {
-			m, d, ok := hist.mean(sec-obsDelay-obsWindow, sec-obsDelay)
 			out := engine.Decide(engine.Input{
-				Now: now, Policy: pol, Current: f.capacity(), State: state,
-				Observation: headroom.Observation{Time: now.Add(-time.Duration(obsDelay) * time.Second),
-					Utilization: m, HasUtilization: ok, Demand: d, HasDemand: ok},
+				Now: now, Policy: pol, Current: f.capacity(), State: state, Guards: cfg.Guards,
+				Observation: hist.observe(now, sec, obsWindow, obsDelay),
 			})
 			state = out.State
-			if out.Changed() || out.Reason.Code == headroom.ReasonScheduled {
+			if out.Changed() || out.Reason.Code == headroom.ReasonScheduled || guardNews(res.Decisions, out.Decision) {
 				res.Decisions = append(res.Decisions, out.Decision)
 			}
 			f.scale(out.Desired, sec, startup)
@@ -221,7 +253,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
 			InstanceSeconds: float64(c.Total()),
 		}
-		hist.push(sec, Utilization(o, c.Ready), demand)
+		hist.push(sec, [obsSeries]float64{Utilization(o, c.Ready), demand, o.Failed, o.Latency.Seconds()})
 		res.Requests += demand
 		res.Failed += o.Failed
 		res.InstanceSeconds += row.InstanceSeconds
@@ -239,6 +271,16 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		cfg.Progress(total, total)
 	}
 	return res, nil
+}
+
+// guardNews reports whether d is a guard stepping in that the log has not
+// shown yet: a deferral repeated every loop is logged once, when it starts.
+func guardNews(log []headroom.Decision, d headroom.Decision) bool {
+	switch d.Reason.Code {
+	case headroom.ReasonScaleInDeferred, headroom.ReasonScaleInLimited, headroom.ReasonBlind, headroom.ReasonEmergency:
+		return len(log) == 0 || log[len(log)-1].Reason.Code != d.Reason.Code
+	}
+	return false
 }
 
 // initialCapacity is the policy's initialInstances, or what target tracking

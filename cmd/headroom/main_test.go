@@ -407,3 +407,13 @@ func TestCheckHPAWithBaselineGit(t *testing.T) {
 		t.Errorf("new file: exit %d\n%s", code, stderr)
 	}
 }
+
+func TestCheckGuards(t *testing.T) {
+	code, out, stderr := run(t, append(exampleArgs("proposed.yaml"), "--guards")...)
+	if code != ExitPass || !strings.Contains(out, "guards=on") {
+		t.Errorf("--guards: exit %d, want 0 with the option shown\n%s%s", code, out, stderr)
+	}
+	if code, _, stderr := run(t, append(exampleArgs("proposed.yaml"), "--guards", "--guard-margin", "-1")...); code != ExitInvalid {
+		t.Errorf("negative margin: exit %d\n%s", code, stderr)
+	}
+}
