@@ -13,6 +13,9 @@ const (
 	// EINTERNAL: a bug or an environment failure. Exit code 3 is never used
 	// by check: internal errors exit 2 too, since CI must only see 0, 1, 2.
 	EINTERNAL = "internal"
+	// EUNAVAILABLE: a metrics source or platform did not answer; the
+	// controller retries and its guards hold capacity meanwhile.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is the application error: a code for programs and a message for
