@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/headroomhq/headroom/internal/suggest"
 	"io"
 	"math"
 	"reflect"
@@ -660,7 +661,7 @@ func unknownField(t reflect.Type, key string, fields map[string]reflect.Type) st
 	sort.Strings(names)
 	best, bestDist := "", 4
 	for _, k := range names {
-		dist := editDistance(strings.ToLower(key), strings.ToLower(k))
+		dist := suggest.Distance(strings.ToLower(key), strings.ToLower(k))
 		if strings.EqualFold(key, k) {
 			dist = 0
 		}
@@ -673,27 +674,6 @@ func unknownField(t reflect.Type, key string, fields map[string]reflect.Type) st
 		return fmt.Sprintf("%q (%s)", best, known)
 	}
 	return known
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // join appends key to a field path; a key holding dots or brackets, such
