@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/headroomhq/headroom/internal/suggest"
 	"io"
 	"math"
 	"sort"
@@ -16,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/suggest"
 )
 
 // kind is the JSON type of a value.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/headroomhq/headroom/internal/suggest"
 	"io"
 	"math"
 	"reflect"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/suggest"
 	"gopkg.in/yaml.v3"
 )
 
