@@ -703,51 +703,65 @@ func (t *translator) rules(at string, s *autoscalingv2.HPAScalingRules, r *headr
 // the count is clamped, with a warning.
 func (t *translator) initial(h *autoscalingv2.HorizontalPodAutoscaler, objs []*Object, lo, hi int) int {
 	ref := h.Spec.ScaleTargetRef
-	var workloads []string
-	for _, o := range objs {
-		if o.Kind != "Deployment" && o.Kind != "StatefulSet" {
-			continue
+	o, replicas, workloads, err := Workload(objs, ref.Kind, ref.Name, h.Namespace)
+	switch {
+	case err != nil:
+		t.errs = append(t.errs, err...)
+		return 0
+	case o == nil:
+		if len(workloads) > 0 {
+			t.warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
+				ref.Kind, ref.Name, strings.Join(workloads, ", "))
 		}
-		workloads = append(workloads, fmt.Sprintf("%s %q", o.Kind, o.Name))
-		// The target lives in the HPA's namespace; objects that name none
-		// are applied to the same one.
-		sameNS := o.Namespace == "" || h.Namespace == "" || o.Namespace == h.Namespace
-		if o.Kind != ref.Kind || o.Name != ref.Name || !sameNS {
-			continue
-		}
-		replicas, ok := t.replicas(o)
-		if !ok {
-			return 0
-		}
-		what := fmt.Sprintf("%s %q has replicas %d", o.Kind, o.Name, replicas)
-		switch {
-		case replicas == 0:
-			// "If the target's desired replica count is set to 0, and the
-			// HPA's minimum replica count is greater than 0, the HPA stops
-			// adjusting the target" (DocHPA#implicit-maintenance-mode-deactivation).
-			t.warn("spec.scaleTargetRef", "%s, which deactivates the HPA in a cluster until it is raised; the simulation starts at minReplicas %d", what, lo)
-			return lo
-		case replicas < lo:
-			t.warn("spec.scaleTargetRef", "%s, below minReplicas %d: the HPA raises it at its first sync; the simulation starts at %d", what, lo, lo)
-			return lo
-		case replicas > hi:
-			t.warn("spec.scaleTargetRef", "%s, above maxReplicas %d: the HPA lowers it at its first sync; the simulation starts at %d", what, hi, hi)
-			return hi
-		}
-		return replicas
+		return 0
 	}
-	if len(workloads) > 0 {
-		t.warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
-			ref.Kind, ref.Name, strings.Join(workloads, ", "))
+	what := fmt.Sprintf("%s %q has replicas %d", o.Kind, o.Name, replicas)
+	switch {
+	case replicas == 0:
+		// "If the target's desired replica count is set to 0, and the
+		// HPA's minimum replica count is greater than 0, the HPA stops
+		// adjusting the target" (DocHPA#implicit-maintenance-mode-deactivation).
+		t.warn("spec.scaleTargetRef", "%s, which deactivates the HPA in a cluster until it is raised; the simulation starts at minReplicas %d", what, lo)
+		return lo
+	case replicas < lo:
+		t.warn("spec.scaleTargetRef", "%s, below minReplicas %d: the HPA raises it at its first sync; the simulation starts at %d", what, lo, lo)
+		return lo
+	case replicas > hi:
+		t.warn("spec.scaleTargetRef", "%s, above maxReplicas %d: the HPA lowers it at its first sync; the simulation starts at %d", what, hi, hi)
+		return hi
 	}
-	return 0
+	return replicas
 }
 
-// replicas reads spec.replicas of a Deployment or StatefulSet (default
+// Workload finds, among objs, the Deployment or StatefulSet a scale target
+// reference names (in namespace: objects that name none are applied to the
+// same one) and returns it with its spec.replicas; o is nil when the file
+// does not hold it. workloads lists the file's workloads, for a warning
+// about a misspelt reference. The KEDA reader uses it too.
+func Workload(objs []*Object, kind, name, namespace string) (o *Object, replicas int, workloads []string, err headroom.InputErrors) {
+	for _, w := range objs {
+		if w.Kind != "Deployment" && w.Kind != "StatefulSet" {
+			continue
+		}
+		workloads = append(workloads, fmt.Sprintf("%s %q", w.Kind, w.Name))
+		sameNS := w.Namespace == "" || namespace == "" || w.Namespace == namespace
+		if o != nil || w.Kind != kind || w.Name != name || !sameNS {
+			continue
+		}
+		r, errs := replicasOf(w)
+		if errs != nil {
+			return nil, 0, workloads, errs
+		}
+		o, replicas = w, r
+	}
+	return o, replicas, workloads, nil
+}
+
+// replicasOf reads spec.replicas of a Deployment or StatefulSet (default
 // DefaultTargetReplicas). Fields the apps/v1 types do not know are let
 // through: the workload is read for its replica count, and its pod template
 // is not headroom's to judge.
-func (t *translator) replicas(o *Object) (int, bool) {
+func replicasOf(o *Object) (int, headroom.InputErrors) {
 	var r *int32
 	var err error
 	switch o.Kind {
@@ -761,15 +775,13 @@ func (t *translator) replicas(o *Object) (int, bool) {
 		r = s.Spec.Replicas
 	}
 	if err != nil {
-		t.errs = append(t.errs, err.(headroom.InputErrors)...)
-		return 0, false
+		return 0, err.(headroom.InputErrors)
 	}
 	if r == nil {
-		return DefaultTargetReplicas, true
+		return DefaultTargetReplicas, nil
 	}
 	if *r < 0 {
-		t.errs = append(t.errs, o.InputError("spec.replicas", strconv.Itoa(int(*r)), "a replica count of at least 0"))
-		return 0, false
+		return 0, headroom.InputErrors{o.InputError("spec.replicas", strconv.Itoa(int(*r)), "a replica count of at least 0")}
 	}
-	return int(*r), true
+	return int(*r), nil
 }

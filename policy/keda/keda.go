@@ -640,65 +640,28 @@ func (t *translator) ignored(s *scaledObjectSpec, minCount int, downWindow time.
 // ScaledObject is created (DocScaledObject#cooldownperiod), and the HPA
 // brings a count above its max down at its first sync.
 func (t *translator) initial(ref *scaleTarget, namespace string, objs []*hpa.Object, lo, hi int) int {
-	var workloads []string
-	for _, o := range objs {
-		if o.Kind != "Deployment" && o.Kind != "StatefulSet" {
-			continue
+	o, replicas, workloads, err := hpa.Workload(objs, ref.Kind, ref.Name, namespace)
+	switch {
+	case err != nil:
+		t.errs = append(t.errs, err...)
+		return 0
+	case o == nil:
+		if len(workloads) > 0 {
+			t.warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
+				ref.Kind, ref.Name, strings.Join(workloads, ", "))
 		}
-		workloads = append(workloads, fmt.Sprintf("%s %q", o.Kind, o.Name))
-		// "Must be in the same namespace as the ScaledObject"; objects
-		// that name none are applied to the same one.
-		sameNS := o.Namespace == "" || namespace == "" || o.Namespace == namespace
-		if o.Kind != ref.Kind || o.Name != ref.Name || !sameNS {
-			continue
-		}
-		replicas, ok := t.replicas(o)
-		if !ok {
-			return 0
-		}
-		what := fmt.Sprintf("%s %q has replicas %d", o.Kind, o.Name, replicas)
-		switch {
-		case replicas < lo:
-			t.warn("spec.scaleTargetRef", "%s, below the minimum of %d: KEDA and the HPA raise it at once; the simulation starts at %d", what, lo, lo)
-			return lo
-		case replicas > hi:
-			t.warn("spec.scaleTargetRef", "%s, above maxReplicaCount %d: the HPA lowers it at its first sync; the simulation starts at %d", what, hi, hi)
-			return hi
-		}
-		return replicas
+		return 0
 	}
-	if len(workloads) > 0 {
-		t.warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
-			ref.Kind, ref.Name, strings.Join(workloads, ", "))
+	what := fmt.Sprintf("%s %q has replicas %d", o.Kind, o.Name, replicas)
+	switch {
+	case replicas < lo:
+		t.warn("spec.scaleTargetRef", "%s, below the minimum of %d: KEDA and the HPA raise it at once; the simulation starts at %d", what, lo, lo)
+		return lo
+	case replicas > hi:
+		t.warn("spec.scaleTargetRef", "%s, above maxReplicaCount %d: the HPA lowers it at its first sync; the simulation starts at %d", what, hi, hi)
+		return hi
 	}
-	return 0
-}
-
-// replicas reads spec.replicas of a Deployment or StatefulSet, "Defaults
-// to 1" (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/deployment-v1/#DeploymentSpec).
-// The rest of the workload is let through unread: its pod template is not
-// headroom's to judge.
-func (t *translator) replicas(o *hpa.Object) (int, bool) {
-	var w struct {
-		Spec struct {
-			Replicas *int32 `yaml:"replicas"`
-		} `yaml:"spec"`
-	}
-	if err := o.Node.Decode(&w); err != nil {
-		e := o.InputError("spec.replicas", "", "a replica count: an integer of at least 0")
-		e.Err = err
-		t.errs = append(t.errs, e)
-		return 0, false
-	}
-	switch r := w.Spec.Replicas; {
-	case r == nil:
-		return hpa.DefaultTargetReplicas, true
-	case *r < 0:
-		t.errs = append(t.errs, o.InputError("spec.replicas", strconv.Itoa(int(*r)), "a replica count of at least 0"))
-		return 0, false
-	default:
-		return int(*r), true
-	}
+	return replicas
 }
 
 // loadZone loads an IANA time zone; "Local" would be the zone of the KEDA
