@@ -1,0 +1,211 @@
+package controller_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/actuator/exec"
+	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/controller"
+	"github.com/headroomhq/headroom/policy"
+)
+
+const example = "../examples/bitbucket-2021-06-30/"
+
+// steady is a metrics source that always sees the same demand and cpu. A
+// fake is enough here: metrics/prom is tested against a real Prometheus.
+type steady struct {
+	demand, cpu float64
+	err         error
+}
+
+func (s steady) Observe(_ context.Context, now time.Time) (headroom.Observation, error) {
+	if s.err != nil {
+		return headroom.Observation{}, s.err
+	}
+	return headroom.Observation{Time: now.Add(-15 * time.Second), Demand: s.demand, HasDemand: true,
+		Utilization: s.cpu, HasUtilization: true, HasHealth: true}, nil
+}
+
+// fleet is a real command actuator over a file holding the instance count:
+// scale.sh writes it (or fails when told to), read.sh prints it.
+func fleet(t *testing.T, count int) (*exec.Actuator, string) {
+	t.Helper()
+	dir := t.TempDir()
+	state := filepath.Join(dir, "count")
+	os.WriteFile(state, []byte(strconv.Itoa(count)), 0o644)
+	scale := filepath.Join(dir, "scale.sh")
+	read := filepath.Join(dir, "read.sh")
+	os.WriteFile(scale, []byte("#!/bin/sh\n[ -e \""+dir+"/fail\" ] && { echo 'platform says no' >&2; exit 3; }\nprintf '%s' \"$HEADROOM_DESIRED\" > \""+state+"\"\n"), 0o755)
+	os.WriteFile(read, []byte("#!/bin/sh\ncat \""+state+"\"\n"), 0o755)
+	a, err := exec.New(exec.Config{Target: "web", Scale: []string{scale}, Read: []string{read}, Timeout: 5 * time.Second, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, state
+}
+
+func count(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func load(t *testing.T) (*headroom.Service, *headroom.Policy, *headroom.Policy) {
+	t.Helper()
+	svc, err := policy.LoadService(example + "service.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prop, err := policy.LoadPolicy(example + "proposed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := policy.LoadPolicy(example + "baseline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, prop, base
+}
+
+// The seed's bad scheduled action, replayed live at 17:00 UTC while the
+// site serves 3,400 req/s on 57 instances: with guards off it happens (the
+// actuator is told 12), with guards on it is deferred and the record says
+// why.
+func TestSeedLive(t *testing.T) {
+	svc, prop, _ := load(t)
+	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	for _, guarded := range []bool{false, true} {
+		t.Run("guards "+map[bool]string{false: "off", true: "on"}[guarded], func(t *testing.T) {
+			act, state := fleet(t, 57)
+			target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act}
+			if guarded {
+				target.Guards = check.DefaultGuards(svc, prop, check.DefaultGuardMargin)
+			}
+			j := &controller.MemoryJournal{}
+			c := controller.New(j, target)
+			c.Step(context.Background(), at.Add(-15*time.Second))
+			r := c.Step(context.Background(), at)[0]
+			switch {
+			case !guarded && (count(t, state) != 12 || !r.Applied || r.Decision.Reason.Code != headroom.ReasonScheduled):
+				t.Errorf("guards off: fleet %d, record %+v; want the cut to 12 applied", count(t, state), r.Decision)
+			case guarded && (count(t, state) != 57 || r.Decision.Reason.Code != headroom.ReasonScaleInDeferred ||
+				!strings.Contains(r.Decision.Reason.Message, `scheduled action "night-savings"`) || !strings.Contains(r.Decision.Reason.Message, "3400 req/s needs")):
+				t.Errorf("guards on: fleet %d, reason %s: %s; want 57 kept and the deferral explained", count(t, state), r.Decision.Reason.Code, r.Decision.Reason.Message)
+			}
+			if len(j.Records("web")) != 2 {
+				t.Errorf("records: got %d, want 2", len(j.Records("web")))
+			}
+		})
+	}
+}
+
+// Regression guard for the copy-on-write contract in production: a failed
+// actuation leaves the engine's memory as it was, so the next iteration
+// decides the same thing again and the scale happens once the platform
+// answers.
+func TestFailedActuationIsRetried(t *testing.T) {
+	_, prop, _ := load(t)
+	act, state := fleet(t, 57)
+	fail := filepath.Join(filepath.Dir(state), "fail")
+	os.WriteFile(fail, nil, 0o644)
+	j := &controller.MemoryJournal{}
+	c := controller.New(j, &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act})
+	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	c.Step(context.Background(), at.Add(-15*time.Second))
+	r := c.Step(context.Background(), at)[0]
+	if r.Applied || !strings.Contains(r.Error, "scale to 12") || !strings.Contains(r.Error, "platform says no") {
+		t.Fatalf("failing platform: %+v", r)
+	}
+	os.Remove(fail)
+	r = c.Step(context.Background(), at.Add(15*time.Second))[0]
+	if !r.Applied || count(t, state) != 12 || r.Decision.Reason.Code != headroom.ReasonScheduled {
+		t.Errorf("retry: fleet %d, record %s %+v; want the scheduled cut applied now", count(t, state), r.Error, r.Decision)
+	}
+}
+
+// With the metrics source down, nothing may remove capacity: not even the
+// scheduled cut, which the blind guard freezes (an alert state), while the
+// failure is recorded.
+func TestBlindWhenMetricsFail(t *testing.T) {
+	svc, prop, _ := load(t)
+	act, state := fleet(t, 57)
+	target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Guards: check.DefaultGuards(svc, prop, 0.1),
+		Source: steady{err: &headroom.Error{Code: headroom.EUNAVAILABLE, Message: "prometheus is down"}}, Actuator: act}
+	c := controller.New(&controller.MemoryJournal{}, target)
+	at := time.Date(2021, 6, 30, 16, 59, 0, 0, time.UTC)
+	var blind bool
+	for i := 0; i < 12; i++ {
+		r := c.Step(context.Background(), at.Add(time.Duration(i)*15*time.Second))[0]
+		if !strings.Contains(r.Error, "prometheus is down") {
+			t.Fatalf("the failure is not recorded: %q", r.Error)
+		}
+		blind = blind || r.Decision.Reason.Code == headroom.ReasonBlind
+	}
+	if count(t, state) != 57 || !blind {
+		t.Errorf("fleet %d, a MetricsBlind decision seen: %v; want 57 kept by the blind guard", count(t, state), blind)
+	}
+}
+
+func TestShadowAndProposedNeverAct(t *testing.T) {
+	_, prop, base := load(t)
+	act, state := fleet(t, 57)
+	j := &controller.MemoryJournal{}
+	c := controller.New(j, &controller.Target{Name: "web", Mode: controller.Shadow, Policy: base, Proposed: prop,
+		Source: steady{demand: 3400, cpu: 60}, Actuator: act})
+	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	c.Step(context.Background(), at.Add(-15*time.Second))
+	r := c.Step(context.Background(), at)[0]
+	if count(t, state) != 57 || r.Applied {
+		t.Errorf("shadow mode acted: fleet %d", count(t, state))
+	}
+	if r.Proposed == nil || r.Proposed.Desired != 12 || r.Decision.Desired == 12 {
+		t.Errorf("the proposed policy's divergence is not recorded: live %+v, proposed %+v", r.Decision, r.Proposed)
+	}
+}
+
+// The engine's memory survives a restart: the HPA's rate policies count
+// the scale-up the first controller made (+10 in this 15 s period), so a
+// new controller on the same journal, 5 s later, does not scale up again;
+// one without that memory (the real HPA after a controller restart) would
+// double the count at once.
+func TestRestartKeepsEngineMemory(t *testing.T) {
+	p := &headroom.Policy{Name: "web", Min: 1, Max: 1000, Target: &headroom.TargetTracking{
+		Metrics:          []headroom.MetricTarget{{Name: "cpu", Kind: headroom.MetricCPU, Target: 50}},
+		ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1, SyncPeriod: 15 * time.Second,
+		Window: 30 * time.Second, Delay: 15 * time.Second, ScaleUp: policy.DefaultScaleUp(), ScaleDown: policy.DefaultScaleDown()}}
+	at := time.Date(2021, 6, 30, 14, 0, 0, 0, time.UTC)
+	run := func(keep bool) int {
+		act, state := fleet(t, 10)
+		target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: p, Source: steady{demand: 5000, cpu: 100}, Actuator: act}
+		j := &controller.MemoryJournal{}
+		controller.New(j, target).Step(context.Background(), at)
+		if count(t, state) != 20 {
+			t.Fatalf("first step: fleet %d, want 20 (100%% cpu on 10, limited to +100%%)", count(t, state))
+		}
+		if !keep {
+			j = &controller.MemoryJournal{}
+		}
+		controller.New(j, target).Step(context.Background(), at.Add(5*time.Second))
+		return count(t, state)
+	}
+	if got := run(true); got != 20 {
+		t.Errorf("restart with the journal: fleet %d, want 20 (no sync due, the period's scale-up remembered)", got)
+	}
+	if got := run(false); got != 40 {
+		t.Errorf("restart without memory: fleet %d, want 40 (what a memoryless controller does)", got)
+	}
+}
