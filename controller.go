@@ -35,3 +35,40 @@ type Actuator interface {
 	// the request is refused as malformed.
 	Scale(ctx context.Context, desired int, reason Reason) error
 }
+
+// DecisionRecord is one iteration of the live loop for one target: what
+// was seen, what the engine decided and why, and what happened.
+type DecisionRecord struct {
+	Target      string
+	Time        time.Time
+	Mode        string
+	Observation Observation
+	Current     Capacity
+	Decision    Decision
+	// Applied is true when the actuator took Decision.Desired.
+	Applied bool
+	// Error says what failed: the metrics source or the actuator.
+	Error string
+	// Proposed is what a proposed policy running in shadow would have
+	// decided.
+	Proposed *Decision
+}
+
+// Journal keeps the live loop's decision records and the engine's memory,
+// so that a restart does not reset it. Implementations: store/sqlite;
+// controller.MemoryJournal for tests.
+type Journal interface {
+	// Append records one iteration.
+	//
+	// Errors: EINTERNAL when the store fails.
+	Append(ctx context.Context, r DecisionRecord) error
+	// Records returns target's records in [from, to), oldest first, at
+	// most limit (0: no limit).
+	Records(ctx context.Context, target string, from, to time.Time, limit int) ([]DecisionRecord, error)
+	// State returns the engine state saved for target and slot ("live",
+	// "proposed"), as the engine encoded it; ok is false when there is
+	// none.
+	State(ctx context.Context, target, slot string) (state []byte, ok bool, err error)
+	// SaveState replaces the state of target and slot.
+	SaveState(ctx context.Context, target, slot string, state []byte) error
+}

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -45,44 +46,19 @@ type Target struct {
 	Actuator headroom.Actuator
 }
 
-// Record is one iteration for one target: what was seen, what the engine
-// decided and why, and what happened.
-type Record struct {
-	Target      string
-	Time        time.Time
-	Mode        Mode
-	Observation headroom.Observation
-	Current     headroom.Capacity
-	Decision    headroom.Decision
-	// Applied is true when the actuator took Decision.Desired.
-	Applied bool
-	// Error says what failed: the metrics source or the actuator.
-	Error string
-	// Proposed is what the proposed policy would have decided.
-	Proposed *headroom.Decision
-}
+// Record is one iteration for one target.
+type Record = headroom.DecisionRecord
 
-// State keys of the journal.
+// State slots of the journal.
 const (
 	livePolicy     = "live"
 	proposedPolicy = "proposed"
 )
 
-// Journal keeps decision records and the engine's memory.
-type Journal interface {
-	// Append records one iteration.
-	Append(ctx context.Context, r Record) error
-	// State returns the engine state last saved for target and policy
-	// (livePolicy or proposedPolicy); ok is false when there is none.
-	State(ctx context.Context, target, policy string) (st engine.State, ok bool, err error)
-	// SaveState keeps the engine state of target and policy.
-	SaveState(ctx context.Context, target, policy string, st engine.State) error
-}
-
 // Controller drives targets.
 type Controller struct {
 	Targets     []*Target
-	Journal     Journal
+	Journal     headroom.Journal
 	Interval    time.Duration
 	Concurrency int
 	// Now is the clock; time.Now when nil. Tests inject theirs.
@@ -91,7 +67,7 @@ type Controller struct {
 }
 
 // New returns a controller with the defaults.
-func New(j Journal, targets ...*Target) *Controller {
+func New(j headroom.Journal, targets ...*Target) *Controller {
 	return &Controller{Targets: targets, Journal: j, Interval: DefaultInterval, Concurrency: DefaultConcurrency,
 		Now: time.Now, Logger: slog.Default()}
 }
@@ -125,7 +101,7 @@ func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 	var wg sync.WaitGroup
 	for i, t := range c.Targets {
 		if t.Mode == Off {
-			records[i] = Record{Target: t.Name, Time: now, Mode: Off}
+			records[i] = Record{Target: t.Name, Time: now, Mode: string(Off)}
 			continue
 		}
 		wg.Add(1)
@@ -142,7 +118,7 @@ func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 
 // step is one iteration for one target.
 func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record {
-	r := Record{Target: t.Name, Time: now, Mode: t.Mode}
+	r := Record{Target: t.Name, Time: now, Mode: string(t.Mode)}
 	log := c.logger().With("target", t.Name)
 	defer func() {
 		if err := c.Journal.Append(ctx, r); err != nil {
@@ -190,7 +166,7 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 		}
 	}
 	if commit {
-		if err := c.Journal.SaveState(ctx, t.Name, livePolicy, out.State); err != nil {
+		if err := c.save(ctx, t.Name, livePolicy, out.State); err != nil {
 			r.Error = join(r.Error, fmt.Sprintf("save engine state: %v", err))
 		}
 	}
@@ -201,7 +177,7 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 			pout := engine.Decide(engine.Input{Now: now, Policy: t.Proposed, Current: current, Observation: obs, State: pst, Guards: t.Guards})
 			d := pout.Decision
 			r.Proposed = &d
-			err = c.Journal.SaveState(ctx, t.Name, proposedPolicy, pout.State)
+			err = c.save(ctx, t.Name, proposedPolicy, pout.State)
 		}
 		if err != nil {
 			r.Error = join(r.Error, fmt.Sprintf("proposed policy: %v", err))
@@ -212,12 +188,28 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 
 // state loads the engine's memory, or starts it: the service has been
 // steady at its current count.
-func (c *Controller) state(ctx context.Context, target, policy string, p *headroom.Policy, now time.Time, current headroom.Capacity) (engine.State, error) {
-	st, ok, err := c.Journal.State(ctx, target, policy)
-	if err != nil || ok {
-		return st, err
+func (c *Controller) state(ctx context.Context, target, slot string, p *headroom.Policy, now time.Time, current headroom.Capacity) (engine.State, error) {
+	data, ok, err := c.Journal.State(ctx, target, slot)
+	if err != nil {
+		return engine.State{}, err
 	}
-	return engine.NewState(p, now).Settled(now, current.Total()), nil
+	if !ok {
+		return engine.NewState(p, now).Settled(now, current.Total()), nil
+	}
+	var st engine.State
+	if err := json.Unmarshal(data, &st); err != nil {
+		return engine.State{}, fmt.Errorf("decode engine state: %w", err)
+	}
+	return st, nil
+}
+
+// save keeps the engine's memory.
+func (c *Controller) save(ctx context.Context, target, slot string, st engine.State) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode engine state: %w", err)
+	}
+	return c.Journal.SaveState(ctx, target, slot, data)
 }
 
 func (c *Controller) logger() *slog.Logger {
@@ -239,10 +231,10 @@ func join(a, b string) string {
 type MemoryJournal struct {
 	mu      sync.Mutex
 	records []Record
-	states  map[string]engine.State
+	states  map[string][]byte
 }
 
-var _ Journal = (*MemoryJournal)(nil)
+var _ headroom.Journal = (*MemoryJournal)(nil)
 
 // Append records r.
 func (j *MemoryJournal) Append(_ context.Context, r Record) error {
@@ -252,34 +244,39 @@ func (j *MemoryJournal) Append(_ context.Context, r Record) error {
 	return nil
 }
 
-// Records returns the records of target, oldest first.
-func (j *MemoryJournal) Records(target string) []Record {
+// Records returns target's records in [from, to), oldest first; zero times
+// are open bounds.
+func (j *MemoryJournal) Records(_ context.Context, target string, from, to time.Time, limit int) ([]Record, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var out []Record
 	for _, r := range j.records {
-		if r.Target == target {
-			out = append(out, r)
+		if r.Target != target || (!from.IsZero() && r.Time.Before(from)) || (!to.IsZero() && !r.Time.Before(to)) {
+			continue
 		}
+		if limit > 0 && len(out) == limit {
+			break
+		}
+		out = append(out, r)
 	}
-	return out
+	return out, nil
 }
 
 // State returns the saved state.
-func (j *MemoryJournal) State(_ context.Context, target, policy string) (engine.State, bool, error) {
+func (j *MemoryJournal) State(_ context.Context, target, slot string) ([]byte, bool, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	st, ok := j.states[target+"/"+policy]
+	st, ok := j.states[target+"/"+slot]
 	return st, ok, nil
 }
 
-// SaveState keeps st.
-func (j *MemoryJournal) SaveState(_ context.Context, target, policy string, st engine.State) error {
+// SaveState keeps state.
+func (j *MemoryJournal) SaveState(_ context.Context, target, slot string, state []byte) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.states == nil {
-		j.states = map[string]engine.State{}
+		j.states = map[string][]byte{}
 	}
-	j.states[target+"/"+policy] = st
+	j.states[target+"/"+slot] = append([]byte(nil), state...)
 	return nil
 }

@@ -106,8 +106,8 @@ func TestSeedLive(t *testing.T) {
 				!strings.Contains(r.Decision.Reason.Message, `scheduled action "night-savings"`) || !strings.Contains(r.Decision.Reason.Message, "3400 req/s needs")):
 				t.Errorf("guards on: fleet %d, reason %s: %s; want 57 kept and the deferral explained", count(t, state), r.Decision.Reason.Code, r.Decision.Reason.Message)
 			}
-			if len(j.Records("web")) != 2 {
-				t.Errorf("records: got %d, want 2", len(j.Records("web")))
+			if recs, _ := j.Records(context.Background(), "web", time.Time{}, time.Time{}, 0); len(recs) != 2 {
+				t.Errorf("records: got %d, want 2", len(recs))
 			}
 		})
 	}
@@ -189,6 +189,7 @@ func TestRestartKeepsEngineMemory(t *testing.T) {
 		Window: 30 * time.Second, Delay: 15 * time.Second, ScaleUp: policy.DefaultScaleUp(), ScaleDown: policy.DefaultScaleDown()}}
 	at := time.Date(2021, 6, 30, 14, 0, 0, 0, time.UTC)
 	run := func(keep bool) int {
+		t.Helper()
 		act, state := fleet(t, 10)
 		target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: p, Source: steady{demand: 5000, cpu: 100}, Actuator: act}
 		j := &controller.MemoryJournal{}
