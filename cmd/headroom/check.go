@@ -20,8 +20,7 @@ type checkFlags struct {
 	baselineGit, policyFormat   string
 	traffic                     trafficFlags
 	format, output, junit, html string
-	guards                      bool
-	guardMargin                 float64
+	guards                      guardFlags
 }
 
 func newCheckCmd() *cobra.Command {
@@ -63,8 +62,7 @@ schedule written in the wrong zone shows at once.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the output to this file instead of stdout")
 	fl.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	fl.StringVar(&f.html, "report", "", "also write a self-contained HTML report with charts to this file")
-	fl.BoolVar(&f.guards, "guards", false, "apply headroom's live guards (scale-in deferred while demand needs the capacity, scale-in rate limit, blind freeze, emergency scale-out) to see what they would prevent")
-	fl.Float64Var(&f.guardMargin, "guard-margin", check.DefaultGuardMargin, "with --guards: extra capacity the scale-in guard keeps, as a fraction")
+	f.guards.register(cmd)
 	return cmd
 }
 
@@ -124,23 +122,16 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 	warnings = append(warnings, tw...)
 	opt := check.Options{Service: svc, Proposed: proposed, Baseline: baseline, Traffic: series,
 		Progress: progressFunc(cmd.ErrOrStderr(), "check", f.traffic.progress)}
-	if f.guards {
-		if !(f.guardMargin >= 0) {
-			return &usageError{msg: fmt.Sprintf("--guard-margin %v: expected a fraction such as 0.1", f.guardMargin), hint: "headroom check --guards --guard-margin 0.1 ..."}
-		}
-		opt.Guards = func(p *headroom.Policy) *headroom.Guards { return check.DefaultGuards(svc, p, f.guardMargin) }
+	recordGuards, err := f.guards.apply(cmd, &opt)
+	if err != nil {
+		return err
 	}
 	rep, err := check.Run(opt)
 	if err != nil {
 		return err
 	}
 	rep.Warnings, rep.Options = warnings, f.traffic.describe()
-	if f.guards {
-		if rep.Options == nil {
-			rep.Options = map[string]string{}
-		}
-		rep.Options["guards"] = fmt.Sprintf("on (margin %v)", f.guardMargin)
-	}
+	recordGuards(rep)
 
 	// Render everything before writing anything: no partial output is
 	// presented as a result.

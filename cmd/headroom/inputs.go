@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/dialect"
 	"github.com/headroomhq/headroom/traffic"
@@ -103,6 +104,35 @@ func (f *trafficFlags) describe() map[string]string {
 		return nil
 	}
 	return o
+}
+
+// guardFlags turn on headroom's guards in a simulation.
+type guardFlags struct {
+	on     bool
+	margin float64
+}
+
+func (g *guardFlags) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&g.on, "guards", false, "apply headroom's live guards (scale-in deferred while demand needs the capacity, scale-in rate limit, blind freeze, emergency scale-out) to see what they would prevent")
+	cmd.Flags().Float64Var(&g.margin, "guard-margin", check.DefaultGuardMargin, "with --guards: extra capacity the scale-in guard keeps, as a fraction")
+}
+
+// apply sets the guards of opt; done records them in the report.
+func (g *guardFlags) apply(cmd *cobra.Command, opt *check.Options) (done func(*check.Report), err error) {
+	if !g.on {
+		return func(*check.Report) {}, nil
+	}
+	if !(g.margin >= 0) {
+		return nil, &usageError{msg: fmt.Sprintf("--guard-margin %v: expected a fraction such as 0.1", g.margin), hint: cmd.CommandPath() + " --guards --guard-margin 0.1 ..."}
+	}
+	svc := opt.Service
+	opt.Guards = func(p *headroom.Policy) *headroom.Guards { return check.DefaultGuards(svc, p, g.margin) }
+	return func(r *check.Report) {
+		if r.Options == nil {
+			r.Options = map[string]string{}
+		}
+		r.Options["guards"] = fmt.Sprintf("on (margin %v)", g.margin)
+	}, nil
 }
 
 // warn prints what a reader approximated; it belongs in the report too.

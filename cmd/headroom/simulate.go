@@ -22,6 +22,7 @@ type simulateFlags struct {
 	policy         []string
 	policyFormat   string
 	traffic        trafficFlags
+	guards         guardFlags
 	timeline, html string
 }
 
@@ -48,6 +49,7 @@ check to gate.`,
 	fl.StringArrayVar(&f.policy, "policy", nil, "the policy to simulate: headroom ScalingPolicy, Kubernetes HPA, KEDA ScaledObject or AWS CLI JSON (repeat for AWS outputs in several files)")
 	fl.StringVar(&f.policyFormat, "policy-format", "auto", "the policy file's format: auto, "+formatList())
 	f.traffic.register(cmd)
+	f.guards.register(cmd)
 	fl.StringVar(&f.timeline, "timeline", "", "write the per-second timeline as CSV to this file")
 	fl.StringVar(&f.html, "report", "", "write a self-contained HTML report with charts to this file")
 	return cmd
@@ -76,12 +78,16 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	}
 	warnings = append(warnings, tw...)
 	opt := check.Options{Service: svc, Proposed: pol, Traffic: series, Progress: progressFunc(cmd.ErrOrStderr(), "simulate", f.traffic.progress)}
+	recordGuards, err := f.guards.apply(cmd, &opt)
+	if err != nil {
+		return err
+	}
 	if f.timeline == "" {
 		rep, err := check.Run(opt)
 		if err != nil {
 			return err
 		}
-		return finishSimulate(cmd, f, rep, warnings)
+		return finishSimulate(cmd, f, rep, warnings, recordGuards)
 	}
 	// The timeline goes to a temporary file beside the target, renamed
 	// at the end: no half timeline is left behind as a result.
@@ -106,11 +112,12 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	if err := os.Rename(tmp.Name(), f.timeline); err != nil {
 		return fmt.Errorf("write timeline: %w", err)
 	}
-	return finishSimulate(cmd, f, rep, warnings)
+	return finishSimulate(cmd, f, rep, warnings, recordGuards)
 }
 
-func finishSimulate(cmd *cobra.Command, f *simulateFlags, rep *check.Report, warnings []string) error {
+func finishSimulate(cmd *cobra.Command, f *simulateFlags, rep *check.Report, warnings []string, recordGuards func(*check.Report)) error {
 	rep.Warnings, rep.Options = warnings, f.traffic.describe()
+	recordGuards(rep)
 	if f.html != "" {
 		var b bytes.Buffer
 		if err := report.HTML(&b, rep); err != nil {
