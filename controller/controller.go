@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -236,16 +237,16 @@ type MemoryJournal struct {
 
 var _ headroom.Journal = (*MemoryJournal)(nil)
 
-// Append records r.
+// Append records r (a copy: the caller may reuse its Proposed).
 func (j *MemoryJournal) Append(_ context.Context, r Record) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.records = append(j.records, r)
+	j.records = append(j.records, detach(r))
 	return nil
 }
 
-// Records returns target's records in [from, to), oldest first; zero times
-// are open bounds.
+// Records returns target's records in [from, to), oldest first (records
+// of the same time in append order); zero times are open bounds.
 func (j *MemoryJournal) Records(_ context.Context, target string, from, to time.Time, limit int) ([]Record, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -254,12 +255,22 @@ func (j *MemoryJournal) Records(_ context.Context, target string, from, to time.
 		if r.Target != target || (!from.IsZero() && r.Time.Before(from)) || (!to.IsZero() && !r.Time.Before(to)) {
 			continue
 		}
-		if limit > 0 && len(out) == limit {
-			break
-		}
-		out = append(out, r)
+		out = append(out, detach(r))
+	}
+	slices.SortStableFunc(out, func(a, b Record) int { return a.Time.Compare(b.Time) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
 	}
 	return out, nil
+}
+
+// detach copies what a record points to.
+func detach(r Record) Record {
+	if r.Proposed != nil {
+		p := *r.Proposed
+		r.Proposed = &p
+	}
+	return r
 }
 
 // State returns the saved state.

@@ -1,0 +1,18 @@
+// Package sqlite keeps the controller's journal — decision records and the
+// engine's saved state — in a SQLite file, with the pure-Go driver
+// modernc.org/sqlite (no cgo).
+//
+// Open sets, on every connection, busy_timeout, foreign_keys=ON and
+// synchronous=NORMAL, and puts the file in WAL mode: a committed Append
+// survives the process being killed (a power loss may lose the last
+// transactions, never corrupt the file). Writes go through one connection;
+// reads use a separate pool that runs beside the writer.
+//
+// The schema is versioned: migrations/NNNN_name.sql files are embedded in
+// the binary and applied in order by Open, each in its own transaction with
+// its row in schema_migrations (version, applied_at). A failing migration
+// fails Open; re-opening applies only the new ones.
+//
+// Times are stored as UTC Unix nanoseconds (NULL for the zero time) and
+// read back in UTC, so records sort and compare as integers.
+package sqlite

@@ -1,0 +1,136 @@
+package sqlite
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+func TestPragmas(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := db.write.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("writer MaxOpenConnections = %d, want 1", got)
+	}
+	tests := []struct {
+		pool   string
+		db     *sql.DB
+		pragma string
+		want   string
+	}{
+		{"write", db.write, "journal_mode", "wal"},
+		{"write", db.write, "foreign_keys", "1"},
+		{"write", db.write, "synchronous", "1"}, // NORMAL
+		{"write", db.write, "busy_timeout", "5000"},
+		{"write", db.write, "query_only", "0"},
+		{"read", db.read, "journal_mode", "wal"},
+		{"read", db.read, "foreign_keys", "1"},
+		{"read", db.read, "synchronous", "1"},
+		{"read", db.read, "busy_timeout", "5000"},
+		{"read", db.read, "query_only", "1"},
+	}
+	for _, tt := range tests {
+		var got string
+		if err := tt.db.QueryRow("PRAGMA " + tt.pragma).Scan(&got); err != nil {
+			t.Fatalf("%s pool: PRAGMA %s: %v", tt.pool, tt.pragma, err)
+		}
+		if got != tt.want {
+			t.Errorf("%s pool: PRAGMA %s = %q, want %q", tt.pool, tt.pragma, got, tt.want)
+		}
+	}
+}
+
+func TestFailingMigration(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	good := fstest.MapFS{"migrations/0001_a.sql": {Data: []byte(`CREATE TABLE a (x INTEGER);`)}}
+	db, err := open(path, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	// 0002 creates a table, then fails: it must leave nothing behind.
+	bad := fstest.MapFS{
+		"migrations/0001_a.sql": good["migrations/0001_a.sql"],
+		"migrations/0002_b.sql": {Data: []byte(`CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);`)},
+	}
+	if _, err := open(path, bad); err == nil || !strings.Contains(err.Error(), "migration 0002_b.sql") {
+		t.Fatalf("open with a failing migration: err = %v, want it to name 0002_b.sql", err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	assertVersions := func(want string) {
+		t.Helper()
+		var got string
+		if err := raw.QueryRow(`SELECT coalesce(group_concat(version, ','), '') FROM (SELECT version FROM schema_migrations ORDER BY version)`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("schema_migrations versions = %q, want %q", got, want)
+		}
+	}
+	assertVersions("1")
+	var n int
+	if err := raw.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'b'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("table b after the failed migration: count %d, err %v; want rolled back", n, err)
+	}
+
+	// Fixed, 0002 is applied, and only it: 0001 would fail, a exists.
+	fixed := fstest.MapFS{
+		"migrations/0001_a.sql": good["migrations/0001_a.sql"],
+		"migrations/0002_b.sql": {Data: []byte(`CREATE TABLE b (x INTEGER);`)},
+	}
+	db, err = open(path, fixed)
+	if err != nil {
+		t.Fatalf("open with the fixed migration: %v", err)
+	}
+	db.Close()
+	assertVersions("1,2")
+}
+
+func TestBadMigrationNames(t *testing.T) {
+	tests := []struct {
+		name string
+		fsys fstest.MapFS
+	}{
+		{"no version", fstest.MapFS{"migrations/journal.sql": {}}},
+		{"version zero", fstest.MapFS{"migrations/0000_x.sql": {}}},
+		{"version used twice", fstest.MapFS{"migrations/0001_a.sql": {}, "migrations/001_b.sql": {}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := migrations(tt.fsys); err == nil {
+				t.Errorf("migrations(%v) = nil error, want one", tt.fsys)
+			}
+		})
+	}
+}
+
+func TestNowStampsState(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Date(2026, 5, 1, 12, 0, 0, 7, time.UTC)
+	db.Now = func() time.Time { return at }
+	if err := db.SaveState(t.Context(), "api", "live", []byte("s")); err != nil {
+		t.Fatal(err)
+	}
+	var got int64
+	if err := db.read.QueryRow(`SELECT updated_at FROM engine_state WHERE target = 'api' AND slot = 'live'`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != at.UnixNano() {
+		t.Errorf("updated_at = %d, want %d", got, at.UnixNano())
+	}
+}

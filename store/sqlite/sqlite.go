@@ -1,0 +1,249 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/headroomhq/headroom"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// busyTimeout is how long a connection waits for another one's lock (the
+// read pool during a checkpoint, another process) before SQLITE_BUSY.
+const busyTimeout = 5 * time.Second
+
+// DB is a SQLite database holding the decision journal. It is safe for
+// concurrent use: writes go through a single connection, reads through a
+// separate pool that WAL lets run beside the writer.
+type DB struct {
+	// Now returns the current time; it stamps updated_at. Tests replace it.
+	// It is read once per transaction, so every row a transaction writes
+	// carries the same time. Open sets it to time.Now.
+	Now func() time.Time
+
+	path  string
+	write *sql.DB
+	read  *sql.DB
+}
+
+var _ headroom.Journal = (*DB)(nil)
+
+// Open opens (creating it if needed) the SQLite database at path and
+// applies the migrations it has not seen yet.
+//
+// Errors: *headroom.Error with code EINTERNAL when the file cannot be
+// opened or a migration fails; the database is then closed.
+func Open(path string) (*DB, error) {
+	return open(path, migrationFS)
+}
+
+// open opens path and applies the migrations/*.sql files of fsys.
+func open(path string, fsys fs.FS) (*DB, error) {
+	db := &DB{Now: time.Now, path: path}
+	var err error
+	if db.write, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+		return nil, internal("open %s: %w", path, err)
+	}
+	// One writer: SQLite serializes writers anyway, and a single
+	// connection turns lock contention into queueing in database/sql
+	// instead of SQLITE_BUSY.
+	db.write.SetMaxOpenConns(1)
+	db.write.SetConnMaxIdleTime(0)
+	db.write.SetConnMaxLifetime(0)
+	// Connect the writer first: it switches the file to WAL, which
+	// readers then find in place.
+	if err := db.write.Ping(); err != nil {
+		db.write.Close()
+		return nil, internal("open %s: %w", path, err)
+	}
+	if db.read, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+		db.write.Close()
+		return nil, internal("open %s: %w", path, err)
+	}
+	db.read.SetMaxOpenConns(4)
+	if err := db.migrate(context.Background(), fsys); err != nil {
+		db.Close()
+		return nil, internal("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// dsn returns the modernc.org/sqlite data source name for path. The
+// pragmas run on every new connection.
+func dsn(p string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		// BEGIN IMMEDIATE: take the write lock at the start of a
+		// transaction, not at its first write, so that a transaction
+		// never fails to upgrade a read lock.
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + p + "?" + q.Encode()
+}
+
+// Close closes the database. Committed records are durable whether or not
+// Close is called: WAL with synchronous=NORMAL survives a process crash.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return internal("close %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// migration is one embedded migrations/NNNN_name.sql file.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the migrations of fsys in version order.
+func migrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	seen := map[int]string{}
+	for _, n := range names {
+		base := path.Base(n)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
+		}
+		if prev, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migration %s: version %d already used by %s", base, v, prev)
+		}
+		seen[v] = base
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+// migrate applies the migrations not yet recorded in schema_migrations,
+// each in its own transaction together with its schema_migrations row.
+func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
+	ms, err := migrations(fsys)
+	if err != nil {
+		return err
+	}
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	applied_at INTEGER NOT NULL
+)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	for _, m := range ms {
+		if err := db.apply(ctx, m); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// apply runs m unless it was applied already. The check runs inside the
+// transaction, under the write lock, so two processes opening the same
+// file at once do not both apply it.
+func (db *DB) apply(ctx context.Context, m migration) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		m.version, db.Now().UTC().UnixNano()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// internal wraps an error as the EINTERNAL *headroom.Error that crosses the
+// package boundary.
+func internal(format string, args ...any) error {
+	return &headroom.Error{Code: headroom.EINTERNAL, Err: fmt.Errorf(format, args...)}
+}
+
+// Times are kept as UTC Unix nanoseconds, NULL for the zero time.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// nanos encodes t. It fails for times UnixNano cannot represent (before
+// 1678 or after 2262).
+func nanos(t time.Time) (sql.NullInt64, error) {
+	if t.IsZero() {
+		return sql.NullInt64{}, nil
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		return sql.NullInt64{}, fmt.Errorf("time %s out of range", t.Format(time.RFC3339Nano))
+	}
+	return sql.NullInt64{Int64: t.UnixNano(), Valid: true}, nil
+}
+
+// fromNanos decodes what nanos encoded, in UTC.
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
+
+// float encodes f; SQLite would store NaN as NULL anyway, say so.
+func float(f float64) sql.NullFloat64 {
+	if math.IsNaN(f) {
+		return sql.NullFloat64{}
+	}
+	return sql.NullFloat64{Float64: f, Valid: true}
+}
+
+func fromFloat(f sql.NullFloat64) float64 {
+	if !f.Valid {
+		return math.NaN()
+	}
+	return f.Float64
+}
