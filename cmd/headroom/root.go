@@ -120,6 +120,6 @@ or does worse than the current one.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{msg: err.Error(), hint: c.CommandPath() + " --help"}
 	})
-	root.AddCommand(newCheckCmd(), newSimulateCmd(), newValidateCmd(), newVersionCmd())
+	root.AddCommand(newCheckCmd(), newSimulateCmd(), newValidateCmd(), newServeCmd(), newDecisionsCmd(), newShadowCmd(), newVersionCmd())
 	return root
 }

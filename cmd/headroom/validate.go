@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"regexp"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/config"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/dialect"
 	"github.com/spf13/cobra"
@@ -16,7 +18,9 @@ func newValidateCmd() *cobra.Command {
 		Short: "Check service and policy files (headroom YAML, Kubernetes HPA) and explain every problem with file:line",
 		Long: `validate reads headroom YAML files (kind Service or ScalingPolicy) and
 reports every problem at once, each with file:line, the field, the value
-found and what was expected. It exits 0 when all files are valid, 2 otherwise.`,
+found and what was expected; also native policy files (HPA, KEDA, AWS JSON)
+and headroom.yaml (kind Config, what serve runs). It exits 0 when all files
+are valid, 2 otherwise.`,
 		Example: `  headroom validate examples/bitbucket-2021-06-30/*.yaml`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -27,6 +31,19 @@ found and what was expected. It exits 0 when all files are valid, 2 otherwise.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var bad headroom.InputErrors
 			for _, path := range args {
+				if data, err := os.ReadFile(path); err == nil && configKind.Match(data) {
+					cfg, err := config.Parse(path, data)
+					if err != nil {
+						fmt.Fprintf(cmd.ErrOrStderr(), "%s: invalid\n", path)
+						bad = append(bad, collect(err)...)
+						continue
+					}
+					for _, t := range cfg.Targets {
+						warn(cmd, t.Warnings)
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: Config with %d target(s), data in %s, every %s\n", path, len(cfg.Targets), cfg.DataDir, cfg.LoopInterval)
+					continue
+				}
 				if data, err := os.ReadFile(path); err == nil && dialect.Detect(data) != dialect.Headroom && dialect.Detect(data) != "" {
 					// A native dialect: translate it as check would.
 					p, ws, err := dialect.ParsePolicy(path, data, dialect.Auto)
@@ -72,6 +89,9 @@ func metricCount(p *headroom.Policy) int {
 	}
 	return len(p.Target.Metrics)
 }
+
+// configKind recognizes headroom.yaml, the Config that serve runs.
+var configKind = regexp.MustCompile(`(?m)^kind:\s*Config\s*$`)
 
 // collect flattens an input error into its list of problems.
 func collect(err error) headroom.InputErrors {

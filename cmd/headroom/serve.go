@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/actuator/exec"
+	"github.com/headroomhq/headroom/config"
+	"github.com/headroomhq/headroom/controller"
+	"github.com/headroomhq/headroom/metrics/prom"
+	"github.com/headroomhq/headroom/store/sqlite"
+	"github.com/spf13/cobra"
+)
+
+// Main owns what `headroom serve` runs: the store and the controller. It
+// is built from a config and closed by its caller.
+type Main struct {
+	Config     *config.Config
+	DB         *sqlite.DB
+	Controller *controller.Controller
+}
+
+// OpenMain opens the store in the config's data directory and builds the
+// targets' metrics sources and actuators.
+func OpenMain(cfg *config.Config, log *slog.Logger) (*Main, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, &headroom.Error{Code: headroom.EINVALID, Message: "create data directory " + cfg.DataDir, Err: err}
+	}
+	db, err := sqlite.Open(filepath.Join(cfg.DataDir, config.DefaultDatabaseFile))
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	m := &Main{Config: cfg, DB: db}
+	var targets []*controller.Target
+	for _, t := range cfg.Targets {
+		ct, err := buildTarget(t)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		targets = append(targets, ct)
+	}
+	m.Controller = controller.New(db, targets...)
+	m.Controller.Interval = cfg.LoopInterval
+	m.Controller.Logger = log
+	return m, nil
+}
+
+func buildTarget(t *config.Target) (*controller.Target, error) {
+	ct := &controller.Target{Name: t.Name, Mode: controller.Mode(t.Mode), Policy: t.Policy, Proposed: t.Proposed, Guards: t.Guards}
+	if p := t.Prometheus; p != nil {
+		src, err := prom.New(p.URL, prom.Queries{Demand: p.Demand, Utilization: p.Utilization, ErrorRatio: p.ErrorRatio, Latency: p.Latency})
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", t.Name, err)
+		}
+		if p.Window > 0 {
+			src.Window = p.Window
+		}
+		if p.Timeout > 0 {
+			src.Timeout = p.Timeout
+		}
+		ct.Source = src
+	}
+	if c := t.Command; c != nil {
+		act, err := exec.New(exec.Config{Target: t.Name, Scale: c.Scale, Read: c.Read, Timeout: c.Timeout, Retries: c.Retries})
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", t.Name, err)
+		}
+		ct.Actuator = act
+	}
+	return ct, nil
+}
+
+// Run drives the targets until ctx ends; once runs a single iteration.
+func (m *Main) Run(ctx context.Context, once bool) error {
+	if once {
+		m.Controller.Step(ctx, m.Controller.Now())
+		return nil
+	}
+	err := m.Controller.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// Close closes the store.
+func (m *Main) Close() error { return m.DB.Close() }
+
+func newServeCmd() *cobra.Command {
+	var path string
+	var once bool
+	cmd := &cobra.Command{
+		Use:   "serve --config headroom.yaml",
+		Short: "Run the guarded autoscaler: the engine check tested, live, on every target",
+		Long: `serve runs, for every target of headroom.yaml and every loop interval (15 s by
+default), the same decision engine check simulates: it reads the target's
+capacity and metrics (Prometheus), decides with the target's policy in any
+format check reads, applies headroom's guards (scale-in deferred while demand
+needs the capacity, rate limit, blind freeze, emergency scale-out), acts
+through the target's actuator (a command) in enforce mode, and records every
+decision with its reason in the data directory's SQLite file. A proposed
+policy runs beside the live one and is recorded, never acted on.
+
+headroom decisions TARGET and headroom shadow TARGET read the records.`,
+		Example: `  headroom serve --config headroom.yaml
+  headroom serve --config headroom.yaml --once   # one iteration, for cron or a test`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd, path)
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			m, err := OpenMain(cfg, log)
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "headroom serve: %d target(s), every %s; decisions in %s\n",
+				len(cfg.Targets), cfg.LoopInterval, filepath.Join(cfg.DataDir, config.DefaultDatabaseFile))
+			return m.Run(cmd.Context(), once)
+		},
+	}
+	cmd.Flags().StringVar(&path, "config", "headroom.yaml", "the configuration: targets, their policies, metrics and actuators")
+	cmd.Flags().BoolVar(&once, "once", false, "run one iteration and exit")
+	return cmd
+}
+
+// loadConfig reads headroom.yaml and prints what its readers approximated.
+func loadConfig(cmd *cobra.Command, path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range cfg.Targets {
+		warn(cmd, t.Warnings)
+	}
+	return cfg, nil
+}
+
+// openJournal opens the store of a config for reading decisions.
+func openJournal(cmd *cobra.Command, path string) (*config.Config, *sqlite.DB, error) {
+	cfg, err := loadConfig(cmd, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	file := filepath.Join(cfg.DataDir, config.DefaultDatabaseFile)
+	if _, err := os.Stat(file); err != nil {
+		return nil, nil, &usageError{msg: fmt.Sprintf("no decisions yet: %s does not exist", file), hint: "headroom serve --config " + path}
+	}
+	db, err := sqlite.Open(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open store: %w", err)
+	}
+	return cfg, db, nil
+}
+
+func findTarget(cfg *config.Config, name string) (*config.Target, error) {
+	for _, t := range cfg.Targets {
+		if t.Name == name {
+			return t, nil
+		}
+	}
+	var names []string
+	for _, t := range cfg.Targets {
+		names = append(names, t.Name)
+	}
+	return nil, &usageError{msg: fmt.Sprintf("no target %q in %s (targets: %v)", name, cfg.Path, names), hint: "headroom decisions TARGET --config headroom.yaml"}
+}
+
+// since parses --since against now.
+func since(d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(-d)
+}

@@ -1,0 +1,56 @@
+package config
+
+import (
+	"time"
+
+	"github.com/headroomhq/headroom"
+)
+
+// Defaults of the fields a config leaves out.
+const (
+	DefaultDataDir      = "data"
+	DefaultLoopInterval = 15 * time.Second
+	DefaultDatabaseFile = "headroom.db"
+)
+
+// Config is a loaded, validated headroom.yaml; paths are absolute.
+type Config struct {
+	Path         string
+	DataDir      string
+	LoopInterval time.Duration
+	Targets      []*Target
+}
+
+// Target is one scaled service.
+type Target struct {
+	Name string
+	// Mode is ModeEnforce, ModeShadow (the default) or ModeOff.
+	Mode     string
+	Service  *headroom.Service
+	Policy   *headroom.Policy
+	Proposed *headroom.Policy // optional
+	// Guards are on unless disabled; nil when disabled.
+	Guards     *headroom.Guards
+	Prometheus *Prometheus
+	Command    *Command
+	// Warnings from reading the policy files.
+	Warnings []string
+}
+
+// Prometheus configures metrics/prom. Window and Timeout are zero when not
+// written: the source's defaults apply.
+type Prometheus struct {
+	URL                                      string
+	Demand, Utilization, ErrorRatio, Latency string
+	Window, Timeout                          time.Duration
+}
+
+// Command configures actuator/exec, whose conventions its fields keep:
+// Timeout is zero when not written (the actuator's default), and Retries is
+// zero when not written (the actuator's default) and -1 for "retries: 0"
+// (no retry).
+type Command struct {
+	Scale, Read []string
+	Timeout     time.Duration
+	Retries     int
+}

@@ -1,0 +1,41 @@
+// Package config reads headroom.yaml: what `headroom serve` runs. Each
+// target names a policy file (any format check reads), the service model,
+// a metrics source, an actuator and a mode.
+//
+// The file is one document:
+//
+//	apiVersion: headroom.dev/v1alpha1
+//	kind: Config
+//	metadata: {name: prod}
+//	spec:
+//	  dataDir: data          # default data, relative to this file's directory
+//	  loopInterval: 15s      # default 15s; whole seconds, at least 1s
+//	  targets:
+//	  - name: web            # required, unique, [a-z0-9-]+
+//	    mode: enforce        # enforce | shadow (default) | off
+//	    service: service.yaml        # a headroom Service file
+//	    policy: deploy/hpa.yaml      # any policy format check reads
+//	    policyFormat: auto           # optional, for policy and proposed
+//	    proposed: deploy/hpa-next.yaml  # optional: decides in shadow beside the live policy
+//	    guards: {enabled: true, margin: 0.1}  # optional; on by default
+//	    prometheus:                  # required
+//	      url: http://127.0.0.1:9090
+//	      demand: 'sum(rate(http_requests_total{job="web"}[1m]))'  # required
+//	      utilization: '...'         # optional, as errorRatio and latency
+//	      window: 30s                # optional, as timeout
+//	    command:                     # required unless mode is off
+//	      scale: ["aws", "ecs", "update-service", "--desired-count", "{{desired}}"]
+//	      read: ["/usr/local/bin/count.sh"]
+//	      timeout: 30s
+//	      retries: 2
+//
+// A new target runs in shadow mode unless it says enforce: it decides and
+// records, never acts. Guard mode (raising an HPA's minReplicas) is refused
+// until the Kubernetes actuator exists. Every mode but off needs a command,
+// since the target's capacity is read through it. Relative paths are
+// resolved against the config file's directory.
+//
+// Every problem is reported at once, with file, line, field path, value and
+// what was expected; the problems of a referenced service or policy file
+// are reported as that file's reader reports them.
+package config

@@ -1,0 +1,458 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/actuator/exec"
+	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/policy/dialect"
+	"gopkg.in/yaml.v3"
+)
+
+// APIVersion and Kind identify a config document.
+const (
+	APIVersion = policy.APIVersion
+	Kind       = "Config"
+)
+
+// Modes of a target.
+const (
+	// ModeEnforce decides and acts.
+	ModeEnforce = "enforce"
+	// ModeShadow decides and records, never acts: the default, so that a
+	// new target is watched before it is trusted.
+	ModeShadow = "shadow"
+	// ModeOff keeps a target in the file without running it.
+	ModeOff = "off"
+	// modeGuard is issue 4's guard mode, refused until the Kubernetes
+	// actuator exists.
+	modeGuard = "guard"
+)
+
+// DefaultGuardMargin is the scale-in guard's margin when guards.margin is
+// not written: 10% more instances than demand needs.
+const DefaultGuardMargin = 0.1
+
+// document is headroom.yaml as written.
+type document struct {
+	APIVersion string    `yaml:"apiVersion"`
+	Kind       string    `yaml:"kind"`
+	Metadata   metadata  `yaml:"metadata"`
+	Spec       *specYAML `yaml:"spec"`
+}
+
+type metadata struct {
+	Name        string            `yaml:"name"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+type specYAML struct {
+	DataDir      *string      `yaml:"dataDir"`
+	LoopInterval duration     `yaml:"loopInterval"`
+	Targets      []targetYAML `yaml:"targets"`
+}
+
+type targetYAML struct {
+	Name         string          `yaml:"name"`
+	Mode         *string         `yaml:"mode"`
+	Service      string          `yaml:"service"`
+	Policy       string          `yaml:"policy"`
+	PolicyFormat string          `yaml:"policyFormat"`
+	Proposed     string          `yaml:"proposed"`
+	Guards       *guardsYAML     `yaml:"guards"`
+	Prometheus   *prometheusYAML `yaml:"prometheus"`
+	Command      *commandYAML    `yaml:"command"`
+}
+
+type guardsYAML struct {
+	Enabled *bool    `yaml:"enabled"`
+	Margin  *float64 `yaml:"margin"`
+}
+
+type prometheusYAML struct {
+	URL         string   `yaml:"url"`
+	Demand      string   `yaml:"demand"`
+	Utilization string   `yaml:"utilization"`
+	ErrorRatio  string   `yaml:"errorRatio"`
+	Latency     string   `yaml:"latency"`
+	Window      duration `yaml:"window"`
+	Timeout     duration `yaml:"timeout"`
+}
+
+type commandYAML struct {
+	Scale   []string `yaml:"scale"`
+	Read    []string `yaml:"read"`
+	Timeout duration `yaml:"timeout"`
+	Retries *int     `yaml:"retries"`
+}
+
+// Load reads and validates the config in path and every file it
+// references. See the package documentation for the format.
+//
+// Errors: headroom.InputErrors (or one *headroom.InputError when the file
+// cannot be read or is not YAML) listing every problem at once, each with
+// file, line, field path, value and what was expected. The errors of a
+// referenced service or policy file are included as that file's reader
+// reports them, after one naming the target and line that references it.
+func Load(path string) (*Config, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, &headroom.InputError{File: path, Expected: "a readable config file", Err: err}
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load for content already read; path names it in errors and
+// relative paths are resolved against its directory.
+func Parse(path string, data []byte) (*Config, error) {
+	return parse(path, data, readFile)
+}
+
+// readFile reads a regular file: a path to a device or a FIFO (a typo,
+// /dev/stdin) would otherwise block validation forever.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return io.ReadAll(f)
+}
+
+// parse reads referenced files with read, which tests replace.
+func parse(path string, data []byte, read func(string) ([]byte, error)) (*Config, error) {
+	root, err := parseDocument(path, data)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &headroom.InputError{File: path, Expected: "a path that can be made absolute", Err: err}
+	}
+	p := &parser{file: path, dir: filepath.Dir(path), root: root, read: read, reported: map[string]bool{}}
+	cfg := p.config(abs)
+	if len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	return cfg, nil
+}
+
+// parser validates one config, collecting every problem.
+type parser struct {
+	file string // as given, for errors
+	dir  string // the directory relative paths are resolved against
+	root *yaml.Node
+	read func(string) ([]byte, error)
+	errs headroom.InputErrors
+	// reported holds the referenced files whose errors are already listed:
+	// a service shared by targets is reported once.
+	reported map[string]bool
+}
+
+// fail records a problem at the field path ("spec.targets.0.name").
+func (p *parser) fail(at, value, expected string) *headroom.InputError {
+	e := &headroom.InputError{File: p.file, Line: lineOf(p.root, at), Field: displayPath(at), Value: value, Expected: expected}
+	p.errs = append(p.errs, e)
+	return e
+}
+
+func (p *parser) config(abs string) *Config {
+	var doc document
+	// apiVersion and kind first: another kind of document would otherwise
+	// be reported as a page of unknown fields.
+	_, v := lookup(p.root, "apiVersion")
+	if v == nil || v.Value != APIVersion {
+		p.fail("apiVersion", valueOf(v), APIVersion)
+		return nil
+	}
+	if _, v := lookup(p.root, "kind"); v == nil || v.Value != Kind {
+		p.fail("kind", valueOf(v), Kind+" (services and policies go in their own files, which targets reference)")
+		return nil
+	}
+	checkFields(p.file, p.root, reflect.TypeOf(doc), "", &p.errs)
+	if err := p.root.Decode(&doc); err != nil {
+		p.errs = append(p.errs, yamlError(p.file, err)...)
+		return nil
+	}
+	if doc.Spec == nil {
+		p.fail("spec", "", "a spec mapping with targets")
+		return nil
+	}
+	s := doc.Spec
+	cfg := &Config{Path: abs, DataDir: filepath.Join(filepath.Dir(abs), DefaultDataDir), LoopInterval: DefaultLoopInterval}
+	if s.DataDir != nil {
+		switch d := *s.DataDir; {
+		case strings.TrimSpace(d) == "":
+			p.fail("spec.dataDir", d, "a directory for the decision store, relative to the config file's directory; "+DefaultDataDir+" when left out")
+		case filepath.IsAbs(d):
+			cfg.DataDir = filepath.Clean(d)
+		default:
+			cfg.DataDir = filepath.Join(filepath.Dir(abs), d)
+		}
+	}
+	if l := s.LoopInterval; l.Set {
+		if l.Bad || l.D < time.Second || l.D%time.Second != 0 {
+			p.fail("spec.loopInterval", l.Raw, "a whole number of seconds, at least 1s, such as 15s or 1m")
+		} else {
+			cfg.LoopInterval = l.D
+		}
+	}
+	if len(s.Targets) == 0 {
+		p.fail("spec.targets", "", "at least one target, with name, service, policy, prometheus and command")
+		return cfg
+	}
+	names := map[string]int{} // name -> index of the first target with it
+	for i := range s.Targets {
+		at := "spec.targets." + strconv.Itoa(i)
+		t := p.target(at, &s.Targets[i])
+		if name := s.Targets[i].Name; name != "" {
+			if first, dup := names[name]; dup {
+				p.fail(at+".name", name, fmt.Sprintf("a name no other target has: spec.targets[%d] on line %d is already %q",
+					first, lineOf(p.root, "spec.targets."+strconv.Itoa(first)+".name"), name))
+			} else {
+				names[name] = i
+			}
+		}
+		cfg.Targets = append(cfg.Targets, t)
+	}
+	return cfg
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+func (p *parser) target(at string, s *targetYAML) *Target {
+	t := &Target{Name: s.Name, Mode: ModeShadow}
+	switch {
+	case s.Name == "":
+		p.fail(at+".name", "", "the target's name, such as web: lowercase letters, digits and -")
+	case !nameRE.MatchString(s.Name):
+		p.fail(at+".name", s.Name, "lowercase letters, digits and - only, such as web or api-eu")
+	}
+	label := s.Name
+	if label == "" {
+		label = displayPath(at)
+	}
+
+	if s.Mode != nil {
+		switch m := *s.Mode; m {
+		case ModeEnforce, ModeShadow, ModeOff:
+			t.Mode = m
+		case modeGuard:
+			p.fail(at+".mode", m, "enforce, shadow or off: guard mode raises the platform autoscaler's floor (an HPA's minReplicas) "+
+				"and needs the Kubernetes actuator, which is not available yet")
+		default:
+			p.fail(at+".mode", m, "enforce (decide and act), shadow (decide and record, never act; the default) or off")
+		}
+	}
+
+	format := dialect.Auto
+	if s.PolicyFormat != "" {
+		f, err := dialect.ParseFormat(s.PolicyFormat)
+		if err != nil {
+			var names []string
+			for _, f := range dialect.Formats {
+				names = append(names, string(f))
+			}
+			p.fail(at+".policyFormat", s.PolicyFormat, "one of "+strings.Join(names, ", ")+" (auto detects it from the file)")
+			format = "" // the policies are not read with a format that is not one
+		} else {
+			format = f
+		}
+	}
+
+	if s.Service == "" {
+		p.fail(at+".service", "", "a headroom Service file (kind Service), relative to the config file's directory")
+	} else {
+		t.Service = p.service(at+".service", label, s.Service)
+	}
+	if s.Policy == "" {
+		p.fail(at+".policy", "", "a policy file in any format check reads (headroom, hpa, keda, aws), relative to the config file's directory")
+	} else if format != "" {
+		pol, warnings := p.policy(at+".policy", label, s.Policy, format)
+		t.Policy = pol
+		t.Warnings = append(t.Warnings, warnings...)
+	}
+	if s.Proposed != "" && format != "" {
+		pol, warnings := p.policy(at+".proposed", label, s.Proposed, format)
+		t.Proposed = pol
+		t.Warnings = append(t.Warnings, warnings...)
+	}
+
+	enabled, margin := true, DefaultGuardMargin
+	if g := s.Guards; g != nil {
+		if g.Enabled != nil {
+			enabled = *g.Enabled
+		}
+		if g.Margin != nil {
+			if m := *g.Margin; m >= 0 && m <= 1 {
+				margin = m
+			} else {
+				p.fail(at+".guards.margin", strconv.FormatFloat(m, 'g', -1, 64), "a share between 0 and 1 of instances kept beyond what demand needs, such as 0.1 for 10%")
+			}
+		}
+	}
+	if enabled && t.Service != nil && t.Policy != nil {
+		t.Guards = check.DefaultGuards(t.Service, t.Policy, margin)
+	}
+
+	if s.Prometheus == nil {
+		p.fail(at+".prometheus", "", "a prometheus mapping with url and demand (the only metrics source for now)")
+	} else {
+		t.Prometheus = p.prometheus(at+".prometheus", s.Prometheus)
+	}
+
+	switch {
+	case s.Command != nil:
+		t.Command = p.command(at+".command", s.Name, s.Command)
+	case t.Mode != ModeOff:
+		p.fail(at+".command", "", fmt.Sprintf("a command mapping with scale (the only actuator for now): mode %s reads the target's capacity through it "+
+			"(shadow too, though it never scales); set mode: off to keep a target without one", t.Mode))
+	}
+	return t
+}
+
+// resolve makes a referenced path relative to the config file's directory.
+func (p *parser) resolve(ref string) string {
+	if filepath.IsAbs(ref) {
+		return ref
+	}
+	return filepath.Join(p.dir, ref)
+}
+
+// service reads the Service file referenced at path "at".
+func (p *parser) service(at, target, ref string) *headroom.Service {
+	file := p.resolve(ref)
+	data, err := p.read(file)
+	if err != nil {
+		p.fail(at, ref, "a readable headroom Service file, relative to the config file's directory").Err = err
+		return nil
+	}
+	f, err := policy.Parse(file, data)
+	if err == nil && len(f.Services) != 1 {
+		err = &headroom.InputError{File: file, Field: "kind", Expected: fmt.Sprintf("exactly one document of kind %s, found %d", policy.KindService, len(f.Services))}
+	}
+	if err != nil {
+		p.referenced(at, target, ref, file, "headroom Service file", err)
+		return nil
+	}
+	return f.Services[0]
+}
+
+// policy reads the policy file referenced at path "at".
+func (p *parser) policy(at, target, ref string, format dialect.Format) (*headroom.Policy, []string) {
+	file := p.resolve(ref)
+	data, err := p.read(file)
+	if err != nil {
+		p.fail(at, ref, "a readable policy file, relative to the config file's directory").Err = err
+		return nil, nil
+	}
+	pol, warnings, err := dialect.ParsePolicy(file, data, format)
+	if err != nil {
+		p.referenced(at, target, ref, file, "policy file", err)
+		return nil, nil
+	}
+	return pol, warnings
+}
+
+// referenced records the errors of a referenced file as its reader
+// reported them, after one at the line that references it.
+func (p *parser) referenced(at, target, ref, file, what string, err error) {
+	e := p.fail(at, ref, fmt.Sprintf("a valid %s: target %q references %s, whose problems are listed with their own lines", what, target, file))
+	if p.reported[file] {
+		return
+	}
+	p.reported[file] = true
+	var list headroom.InputErrors
+	var one *headroom.InputError
+	switch {
+	case errors.As(err, &list):
+		p.errs = append(p.errs, list...)
+	case errors.As(err, &one):
+		p.errs = append(p.errs, one)
+	default:
+		e.Err = err // not an input error: keep it on the referencing line
+	}
+}
+
+func (p *parser) prometheus(at string, s *prometheusYAML) *Prometheus {
+	const example = "the address of a Prometheus server, such as http://127.0.0.1:9090"
+	if s.URL == "" {
+		p.fail(at+".url", "", example)
+	} else if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.fail(at+".url", s.URL, "an http or https URL with a host: "+example)
+	}
+	if strings.TrimSpace(s.Demand) == "" {
+		p.fail(at+".demand", s.Demand, `a PromQL expression giving the target's requests/s, such as sum(rate(http_requests_total{job="web"}[1m]))`)
+	}
+	return &Prometheus{URL: s.URL, Demand: s.Demand, Utilization: s.Utilization, ErrorRatio: s.ErrorRatio, Latency: s.Latency,
+		Window: p.duration(at+".window", s.Window), Timeout: p.duration(at+".timeout", s.Timeout)}
+}
+
+func (p *parser) command(at, target string, s *commandYAML) *Command {
+	c := &Command{Scale: s.Scale, Read: s.Read, Timeout: p.duration(at+".timeout", s.Timeout)}
+	n := len(p.errs)
+	switch {
+	case len(s.Scale) == 0:
+		p.fail(at+".scale", "", `the command that sets the capacity, as a list of arguments such as ["aws", "ecs", "update-service", "--desired-count", "{{desired}}"]`)
+	case strings.TrimSpace(s.Scale[0]) == "":
+		p.fail(at+".scale.0", s.Scale[0], "the program to run, a name on $PATH or a path")
+	}
+	if len(s.Read) > 0 && strings.TrimSpace(s.Read[0]) == "" {
+		p.fail(at+".read.0", s.Read[0], "the program to run, a name on $PATH or a path")
+	}
+	if r := s.Retries; r != nil {
+		switch {
+		case *r < 0:
+			p.fail(at+".retries", strconv.Itoa(*r), "0 or more extra attempts after a failure")
+		case *r == 0:
+			c.Retries = -1 // exec.Config reads zero as its default
+		default:
+			c.Retries = *r
+		}
+	}
+	if len(p.errs) == n {
+		// What is left to check (placeholders) is the actuator's own
+		// rule: ask it rather than copy it.
+		if _, err := exec.New(exec.Config{Target: target, Scale: c.Scale, Read: c.Read, Timeout: c.Timeout, Retries: c.Retries}); err != nil {
+			p.fail(at, "", "a command the exec actuator accepts").Err = err
+		}
+	}
+	return c
+}
+
+// duration checks an optional duration; zero when it is not written.
+func (p *parser) duration(at string, d duration) time.Duration {
+	if d.Bad {
+		p.fail(at, d.Raw, "a positive duration with its unit, such as 500ms, 30s or 2m (a bare number is ambiguous)")
+		return 0
+	}
+	return d.D
+}
+
+// valueOf is the text of a scalar node, or "" for none.
+func valueOf(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
