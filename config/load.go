@@ -16,6 +16,7 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/actuator/exec"
 	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/internal/yamlnode"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/dialect"
 	"gopkg.in/yaml.v3"
@@ -60,9 +61,9 @@ type metadata struct {
 }
 
 type specYAML struct {
-	DataDir      *string      `yaml:"dataDir"`
-	LoopInterval duration     `yaml:"loopInterval"`
-	Targets      []targetYAML `yaml:"targets"`
+	DataDir      *string           `yaml:"dataDir"`
+	LoopInterval yamlnode.Duration `yaml:"loopInterval"`
+	Targets      []targetYAML      `yaml:"targets"`
 }
 
 type targetYAML struct {
@@ -83,20 +84,20 @@ type guardsYAML struct {
 }
 
 type prometheusYAML struct {
-	URL         string   `yaml:"url"`
-	Demand      string   `yaml:"demand"`
-	Utilization string   `yaml:"utilization"`
-	ErrorRatio  string   `yaml:"errorRatio"`
-	Latency     string   `yaml:"latency"`
-	Window      duration `yaml:"window"`
-	Timeout     duration `yaml:"timeout"`
+	URL         string            `yaml:"url"`
+	Demand      string            `yaml:"demand"`
+	Utilization string            `yaml:"utilization"`
+	ErrorRatio  string            `yaml:"errorRatio"`
+	Latency     string            `yaml:"latency"`
+	Window      yamlnode.Duration `yaml:"window"`
+	Timeout     yamlnode.Duration `yaml:"timeout"`
 }
 
 type commandYAML struct {
-	Scale   []string `yaml:"scale"`
-	Read    []string `yaml:"read"`
-	Timeout duration `yaml:"timeout"`
-	Retries *int     `yaml:"retries"`
+	Scale   []string          `yaml:"scale"`
+	Read    []string          `yaml:"read"`
+	Timeout yamlnode.Duration `yaml:"timeout"`
+	Retries *int              `yaml:"retries"`
 }
 
 // Load reads and validates the config in path and every file it
@@ -171,7 +172,7 @@ type parser struct {
 
 // fail records a problem at the field path ("spec.targets.0.name").
 func (p *parser) fail(at, value, expected string) *headroom.InputError {
-	e := &headroom.InputError{File: p.file, Line: lineOf(p.root, at), Field: displayPath(at), Value: value, Expected: expected}
+	e := &headroom.InputError{File: p.file, Line: yamlnode.Line(p.root, at, true), Field: yamlnode.Display(at), Value: value, Expected: expected}
 	p.errs = append(p.errs, e)
 	return e
 }
@@ -180,18 +181,18 @@ func (p *parser) config(abs string) *Config {
 	var doc document
 	// apiVersion and kind first: another kind of document would otherwise
 	// be reported as a page of unknown fields.
-	_, v := lookup(p.root, "apiVersion")
+	_, v := yamlnode.Lookup(p.root, "apiVersion")
 	if v == nil || v.Value != APIVersion {
 		p.fail("apiVersion", valueOf(v), APIVersion)
 		return nil
 	}
-	if _, v := lookup(p.root, "kind"); v == nil || v.Value != Kind {
+	if _, v := yamlnode.Lookup(p.root, "kind"); v == nil || v.Value != Kind {
 		p.fail("kind", valueOf(v), Kind+" (services and policies go in their own files, which targets reference)")
 		return nil
 	}
-	checkFields(p.file, p.root, reflect.TypeOf(doc), "", &p.errs)
+	yamlnode.CheckFields(p.file, p.root, reflect.TypeOf(doc), "", &p.errs)
 	if err := p.root.Decode(&doc); err != nil {
-		p.errs = append(p.errs, yamlError(p.file, err)...)
+		p.errs = append(p.errs, yamlnode.Errors(p.file, err)...)
 		return nil
 	}
 	if doc.Spec == nil {
@@ -228,7 +229,7 @@ func (p *parser) config(abs string) *Config {
 		if name := s.Targets[i].Name; name != "" {
 			if first, dup := names[name]; dup {
 				p.fail(at+".name", name, fmt.Sprintf("a name no other target has: spec.targets[%d] on line %d is already %q",
-					first, lineOf(p.root, "spec.targets."+strconv.Itoa(first)+".name"), name))
+					first, yamlnode.Line(p.root, "spec.targets."+strconv.Itoa(first)+".name", true), name))
 			} else {
 				names[name] = i
 			}
@@ -250,7 +251,7 @@ func (p *parser) target(at string, s *targetYAML) *Target {
 	}
 	label := s.Name
 	if label == "" {
-		label = displayPath(at)
+		label = yamlnode.Display(at)
 	}
 
 	if s.Mode != nil {
@@ -441,8 +442,8 @@ func (p *parser) command(at, target string, s *commandYAML) *Command {
 }
 
 // duration checks an optional duration; zero when it is not written.
-func (p *parser) duration(at string, d duration) time.Duration {
-	if d.Bad {
+func (p *parser) duration(at string, d yamlnode.Duration) time.Duration {
+	if d.Bad || (d.Set && d.D == 0) {
 		p.fail(at, d.Raw, "a positive duration with its unit, such as 500ms, 30s or 2m (a bare number is ambiguous)")
 		return 0
 	}

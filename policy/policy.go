@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/yamlnode"
 	"github.com/headroomhq/headroom/schedule"
 	"gopkg.in/yaml.v3"
 )
@@ -83,17 +84,17 @@ type metadata struct {
 }
 
 type serviceSpec struct {
-	CapacityPerInstance *float64 `yaml:"capacityPerInstance"`
-	StartupDelay        duration `yaml:"startupDelay"`
-	BaseLatency         duration `yaml:"baseLatency"`
-	RequestTimeout      duration `yaml:"requestTimeout"`
-	SLO                 *sloSpec `yaml:"slo"`
+	CapacityPerInstance *float64          `yaml:"capacityPerInstance"`
+	StartupDelay        yamlnode.Duration `yaml:"startupDelay"`
+	BaseLatency         yamlnode.Duration `yaml:"baseLatency"`
+	RequestTimeout      yamlnode.Duration `yaml:"requestTimeout"`
+	SLO                 *sloSpec          `yaml:"slo"`
 }
 
 type sloSpec struct {
-	MaxErrorRatio *float64 `yaml:"maxErrorRatio"`
-	MaxLatency    duration `yaml:"maxLatency"`
-	Window        duration `yaml:"window"`
+	MaxErrorRatio *float64          `yaml:"maxErrorRatio"`
+	MaxLatency    yamlnode.Duration `yaml:"maxLatency"`
+	Window        yamlnode.Duration `yaml:"window"`
 }
 
 type policySpec struct {
@@ -115,15 +116,15 @@ type scheduleSpec struct {
 }
 
 type targetSpec struct {
-	Metric             string           `yaml:"metric"`
-	Target             *float64         `yaml:"target"`
-	Metrics            []metricSpec     `yaml:"metrics"`
-	Tolerance          *float64         `yaml:"tolerance"`
-	ScaleUpTolerance   *float64         `yaml:"scaleUpTolerance"`
-	ScaleDownTolerance *float64         `yaml:"scaleDownTolerance"`
-	SyncPeriod         duration         `yaml:"syncPeriod"`
-	Observation        *observationSpec `yaml:"observation"`
-	Behavior           *behaviorSpec    `yaml:"behavior"`
+	Metric             string            `yaml:"metric"`
+	Target             *float64          `yaml:"target"`
+	Metrics            []metricSpec      `yaml:"metrics"`
+	Tolerance          *float64          `yaml:"tolerance"`
+	ScaleUpTolerance   *float64          `yaml:"scaleUpTolerance"`
+	ScaleDownTolerance *float64          `yaml:"scaleDownTolerance"`
+	SyncPeriod         yamlnode.Duration `yaml:"syncPeriod"`
+	Observation        *observationSpec  `yaml:"observation"`
+	Behavior           *behaviorSpec     `yaml:"behavior"`
 }
 
 // metricSpec is one entry of targetTracking.metrics; metric and target at
@@ -136,8 +137,8 @@ type metricSpec struct {
 }
 
 type observationSpec struct {
-	Window duration `yaml:"window"`
-	Delay  duration `yaml:"delay"`
+	Window yamlnode.Duration `yaml:"window"`
+	Delay  yamlnode.Duration `yaml:"delay"`
 }
 
 // behaviorSpec mirrors autoscaling/v2 HorizontalPodAutoscalerBehavior field
@@ -237,31 +238,14 @@ type parser struct {
 // fail records a problem at the field path (dot-separated, with numeric
 // sequence indexes) of the document.
 func (p *parser) fail(path, value, expected string) {
-	p.errs = append(p.errs, &headroom.InputError{File: p.file, Line: lineOf(p.root, strings.Split(path, ".")...),
-		Field: displayPath(path), Value: value, Expected: expected})
-}
-
-// displayPath writes "spec.schedules.0.cron" as "spec.schedules[0].cron".
-func displayPath(path string) string {
-	parts := strings.Split(path, ".")
-	var b strings.Builder
-	for i, s := range parts {
-		if _, err := strconv.Atoi(s); err == nil {
-			b.WriteString("[" + s + "]")
-			continue
-		}
-		if i > 0 {
-			b.WriteString(".")
-		}
-		b.WriteString(s)
-	}
-	return b.String()
+	p.errs = append(p.errs, &headroom.InputError{File: p.file, Line: yamlnode.Line(p.root, path, false),
+		Field: yamlnode.Display(path), Value: value, Expected: expected})
 }
 
 func (p *parser) document(f *File) {
 	var h header
 	if err := p.root.Decode(&h); err != nil {
-		p.errs = append(p.errs, yamlError(p.file, err).(headroom.InputErrors)...)
+		p.errs = append(p.errs, yamlnode.Errors(p.file, err)...)
 		return
 	}
 	if h.APIVersion != APIVersion {
@@ -278,14 +262,14 @@ func (p *parser) document(f *File) {
 		p.fail("kind", h.Kind, KindService+" or "+KindScalingPolicy)
 		return
 	}
-	checkFields(p.file, p.root, reflect.TypeOf(header{}), "", &p.errs)
+	yamlnode.CheckFields(p.file, p.root, reflect.TypeOf(header{}), "", &p.errs)
 	if h.Spec.Kind == 0 {
 		p.fail("spec", "", "a spec mapping")
 		return
 	}
-	checkFields(p.file, &h.Spec, reflect.TypeOf(spec), "spec", &p.errs)
+	yamlnode.CheckFields(p.file, &h.Spec, reflect.TypeOf(spec), "spec", &p.errs)
 	if err := h.Spec.Decode(spec); err != nil {
-		p.errs = append(p.errs, yamlError(p.file, err).(headroom.InputErrors)...)
+		p.errs = append(p.errs, yamlnode.Errors(p.file, err)...)
 		return
 	}
 	name := h.Metadata.Name
@@ -304,15 +288,15 @@ func (p *parser) document(f *File) {
 	}
 }
 
-// requireDuration checks a duration field and returns its value or def.
-func (p *parser) duration(path string, d duration, required bool, def time.Duration) time.Duration {
+// duration checks a duration field and returns its value or def.
+func (p *parser) duration(path string, d yamlnode.Duration, required bool, def time.Duration) time.Duration {
 	switch {
 	case d.Bad:
 		p.fail(path, d.Raw, "a duration such as 500ms, 30s or 3m (a bare number is ambiguous)")
 	case !d.Set && required:
 		p.fail(path, "", "a duration such as 500ms, 30s or 3m")
 	}
-	return d.or(def)
+	return d.Or(def)
 }
 
 func (p *parser) service(name string, s *serviceSpec) *headroom.Service {
