@@ -65,6 +65,9 @@ type Controller struct {
 	// Now is the clock; time.Now when nil. Tests inject theirs.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Metrics, when set, count decisions, guard interventions, errors
+	// and loop time.
+	Metrics *Metrics
 }
 
 // New returns a controller with the defaults.
@@ -97,6 +100,7 @@ func (c *Controller) now() time.Time {
 // Step runs one iteration for every target, at most Concurrency at once,
 // and returns their records.
 func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
+	defer c.Metrics.since(time.Now())
 	records := make([]Record, len(c.Targets))
 	sem := make(chan struct{}, max(c.Concurrency, 1))
 	var wg sync.WaitGroup
@@ -121,7 +125,9 @@ func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record {
 	r := Record{Target: t.Name, Time: now, Mode: string(t.Mode)}
 	log := c.logger().With("target", t.Name)
+	var capacityFailed, metricsFailed, scaleFailed bool
 	defer func() {
+		c.Metrics.observe(r, capacityFailed, metricsFailed, scaleFailed)
 		if err := c.Journal.Append(ctx, r); err != nil {
 			log.Error("record decision", "err", err)
 		}
@@ -130,6 +136,7 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 	current, err := t.Actuator.Capacity(ctx)
 	if err != nil {
 		// Without the current count nothing can be decided safely.
+		capacityFailed = true
 		r.Error = fmt.Sprintf("read capacity: %v", err)
 		log.Warn("read capacity", "err", err)
 		return r
@@ -137,6 +144,7 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 	r.Current = current
 	obs, err := t.Source.Observe(ctx, now)
 	if err != nil {
+		metricsFailed = true
 		// A blind decision: the metrics are missing, which the engine and
 		// the blind guard treat as the platforms do (no scale-in).
 		r.Error = fmt.Sprintf("read metrics: %v", err)
@@ -158,7 +166,7 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 		if err := t.Actuator.Scale(ctx, out.Desired, out.Reason); err != nil {
 			// Keep the old memory: the next iteration decides again from
 			// it, as if this one had not happened.
-			commit = false
+			commit, scaleFailed = false, true
 			r.Error = join(r.Error, fmt.Sprintf("scale to %d: %v", out.Desired, err))
 			log.Error("scale", "desired", out.Desired, "err", err)
 		} else {

@@ -14,6 +14,8 @@ import (
 	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/policy"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 const example = "../examples/bitbucket-2021-06-30/"
@@ -208,5 +210,31 @@ func TestRestartKeepsEngineMemory(t *testing.T) {
 	}
 	if got := run(false); got != 40 {
 		t.Errorf("restart without memory: fleet %d, want 40 (what a memoryless controller does)", got)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	svc, prop, _ := load(t)
+	act, _ := fleet(t, 57)
+	reg := prometheus.NewRegistry()
+	c := controller.New(&controller.MemoryJournal{}, &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop,
+		Guards: check.DefaultGuards(svc, prop, 0.1), Source: steady{demand: 3400, cpu: 60}, Actuator: act})
+	c.Metrics = controller.NewMetrics(reg)
+	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	c.Step(context.Background(), at.Add(-15*time.Second))
+	c.Step(context.Background(), at)
+	if got := testutil.ToFloat64(c.Metrics.Guards.WithLabelValues("web", "scale_in")); got != 1 {
+		t.Errorf("scale-in guard interventions: got %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(c.Metrics.Desired.WithLabelValues("web")); got != 57 {
+		t.Errorf("desired: got %v, want 57", got)
+	}
+	if n := testutil.CollectAndCount(c.Metrics.IterationTime); n != 1 {
+		t.Errorf("loop duration series: %d", n)
+	}
+	c.Targets[0].Source = steady{err: &headroom.Error{Code: headroom.EUNAVAILABLE, Message: "down"}}
+	c.Step(context.Background(), at.Add(15*time.Second))
+	if got := testutil.ToFloat64(c.Metrics.Errors.WithLabelValues("web", "read_metrics")); got != 1 {
+		t.Errorf("metric read errors: got %v, want 1", got)
 	}
 }

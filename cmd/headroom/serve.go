@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,6 +17,9 @@ import (
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/metrics/prom"
 	"github.com/headroomhq/headroom/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 )
 
@@ -24,6 +29,12 @@ type Main struct {
 	Config     *config.Config
 	DB         *sqlite.DB
 	Controller *controller.Controller
+	// Addr is where /metrics and /healthz listen ("127.0.0.1:0" in tests);
+	// empty for none. URL is set once listening.
+	Addr     string
+	URL      string
+	registry *prometheus.Registry
+	ln       net.Listener
 }
 
 // OpenMain opens the store in the config's data directory and builds the
@@ -49,7 +60,30 @@ func OpenMain(cfg *config.Config, log *slog.Logger) (*Main, error) {
 	m.Controller = controller.New(db, targets...)
 	m.Controller.Interval = cfg.LoopInterval
 	m.Controller.Logger = log
+	m.registry = prometheus.NewRegistry()
+	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Controller.Metrics = controller.NewMetrics(m.registry)
 	return m, nil
+}
+
+// Listen opens Addr for /metrics and /healthz.
+func (m *Main) Listen() error {
+	if m.Addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", m.Addr)
+	if err != nil {
+		return &headroom.Error{Code: headroom.EINVALID, Message: "listen on " + m.Addr, Err: err}
+	}
+	m.ln, m.URL = ln, "http://"+ln.Addr().String()
+	return nil
+}
+
+func (m *Main) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	return mux
 }
 
 func buildTarget(t *config.Target) (*controller.Target, error) {
@@ -77,11 +111,28 @@ func buildTarget(t *config.Target) (*controller.Target, error) {
 	return ct, nil
 }
 
-// Run drives the targets until ctx ends; once runs a single iteration.
+// Run drives the targets, and serves /metrics when listening, until ctx
+// ends; once runs a single iteration.
 func (m *Main) Run(ctx context.Context, once bool) error {
 	if once {
 		m.Controller.Step(ctx, m.Controller.Now())
 		return nil
+	}
+	if m.ln != nil {
+		log := m.Controller.Logger
+		srv := &http.Server{Handler: m.handler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("serve metrics", "err", err)
+			}
+		}()
+		defer func() {
+			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(shutdown); err != nil {
+				log.Error("stop metrics server", "err", err)
+			}
+		}()
 	}
 	err := m.Controller.Run(ctx)
 	if errors.Is(err, context.Canceled) {
@@ -94,7 +145,7 @@ func (m *Main) Run(ctx context.Context, once bool) error {
 func (m *Main) Close() error { return m.DB.Close() }
 
 func newServeCmd() *cobra.Command {
-	var path string
+	var path, addr string
 	var once bool
 	cmd := &cobra.Command{
 		Use:   "serve --config headroom.yaml",
@@ -123,13 +174,23 @@ headroom decisions TARGET and headroom shadow TARGET read the records.`,
 				return err
 			}
 			defer m.Close()
+			if !once {
+				m.Addr = addr
+				if err := m.Listen(); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "headroom serve: %d target(s), every %s; decisions in %s\n",
 				len(cfg.Targets), cfg.LoopInterval, filepath.Join(cfg.DataDir, config.DefaultDatabaseFile))
+			if m.URL != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "metrics at %s/metrics\n", m.URL)
+			}
 			return m.Run(cmd.Context(), once)
 		},
 	}
 	cmd.Flags().StringVar(&path, "config", "headroom.yaml", "the configuration: targets, their policies, metrics and actuators")
 	cmd.Flags().BoolVar(&once, "once", false, "run one iteration and exit")
+	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "address of /metrics and /healthz (empty for none)")
 	return cmd
 }
 

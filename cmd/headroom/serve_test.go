@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/headroomhq/headroom/config"
 )
 
 // fakePrometheus answers query_range with a constant value for every
@@ -31,7 +36,11 @@ func fakePrometheus(t *testing.T, value float64) *httptest.Server {
 	return srv
 }
 
-func TestServeOnceRecordsDecisions(t *testing.T) {
+// writeServeConfig writes a headroom.yaml with one enforced target: the
+// example's baseline policy (the proposed one beside it), a fake Prometheus
+// seeing 3,000 req/s, and a command actuator over a file holding 20.
+func writeServeConfig(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	srv := fakePrometheus(t, 3000)
 	count := filepath.Join(dir, "count")
@@ -50,6 +59,7 @@ func TestServeOnceRecordsDecisions(t *testing.T) {
 kind: Config
 spec:
   dataDir: data
+  loopInterval: 1s
   targets:
   - name: web
     mode: enforce
@@ -64,7 +74,13 @@ spec:
       scale: ["`+filepath.Join(dir, "scale.sh")+`"]
       read: ["`+filepath.Join(dir, "read.sh")+`"]
 `), 0o644)
+	return cfg
+}
 
+func TestServeOnceRecordsDecisions(t *testing.T) {
+	cfg := writeServeConfig(t)
+	dir := filepath.Dir(cfg)
+	count := filepath.Join(dir, "count")
 	code, out, stderr := run(t, "serve", "--config", cfg, "--once")
 	if code != ExitPass || !strings.Contains(out, "1 target(s)") {
 		t.Fatalf("serve --once: exit %d\n%s%s", code, out, stderr)
@@ -103,5 +119,48 @@ func TestServeBadConfig(t *testing.T) {
 	code, _, stderr := run(t, "serve", "--config", cfg, "--once")
 	if code != ExitInvalid || !strings.Contains(stderr, "headroom.yaml:6") {
 		t.Errorf("bad config: exit %d\n%s", code, stderr)
+	}
+}
+
+// Regression guard for the wiring of serve's own metrics: a running Main
+// answers /metrics with the controller's counters after its first loop.
+func TestServeMetricsEndpoint(t *testing.T) {
+	cfgPath := writeServeConfig(t)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := OpenMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	m.Addr = "127.0.0.1:0"
+	if err := m.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, false) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(m.URL + "/metrics")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), `headroom_decisions_total{reason=`) && strings.Contains(string(body), "headroom_loop_duration_seconds") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics never showed a decision (last error %v)", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

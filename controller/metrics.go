@@ -1,0 +1,80 @@
+package controller
+
+import (
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the controller's own Prometheus metrics: what it decided,
+// where a guard stepped in, what failed, and how long a loop took.
+type Metrics struct {
+	Decisions     *prometheus.CounterVec
+	Guards        *prometheus.CounterVec
+	Errors        *prometheus.CounterVec
+	Desired       *prometheus.GaugeVec
+	IterationTime prometheus.Histogram
+}
+
+// NewMetrics registers the metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "headroom_decisions_total",
+			Help: "Decisions by target and reason code."}, []string{"target", "reason"}),
+		Guards: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "headroom_guard_interventions_total",
+			Help: "Decisions a guard changed, by target and guard."}, []string{"target", "guard"}),
+		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "headroom_errors_total",
+			Help: "Failed metric reads and actuations, by target and kind."}, []string{"target", "kind"}),
+		Desired: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "headroom_desired_instances",
+			Help: "The instance count the last decision wanted."}, []string{"target"}),
+		IterationTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "headroom_loop_duration_seconds",
+			Help: "Time to handle all targets once.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
+	}
+	reg.MustRegister(m.Decisions, m.Guards, m.Errors, m.Desired, m.IterationTime)
+	return m
+}
+
+// guardOf names the guard behind a reason code, or "".
+func guardOf(code headroom.ReasonCode) string {
+	switch code {
+	case headroom.ReasonScaleInDeferred:
+		return "scale_in"
+	case headroom.ReasonScaleInLimited:
+		return "rate_limit"
+	case headroom.ReasonBlind:
+		return "blind"
+	case headroom.ReasonEmergency:
+		return "emergency"
+	}
+	return ""
+}
+
+// observe counts one record.
+func (m *Metrics) observe(r Record, readCapacityFailed, readMetricsFailed, scaleFailed bool) {
+	if m == nil {
+		return
+	}
+	switch {
+	case readCapacityFailed:
+		m.Errors.WithLabelValues(r.Target, "read_capacity").Inc()
+		return
+	case readMetricsFailed:
+		m.Errors.WithLabelValues(r.Target, "read_metrics").Inc()
+	}
+	if scaleFailed {
+		m.Errors.WithLabelValues(r.Target, "scale").Inc()
+	}
+	m.Decisions.WithLabelValues(r.Target, string(r.Decision.Reason.Code)).Inc()
+	if g := guardOf(r.Decision.Reason.Code); g != "" {
+		m.Guards.WithLabelValues(r.Target, g).Inc()
+	}
+	m.Desired.WithLabelValues(r.Target).Set(float64(r.Decision.Desired))
+}
+
+// since observes a loop's duration.
+func (m *Metrics) since(start time.Time) {
+	if m != nil {
+		m.IterationTime.Observe(time.Since(start).Seconds())
+	}
+}
