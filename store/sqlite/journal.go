@@ -160,6 +160,13 @@ func (w *row) record() headroom.DecisionRecord {
 var insertDecision = `INSERT INTO decisions (` + decisionColumns + `) VALUES (?` +
 	strings.Repeat(", ?", strings.Count(decisionColumns, ",")) + `)`
 
+const (
+	selectState = `SELECT state FROM engine_state WHERE target = ? AND slot = ?`
+	upsertState = `INSERT INTO engine_state (target, slot, state, updated_at)
+VALUES (?, ?, ?, ?)
+ON CONFLICT (target, slot) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`
+)
+
 // Append records one iteration. It returns once the row is committed.
 //
 // Errors: EINVALID when a time of r is outside what UnixNano represents
@@ -170,7 +177,11 @@ func (db *DB) Append(ctx context.Context, r headroom.DecisionRecord) error {
 		return &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("append decision: %w", err)}
 	}
 	// A single statement commits on its own: no explicit transaction.
-	if _, err := db.write.ExecContext(ctx, insertDecision, w.values()...); err != nil {
+	st, err := db.stmt(ctx, &db.insert, db.write, insertDecision)
+	if err != nil {
+		return internal("append decision: %w", err)
+	}
+	if _, err := st.ExecContext(ctx, w.values()...); err != nil {
 		return internal("append decision: %w", err)
 	}
 	return nil
@@ -225,9 +236,12 @@ func (db *DB) Records(ctx context.Context, target string, from, to time.Time, li
 // State returns the state saved for target and slot; ok is false when
 // there is none.
 func (db *DB) State(ctx context.Context, target, slot string) ([]byte, bool, error) {
+	q, err := db.stmt(ctx, &db.readState, db.read, selectState)
+	if err != nil {
+		return nil, false, internal("read state %s/%s: %w", target, slot, err)
+	}
 	var st []byte
-	err := db.read.QueryRowContext(ctx, `SELECT state FROM engine_state WHERE target = ? AND slot = ?`,
-		target, slot).Scan(&st)
+	err = q.QueryRowContext(ctx, target, slot).Scan(&st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -246,10 +260,11 @@ func (db *DB) SaveState(ctx context.Context, target, slot string, state []byte) 
 		state = []byte{} // NOT NULL: an empty state is still a state
 	}
 	now := db.Now().UTC().UnixNano()
-	if _, err := db.write.ExecContext(ctx, `INSERT INTO engine_state (target, slot, state, updated_at)
-VALUES (?, ?, ?, ?)
-ON CONFLICT (target, slot) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-		target, slot, state, now); err != nil {
+	st, err := db.stmt(ctx, &db.upsert, db.write, upsertState)
+	if err != nil {
+		return internal("save state %s/%s: %w", target, slot, err)
+	}
+	if _, err := st.ExecContext(ctx, target, slot, state, now); err != nil {
 		return internal("save state %s/%s: %w", target, slot, err)
 	}
 	return nil

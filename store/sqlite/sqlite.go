@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -39,6 +40,10 @@ type DB struct {
 	path  string
 	write *sql.DB
 	read  *sql.DB
+	// Statements every loop runs for every target, prepared on first use:
+	// SQLite would otherwise parse the SQL again each time.
+	mu                        sync.Mutex
+	insert, upsert, readState *sql.Stmt
 }
 
 var _ headroom.Journal = (*DB)(nil)
@@ -83,6 +88,20 @@ func open(path string, fsys fs.FS) (*DB, error) {
 	return db, nil
 }
 
+// stmt returns the statement *st, preparing it on pool the first time.
+func (db *DB) stmt(ctx context.Context, st **sql.Stmt, pool *sql.DB, query string) (*sql.Stmt, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if *st == nil {
+		prepared, err := pool.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		*st = prepared
+	}
+	return *st, nil
+}
+
 // dsn returns the modernc.org/sqlite data source name for path. The
 // pragmas run on every new connection.
 func dsn(p string, readOnly bool) string {
@@ -106,6 +125,13 @@ func dsn(p string, readOnly bool) string {
 // Close is called: WAL with synchronous=NORMAL survives a process crash.
 func (db *DB) Close() error {
 	var errs []error
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	for _, st := range []*sql.Stmt{db.insert, db.upsert, db.readState} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}

@@ -1,0 +1,116 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/controller"
+	"github.com/headroomhq/headroom/store/sqlite"
+)
+
+// memFleet is an in-process actuator: the benchmark measures the loop, not
+// a platform.
+type memFleet struct {
+	mu      sync.Mutex
+	n       int
+	started time.Time // when the loop last asked: the start of the target's iteration
+}
+
+func (f *memFleet) Capacity(context.Context) (headroom.Capacity, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.started = time.Now()
+	return headroom.Capacity{Ready: f.n}, nil
+}
+
+func (f *memFleet) Scale(_ context.Context, desired int, _ headroom.Reason) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n = desired
+	return nil
+}
+
+// BenchmarkLoop10kTargets is the serve benchmark: one controller
+// with 10,000 targets (the example's proposed policy, guards on, metrics
+// from a fast in-process source, decisions stored in SQLite), one loop per
+// iteration. It reports the CPU share of a 15 s loop period and the p99
+// latency of one target's decision (from its start in the loop to its
+// record stored: read capacity and metrics, decide, act, record).
+func BenchmarkLoop10kTargets(b *testing.B) {
+	svc, prop, _ := load(&testing.T{})
+	db, err := sqlite.Open(filepath.Join(b.TempDir(), "headroom.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	guards := check.DefaultGuards(svc, prop, 0.1)
+	var targets []*controller.Target
+	fleets := map[string]*memFleet{}
+	for i := 0; i < 10000; i++ {
+		name := fmt.Sprintf("svc-%05d", i)
+		fleets[name] = &memFleet{n: 20 + i%50}
+		targets = append(targets, &controller.Target{Name: name, Mode: controller.Enforce, Policy: prop, Guards: guards,
+			Source: steady{demand: float64(1000 + i%3000), cpu: float64(40 + i%40)}, Actuator: fleets[name]})
+	}
+	lat := &latencyJournal{Journal: db, fleets: fleets}
+	c := controller.New(lat, targets...)
+	c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	c.Concurrency = controller.DefaultConcurrency
+	at := time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
+	// The first loop starts every target's engine state (replaying a week
+	// of scheduled actions): start-up, not the steady state measured here.
+	c.Step(context.Background(), at.Add(-controller.DefaultInterval))
+	lat.lats = nil
+	b.ResetTimer()
+	var loop time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		c.Step(context.Background(), at.Add(time.Duration(i)*controller.DefaultInterval))
+		loop += time.Since(start)
+	}
+	b.StopTimer()
+	per := loop / time.Duration(b.N)
+	b.ReportMetric(100*per.Seconds()/controller.DefaultInterval.Seconds(), "%core-of-15s-loop")
+	b.ReportMetric(float64(lat.p99().Microseconds())/1000, "p99-decision-ms")
+}
+
+// latencyJournal measures, per record, the time from the target's
+// capacity read to its record being stored.
+type latencyJournal struct {
+	headroom.Journal
+	fleets map[string]*memFleet
+	mu     sync.Mutex
+	lats   []time.Duration
+}
+
+func (l *latencyJournal) Append(ctx context.Context, r headroom.DecisionRecord) error {
+	err := l.Journal.Append(ctx, r)
+	f := l.fleets[r.Target]
+	f.mu.Lock()
+	d := time.Since(f.started)
+	f.mu.Unlock()
+	l.mu.Lock()
+	l.lats = append(l.lats, d)
+	l.mu.Unlock()
+	return err
+}
+
+func (l *latencyJournal) p99() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lats) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), l.lats...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)*99/100]
+}
