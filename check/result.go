@@ -27,11 +27,14 @@ type Report struct {
 	Reasons []string `json:"reasons,omitempty"`
 	Service Service  `json:"service"`
 	// Traffic lists the replayed files.
-	Traffic  []Traffic         `json:"traffic"`
-	Policies []*PolicyResult   `json:"policies"`
-	Compare  *Comparison       `json:"comparison,omitempty"`
-	Warnings []string          `json:"warnings,omitempty"`
-	Options  map[string]string `json:"options,omitempty"`
+	Traffic  []Traffic       `json:"traffic"`
+	Policies []*PolicyResult `json:"policies"`
+	Compare  *Comparison     `json:"comparison,omitempty"`
+	Warnings []string        `json:"warnings,omitempty"`
+	// Command is the headroom command that produced the report ("check"
+	// when empty), for titles.
+	Command string            `json:"command,omitempty"`
+	Options map[string]string `json:"options,omitempty"`
 }
 
 // Service is the part of the service model a reader of the report needs.

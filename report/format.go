@@ -375,3 +375,11 @@ func transforms(opts map[string]string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// command names what produced r: "headroom check" unless told otherwise.
+func command(r *check.Report) string {
+	if r.Command == "" {
+		return "headroom check"
+	}
+	return "headroom " + r.Command
+}

@@ -109,11 +109,11 @@ func newHTMLPage(r *check.Report) *htmlPage {
 	p := &htmlPage{
 		Verdict:  r.Verdict,
 		Emoji:    verdictEmoji(r.Verdict),
-		Heading:  fmt.Sprintf("headroom check %s: %s", verdictWord(r.Verdict), r.Service.Name),
+		Heading:  fmt.Sprintf("%s %s: %s", command(r), verdictWord(r.Verdict), r.Service.Name),
 		Reasons:  r.Reasons,
 		Warnings: r.Warnings,
 	}
-	p.Title = fmt.Sprintf("%s %s · headroom check · %s", p.Emoji, upper(r.Verdict), r.Service.Name)
+	p.Title = fmt.Sprintf("%s %s · %s · %s", p.Emoji, upper(r.Verdict), command(r), r.Service.Name)
 
 	s := r.Service
 	p.Facts = []fact{

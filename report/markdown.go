@@ -31,7 +31,7 @@ func Markdown(w io.Writer, r *check.Report) error {
 	}
 	var b strings.Builder
 	b.WriteString(MarkdownMarker + "\n")
-	fmt.Fprintf(&b, "## %s headroom check %s: %s\n\n", verdictEmoji(r.Verdict), verdictWord(r.Verdict), mdText(r.Service.Name))
+	fmt.Fprintf(&b, "## %s %s %s: %s\n\n", verdictEmoji(r.Verdict), command(r), verdictWord(r.Verdict), mdText(r.Service.Name))
 	for _, reason := range r.Reasons {
 		fmt.Fprintf(&b, "- %s\n", mdText(reason))
 	}

@@ -23,7 +23,7 @@ func Text(w io.Writer, r *check.Report) error {
 		return errNilReport
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: headroom check of service %q\n", upper(r.Verdict), r.Service.Name)
+	fmt.Fprintf(&b, "%s: %s of service %q\n", upper(r.Verdict), command(r), r.Service.Name)
 	for _, reason := range r.Reasons {
 		fmt.Fprintf(&b, "  - %s\n", oneLine(reason))
 	}

@@ -116,7 +116,7 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 }
 
 func finishSimulate(cmd *cobra.Command, f *simulateFlags, rep *check.Report, warnings []string, recordGuards func(*check.Report)) error {
-	rep.Warnings, rep.Options = warnings, f.traffic.describe()
+	rep.Warnings, rep.Options, rep.Command = warnings, f.traffic.describe(), "simulate"
 	recordGuards(rep)
 	if f.html != "" {
 		var b bytes.Buffer
