@@ -15,6 +15,10 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom/config"
+	"github.com/headroomhq/headroom/metrics/prom"
+	"github.com/headroomhq/headroom/metrics/prom/promtest"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // fakePrometheus answers query_range with a constant value for every
@@ -162,5 +166,80 @@ func TestServeMetricsEndpoint(t *testing.T) {
 			t.Fatalf("/metrics never showed a decision (last error %v)", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// serve against a real Prometheus (Debian's prometheus, started by the
+// test) scraping a real exporter driven at 3,000 req/s and 100% cpu: one
+// iteration observes that demand and scales out through the command.
+func TestServeAgainstRealPrometheus(t *testing.T) {
+	bin := promtest.Binary(t)
+	reg := prometheus.NewRegistry()
+	requests := prometheus.NewCounter(prometheus.CounterOpts{Name: "http_requests_total", Help: "Requests."})
+	cpu := prometheus.NewGauge(prometheus.GaugeOpts{Name: "cpu_percent", Help: "CPU busy."})
+	reg.MustRegister(requests, cpu)
+	cpu.Set(100)
+	exporter := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	defer exporter.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				requests.Add(30) // 3,000 req/s
+			}
+		}
+	}()
+	server := promtest.Start(t, bin, map[string]string{"web": strings.TrimPrefix(exporter.URL, "http://")})
+
+	queries := prom.Queries{Demand: "sum(rate(http_requests_total[5s]))", Utilization: "avg(cpu_percent)"}
+	src, err := prom.New(server.URL, queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Window, src.Step = 5*time.Second, time.Second
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		obs, err := src.Observe(context.Background(), time.Now())
+		if err == nil && obs.HasDemand && obs.Demand > 2000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus never saw the exporter's rate (last %+v, %v); its log:\n%s", obs, err, server.Log())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	cfg := writeServeConfig(t)
+	data, _ := os.ReadFile(cfg)
+	text := string(data)
+	start := strings.Index(text, "    prometheus:")
+	end := strings.Index(text, "    command:")
+	text = text[:start] + "    prometheus:\n      url: " + server.URL + "\n      demand: '" + queries.Demand + "'\n      utilization: '" + queries.Utilization + "'\n      window: 5s\n" + text[end:]
+	os.WriteFile(cfg, []byte(text), 0o644)
+
+	if code, out, stderr := run(t, "serve", "--config", cfg, "--once"); code != ExitPass {
+		t.Fatalf("serve --once: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr := run(t, "decisions", "web", "--config", cfg, "--format", "json")
+	var recs []struct {
+		Observation struct {
+			Demand    float64
+			HasDemand bool
+		}
+		Applied bool
+		Error   string
+	}
+	if code != ExitPass || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 {
+		t.Fatalf("decisions: exit %d\n%s%s", code, out, stderr)
+	}
+	r := recs[0]
+	if !r.Observation.HasDemand || r.Observation.Demand < 2700 || r.Observation.Demand > 3300 || !r.Applied || r.Error != "" {
+		t.Errorf("record: %+v; want about 3000 req/s observed and a scale-out applied", r)
 	}
 }

@@ -1,43 +1,24 @@
 package prom
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/metrics/prom/promtest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // These tests run a real Prometheus (Debian's prometheus package) scraping
 // test exporters every second.
-
-// prometheusBinary finds Debian's prometheus; under CI=true a missing one
-// fails.
-func prometheusBinary(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("prometheus"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no prometheus on PATH: CI must install Debian's prometheus package for the metrics/prom tests")
-	}
-	t.Skip("no prometheus on PATH; install Debian's prometheus package (apt-get install prometheus) to run the tests against a real server")
-	return ""
-}
 
 // A test service's pods: how it splits requests, fails and answers. The
 // test drives it at a known total rate.
@@ -116,135 +97,28 @@ func (e *exporter) drive(ctx context.Context, rate float64) {
 }
 
 // waitScrapes waits until Prometheus has scraped e n times.
-func waitScrapes(t *testing.T, e *exporter, n int64, p *promServer) {
+func waitScrapes(t *testing.T, e *exporter, n int64, p *promtest.Server) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for e.scrapes.Load() < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("prometheus scraped %s %d times in 20s, want %d; its log:\n%s", e.URL, e.scrapes.Load(), n, p.log())
+			t.Fatalf("prometheus scraped %s %d times in 20s, want %d; its log:\n%s", e.URL, e.scrapes.Load(), n, p.Log())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// promServer is a Prometheus process of the test's own.
-type promServer struct {
-	URL  string
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited
-	mu   sync.Mutex
-	out  bytes.Buffer
-}
-
-func (p *promServer) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.Write(b)
-}
-
-func (p *promServer) log() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
-
-// startPrometheus starts bin in a temporary directory, scraping each job's
-// target (host:port) every second, and waits until it is ready.
-func startPrometheus(t *testing.T, bin string, targets map[string]string) *promServer {
-	t.Helper()
-	dir := t.TempDir()
-	var cfg strings.Builder
-	cfg.WriteString("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n")
-	for job, addr := range targets {
-		fmt.Fprintf(&cfg, "  - job_name: %s\n    static_configs:\n      - targets: ['%s']\n", job, addr)
-	}
-	config := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(config, []byte(cfg.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// The port is free when asked; another process could take it before
-	// Prometheus binds it, so a start that fails early is tried again.
-	for attempt := 1; ; attempt++ {
-		addr := freeAddr(t)
-		p := &promServer{URL: "http://" + addr, done: make(chan struct{})}
-		p.cmd = exec.Command(bin,
-			"--config.file="+config,
-			"--storage.tsdb.path="+filepath.Join(dir, "data"),
-			"--web.listen-address="+addr,
-			"--log.level=warn")
-		p.cmd.Dir = dir
-		p.cmd.Stdout, p.cmd.Stderr = p, p
-		dieWithParent(p.cmd)
-		if err := p.cmd.Start(); err != nil {
-			t.Fatalf("start %s: %v", bin, err)
-		}
-		go func() {
-			_ = p.cmd.Wait()
-			close(p.done)
-		}()
-		t.Cleanup(p.kill)
-		err := p.waitReady(30 * time.Second)
-		if err == nil {
-			return p
-		}
-		p.kill()
-		if attempt == 3 {
-			t.Fatalf("prometheus at %s: %v; its log:\n%s", p.URL, err, p.log())
-		}
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// waitReady polls /-/ready until Prometheus answers 200.
-func (p *promServer) waitReady(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	client := &http.Client{Timeout: time.Second}
-	for {
-		select {
-		case <-p.done:
-			return fmt.Errorf("exited before it was ready (%v)", p.cmd.ProcessState)
-		default:
-		}
-		if resp, err := client.Get(p.URL + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after %s", timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// kill ends the process at once (SIGKILL: no shutdown, like a crash) and
-// waits for it.
-func (p *promServer) kill() {
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
-
 func within(got, want, tolerance float64) bool { return math.Abs(got-want) <= tolerance*math.Abs(want) }
 
 func TestPrometheus(t *testing.T) {
-	bin := prometheusBinary(t)
+	bin := promtest.Binary(t)
 	web := newExporter(t)
 	gone := newExporter(t) // a service that stops answering
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	const rate = 50.0 // requests/s driven into web
 	go web.drive(ctx, rate)
-	p := startPrometheus(t, bin, map[string]string{"web": web.Listener.Addr().String(), "gone": gone.Listener.Addr().String()})
+	p := promtest.Start(t, bin, map[string]string{"web": web.Listener.Addr().String(), "gone": gone.Listener.Addr().String()})
 
 	waitScrapes(t, gone, 2, p)
 	gone.Close()
@@ -407,7 +281,7 @@ func TestPrometheus(t *testing.T) {
 	// Last: it ends the server.
 	t.Run("prometheus killed: unavailable", func(t *testing.T) {
 		s := source(Queries{Demand: ratePerPod("http_requests_total")})
-		p.kill()
+		p.Kill()
 		_, err := s.Observe(context.Background(), time.Now())
 		wantError(t, err, headroom.EUNAVAILABLE, "queries.demand", p.URL, "unreachable")
 		t.Logf("error: %v", err)
