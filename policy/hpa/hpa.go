@@ -171,53 +171,61 @@ func describe(o *Object) string {
 	return fmt.Sprintf("%s %q (line %d)", o.Kind, o.Name, o.Node.Line)
 }
 
+// Findings collects what translating one object found: every problem, at
+// its line, and the warnings. The KEDA reader embeds it too.
+type Findings struct {
+	Obj      *Object
+	Errs     headroom.InputErrors
+	Warnings []string
+}
+
+// Fail records a problem at the field path of the object.
+func (f *Findings) Fail(path, value, expected string) {
+	f.Errs = append(f.Errs, f.Obj.InputError(path, value, expected))
+}
+
+// Warn records a warning at the field path's line.
+func (f *Findings) Warn(path, format string, args ...any) {
+	f.Warnings = append(f.Warnings, fmt.Sprintf("%s:%d: %s", f.Obj.File, f.Obj.Line(path), fmt.Sprintf(format, args...)))
+}
+
 // translator turns one HPA object into a policy, collecting every problem.
 type translator struct {
-	obj      *Object
-	errs     headroom.InputErrors
-	warnings []string
+	Findings
 	// rates lists the non-cpu metrics read as request rates, for one
 	// warning.
 	rates     []string
 	ratesLine int
 }
 
-func (t *translator) fail(path, value, expected string) {
-	t.errs = append(t.errs, t.obj.InputError(path, value, expected))
-}
-
-func (t *translator) warn(path, format string, args ...any) {
-	t.warnings = append(t.warnings, fmt.Sprintf("%s:%d: %s", t.obj.File, t.obj.Line(path), fmt.Sprintf(format, args...)))
-}
-
 func translate(o *Object, objs []*Object) (*headroom.Policy, []string, error) {
-	t := &translator{obj: o}
+	t := &translator{Findings: Findings{Obj: o}}
 	h := t.decode()
 	if h == nil {
-		return nil, nil, t.errs
+		return nil, nil, t.Errs
 	}
 	pol := t.policy(h, objs)
-	if len(t.errs) > 0 {
+	if len(t.Errs) > 0 {
 		// In file order, as a user fixes them.
-		sort.SliceStable(t.errs, func(i, j int) bool { return t.errs[i].Line < t.errs[j].Line })
-		return nil, nil, t.errs
+		sort.SliceStable(t.Errs, func(i, j int) bool { return t.Errs[i].Line < t.Errs[j].Line })
+		return nil, nil, t.Errs
 	}
-	return pol, t.warnings, nil
+	return pol, t.Warnings, nil
 }
 
 // decode reads the object as autoscaling/v2, converting the older versions.
 func (t *translator) decode() *autoscalingv2.HorizontalPodAutoscaler {
 	var h autoscalingv2.HorizontalPodAutoscaler
-	switch t.obj.APIVersion {
+	switch t.Obj.APIVersion {
 	case APIVersionV2:
 	case APIVersionV2beta2:
 		// v2beta2 and v2 have the same fields; v2 only graduated them.
 		// https://kubernetes.io/docs/reference/using-api/deprecation-guide/#horizontalpodautoscaler-v126
-		t.warn("apiVersion", "autoscaling/v2beta2 was removed in Kubernetes 1.26; read as autoscaling/v2, which has the same fields")
+		t.Warn("apiVersion", "autoscaling/v2beta2 was removed in Kubernetes 1.26; read as autoscaling/v2, which has the same fields")
 	case APIVersionV1:
 		return t.decodeV1()
 	default:
-		t.fail("apiVersion", t.obj.APIVersion, "autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1 (autoscaling/v2beta1 was removed in Kubernetes 1.25: "+
+		t.Fail("apiVersion", t.Obj.APIVersion, "autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1 (autoscaling/v2beta1 was removed in Kubernetes 1.25: "+
 			"https://kubernetes.io/docs/reference/using-api/deprecation-guide/#horizontalpodautoscaler-v125)")
 		return nil
 	}
@@ -228,12 +236,12 @@ func (t *translator) decode() *autoscalingv2.HorizontalPodAutoscaler {
 }
 
 func (t *translator) decodeInto(v any) bool {
-	if err := t.obj.Decode(v); err != nil {
-		t.errs = append(t.errs, err.(headroom.InputErrors)...)
+	if err := t.Obj.Decode(v); err != nil {
+		t.Errs = append(t.Errs, err.(headroom.InputErrors)...)
 		return false
 	}
-	if field(t.obj.Node, "spec") == nil {
-		t.fail("spec", "", "a spec with scaleTargetRef, minReplicas, maxReplicas and metrics")
+	if field(t.Obj.Node, "spec") == nil {
+		t.Fail("spec", "", "a spec with scaleTargetRef, minReplicas, maxReplicas and metrics")
 		return false
 	}
 	return true
@@ -253,7 +261,7 @@ func (t *translator) decodeV1() *autoscalingv2.HorizontalPodAutoscaler {
 	// JSON in annotations; reading the v1 fields alone would lose them.
 	for _, a := range v1Annotations {
 		if _, ok := v1.Annotations[a]; ok {
-			t.fail(join("metadata.annotations", a), "", fmt.Sprintf("the autoscaling/v2 form of this HPA: its v2 fields are kept in this annotation, which headroom does not read "+
+			t.Fail(join("metadata.annotations", a), "", fmt.Sprintf("the autoscaling/v2 form of this HPA: its v2 fields are kept in this annotation, which headroom does not read "+
 				"(export it with `kubectl get hpa.v2.autoscaling %s -o yaml`)", v1.Name))
 			return nil
 		}
@@ -265,7 +273,7 @@ func (t *translator) decodeV1() *autoscalingv2.HorizontalPodAutoscaler {
 	switch p := v1.Spec.TargetCPUUtilizationPercentage; {
 	case p == nil:
 	case *p < 1:
-		t.fail("spec.targetCPUUtilizationPercentage", strconv.Itoa(int(*p)), "a percentage of at least 1")
+		t.Fail("spec.targetCPUUtilizationPercentage", strconv.Itoa(int(*p)), "a percentage of at least 1")
 	default:
 		cpu = *p
 	}
@@ -279,17 +287,17 @@ func cpuMetric(percent int32) autoscalingv2.MetricSpec {
 }
 
 func (t *translator) policy(h *autoscalingv2.HorizontalPodAutoscaler, objs []*Object) *headroom.Policy {
-	pol := &headroom.Policy{Name: h.Name, File: t.obj.File}
+	pol := &headroom.Policy{Name: h.Name, File: t.Obj.File}
 	if pol.Name == "" {
-		t.fail("metadata.name", "", "the HPA's name")
+		t.Fail("metadata.name", "", "the HPA's name")
 	}
 	pol.Min, pol.Max = t.bounds(&h.Spec)
 	ref := h.Spec.ScaleTargetRef
 	if ref.Kind == "" {
-		t.fail("spec.scaleTargetRef.kind", "", "the kind of the scaled workload, such as Deployment")
+		t.Fail("spec.scaleTargetRef.kind", "", "the kind of the scaled workload, such as Deployment")
 	}
 	if ref.Name == "" {
-		t.fail("spec.scaleTargetRef.name", "", "the name of the scaled workload")
+		t.Fail("spec.scaleTargetRef.name", "", "the name of the scaled workload")
 	}
 	tt := &headroom.TargetTracking{
 		Metrics: t.metrics(h.Spec.Metrics),
@@ -301,16 +309,16 @@ func (t *translator) policy(h *autoscalingv2.HorizontalPodAutoscaler, objs []*Ob
 		Window: policy.DefaultObservationWindow,
 		Delay:  policy.DefaultObservationDelay,
 	}
-	b, errs := TranslateBehavior(t.obj, "spec.behavior", h.Spec.Behavior)
-	t.errs = append(t.errs, errs...)
+	b, errs := TranslateBehavior(t.Obj, "spec.behavior", h.Spec.Behavior)
+	t.Errs = append(t.Errs, errs...)
 	b.apply(tt)
 	pol.Target = tt
 	if ref.Kind != "" && ref.Name != "" && pol.Min > 0 && pol.Max >= pol.Min {
 		pol.Initial = t.initial(h, objs, pol.Min, pol.Max)
 	}
 	if len(t.rates) > 0 {
-		t.warnings = append(t.warnings, fmt.Sprintf("%s:%d: %s; headroom simulates CPU and request rate only, so the recorded traffic stands in for these metrics",
-			t.obj.File, t.ratesLine, strings.Join(t.rates, "; ")))
+		t.Warnings = append(t.Warnings, fmt.Sprintf("%s:%d: %s; headroom simulates CPU and request rate only, so the recorded traffic stands in for these metrics",
+			t.Obj.File, t.ratesLine, strings.Join(t.rates, "; ")))
 	}
 	return pol
 }
@@ -325,21 +333,21 @@ func (t *translator) bounds(s *autoscalingv2.HorizontalPodAutoscalerSpec) (lo, h
 		case lo == 0:
 			// minReplicas 0 needs the alpha HPAScaleToZero gate and an
 			// Object or External metric (DocAPIv2, minReplicas).
-			t.fail("spec.minReplicas", "0", "at least 1: scaling to zero (the alpha HPAScaleToZero feature gate) is not modelled")
+			t.Fail("spec.minReplicas", "0", "at least 1: scaling to zero (the alpha HPAScaleToZero feature gate) is not modelled")
 		case lo < 0:
-			t.fail("spec.minReplicas", strconv.Itoa(lo), "at least 1")
+			t.Fail("spec.minReplicas", strconv.Itoa(lo), "at least 1")
 		}
 	}
-	if field(field(t.obj.Node, "spec"), "maxReplicas") == nil {
-		t.fail("spec.maxReplicas", "", "the upper limit of replicas (maxReplicas is required)")
+	if field(field(t.Obj.Node, "spec"), "maxReplicas") == nil {
+		t.Fail("spec.maxReplicas", "", "the upper limit of replicas (maxReplicas is required)")
 		return lo, 0
 	}
 	hi = int(s.MaxReplicas)
 	switch {
 	case hi < 1:
-		t.fail("spec.maxReplicas", strconv.Itoa(hi), "at least 1")
+		t.Fail("spec.maxReplicas", strconv.Itoa(hi), "at least 1")
 	case hi < lo:
-		t.fail("spec.maxReplicas", strconv.Itoa(hi), fmt.Sprintf("at least minReplicas (%d)", lo))
+		t.Fail("spec.maxReplicas", strconv.Itoa(hi), fmt.Sprintf("at least minReplicas (%d)", lo))
 	}
 	return lo, hi
 }
@@ -389,7 +397,7 @@ func (t *translator) oneSource(at string, m autoscalingv2.MetricSpec) bool {
 	var want string
 	switch m.Type {
 	case "":
-		t.fail(at+".type", "", sourceTypes)
+		t.Fail(at+".type", "", sourceTypes)
 		return false
 	case autoscalingv2.ResourceMetricSourceType:
 		want = "resource"
@@ -402,17 +410,17 @@ func (t *translator) oneSource(at string, m autoscalingv2.MetricSpec) bool {
 	case autoscalingv2.ExternalMetricSourceType:
 		want = "external"
 	default:
-		t.fail(at+".type", string(m.Type), sourceTypes)
+		t.Fail(at+".type", string(m.Type), sourceTypes)
 		return false
 	}
 	ok := true
 	if !sources[want] {
-		t.fail(at+"."+want, "", fmt.Sprintf("a %s section, since type is %s", want, m.Type))
+		t.Fail(at+"."+want, "", fmt.Sprintf("a %s section, since type is %s", want, m.Type))
 		ok = false
 	}
 	for _, s := range []string{"resource", "containerResource", "pods", "object", "external"} {
 		if s != want && sources[s] {
-			t.fail(at+"."+s, "", fmt.Sprintf("only the %s section, since type is %s", want, m.Type))
+			t.Fail(at+"."+s, "", fmt.Sprintf("only the %s section, since type is %s", want, m.Type))
 			ok = false
 		}
 	}
@@ -423,22 +431,22 @@ func (t *translator) oneSource(at string, m autoscalingv2.MetricSpec) bool {
 // positive values.
 // https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/#MetricTarget
 func (t *translator) target(at string, mt autoscalingv2.MetricTarget) bool {
-	n := len(t.errs)
+	n := len(t.Errs)
 	switch mt.Type {
 	case autoscalingv2.UtilizationMetricType, autoscalingv2.ValueMetricType, autoscalingv2.AverageValueMetricType:
 	default:
-		t.fail(at+".type", string(mt.Type), "Utilization, Value or AverageValue")
+		t.Fail(at+".type", string(mt.Type), "Utilization, Value or AverageValue")
 	}
 	if mt.Value != nil && mt.Value.Sign() != 1 {
-		t.fail(at+".value", mt.Value.String(), "a positive quantity")
+		t.Fail(at+".value", mt.Value.String(), "a positive quantity")
 	}
 	if mt.AverageValue != nil && mt.AverageValue.Sign() != 1 {
-		t.fail(at+".averageValue", mt.AverageValue.String(), "a positive quantity")
+		t.Fail(at+".averageValue", mt.AverageValue.String(), "a positive quantity")
 	}
 	if mt.AverageUtilization != nil && *mt.AverageUtilization < 1 {
-		t.fail(at+".averageUtilization", strconv.Itoa(int(*mt.AverageUtilization)), "a percentage of at least 1")
+		t.Fail(at+".averageUtilization", strconv.Itoa(int(*mt.AverageUtilization)), "a percentage of at least 1")
 	}
-	return len(t.errs) == n
+	return len(t.Errs) == n
 }
 
 // resource translates a Resource (or ContainerResource) metric. Only cpu
@@ -450,13 +458,13 @@ func (t *translator) target(at string, mt autoscalingv2.MetricTarget) bool {
 func (t *translator) resource(at string, name corev1.ResourceName, mt autoscalingv2.MetricTarget) *headroom.MetricTarget {
 	switch {
 	case name == "":
-		t.fail(at+".name", "", "a resource name: cpu")
+		t.Fail(at+".name", "", "a resource name: cpu")
 		return nil
 	case name == corev1.ResourceMemory:
-		t.fail(at+".name", string(name), "cpu: memory is not modelled; headroom simulates CPU and request rate")
+		t.Fail(at+".name", string(name), "cpu: memory is not modelled; headroom simulates CPU and request rate")
 		return nil
 	case name != corev1.ResourceCPU:
-		t.fail(at+".name", string(name), "cpu: only CPU and request rate are modelled")
+		t.Fail(at+".name", string(name), "cpu: only CPU and request rate are modelled")
 		return nil
 	}
 	if !t.target(at+".target", mt) {
@@ -464,16 +472,16 @@ func (t *translator) resource(at string, name corev1.ResourceName, mt autoscalin
 	}
 	switch {
 	case mt.AverageValue != nil && mt.AverageUtilization != nil:
-		t.fail(at+".target.averageValue", mt.AverageValue.String(), "either averageUtilization or averageValue, not both")
+		t.Fail(at+".target.averageValue", mt.AverageValue.String(), "either averageUtilization or averageValue, not both")
 	case mt.AverageValue != nil || mt.AverageUtilization == nil && mt.Value != nil:
 		path, q := at+".target.averageValue", mt.AverageValue
 		if q == nil {
 			path, q = at+".target.value", mt.Value
 		}
-		t.fail(path, q.String(), "a Utilization target (averageUtilization, percent of the CPU request): absolute CPU "+
+		t.Fail(path, q.String(), "a Utilization target (averageUtilization, percent of the CPU request): absolute CPU "+
 			"targets are not modelled, since the service model has no CPU request to compare millicores with")
 	case mt.AverageUtilization == nil:
-		t.fail(at+".target.averageUtilization", "", "the target average CPU utilization in percent of the request, e.g. 70")
+		t.Fail(at+".target.averageUtilization", "", "the target average CPU utilization in percent of the request, e.g. 70")
 	default:
 		return &headroom.MetricTarget{Name: string(corev1.ResourceCPU), Kind: headroom.MetricCPU, Target: float64(*mt.AverageUtilization)}
 	}
@@ -484,11 +492,11 @@ func (t *translator) resource(at string, name corev1.ResourceName, mt autoscalin
 // https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#container-resource-metrics
 func (t *translator) containerResource(at string, c *autoscalingv2.ContainerResourceMetricSource) *headroom.MetricTarget {
 	if c.Container == "" {
-		t.fail(at+".container", "", "the name of the container whose usage is tracked")
+		t.Fail(at+".container", "", "the name of the container whose usage is tracked")
 	}
 	mt := t.resource(at, c.Name, c.Target)
 	if mt != nil && c.Container != "" {
-		t.warn(at+".container", "container %q: its CPU utilization is taken as the pod's (headroom models one container per instance)", c.Container)
+		t.Warn(at+".container", "container %q: its CPU utilization is taken as the pod's (headroom models one container per instance)", c.Container)
 	}
 	return mt
 }
@@ -496,14 +504,14 @@ func (t *translator) containerResource(at string, c *autoscalingv2.ContainerReso
 // rate records a metric read as a request rate, for the file's warning.
 func (t *translator) rate(at, name, kind, reading string) {
 	if len(t.rates) == 0 {
-		t.ratesLine = t.obj.Line(at)
+		t.ratesLine = t.Obj.Line(at)
 	}
 	t.rates = append(t.rates, fmt.Sprintf("metric %q (%s) is read as %s", name, kind, reading))
 }
 
 func (t *translator) metricName(at string, id autoscalingv2.MetricIdentifier) bool {
 	if id.Name == "" {
-		t.fail(at+".metric.name", "", "the metric's name")
+		t.Fail(at+".metric.name", "", "the metric's name")
 		return false
 	}
 	return true
@@ -517,7 +525,7 @@ func (t *translator) pods(at string, p *autoscalingv2.PodsMetricSource) *headroo
 		return nil
 	}
 	if p.Target.AverageValue == nil {
-		t.fail(at+".target.averageValue", "", "the per-pod target value (Pods metrics support AverageValue targets only)")
+		t.Fail(at+".target.averageValue", "", "the per-pod target value (Pods metrics support AverageValue targets only)")
 		return nil
 	}
 	t.rate(at, p.Metric.Name, "Pods", "requests per second per instance")
@@ -533,7 +541,7 @@ func (t *translator) pods(at string, p *autoscalingv2.PodsMetricSource) *headroo
 // computeStatusForObjectMetric).
 func (t *translator) object(at string, o *autoscalingv2.ObjectMetricSource) *headroom.MetricTarget {
 	if o.DescribedObject.Kind == "" || o.DescribedObject.Name == "" {
-		t.fail(at+".describedObject", "", "the kind and name of the object the metric describes")
+		t.Fail(at+".describedObject", "", "the kind and name of the object the metric describes")
 	}
 	if !t.metricName(at, o.Metric) || !t.target(at+".target", o.Target) {
 		return nil
@@ -541,20 +549,20 @@ func (t *translator) object(at string, o *autoscalingv2.ObjectMetricSource) *hea
 	switch o.Target.Type {
 	case autoscalingv2.ValueMetricType:
 		if o.Target.Value == nil {
-			t.fail(at+".target.value", "", "the target value, since target.type is Value")
+			t.Fail(at+".target.value", "", "the target value, since target.type is Value")
 			return nil
 		}
 		t.rate(at, o.Metric.Name, "Object, Value", "requests per second for the whole service")
 		return &headroom.MetricTarget{Name: o.Metric.Name, Kind: headroom.MetricRPS, Target: o.Target.Value.AsApproximateFloat64(), Total: true}
 	case autoscalingv2.AverageValueMetricType:
 		if o.Target.AverageValue == nil {
-			t.fail(at+".target.averageValue", "", "the per-pod target value, since target.type is AverageValue")
+			t.Fail(at+".target.averageValue", "", "the per-pod target value, since target.type is AverageValue")
 			return nil
 		}
 		t.rate(at, o.Metric.Name, "Object, AverageValue", "requests per second for the whole service, divided by the instance count")
 		return &headroom.MetricTarget{Name: o.Metric.Name, Kind: headroom.MetricRPS, Target: o.Target.AverageValue.AsApproximateFloat64(), External: true}
 	}
-	t.fail(at+".target.type", string(o.Target.Type), "Value or AverageValue (Object metrics have no Utilization target)")
+	t.Fail(at+".target.type", string(o.Target.Type), "Value or AverageValue (Object metrics have no Utilization target)")
 	return nil
 }
 
@@ -568,7 +576,7 @@ func (t *translator) external(at string, e *autoscalingv2.ExternalMetricSource) 
 	}
 	switch {
 	case e.Target.AverageValue != nil && e.Target.Value != nil:
-		t.fail(at+".target.value", e.Target.Value.String(), "either value (for the whole metric) or averageValue (per pod), not both")
+		t.Fail(at+".target.value", e.Target.Value.String(), "either value (for the whole metric) or averageValue (per pod), not both")
 	case e.Target.AverageValue != nil:
 		t.rate(at, e.Metric.Name, "External, AverageValue", "requests per second for the whole service, divided by the instance count")
 		return &headroom.MetricTarget{Name: e.Metric.Name, Kind: headroom.MetricRPS, Target: e.Target.AverageValue.AsApproximateFloat64(), External: true}
@@ -576,7 +584,7 @@ func (t *translator) external(at string, e *autoscalingv2.ExternalMetricSource) 
 		t.rate(at, e.Metric.Name, "External, Value", "requests per second for the whole service")
 		return &headroom.MetricTarget{Name: e.Metric.Name, Kind: headroom.MetricRPS, Target: e.Target.Value.AsApproximateFloat64(), Total: true}
 	default:
-		t.fail(at+".target.value", "", "value (for the whole metric) or averageValue (per pod)")
+		t.Fail(at+".target.value", "", "value (for the whole metric) or averageValue (per pod)")
 	}
 	return nil
 }
@@ -622,7 +630,7 @@ func TranslateBehavior(o *Object, at string, b *autoscalingv2.HorizontalPodAutos
 		out.ScaleDown = headroom.ScalingRules{StabilizationWindow: DefaultDownscaleStabilization}
 		return out, nil
 	}
-	t := &translator{obj: o}
+	t := &translator{Findings: Findings{Obj: o}}
 	// scaleUp: no stabilization, the higher of 4 pods and 100% per 15 s
 	// (DocHPA#default-behavior, and the API server's defaults in
 	// pkg/apis/autoscaling/v2/defaults.go; the API reference's "per 60
@@ -636,7 +644,7 @@ func TranslateBehavior(o *Object, at string, b *autoscalingv2.HorizontalPodAutos
 	out.ScaleDown.StabilizationWindow = DefaultDownscaleStabilization
 	out.ScaleUpTolerance = t.rules(at+".scaleUp", b.ScaleUp, &out.ScaleUp, out.ScaleUpTolerance)
 	out.ScaleDownTolerance = t.rules(at+".scaleDown", b.ScaleDown, &out.ScaleDown, out.ScaleDownTolerance)
-	return out, t.errs
+	return out, t.Errs
 }
 
 // rules overlays one direction of behavior on its defaults and returns its
@@ -648,7 +656,7 @@ func (t *translator) rules(at string, s *autoscalingv2.HPAScalingRules, r *headr
 	}
 	if w := s.StabilizationWindowSeconds; w != nil {
 		if *w < 0 || *w > maxStabilizationWindow {
-			t.fail(at+".stabilizationWindowSeconds", strconv.Itoa(int(*w)), fmt.Sprintf("seconds in 0..%d", maxStabilizationWindow))
+			t.Fail(at+".stabilizationWindowSeconds", strconv.Itoa(int(*w)), fmt.Sprintf("seconds in 0..%d", maxStabilizationWindow))
 		}
 		r.StabilizationWindow = time.Duration(*w) * time.Second
 	}
@@ -657,7 +665,7 @@ func (t *translator) rules(at string, s *autoscalingv2.HPAScalingRules, r *headr
 		case headroom.SelectMax, headroom.SelectMin, headroom.SelectDisabled:
 			r.Select = v
 		default:
-			t.fail(at+".selectPolicy", string(*sp), "Max, Min or Disabled")
+			t.Fail(at+".selectPolicy", string(*sp), "Max, Min or Disabled")
 		}
 	}
 	// tolerance (the HPAConfigurableTolerance feature): "the tolerance on
@@ -667,7 +675,7 @@ func (t *translator) rules(at string, s *autoscalingv2.HPAScalingRules, r *headr
 	// HPAScalingRules).
 	if q := s.Tolerance; q != nil {
 		if q.Sign() < 0 {
-			t.fail(at+".tolerance", q.String(), "a ratio of at least 0, such as 0.05 for 5%")
+			t.Fail(at+".tolerance", q.String(), "a ratio of at least 0, such as 0.05 for 5%")
 		} else {
 			tol = q.AsApproximateFloat64()
 		}
@@ -676,20 +684,20 @@ func (t *translator) rules(at string, s *autoscalingv2.HPAScalingRules, r *headr
 		return tol
 	}
 	if len(s.Policies) == 0 {
-		t.fail(at+".policies", "[]", "at least one policy (leave policies out to keep the defaults)")
+		t.Fail(at+".policies", "[]", "at least one policy (leave policies out to keep the defaults)")
 	}
 	r.Policies = nil
 	for i, p := range s.Policies {
 		pp := fmt.Sprintf("%s.policies[%d]", at, i)
 		kind := headroom.RateKind(p.Type)
 		if kind != headroom.RatePods && kind != headroom.RatePercent {
-			t.fail(pp+".type", string(p.Type), "Pods or Percent")
+			t.Fail(pp+".type", string(p.Type), "Pods or Percent")
 		}
 		if p.Value <= 0 {
-			t.fail(pp+".value", strconv.Itoa(int(p.Value)), "a positive number of pods or percent")
+			t.Fail(pp+".value", strconv.Itoa(int(p.Value)), "a positive number of pods or percent")
 		}
 		if p.PeriodSeconds <= 0 || p.PeriodSeconds > maxPeriod {
-			t.fail(pp+".periodSeconds", strconv.Itoa(int(p.PeriodSeconds)), fmt.Sprintf("seconds in 1..%d", maxPeriod))
+			t.Fail(pp+".periodSeconds", strconv.Itoa(int(p.PeriodSeconds)), fmt.Sprintf("seconds in 1..%d", maxPeriod))
 		}
 		r.Policies = append(r.Policies, headroom.RatePolicy{Kind: kind, Value: int(p.Value), Period: time.Duration(p.PeriodSeconds) * time.Second})
 	}
@@ -706,11 +714,11 @@ func (t *translator) initial(h *autoscalingv2.HorizontalPodAutoscaler, objs []*O
 	o, replicas, workloads, err := Workload(objs, ref.Kind, ref.Name, h.Namespace)
 	switch {
 	case err != nil:
-		t.errs = append(t.errs, err...)
+		t.Errs = append(t.Errs, err...)
 		return 0
 	case o == nil:
 		if len(workloads) > 0 {
-			t.warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
+			t.Warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
 				ref.Kind, ref.Name, strings.Join(workloads, ", "))
 		}
 		return 0
@@ -721,13 +729,13 @@ func (t *translator) initial(h *autoscalingv2.HorizontalPodAutoscaler, objs []*O
 		// "If the target's desired replica count is set to 0, and the
 		// HPA's minimum replica count is greater than 0, the HPA stops
 		// adjusting the target" (DocHPA#implicit-maintenance-mode-deactivation).
-		t.warn("spec.scaleTargetRef", "%s, which deactivates the HPA in a cluster until it is raised; the simulation starts at minReplicas %d", what, lo)
+		t.Warn("spec.scaleTargetRef", "%s, which deactivates the HPA in a cluster until it is raised; the simulation starts at minReplicas %d", what, lo)
 		return lo
 	case replicas < lo:
-		t.warn("spec.scaleTargetRef", "%s, below minReplicas %d: the HPA raises it at its first sync; the simulation starts at %d", what, lo, lo)
+		t.Warn("spec.scaleTargetRef", "%s, below minReplicas %d: the HPA raises it at its first sync; the simulation starts at %d", what, lo, lo)
 		return lo
 	case replicas > hi:
-		t.warn("spec.scaleTargetRef", "%s, above maxReplicas %d: the HPA lowers it at its first sync; the simulation starts at %d", what, hi, hi)
+		t.Warn("spec.scaleTargetRef", "%s, above maxReplicas %d: the HPA lowers it at its first sync; the simulation starts at %d", what, hi, hi)
 		return hi
 	}
 	return replicas

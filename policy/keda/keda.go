@@ -237,49 +237,39 @@ func describe(o *hpa.Object) string {
 // translator turns one ScaledObject into a policy, collecting every
 // problem.
 type translator struct {
-	obj      *hpa.Object
-	errs     headroom.InputErrors
-	warnings []string
+	hpa.Findings
 	// rates lists the prometheus triggers read as request rates, for one
 	// warning; ratesLine is the first one's line.
 	rates     []string
 	ratesLine int
 }
 
-func (t *translator) fail(path, value, expected string) {
-	t.errs = append(t.errs, t.obj.InputError(path, value, expected))
-}
-
-func (t *translator) warn(path, format string, args ...any) {
-	t.warnings = append(t.warnings, fmt.Sprintf("%s:%d: %s", t.obj.File, t.obj.Line(path), fmt.Sprintf(format, args...)))
-}
-
 func translate(o *hpa.Object, objs []*hpa.Object) (*headroom.Policy, []string, error) {
-	t := &translator{obj: o}
+	t := &translator{Findings: hpa.Findings{Obj: o}}
 	if o.APIVersion != APIVersion {
 		expected := APIVersion
 		if strings.HasPrefix(o.APIVersion, apiVersionV1) {
 			expected += " (KEDA 2; KEDA 1.x's keda.k8s.io objects have another shape: " +
 				"https://keda.sh/docs/latest/migration/)"
 		}
-		t.fail("apiVersion", o.APIVersion, expected)
-		return nil, nil, t.errs
+		t.Fail("apiVersion", o.APIVersion, expected)
+		return nil, nil, t.Errs
 	}
 	var so scaledObject
 	if err := o.Decode(&so); err != nil {
 		return nil, nil, hpaFieldHints(err)
 	}
 	if so.Spec == nil {
-		t.fail("spec", "", "a spec with scaleTargetRef and triggers")
-		return nil, nil, t.errs
+		t.Fail("spec", "", "a spec with scaleTargetRef and triggers")
+		return nil, nil, t.Errs
 	}
 	pol := t.policy(&so, objs)
-	if len(t.errs) > 0 {
+	if len(t.Errs) > 0 {
 		// In file order, as a user fixes them.
-		sort.SliceStable(t.errs, func(i, j int) bool { return t.errs[i].Line < t.errs[j].Line })
-		return nil, nil, t.errs
+		sort.SliceStable(t.Errs, func(i, j int) bool { return t.Errs[i].Line < t.Errs[j].Line })
+		return nil, nil, t.Errs
 	}
-	return pol, t.warnings, nil
+	return pol, t.Warnings, nil
 }
 
 // hpaFields are HorizontalPodAutoscaler fields written in a ScaledObject,
@@ -308,9 +298,9 @@ func hpaFieldHints(err error) error {
 
 func (t *translator) policy(so *scaledObject, objs []*hpa.Object) *headroom.Policy {
 	s := so.Spec
-	pol := &headroom.Policy{Name: so.Name, File: t.obj.File}
+	pol := &headroom.Policy{Name: so.Name, File: t.Obj.File}
 	if pol.Name == "" {
-		t.fail("metadata.name", "", "the ScaledObject's name")
+		t.Fail("metadata.name", "", "the ScaledObject's name")
 	}
 	p := t.pause(so.Annotations)
 	minCount, lo, hi := t.bounds(s, !p.full())
@@ -353,7 +343,7 @@ func (t *translator) policy(so *scaledObject, objs []*hpa.Object) *headroom.Poli
 		// workload to specified amount of replicas and pause autoscaling"
 		// (DocScalingDeployments#pausing-autoscaling).
 		pol.Min, pol.Max, pol.Initial, pol.Target = p.replicas, p.replicas, p.replicas, nil
-		t.warn(p.path, "autoscaling is paused at %d replicas (%s): the policy holds %d and its triggers are not evaluated", p.replicas, AnnotationPausedReplicas, p.replicas)
+		t.Warn(p.path, "autoscaling is paused at %d replicas (%s): the policy holds %d and its triggers are not evaluated", p.replicas, AnnotationPausedReplicas, p.replicas)
 	case p.paused:
 		// "autoscaling.keda.sh/paused will pause scaling immediately and
 		// use the current instance count" (DocScalingDeployments#pausing-autoscaling).
@@ -361,7 +351,7 @@ func (t *translator) policy(so *scaledObject, objs []*hpa.Object) *headroom.Poli
 		if ref != nil && hi >= hpaMinReplicas {
 			pol.Initial = t.initial(ref, so.Namespace, objs, pol.Min, pol.Max)
 		}
-		t.warn(p.path, "autoscaling is paused (%s): capacity is held where it is and the triggers are not evaluated; %s", AnnotationPaused, startingCount(pol.Initial))
+		t.Warn(p.path, "autoscaling is paused (%s): capacity is held where it is and the triggers are not evaluated; %s", AnnotationPaused, startingCount(pol.Initial))
 	default:
 		pol.Min, pol.Max = lo, hi
 		if ref != nil && hi >= lo {
@@ -369,9 +359,9 @@ func (t *translator) policy(so *scaledObject, objs []*hpa.Object) *headroom.Poli
 		}
 	}
 	if len(t.rates) > 0 {
-		t.warnings = append(t.warnings, fmt.Sprintf("%s:%d: prometheus queries are read as the service's request rate in requests/s: %s; "+
+		t.Warnings = append(t.Warnings, fmt.Sprintf("%s:%d: prometheus queries are read as the service's request rate in requests/s: %s; "+
 			"headroom replays recorded traffic, so the recorded request rate stands in for each query's value",
-			t.obj.File, t.ratesLine, strings.Join(t.rates, "; ")))
+			t.Obj.File, t.ratesLine, strings.Join(t.rates, "; ")))
 	}
 	return pol
 }
@@ -407,11 +397,11 @@ func (t *translator) pause(ann map[string]string) pausing {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		switch {
 		case err != nil:
-			t.fail(p.path, v, "a replica count in quotes, such as \"3\"")
+			t.Fail(p.path, v, "a replica count in quotes, such as \"3\"")
 		case n == 0:
-			t.fail(p.path, v, "at least 1: pausing at 0 replicas takes the service down, and scaling to zero is not modelled")
+			t.Fail(p.path, v, "at least 1: pausing at 0 replicas takes the service down, and scaling to zero is not modelled")
 		case n < 0:
-			t.fail(p.path, v, "a replica count of at least 1")
+			t.Fail(p.path, v, "a replica count of at least 1")
 		default:
 			p.replicas = n
 		}
@@ -427,7 +417,7 @@ func (t *translator) pause(ann map[string]string) pausing {
 		// apis/keda/v1alpha1/scaledobject_types.go); "false" unpauses.
 		paused, err := strconv.ParseBool(v)
 		if err != nil {
-			t.warn(p.path, "%q is not a boolean; KEDA pauses autoscaling anyway", v)
+			t.Warn(p.path, "%q is not a boolean; KEDA pauses autoscaling anyway", v)
 			paused = true
 		}
 		p.paused = paused
@@ -444,7 +434,7 @@ func (t *translator) boolAnnotation(ann map[string]string, key string) bool {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		t.fail(annotationPath(key), v, `"true" or "false"`)
+		t.Fail(annotationPath(key), v, `"true" or "false"`)
 	}
 	return b
 }
@@ -457,7 +447,7 @@ func (t *translator) bounds(s *scaledObjectSpec, warn bool) (minCount, lo, hi in
 	minCount, hi = DefaultMinReplicaCount, DefaultMaxReplicaCount
 	if s.MinReplicaCount != nil {
 		if minCount = int(*s.MinReplicaCount); minCount < 0 {
-			t.fail("spec.minReplicaCount", strconv.Itoa(minCount), "a replica count of at least 0")
+			t.Fail("spec.minReplicaCount", strconv.Itoa(minCount), "a replica count of at least 0")
 			minCount = 0
 		}
 	}
@@ -467,11 +457,11 @@ func (t *translator) bounds(s *scaledObjectSpec, warn bool) (minCount, lo, hi in
 	}
 	switch {
 	case hi < 1:
-		t.fail("spec.maxReplicaCount", strconv.Itoa(hi), "at least 1")
+		t.Fail("spec.maxReplicaCount", strconv.Itoa(hi), "at least 1")
 	case hi < lo && s.MaxReplicaCount != nil:
-		t.fail("spec.maxReplicaCount", strconv.Itoa(hi), fmt.Sprintf("at least minReplicaCount (%d)", lo))
+		t.Fail("spec.maxReplicaCount", strconv.Itoa(hi), fmt.Sprintf("at least minReplicaCount (%d)", lo))
 	case hi < lo:
-		t.fail("spec.minReplicaCount", strconv.Itoa(minCount), fmt.Sprintf("at most maxReplicaCount (%d, its default)", hi))
+		t.Fail("spec.minReplicaCount", strconv.Itoa(minCount), fmt.Sprintf("at most maxReplicaCount (%d, its default)", hi))
 	}
 	if s.IdleReplicaCount != nil {
 		idle := int(*s.IdleReplicaCount)
@@ -483,11 +473,11 @@ func (t *translator) bounds(s *scaledObjectSpec, warn bool) (minCount, lo, hi in
 			floor = lo
 		}
 		if idle >= floor || idle < 0 {
-			t.fail("spec.idleReplicaCount", strconv.Itoa(idle), fmt.Sprintf("less than minReplicaCount (%d)", floor))
+			t.Fail("spec.idleReplicaCount", strconv.Itoa(idle), fmt.Sprintf("less than minReplicaCount (%d)", floor))
 		} else if warn {
 			// "the only supported value for this property is 0"
 			// (DocScaledObject#idlereplicacount): it is scaling to zero.
-			t.warn("spec.idleReplicaCount", "idleReplicaCount %d is ignored: KEDA scales to it when no trigger is active, and activation is not modelled; the service stays at %d or more", idle, lo)
+			t.Warn("spec.idleReplicaCount", "idleReplicaCount %d is ignored: KEDA scales to it when no trigger is active, and activation is not modelled; the service stays at %d or more", idle, lo)
 		}
 	}
 	if minCount == 0 && warn {
@@ -499,7 +489,7 @@ func (t *translator) bounds(s *scaledObjectSpec, warn bool) (minCount, lo, hi in
 		if s.CooldownPeriod != nil {
 			cooldown = int(*s.CooldownPeriod)
 		}
-		t.warn(at, "%s: in a cluster KEDA scales the workload to zero %d s (cooldownPeriod) after the last trigger was active, and back to 1 on activation; "+
+		t.Warn(at, "%s: in a cluster KEDA scales the workload to zero %d s (cooldownPeriod) after the last trigger was active, and back to 1 on activation; "+
 			"scaling to zero is not modelled, so the service stays at 1 or more, the minReplicas of the HPA KEDA generates", what, cooldown)
 	}
 	return minCount, lo, hi
@@ -509,11 +499,11 @@ func (t *translator) bounds(s *scaledObjectSpec, warn bool) (minCount, lo, hi in
 // "Default: Deployment" (DocScaledObject#scaletargetref).
 func (t *translator) scaleTarget(ref *scaleTarget) *scaleTarget {
 	if ref == nil {
-		t.fail("spec.scaleTargetRef", "", "the workload to scale: scaleTargetRef with its name (kind defaults to Deployment)")
+		t.Fail("spec.scaleTargetRef", "", "the workload to scale: scaleTargetRef with its name (kind defaults to Deployment)")
 		return nil
 	}
 	if ref.Name == "" {
-		t.fail("spec.scaleTargetRef.name", "", "the name of the scaled workload")
+		t.Fail("spec.scaleTargetRef.name", "", "the name of the scaled workload")
 		return nil
 	}
 	out := *ref
@@ -547,18 +537,18 @@ func (t *translator) behavior(s *scaledObjectSpec, p pausing, tt *headroom.Targe
 				b.ScaleDown = &autoscalingv2.HPAScalingRules{}
 			}
 			b.ScaleDown.SelectPolicy = &disabled
-			t.warn(annotationPath(AnnotationPausedScaleIn), "scale-in is paused (%s): the generated HPA's scaleDown.selectPolicy is Disabled", AnnotationPausedScaleIn)
+			t.Warn(annotationPath(AnnotationPausedScaleIn), "scale-in is paused (%s): the generated HPA's scaleDown.selectPolicy is Disabled", AnnotationPausedScaleIn)
 		}
 		if p.scaleOut {
 			if b.ScaleUp == nil {
 				b.ScaleUp = &autoscalingv2.HPAScalingRules{}
 			}
 			b.ScaleUp.SelectPolicy = &disabled
-			t.warn(annotationPath(AnnotationPausedScaleOut), "scale-out is paused (%s): the generated HPA's scaleUp.selectPolicy is Disabled", AnnotationPausedScaleOut)
+			t.Warn(annotationPath(AnnotationPausedScaleOut), "scale-out is paused (%s): the generated HPA's scaleUp.selectPolicy is Disabled", AnnotationPausedScaleOut)
 		}
 	}
-	out, errs := hpa.TranslateBehavior(t.obj, at, b)
-	t.errs = append(t.errs, errs...)
+	out, errs := hpa.TranslateBehavior(t.Obj, at, b)
+	t.Errs = append(t.Errs, errs...)
 	tt.Legacy, tt.ScaleUp, tt.ScaleDown = out.Legacy, out.ScaleUp, out.ScaleDown
 	tt.ScaleUpTolerance, tt.ScaleDownTolerance = out.ScaleUpTolerance, out.ScaleDownTolerance
 }
@@ -584,9 +574,9 @@ func (t *translator) fallback(s *scaledObjectSpec) *headroom.Fallback {
 	} {
 		switch {
 		case c.v == nil:
-			t.fail(at+"."+c.field, "", c.what+" (required in a fallback section)")
+			t.Fail(at+"."+c.field, "", c.what+" (required in a fallback section)")
 		case *c.v < 1:
-			t.fail(at+"."+c.field, strconv.Itoa(int(*c.v)), "at least 1: "+c.what)
+			t.Fail(at+"."+c.field, strconv.Itoa(int(*c.v)), "at least 1: "+c.what)
 		default:
 			*c.dst = int(*c.v)
 		}
@@ -594,7 +584,7 @@ func (t *translator) fallback(s *scaledObjectSpec) *headroom.Fallback {
 	switch f.Behavior {
 	case "", "static":
 	default:
-		t.fail(at+".behavior", f.Behavior, "static (the default): the behaviours that read the current replica count are not modelled")
+		t.Fail(at+".behavior", f.Behavior, "static (the default): the behaviours that read the current replica count are not modelled")
 	}
 	// "It only supports scalers whose target is an AverageValue metric.
 	// Thus, it is not supported by the CPU & memory scalers, or by scalers
@@ -610,7 +600,7 @@ func (t *translator) fallback(s *scaledObjectSpec) *headroom.Fallback {
 		}
 	}
 	if len(uncovered) > 0 {
-		t.warn(at, "KEDA falls back only for triggers with an AverageValue target, so not for %s; headroom's engine applies the fallback to every metric, "+
+		t.Warn(at, "KEDA falls back only for triggers with an AverageValue target, so not for %s; headroom's engine applies the fallback to every metric, "+
 			"so the simulation may fall back where KEDA would leave the metric missing", strings.Join(uncovered, ", "))
 	}
 	return out
@@ -623,13 +613,13 @@ func (t *translator) ignored(s *scaledObjectSpec, minCount int, downWindow time.
 		// "the KEDA cooldownPeriod only applies when scaling to 0; scaling
 		// from 1 to N replicas is handled by the Kubernetes Horizontal Pod
 		// Autoscaler" (DocScaledObject#cooldownperiod).
-		t.warn("spec.cooldownPeriod", "cooldownPeriod %d only delays scaling to zero, which minReplicaCount %d rules out: it has no effect; "+
+		t.Warn("spec.cooldownPeriod", "cooldownPeriod %d only delays scaling to zero, which minReplicaCount %d rules out: it has no effect; "+
 			"scale-down from N waits for the HPA's scale-down stabilization window, here %v "+
 			"(advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds)",
 			*s.CooldownPeriod, minCount, downWindow)
 	}
 	if a := s.Advanced; a != nil && a.ScalingModifiers != (scalingModifiers{}) {
-		t.fail("spec.advanced.scalingModifiers", "", "no scalingModifiers: a formula composing the triggers into one metric is not modelled "+
+		t.Fail("spec.advanced.scalingModifiers", "", "no scalingModifiers: a formula composing the triggers into one metric is not modelled "+
 			"(https://keda.sh/docs/latest/concepts/scaling-deployments/#scaling-modifiers)")
 	}
 }
@@ -643,11 +633,11 @@ func (t *translator) initial(ref *scaleTarget, namespace string, objs []*hpa.Obj
 	o, replicas, workloads, err := hpa.Workload(objs, ref.Kind, ref.Name, namespace)
 	switch {
 	case err != nil:
-		t.errs = append(t.errs, err...)
+		t.Errs = append(t.Errs, err...)
 		return 0
 	case o == nil:
 		if len(workloads) > 0 {
-			t.warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
+			t.Warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
 				ref.Kind, ref.Name, strings.Join(workloads, ", "))
 		}
 		return 0
@@ -655,10 +645,10 @@ func (t *translator) initial(ref *scaleTarget, namespace string, objs []*hpa.Obj
 	what := fmt.Sprintf("%s %q has replicas %d", o.Kind, o.Name, replicas)
 	switch {
 	case replicas < lo:
-		t.warn("spec.scaleTargetRef", "%s, below the minimum of %d: KEDA and the HPA raise it at once; the simulation starts at %d", what, lo, lo)
+		t.Warn("spec.scaleTargetRef", "%s, below the minimum of %d: KEDA and the HPA raise it at once; the simulation starts at %d", what, lo, lo)
 		return lo
 	case replicas > hi:
-		t.warn("spec.scaleTargetRef", "%s, above maxReplicaCount %d: the HPA lowers it at its first sync; the simulation starts at %d", what, hi, hi)
+		t.Warn("spec.scaleTargetRef", "%s, above maxReplicaCount %d: the HPA lowers it at its first sync; the simulation starts at %d", what, hi, hi)
 		return hi
 	}
 	return replicas

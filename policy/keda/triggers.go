@@ -35,7 +35,7 @@ func triggerName(i int, tr trigger) string {
 // https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-on-multiple-metrics
 func (t *translator) triggers(s *scaledObjectSpec, minCount, lo, hi int) []headroom.MetricTarget {
 	if len(s.Triggers) == 0 {
-		t.fail("spec.triggers", "", "at least one trigger: "+supported)
+		t.Fail("spec.triggers", "", "at least one trigger: "+supported)
 		return nil
 	}
 	var out []headroom.MetricTarget
@@ -47,7 +47,7 @@ func (t *translator) triggers(s *scaledObjectSpec, minCount, lo, hi int) []headr
 			// KEDA's admission webhook refuses a trigger name used twice:
 			// metrics are told apart by it.
 			if j, dup := names[tr.Name]; dup {
-				t.fail(at+".name", tr.Name, fmt.Sprintf("a name no other trigger has (spec.triggers[%d] has it)", j))
+				t.Fail(at+".name", tr.Name, fmt.Sprintf("a name no other trigger has (spec.triggers[%d] has it)", j))
 			}
 			names[tr.Name] = i
 		}
@@ -60,18 +60,18 @@ func (t *translator) triggers(s *scaledObjectSpec, minCount, lo, hi int) []headr
 		case "prometheus":
 			m = t.prometheus(at, name, tr)
 		case "memory":
-			t.fail(at+".type", tr.Type, supported+": memory is not modelled; headroom simulates CPU and request rate")
+			t.Fail(at+".type", tr.Type, supported+": memory is not modelled; headroom simulates CPU and request rate")
 		case "":
-			t.fail(at+".type", "", "the trigger's type: "+supported)
+			t.Fail(at+".type", "", "the trigger's type: "+supported)
 		default:
-			t.fail(at+".type", tr.Type, "a trigger type headroom models: "+supported+"; other scalers measure what recorded traffic cannot replay")
+			t.Fail(at+".type", tr.Type, "a trigger type headroom models: "+supported+"; other scalers measure what recorded traffic cannot replay")
 		}
 		if m != nil {
 			out = append(out, *m)
 		}
 		t.activation(at, name, tr, minCount)
 		if tr.UseCachedMetrics {
-			t.warn(at+".useCachedMetrics", "%s: useCachedMetrics is not modelled: in a cluster the HPA reads the value KEDA cached at its last poll (pollingInterval), "+
+			t.Warn(at+".useCachedMetrics", "%s: useCachedMetrics is not modelled: in a cluster the HPA reads the value KEDA cached at its last poll (pollingInterval), "+
 				"up to that much older than the simulation's (and KEDA ignores it for cpu and cron triggers)", name)
 		}
 	}
@@ -98,7 +98,7 @@ func (t *translator) activation(at, name string, tr trigger, minCount int) {
 	if minCount > 0 {
 		why = fmt.Sprintf("KEDA ignores it too, since minReplicaCount %d keeps the scaler active", minCount)
 	}
-	t.warn(at+".metadata."+keys[0], "%s: %s ignored: %s", name, strings.Join(keys, ", "), why)
+	t.Warn(at+".metadata."+keys[0], "%s: %s ignored: %s", name, strings.Join(keys, ", "), why)
 }
 
 // externalType reads the metricType of a trigger KEDA turns into an
@@ -112,9 +112,9 @@ func (t *translator) externalType(at string, tr trigger) (autoscalingv2.MetricTa
 	case autoscalingv2.ValueMetricType:
 		return mt, true
 	case autoscalingv2.UtilizationMetricType:
-		t.fail(at+".metricType", tr.MetricType, "AverageValue (the default) or Value: only the cpu and memory scalers have Utilization")
+		t.Fail(at+".metricType", tr.MetricType, "AverageValue (the default) or Value: only the cpu and memory scalers have Utilization")
 	default:
-		t.fail(at+".metricType", tr.MetricType, "AverageValue (the default) or Value")
+		t.Fail(at+".metricType", tr.MetricType, "AverageValue (the default) or Value")
 	}
 	return "", false
 }
@@ -127,9 +127,9 @@ func (t *translator) externalType(at string, tr trigger) (autoscalingv2.MetricTa
 // it lasts.
 // https://keda.sh/docs/latest/scalers/cron/
 func (t *translator) cron(at, name string, tr trigger, lo, hi int) *headroom.MetricTarget {
-	n := len(t.errs)
+	n := len(t.Errs)
 	if mt, ok := t.externalType(at, tr); ok && mt == autoscalingv2.ValueMetricType {
-		t.fail(at+".metricType", tr.MetricType, "AverageValue (the default): with Value the HPA multiplies the current count by the window's value instead of scaling to it")
+		t.Fail(at+".metricType", tr.MetricType, "AverageValue (the default): with Value the HPA multiplies the current count by the window's value instead of scaling to it")
 	}
 	md := tr.Metadata
 	// "timezone - One of the acceptable values from the IANA Time Zone
@@ -137,9 +137,9 @@ func (t *translator) cron(at, name string, tr trigger, lo, hi int) *headroom.Met
 	zone := md["timezone"]
 	var loc *time.Location
 	if zone == "" {
-		t.fail(at+".metadata.timezone", "", "the IANA time zone the window is read in, such as Asia/Kolkata (timezone is required)")
+		t.Fail(at+".metadata.timezone", "", "the IANA time zone the window is read in, such as Asia/Kolkata (timezone is required)")
 	} else if l, err := loadZone(zone); err != nil {
-		t.fail(at+".metadata.timezone", zone, "an IANA time zone name, such as Asia/Kolkata or America/New_York")
+		t.Fail(at+".metadata.timezone", zone, "an IANA time zone name, such as Asia/Kolkata or America/New_York")
 	} else {
 		loc = l
 	}
@@ -148,17 +148,17 @@ func (t *translator) cron(at, name string, tr trigger, lo, hi int) *headroom.Met
 	end := t.cronSpec(at+".metadata.end", endSpec, loc)
 	// "Start and end should not be the same."
 	if start != nil && end != nil && strings.Join(strings.Fields(startSpec), " ") == strings.Join(strings.Fields(endSpec), " ") {
-		t.fail(at+".metadata.end", endSpec, "a time other than start: KEDA refuses a window whose start and end are the same")
+		t.Fail(at+".metadata.end", endSpec, "a time other than start: KEDA refuses a window whose start and end are the same")
 	}
 	desired := t.desiredReplicas(at+".metadata.desiredReplicas", md)
-	if len(t.errs) > n {
+	if len(t.Errs) > n {
 		return nil
 	}
 	switch {
 	case desired > hi:
-		t.warn(at+".metadata.desiredReplicas", "%s: desiredReplicas %d is above maxReplicaCount %d: the HPA caps the window at %d", name, desired, hi, hi)
+		t.Warn(at+".metadata.desiredReplicas", "%s: desiredReplicas %d is above maxReplicaCount %d: the HPA caps the window at %d", name, desired, hi, hi)
 	case desired <= lo:
-		t.warn(at+".metadata.desiredReplicas", "%s: desiredReplicas %d is not above the minimum of %d replicas: inside the window it asks for nothing more", name, desired, lo)
+		t.Warn(at+".metadata.desiredReplicas", "%s: desiredReplicas %d is not above the minimum of %d replicas: inside the window it asks for nothing more", name, desired, lo)
 	}
 	return &headroom.MetricTarget{Name: name, Kind: headroom.MetricCron, Target: 1, External: true,
 		Window: &headroom.CronWindow{StartSpec: startSpec, EndSpec: endSpec, TimeZone: loc, Start: start, End: end, Desired: desired}}
@@ -172,15 +172,15 @@ func (t *translator) cronSpec(path, spec string, loc *time.Location) headroom.Sc
 	trimmed := strings.TrimSpace(spec)
 	switch {
 	case trimmed == "":
-		t.fail(path, "", want+" (required)")
+		t.Fail(path, "", want+" (required)")
 	case strings.HasPrefix(trimmed, "@"):
-		t.fail(path, spec, want+": KEDA's cron parser takes no descriptors such as @daily")
+		t.Fail(path, spec, want+": KEDA's cron parser takes no descriptors such as @daily")
 	default:
 		c, err := schedule.Parse(spec, loc)
 		if err == nil {
 			return c
 		}
-		t.fail(path, spec, want+": "+err.Error())
+		t.Fail(path, spec, want+": "+err.Error())
 	}
 	return nil
 }
@@ -192,15 +192,15 @@ func (t *translator) cronSpec(path, spec string, loc *time.Location) headroom.Sc
 func (t *translator) desiredReplicas(path string, md map[string]string) int {
 	v := md["desiredReplicas"]
 	if v == "" {
-		t.fail(path, "", `the replica count inside the window, in quotes, such as "10" (desiredReplicas is required)`)
+		t.Fail(path, "", `the replica count inside the window, in quotes, such as "10" (desiredReplicas is required)`)
 		return 0
 	}
 	n, err := strconv.ParseInt(v, 10, 32)
 	switch {
 	case err != nil:
-		t.fail(path, v, `a whole number of replicas in quotes, such as "10"`)
+		t.Fail(path, v, `a whole number of replicas in quotes, such as "10"`)
 	case n < 1:
-		t.fail(path, v, "at least 1 (to scale to zero outside the window KEDA's documentation sets minReplicaCount 0 instead: "+DocCron+")")
+		t.Fail(path, v, "at least 1 (to scale to zero outside the window KEDA's documentation sets minReplicaCount 0 instead: "+DocCron+")")
 	default:
 		return int(n)
 	}
@@ -218,23 +218,23 @@ func (t *translator) cpu(at, name string, tr trigger) *headroom.MetricTarget {
 	typ := md["type"]
 	switch {
 	case typ != "" && mt != "":
-		t.fail(at+".metadata.type", typ, "no metadata.type next to metricType: KEDA refuses a cpu trigger with both; keep metricType")
+		t.Fail(at+".metadata.type", typ, "no metadata.type next to metricType: KEDA refuses a cpu trigger with both; keep metricType")
 		return nil
 	case typ != "":
-		t.warn(at+".metadata.type", "%s: metadata.type is deprecated in favour of the trigger's metricType (KEDA 2.18 refuses it); read as metricType %s", name, typ)
+		t.Warn(at+".metadata.type", "%s: metadata.type is deprecated in favour of the trigger's metricType (KEDA 2.18 refuses it); read as metricType %s", name, typ)
 		mt, typePath = typ, at+".metadata.type"
 	case mt == "":
-		t.fail(typePath, "", "metricType: Utilization (or AverageValue): KEDA's cpu scaler has no default and refuses a trigger without one")
+		t.Fail(typePath, "", "metricType: Utilization (or AverageValue): KEDA's cpu scaler has no default and refuses a trigger without one")
 		return nil
 	}
 	switch autoscalingv2.MetricTargetType(mt) {
 	case autoscalingv2.UtilizationMetricType:
 	case autoscalingv2.AverageValueMetricType:
-		t.fail(typePath, mt, "Utilization (value in percent of the CPU request): absolute CPU targets are not modelled, "+
+		t.Fail(typePath, mt, "Utilization (value in percent of the CPU request): absolute CPU targets are not modelled, "+
 			"since the service model has no CPU request to compare them with")
 		return nil
 	default:
-		t.fail(typePath, mt, "Utilization or AverageValue")
+		t.Fail(typePath, mt, "Utilization or AverageValue")
 		return nil
 	}
 	// "When using Utilization, the target value is the average of the
@@ -245,17 +245,17 @@ func (t *translator) cpu(at, name string, tr trigger) *headroom.MetricTarget {
 	n, err := strconv.ParseInt(v, 10, 32)
 	switch {
 	case v == "":
-		t.fail(at+".metadata.value", "", `the target CPU utilization in percent of the request, in quotes, such as "60" (value is required)`)
+		t.Fail(at+".metadata.value", "", `the target CPU utilization in percent of the request, in quotes, such as "60" (value is required)`)
 		return nil
 	case err != nil:
-		t.fail(at+".metadata.value", v, `a whole percentage in quotes, such as "60"`)
+		t.Fail(at+".metadata.value", v, `a whole percentage in quotes, such as "60"`)
 		return nil
 	case n < 1:
-		t.fail(at+".metadata.value", v, "a percentage of at least 1")
+		t.Fail(at+".metadata.value", v, "a percentage of at least 1")
 		return nil
 	}
 	if c := md["containerName"]; c != "" {
-		t.warn(at+".metadata.containerName", "%s: container %q: its CPU utilization is taken as the pod's (headroom models one container per instance)", name, c)
+		t.Warn(at+".metadata.containerName", "%s: container %q: its CPU utilization is taken as the pod's (headroom models one container per instance)", name, c)
 	}
 	return &headroom.MetricTarget{Name: name, Kind: headroom.MetricCPU, Target: float64(n)}
 }
@@ -268,35 +268,35 @@ func (t *translator) cpu(at, name string, tr trigger) *headroom.MetricTarget {
 // the query is read as the service's request rate.
 // https://keda.sh/docs/latest/scalers/prometheus/
 func (t *translator) prometheus(at, name string, tr trigger) *headroom.MetricTarget {
-	n := len(t.errs)
+	n := len(t.Errs)
 	md := tr.Metadata
 	for _, k := range []struct{ key, what string }{
 		{"serverAddress", "the Prometheus server's address, such as http://prometheus.monitoring:9090 (serverAddress is required)"},
 		{"query", "the PromQL query whose value is compared with threshold (query is required)"},
 	} {
 		if md[k.key] == "" {
-			t.fail(at+".metadata."+k.key, "", k.what)
+			t.Fail(at+".metadata."+k.key, "", k.what)
 		}
 	}
 	threshold := 0.0
 	switch v := md["threshold"]; {
 	case v == "":
-		t.fail(at+".metadata.threshold", "", `the value to scale on, in quotes, such as "100" (threshold is required)`)
+		t.Fail(at+".metadata.threshold", "", `the value to scale on, in quotes, such as "100" (threshold is required)`)
 	default:
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(f > 0) || math.IsInf(f, 0) {
 			// The HPA refuses a target that is not positive.
-			t.fail(at+".metadata.threshold", v, `a positive number in quotes, such as "100"`)
+			t.Fail(at+".metadata.threshold", v, `a positive number in quotes, such as "100"`)
 		}
 		threshold = f
 	}
 	mt, ok := t.externalType(at, tr)
-	if !ok || len(t.errs) > n {
+	if !ok || len(t.Errs) > n {
 		return nil
 	}
 	total := mt == autoscalingv2.ValueMetricType
 	if len(t.rates) == 0 {
-		t.ratesLine = t.obj.Line(at)
+		t.ratesLine = t.Obj.Line(at)
 	}
 	reading := "threshold per replica (AverageValue)"
 	if total {
