@@ -210,8 +210,10 @@ func TestServeAgainstRealPrometheus(t *testing.T) {
 	src.Window, src.Step = 5*time.Second, time.Second
 	deadline := time.Now().Add(30 * time.Second)
 	for {
+		// Wait until the whole window sees the steady rate, not the ramp
+		// from the exporter's start, so serve's own window does too.
 		obs, err := src.Observe(context.Background(), time.Now())
-		if err == nil && obs.HasDemand && obs.Demand > 2000 {
+		if err == nil && obs.HasDemand && obs.Demand > 2850 && obs.Demand < 3150 {
 			break
 		}
 		if time.Now().After(deadline) {
