@@ -12,6 +12,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/internal/policytest"
 )
 
 // writeFiles writes files (name -> content) under dir.
@@ -364,16 +365,11 @@ func TestErrors(t *testing.T) {
 // it is not one.
 func inputErrors(t testing.TB, err error) headroom.InputErrors {
 	t.Helper()
-	var list headroom.InputErrors
-	var one *headroom.InputError
-	switch {
-	case errors.As(err, &list):
-		return list
-	case errors.As(err, &one):
-		return headroom.InputErrors{one}
+	list := policytest.InputErrors(err)
+	if len(list) == 0 {
+		t.Fatalf("got %T %v, want input errors", err, err)
 	}
-	t.Fatalf("got %T %v, want input errors", err, err)
-	return nil
+	return list
 }
 
 // Regression guard for the messages users read: the referencing error

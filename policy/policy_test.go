@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/policytest"
 )
 
 func TestExampleFiles(t *testing.T) {
@@ -114,15 +114,8 @@ func TestInvalid(t *testing.T) {
 			if headroom.ErrorCode(err) != headroom.EINVALID {
 				t.Errorf("code: got %s, want invalid", headroom.ErrorCode(err))
 			}
-			var list headroom.InputErrors
-			var one *headroom.InputError
-			switch {
-			case errors.As(err, &list):
-			case errors.As(err, &one):
-				list = headroom.InputErrors{one}
-			}
 			var got []string
-			for _, e := range list {
+			for _, e := range policytest.InputErrors(err) {
 				got = append(got, strings.TrimSuffix(itoa(e.Line)+":"+e.Field, ":"))
 			}
 			if strings.Join(got, " ") != strings.TrimSuffix(strings.Join(tc.want, " "), ":") && !sameLines(got, tc.want) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +150,32 @@ func Compare(t *testing.T, golden, got string, update bool) {
 	}
 	if got != string(want) {
 		t.Errorf("output differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", golden, got, want)
+	}
+}
+
+// GoldenYAML runs a reader over every testdata/*.yaml and compares each
+// Dump with testdata/NAME.golden. Files whose name contains undetected are
+// ones detect must not claim.
+func GoldenYAML(t *testing.T, detect func([]byte) bool, parse func(string, []byte) (*headroom.Policy, []string, error), undetected string, update bool) {
+	t.Helper()
+	files, err := filepath.Glob("testdata/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 8 {
+		t.Fatalf("got %d testdata files, want the corpus", len(files))
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := detect(data), !strings.Contains(file, undetected); got != want {
+				t.Errorf("Detect(%s) = %t, want %t", file, got, want)
+			}
+			pol, warnings, err := parse(file, data)
+			Compare(t, strings.TrimSuffix(file, ".yaml")+".golden", Dump(pol, warnings, err), update)
+		})
 	}
 }

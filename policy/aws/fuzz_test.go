@@ -1,7 +1,6 @@
 package aws_test
 
 import (
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy/aws"
 )
 
@@ -39,24 +39,14 @@ func FuzzParse(f *testing.F) {
 		aws.Detect(data)
 		p, warnings, err := aws.Parse("fuzz.json", data)
 		if err != nil {
-			var one *headroom.InputError
-			var list headroom.InputErrors
-			switch {
-			case errors.As(err, &list):
-				if len(list) == 0 {
-					t.Fatal("empty InputErrors")
-				}
-				for _, e := range list {
-					if e.File != "fuzz.json" || e.Line < 1 {
-						t.Fatalf("error names %s:%d: %v", e.File, e.Line, e)
-					}
-				}
-			case errors.As(err, &one):
-				if one.File != "fuzz.json" || one.Line < 1 {
-					t.Fatalf("error names %s:%d: %v", one.File, one.Line, one)
-				}
-			default:
+			list := policytest.InputErrors(err)
+			if len(list) == 0 {
 				t.Fatalf("got %T %v, want an input error", err, err)
+			}
+			for _, e := range list {
+				if e.File != "fuzz.json" || e.Line < 1 {
+					t.Fatalf("error names %s:%d: %v", e.File, e.Line, e)
+				}
 			}
 			if p != nil || warnings != nil {
 				t.Fatal("a policy or warnings returned with an error")

@@ -1,13 +1,13 @@
 package hpa_test
 
 import (
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy/hpa"
 )
 
@@ -31,24 +31,14 @@ func FuzzParse(f *testing.F) {
 		hpa.Detect(data)
 		p, warnings, err := hpa.Parse("fuzz.yaml", data)
 		if err != nil {
-			var one *headroom.InputError
-			var list headroom.InputErrors
-			switch {
-			case errors.As(err, &list):
-				if len(list) == 0 {
-					t.Fatal("empty InputErrors")
-				}
-				for _, e := range list {
-					if e.File != "fuzz.yaml" {
-						t.Fatalf("error names file %q: %v", e.File, e)
-					}
-				}
-			case errors.As(err, &one):
-				if one.File != "fuzz.yaml" {
-					t.Fatalf("error names file %q: %v", one.File, one)
-				}
-			default:
+			list := policytest.InputErrors(err)
+			if len(list) == 0 {
 				t.Fatalf("got %T %v, want an input error", err, err)
+			}
+			for _, e := range list {
+				if e.File != "fuzz.yaml" {
+					t.Fatalf("error names %s:%d: %v", e.File, e.Line, e)
+				}
 			}
 			if p != nil || warnings != nil {
 				t.Fatal("a policy or warnings returned with an error")

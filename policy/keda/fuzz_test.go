@@ -1,7 +1,6 @@
 package keda_test
 
 import (
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/engine"
+	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy/keda"
 )
 
@@ -34,24 +34,14 @@ func FuzzParse(f *testing.F) {
 		keda.Detect(data)
 		p, warnings, err := keda.Parse("fuzz.yaml", data)
 		if err != nil {
-			var one *headroom.InputError
-			var list headroom.InputErrors
-			switch {
-			case errors.As(err, &list):
-				if len(list) == 0 {
-					t.Fatal("empty InputErrors")
-				}
-				for _, e := range list {
-					if e.File != "fuzz.yaml" {
-						t.Fatalf("error names file %q: %v", e.File, e)
-					}
-				}
-			case errors.As(err, &one):
-				if one.File != "fuzz.yaml" {
-					t.Fatalf("error names file %q: %v", one.File, one)
-				}
-			default:
+			list := policytest.InputErrors(err)
+			if len(list) == 0 {
 				t.Fatalf("got %T %v, want an input error", err, err)
+			}
+			for _, e := range list {
+				if e.File != "fuzz.yaml" {
+					t.Fatalf("error names %s:%d: %v", e.File, e.Line, e)
+				}
 			}
 			if p != nil || warnings != nil {
 				t.Fatal("a policy or warnings returned with an error")
