@@ -179,3 +179,41 @@ func GoldenYAML(t *testing.T, detect func([]byte) bool, parse func(string, []byt
 		})
 	}
 }
+
+// WantError is one expected input error: its line, its field path and part
+// of its message.
+type WantError struct {
+	Line  int
+	Field string
+	Text  string
+}
+
+// CheckErrors checks that err is the invalid-input error listing want, in
+// order, each in file. A test package declares its own type wantErr
+// WantError so that its tables can list errors without keys.
+func CheckErrors[W ~struct {
+	Line  int
+	Field string
+	Text  string
+}](t *testing.T, err error, file string, want []W) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("got no error")
+	}
+	if code := headroom.ErrorCode(err); code != headroom.EINVALID {
+		t.Errorf("error code %q, want %q for %v", code, headroom.EINVALID, err)
+	}
+	list := InputErrors(err)
+	if len(list) == 0 {
+		t.Fatalf("got %T %v, want input errors", err, err)
+	}
+	if len(list) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%v", len(list), len(want), err)
+	}
+	for i, w := range want {
+		w, e := WantError(w), list[i]
+		if e.File != file || e.Line != w.Line || e.Field != w.Field || !strings.Contains(e.Error(), w.Text) {
+			t.Errorf("error %d: got %s:%d field %q: %v\nwant %s:%d field %q containing %q", i, e.File, e.Line, e.Field, e, file, w.Line, w.Field, w.Text)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy/aws"
 )
 
@@ -248,12 +249,7 @@ func TestScheduledActions(t *testing.T) {
 	})
 }
 
-// wantErr is one expected input error.
-type wantErr struct {
-	line  int
-	field string
-	text  string // substring of the message
-}
+type wantErr policytest.WantError
 
 func TestErrors(t *testing.T) {
 	tests := []struct {
@@ -318,22 +314,8 @@ func TestErrors(t *testing.T) {
 			if code := headroom.ErrorCode(err); code != headroom.EINVALID {
 				t.Errorf("got code %q, want %q", code, headroom.EINVALID)
 			}
-			checkErrors(t, err, tt.file, tt.want)
+			policytest.CheckErrors(t, err, tt.file, tt.want)
 		})
-	}
-}
-
-func checkErrors(t *testing.T, err error, file string, want []wantErr) {
-	t.Helper()
-	got := inputErrors(err)
-	if len(got) != len(want) {
-		t.Fatalf("got %d errors, want %d:\n%v", len(got), len(want), err)
-	}
-	for i, w := range want {
-		g := got[i]
-		if g.File != file || g.Line != w.line || g.Field != w.field || !strings.Contains(g.Error(), w.text) {
-			t.Errorf("error %d: got %s:%d field %q: %q\nwant %s:%d field %q containing %q", i, g.File, g.Line, g.Field, g.Error(), file, w.line, w.field, w.text)
-		}
 	}
 }
 
@@ -422,7 +404,7 @@ func TestEdits(t *testing.T) {
 			if err == nil {
 				t.Fatal("got no error")
 			}
-			checkErrors(t, err, "edited.json", tt.want)
+			policytest.CheckErrors(t, err, "edited.json", tt.want)
 		})
 	}
 }
@@ -433,20 +415,20 @@ func TestMissingParts(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err = aws.Parse("policies.json", policies)
-	checkErrors(t, err, "policies.json", []wantErr{{1, "ScalableTargets",
+	policytest.CheckErrors(t, err, "policies.json", []wantErr{{1, "ScalableTargets",
 		"add the output of `aws application-autoscaling describe-scalable-targets --service-namespace ecs --resource-ids service/prod-cluster/web` to this file or pass it as another file"}})
 
 	_, _, err = aws.Parse("actions.json", []byte(`{"ScheduledUpdateGroupActions": [{"AutoScalingGroupName": "web-asg", "ScheduledActionName": "a", "Recurrence": "0 8 * * *", "DesiredCapacity": 3}]}`))
-	checkErrors(t, err, "actions.json", []wantErr{{1, "AutoScalingGroups", "`aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names web-asg`"}})
+	policytest.CheckErrors(t, err, "actions.json", []wantErr{{1, "AutoScalingGroups", "`aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names web-asg`"}})
 
 	_, _, err = aws.Parse("empty.json", []byte(`{"ScalableTargets": []}`))
-	checkErrors(t, err, "empty.json", []wantErr{{1, "ScalableTargets", "the scalable target"}})
+	policytest.CheckErrors(t, err, "empty.json", []wantErr{{1, "ScalableTargets", "the scalable target"}})
 
 	_, _, err = aws.Parse("nothing.json", []byte("  \n"))
-	checkErrors(t, err, "nothing.json", []wantErr{{1, "", "this file is empty"}})
+	policytest.CheckErrors(t, err, "nothing.json", []wantErr{{1, "", "this file is empty"}})
 
 	_, _, err = aws.Parse("other.json", []byte(`{"Reservations": []}`))
-	checkErrors(t, err, "other.json", []wantErr{{1, "", "an object with one of the keys ScalableTargets, ScalingPolicies"}})
+	policytest.CheckErrors(t, err, "other.json", []wantErr{{1, "", "an object with one of the keys ScalableTargets, ScalingPolicies"}})
 }
 
 func TestSuspended(t *testing.T) {
@@ -528,7 +510,7 @@ func TestUTF16(t *testing.T) {
 		t.Error("Detect(UTF-16) = false")
 	}
 	_, _, err = aws.Parse("ps.json", le)
-	checkErrors(t, err, "ps.json", []wantErr{{9, "", "invalid character '}'"}})
+	policytest.CheckErrors(t, err, "ps.json", []wantErr{{9, "", "invalid character '}'"}})
 }
 
 func TestDetect(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/engine"
+	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy/aws"
 )
 
@@ -312,7 +313,7 @@ func TestStepScalingErrors(t *testing.T) {
 			if p != nil || warnings != nil {
 				t.Errorf("got a policy or warnings with the error")
 			}
-			checkErrors(t, err, "edited.json", tt.want)
+			policytest.CheckErrors(t, err, "edited.json", tt.want)
 		})
 	}
 }
@@ -514,5 +515,5 @@ func TestAlarmsAlone(t *testing.T) {
 		t.Error("Detect(describe-alarms output) = false")
 	}
 	_, _, err := aws.Parse("alarms.json", data)
-	checkErrors(t, err, "alarms.json", []wantErr{{1, "ScalableTargets", "with the step scaling policies these CloudWatch alarms invoke: this output holds alarms only"}})
+	policytest.CheckErrors(t, err, "alarms.json", []wantErr{{1, "ScalableTargets", "with the step scaling policies these CloudWatch alarms invoke: this output holds alarms only"}})
 }

@@ -1,7 +1,6 @@
 package hpa_test
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/hpa"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -209,12 +209,7 @@ func show(p *headroom.Policy) string {
 	return s
 }
 
-// wantError is one input error: where it is and a piece of its text.
-type wantError struct {
-	line  int
-	field string
-	text  string
-}
+type wantError policytest.WantError
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
@@ -258,33 +253,8 @@ func TestParseErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("got policy %+v, want an error", p)
 			}
-			checkErrors(t, err, tt.file, tt.want)
+			policytest.CheckErrors(t, err, tt.file, tt.want)
 		})
-	}
-}
-
-// checkErrors compares err, which must be input errors, with want.
-func checkErrors(t *testing.T, err error, file string, want []wantError) {
-	t.Helper()
-	if code := headroom.ErrorCode(err); code != headroom.EINVALID {
-		t.Errorf("error code %q, want %q for %v", code, headroom.EINVALID, err)
-	}
-	var list headroom.InputErrors
-	if !errors.As(err, &list) {
-		var one *headroom.InputError
-		if !errors.As(err, &one) {
-			t.Fatalf("got %T %v, want input errors", err, err)
-		}
-		list = headroom.InputErrors{one}
-	}
-	if len(list) != len(want) {
-		t.Fatalf("got %d errors, want %d:\n%v", len(list), len(want), err)
-	}
-	for i, w := range want {
-		e := list[i]
-		if e.File != file || e.Line != w.line || e.Field != w.field || !strings.Contains(e.Error(), w.text) {
-			t.Errorf("error %d: got %s:%d field %q: %v\nwant %s:%d field %q containing %q", i, e.File, e.Line, e.Field, e, file, w.line, w.field, w.text)
-		}
 	}
 }
 
@@ -460,7 +430,7 @@ func TestParseInline(t *testing.T) {
 			if err == nil {
 				t.Fatalf("got policy %s, want an error", show(p))
 			}
-			checkErrors(t, err, "hpa.yaml", tt.want)
+			policytest.CheckErrors(t, err, "hpa.yaml", tt.want)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package keda_test
 
 import (
-	"errors"
 	"os"
 	"reflect"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/hpa"
 	"github.com/headroomhq/headroom/policy/keda"
@@ -345,7 +345,7 @@ func TestPause(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p, warnings, err := keda.Parse("so.yaml", []byte(withAnnotations(tt.annotations)))
 			if tt.wantErrField != "" {
-				checkErrors(t, err, []wantErr{{tt.wantErrLine, tt.wantErrField, tt.wantErrExpectation}})
+				policytest.CheckErrors(t, err, "so.yaml", []wantErr{{tt.wantErrLine, tt.wantErrField, tt.wantErrExpectation}})
 				return
 			}
 			if err != nil {
@@ -408,41 +408,7 @@ spec:
 	}
 }
 
-// wantErr is one expected input error: its line, its field path and part of
-// what it says was expected.
-type wantErr struct {
-	line     int
-	field    string
-	expected string
-}
-
-func checkErrors(t *testing.T, err error, want []wantErr) {
-	t.Helper()
-	if err == nil {
-		t.Fatal("got no error")
-	}
-	if code := headroom.ErrorCode(err); code != headroom.EINVALID {
-		t.Errorf("code: got %q, want %q", code, headroom.EINVALID)
-	}
-	var list headroom.InputErrors
-	if !errors.As(err, &list) {
-		var one *headroom.InputError
-		if !errors.As(err, &one) {
-			t.Fatalf("got %T %v, want input errors", err, err)
-		}
-		list = headroom.InputErrors{one}
-	}
-	if len(list) != len(want) {
-		t.Fatalf("got %d errors, want %d:\n%v", len(list), len(want), err)
-	}
-	for i, w := range want {
-		e := list[i]
-		if e.Line != w.line || e.Field != w.field || !strings.Contains(e.Expected, w.expected) {
-			t.Errorf("error %d: got line %d field %q expected %q; want line %d field %q expected to contain %q",
-				i, e.Line, e.Field, e.Expected, w.line, w.field, w.expected)
-		}
-	}
-}
+type wantErr policytest.WantError
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
@@ -501,7 +467,7 @@ func TestParseErrors(t *testing.T) {
 			if p != nil || warnings != nil {
 				t.Errorf("got a policy or warnings with an error")
 			}
-			checkErrors(t, err, tt.want)
+			policytest.CheckErrors(t, err, tt.file, tt.want)
 			if err != nil && !strings.HasPrefix(err.Error(), tt.file+":") {
 				t.Errorf("error %q does not start with the file name", err)
 			}
@@ -549,7 +515,7 @@ spec:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := keda.Parse("so.yaml", []byte(head+tt.trigger))
-			checkErrors(t, err, tt.want)
+			policytest.CheckErrors(t, err, "so.yaml", tt.want)
 		})
 	}
 }
@@ -570,7 +536,7 @@ spec:
   triggers:
   - {type: cpu, metricType: Utilization, metadata: {value: "60"}}
 `))
-	checkErrors(t, err, []wantErr{
+	policytest.CheckErrors(t, err, "so.yaml", []wantErr{
 		{11, "spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.selectPolicy", "Max, Min or Disabled"},
 		{12, "spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds", "seconds in 0..3600"},
 	})
