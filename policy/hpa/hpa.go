@@ -711,16 +711,8 @@ func (t *translator) rules(at string, s *autoscalingv2.HPAScalingRules, r *headr
 // the count is clamped, with a warning.
 func (t *translator) initial(h *autoscalingv2.HorizontalPodAutoscaler, objs []*Object, lo, hi int) int {
 	ref := h.Spec.ScaleTargetRef
-	o, replicas, workloads, err := Workload(objs, ref.Kind, ref.Name, h.Namespace)
-	switch {
-	case err != nil:
-		t.Errs = append(t.Errs, err...)
-		return 0
-	case o == nil:
-		if len(workloads) > 0 {
-			t.Warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
-				ref.Kind, ref.Name, strings.Join(workloads, ", "))
-		}
+	o, replicas := t.Workload(objs, ref.Kind, ref.Name, h.Namespace)
+	if o == nil {
 		return 0
 	}
 	what := fmt.Sprintf("%s %q has replicas %d", o.Kind, o.Name, replicas)
@@ -741,12 +733,14 @@ func (t *translator) initial(h *autoscalingv2.HorizontalPodAutoscaler, objs []*O
 	return replicas
 }
 
-// Workload finds, among objs, the Deployment or StatefulSet a scale target
-// reference names (in namespace: objects that name none are applied to the
-// same one) and returns it with its spec.replicas; o is nil when the file
-// does not hold it. workloads lists the file's workloads, for a warning
-// about a misspelt reference. The KEDA reader uses it too.
-func Workload(objs []*Object, kind, name, namespace string) (o *Object, replicas int, workloads []string, err headroom.InputErrors) {
+// Workload finds, among objs, the Deployment or StatefulSet the object's
+// scaleTargetRef names (in namespace: objects that name none are applied to
+// the same one) and returns it with its spec.replicas. o is nil when the
+// file does not hold it, with a warning listing the file's workloads (a
+// misspelt reference), or when its replicas are invalid, with the problem.
+// The KEDA reader uses it too.
+func (f *Findings) Workload(objs []*Object, kind, name, namespace string) (o *Object, replicas int) {
+	var workloads []string
 	for _, w := range objs {
 		if w.Kind != "Deployment" && w.Kind != "StatefulSet" {
 			continue
@@ -758,11 +752,16 @@ func Workload(objs []*Object, kind, name, namespace string) (o *Object, replicas
 		}
 		r, errs := replicasOf(w)
 		if errs != nil {
-			return nil, 0, workloads, errs
+			f.Errs = append(f.Errs, errs...)
+			return nil, 0
 		}
 		o, replicas = w, r
 	}
-	return o, replicas, workloads, nil
+	if o == nil && len(workloads) > 0 {
+		f.Warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
+			kind, name, strings.Join(workloads, ", "))
+	}
+	return o, replicas
 }
 
 // replicasOf reads spec.replicas of a Deployment or StatefulSet (default

@@ -630,16 +630,8 @@ func (t *translator) ignored(s *scaledObjectSpec, minCount int, downWindow time.
 // ScaledObject is created (DocScaledObject#cooldownperiod), and the HPA
 // brings a count above its max down at its first sync.
 func (t *translator) initial(ref *scaleTarget, namespace string, objs []*hpa.Object, lo, hi int) int {
-	o, replicas, workloads, err := hpa.Workload(objs, ref.Kind, ref.Name, namespace)
-	switch {
-	case err != nil:
-		t.Errs = append(t.Errs, err...)
-		return 0
-	case o == nil:
-		if len(workloads) > 0 {
-			t.Warn("spec.scaleTargetRef.name", "scaleTargetRef names %s %q, which is not in this file (it holds %s); the starting count is derived from the traffic",
-				ref.Kind, ref.Name, strings.Join(workloads, ", "))
-		}
+	o, replicas := t.Workload(objs, ref.Kind, ref.Name, namespace)
+	if o == nil {
 		return 0
 	}
 	what := fmt.Sprintf("%s %q has replicas %d", o.Kind, o.Name, replicas)
