@@ -171,7 +171,7 @@ func LoadFile(path string) (*File, error) {
 
 // Parse validates the documents in data; path names them in errors.
 func Parse(path string, data []byte) (*File, error) {
-	docs, err := splitDocuments(path, data)
+	docs, err := documents(path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func Parse(path string, data []byte) (*File, error) {
 	f := &File{Path: path}
 	var errs headroom.InputErrors
 	for _, d := range docs {
-		p := &parser{file: path, root: d.node}
+		p := &parser{file: path, root: d}
 		p.document(f)
 		errs = append(errs, p.errs...)
 	}

@@ -5,8 +5,10 @@
 package yamlnode
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"regexp"
 	"sort"
@@ -37,6 +39,32 @@ func Errors(file string, err error) headroom.InputErrors {
 		list = append(list, e)
 	}
 	return list
+}
+
+// Documents returns the root node of every document in data, skipping
+// empty ones (a stray "---"). yaml.v3 has panicked on malformed input
+// before (CVE-2022-28948); a user's file must never crash headroom, so a
+// panic of the parser is reported as the file's problem.
+func Documents(file string, data []byte) (roots []*yaml.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			roots, err = nil, &headroom.InputError{File: file, Expected: "valid YAML", Err: fmt.Errorf("the YAML parser failed: %v", r)}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return roots, nil
+		}
+		if err != nil {
+			return nil, Errors(file, err)
+		}
+		if len(doc.Content) > 0 {
+			roots = append(roots, doc.Content[0])
+		}
+	}
 }
 
 // Lookup returns the key and value nodes of key in mapping n.

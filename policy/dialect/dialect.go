@@ -95,7 +95,7 @@ func Detect(data []byte) Format {
 // whether it could read them all.
 func headers(data []byte) (docs []header, complete bool) {
 	defer func() {
-		// The YAML parser must not crash detection; see hpa.ReadObjects.
+		// The YAML parser must not crash detection; see yamlnode.Documents.
 		if recover() != nil {
 			complete = false
 		}

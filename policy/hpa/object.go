@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/internal/suggest"
+	"github.com/headroomhq/headroom/internal/yamlnode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -84,43 +83,20 @@ func newObject(path string, n *yaml.Node) *Object {
 		Name: scalar(field(meta, "name")), Namespace: scalar(field(meta, "namespace"))}
 }
 
-// parseYAML returns the root node of every non-empty document.
-func parseYAML(path string, data []byte) (roots []*yaml.Node, err error) {
-	// yaml.v3 has panicked on malformed input before (CVE-2022-28948); a
-	// user's file must never crash headroom, so a panic of the parser is
-	// reported as the file's problem.
-	defer func() {
-		if r := recover(); r != nil {
-			roots, err = nil, &headroom.InputError{File: path, Expected: "valid YAML", Err: fmt.Errorf("the YAML parser failed: %v", r)}
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return roots, nil
-		}
-		if err != nil {
-			return nil, yamlError(path, err)
-		}
-		if len(doc.Content) == 0 || isNull(doc.Content[0]) {
-			continue
-		}
-		roots = append(roots, resolve(doc.Content[0]))
+// parseYAML returns the root node of every document that is not empty or
+// null, its aliases resolved.
+func parseYAML(path string, data []byte) ([]*yaml.Node, error) {
+	docs, err := yamlnode.Documents(path, data)
+	if err != nil {
+		return nil, err
 	}
-}
-
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
-// yamlError turns yaml.v3's "yaml: line N: ..." messages into input errors.
-func yamlError(path string, err error) error {
-	e := &headroom.InputError{File: path, Expected: "valid YAML", Err: err}
-	if g := yamlLine.FindStringSubmatch(err.Error()); g != nil {
-		e.Line, _ = strconv.Atoi(g[1])
-		e.Err = errors.New(g[2])
+	var roots []*yaml.Node
+	for _, root := range docs {
+		if !isNull(root) {
+			roots = append(roots, resolve(root))
+		}
 	}
-	return e
+	return roots, nil
 }
 
 // resolve follows aliases to the node they name.
