@@ -48,16 +48,10 @@ const DefaultGuardMargin = 0.1
 
 // document is headroom.yaml as written.
 type document struct {
-	APIVersion string    `yaml:"apiVersion"`
-	Kind       string    `yaml:"kind"`
-	Metadata   metadata  `yaml:"metadata"`
-	Spec       *specYAML `yaml:"spec"`
-}
-
-type metadata struct {
-	Name        string            `yaml:"name"`
-	Labels      map[string]string `yaml:"labels"`
-	Annotations map[string]string `yaml:"annotations"`
+	APIVersion string            `yaml:"apiVersion"`
+	Kind       string            `yaml:"kind"`
+	Metadata   yamlnode.Metadata `yaml:"metadata"`
+	Spec       *specYAML         `yaml:"spec"`
 }
 
 type specYAML struct {

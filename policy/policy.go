@@ -71,16 +71,10 @@ type File struct {
 }
 
 type header struct {
-	APIVersion string    `yaml:"apiVersion"`
-	Kind       string    `yaml:"kind"`
-	Metadata   metadata  `yaml:"metadata"`
-	Spec       yaml.Node `yaml:"spec"`
-}
-
-type metadata struct {
-	Name        string            `yaml:"name"`
-	Labels      map[string]string `yaml:"labels"`
-	Annotations map[string]string `yaml:"annotations"`
+	APIVersion string            `yaml:"apiVersion"`
+	Kind       string            `yaml:"kind"`
+	Metadata   yamlnode.Metadata `yaml:"metadata"`
+	Spec       yaml.Node         `yaml:"spec"`
 }
 
 type serviceSpec struct {

@@ -67,6 +67,15 @@ func Documents(file string, data []byte) (roots []*yaml.Node, err error) {
 	}
 }
 
+// Metadata is the metadata of a headroom document, as of a Kubernetes
+// object: labels and annotations are read so that they are not refused as
+// unknown fields.
+type Metadata struct {
+	Name        string            `yaml:"name"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
 // Lookup returns the key and value nodes of key in mapping n.
 func Lookup(n *yaml.Node, key string) (k, v *yaml.Node) {
 	if n == nil || n.Kind != yaml.MappingNode {
