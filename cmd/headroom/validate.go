@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -31,56 +32,62 @@ are valid, 2 otherwise.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var bad headroom.InputErrors
 			for _, path := range args {
-				if data, err := os.ReadFile(path); err == nil && configKind.Match(data) {
-					cfg, err := config.Parse(path, data)
-					if err != nil {
-						fmt.Fprintf(cmd.ErrOrStderr(), "%s: invalid\n", path)
-						bad = append(bad, collect(err)...)
-						continue
-					}
-					for _, t := range cfg.Targets {
-						warn(cmd, t.Warnings)
-					}
-					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: Config with %d target(s), data in %s, every %s\n", path, len(cfg.Targets), cfg.DataDir, cfg.LoopInterval)
-					continue
-				}
-				if data, err := os.ReadFile(path); err == nil && dialect.Detect(data) != dialect.Headroom && dialect.Detect(data) != "" {
-					// A native dialect: translate it as check would.
-					p, ws, err := dialect.ParsePolicy(path, data, dialect.Auto)
-					if err != nil {
-						if headroom.ErrorCode(err) != headroom.EINVALID {
-							return err
-						}
-						fmt.Fprintf(cmd.ErrOrStderr(), "%s: invalid\n", path)
-						bad = append(bad, collect(err)...)
-						continue
-					}
-					warn(cmd, ws)
-					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s %q read as %d..%d instances, %d scheduled action(s), %d target tracking metric(s), %d step scaling policy(ies)\n",
-						path, dialect.Detect(data), p.Name, p.Min, p.Max, len(p.Schedules), metricCount(p), len(p.Steps))
-					continue
-				}
-				f, err := policy.LoadFile(path)
-				if err != nil {
+				if err := validateFile(cmd, path); err != nil {
 					if headroom.ErrorCode(err) != headroom.EINVALID {
 						return err
 					}
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: invalid\n", path)
 					bad = append(bad, collect(err)...)
-					continue
-				}
-				for _, s := range f.Services {
-					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: Service %q (%.4g req/s per instance, SLO %.4g%% errors, %s latency per %s)\n",
-						path, s.Name, s.CapacityPerInstance, 100*s.SLO.MaxErrorRatio, s.SLO.MaxLatency, s.SLO.Window)
-				}
-				for _, p := range f.Policies {
-					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: ScalingPolicy %q (%d..%d instances, %d scheduled action(s), target tracking: %v)\n",
-						path, p.Name, p.Min, p.Max, len(p.Schedules), p.Target != nil)
 				}
 			}
 			return bad.Err()
 		},
 	}
+}
+
+// validateFile reads one file as what it holds (a Config, a native policy,
+// or headroom Services and ScalingPolicies) and says what it found.
+func validateFile(cmd *cobra.Command, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return &headroom.InputError{File: path, Expected: "a readable file", Err: errors.Unwrap(err)}
+	}
+	out := cmd.OutOrStdout()
+	if configKind.Match(data) {
+		cfg, err := config.Parse(path, data)
+		if err != nil {
+			return err
+		}
+		for _, t := range cfg.Targets {
+			warn(cmd, t.Warnings)
+		}
+		fmt.Fprintf(out, "%s: ok: Config with %d target(s), data in %s, every %s\n", path, len(cfg.Targets), cfg.DataDir, cfg.LoopInterval)
+		return nil
+	}
+	if d := dialect.Detect(data); d != dialect.Headroom && d != "" {
+		// A native dialect: translate it as check would.
+		p, ws, err := dialect.ParsePolicy(path, data, d)
+		if err != nil {
+			return err
+		}
+		warn(cmd, ws)
+		fmt.Fprintf(out, "%s: ok: %s %q read as %d..%d instances, %d scheduled action(s), %d target tracking metric(s), %d step scaling policy(ies)\n",
+			path, d, p.Name, p.Min, p.Max, len(p.Schedules), metricCount(p), len(p.Steps))
+		return nil
+	}
+	f, err := policy.Parse(path, data)
+	if err != nil {
+		return err
+	}
+	for _, s := range f.Services {
+		fmt.Fprintf(out, "%s: ok: Service %q (%.4g req/s per instance, SLO %.4g%% errors, %s latency per %s)\n",
+			path, s.Name, s.CapacityPerInstance, 100*s.SLO.MaxErrorRatio, s.SLO.MaxLatency, s.SLO.Window)
+	}
+	for _, p := range f.Policies {
+		fmt.Fprintf(out, "%s: ok: ScalingPolicy %q (%d..%d instances, %d scheduled action(s), target tracking: %v)\n",
+			path, p.Name, p.Min, p.Max, len(p.Schedules), p.Target != nil)
+	}
+	return nil
 }
 
 func metricCount(p *headroom.Policy) int {
