@@ -121,3 +121,17 @@ func (l InputErrors) Err() error {
 	}
 	return l
 }
+
+// AsInputErrors returns the input errors err holds, one or a list, or nil
+// when it holds none.
+func AsInputErrors(err error) InputErrors {
+	var list InputErrors
+	if errors.As(err, &list) {
+		return list
+	}
+	var one *InputError
+	if errors.As(err, &one) {
+		return InputErrors{one}
+	}
+	return nil
+}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
-	"github.com/headroomhq/headroom/internal/policytest"
 )
 
 // writeFiles writes files (name -> content) under dir.
@@ -365,7 +364,7 @@ func TestErrors(t *testing.T) {
 // it is not one.
 func inputErrors(t testing.TB, err error) headroom.InputErrors {
 	t.Helper()
-	list := policytest.InputErrors(err)
+	list := headroom.AsInputErrors(err)
 	if len(list) == 0 {
 		t.Fatalf("got %T %v, want input errors", err, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
-	"github.com/headroomhq/headroom/internal/policytest"
 )
 
 func TestExampleFiles(t *testing.T) {
@@ -115,7 +114,7 @@ func TestInvalid(t *testing.T) {
 				t.Errorf("code: got %s, want invalid", headroom.ErrorCode(err))
 			}
 			var got []string
-			for _, e := range policytest.InputErrors(err) {
+			for _, e := range headroom.AsInputErrors(err) {
 				got = append(got, strings.TrimSuffix(itoa(e.Line)+":"+e.Field, ":"))
 			}
 			if strings.Join(got, " ") != strings.TrimSuffix(strings.Join(tc.want, " "), ":") && !sameLines(got, tc.want) {

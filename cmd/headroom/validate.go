@@ -100,13 +100,10 @@ func metricCount(p *headroom.Policy) int {
 // configKind recognizes headroom.yaml, the Config that serve runs.
 var configKind = regexp.MustCompile(`(?m)^kind:\s*Config\s*$`)
 
-// collect flattens an input error into its list of problems.
+// collect flattens an error into its list of problems.
 func collect(err error) headroom.InputErrors {
-	switch e := err.(type) {
-	case headroom.InputErrors:
-		return e
-	case *headroom.InputError:
-		return headroom.InputErrors{e}
+	if list := headroom.AsInputErrors(err); list != nil {
+		return list
 	}
 	return headroom.InputErrors{{Err: err}}
 }

@@ -4,7 +4,6 @@
 package policytest
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,7 +30,7 @@ func DumpFrom(from time.Time, p *headroom.Policy, warnings []string, err error) 
 	var b strings.Builder
 	if err != nil {
 		fmt.Fprintf(&b, "error (%s):\n", headroom.ErrorCode(err))
-		list := InputErrors(err)
+		list := headroom.AsInputErrors(err)
 		for _, e := range list {
 			fmt.Fprintf(&b, "  line %d field %q: %s\n", e.Line, e.Field, e)
 		}
@@ -105,19 +104,6 @@ func dumpTarget(b *strings.Builder, t *headroom.TargetTracking) {
 	if f := t.Fallback; f != nil {
 		fmt.Fprintf(b, "fallback after %d failures to %d replicas\n", f.FailureThreshold, f.Replicas)
 	}
-}
-
-// InputErrors flattens an input error into its list.
-func InputErrors(err error) headroom.InputErrors {
-	var list headroom.InputErrors
-	if errors.As(err, &list) {
-		return list
-	}
-	var one *headroom.InputError
-	if errors.As(err, &one) {
-		return headroom.InputErrors{one}
-	}
-	return nil
 }
 
 func bound(f *float64, inf string) string {
@@ -203,7 +189,7 @@ func CheckErrors[W ~struct {
 	if code := headroom.ErrorCode(err); code != headroom.EINVALID {
 		t.Errorf("error code %q, want %q for %v", code, headroom.EINVALID, err)
 	}
-	list := InputErrors(err)
+	list := headroom.AsInputErrors(err)
 	if len(list) == 0 {
 		t.Fatalf("got %T %v, want input errors", err, err)
 	}

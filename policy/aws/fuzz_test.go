@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
-	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy/aws"
 )
 
@@ -39,7 +38,7 @@ func FuzzParse(f *testing.F) {
 		aws.Detect(data)
 		p, warnings, err := aws.Parse("fuzz.json", data)
 		if err != nil {
-			list := policytest.InputErrors(err)
+			list := headroom.AsInputErrors(err)
 			if len(list) == 0 {
 				t.Fatalf("got %T %v, want an input error", err, err)
 			}

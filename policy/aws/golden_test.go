@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy/aws"
 )
@@ -93,6 +92,3 @@ func bound(f *float64, inf string) string {
 	}
 	return fmt.Sprintf("%.4g", *f)
 }
-
-// inputErrors flattens err into its input errors.
-func inputErrors(err error) headroom.InputErrors { return policytest.InputErrors(err) }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/headroomhq/headroom"
-	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy/hpa"
 )
 
@@ -31,7 +30,7 @@ func FuzzParse(f *testing.F) {
 		hpa.Detect(data)
 		p, warnings, err := hpa.Parse("fuzz.yaml", data)
 		if err != nil {
-			list := policytest.InputErrors(err)
+			list := headroom.AsInputErrors(err)
 			if len(list) == 0 {
 				t.Fatalf("got %T %v, want an input error", err, err)
 			}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/engine"
-	"github.com/headroomhq/headroom/internal/policytest"
 	"github.com/headroomhq/headroom/policy/keda"
 )
 
@@ -34,7 +33,7 @@ func FuzzParse(f *testing.F) {
 		keda.Detect(data)
 		p, warnings, err := keda.Parse("fuzz.yaml", data)
 		if err != nil {
-			list := policytest.InputErrors(err)
+			list := headroom.AsInputErrors(err)
 			if len(list) == 0 {
 				t.Fatalf("got %T %v, want an input error", err, err)
 			}
