@@ -72,3 +72,37 @@ type Journal interface {
 	// SaveState replaces the state of target and slot.
 	SaveState(ctx context.Context, target, slot string, state []byte) error
 }
+
+// Lease is the right to act, held by one `headroom serve` process among
+// several sharing a store, until Expires.
+type Lease struct {
+	Name   string
+	Holder string
+	// Token grows by one each time the lease changes hands (never on a
+	// renewal): a fencing token, so a write can tell an old leader from
+	// the current one.
+	Token int64
+	// Expires is in the store's clock (PostgreSQL's now(), not the
+	// caller's): replicas whose clocks disagree or jump still agree on who
+	// holds the lease. A holder must stop acting before its own monotonic
+	// clock says the TTL has passed since it acquired or renewed.
+	Expires time.Time
+}
+
+// Leases hands out leases so that several processes sharing a store act one
+// at a time. Implementations: store/postgres, store/sqlite (processes on one
+// machine sharing a file), controller.MemoryLeases for tests.
+type Leases interface {
+	// Acquire takes lease name for holder for ttl when it is free or
+	// expired, or renews it when holder already has it. ok is false when
+	// another holder has it unexpired; l then describes that holder's
+	// lease.
+	//
+	// Errors: EINTERNAL or EUNAVAILABLE when the store fails; the caller
+	// must then act as if it did not hold the lease.
+	Acquire(ctx context.Context, name, holder string, ttl time.Duration) (l Lease, ok bool, err error)
+	// Release gives the lease up when holder has it, so that another
+	// process takes over at once instead of after the TTL; it is not an
+	// error when holder does not have it.
+	Release(ctx context.Context, name, holder string) error
+}
