@@ -37,6 +37,9 @@ const (
 	ReasonScaleInLimited  ReasonCode = "ScaleInRateLimited"
 	ReasonBlind           ReasonCode = "MetricsBlind"
 	ReasonEmergency       ReasonCode = "EmergencyScaleOut"
+	// ReasonGuardIdle: in guard mode, no guard needs the platform's
+	// autoscaler held above its own minimum.
+	ReasonGuardIdle ReasonCode = "GuardIdle"
 )
 
 // Reason explains a decision: a code for machines and a sentence for people,

@@ -70,6 +70,9 @@ type State struct {
 	StepAlarms []StepAlarm
 	// GuardEvents are the guard rate limit's recent scale-ins.
 	GuardEvents []Sample
+	// Seen is, in guard mode, the platform's capacity at the previous
+	// decision: a drop since is a scale-in the rate limit counts.
+	Seen int
 }
 
 // StepAlarm is a step scaling policy's alarm: the last datapoints'
