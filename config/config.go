@@ -33,6 +33,7 @@ type Target struct {
 	Guards     *headroom.Guards
 	Prometheus *Prometheus
 	Command    *Command
+	Kubernetes *Kubernetes
 	// Warnings from reading the policy files.
 	Warnings []string
 }
@@ -53,4 +54,22 @@ type Command struct {
 	Scale, Read []string
 	Timeout     time.Duration
 	Retries     int
+}
+
+// Kinds of Kubernetes workload.
+const (
+	KindDeployment  = "Deployment"
+	KindStatefulSet = "StatefulSet"
+)
+
+// Kubernetes configures actuator/k8s. Kubeconfig is absolute, or empty for
+// $KUBECONFIG, ~/.kube/config or in-cluster; Timeout and Retries keep the
+// Command conventions.
+type Kubernetes struct {
+	Kubeconfig, Context string
+	Namespace           string
+	Kind, Name          string
+	HPA                 string
+	Timeout             time.Duration
+	Retries             int
 }

@@ -232,6 +232,12 @@ spec:
       scale: [scale.sh, "{{desired}}"]
 `
 
+// kubeFrom and kubeTo replace base's command actuator by a Kubernetes one.
+const (
+	kubeFrom = "    command:\n      scale: [scale.sh, \"{{desired}}\"]"
+	kubeTo   = "    kubernetes: {namespace: shop, deployment: web}"
+)
+
 // at is where an error is expected: the file's base name, line and field.
 type at struct {
 	file  string
@@ -281,6 +287,15 @@ func TestErrors(t *testing.T) {
 			want: []at{{"headroom.yaml", 15, "spec.targets[1].name"}}},
 		{name: "mode guard needs the Kubernetes actuator", edits: []string{"mode: enforce", "mode: guard"},
 			want: []at{{"headroom.yaml", 7, "spec.targets[0].mode"}}},
+		{name: "mode guard needs an hpa", edits: []string{"mode: enforce", "mode: guard", kubeFrom, kubeTo},
+			want: []at{{"headroom.yaml", 13, "spec.targets[0].kubernetes.hpa"}}},
+		{name: "both actuators", edits: []string{"    command:\n", kubeTo + "\n    command:\n"},
+			want: []at{{"headroom.yaml", 13, "spec.targets[0].kubernetes"}}},
+		{name: "kubernetes without namespace or workload", edits: []string{kubeFrom, "    kubernetes: {hpa: web}"},
+			want: []at{{"headroom.yaml", 13, "spec.targets[0].kubernetes.namespace"}, {"headroom.yaml", 13, "spec.targets[0].kubernetes.deployment"}}},
+		{name: "kubernetes with two workloads and a bad namespace", edits: []string{kubeFrom, "    kubernetes: {namespace: Shop, deployment: web, statefulSet: db, retries: -2}"},
+			want: []at{{"headroom.yaml", 13, "spec.targets[0].kubernetes.namespace"}, {"headroom.yaml", 13, "spec.targets[0].kubernetes.statefulSet"},
+				{"headroom.yaml", 13, "spec.targets[0].kubernetes.retries"}}},
 		{name: "unknown mode", edits: []string{"mode: enforce", "mode: Enforce"},
 			want: []at{{"headroom.yaml", 7, "spec.targets[0].mode"}}},
 		{name: "bare number as loopInterval", edits: []string{"spec:\n", "spec:\n  loopInterval: 15\n"},
@@ -383,8 +398,8 @@ func TestErrorMessages(t *testing.T) {
 	_, err := Load(filepath.Join(dir, "headroom.yaml"))
 	msg := err.Error()
 	for _, want := range []string{
-		"headroom.yaml:7: spec.targets[0].mode: got \"guard\", expected enforce, shadow or off: guard mode",
-		"needs the Kubernetes actuator, which is not available yet",
+		"headroom.yaml:7: spec.targets[0].mode: got \"guard\", expected enforce, shadow or off with a command actuator: guard mode holds an HPA's minReplicas",
+		"needs a kubernetes actuator with hpa",
 		"headroom.yaml:8: spec.targets[0].service: got \"missing.yaml\", expected a readable headroom Service file",
 		"headroom.yaml:9: spec.targets[0].policy: got \"bad.yaml\", expected a valid policy file: target \"web\" references",
 		"bad.yaml:4: spec.maxInstances",
@@ -481,4 +496,22 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLoadKubernetesGuard(t *testing.T) {
+	dir := t.TempDir()
+	files := fixtures(t)
+	files["headroom.yaml"] = strings.NewReplacer("mode: enforce", "mode: guard",
+		kubeFrom, "    kubernetes:\n      kubeconfig: kube/config\n      namespace: shop\n      statefulSet: web\n      hpa: web\n      timeout: 5s\n      retries: 0").Replace(base)
+	writeFiles(t, dir, files)
+	cfg, err := Load(filepath.Join(dir, "headroom.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.Targets[0]
+	want := &Kubernetes{Kubeconfig: filepath.Join(dir, "kube/config"), Namespace: "shop", Kind: KindStatefulSet, Name: "web", HPA: "web",
+		Timeout: 5 * time.Second, Retries: -1}
+	if got.Mode != ModeGuard || got.Command != nil || !reflect.DeepEqual(got.Kubernetes, want) {
+		t.Errorf("got mode %s, command %v, kubernetes %+v; want guard, none, %+v", got.Mode, got.Command, got.Kubernetes, want)
+	}
 }

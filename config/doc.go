@@ -12,7 +12,7 @@
 //	  loopInterval: 15s      # default 15s; whole seconds, at least 1s
 //	  targets:
 //	  - name: web            # required, unique, [a-z0-9-]+
-//	    mode: enforce        # enforce | shadow (default) | off
+//	    mode: enforce        # enforce | guard | shadow (default) | off
 //	    service: service.yaml        # a headroom Service file
 //	    policy: deploy/hpa.yaml      # any policy format check reads
 //	    policyFormat: auto           # optional, for policy and proposed
@@ -23,17 +23,27 @@
 //	      demand: 'sum(rate(http_requests_total{job="web"}[1m]))'  # required
 //	      utilization: '...'         # optional, as errorRatio and latency
 //	      window: 30s                # optional, as timeout
-//	    command:                     # required unless mode is off
+//	    command:                     # an actuator, this or kubernetes, unless mode is off
 //	      scale: ["aws", "ecs", "update-service", "--desired-count", "{{desired}}"]
 //	      read: ["/usr/local/bin/count.sh"]
 //	      timeout: 30s
 //	      retries: 2
+//	    kubernetes:                  # the other actuator
+//	      kubeconfig: ~/.kube/config # optional: $KUBECONFIG, ~/.kube/config, in-cluster
+//	      context: prod              # optional: the kubeconfig's current one
+//	      namespace: shop            # required
+//	      deployment: web            # or statefulSet: web
+//	      hpa: web                   # required in guard mode
+//	      timeout: 10s
+//	      retries: 3
 //
 // A new target runs in shadow mode unless it says enforce: it decides and
-// records, never acts. Guard mode (raising an HPA's minReplicas) is refused
-// until the Kubernetes actuator exists. Every mode but off needs a command,
-// since the target's capacity is read through it. Relative paths are
-// resolved against the config file's directory.
+// records, never acts. Guard mode leaves scaling to the platform's own
+// autoscaler and holds the HPA's minReplicas up while a reduction would be
+// unsafe (see actuator/k8s); it needs the kubernetes actuator with hpa.
+// Every mode but off needs an actuator, since the target's capacity is read
+// through it. Relative paths are resolved against the config file's
+// directory.
 //
 // Every problem is reported at once, with file, line, field path, value and
 // what was expected; the problems of a referenced service or policy file

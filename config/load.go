@@ -37,9 +37,9 @@ const (
 	ModeShadow = "shadow"
 	// ModeOff keeps a target in the file without running it.
 	ModeOff = "off"
-	// modeGuard is issue 4's guard mode, refused until the Kubernetes
-	// actuator exists.
-	modeGuard = "guard"
+	// ModeGuard leaves scaling to the platform's own autoscaler (an HPA)
+	// and only holds its minReplicas up while a reduction would be unsafe.
+	ModeGuard = "guard"
 )
 
 // DefaultGuardMargin is the scale-in guard's margin when guards.margin is
@@ -70,6 +70,7 @@ type targetYAML struct {
 	Guards       *guardsYAML     `yaml:"guards"`
 	Prometheus   *prometheusYAML `yaml:"prometheus"`
 	Command      *commandYAML    `yaml:"command"`
+	Kubernetes   *kubernetesYAML `yaml:"kubernetes"`
 }
 
 type guardsYAML struct {
@@ -85,6 +86,17 @@ type prometheusYAML struct {
 	Latency     string            `yaml:"latency"`
 	Window      yamlnode.Duration `yaml:"window"`
 	Timeout     yamlnode.Duration `yaml:"timeout"`
+}
+
+type kubernetesYAML struct {
+	Kubeconfig  string            `yaml:"kubeconfig"`
+	Context     string            `yaml:"context"`
+	Namespace   string            `yaml:"namespace"`
+	Deployment  string            `yaml:"deployment"`
+	StatefulSet string            `yaml:"statefulSet"`
+	HPA         string            `yaml:"hpa"`
+	Timeout     yamlnode.Duration `yaml:"timeout"`
+	Retries     *int              `yaml:"retries"`
 }
 
 type commandYAML struct {
@@ -250,13 +262,11 @@ func (p *parser) target(at string, s *targetYAML) *Target {
 
 	if s.Mode != nil {
 		switch m := *s.Mode; m {
-		case ModeEnforce, ModeShadow, ModeOff:
+		case ModeEnforce, ModeShadow, ModeOff, ModeGuard:
 			t.Mode = m
-		case modeGuard:
-			p.fail(at+".mode", m, "enforce, shadow or off: guard mode raises the platform autoscaler's floor (an HPA's minReplicas) "+
-				"and needs the Kubernetes actuator, which is not available yet")
 		default:
-			p.fail(at+".mode", m, "enforce (decide and act), shadow (decide and record, never act; the default) or off")
+			p.fail(at+".mode", m, "enforce (decide and act), guard (the HPA scales, headroom holds its minReplicas up while a cut is unsafe), "+
+				"shadow (decide and record, never act; the default) or off")
 		}
 	}
 
@@ -317,14 +327,76 @@ func (p *parser) target(at string, s *targetYAML) *Target {
 	}
 
 	switch {
+	case s.Command != nil && s.Kubernetes != nil:
+		p.fail(at+".kubernetes", "", "one actuator: either command or kubernetes, not both")
+	case s.Kubernetes != nil:
+		t.Kubernetes = p.kubernetes(at+".kubernetes", t.Mode, s.Kubernetes)
 	case s.Command != nil:
 		t.Command = p.command(at+".command", s.Name, s.Command)
+		if t.Mode == ModeGuard {
+			p.fail(at+".mode", t.Mode, "enforce, shadow or off with a command actuator: guard mode holds an HPA's minReplicas and needs a kubernetes actuator with hpa")
+		}
 	case t.Mode != ModeOff:
-		p.fail(at+".command", "", fmt.Sprintf("a command mapping with scale (the only actuator for now): mode %s reads the target's capacity through it "+
+		p.fail(at+".command", "", fmt.Sprintf("an actuator, a command mapping with scale or a kubernetes mapping with namespace and deployment: mode %s reads the target's capacity through it "+
 			"(shadow too, though it never scales); set mode: off to keep a target without one", t.Mode))
 	}
 	return t
 }
+
+// kubernetes checks the Kubernetes actuator's fields; the connection is
+// made by serve, so validate works without a cluster.
+func (p *parser) kubernetes(at, mode string, s *kubernetesYAML) *Kubernetes {
+	k := &Kubernetes{Kubeconfig: s.Kubeconfig, Context: s.Context, Namespace: s.Namespace, HPA: s.HPA,
+		Timeout: p.duration(at+".timeout", s.Timeout)}
+	if k.Kubeconfig != "" {
+		k.Kubeconfig = p.resolve(k.Kubeconfig)
+	}
+	if s.Namespace == "" {
+		p.fail(at+".namespace", "", "the workload's namespace, such as default")
+	} else if !dnsLabel.MatchString(s.Namespace) {
+		p.fail(at+".namespace", s.Namespace, "a Kubernetes namespace name: lowercase letters, digits and -, at most 63")
+	}
+	switch {
+	case s.Deployment != "" && s.StatefulSet != "":
+		p.fail(at+".statefulSet", s.StatefulSet, "one workload: deployment or statefulSet, not both")
+	case s.Deployment != "":
+		k.Kind, k.Name = KindDeployment, s.Deployment
+	case s.StatefulSet != "":
+		k.Kind, k.Name = KindStatefulSet, s.StatefulSet
+	default:
+		p.fail(at+".deployment", "", "the name of the Deployment (or statefulSet: the StatefulSet) to scale")
+	}
+	if k.Name != "" && !dnsName.MatchString(k.Name) {
+		field := ".deployment"
+		if k.Kind == KindStatefulSet {
+			field = ".statefulSet"
+		}
+		p.fail(at+field, k.Name, "a Kubernetes object name: lowercase letters, digits, - and ., at most 253")
+	}
+	switch {
+	case mode == ModeGuard && s.HPA == "":
+		p.fail(at+".hpa", "", "the HorizontalPodAutoscaler whose minReplicas guard mode holds")
+	case s.HPA != "" && !dnsName.MatchString(s.HPA):
+		p.fail(at+".hpa", s.HPA, "a Kubernetes object name: lowercase letters, digits, - and ., at most 253")
+	}
+	if r := s.Retries; r != nil {
+		switch {
+		case *r < 0:
+			p.fail(at+".retries", strconv.Itoa(*r), "0 or more extra attempts after a server error")
+		case *r == 0:
+			k.Retries = -1
+		default:
+			k.Retries = *r
+		}
+	}
+	return k
+}
+
+// Kubernetes object names: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/
+var (
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	dnsName  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+)
 
 // resolve makes a referenced path relative to the config file's directory.
 func (p *parser) resolve(ref string) string {
