@@ -36,6 +36,21 @@ type Actuator interface {
 	Scale(ctx context.Context, desired int, reason Reason) error
 }
 
+// FloorActuator holds a platform's own autoscaler above a floor: guard
+// mode, where the platform keeps scaling and headroom only refuses unsafe
+// reductions. Implementation: actuator/k8s (an HPA's minReplicas).
+type FloorActuator interface {
+	// PlatformMin returns the minimum the platform's autoscaler was
+	// configured with, not a floor headroom raised.
+	PlatformMin(ctx context.Context) (int, error)
+	// SetFloor holds the autoscaler at floor or more; a floor at or below
+	// the platform's own minimum restores it. Raising and restoring are
+	// idempotent, and what to restore survives a restart of headroom.
+	//
+	// Errors: as Actuator.Scale.
+	SetFloor(ctx context.Context, floor int, reason Reason) error
+}
+
 // DecisionRecord is one iteration of the live loop for one target: what
 // was seen, what the engine decided and why, and what happened.
 type DecisionRecord struct {

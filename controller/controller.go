@@ -27,6 +27,9 @@ type Mode string
 const (
 	// Enforce decides and acts.
 	Enforce Mode = "enforce"
+	// Guard leaves scaling to the platform's own autoscaler and holds its
+	// minimum up (Target.Floor) while the guards find a reduction unsafe.
+	Guard Mode = "guard"
 	// Shadow decides and records, never acts.
 	Shadow Mode = "shadow"
 	// Off skips the target.
@@ -45,6 +48,8 @@ type Target struct {
 	Guards   *headroom.Guards
 	Source   headroom.MetricsSource
 	Actuator headroom.Actuator
+	// Floor holds the platform's autoscaler in Guard mode.
+	Floor headroom.FloorActuator
 }
 
 // Record is one iteration for one target.
@@ -153,31 +158,10 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 	}
 	r.Observation = obs
 
-	st, err := c.state(ctx, t.Name, livePolicy, t.Policy, now, current)
-	if err != nil {
-		r.Error = join(r.Error, fmt.Sprintf("load engine state: %v", err))
-		return r
-	}
-	out := engine.Decide(engine.Input{Now: now, Policy: t.Policy, Current: current, Observation: obs, State: st, Guards: t.Guards})
-	r.Decision = out.Decision
-
-	commit := true
-	if t.Mode == Enforce && out.Desired != current.Total() {
-		if err := t.Actuator.Scale(ctx, out.Desired, out.Reason); err != nil {
-			// Keep the old memory: the next iteration decides again from
-			// it, as if this one had not happened.
-			commit, scaleFailed = false, true
-			r.Error = join(r.Error, fmt.Sprintf("scale to %d: %v", out.Desired, err))
-			log.Error("scale", "desired", out.Desired, "err", err)
-		} else {
-			r.Applied = true
-			log.Info("scaled", "from", current.Total(), "to", out.Desired, "reason", out.Reason.Code, "message", out.Reason.Message)
-		}
-	}
-	if commit {
-		if err := c.save(ctx, t.Name, livePolicy, out.State); err != nil {
-			r.Error = join(r.Error, fmt.Sprintf("save engine state: %v", err))
-		}
+	if t.Mode == Guard {
+		scaleFailed = !c.hold(ctx, t, now, current, obs, &r, log)
+	} else {
+		scaleFailed = !c.decide(ctx, t, now, current, obs, &r, log)
 	}
 
 	if t.Proposed != nil {
@@ -193,6 +177,75 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 		}
 	}
 	return r
+}
+
+// decide runs the policy and the guards, and acts in Enforce mode. It
+// returns false when the actuator failed.
+func (c *Controller) decide(ctx context.Context, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, r *Record, log *slog.Logger) bool {
+	st, err := c.state(ctx, t.Name, livePolicy, t.Policy, now, current)
+	if err != nil {
+		r.Error = join(r.Error, fmt.Sprintf("load engine state: %v", err))
+		return true
+	}
+	out := engine.Decide(engine.Input{Now: now, Policy: t.Policy, Current: current, Observation: obs, State: st, Guards: t.Guards})
+	r.Decision = out.Decision
+
+	commit, ok := true, true
+	if t.Mode == Enforce && out.Desired != current.Total() {
+		if err := t.Actuator.Scale(ctx, out.Desired, out.Reason); err != nil {
+			// Keep the old memory: the next iteration decides again from
+			// it, as if this one had not happened.
+			commit, ok = false, false
+			r.Error = join(r.Error, fmt.Sprintf("scale to %d: %v", out.Desired, err))
+			log.Error("scale", "desired", out.Desired, "err", err)
+		} else {
+			r.Applied = true
+			log.Info("scaled", "from", current.Total(), "to", out.Desired, "reason", out.Reason.Code, "message", out.Reason.Message)
+		}
+	}
+	if commit {
+		if err := c.save(ctx, t.Name, livePolicy, out.State); err != nil {
+			r.Error = join(r.Error, fmt.Sprintf("save engine state: %v", err))
+		}
+	}
+	return ok
+}
+
+// hold is Guard mode: the platform's autoscaler scales; the guards, asked
+// about its deepest cut, give the floor it is held at. It returns false
+// when the platform could not be read or held.
+func (c *Controller) hold(ctx context.Context, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, r *Record, log *slog.Logger) bool {
+	platformMin, err := t.Floor.PlatformMin(ctx)
+	if err != nil {
+		// Whatever floor is in place stays: nothing is restored blind.
+		r.Error = join(r.Error, fmt.Sprintf("read the platform's minimum: %v", err))
+		log.Error("read the platform's minimum", "err", err)
+		return false
+	}
+	st, err := c.state(ctx, t.Name, livePolicy, t.Policy, now, current)
+	if err != nil {
+		r.Error = join(r.Error, fmt.Sprintf("load engine state: %v", err))
+		return true
+	}
+	out := engine.Floor(engine.FloorInput{Now: now, Guards: t.Guards, Current: current, Observation: obs, PlatformMin: platformMin, State: st})
+	r.Decision = headroom.Decision{Time: now, Current: current.Total(), Desired: out.Floor, Min: platformMin, Max: st.Max, Reason: out.Reason}
+	ok := true
+	if err := t.Floor.SetFloor(ctx, out.Floor, out.Reason); err != nil {
+		ok = false
+		r.Error = join(r.Error, fmt.Sprintf("hold the platform at %d: %v", out.Floor, err))
+		log.Error("hold floor", "floor", out.Floor, "err", err)
+	} else {
+		r.Applied = true
+		if out.Floor > platformMin {
+			log.Info("holding floor", "floor", out.Floor, "platformMin", platformMin, "reason", out.Reason.Code, "message", out.Reason.Message)
+		}
+	}
+	// The memory is what the platform did, true whether or not the floor
+	// could be set.
+	if err := c.save(ctx, t.Name, livePolicy, out.State); err != nil {
+		r.Error = join(r.Error, fmt.Sprintf("save engine state: %v", err))
+	}
+	return ok
 }
 
 // state loads the engine's memory, or starts it: the service has been

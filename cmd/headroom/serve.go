@@ -13,6 +13,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/actuator/exec"
+	"github.com/headroomhq/headroom/actuator/k8s"
 	"github.com/headroomhq/headroom/config"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/metrics/prom"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
 )
 
 // Main owns what `headroom serve` runs: the store and the controller. It
@@ -49,8 +51,9 @@ func OpenMain(cfg *config.Config, log *slog.Logger) (*Main, error) {
 	}
 	m := &Main{Config: cfg, DB: db}
 	var targets []*controller.Target
+	clients := map[[2]string]kubernetes.Interface{}
 	for _, t := range cfg.Targets {
-		ct, err := buildTarget(t)
+		ct, err := buildTarget(t, clients)
 		if err != nil {
 			db.Close()
 			return nil, err
@@ -86,7 +89,9 @@ func (m *Main) handler() http.Handler {
 	return mux
 }
 
-func buildTarget(t *config.Target) (*controller.Target, error) {
+// buildTarget makes a target's metrics source and actuator; clients holds
+// the Kubernetes clients made so far, one per kubeconfig and context.
+func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (*controller.Target, error) {
 	ct := &controller.Target{Name: t.Name, Mode: controller.Mode(t.Mode), Policy: t.Policy, Proposed: t.Proposed, Guards: t.Guards}
 	if p := t.Prometheus; p != nil {
 		src, err := prom.New(p.URL, prom.Queries{Demand: p.Demand, Utilization: p.Utilization, ErrorRatio: p.ErrorRatio, Latency: p.Latency})
@@ -107,6 +112,26 @@ func buildTarget(t *config.Target) (*controller.Target, error) {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
 		}
 		ct.Actuator = act
+	}
+	if k := t.Kubernetes; k != nil {
+		key := [2]string{k.Kubeconfig, k.Context}
+		client, ok := clients[key]
+		if !ok {
+			var err error
+			if client, err = k8s.NewClient(k.Kubeconfig, k.Context); err != nil {
+				return nil, fmt.Errorf("target %s: %w", t.Name, err)
+			}
+			clients[key] = client
+		}
+		act, err := k8s.New(k8s.Config{Client: client, Namespace: k.Namespace, Kind: k.Kind, Name: k.Name, HPA: k.HPA,
+			Timeout: k.Timeout, Retries: k.Retries})
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", t.Name, err)
+		}
+		ct.Actuator = act
+		if k.HPA != "" {
+			ct.Floor = act
+		}
 	}
 	return ct, nil
 }

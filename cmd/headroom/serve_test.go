@@ -119,7 +119,7 @@ func TestServeOnceRecordsDecisions(t *testing.T) {
 func TestServeBadConfig(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "headroom.yaml")
-	os.WriteFile(cfg, []byte("apiVersion: headroom.dev/v1alpha1\nkind: Config\nspec:\n  targets:\n  - name: web\n    mode: guard\n"), 0o644)
+	os.WriteFile(cfg, []byte("apiVersion: headroom.dev/v1alpha1\nkind: Config\nspec:\n  targets:\n  - name: web\n    mode: sideways\n"), 0o644)
 	code, _, stderr := run(t, "serve", "--config", cfg, "--once")
 	if code != ExitInvalid || !strings.Contains(stderr, "headroom.yaml:6") {
 		t.Errorf("bad config: exit %d\n%s", code, stderr)
