@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -236,5 +237,78 @@ func TestMetrics(t *testing.T) {
 	c.Step(context.Background(), at.Add(15*time.Second))
 	if got := testutil.ToFloat64(c.Metrics.Errors.WithLabelValues("web", "read_metrics")); got != 1 {
 		t.Errorf("metric read errors: got %v, want 1", got)
+	}
+}
+
+// hpa is a platform autoscaler's minimum in memory, for the controller's
+// side of guard mode; actuator/k8s holds a real HPA against a real API
+// server.
+type hpa struct {
+	own, min int
+	fail     error
+}
+
+func (h *hpa) PlatformMin(context.Context) (int, error) { return h.own, h.fail }
+func (h *hpa) SetFloor(_ context.Context, floor int, _ headroom.Reason) error {
+	if h.fail != nil {
+		return h.fail
+	}
+	h.min = max(floor, h.own)
+	return nil
+}
+
+// Guard mode on the seed: the platform's own minimum was cut to 12 at
+// 17:00 UTC while 3,400 req/s needed 57 instances. headroom holds the
+// minimum at 57, never scales itself, and lets go as demand falls, at the
+// rate limit, counting the cuts the platform makes.
+func TestGuardModeHoldsTheFloor(t *testing.T) {
+	svc, prop, _ := load(t)
+	act, state := fleet(t, 57)
+	h := &hpa{own: 12, min: 12}
+	src := &steady{demand: 3400, cpu: 60}
+	target := &controller.Target{Name: "web", Mode: controller.Guard, Policy: prop, Source: src, Actuator: act, Floor: h,
+		Guards: check.DefaultGuards(svc, prop, check.DefaultGuardMargin)}
+	j := &controller.MemoryJournal{}
+	c := controller.New(j, target)
+	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+
+	r := c.Step(context.Background(), at)[0]
+	if h.min != 57 || r.Decision.Desired != 57 || r.Decision.Min != 12 || !r.Applied || r.Decision.Reason.Code != headroom.ReasonScaleInDeferred {
+		t.Fatalf("busy: hpa min %d, record %+v applied %v; want the floor held at 57", h.min, r.Decision, r.Applied)
+	}
+	if count(t, state) != 57 {
+		t.Errorf("guard mode scaled the fleet to %d itself", count(t, state))
+	}
+
+	// Quiet again: the floor comes down at the rate limit, and back to the
+	// platform's own 12 in the end.
+	*src = steady{demand: 100, cpu: 10}
+	var floors []int
+	for i := 1; i <= 120 && h.min > 12; i++ {
+		now := at.Add(time.Duration(i) * 15 * time.Second)
+		r = c.Step(context.Background(), now)[0]
+		if r.Error != "" {
+			t.Fatalf("%s: %s", now, r.Error)
+		}
+		floors = append(floors, h.min)
+		os.WriteFile(state, []byte(strconv.Itoa(h.min)), 0o644) // the HPA follows its minimum down
+	}
+	if h.min != 12 || r.Decision.Reason.Code != headroom.ReasonGuardIdle {
+		t.Fatalf("quiet: hpa min %d (%s); want 12 restored, floors %v", h.min, r.Decision.Reason.Code, floors)
+	}
+	for i := 1; i < len(floors); i++ {
+		if floors[i] > floors[i-1] {
+			t.Errorf("floors %v: the floor rose while demand was low", floors)
+		}
+	}
+	if floors[0] >= 57 || len(floors) < 4 {
+		t.Errorf("floors %v: want a stepwise release", floors)
+	}
+
+	// The platform cannot be read: whatever floor is in place stays.
+	h.min, h.fail = 30, errors.New("apiserver down")
+	r = c.Step(context.Background(), at.Add(time.Hour))[0]
+	if h.min != 30 || r.Applied || !strings.Contains(r.Error, "apiserver down") {
+		t.Errorf("platform down: min %d, applied %v, error %q", h.min, r.Applied, r.Error)
 	}
 }
