@@ -73,6 +73,9 @@ type Controller struct {
 	// Metrics, when set, count decisions, guard interventions, errors
 	// and loop time.
 	Metrics *Metrics
+	// Leader, when set, lets Run step the targets only while this process
+	// holds the lease, and actuations happen only while it still does.
+	Leader *Leader
 }
 
 // New returns a controller with the defaults.
@@ -81,12 +84,18 @@ func New(j headroom.Journal, targets ...*Target) *Controller {
 		Now: time.Now, Logger: slog.Default()}
 }
 
-// Run steps every target every Interval until ctx ends.
+// Run steps every target every Interval until ctx ends; with a Leader,
+// only while it holds the lease, which it releases when ctx ends.
 func (c *Controller) Run(ctx context.Context) error {
 	t := time.NewTicker(c.Interval)
 	defer t.Stop()
+	if c.Leader != nil {
+		defer c.Leader.release(c.logger())
+	}
 	for {
-		c.Step(ctx, c.now())
+		if c.Leader == nil || c.Leader.lead(ctx, c.logger()) {
+			c.Step(ctx, c.now())
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -192,6 +201,13 @@ func (c *Controller) decide(ctx context.Context, t *Target, now time.Time, curre
 
 	commit, ok := true, true
 	if t.Mode == Enforce && out.Desired != current.Total() {
+		if !c.Leader.holds() {
+			// Another process may lead by now: let it decide. The memory
+			// is not kept, as for a failed actuation.
+			r.Error = join(r.Error, "lease expired before acting: not scaled")
+			log.Warn("lease expired before acting", "desired", out.Desired)
+			return false
+		}
 		if err := t.Actuator.Scale(ctx, out.Desired, out.Reason); err != nil {
 			// Keep the old memory: the next iteration decides again from
 			// it, as if this one had not happened.
@@ -230,6 +246,11 @@ func (c *Controller) hold(ctx context.Context, t *Target, now time.Time, current
 	out := engine.Floor(engine.FloorInput{Now: now, Guards: t.Guards, Current: current, Observation: obs, PlatformMin: platformMin, State: st})
 	r.Decision = headroom.Decision{Time: now, Current: current.Total(), Desired: out.Floor, Min: platformMin, Max: st.Max, Reason: out.Reason}
 	ok := true
+	if !c.Leader.holds() {
+		r.Error = join(r.Error, "lease expired before acting: floor not set")
+		log.Warn("lease expired before acting", "floor", out.Floor)
+		return false
+	}
 	if err := t.Floor.SetFloor(ctx, out.Floor, out.Reason); err != nil {
 		ok = false
 		r.Error = join(r.Error, fmt.Sprintf("hold the platform at %d: %v", out.Floor, err))

@@ -1,0 +1,102 @@
+package controller
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/headroomhq/headroom"
+)
+
+// DefaultLeaseName is the one lease the serve processes sharing a store
+// take turns on: one leader acts on every target, the others serve reads.
+const DefaultLeaseName = "controller"
+
+// Leader makes a controller act only while it holds a lease in the store,
+// so several `headroom serve` processes can share one PostgreSQL: one acts,
+// and when it dies another takes over within TTL plus one loop.
+type Leader struct {
+	Leases headroom.Leases
+	// Name of the lease (DefaultLeaseName) and Holder, this process's
+	// identity (host, pid, a random part).
+	Name, Holder string
+	// TTL is how long a lease lasts unrenewed; it is renewed every loop,
+	// so it must be longer than the loop interval (serve uses 3 loops).
+	TTL time.Duration
+
+	mu sync.Mutex
+	// until is when this process must stop acting, on its monotonic
+	// clock: the acquisition's start plus 90% of TTL, so a slow answer and
+	// a little clock drift between this process and the store still end
+	// the old leader's turn before the store hands the lease on. Wall
+	// clock jumps do not move it.
+	until time.Time
+	token int64
+}
+
+// lead takes or renews the lease; it reports whether this process may act
+// this loop.
+func (l *Leader) lead(ctx context.Context, log *slog.Logger) bool {
+	start := time.Now()
+	lease, ok, err := l.Leases.Acquire(ctx, l.Name, l.Holder, l.TTL)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	was := l.token != 0
+	switch {
+	case err != nil:
+		l.until, l.token = time.Time{}, 0
+		log.Error("lease: the store did not answer; not acting", "lease", l.Name, "err", err)
+	case !ok:
+		l.until, l.token = time.Time{}, 0
+		if was {
+			log.Warn("lease lost", "lease", l.Name, "holder", lease.Holder, "token", lease.Token)
+		}
+	default:
+		l.until = start.Add(l.TTL * 9 / 10)
+		if !was || l.token != lease.Token {
+			log.Info("lease acquired: acting on the targets", "lease", l.Name, "holder", l.Holder, "token", lease.Token)
+		}
+		l.token = lease.Token
+	}
+	return l.token != 0
+}
+
+// holds says whether this process still holds the lease: checked again
+// right before an actuation, since a loop can outlast the lease.
+func (l *Leader) holds() bool {
+	if l == nil {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.token != 0 && time.Now().Before(l.until)
+}
+
+// Token is the fencing token of the lease this process holds, 0 when it
+// holds none.
+func (l *Leader) Token() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !time.Now().Before(l.until) {
+		return 0
+	}
+	return l.token
+}
+
+// release gives the lease up on shutdown so another process takes over at
+// once.
+func (l *Leader) release(log *slog.Logger) {
+	l.mu.Lock()
+	held := l.token != 0
+	l.until, l.token = time.Time{}, 0
+	l.mu.Unlock()
+	if !held {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.Leases.Release(ctx, l.Name, l.Holder); err != nil {
+		log.Warn("lease: release failed; another process takes over when it expires", "lease", l.Name, "err", err)
+	}
+}
