@@ -15,10 +15,17 @@ const (
 
 // Config is a loaded, validated headroom.yaml; paths are absolute.
 type Config struct {
-	Path         string
-	DataDir      string
+	Path    string
+	DataDir string
+	// Database is a PostgreSQL URL shared by several serve processes;
+	// empty for the SQLite file in DataDir.
+	Database     string
 	LoopInterval time.Duration
-	Targets      []*Target
+	// LeaseDuration is how long the leader's lease lasts unrenewed (3
+	// loops by default): another process takes over within it after the
+	// leader dies.
+	LeaseDuration time.Duration
+	Targets       []*Target
 }
 
 // Target is one scaled service.

@@ -298,6 +298,10 @@ func TestErrors(t *testing.T) {
 				{"headroom.yaml", 13, "spec.targets[0].kubernetes.retries"}}},
 		{name: "unknown mode", edits: []string{"mode: enforce", "mode: Enforce"},
 			want: []at{{"headroom.yaml", 7, "spec.targets[0].mode"}}},
+		{name: "database not PostgreSQL", edits: []string{"spec:\n", "spec:\n  database: mysql://root:secret@db/headroom\n"},
+			want: []at{{"headroom.yaml", 5, "spec.database"}}},
+		{name: "lease shorter than two loops", edits: []string{"spec:\n", "spec:\n  loopInterval: 10s\n  leaseDuration: 15s\n"},
+			want: []at{{"headroom.yaml", 6, "spec.leaseDuration"}}},
 		{name: "bare number as loopInterval", edits: []string{"spec:\n", "spec:\n  loopInterval: 15\n"},
 			want: []at{{"headroom.yaml", 5, "spec.loopInterval"}}},
 		{name: "loopInterval not whole seconds", edits: []string{"spec:\n", "spec:\n  loopInterval: 1500ms\n"},
@@ -513,5 +517,25 @@ func TestLoadKubernetesGuard(t *testing.T) {
 		Timeout: 5 * time.Second, Retries: -1}
 	if got.Mode != ModeGuard || got.Command != nil || !reflect.DeepEqual(got.Kubernetes, want) {
 		t.Errorf("got mode %s, command %v, kubernetes %+v; want guard, none, %+v", got.Mode, got.Command, got.Kubernetes, want)
+	}
+}
+
+func TestDatabaseAndLease(t *testing.T) {
+	dir := t.TempDir()
+	files := fixtures(t)
+	files["headroom.yaml"] = strings.Replace(base, "spec:\n", "spec:\n  database: postgres://headroom@db/headroom\n  loopInterval: 5s\n", 1)
+	writeFiles(t, dir, files)
+	cfg, err := Load(filepath.Join(dir, "headroom.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Database != "postgres://headroom@db/headroom" || cfg.LeaseDuration != 15*time.Second {
+		t.Errorf("database %q, lease %s; want the URL and 3 loops (15s)", cfg.Database, cfg.LeaseDuration)
+	}
+	// The refusal does not echo a URL that may hold a password.
+	files["headroom.yaml"] = strings.Replace(base, "spec:\n", "spec:\n  database: mysql://root:secret@db/headroom\n", 1)
+	writeFiles(t, dir, files)
+	if _, err := Load(filepath.Join(dir, "headroom.yaml")); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("got %v; want an error that does not show the password", err)
 	}
 }

@@ -9,7 +9,9 @@
 //	metadata: {name: prod}
 //	spec:
 //	  dataDir: data          # default data, relative to this file's directory
+//	  database: postgres://headroom@db/headroom  # optional: shared by several serve processes
 //	  loopInterval: 15s      # default 15s; whole seconds, at least 1s
+//	  leaseDuration: 45s     # default 3 loops: the leader's lease (with database)
 //	  targets:
 //	  - name: web            # required, unique, [a-z0-9-]+
 //	    mode: enforce        # enforce | guard | shadow (default) | off

@@ -55,8 +55,10 @@ type document struct {
 }
 
 type specYAML struct {
-	DataDir      *string           `yaml:"dataDir"`
-	LoopInterval yamlnode.Duration `yaml:"loopInterval"`
+	DataDir       *string           `yaml:"dataDir"`
+	Database      string            `yaml:"database"`
+	LoopInterval  yamlnode.Duration `yaml:"loopInterval"`
+	LeaseDuration yamlnode.Duration `yaml:"leaseDuration"`
 	Targets      []targetYAML      `yaml:"targets"`
 }
 
@@ -222,6 +224,22 @@ func (p *parser) config(abs string) *Config {
 			p.fail("spec.loopInterval", l.Raw, "a whole number of seconds, at least 1s, such as 15s or 1m")
 		} else {
 			cfg.LoopInterval = l.D
+		}
+	}
+	if d := s.Database; d != "" {
+		if u, err := url.Parse(d); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			// The value is not echoed: it may hold a password.
+			p.fail("spec.database", "", "a PostgreSQL URL such as postgres://headroom@db.internal/headroom (left out: the SQLite file in dataDir)")
+		} else {
+			cfg.Database = d
+		}
+	}
+	cfg.LeaseDuration = 3 * cfg.LoopInterval
+	if l := s.LeaseDuration; l.Set {
+		if l.Bad || l.D < 2*cfg.LoopInterval {
+			p.fail("spec.leaseDuration", l.Raw, fmt.Sprintf("a duration of at least two loops (%s), such as %s: the leader renews it every loop", 2*cfg.LoopInterval, 3*cfg.LoopInterval))
+		} else {
+			cfg.LeaseDuration = l.D
 		}
 	}
 	if len(s.Targets) == 0 {
