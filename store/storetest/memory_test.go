@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/controller"
@@ -13,4 +14,45 @@ func TestMemoryJournal(t *testing.T) {
 	storetest.RunJournal(t, func(t *testing.T) headroom.Journal {
 		return &controller.MemoryJournal{}
 	})
+}
+
+// TestMemoryLeases runs the contract against controller.MemoryLeases.
+func TestMemoryLeases(t *testing.T) {
+	storetest.RunLeases(t, func(t *testing.T) headroom.Leases {
+		return &controller.MemoryLeases{}
+	})
+}
+
+// TestMemoryLeasesClock checks MemoryLeases' expiry against its injected
+// clock, to the nanosecond: the contract can only sleep.
+func TestMemoryLeasesClock(t *testing.T) {
+	now := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
+	m := &controller.MemoryLeases{Now: func() time.Time { return now }}
+	ctx := t.Context()
+	acquire := func(holder string) (headroom.Lease, bool) {
+		t.Helper()
+		l, ok, err := m.Acquire(ctx, "leader", holder, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l, ok
+	}
+	if l, ok := acquire("a"); !ok || !l.Expires.Equal(now.Add(time.Minute)) {
+		t.Fatalf("Acquire = %+v, %v; want held until %v", l, ok, now.Add(time.Minute))
+	}
+	now = now.Add(time.Minute - time.Nanosecond)
+	if l, ok := acquire("b"); ok {
+		t.Errorf("b acquired a's lease a nanosecond before it expires: %+v", l)
+	}
+	now = now.Add(time.Nanosecond)
+	if l, ok := acquire("b"); !ok || l.Token != 2 {
+		t.Errorf("b's Acquire when a's lease expires = %+v, %v; want it with token 2", l, ok)
+	}
+	// A release ends the lease at the clock's now, not later.
+	if err := m.Release(ctx, "leader", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := acquire("c"); !ok || l.Token != 3 {
+		t.Errorf("c's Acquire at the instant b released = %+v, %v; want it with token 3", l, ok)
+	}
 }

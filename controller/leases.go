@@ -1,0 +1,82 @@
+package controller
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/headroomhq/headroom"
+)
+
+// MemoryLeases hands out leases among the goroutines of one process: for
+// tests. The zero value is ready to use.
+type MemoryLeases struct {
+	// Now is the leases' clock; nil means time.Now. Tests set it to move
+	// time by hand.
+	Now func() time.Time
+
+	mu     sync.Mutex
+	leases map[string]headroom.Lease
+}
+
+var _ headroom.Leases = (*MemoryLeases)(nil)
+
+func (m *MemoryLeases) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// Acquire takes lease name for holder until now+ttl when it is free,
+// expired (its expiry is not after now) or already holder's.
+//
+// Errors: EINVALID when name or holder is empty or ttl is not positive.
+func (m *MemoryLeases) Acquire(_ context.Context, name, holder string, ttl time.Duration) (headroom.Lease, bool, error) {
+	if err := checkLease(name, holder, ttl); err != nil {
+		return headroom.Lease{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	l, held := m.leases[name]
+	if held && l.Holder != holder && l.Expires.After(now) {
+		return l, false, nil
+	}
+	if !held || l.Holder != holder {
+		// Changing hands (or first taken): the fencing token grows.
+		l.Token++
+	}
+	l.Name, l.Holder, l.Expires = name, holder, now.Add(ttl)
+	if m.leases == nil {
+		m.leases = map[string]headroom.Lease{}
+	}
+	m.leases[name] = l
+	return l, true, nil
+}
+
+// Release ends holder's lease name now; it does nothing when holder does
+// not hold it.
+func (m *MemoryLeases) Release(_ context.Context, name, holder string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if l, held := m.leases[name]; held && l.Holder == holder && l.Expires.After(now) {
+		l.Expires = now
+		m.leases[name] = l
+	}
+	return nil
+}
+
+// checkLease validates Acquire's arguments.
+func checkLease(name, holder string, ttl time.Duration) error {
+	switch {
+	case name == "":
+		return headroom.Errorf(headroom.EINVALID, "acquire lease: empty name")
+	case holder == "":
+		return headroom.Errorf(headroom.EINVALID, "acquire lease %s: empty holder", name)
+	case ttl <= 0:
+		return headroom.Errorf(headroom.EINVALID, "acquire lease %s: ttl %s, want a positive duration", name, ttl)
+	}
+	return nil
+}
