@@ -339,7 +339,8 @@ func processUID(t *testing.T, pid int) string {
 
 // processAlive reports whether pid exists and is not a zombie.
 func processAlive(pid int) bool {
-	if err := syscall.Kill(pid, 0); err != nil {
+	proc, err := os.FindProcess(pid)
+	if err != nil || proc.Signal(syscall.Signal(0)) != nil {
 		return false
 	}
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
