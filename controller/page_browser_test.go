@@ -1,0 +1,188 @@
+package controller_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pageBrowser finds a headless browser; under CI=true a missing one fails.
+func pageBrowser(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no chromium on PATH: CI must install Debian's chromium for the browser test")
+	}
+	t.Skip("no chromium on PATH; install Debian's chromium to run the browser test")
+	return ""
+}
+
+// chromium runs the browser headless on url with args and returns what it
+// printed.
+func chromium(t *testing.T, browser, url string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args = append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+		"--force-device-scale-factor=1", "--user-data-dir=" + filepath.Join(t.TempDir(), "profile")}, args...)
+	cmd := exec.CommandContext(ctx, browser, append(args, url)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	return string(out)
+}
+
+// shoot takes a screenshot of url at width×height, keeps it under
+// $HEADROOM_ARTIFACTS when set, and returns it.
+func shoot(t *testing.T, browser, url, name string, width, height int) image.Image {
+	t.Helper()
+	shot := filepath.Join(t.TempDir(), name+".png")
+	chromium(t, browser, url, "--window-size="+strconv.Itoa(width)+","+strconv.Itoa(height), "--screenshot="+shot)
+	data, err := os.ReadFile(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keep := os.Getenv("HEADROOM_ARTIFACTS"); keep != "" {
+		if err := os.WriteFile(filepath.Join(keep, name+".png"), data, 0o644); err != nil {
+			t.Errorf("keep screenshot: %v", err)
+		}
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
+		t.Fatalf("screenshot is %v, want %dx%d", b, width, height)
+	}
+	return img
+}
+
+// pixels counts the pixels of img within 6 of colour in each channel.
+func pixels(img image.Image, colour [3]int) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if close6(int(r>>8), colour[0]) && close6(int(g>>8), colour[1]) && close6(int(bl>>8), colour[2]) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func close6(a, b int) bool { return a-b <= 6 && b-a <= 6 }
+
+// Colours as the browser paints them on the white page.
+var (
+	// The lines' stroke colours.
+	paintDesired  = [3]int{0xd5, 0x5e, 0x00}
+	paintProposed = [3]int{0xcc, 0x79, 0xa7}
+	paintDemand   = [3]int{0x00, 0x72, 0xb2}
+	// A guard band: #e69f00 at 28% opacity; a blind one: #d1242f at 22%.
+	paintBand      = [3]int{248, 228, 184}
+	paintBlindBand = [3]int{245, 207, 209}
+	// A guarded row of the table: the stylesheet's --guard-bg, which only
+	// shows when the inline style passed the Content-Security-Policy.
+	paintGuardRow = [3]int{0xff, 0xf8, 0xc5}
+)
+
+// The target's page, opened in a real browser through HTTP with its
+// security headers, shows the chart with its lines and the guard's band,
+// and the table of decisions styled by its stylesheet; on a phone's width
+// the same.
+func TestPageInBrowser(t *testing.T) {
+	browser := pageBrowser(t)
+	p, _ := newTestPage(t)
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+
+	dom := chromium(t, browser, srv.URL+"/decisions/web", "--dump-dom")
+	for _, want := range []struct{ name, pattern string }{
+		{"the capacity chart", `<svg class="chart capacity"`},
+		{"the current line", `<path class="line current" d="M`},
+		{"the desired line", `<path class="line desired" d="M`},
+		{"the proposed policy's line", `<path class="line proposed" d="M`},
+		{"the demand line", `<path class="line demand" d="M`},
+		{"a guard band", `<rect class="band"[^>]*><title>ScaleInDeferred from`},
+		{"a deferral in the table", `<code>ScaleInDeferred</code></td><td class="msg">scheduled action "night-savings"`},
+	} {
+		if !regexp.MustCompile(want.pattern).MatchString(dom) {
+			t.Errorf("%s: the browser's DOM has no %s", want.name, want.pattern)
+		}
+	}
+	_, table, _ := strings.Cut(dom, `<table class="decisions">`)
+	if rows := strings.Count(table, "<tr"); rows != 501 {
+		t.Errorf("the table has %d rows, want a header and 500 decisions", rows)
+	}
+
+	// Hostile text stays text in the browser too.
+	dom = chromium(t, browser, srv.URL+"/decisions/evil", "--dump-dom")
+	if strings.Contains(dom, "<script") || strings.Contains(dom, "<img") || !strings.Contains(dom, "cpu &lt;script&gt;alert(\"pwned\")&lt;/script&gt; under target") {
+		t.Errorf("the hostile reason is not shown as text:\n%s", dom)
+	}
+
+	// Thresholds are a fraction of what Chromium paints: lines drawn a
+	// third as wide on a phone antialias to fewer pure pixels.
+	type paint struct {
+		name   string
+		colour [3]int
+		least  int
+	}
+	for _, size := range []struct {
+		name          string
+		width, height int
+		want          []paint
+	}{
+		{"desktop", 1280, 1400, []paint{
+			{"desired line", paintDesired, 150},
+			{"proposed policy's line", paintProposed, 100},
+			{"demand line", paintDemand, 200},
+			{"guard band", paintBand, 2000},
+			{"blind band", paintBlindBand, 1000},
+			{"guarded table rows", paintGuardRow, 20000},
+		}},
+		{"phone", 390, 1600, []paint{
+			{"desired line", paintDesired, 10},
+			{"proposed policy's line", paintProposed, 10},
+			{"demand line", paintDemand, 20},
+			{"guard band", paintBand, 500},
+			{"blind band", paintBlindBand, 200},
+			{"guarded table rows", paintGuardRow, 20000},
+		}},
+	} {
+		t.Run(size.name, func(t *testing.T) {
+			img := shoot(t, browser, srv.URL+"/decisions/web", "decisions-page-"+size.name, size.width, size.height)
+			for _, c := range size.want {
+				n := pixels(img, c.colour)
+				t.Logf("%s: %d pixels", c.name, n)
+				if n < c.least {
+					t.Errorf("%s: %d pixels of %v, want at least %d", c.name, n, c.colour, c.least)
+				}
+			}
+		})
+	}
+	img := shoot(t, browser, srv.URL+"/", "decisions-index", 1280, 700)
+	if n := pixels(img, [3]int{0xcf, 0x22, 0x2e}); n < 100 {
+		t.Errorf("the index shows no alert badge: %d red pixels", n)
+	}
+}
