@@ -1,0 +1,274 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets a test run `headroom` as a real process: the test binary
+// re-executed with HEADROOM_TEST_MAIN=1 is the CLI, so kill -9 hits a real
+// serve and not the test.
+func TestMain(m *testing.M) {
+	if os.Getenv("HEADROOM_TEST_MAIN") == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// proc is a headroom process of the test's own.
+type proc struct {
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{}
+}
+
+// spawn starts headroom with args; its output goes to a file the failure
+// messages show. The kernel kills it if the test binary dies.
+func spawn(t *testing.T, name string, args ...string) *proc {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), name+".log")
+	out, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "HEADROOM_TEST_MAIN=1")
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, log: logPath, done: make(chan struct{})}
+	go func() { cmd.Wait(); out.Close(); close(p.done) }()
+	t.Cleanup(func() { p.kill() })
+	return p
+}
+
+func (p *proc) kill() {
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+func (p *proc) output() string {
+	data, _ := os.ReadFile(p.log)
+	return string(data)
+}
+
+// metricsAPI answers Prometheus' query_range API with a demand (for
+// queries on requests), which the test changes while serve runs, and the
+// cpu that demand makes on the fleet's instances (100 req/s each at 100%,
+// the example service's capacity). metrics/prom is tested against a real
+// Prometheus; these tests are about processes.
+type metricsAPI struct {
+	mu     sync.Mutex
+	demand float64
+	count  string // the fleet's count file
+}
+
+func (m *metricsAPI) set(demand float64) {
+	m.mu.Lock()
+	m.demand = demand
+	m.mu.Unlock()
+}
+
+func (m *metricsAPI) serve(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		v := m.demand
+		m.mu.Unlock()
+		if !strings.Contains(r.FormValue("query"), "requests") {
+			data, _ := os.ReadFile(m.count)
+			var n float64
+			fmt.Sscan(string(data), &n)
+			v = min(100, v/max(n, 1))
+		}
+		now := time.Now().Unix()
+		var values [][2]any
+		for ts := now - 30; ts <= now; ts += 5 {
+			values = append(values, [2]any{ts, fmt.Sprint(v)})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{
+			"resultType": "matrix", "result": []any{map[string]any{"metric": map[string]string{}, "values": values}}}})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// fleetFiles is a command actuator's platform on disk: count holds the
+// instance count; calls gets one line "pid desired" per scale call; while
+// the file hang exists, a scale call hangs (an actuation in flight) and
+// writes its pid to hung.
+type fleetFiles struct {
+	dir, count, calls, hang, hung string
+}
+
+func newFleet(t *testing.T, dir string, count int) fleetFiles {
+	f := fleetFiles{dir: dir, count: filepath.Join(dir, "count"), calls: filepath.Join(dir, "calls"),
+		hang: filepath.Join(dir, "hang"), hung: filepath.Join(dir, "hung")}
+	os.WriteFile(f.count, []byte(fmt.Sprint(count)), 0o644)
+	os.WriteFile(filepath.Join(dir, "scale.sh"), []byte(`#!/bin/sh
+echo "$PPID $HEADROOM_DESIRED" >> "`+f.calls+`"
+if [ -e "`+f.hang+`" ]; then echo $$ > "`+f.hung+`"; exec sleep 3600; fi
+printf '%s' "$HEADROOM_DESIRED" > "`+f.count+`"
+`), 0o755)
+	os.WriteFile(filepath.Join(dir, "read.sh"), []byte("#!/bin/sh\ncat \""+f.count+"\"\n"), 0o755)
+	t.Cleanup(func() {
+		// A hung call outlives a killed serve (its own process group).
+		if data, err := os.ReadFile(f.hung); err == nil {
+			var pid int
+			fmt.Sscan(string(data), &pid)
+			if pid > 0 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	return f
+}
+
+// lines returns the scale calls so far, each "pid desired".
+func (f fleetFiles) lines() []string {
+	data, _ := os.ReadFile(f.calls)
+	return strings.Fields(strings.ReplaceAll(string(data), " ", "_"))
+}
+
+// processConfig writes a headroom.yaml for process tests: one enforced
+// target on a 1 s loop, a plain target tracking policy (cpu at 60%, 2 to
+// 50 instances, no stabilization down), guards on.
+func processConfig(t *testing.T, dir, promURL, extra string) string {
+	t.Helper()
+	data, err := os.ReadFile(example + "service.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "service.yaml"), data, 0o644)
+	os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(`apiVersion: headroom.dev/v1alpha1
+kind: ScalingPolicy
+metadata: {name: web}
+spec:
+  minInstances: 2
+  maxInstances: 50
+  targetTracking:
+    metric: cpu
+    target: 60
+`), 0o644)
+	cfg := filepath.Join(dir, "headroom.yaml")
+	os.WriteFile(cfg, []byte(`apiVersion: headroom.dev/v1alpha1
+kind: Config
+spec:
+  dataDir: data
+  loopInterval: 1s
+`+extra+`  targets:
+  - name: web
+    mode: enforce
+    service: service.yaml
+    policy: policy.yaml
+    prometheus:
+      url: `+promURL+`
+      demand: sum(rate(http_requests_total[1m]))
+      utilization: avg(cpu)
+      window: 5s
+    command:
+      scale: ["`+filepath.Join(dir, "scale.sh")+`"]
+      read: ["`+filepath.Join(dir, "read.sh")+`"]
+      timeout: 1h
+      retries: 0
+`), 0o644)
+	return cfg
+}
+
+// waitFor polls cond every 100 ms for at most d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool, logs ...*proc) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			var out strings.Builder
+			for _, p := range logs {
+				out.WriteString(p.output())
+			}
+			t.Fatalf("%s: not within %s\n%s", what, d, out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// kill -9 of serve while a scale call is in flight: no acknowledged record
+// is lost, and the restarted serve decides the same count again and sets
+// it (setting a count twice is one action: the platform ends at it); then
+// nothing more happens.
+func TestKillDuringActuation(t *testing.T) {
+	dir := t.TempDir()
+	fleet := newFleet(t, dir, 20)
+	api := &metricsAPI{demand: 1200, count: fleet.count} // 20 instances at 60%: steady
+	cfg := processConfig(t, dir, api.serve(t), "")
+	serve := spawn(t, "serve1", "serve", "--config", cfg, "--listen", "")
+	// records reads the journal with the CLI, beside the running serve;
+	// nil before the store exists.
+	records := func() []map[string]any {
+		code, out, stderr := run(t, "decisions", "web", "--config", cfg, "--format", "json", "--since", "1h")
+		var recs []map[string]any
+		if code != ExitPass && strings.Contains(stderr, "no decisions yet") {
+			return nil
+		}
+		if code != ExitPass || json.Unmarshal([]byte(out), &recs) != nil {
+			t.Fatalf("decisions: exit %d\n%s%s", code, out, stderr)
+		}
+		return recs
+	}
+	waitFor(t, 30*time.Second, "three steady decisions", func() bool { return len(records()) >= 3 }, serve)
+
+	os.WriteFile(fleet.hang, nil, 0o644)
+	api.set(2040) // 102% of 20 instances: 34 are needed
+	waitFor(t, 30*time.Second, "a scale call in flight", func() bool { _, err := os.Stat(fleet.hung); return err == nil }, serve)
+	before := records()
+	serve.kill()
+	after := records()
+	if len(after) < len(before) {
+		t.Fatalf("kill -9 lost records: %d before, %d after", len(before), len(after))
+	}
+	for i := range before {
+		if before[i]["time"] != after[i]["time"] {
+			t.Fatalf("record %d changed: %v, then %v", i, before[i], after[i])
+		}
+	}
+	calls := fleet.lines()
+	if len(calls) != 1 {
+		t.Fatalf("calls before the kill: %v, want one in flight", calls)
+	}
+
+	os.Remove(fleet.hang)
+	serve2 := spawn(t, "serve2", "serve", "--config", cfg, "--listen", "")
+	desired := strings.SplitN(calls[0], "_", 2)[1]
+	waitFor(t, 30*time.Second, "the count set to "+desired, func() bool {
+		data, _ := os.ReadFile(fleet.count)
+		return string(data) == desired
+	}, serve2)
+	n := len(records())
+	waitFor(t, 30*time.Second, "three more decisions", func() bool { return len(records()) >= n+3 }, serve2)
+	calls = fleet.lines()
+	if len(calls) != 2 || strings.SplitN(calls[1], "_", 2)[1] != desired || calls[0] == calls[1] {
+		t.Errorf("calls %v: want the in-flight call to %s made again once, by the new process", calls, desired)
+	}
+	last := records()
+	if r := last[len(last)-1]; r["applied"] == true || r["error"] != nil && r["error"] != "" {
+		t.Errorf("last record %v: want a steady decision", r)
+	}
+}
