@@ -1,6 +1,9 @@
 // Package sqlite keeps the controller's journal — decision records and the
 // engine's saved state — in a SQLite file, with the pure-Go driver
-// modernc.org/sqlite (no cgo).
+// modernc.org/sqlite (no cgo). It also hands out leader leases
+// (headroom.Leases) to the `headroom serve` processes of one machine that
+// share the file: each Acquire is one write transaction, and expiry is
+// counted in the machine's clock (DB.Now).
 //
 // Open sets, on every connection, busy_timeout, foreign_keys=ON and
 // synchronous=NORMAL, and puts the file in WAL mode: a committed Append

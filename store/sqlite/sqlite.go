@@ -32,9 +32,10 @@ const busyTimeout = 5 * time.Second
 // concurrent use: writes go through a single connection, reads through a
 // separate pool that WAL lets run beside the writer.
 type DB struct {
-	// Now returns the current time; it stamps updated_at. Tests replace it.
-	// It is read once per transaction, so every row a transaction writes
-	// carries the same time. Open sets it to time.Now.
+	// Now returns the current time; it stamps updated_at and is the
+	// leases' clock. Tests replace it. It is read once per transaction,
+	// so every row a transaction writes carries the same time. Open sets
+	// it to time.Now.
 	Now func() time.Time
 
 	path  string

@@ -69,6 +69,58 @@ func TestJournal(t *testing.T) {
 	}))
 }
 
+func TestLeases(t *testing.T) {
+	storetest.RunLeases(t, func(t *testing.T) headroom.Leases {
+		return openDB(t, filepath.Join(t.TempDir(), "journal.db"))
+	})
+}
+
+// TestLeasesRaceAcrossHandles races holders that each opened the file
+// themselves, as separate processes would: each has its own writer
+// connection, so the race is decided by SQLite's file lock.
+func TestLeasesRaceAcrossHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	var handles []headroom.Leases
+	for range 8 {
+		handles = append(handles, openDB(t, path))
+	}
+	storetest.RaceLeases(t, handles)
+}
+
+// TestLeasesClock checks that DB.Now is the leases' clock, to the
+// nanosecond: the contract can only sleep.
+func TestLeasesClock(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "journal.db"))
+	now := time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.UTC)
+	db.Now = func() time.Time { return now }
+	acquire := func(holder string) (headroom.Lease, bool) {
+		t.Helper()
+		l, ok, err := db.Acquire(t.Context(), "leader", holder, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l, ok
+	}
+	if l, ok := acquire("a"); !ok || !l.Expires.Equal(now.Add(time.Minute)) || l.Expires.Location() != time.UTC {
+		t.Fatalf("Acquire = %+v, %v; want held until %v UTC", l, ok, now.Add(time.Minute))
+	}
+	now = now.Add(time.Minute - time.Nanosecond)
+	if l, ok := acquire("b"); ok {
+		t.Errorf("b acquired a's lease a nanosecond before it expires: %+v", l)
+	}
+	now = now.Add(time.Nanosecond)
+	if l, ok := acquire("b"); !ok || l.Token != 2 {
+		t.Errorf("b's Acquire when a's lease expires = %+v, %v; want it with token 2", l, ok)
+	}
+	// A release ends the lease at the clock's now.
+	if err := db.Release(t.Context(), "leader", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := acquire("c"); !ok || l.Token != 3 {
+		t.Errorf("c's Acquire at the instant b released = %+v, %v; want it with token 3", l, ok)
+	}
+}
+
 // sqlDB opens path with database/sql directly, to look at what the store
 // wrote.
 func sqlDB(t *testing.T, path string) *sql.DB {
@@ -113,8 +165,8 @@ func TestOpenAppliesMigrationsOnce(t *testing.T) {
 		return got
 	}
 	first := applied()
-	if len(first) != 1 || first[1] == 0 {
-		t.Fatalf("schema_migrations after the first Open = %v, want version 1 only", first)
+	if len(first) != 2 || first[1] == 0 || first[2] == 0 {
+		t.Fatalf("schema_migrations after the first Open = %v, want versions 1 and 2", first)
 	}
 	openDB(t, path)
 	openDB(t, path) // two open at once: neither applies anything
@@ -168,6 +220,12 @@ func TestErrors(t *testing.T) {
 		t.Errorf("Append(year 3000) error code = %q (%v), want %q", got, err, headroom.EINVALID)
 	}
 
+	// So is a lease that would outlast what UnixNano holds.
+	_, _, err = db.Acquire(ctx, "leader", "a", 250*365*24*time.Hour)
+	if got := headroom.ErrorCode(err); got != headroom.EINVALID {
+		t.Errorf("Acquire(250 years) error code = %q (%v), want %q", got, err, headroom.EINVALID)
+	}
+
 	// A failing database is internal, with the cause kept.
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -181,6 +239,8 @@ func TestErrors(t *testing.T) {
 		{"records", func() error { _, err := db.Records(ctx, "api", time.Time{}, time.Time{}, 0); return err }(), "read decisions: "},
 		{"state", func() error { _, _, err := db.State(ctx, "api", "live"); return err }(), "read state api/live: "},
 		{"save state", db.SaveState(ctx, "api", "live", nil), "save state api/live: "},
+		{"acquire lease", func() error { _, _, err := db.Acquire(ctx, "leader", "a", time.Minute); return err }(), "acquire lease leader: "},
+		{"release lease", db.Release(ctx, "leader", "a"), "release lease leader: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
