@@ -53,20 +53,23 @@ type FloorActuator interface {
 
 // DecisionRecord is one iteration of the live loop for one target: what
 // was seen, what the engine decided and why, and what happened.
+//
+// In guard mode Decision.Desired is the floor the platform's autoscaler is
+// held at and Decision.Min its own minimum.
 type DecisionRecord struct {
-	Target      string
-	Time        time.Time
-	Mode        string
-	Observation Observation
-	Current     Capacity
-	Decision    Decision
+	Target      string      `json:"target"`
+	Time        time.Time   `json:"time"`
+	Mode        string      `json:"mode"`
+	Observation Observation `json:"observation"`
+	Current     Capacity    `json:"current"`
+	Decision    Decision    `json:"decision"`
 	// Applied is true when the actuator took Decision.Desired.
-	Applied bool
+	Applied bool `json:"applied"`
 	// Error says what failed: the metrics source or the actuator.
-	Error string
+	Error string `json:"error,omitempty"`
 	// Proposed is what a proposed policy running in shadow would have
 	// decided.
-	Proposed *Decision
+	Proposed *Decision `json:"proposed,omitempty"`
 }
 
 // Journal keeps the live loop's decision records and the engine's memory,

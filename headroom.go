@@ -101,9 +101,9 @@ type SLO struct {
 // Capacity is the instance count of a service at one moment.
 type Capacity struct {
 	// Ready instances serve traffic.
-	Ready int
+	Ready int `json:"ready"`
 	// Launching instances have been started and are not ready yet.
-	Launching int
+	Launching int `json:"launching"`
 }
 
 // Total returns ready plus launching instances: what the platform reports as
@@ -115,18 +115,18 @@ func (c Capacity) Total() int { return c.Ready + c.Launching }
 // pipeline. A metric can be missing (no sample, a broken query): the HPA
 // then scales up on the others but never down.
 type Observation struct {
-	Time time.Time
+	Time time.Time `json:"time"`
 	// Utilization is CPU utilization in percent, over ready instances.
-	Utilization    float64
-	HasUtilization bool
+	Utilization    float64 `json:"utilization"`
+	HasUtilization bool    `json:"hasUtilization"`
 	// Demand is the request rate in requests/s, as the load balancer
 	// counts it.
-	Demand    float64
-	HasDemand bool
+	Demand    float64 `json:"demand"`
+	HasDemand bool    `json:"hasDemand"`
 	// ErrorRatio and Latency are what users got, for guards.
-	ErrorRatio float64
-	Latency    time.Duration
-	HasHealth  bool
+	ErrorRatio float64       `json:"errorRatio"`
+	Latency    time.Duration `json:"latencyNanoseconds"`
+	HasHealth  bool          `json:"hasHealth"`
 }
 
 // Step is one second of a simulation run.
