@@ -31,7 +31,8 @@ type Main struct {
 	Config     *config.Config
 	DB         *sqlite.DB
 	Controller *controller.Controller
-	// Addr is where /metrics and /healthz listen ("127.0.0.1:0" in tests);
+	// Addr is where the decisions page, /metrics and /healthz listen
+	// ("127.0.0.1:0" in tests);
 	// empty for none. URL is set once listening.
 	Addr     string
 	URL      string
@@ -69,7 +70,7 @@ func OpenMain(cfg *config.Config, log *slog.Logger) (*Main, error) {
 	return m, nil
 }
 
-// Listen opens Addr for /metrics and /healthz.
+// Listen opens Addr for the decisions page, /metrics and /healthz.
 func (m *Main) Listen() error {
 	if m.Addr == "" {
 		return nil
@@ -84,6 +85,9 @@ func (m *Main) Listen() error {
 
 func (m *Main) handler() http.Handler {
 	mux := http.NewServeMux()
+	page := controller.NewPage(m.DB, controller.PageTargets(m.Controller.Targets), time.Now)
+	page.Logger = m.Controller.Logger
+	mux.Handle("/", page)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	return mux
@@ -208,14 +212,14 @@ headroom decisions TARGET and headroom shadow TARGET read the records.`,
 			fmt.Fprintf(cmd.OutOrStdout(), "headroom serve: %d target(s), every %s; decisions in %s\n",
 				len(cfg.Targets), cfg.LoopInterval, filepath.Join(cfg.DataDir, config.DefaultDatabaseFile))
 			if m.URL != "" {
-				fmt.Fprintf(cmd.OutOrStdout(), "metrics at %s/metrics\n", m.URL)
+				fmt.Fprintf(cmd.OutOrStdout(), "decisions at %s/ and metrics at %s/metrics\n", m.URL, m.URL)
 			}
 			return m.Run(cmd.Context(), once)
 		},
 	}
 	cmd.Flags().StringVar(&path, "config", "headroom.yaml", "the configuration: targets, their policies, metrics and actuators")
 	cmd.Flags().BoolVar(&once, "once", false, "run one iteration and exit")
-	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "address of /metrics and /healthz (empty for none)")
+	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "address of the decisions page, /metrics and /healthz (empty for none)")
 	return cmd
 }
 

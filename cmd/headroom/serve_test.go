@@ -126,8 +126,9 @@ func TestServeBadConfig(t *testing.T) {
 	}
 }
 
-// Regression guard for the wiring of serve's own metrics: a running Main
-// answers /metrics with the controller's counters after its first loop.
+// Regression guard for the wiring of serve's own metrics and page: a
+// running Main answers /metrics with the controller's counters after its
+// first loop, and the decisions page shows that loop.
 func TestServeMetricsEndpoint(t *testing.T) {
 	cfgPath := writeServeConfig(t)
 	cfg, err := config.Load(cfgPath)
@@ -159,13 +160,23 @@ func TestServeMetricsEndpoint(t *testing.T) {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if strings.Contains(string(body), `headroom_decisions_total{reason=`) && strings.Contains(string(body), "headroom_loop_duration_seconds") {
-				return
+				break
 			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("/metrics never showed a decision (last error %v)", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The decisions page is mounted beside them, on the same journal.
+	resp, err := http.Get(m.URL + "/decisions/web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "3000 req/s") {
+		t.Errorf("/decisions/web: %s\n%s", resp.Status, body)
 	}
 }
 
