@@ -365,10 +365,10 @@ func (s *Server) shutdown() {
 }
 
 // NewDatabase creates an empty database on s and returns its URL; cleanup
-// drops it.
+// drops it, unless the server is down by then.
 func (s *Server) NewDatabase(t testing.TB) string {
 	t.Helper()
-	return newDatabase(t, s.URL)
+	return newDatabase(t, s.URL, s.done)
 }
 
 // shared is the server of a test binary: HEADROOM_TEST_POSTGRES's or one
@@ -404,7 +404,7 @@ func Main(m *testing.M) int {
 // the tests through Main, which stops it.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	return newDatabase(t, sharedURL(t))
+	return newDatabase(t, sharedURL(t), nil)
 }
 
 // sharedURL returns the shared server's admin URL, starting the server on
@@ -435,13 +435,15 @@ func sharedURL(t testing.TB) string {
 
 // newDatabase creates a database on the server at admin, named after the
 // test, and drops it at cleanup (forcibly: connections left open are
-// ended).
-func newDatabase(t testing.TB, admin string) string {
+// ended) unless down is closed by then: the server is gone, and the
+// database with it.
+func newDatabase(t testing.TB, admin string, down <-chan struct{}) string {
 	t.Helper()
 	u, err := url.Parse(admin)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		t.Fatalf("pgtest: server URL %q: want postgres://user@host:port/database", admin)
 	}
+	server := u.Redacted()
 	name := databaseName(t.Name())
 	run := func(sql string) error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -456,11 +458,16 @@ func newDatabase(t testing.TB, admin string) string {
 	}
 	ident := pgx.Identifier{name}.Sanitize()
 	if err := run("CREATE DATABASE " + ident); err != nil {
-		t.Fatalf("pgtest: create database %s on %s: %v", name, redact(u), err)
+		t.Fatalf("pgtest: create database %s on %s: %v", name, server, err)
 	}
 	t.Cleanup(func() {
+		select {
+		case <-down:
+			return
+		default:
+		}
 		if err := run("DROP DATABASE IF EXISTS " + ident + " WITH (FORCE)"); err != nil {
-			t.Errorf("pgtest: drop database %s on %s: %v", name, redact(u), err)
+			t.Errorf("pgtest: drop database %s on %s: %v", name, server, err)
 		}
 	})
 	u.Path = "/" + name
@@ -486,9 +493,4 @@ func databaseName(test string) string {
 	rand.Read(random[:])
 	b.WriteString("_" + hex.EncodeToString(random[:])) // 63 bytes at most
 	return b.String()
-}
-
-// redact returns u without its password, for messages.
-func redact(u *url.URL) string {
-	return u.Redacted()
 }
