@@ -1,0 +1,99 @@
+package postgres
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/headroomhq/headroom/internal/pgtest"
+)
+
+// TestMain is in postgres_test.go, which the package's test binary
+// shares: it runs these tests through pgtest.Main too.
+
+func TestFailingMigration(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	good := fstest.MapFS{"migrations/0001_a.sql": {Data: []byte(`CREATE TABLE a (x int);`)}}
+	db, err := open(t.Context(), url, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	// 0002 creates a table, then fails: it must leave nothing behind.
+	bad := fstest.MapFS{
+		"migrations/0001_a.sql": good["migrations/0001_a.sql"],
+		"migrations/0002_b.sql": {Data: []byte(`CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1);`)},
+	}
+	if _, err := open(t.Context(), url, bad); err == nil || !strings.Contains(err.Error(), "migration 0002_b.sql") {
+		t.Fatalf("open with a failing migration: err = %v, want it to name 0002_b.sql", err)
+	}
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	assertVersions := func(want string) {
+		t.Helper()
+		var got string
+		if err := conn.QueryRow(t.Context(), `SELECT coalesce(string_agg(version::text, ',' ORDER BY version), '') FROM schema_migrations`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("schema_migrations versions = %q, want %q", got, want)
+		}
+	}
+	assertVersions("1")
+	var b *string
+	if err := conn.QueryRow(t.Context(), `SELECT to_regclass('b')::text`).Scan(&b); err != nil || b != nil {
+		t.Errorf("table b after the failed migration: %v, err %v; want rolled back", b, err)
+	}
+
+	// Fixed, 0002 is applied, and only it: 0001 would fail, a exists.
+	fixed := fstest.MapFS{
+		"migrations/0001_a.sql": good["migrations/0001_a.sql"],
+		"migrations/0002_b.sql": {Data: []byte(`CREATE TABLE b (x int);`)},
+	}
+	db, err = open(t.Context(), url, fixed)
+	if err != nil {
+		t.Fatalf("open with the fixed migration: %v", err)
+	}
+	db.Close()
+	assertVersions("1,2")
+}
+
+func TestBadMigrationNames(t *testing.T) {
+	tests := []struct {
+		name string
+		fsys fstest.MapFS
+	}{
+		{"no version", fstest.MapFS{"migrations/journal.sql": {}}},
+		{"version zero", fstest.MapFS{"migrations/0000_x.sql": {}}},
+		{"version used twice", fstest.MapFS{"migrations/0001_a.sql": {}, "migrations/001_b.sql": {}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := migrations(tt.fsys); err == nil {
+				t.Errorf("migrations(%v) = nil error, want one", tt.fsys)
+			}
+		})
+	}
+}
+
+func TestStorable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"ünïcode «quoted»", "ünïcode «quoted»"},
+		{"", ""},
+		{"a\x00b", "a\uFFFDb"},
+		{"a\xffb", "a\uFFFDb"},
+		{"\xff\xfe\x00", "\uFFFD\uFFFD"},
+	}
+	for _, tt := range tests {
+		if got := storable(tt.in); got != tt.want {
+			t.Errorf("storable(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
