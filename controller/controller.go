@@ -104,6 +104,21 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 }
 
+// Once steps every target once, holding the lease for that step when there
+// is a Leader: for `serve --once`, from cron or a test.
+//
+// Errors: EUNAVAILABLE when another process holds the lease, or the store
+// cannot say.
+func (c *Controller) Once(ctx context.Context) ([]Record, error) {
+	if c.Leader != nil {
+		if !c.Leader.lead(ctx, c.logger()) {
+			return nil, headroom.Errorf(headroom.EUNAVAILABLE, "lease %q: another serve process holds it, or the store did not answer; not acting", c.Leader.Name)
+		}
+		defer c.Leader.release(c.logger())
+	}
+	return c.Step(ctx, c.now()), nil
+}
+
 func (c *Controller) now() time.Time {
 	if c.Now == nil {
 		return time.Now()

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/headroomhq/headroom/config"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/metrics/prom"
+	"github.com/headroomhq/headroom/store/postgres"
 	"github.com/headroomhq/headroom/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -29,7 +32,7 @@ import (
 // is built from a config and closed by its caller.
 type Main struct {
 	Config     *config.Config
-	DB         *sqlite.DB
+	DB         Store
 	Controller *controller.Controller
 	// Addr is where the decisions page, /metrics and /healthz listen
 	// ("127.0.0.1:0" in tests);
@@ -40,15 +43,66 @@ type Main struct {
 	ln       net.Listener
 }
 
-// OpenMain opens the store in the config's data directory and builds the
-// targets' metrics sources and actuators.
-func OpenMain(cfg *config.Config, log *slog.Logger) (*Main, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, &headroom.Error{Code: headroom.EINVALID, Message: "create data directory " + cfg.DataDir, Err: err}
+// Store is what serve keeps: the decision journal, and the lease that lets
+// several serve processes share it.
+type Store interface {
+	headroom.Journal
+	headroom.Leases
+	Close() error
+}
+
+// openStore opens cfg's PostgreSQL database, or the SQLite file in its data
+// directory (created when create is set).
+func openStore(ctx context.Context, cfg *config.Config, create bool) (Store, error) {
+	if cfg.Database != "" {
+		db, err := postgres.Open(ctx, cfg.Database)
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		return db, nil
 	}
-	db, err := sqlite.Open(filepath.Join(cfg.DataDir, config.DefaultDatabaseFile))
+	file := filepath.Join(cfg.DataDir, config.DefaultDatabaseFile)
+	if create {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, &headroom.Error{Code: headroom.EINVALID, Message: "create data directory " + cfg.DataDir, Err: err}
+		}
+	} else if _, err := os.Stat(file); err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("no decisions yet: %s does not exist", file), hint: "headroom serve --config " + cfg.Path}
+	}
+	db, err := sqlite.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return db, nil
+}
+
+// where names the store for people: the SQLite file, or the PostgreSQL
+// server without its password.
+func where(cfg *config.Config) string {
+	if cfg.Database == "" {
+		return filepath.Join(cfg.DataDir, config.DefaultDatabaseFile)
+	}
+	if u, err := url.Parse(cfg.Database); err == nil {
+		return "PostgreSQL at " + u.Redacted()
+	}
+	return "PostgreSQL"
+}
+
+// holder names this process in the lease: host, pid and a random part, so
+// a restarted process with the same pid is a new holder.
+func holder() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
+}
+
+// OpenMain opens the store and builds the targets' metrics sources and
+// actuators.
+func OpenMain(cfg *config.Config, log *slog.Logger) (*Main, error) {
+	db, err := openStore(context.Background(), cfg, true)
+	if err != nil {
+		return nil, err
 	}
 	m := &Main{Config: cfg, DB: db}
 	var targets []*controller.Target
@@ -67,6 +121,9 @@ func OpenMain(cfg *config.Config, log *slog.Logger) (*Main, error) {
 	m.registry = prometheus.NewRegistry()
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Controller.Metrics = controller.NewMetrics(m.registry)
+	// One process acts at a time, whatever the store: two serve processes
+	// started on one SQLite file by mistake take turns too.
+	m.Controller.Leader = &controller.Leader{Leases: db, Name: controller.DefaultLeaseName, Holder: holder(), TTL: cfg.LeaseDuration}
 	return m, nil
 }
 
@@ -144,8 +201,8 @@ func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (
 // ends; once runs a single iteration.
 func (m *Main) Run(ctx context.Context, once bool) error {
 	if once {
-		m.Controller.Step(ctx, m.Controller.Now())
-		return nil
+		_, err := m.Controller.Once(ctx)
+		return err
 	}
 	if m.ln != nil {
 		log := m.Controller.Logger
@@ -210,7 +267,7 @@ headroom decisions TARGET and headroom shadow TARGET read the records.`,
 				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "headroom serve: %d target(s), every %s; decisions in %s\n",
-				len(cfg.Targets), cfg.LoopInterval, filepath.Join(cfg.DataDir, config.DefaultDatabaseFile))
+				len(cfg.Targets), cfg.LoopInterval, where(cfg))
 			if m.URL != "" {
 				fmt.Fprintf(cmd.OutOrStdout(), "decisions at %s/ and metrics at %s/metrics\n", m.URL, m.URL)
 			}
@@ -236,18 +293,14 @@ func loadConfig(cmd *cobra.Command, path string) (*config.Config, error) {
 }
 
 // openJournal opens the store of a config for reading decisions.
-func openJournal(cmd *cobra.Command, path string) (*config.Config, *sqlite.DB, error) {
+func openJournal(cmd *cobra.Command, path string) (*config.Config, Store, error) {
 	cfg, err := loadConfig(cmd, path)
 	if err != nil {
 		return nil, nil, err
 	}
-	file := filepath.Join(cfg.DataDir, config.DefaultDatabaseFile)
-	if _, err := os.Stat(file); err != nil {
-		return nil, nil, &usageError{msg: fmt.Sprintf("no decisions yet: %s does not exist", file), hint: "headroom serve --config " + path}
-	}
-	db, err := sqlite.Open(file)
+	db, err := openStore(cmd.Context(), cfg, false)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open store: %w", err)
+		return nil, nil, err
 	}
 	return cfg, db, nil
 }
