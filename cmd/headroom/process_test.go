@@ -17,11 +17,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/headroomhq/headroom/internal/pgtest"
 )
 
 // TestMain lets a test run `headroom` as a real process: the test binary
 // re-executed with HEADROOM_TEST_MAIN=1 is the CLI, so kill -9 hits a real
-// serve and not the test.
+// serve and not the test. The tests' PostgreSQL lives as long as they run.
 func TestMain(m *testing.M) {
 	if os.Getenv("HEADROOM_TEST_MAIN") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -29,7 +31,7 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m))
 }
 
 // proc is a headroom process of the test's own.
@@ -151,7 +153,8 @@ func (f fleetFiles) lines() []string {
 
 // processConfig writes a headroom.yaml for process tests: one enforced
 // target on a 1 s loop, a plain target tracking policy (cpu at 60%, 2 to
-// 50 instances, no stabilization down), guards on.
+// 50 instances, the HPA's default behavior), guards on; extra goes into
+// the spec.
 func processConfig(t *testing.T, dir, promURL, extra string) string {
 	t.Helper()
 	data, err := os.ReadFile(example + "service.yaml")
@@ -270,5 +273,76 @@ func TestKillDuringActuation(t *testing.T) {
 	last := records()
 	if r := last[len(last)-1]; r["applied"] == true || r["error"] != nil && r["error"] != "" {
 		t.Errorf("last record %v: want a steady decision", r)
+	}
+}
+
+// Two serve processes started at once on one PostgreSQL: exactly one
+// leads and acts; kill -9 of the leader and the other takes over within
+// the lease (3 s) and a loop, without acting again on what the first did,
+// and acts on what comes next. Every record either wrote is kept.
+func TestTwoReplicasShareAPostgreSQL(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	fleet := newFleet(t, dir, 20)
+	api := &metricsAPI{demand: 1200, count: fleet.count}
+	cfg := processConfig(t, dir, api.serve(t), "  database: "+db+"\n  leaseDuration: 3s\n")
+	procs := []*proc{spawn(t, "a", "serve", "--config", cfg, "--listen", ""), spawn(t, "b", "serve", "--config", cfg, "--listen", "")}
+	leads := func(p *proc) bool { return strings.Contains(p.output(), "lease acquired") }
+	waitFor(t, 30*time.Second, "a leader", func() bool { return leads(procs[0]) || leads(procs[1]) }, procs...)
+	time.Sleep(3 * time.Second) // a second leader would show by now
+	if leads(procs[0]) == leads(procs[1]) {
+		t.Fatalf("both or neither lead:\n%s\n%s", procs[0].output(), procs[1].output())
+	}
+	leader, follower := procs[0], procs[1]
+	if leads(follower) {
+		leader, follower = follower, leader
+	}
+	count := func(want string) func() bool {
+		return func() bool { data, _ := os.ReadFile(fleet.count); return string(data) == want }
+	}
+
+	api.set(2040) // 102% of 20 instances: 34 are needed
+	waitFor(t, 30*time.Second, "the leader scales to 34", count("34"), procs...)
+	for _, c := range fleet.lines() {
+		if !strings.HasPrefix(c, fmt.Sprint(leader.cmd.Process.Pid)+"_") {
+			t.Errorf("call %s not made by the leader (pid %d)", c, leader.cmd.Process.Pid)
+		}
+	}
+
+	calls := len(fleet.lines())
+	killed := time.Now()
+	leader.kill()
+	waitFor(t, 15*time.Second, "the follower takes over", func() bool { return leads(follower) }, follower)
+	if took := time.Since(killed); took > 3*time.Second+time.Second+2*time.Second {
+		t.Errorf("takeover after %s, want within the lease (3s), a loop (1s) and slack", took)
+	}
+	time.Sleep(3 * time.Second)
+	if n := len(fleet.lines()); n != calls {
+		t.Errorf("the new leader acted again on what was done: calls %v", fleet.lines())
+	}
+
+	api.set(3060) // 90% of 34: 51 wanted, 50 at most
+	waitFor(t, 30*time.Second, "the new leader scales to 50", count("50"), follower)
+	last := fleet.lines()[len(fleet.lines())-1]
+	if want := fmt.Sprint(follower.cmd.Process.Pid) + "_50"; last != want {
+		t.Errorf("last call %s, want %s", last, want)
+	}
+	code, out, stderr := run(t, "decisions", "web", "--config", cfg, "--format", "json", "--since", "1h")
+	var recs []map[string]any
+	if code != ExitPass || json.Unmarshal([]byte(out), &recs) != nil {
+		t.Fatalf("decisions: exit %d\n%s%s", code, out, stderr)
+	}
+	// Each action is in the journal once and reached the platform once.
+	var applied, made []string
+	for _, r := range recs {
+		if r["applied"] == true {
+			applied = append(applied, fmt.Sprint(r["decision"].(map[string]any)["desired"]))
+		}
+	}
+	for _, c := range fleet.lines() {
+		made = append(made, strings.SplitN(c, "_", 2)[1])
+	}
+	if fmt.Sprint(applied) != fmt.Sprint(made) || applied[len(applied)-1] != "50" {
+		t.Errorf("applied decisions %v in %d records, calls %v: want the same, ending at 50", applied, len(recs), made)
 	}
 }
