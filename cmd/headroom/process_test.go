@@ -18,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headroomhq/headroom/internal/kubetest"
 	"github.com/headroomhq/headroom/internal/pgtest"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // TestMain lets a test run `headroom` as a real process: the test binary
@@ -344,5 +346,36 @@ func TestTwoReplicasShareAPostgreSQL(t *testing.T) {
 	}
 	if fmt.Sprint(applied) != fmt.Sprint(made) || applied[len(applied)-1] != "50" {
 		t.Errorf("applied decisions %v in %d records, calls %v: want the same, ending at 50", applied, len(recs), made)
+	}
+}
+
+// serve --once with the kubernetes actuator, from a kubeconfig file, on a
+// real API server: the wiring from headroom.yaml to the Deployment.
+func TestServeOnKubernetes(t *testing.T) {
+	s := kubetest.Start(t)
+	c := s.Client(t)
+	ns := s.NewNamespace(t)
+	ctx := context.Background()
+	if _, err := c.AppsV1().Deployments(ns).Create(ctx, kubetest.Deployment("web", 20), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kubetest.SetReady(t, c, ns, "web", 20)
+	dir := t.TempDir()
+	fleet := newFleet(t, dir, 20) // only its count feeds the metrics
+	api := &metricsAPI{demand: 2040, count: fleet.count}
+	cfg := processConfig(t, dir, api.serve(t), "")
+	data, _ := os.ReadFile(cfg)
+	i := strings.Index(string(data), "    command:")
+	os.WriteFile(cfg, []byte(string(data[:i])+"    kubernetes:\n      kubeconfig: "+s.Kubeconfig(t)+"\n      namespace: "+ns+"\n      deployment: web\n"), 0o644)
+	code, out, stderr := run(t, "serve", "--config", cfg, "--once")
+	if code != ExitPass {
+		t.Fatalf("serve --once: exit %d\n%s%s", code, out, stderr)
+	}
+	d, err := c.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *d.Spec.Replicas <= 20 {
+		t.Errorf("replicas %d: 102%% cpu on 20 should scale out\n%s", *d.Spec.Replicas, stderr)
 	}
 }
