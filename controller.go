@@ -73,12 +73,13 @@ type DecisionRecord struct {
 }
 
 // Journal keeps the live loop's decision records and the engine's memory,
-// so that a restart does not reset it. Implementations: store/sqlite;
-// controller.MemoryJournal for tests.
+// so that a restart does not reset it. Implementations: store/sqlite,
+// store/postgres; controller.MemoryJournal for tests.
+//
+// Errors of every method: EINTERNAL when the store fails, EUNAVAILABLE
+// when a database server cannot be reached.
 type Journal interface {
 	// Append records one iteration.
-	//
-	// Errors: EINTERNAL when the store fails.
 	Append(ctx context.Context, r DecisionRecord) error
 	// Records returns target's records in [from, to), oldest first, at
 	// most limit (0: no limit).

@@ -93,7 +93,9 @@ func (c *Controller) Run(ctx context.Context) error {
 		defer c.Leader.release(c.logger())
 	}
 	for {
-		if c.Leader == nil || c.Leader.lead(ctx, c.logger()) {
+		lead := c.Leader == nil || c.Leader.lead(ctx, c.logger())
+		c.Metrics.leading(lead)
+		if lead {
 			c.Step(ctx, c.now())
 		}
 		select {

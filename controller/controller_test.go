@@ -238,6 +238,15 @@ func TestMetrics(t *testing.T) {
 	if got := testutil.ToFloat64(c.Metrics.Errors.WithLabelValues("web", "read_metrics")); got != 1 {
 		t.Errorf("metric read errors: got %v, want 1", got)
 	}
+	if got := testutil.ToFloat64(c.Metrics.Alert.WithLabelValues("web", "metrics_unavailable")); got != 1 {
+		t.Errorf("alert while Prometheus is down: got %v, want 1", got)
+	}
+	// Prometheus back: the alert clears.
+	c.Targets[0].Source = steady{demand: 3400, cpu: 60}
+	c.Step(context.Background(), at.Add(30*time.Second))
+	if got := testutil.ToFloat64(c.Metrics.Alert.WithLabelValues("web", "metrics_unavailable")); got != 0 {
+		t.Errorf("alert after recovery: got %v, want 0", got)
+	}
 }
 
 // hpa is a platform autoscaler's minimum in memory, for the controller's

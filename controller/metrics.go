@@ -10,12 +10,20 @@ import (
 // Metrics are the controller's own Prometheus metrics: what it decided,
 // where a guard stepped in, what failed, and how long a loop took.
 type Metrics struct {
-	Decisions     *prometheus.CounterVec
-	Guards        *prometheus.CounterVec
-	Errors        *prometheus.CounterVec
-	Desired       *prometheus.GaugeVec
+	Decisions *prometheus.CounterVec
+	Guards    *prometheus.CounterVec
+	Errors    *prometheus.CounterVec
+	Desired   *prometheus.GaugeVec
+	// Alert is 1 for each cause that holds at a target's last loop, 0
+	// for the others: what an alerting rule watches
+	// (headroom_target_alert == 1).
+	Alert         *prometheus.GaugeVec
+	Leader        prometheus.Gauge
 	IterationTime prometheus.Histogram
 }
+
+// Alert causes.
+var alertCauses = []string{"metrics_blind", "metrics_unavailable", "capacity_unavailable", "actuation_failed"}
 
 // NewMetrics registers the metrics on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
@@ -28,10 +36,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Failed metric reads and actuations, by target and kind."}, []string{"target", "kind"}),
 		Desired: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "headroom_desired_instances",
 			Help: "The instance count the last decision wanted."}, []string{"target"}),
+		Alert: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "headroom_target_alert",
+			Help: "1 while a target's last loop was blind (scale-in frozen), could not read metrics or capacity, or could not act; by cause."},
+			[]string{"target", "cause"}),
+		Leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "headroom_leader",
+			Help: "1 while this process holds the lease and acts; 0 while it only serves reads."}),
 		IterationTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "headroom_loop_duration_seconds",
 			Help: "Time to handle all targets once.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 	}
-	reg.MustRegister(m.Decisions, m.Guards, m.Errors, m.Desired, m.IterationTime)
+	reg.MustRegister(m.Decisions, m.Guards, m.Errors, m.Desired, m.Alert, m.Leader, m.IterationTime)
 	return m
 }
 
@@ -55,6 +68,15 @@ func (m *Metrics) observe(r Record, readCapacityFailed, readMetricsFailed, scale
 	if m == nil {
 		return
 	}
+	on := map[string]bool{"metrics_blind": r.Decision.Reason.Code == headroom.ReasonBlind, "metrics_unavailable": readMetricsFailed,
+		"capacity_unavailable": readCapacityFailed, "actuation_failed": scaleFailed}
+	for _, cause := range alertCauses {
+		v := 0.0
+		if on[cause] {
+			v = 1
+		}
+		m.Alert.WithLabelValues(r.Target, cause).Set(v)
+	}
 	switch {
 	case readCapacityFailed:
 		m.Errors.WithLabelValues(r.Target, "read_capacity").Inc()
@@ -70,6 +92,17 @@ func (m *Metrics) observe(r Record, readCapacityFailed, readMetricsFailed, scale
 		m.Guards.WithLabelValues(r.Target, g).Inc()
 	}
 	m.Desired.WithLabelValues(r.Target).Set(float64(r.Decision.Desired))
+}
+
+// leading records whether this process acts.
+func (m *Metrics) leading(yes bool) {
+	if m != nil {
+		v := 0.0
+		if yes {
+			v = 1
+		}
+		m.Leader.Set(v)
+	}
 }
 
 // since observes a loop's duration.
