@@ -240,10 +240,17 @@ func newServeCmd() *cobra.Command {
 default), the same decision engine check simulates: it reads the target's
 capacity and metrics (Prometheus), decides with the target's policy in any
 format check reads, applies headroom's guards (scale-in deferred while demand
-needs the capacity, rate limit, blind freeze, emergency scale-out), acts
-through the target's actuator (a command) in enforce mode, and records every
-decision with its reason in the data directory's SQLite file. A proposed
-policy runs beside the live one and is recorded, never acted on.
+needs the capacity, rate limit, blind freeze, emergency scale-out), and acts
+through the target's actuator (a command, or Kubernetes' scale subresource) in
+enforce mode. In guard mode the target's HPA keeps scaling and serve only holds
+its minReplicas up while a reduction would be unsafe. Every decision is recorded
+with its reason in the data directory's SQLite file, or in the PostgreSQL of
+spec.database, which several serve processes share: one holds the lease and
+acts, the others serve reads. A proposed policy runs beside the live one and is
+recorded, never acted on.
+
+The decisions page, /metrics and /healthz are served on --listen. See
+docs/SERVE.md.
 
 headroom decisions TARGET and headroom shadow TARGET read the records.`,
 		Example: `  headroom serve --config headroom.yaml
