@@ -16,6 +16,14 @@ const (
 	// EUNAVAILABLE: a metrics source or platform did not answer; the
 	// controller retries and its guards hold capacity meanwhile.
 	EUNAVAILABLE = "unavailable"
+	// ENOTFOUND: the thing named does not exist (HTTP 404).
+	ENOTFOUND = "not_found"
+	// ECONFLICT: the thing changed since it was read; read again and
+	// retry (HTTP 409).
+	ECONFLICT = "conflict"
+	// EUNAUTHORIZED: no valid credential (HTTP 401); says nothing of what
+	// exists.
+	EUNAUTHORIZED = "unauthorized"
 )
 
 // Error is the application error: a code for programs and a message for

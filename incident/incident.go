@@ -1,0 +1,228 @@
+package incident
+
+import (
+	"crypto/rand"
+	"slices"
+	"time"
+)
+
+// ComponentStatus is a component's state, Statuspage's enum.
+type ComponentStatus string
+
+const (
+	Operational         ComponentStatus = "operational"
+	DegradedPerformance ComponentStatus = "degraded_performance"
+	PartialOutage       ComponentStatus = "partial_outage"
+	MajorOutage         ComponentStatus = "major_outage"
+	UnderMaintenance    ComponentStatus = "under_maintenance"
+)
+
+// ComponentStatuses lists the component statuses, best first.
+var ComponentStatuses = []ComponentStatus{Operational, UnderMaintenance, DegradedPerformance, PartialOutage, MajorOutage}
+
+// Status is an incident's or a maintenance's state.
+type Status string
+
+// Incident statuses, in their usual order.
+const (
+	Investigating Status = "investigating"
+	Identified    Status = "identified"
+	Monitoring    Status = "monitoring"
+	Resolved      Status = "resolved"
+	Postmortem    Status = "postmortem"
+)
+
+// Maintenance statuses, in order.
+const (
+	Scheduled  Status = "scheduled"
+	InProgress Status = "in_progress"
+	Verifying  Status = "verifying"
+	Completed  Status = "completed"
+)
+
+// IncidentStatuses and MaintenanceStatuses list each kind's statuses in
+// order.
+var (
+	IncidentStatuses    = []Status{Investigating, Identified, Monitoring, Resolved, Postmortem}
+	MaintenanceStatuses = []Status{Scheduled, InProgress, Verifying, Completed}
+)
+
+// Impact is how bad an incident is; maintenance has impact "maintenance".
+type Impact string
+
+const (
+	ImpactNone        Impact = "none"
+	ImpactMinor       Impact = "minor"
+	ImpactMajor       Impact = "major"
+	ImpactCritical    Impact = "critical"
+	ImpactMaintenance Impact = "maintenance"
+)
+
+// Impacts lists the impacts of incidents, least first.
+var Impacts = []Impact{ImpactNone, ImpactMinor, ImpactMajor, ImpactCritical}
+
+// Kind tells an incident from a scheduled maintenance: both are "incidents"
+// in Statuspage's model, with different statuses.
+type Kind string
+
+const (
+	KindIncident    Kind = "incident"
+	KindMaintenance Kind = "maintenance"
+)
+
+// Page is the status page's identity, from headroom.yaml.
+type Page struct {
+	ID   string
+	Name string
+	// URL is where people read the page, e.g. https://status.example.com.
+	URL      string
+	TimeZone string
+}
+
+// Group gathers components on the page (one level).
+type Group struct {
+	ID          string
+	Name        string
+	Description string
+	Position    int
+}
+
+// Component is one part of the service people see a status for.
+type Component struct {
+	ID          string
+	Name        string
+	Description string
+	// GroupID is "" for a component outside any group.
+	GroupID   string
+	Position  int
+	Status    ComponentStatus
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// StatusChange is one entry of a component's history: it feeds the uptime
+// bars.
+type StatusChange struct {
+	ComponentID string
+	At          time.Time
+	From, To    ComponentStatus
+}
+
+// Affected is a component an incident update changed, old → new.
+type Affected struct {
+	ComponentID string
+	Name        string
+	Old, New    ComponentStatus
+}
+
+// Update is one post on an incident: its status then, a Markdown body, and
+// the components it changed.
+type Update struct {
+	ID        string
+	Status    Status
+	Body      string
+	CreatedAt time.Time
+	// DisplayAt is the time shown ("Posted ..."); CreatedAt unless the
+	// writer backdated it (a postmortem recreating an incident).
+	DisplayAt time.Time
+	Affected  []Affected
+}
+
+// Incident is an incident or a scheduled maintenance.
+type Incident struct {
+	ID     string
+	Kind   Kind
+	Name   string
+	Status Status
+	Impact Impact
+	// ComponentIDs are the components the incident affects ("This
+	// incident affected: ...").
+	ComponentIDs []string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	// StartedAt is when it began (may be before CreatedAt when opened
+	// late); MonitoringAt and ResolvedAt are set on reaching those
+	// statuses.
+	StartedAt    time.Time
+	MonitoringAt time.Time
+	ResolvedAt   time.Time
+	// ScheduledFor and ScheduledUntil bound a maintenance; AutoStart and
+	// AutoComplete move it to in_progress and completed at those times.
+	ScheduledFor, ScheduledUntil time.Time
+	AutoStart, AutoComplete      bool
+	// Updates, newest first.
+	Updates []Update
+	// PostmortemDraft is being written; PostmortemBody was published at
+	// PostmortemPublishedAt (zero while unpublished).
+	PostmortemDraft       string
+	PostmortemBody        string
+	PostmortemPublishedAt time.Time
+	// Version counts the incident's writes: a write names the version it
+	// read, so two writers never lose each other's update.
+	Version int64
+}
+
+// Unresolved says whether an incident still needs attention: not resolved,
+// not a postmortem, not a maintenance.
+func (i *Incident) Unresolved() bool {
+	return i.Kind == KindIncident && i.Status != Resolved && i.Status != Postmortem
+}
+
+// Token is an admin API credential: only its hash is stored.
+type Token struct {
+	ID        string
+	Name      string
+	Hash      []byte
+	CreatedAt time.Time
+	RevokedAt time.Time
+}
+
+// Subscriber receives webhook notifications: of everything, or of the
+// listed components.
+type Subscriber struct {
+	ID           string
+	URL          string
+	ComponentIDs []string
+	// Secret signs deliveries (HMAC-SHA256).
+	Secret    string
+	CreatedAt time.Time
+}
+
+// Concerns says whether a change to these components reaches s.
+func (s *Subscriber) Concerns(componentIDs []string) bool {
+	if len(s.ComponentIDs) == 0 {
+		return true
+	}
+	for _, id := range componentIDs {
+		if slices.Contains(s.ComponentIDs, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// Delivery is one notification to one subscriber, kept in the store's
+// outbox until the receiver takes it.
+type Delivery struct {
+	ID           int64
+	SubscriberID string
+	URL, Secret  string
+	// Payload is the JSON body, Statuspage's webhook shape.
+	Payload  []byte
+	Attempts int
+	// NextAt is when to try (again); LastError the previous failure.
+	NextAt    time.Time
+	LastError string
+	CreatedAt time.Time
+}
+
+// NewID returns a Statuspage-like identifier: 12 characters of [a-z0-9].
+func NewID() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	var b [12]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:])
+}

@@ -1,0 +1,76 @@
+package incident
+
+import (
+	"context"
+	"time"
+)
+
+// Data is what the store holds for the public side: every component with
+// its status, every incident and maintenance with its updates (newest
+// first), and the components' status history since the time Load was
+// asked for.
+type Data struct {
+	Components []Component
+	Incidents  []Incident
+	History    []StatusChange
+	// Version is the store's write counter (see Store.Version).
+	Version int64
+}
+
+// Notification is what a write tells subscribers: Payload (Statuspage's
+// webhook JSON) goes to every subscriber Concerned by ComponentIDs.
+type Notification struct {
+	ComponentIDs []string
+	Payload      []byte
+}
+
+// Change is one write, applied atomically: either all of it is stored,
+// with its deliveries queued, or nothing is.
+type Change struct {
+	// Components are stored (inserted or replaced) with their status.
+	Components []Component
+	// History is appended.
+	History []StatusChange
+	// Incident, when set, is stored whole (fields and updates). Its
+	// Version must be the stored version plus one, or 1 for a new
+	// incident; otherwise Commit fails with ECONFLICT and stores nothing.
+	Incident *Incident
+	// Notify, when set, queues one Delivery per subscriber it concerns,
+	// in the same transaction, so a crash never loses a notification of a
+	// write that was acknowledged.
+	Notify *Notification
+}
+
+// Store keeps the status page. Implementations: store/sqlite,
+// store/postgres; MemoryStore for tests. Errors: EINTERNAL when the store
+// fails, EUNAVAILABLE when its server cannot be reached; the others are
+// named per method.
+type Store interface {
+	// Load returns the data, with history at or after since.
+	Load(ctx context.Context, since time.Time) (*Data, error)
+	// Commit applies c. Errors: ECONFLICT (see Change.Incident).
+	Commit(ctx context.Context, c *Change) error
+	// Version is a counter every Commit raises: a replica that sees it
+	// move reloads (another process wrote).
+	Version(ctx context.Context) (int64, error)
+
+	// CreateToken stores t; Tokens lists them all, revoked too (they are
+	// few: the admin API caches them); RevokeToken marks one revoked at
+	// at. Errors: ENOTFOUND for an unknown id.
+	CreateToken(ctx context.Context, t Token) error
+	Tokens(ctx context.Context) ([]Token, error)
+	RevokeToken(ctx context.Context, id string, at time.Time) error
+
+	// AddSubscriber, Subscribers and RemoveSubscriber manage webhook
+	// subscriptions. Errors: ENOTFOUND for an unknown id.
+	AddSubscriber(ctx context.Context, s Subscriber) error
+	Subscribers(ctx context.Context) ([]Subscriber, error)
+	RemoveSubscriber(ctx context.Context, id string) error
+
+	// DueDeliveries returns at most limit queued deliveries whose NextAt
+	// is at or before now, oldest first. Delivered removes one; Retry
+	// records a failed attempt and when to try again.
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error)
+	Delivered(ctx context.Context, id int64) error
+	Retry(ctx context.Context, id int64, next time.Time, lastError string) error
+}
