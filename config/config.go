@@ -26,6 +26,26 @@ type Config struct {
 	// leader dies.
 	LeaseDuration time.Duration
 	Targets       []*Target
+	// Page is the status page; nil when the file has none.
+	Page *Page
+}
+
+// Page is the status page's identity and structure: components in page
+// order, each in a group or none.
+type Page struct {
+	Name, URL, TimeZone string
+	Groups              []PageGroup
+	Components          []PageComponent
+}
+
+// PageGroup gathers components (one level).
+type PageGroup struct {
+	ID, Name, Description string
+}
+
+// PageComponent is one component; Group is its group's ID or "".
+type PageComponent struct {
+	ID, Name, Description, Group string
 }
 
 // Target is one scaled service.

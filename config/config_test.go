@@ -539,3 +539,64 @@ func TestDatabaseAndLease(t *testing.T) {
 		t.Errorf("got %v; want an error that does not show the password", err)
 	}
 }
+
+const pageOnly = `apiVersion: headroom.dev/v1alpha1
+kind: Config
+spec:
+  page:
+    name: Bitbucket
+    url: https://bitbucket.status.example.com
+    components:
+    - name: Website and API
+    - name: Git
+      description: Pushes and pulls
+      components:
+      - name: Git via SSH
+      - {id: git-https, name: Git via HTTPS}
+`
+
+// A config with a status page and no target is a status page only.
+func TestLoadPage(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"headroom.yaml": pageOnly})
+	cfg, err := Load(filepath.Join(dir, "headroom.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Page{Name: "Bitbucket", URL: "https://bitbucket.status.example.com", TimeZone: "UTC",
+		Groups: []PageGroup{{ID: "git", Name: "Git", Description: "Pushes and pulls"}},
+		Components: []PageComponent{{ID: "website-and-api", Name: "Website and API"},
+			{ID: "git-via-ssh", Name: "Git via SSH", Group: "git"}, {ID: "git-https", Name: "Git via HTTPS", Group: "git"}}}
+	if !reflect.DeepEqual(cfg.Page, want) || len(cfg.Targets) != 0 {
+		t.Errorf("got %+v and %d targets, want %+v and none", cfg.Page, len(cfg.Targets), want)
+	}
+}
+
+func TestPageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name, old, new string
+		want           at
+	}{
+		{"no name", "    name: Bitbucket\n", "", at{"headroom.yaml", 4, "spec.page.name"}},
+		{"same id twice", "      - name: Git via SSH\n", "      - name: Git via SSH\n      - name: git via ssh\n", at{"headroom.yaml", 13, "spec.page.components[1].components[1].name"}},
+		{"groups one level deep", "      - name: Git via SSH\n", "      - name: Git via SSH\n        components: [{name: deeper}]\n", at{"headroom.yaml", 13, "spec.page.components[1].components[0].components"}},
+		{"bad time zone", "    url:", "    timeZone: Mars/Olympus\n    url:", at{"headroom.yaml", 6, "spec.page.timeZone"}},
+		{"bad id", "{id: git-https,", "{id: Git_HTTPS,", at{"headroom.yaml", 13, "spec.page.components[1].components[1].id"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(pageOnly, tt.old) {
+				t.Fatalf("no %q", tt.old)
+			}
+			dir := t.TempDir()
+			writeFiles(t, dir, map[string]string{"headroom.yaml": strings.Replace(pageOnly, tt.old, tt.new, 1)})
+			_, err := Load(filepath.Join(dir, "headroom.yaml"))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			list := inputErrors(t, err)
+			if got := (at{filepath.Base(list[0].File), list[0].Line, list[0].Field}); len(list) != 1 || got != tt.want {
+				t.Errorf("got %v, want one error at %v", err, tt.want)
+			}
+		})
+	}
+}

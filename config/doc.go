@@ -39,6 +39,19 @@
 //	      timeout: 10s
 //	      retries: 3
 //
+//	  page:                  # optional: the status page serve shows
+//	    name: Bitbucket      # required: "Incident Report for Bitbucket"
+//	    url: https://status.example.com  # optional: where people read it
+//	    timeZone: UTC        # optional, an IANA zone
+//	    components:          # required: components, or groups of them (one level)
+//	    - name: Website and API          # id: website-and-api (the name's slug) unless given
+//	    - name: Git
+//	      components:
+//	      - {id: git-ssh, name: Git via SSH, description: ...}
+//
+// Targets are optional when there is a page, and the page is optional when
+// there are targets.
+//
 // A new target runs in shadow mode unless it says enforce: it decides and
 // records, never acts. Guard mode leaves scaling to the platform's own
 // autoscaler and holds the HPA's minReplicas up while a reduction would be

@@ -59,7 +59,8 @@ type specYAML struct {
 	Database      string            `yaml:"database"`
 	LoopInterval  yamlnode.Duration `yaml:"loopInterval"`
 	LeaseDuration yamlnode.Duration `yaml:"leaseDuration"`
-	Targets      []targetYAML      `yaml:"targets"`
+	Targets       []targetYAML      `yaml:"targets"`
+	Page          *pageYAML         `yaml:"page"`
 }
 
 type targetYAML struct {
@@ -73,6 +74,21 @@ type targetYAML struct {
 	Prometheus   *prometheusYAML `yaml:"prometheus"`
 	Command      *commandYAML    `yaml:"command"`
 	Kubernetes   *kubernetesYAML `yaml:"kubernetes"`
+}
+
+type pageYAML struct {
+	Name       string          `yaml:"name"`
+	URL        string          `yaml:"url"`
+	TimeZone   string          `yaml:"timeZone"`
+	Components []componentYAML `yaml:"components"`
+}
+
+// componentYAML is a component, or a group when it lists components.
+type componentYAML struct {
+	ID          string          `yaml:"id"`
+	Name        string          `yaml:"name"`
+	Description string          `yaml:"description"`
+	Components  []componentYAML `yaml:"components"`
 }
 
 type guardsYAML struct {
@@ -242,8 +258,13 @@ func (p *parser) config(abs string) *Config {
 			cfg.LeaseDuration = l.D
 		}
 	}
+	if s.Page != nil {
+		cfg.Page = p.page("spec.page", s.Page)
+	}
 	if len(s.Targets) == 0 {
-		p.fail("spec.targets", "", "at least one target, with name, service, policy, prometheus and command")
+		if s.Page == nil {
+			p.fail("spec.targets", "", "at least one target, with name, service, policy, prometheus and command, or a status page (spec.page)")
+		}
 		return cfg
 	}
 	names := map[string]int{} // name -> index of the first target with it
@@ -415,6 +436,86 @@ var (
 	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	dnsName  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
 )
+
+// page checks the status page: its name, and components with unique ids,
+// grouped one level deep.
+func (p *parser) page(at string, s *pageYAML) *Page {
+	pg := &Page{Name: s.Name, URL: s.URL, TimeZone: "UTC"}
+	if strings.TrimSpace(s.Name) == "" {
+		p.fail(at+".name", s.Name, "the page's name, such as Bitbucket: it titles the page (\"Incident Report for Bitbucket\")")
+	}
+	if s.URL != "" {
+		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.fail(at+".url", s.URL, "the address people read the page at, such as https://status.example.com")
+		}
+	}
+	if s.TimeZone != "" {
+		if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			p.fail(at+".timeZone", s.TimeZone, "an IANA time zone such as UTC or America/Los_Angeles")
+		} else {
+			pg.TimeZone = s.TimeZone
+		}
+	}
+	if len(s.Components) == 0 {
+		p.fail(at+".components", "", "at least one component, such as {name: Website and API}")
+	}
+	ids := map[string]string{} // id -> field path of its first use
+	var add func(at, group string, list []componentYAML)
+	add = func(at string, group string, list []componentYAML) {
+		for i, c := range list {
+			field := at + "." + strconv.Itoa(i)
+			if strings.TrimSpace(c.Name) == "" {
+				p.fail(field+".name", c.Name, "the component's name, as people will read it")
+				continue
+			}
+			id := c.ID
+			if id == "" {
+				id = slug(c.Name)
+			}
+			if !componentID.MatchString(id) {
+				p.fail(field+".id", id, "an id of lowercase letters, digits and -, such as website-and-api (the name's slug when left out)")
+				continue
+			}
+			if first, dup := ids[id]; dup {
+				p.fail(field+".name", c.Name, fmt.Sprintf("a component or group with an id no other has: %s is already %q (set id to tell them apart)",
+					yamlnode.Display(first), id))
+				continue
+			}
+			ids[id] = field
+			if len(c.Components) > 0 {
+				if group != "" {
+					p.fail(field+".components", c.Name, "components only: groups are one level deep")
+					continue
+				}
+				pg.Groups = append(pg.Groups, PageGroup{ID: id, Name: c.Name, Description: c.Description})
+				add(field+".components", id, c.Components)
+				continue
+			}
+			pg.Components = append(pg.Components, PageComponent{ID: id, Name: c.Name, Description: c.Description, Group: group})
+		}
+	}
+	add(at+".components", "", s.Components)
+	return pg
+}
+
+var componentID = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,62})$`)
+
+// slug makes an id of a name: "Website and API" → website-and-api.
+func slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
 
 // resolve makes a referenced path relative to the config file's directory.
 func (p *parser) resolve(ref string) string {
