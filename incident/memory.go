@@ -1,0 +1,368 @@
+package incident
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/headroomhq/headroom"
+)
+
+// MemoryStore is a Store in memory, for tests and for a page that need not
+// survive a restart. It keeps the semantics the Store's doc comments give
+// (store/storetest holds the contract the SQL stores pass), and where they
+// are silent it does what a SQL table with a primary key and foreign keys
+// would:
+//
+//   - Load returns components in the order they were first stored,
+//     incidents newest first (CreatedAt, then the later stored first),
+//     each incident's updates in the order the writer gave them (the
+//     Service keeps them newest first), history oldest first (At, then
+//     append order).
+//   - Commit refuses (EINVALID, nothing stored) a component or incident
+//     without an ID and a history entry for a component that is neither
+//     stored nor in the same change.
+//   - CreateToken and AddSubscriber refuse an ID already taken (ECONFLICT).
+//   - RevokeToken of a revoked token keeps the first revocation time.
+//   - RemoveSubscriber drops the subscriber's queued deliveries.
+//   - DueDeliveries orders by queue order (ID), refuses limit < 1
+//     (EINVALID); Delivered and Retry of an unknown ID are ENOTFOUND.
+//
+// Every value goes in and comes out as a copy: callers may keep and change
+// what they passed or got.
+type MemoryStore struct {
+	// Now stamps queued deliveries (CreatedAt, NextAt); time.Now when nil.
+	Now func() time.Time
+
+	mu          sync.Mutex
+	version     int64
+	components  []Component
+	incidents   []storedIncident
+	seq         int64 // insertion order of incidents
+	history     []StatusChange
+	tokens      []Token
+	subscribers []Subscriber
+	deliveries  []Delivery
+	deliveryID  int64
+}
+
+type storedIncident struct {
+	seq int64
+	Incident
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+func (m *MemoryStore) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// Load returns copies of everything, with history at or after since.
+func (m *MemoryStore) Load(ctx context.Context, since time.Time) (*Data, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := &Data{Version: m.version}
+	d.Components = slices.Clone(m.components)
+	incs := slices.Clone(m.incidents)
+	slices.SortStableFunc(incs, func(a, b storedIncident) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.seq, a.seq)
+	})
+	for _, si := range incs {
+		d.Incidents = append(d.Incidents, cloneIncident(si.Incident))
+	}
+	for _, h := range m.history {
+		if !h.At.Before(since) {
+			d.History = append(d.History, h)
+		}
+	}
+	slices.SortStableFunc(d.History, func(a, b StatusChange) int { return a.At.Compare(b.At) })
+	return d, nil
+}
+
+// Commit applies c atomically: it checks everything first, then stores.
+// Errors: ECONFLICT when c.Incident's Version is not the stored one plus
+// one (1 for a new incident); EINVALID for a missing ID or a history entry
+// of an unknown component.
+func (m *MemoryStore) Commit(ctx context.Context, c *Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	// Check first: a refused change stores nothing.
+	known := map[string]bool{}
+	for _, comp := range m.components {
+		known[comp.ID] = true
+	}
+	for i, comp := range c.Components {
+		if comp.ID == "" {
+			return headroom.Errorf(headroom.EINVALID, "components[%d].id: empty; expected the component's ID", i)
+		}
+		known[comp.ID] = true
+	}
+	for i, h := range c.History {
+		if !known[h.ComponentID] {
+			return headroom.Errorf(headroom.EINVALID, "history[%d].component_id: %q is not a stored component", i, h.ComponentID)
+		}
+	}
+	at := -1
+	if c.Incident != nil {
+		if c.Incident.ID == "" {
+			return headroom.Errorf(headroom.EINVALID, "incident.id: empty; expected the incident's ID")
+		}
+		var stored int64
+		for i := range m.incidents {
+			if m.incidents[i].ID == c.Incident.ID {
+				at, stored = i, m.incidents[i].Version
+				break
+			}
+		}
+		if c.Incident.Version != stored+1 {
+			return &headroom.Error{Code: headroom.ECONFLICT, Message: conflictMessage(c.Incident.ID, c.Incident.Version, stored)}
+		}
+	}
+
+	// Store.
+	now := m.now()
+	for _, comp := range c.Components {
+		if i := slices.IndexFunc(m.components, func(x Component) bool { return x.ID == comp.ID }); i >= 0 {
+			m.components[i] = comp
+		} else {
+			m.components = append(m.components, comp)
+		}
+	}
+	m.history = append(m.history, c.History...)
+	if c.Incident != nil {
+		inc := cloneIncident(*c.Incident)
+		if at >= 0 {
+			m.incidents[at].Incident = inc
+		} else {
+			m.seq++
+			m.incidents = append(m.incidents, storedIncident{seq: m.seq, Incident: inc})
+		}
+	}
+	if c.Notify != nil {
+		for _, s := range m.subscribers {
+			if !s.Concerns(c.Notify.ComponentIDs) {
+				continue
+			}
+			m.deliveryID++
+			m.deliveries = append(m.deliveries, Delivery{
+				ID:           m.deliveryID,
+				SubscriberID: s.ID,
+				URL:          s.URL,
+				Secret:       s.Secret,
+				Payload:      slices.Clone(c.Notify.Payload),
+				NextAt:       now,
+				CreatedAt:    now,
+			})
+		}
+	}
+	m.version++
+	return nil
+}
+
+// conflictMessage says which write lost, for the log of the one that
+// retries.
+func conflictMessage(id string, got, stored int64) string {
+	if stored == 0 {
+		return fmt.Sprintf("incident %q: version %d written, but no such incident is stored; expected version 1 for a new incident", id, got)
+	}
+	return fmt.Sprintf("incident %q: version %d written over stored version %d; another process wrote it meanwhile: read it again", id, got, stored)
+}
+
+// Version returns the number of commits so far.
+func (m *MemoryStore) Version(ctx context.Context) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.version, nil
+}
+
+// CreateToken stores t. Errors: ECONFLICT when its ID is taken, EINVALID
+// when it has none.
+func (m *MemoryStore) CreateToken(ctx context.Context, t Token) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if t.ID == "" {
+		return headroom.Errorf(headroom.EINVALID, "token.id: empty; expected the token's ID")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if slices.ContainsFunc(m.tokens, func(x Token) bool { return x.ID == t.ID }) {
+		return headroom.Errorf(headroom.ECONFLICT, "token %q: already exists", t.ID)
+	}
+	t.Hash = slices.Clone(t.Hash)
+	m.tokens = append(m.tokens, t)
+	return nil
+}
+
+// Tokens returns every token, revoked too, oldest first.
+func (m *MemoryStore) Tokens(ctx context.Context) ([]Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Token, len(m.tokens))
+	for i, t := range m.tokens {
+		t.Hash = slices.Clone(t.Hash)
+		out[i] = t
+	}
+	slices.SortStableFunc(out, func(a, b Token) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+// RevokeToken marks the token revoked at at; a token already revoked keeps
+// its first revocation time. Errors: ENOTFOUND.
+func (m *MemoryStore) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.tokens, func(x Token) bool { return x.ID == id })
+	if i < 0 {
+		return headroom.Errorf(headroom.ENOTFOUND, "token %q: not found", id)
+	}
+	if m.tokens[i].RevokedAt.IsZero() {
+		m.tokens[i].RevokedAt = at
+	}
+	return nil
+}
+
+// AddSubscriber stores s. Errors: ECONFLICT when its ID is taken, EINVALID
+// when it has none.
+func (m *MemoryStore) AddSubscriber(ctx context.Context, s Subscriber) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.ID == "" {
+		return headroom.Errorf(headroom.EINVALID, "subscriber.id: empty; expected the subscriber's ID")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if slices.ContainsFunc(m.subscribers, func(x Subscriber) bool { return x.ID == s.ID }) {
+		return headroom.Errorf(headroom.ECONFLICT, "subscriber %q: already exists", s.ID)
+	}
+	s.ComponentIDs = slices.Clone(s.ComponentIDs)
+	m.subscribers = append(m.subscribers, s)
+	return nil
+}
+
+// Subscribers returns every subscriber, oldest first.
+func (m *MemoryStore) Subscribers(ctx context.Context) ([]Subscriber, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Subscriber, len(m.subscribers))
+	for i, s := range m.subscribers {
+		s.ComponentIDs = slices.Clone(s.ComponentIDs)
+		out[i] = s
+	}
+	slices.SortStableFunc(out, func(a, b Subscriber) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+// RemoveSubscriber removes the subscriber and its queued deliveries.
+// Errors: ENOTFOUND.
+func (m *MemoryStore) RemoveSubscriber(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.subscribers, func(x Subscriber) bool { return x.ID == id })
+	if i < 0 {
+		return headroom.Errorf(headroom.ENOTFOUND, "subscriber %q: not found", id)
+	}
+	m.subscribers = slices.Delete(m.subscribers, i, i+1)
+	m.deliveries = slices.DeleteFunc(m.deliveries, func(d Delivery) bool { return d.SubscriberID == id })
+	return nil
+}
+
+// DueDeliveries returns at most limit deliveries whose NextAt is at or
+// before now, oldest first. Errors: EINVALID for limit < 1.
+func (m *MemoryStore) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if limit < 1 {
+		return nil, headroom.Errorf(headroom.EINVALID, "limit: %d; expected at least 1", limit)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Delivery
+	for _, d := range m.deliveries { // kept in ID order
+		if d.NextAt.After(now) {
+			continue
+		}
+		d.Payload = slices.Clone(d.Payload)
+		out = append(out, d)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Delivered removes a delivery. Errors: ENOTFOUND.
+func (m *MemoryStore) Delivered(ctx context.Context, id int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.deliveries, func(d Delivery) bool { return d.ID == id })
+	if i < 0 {
+		return headroom.Errorf(headroom.ENOTFOUND, "delivery %d: not found", id)
+	}
+	m.deliveries = slices.Delete(m.deliveries, i, i+1)
+	return nil
+}
+
+// Retry counts a failed attempt and sets when to try again. Errors:
+// ENOTFOUND.
+func (m *MemoryStore) Retry(ctx context.Context, id int64, next time.Time, lastError string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.deliveries, func(d Delivery) bool { return d.ID == id })
+	if i < 0 {
+		return headroom.Errorf(headroom.ENOTFOUND, "delivery %d: not found", id)
+	}
+	m.deliveries[i].Attempts++
+	m.deliveries[i].NextAt = next
+	m.deliveries[i].LastError = lastError
+	return nil
+}
+
+// cloneIncident copies what an incident points to.
+func cloneIncident(i Incident) Incident {
+	i.ComponentIDs = slices.Clone(i.ComponentIDs)
+	i.Updates = slices.Clone(i.Updates)
+	for k := range i.Updates {
+		i.Updates[k].Affected = slices.Clone(i.Updates[k].Affected)
+	}
+	return i
+}
