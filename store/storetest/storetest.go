@@ -12,21 +12,41 @@ import (
 	"github.com/headroomhq/headroom"
 )
 
-// Option changes how RunJournal runs.
+// Option changes how RunJournal, RunLeases or RunIncidents runs.
 type Option func(*config)
 
 type config struct {
-	reopen func(t *testing.T, j headroom.Journal) headroom.Journal
+	// reopen is the func Reopen was given: a func(*testing.T, S) S for
+	// the store type S of the suite it is passed to.
+	reopen any
 	skip   map[string]string
 }
 
-// Reopen gives the suite a way to close journal j and open the same
-// storage again (the same file, the same database), so that it can check
-// that records and states survive a restart. reopen must close j itself
-// and register the new journal's cleanup with t.Cleanup. Without it, the
-// survival test is skipped: right for an in-memory journal.
-func Reopen(reopen func(t *testing.T, j headroom.Journal) headroom.Journal) Option {
+// Reopen gives the suite a way to close store s and open the same storage
+// again (the same file, the same database), so that it can check that
+// what was written survives a restart. reopen must close s itself and
+// register the new store's cleanup with t.Cleanup. Without it, the
+// survival test is skipped: right for an in-memory store.
+//
+// S is the suite's store type: headroom.Journal for RunJournal,
+// incident.Store for RunIncidents (RunLeases has no survival test). A
+// Reopen of another type fails the suite.
+func Reopen[S any](reopen func(t *testing.T, s S) S) Option {
 	return func(c *config) { c.reopen = reopen }
+}
+
+// reopener returns the Reopen func of c for store type S, nil when there
+// is none. It fails t when the func is for another type.
+func reopener[S any](t *testing.T, c *config) func(t *testing.T, s S) S {
+	t.Helper()
+	if c.reopen == nil {
+		return nil
+	}
+	f, ok := c.reopen.(func(t *testing.T, s S) S)
+	if !ok {
+		t.Fatalf("storetest.Reopen: got a %T, want a func(*testing.T, %v) %[2]v", c.reopen, reflect.TypeFor[S]())
+	}
+	return f
 }
 
 // Skip skips the named subtest (the name as passed to t.Run, e.g.
@@ -360,7 +380,8 @@ func testConcurrent(t *testing.T, open func(t *testing.T) headroom.Journal, _ *c
 }
 
 func testReopen(t *testing.T, open func(t *testing.T) headroom.Journal, c *config) {
-	if c.reopen == nil {
+	reopen := reopener[headroom.Journal](t, c)
+	if reopen == nil {
 		t.Skip("no storetest.Reopen: the journal is not persistent")
 	}
 	j := open(t)
@@ -369,7 +390,7 @@ func testReopen(t *testing.T, open func(t *testing.T) headroom.Journal, c *confi
 		mustAppend(t, j, r)
 	}
 	mustSave(t, j, "api", "live", []byte("state 1"))
-	j = c.reopen(t, j)
+	j = reopen(t, j)
 	assertRecords(t, mustRecords(t, j, "api", time.Time{}, time.Time{}, 0), want)
 	assertState(t, j, "api", "live", []byte("state 1"))
 
@@ -377,7 +398,7 @@ func testReopen(t *testing.T, open func(t *testing.T) headroom.Journal, c *confi
 	more := full("api", t0.Add(2*time.Second), true)
 	mustAppend(t, j, more)
 	mustSave(t, j, "api", "live", []byte("state 2"))
-	j = c.reopen(t, j)
+	j = reopen(t, j)
 	assertRecords(t, mustRecords(t, j, "api", time.Time{}, time.Time{}, 0), append(want, more))
 	assertState(t, j, "api", "live", []byte("state 2"))
 }
