@@ -5,6 +5,14 @@
 // share the file: each Acquire is one write transaction, and expiry is
 // counted in the machine's clock (DB.Now).
 //
+// The same DB is the status page's incident.Store: components and their
+// history, incidents with their updates, admin tokens, webhook subscribers
+// and the outbox of deliveries. A Commit is one write transaction: it
+// raises the page's version, checks and replaces the incident, and queues
+// its deliveries, so a notification of an acknowledged write is never
+// lost; Load reads in one transaction, so it sees a Commit whole or not at
+// all.
+//
 // Open sets, on every connection, busy_timeout, foreign_keys=ON and
 // synchronous=NORMAL, and puts the file in WAL mode: a committed Append
 // survives the process being killed (a power loss may lose the last

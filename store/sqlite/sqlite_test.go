@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(crashChildEnv); path != "" {
 		os.Exit(crashChild(path))
 	}
+	if path := os.Getenv(incidentCrashChildEnv); path != "" {
+		os.Exit(incidentCrashChild(path))
+	}
 	os.Exit(m.Run())
 }
 
@@ -165,8 +168,8 @@ func TestOpenAppliesMigrationsOnce(t *testing.T) {
 		return got
 	}
 	first := applied()
-	if len(first) != 2 || first[1] == 0 || first[2] == 0 {
-		t.Fatalf("schema_migrations after the first Open = %v, want versions 1 and 2", first)
+	if len(first) != 3 || first[1] == 0 || first[2] == 0 || first[3] == 0 {
+		t.Fatalf("schema_migrations after the first Open = %v, want versions 1 to 3", first)
 	}
 	openDB(t, path)
 	openDB(t, path) // two open at once: neither applies anything
