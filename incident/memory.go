@@ -12,10 +12,12 @@ import (
 )
 
 // MemoryStore is a Store in memory, for tests and for a page that need not
-// survive a restart. It keeps the semantics the Store's doc comments give
-// (store/storetest holds the contract the SQL stores pass), and where they
-// are silent it does what a SQL table with a primary key and foreign keys
-// would:
+// survive a restart. It passes the contract the SQL stores pass
+// (storetest.RunIncidents, whose doc settles what store.go leaves open:
+// times in UTC to the nanosecond, Version raised by every Commit, the
+// outbox in queue order, Delivered and Retry of a gone delivery doing
+// nothing). Where the contract is silent too it does what a SQL table with
+// a primary key would:
 //
 //   - Load returns components in the order they were first stored,
 //     incidents newest first (CreatedAt, then the later stored first),
@@ -23,13 +25,11 @@ import (
 //     Service keeps them newest first), history oldest first (At, then
 //     append order).
 //   - Commit refuses (EINVALID, nothing stored) a component or incident
-//     without an ID and a history entry for a component that is neither
-//     stored nor in the same change.
+//     without an ID.
 //   - CreateToken and AddSubscriber refuse an ID already taken (ECONFLICT).
 //   - RevokeToken of a revoked token keeps the first revocation time.
 //   - RemoveSubscriber drops the subscriber's queued deliveries.
-//   - DueDeliveries orders by queue order (ID), refuses limit < 1
-//     (EINVALID); Delivered and Retry of an unknown ID are ENOTFOUND.
+//   - DueDeliveries refuses limit < 1 (EINVALID).
 //
 // Every value goes in and comes out as a copy: callers may keep and change
 // what they passed or got.
@@ -103,19 +103,9 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Change) error {
 	defer m.mu.Unlock()
 
 	// Check first: a refused change stores nothing.
-	known := map[string]bool{}
-	for _, comp := range m.components {
-		known[comp.ID] = true
-	}
 	for i, comp := range c.Components {
 		if comp.ID == "" {
 			return headroom.Errorf(headroom.EINVALID, "components[%d].id: empty; expected the component's ID", i)
-		}
-		known[comp.ID] = true
-	}
-	for i, h := range c.History {
-		if !known[h.ComponentID] {
-			return headroom.Errorf(headroom.EINVALID, "history[%d].component_id: %q is not a stored component", i, h.ComponentID)
 		}
 	}
 	at := -1
@@ -136,17 +126,21 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Change) error {
 	}
 
 	// Store.
-	now := m.now()
+	now := m.now().UTC()
 	for _, comp := range c.Components {
+		comp.CreatedAt, comp.UpdatedAt = comp.CreatedAt.UTC(), comp.UpdatedAt.UTC()
 		if i := slices.IndexFunc(m.components, func(x Component) bool { return x.ID == comp.ID }); i >= 0 {
 			m.components[i] = comp
 		} else {
 			m.components = append(m.components, comp)
 		}
 	}
-	m.history = append(m.history, c.History...)
+	for _, h := range c.History {
+		h.At = h.At.UTC()
+		m.history = append(m.history, h)
+	}
 	if c.Incident != nil {
-		inc := cloneIncident(*c.Incident)
+		inc := utcIncident(cloneIncident(*c.Incident))
 		if at >= 0 {
 			m.incidents[at].Incident = inc
 		} else {
@@ -209,6 +203,7 @@ func (m *MemoryStore) CreateToken(ctx context.Context, t Token) error {
 		return headroom.Errorf(headroom.ECONFLICT, "token %q: already exists", t.ID)
 	}
 	t.Hash = slices.Clone(t.Hash)
+	t.CreatedAt, t.RevokedAt = t.CreatedAt.UTC(), t.RevokedAt.UTC()
 	m.tokens = append(m.tokens, t)
 	return nil
 }
@@ -242,7 +237,7 @@ func (m *MemoryStore) RevokeToken(ctx context.Context, id string, at time.Time) 
 		return headroom.Errorf(headroom.ENOTFOUND, "token %q: not found", id)
 	}
 	if m.tokens[i].RevokedAt.IsZero() {
-		m.tokens[i].RevokedAt = at
+		m.tokens[i].RevokedAt = at.UTC()
 	}
 	return nil
 }
@@ -262,6 +257,7 @@ func (m *MemoryStore) AddSubscriber(ctx context.Context, s Subscriber) error {
 		return headroom.Errorf(headroom.ECONFLICT, "subscriber %q: already exists", s.ID)
 	}
 	s.ComponentIDs = slices.Clone(s.ComponentIDs)
+	s.CreatedAt = s.CreatedAt.UTC()
 	m.subscribers = append(m.subscribers, s)
 	return nil
 }
@@ -324,36 +320,31 @@ func (m *MemoryStore) DueDeliveries(ctx context.Context, now time.Time, limit in
 	return out, nil
 }
 
-// Delivered removes a delivery. Errors: ENOTFOUND.
+// Delivered removes a delivery; of one already removed (another worker
+// delivered it) it does nothing.
 func (m *MemoryStore) Delivered(ctx context.Context, id int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	i := slices.IndexFunc(m.deliveries, func(d Delivery) bool { return d.ID == id })
-	if i < 0 {
-		return headroom.Errorf(headroom.ENOTFOUND, "delivery %d: not found", id)
-	}
-	m.deliveries = slices.Delete(m.deliveries, i, i+1)
+	m.deliveries = slices.DeleteFunc(m.deliveries, func(d Delivery) bool { return d.ID == id })
 	return nil
 }
 
-// Retry counts a failed attempt and sets when to try again. Errors:
-// ENOTFOUND.
+// Retry counts a failed attempt and sets when to try again; of a delivery
+// already removed it does nothing.
 func (m *MemoryStore) Retry(ctx context.Context, id int64, next time.Time, lastError string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	i := slices.IndexFunc(m.deliveries, func(d Delivery) bool { return d.ID == id })
-	if i < 0 {
-		return headroom.Errorf(headroom.ENOTFOUND, "delivery %d: not found", id)
+	if i := slices.IndexFunc(m.deliveries, func(d Delivery) bool { return d.ID == id }); i >= 0 {
+		m.deliveries[i].Attempts++
+		m.deliveries[i].NextAt = next.UTC()
+		m.deliveries[i].LastError = lastError
 	}
-	m.deliveries[i].Attempts++
-	m.deliveries[i].NextAt = next
-	m.deliveries[i].LastError = lastError
 	return nil
 }
 
@@ -363,6 +354,19 @@ func cloneIncident(i Incident) Incident {
 	i.Updates = slices.Clone(i.Updates)
 	for k := range i.Updates {
 		i.Updates[k].Affected = slices.Clone(i.Updates[k].Affected)
+	}
+	return i
+}
+
+// utcIncident puts an incident's times in UTC, as the SQL stores return
+// them.
+func utcIncident(i Incident) Incident {
+	for _, t := range []*time.Time{&i.CreatedAt, &i.UpdatedAt, &i.StartedAt, &i.MonitoringAt, &i.ResolvedAt,
+		&i.ScheduledFor, &i.ScheduledUntil, &i.PostmortemPublishedAt} {
+		*t = t.UTC()
+	}
+	for k := range i.Updates {
+		i.Updates[k].CreatedAt, i.Updates[k].DisplayAt = i.Updates[k].CreatedAt.UTC(), i.Updates[k].DisplayAt.UTC()
 	}
 	return i
 }
