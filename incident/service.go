@@ -136,8 +136,4 @@ func (s *Service) Schedule(ctx context.Context, m ScheduleMaintenance) (*Inciden
 // AutoStart and AutoComplete; serve calls it every few seconds.
 func (s *Service) Tick(ctx context.Context, now time.Time) error { return errNotYet }
 
-// Allowed says whether an incident or maintenance in status from may be
-// updated to status to.
-func Allowed(kind Kind, from, to Status) bool { return false }
-
 var errNotYet = &headroom.Error{Code: headroom.EINTERNAL, Message: "incident: not implemented yet"}

@@ -55,4 +55,8 @@ type DayUptime struct {
 	Date          time.Time
 	OutageMinutes float64
 	Worst         ComponentStatus
+	// NoData marks a day before the component existed (its CreatedAt):
+	// Statuspage shows "No data exists for this day" and leaves it out of
+	// the percentage. Worst is "" then.
+	NoData bool
 }
