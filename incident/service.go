@@ -1,10 +1,18 @@
 package incident
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/headroomhq/headroom"
 )
@@ -20,6 +28,9 @@ type Config struct {
 	Components []Component
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// NewID makes the IDs of incidents, updates and component changes;
+	// incident.NewID when nil (tests inject a counter for golden files).
+	NewID func() string
 }
 
 // Service applies the status page's rules, writes through the Store, and
@@ -31,8 +42,38 @@ type Service struct {
 	snap atomic.Pointer[Snapshot]
 	// OnSnapshot, when set, is called with each new snapshot, after it
 	// is in place (the public side renders its pages once per snapshot).
+	// It runs under the Service's write lock: it must not call the
+	// Service's write methods or Refresh.
 	OnSnapshot func(*Snapshot)
+	// Retries is how many times a write is tried again after ECONFLICT
+	// (another replica wrote the same incident between the load and the
+	// commit); DefaultRetries from NewService.
+	Retries int
+
+	components []Component    // configured, page order
+	index      map[string]int // component ID → index in components
 }
+
+// DefaultRetries is Service.Retries' default.
+const DefaultRetries = 5
+
+// MaxNameLength and MaxBodyLength bound what a writer may post, in
+// characters: a name is a line, a body a post (a postmortem fits).
+const (
+	MaxNameLength = 255
+	MaxBodyLength = 65536
+)
+
+// MaxClockSkew is how far in the future a writer's StartedAt or DisplayAt
+// may be (its clock runs ahead of the server's); further is refused.
+const MaxClockSkew = time.Minute
+
+// The texts of the updates Tick posts, Statuspage's for its automatic
+// transitions.
+const (
+	AutoStartBody    = "Scheduled maintenance is currently in progress. We will provide updates as necessary."
+	AutoCompleteBody = "The scheduled maintenance has been completed."
+)
 
 // OpenIncident is what opening an incident takes.
 type OpenIncident struct {
@@ -83,9 +124,91 @@ type ScheduleMaintenance struct {
 
 // NewService syncs the configured components into the store (new ones
 // operational, existing ones keep their status), loads the store and
-// builds the first snapshot.
+// builds the first snapshot. Errors: EINVALID for a configuration that
+// names a component or group twice, a group that does not exist or an
+// unknown time zone; the store's errors.
 func NewService(ctx context.Context, cfg Config) (*Service, error) {
-	return nil, errNotYet
+	if err := checkConfig(cfg); err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, Retries: DefaultRetries, index: map[string]int{}}
+	s.components = pageOrder(cfg.Groups, cfg.Components)
+	for i, c := range s.components {
+		s.index[c.ID] = i
+	}
+
+	// Sync: insert new components, rewrite those whose configuration
+	// changed; a component's status is the store's.
+	now := s.now()
+	d, err := cfg.Store.Load(ctx, now)
+	if err != nil {
+		return nil, fmt.Errorf("load the status page: %w", err)
+	}
+	var sync Change
+	for _, c := range s.components {
+		i := slices.IndexFunc(d.Components, func(x Component) bool { return x.ID == c.ID })
+		if i < 0 {
+			c.Status, c.CreatedAt, c.UpdatedAt = Operational, now, now
+			sync.Components = append(sync.Components, c)
+			continue
+		}
+		stored := d.Components[i]
+		c.Status, c.CreatedAt, c.UpdatedAt = stored.Status, stored.CreatedAt, stored.UpdatedAt
+		if c != stored {
+			sync.Components = append(sync.Components, c)
+		}
+	}
+	if len(sync.Components) > 0 {
+		if err := cfg.Store.Commit(ctx, &sync); err != nil {
+			return nil, fmt.Errorf("store the configured components: %w", err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.rebuild(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkConfig refuses a page structure the rules cannot work with.
+func checkConfig(cfg Config) error {
+	var ps problems
+	if cfg.Store == nil {
+		ps.add("store: none; expected a Store (store/sqlite, store/postgres or a MemoryStore)")
+	}
+	if cfg.Page.TimeZone != "" {
+		if _, err := time.LoadLocation(cfg.Page.TimeZone); err != nil {
+			ps.add("page.time_zone: %q is not a time zone; expected an IANA name such as \"Etc/UTC\" or \"Europe/Paris\"", cfg.Page.TimeZone)
+		}
+	}
+	groups := map[string]bool{}
+	for i, g := range cfg.Groups {
+		switch {
+		case g.ID == "":
+			ps.add("groups[%d].id: empty; expected the group's ID", i)
+		case groups[g.ID]:
+			ps.add("groups[%d].id: %q repeated; expected each group once", i, g.ID)
+		}
+		groups[g.ID] = true
+	}
+	seen := map[string]bool{}
+	for i, c := range cfg.Components {
+		switch {
+		case c.ID == "":
+			ps.add("components[%d].id: empty; expected the component's ID", i)
+		case seen[c.ID]:
+			ps.add("components[%d].id: %q repeated; expected each component once", i, c.ID)
+		}
+		seen[c.ID] = true
+		if strings.TrimSpace(c.Name) == "" {
+			ps.add("components[%d].name: empty; expected the name people see", i)
+		}
+		if c.GroupID != "" && !groups[c.GroupID] {
+			ps.add("components[%d].group: %q is not a group; expected one of the configured groups' IDs", i, c.GroupID)
+		}
+	}
+	return ps.err()
 }
 
 // Snapshot returns the current snapshot; never nil after NewService.
@@ -93,47 +216,652 @@ func (s *Service) Snapshot() *Snapshot { return s.snap.Load() }
 
 // Refresh reloads the store and rebuilds the snapshot when the store's
 // Version moved (another replica wrote), or when force is set.
-func (s *Service) Refresh(ctx context.Context, force bool) error { return errNotYet }
+func (s *Service) Refresh(ctx context.Context, force bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !force {
+		v, err := s.cfg.Store.Version(ctx)
+		if err != nil {
+			return fmt.Errorf("read the store's version: %w", err)
+		}
+		if cur := s.snap.Load(); cur != nil && cur.Version == v {
+			return nil
+		}
+	}
+	return s.rebuild(ctx)
+}
+
+// rebuild loads the store and puts a new snapshot in place; s.mu is held.
+func (s *Service) rebuild(ctx context.Context) error {
+	now := s.now()
+	d, err := s.cfg.Store.Load(ctx, UptimeStart(now))
+	if err != nil {
+		return fmt.Errorf("load the status page: %w", err)
+	}
+	snap := BuildSnapshot(SnapshotInput{Page: s.cfg.Page, Groups: s.cfg.Groups, Components: s.components, Data: d, Now: now})
+	s.snap.Store(snap)
+	if s.OnSnapshot != nil {
+		s.OnSnapshot(snap)
+	}
+	return nil
+}
+
+func (s *Service) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) newID() string {
+	if s.cfg.NewID != nil {
+		return s.cfg.NewID()
+	}
+	return NewID()
+}
+
+// write runs build on freshly loaded data and commits the change it
+// returns, one write at a time in this process. On ECONFLICT (another
+// replica wrote the same incident between the load and the commit) it
+// loads and builds again, so the rules are checked against what is
+// stored now, up to s.Retries times. build returns a nil change when
+// there is nothing to write. After a commit the snapshot is rebuilt.
+func (s *Service) write(ctx context.Context, build func(d *Data) (*Change, error)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		d, err := s.cfg.Store.Load(ctx, s.now())
+		if err != nil {
+			return fmt.Errorf("load the status page: %w", err)
+		}
+		c, err := build(d)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			return nil
+		}
+		err = s.cfg.Store.Commit(ctx, c)
+		if err == nil {
+			break
+		}
+		if headroom.ErrorCode(err) != headroom.ECONFLICT {
+			return fmt.Errorf("store the change: %w", err)
+		}
+		if attempt >= s.Retries {
+			return fmt.Errorf("store the change: still conflicting after %d retries: %w", s.Retries, err)
+		}
+	}
+	// The write is durable now: a failure to rebuild must not report it
+	// failed (the writer would post it twice). The snapshot's Version
+	// stays behind the store's, so the next Refresh rebuilds it; a
+	// writer who went away does not cancel the rebuild either.
+	_ = s.rebuild(context.WithoutCancel(ctx))
+	return nil
+}
+
+// problems collects what is wrong with one write, so that the writer
+// fixes everything in one pass; err joins them into one EINVALID.
+type problems []string
+
+func (ps *problems) add(format string, args ...any) { *ps = append(*ps, fmt.Sprintf(format, args...)) }
+
+func (ps problems) err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return &headroom.Error{Code: headroom.EINVALID, Message: strings.Join(ps, "; ")}
+}
+
+// checkText checks a name (one line) or a Markdown body: present unless
+// optional, valid UTF-8, no control characters but a body's line breaks
+// and tabs, at most max characters.
+func checkText(ps *problems, field, s, expected string, max int, body, optional bool) {
+	if strings.TrimSpace(s) == "" {
+		if !optional || s != "" {
+			ps.add("%s: empty; expected %s", field, expected)
+		}
+		return
+	}
+	if !utf8.ValidString(s) {
+		ps.add("%s: not valid UTF-8; expected %s", field, expected)
+		return
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		ps.add("%s: %d characters; expected at most %d", field, n, max)
+	}
+	for i, r := range s {
+		lineBreak := r == '\n' || r == '\r' || r == '\t'
+		if (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)) && !(body && lineBreak) {
+			ps.add("%s: control character %U at byte %d; expected %s", field, r, i, expected)
+			return
+		}
+	}
+}
+
+// checkTime refuses a writer's time in the future beyond MaxClockSkew.
+func checkTime(ps *problems, field string, t, now time.Time) {
+	if t.After(now.Add(MaxClockSkew)) {
+		ps.add("%s: %s is after now (%s); expected a time not in the future", field, t.UTC().Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+}
+
+// componentIDs quotes the configured components' IDs for messages.
+func (s *Service) componentIDs() string {
+	ids := make([]string, len(s.components))
+	for i, c := range s.components {
+		ids[i] = c.ID
+	}
+	return quoteList(ids)
+}
+
+// checkComponents checks that a write names configured components and
+// component statuses.
+func (s *Service) checkComponents(ps *problems, m map[string]ComponentStatus) {
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		if _, ok := s.index[id]; !ok {
+			ps.add("components[%q]: unknown component; expected %s", id, s.componentIDs())
+			continue
+		}
+		if severity(m[id]) < 0 {
+			ps.add("components[%q]: %q is not a component status; expected %s", id, m[id], quoteList(ComponentStatuses))
+		}
+	}
+}
+
+// inPageOrder returns the IDs of m in page order.
+func (s *Service) inPageOrder(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.SortStableFunc(out, func(a, b string) int { return cmp.Compare(s.index[a], s.index[b]) })
+	return out
+}
+
+// current returns the configured components with their stored status,
+// by ID.
+func (s *Service) current(d *Data) map[string]Component {
+	out := map[string]Component{}
+	for _, c := range mergeComponents(s.components, d.Components) {
+		out[c.ID] = c
+	}
+	return out
+}
+
+// setStatuses changes the components named in set (in page order) into
+// c: a history entry at at and a stored component for each one whose
+// status changes. It returns what the update shows, every named
+// component old → new, changed or not, as Statuspage lists them.
+func (s *Service) setStatuses(c *Change, comps map[string]Component, set map[string]ComponentStatus, at, now time.Time) []Affected {
+	var affected []Affected
+	for _, id := range s.inPageOrder(slices.Collect(maps.Keys(set))) {
+		cur, to := comps[id], set[id]
+		affected = append(affected, Affected{ComponentID: id, Name: cur.Name, Old: cur.Status, New: to})
+		if cur.Status == to {
+			continue
+		}
+		c.History = append(c.History, StatusChange{ComponentID: id, At: at, From: cur.Status, To: to})
+		cur.Status, cur.UpdatedAt = to, now
+		comps[id] = cur
+		c.Components = append(c.Components, cur)
+	}
+	return affected
+}
+
+// after is the page as it will be once c is stored: the configured
+// components and the incidents.
+func (s *Service) after(d *Data, comps map[string]Component, inc *Incident) ([]Component, []Incident) {
+	components := make([]Component, len(s.components))
+	for i, c := range s.components {
+		components[i] = comps[c.ID]
+	}
+	incidents := slices.Clone(d.Incidents)
+	if inc != nil {
+		i := slices.IndexFunc(incidents, func(x Incident) bool { return x.ID == inc.ID })
+		if i < 0 {
+			incidents = append(incidents, *inc)
+		} else {
+			incidents[i] = *inc
+		}
+	}
+	return components, incidents
+}
+
+// notifyIncident adds to c the webhook telling subscribers about inc.
+func (s *Service) notifyIncident(c *Change, d *Data, comps map[string]Component, inc *Incident, now time.Time) error {
+	components, incidents := s.after(d, comps, inc)
+	payload, err := json.Marshal(ToIncidentWebhook(s.cfg.Page, StatusOf(components, incidents), inc, components, now))
+	if err != nil {
+		return fmt.Errorf("encode the webhook of incident %q: %w", inc.ID, err)
+	}
+	c.Notify = &Notification{ComponentIDs: slices.Clone(inc.ComponentIDs), Payload: payload}
+	return nil
+}
+
+func findIncident(d *Data, id string) (*Incident, error) {
+	for i := range d.Incidents {
+		if d.Incidents[i].ID == id {
+			inc := cloneIncident(d.Incidents[i])
+			return &inc, nil
+		}
+	}
+	return nil, headroom.Errorf(headroom.ENOTFOUND, "incident %q: not found", id)
+}
+
+// addComponentIDs adds ids to an incident's components, keeping page
+// order.
+func (s *Service) addComponentIDs(have []string, ids []string) []string {
+	for _, id := range ids {
+		if !slices.Contains(have, id) {
+			have = append(have, id)
+		}
+	}
+	return s.inPageOrder(have)
+}
 
 // Open opens an incident, changes the named components and notifies
 // subscribers. Errors: EINVALID naming the field (empty name or body,
 // unknown component, a status or impact not in the enum).
-func (s *Service) Open(ctx context.Context, o OpenIncident) (*Incident, error) { return nil, errNotYet }
+func (s *Service) Open(ctx context.Context, o OpenIncident) (*Incident, error) {
+	now := s.now()
+	status := cmp.Or(o.Status, Investigating)
+	startedAt, displayAt := o.StartedAt.UTC(), o.DisplayAt.UTC()
+	if o.StartedAt.IsZero() {
+		startedAt = now
+	}
+	if o.DisplayAt.IsZero() {
+		displayAt = now
+	}
+	var ps problems
+	checkText(&ps, "name", o.Name, "the incident's title", MaxNameLength, false, false)
+	if opening := []Status{Investigating, Identified, Monitoring}; !slices.Contains(opening, status) {
+		ps.add("status: %q is not allowed when opening an incident; expected %s", status, quoteList(opening))
+	}
+	if o.Impact != "" && !slices.Contains(Impacts, o.Impact) {
+		ps.add("impact: %q is not an incident's impact; expected %s", o.Impact, quoteList(Impacts))
+	}
+	checkText(&ps, "body", o.Body, "the update's text in Markdown", MaxBodyLength, true, false)
+	s.checkComponents(&ps, o.Components)
+	checkTime(&ps, "started_at", startedAt, now)
+	checkTime(&ps, "display_at", displayAt, now)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+
+	// IDs are drawn once: a retry writes the same incident.
+	id, updateID := s.newID(), s.newID()
+	var out *Incident
+	err := s.write(ctx, func(d *Data) (*Change, error) {
+		inc := &Incident{
+			ID: id, Kind: KindIncident, Name: o.Name, Status: status, Impact: o.Impact,
+			CreatedAt: now, UpdatedAt: now, StartedAt: startedAt, Version: 1,
+		}
+		c := &Change{Incident: inc}
+		comps := s.current(d)
+		affected := s.setStatuses(c, comps, o.Components, displayAt, now)
+		inc.ComponentIDs = s.addComponentIDs(nil, slices.Collect(maps.Keys(o.Components)))
+		if inc.Impact == "" {
+			inc.Impact = ImpactOf(slices.Collect(maps.Values(o.Components))...)
+		}
+		if status == Monitoring {
+			inc.MonitoringAt = displayAt
+		}
+		inc.Updates = []Update{{ID: updateID, Status: status, Body: o.Body, CreatedAt: now, DisplayAt: displayAt, Affected: affected}}
+		if err := s.notifyIncident(c, d, comps, inc, now); err != nil {
+			return nil, err
+		}
+		out = inc
+		return c, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
 // Update posts an update. Errors: ENOTFOUND, EINVALID (empty body, a
 // transition the rules refuse, an unknown component), ECONFLICT when
 // another process wrote the incident meanwhile (after retrying).
 func (s *Service) Update(ctx context.Context, id string, u PostUpdate) (*Incident, error) {
-	return nil, errNotYet
+	return s.update(ctx, id, u, s.now(), nil)
+}
+
+// update posts u at now. due, when set, is asked on the freshly loaded
+// incident whether the update is still to be made (Tick: another replica
+// may have made it); when not, nothing is written and the result is nil.
+func (s *Service) update(ctx context.Context, id string, u PostUpdate, now time.Time, due func(*Incident) bool) (*Incident, error) {
+	displayAt := u.DisplayAt.UTC()
+	if u.DisplayAt.IsZero() {
+		displayAt = now
+	}
+	var ps problems
+	if u.Status == "" {
+		ps.add("status: empty; expected the status after this update")
+	}
+	checkText(&ps, "body", u.Body, "the update's text in Markdown", MaxBodyLength, true, false)
+	s.checkComponents(&ps, u.Components)
+	checkTime(&ps, "display_at", displayAt, now)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+
+	updateID := s.newID()
+	var out *Incident
+	err := s.write(ctx, func(d *Data) (*Change, error) {
+		prev, err := findIncident(d, id)
+		if err != nil {
+			return nil, err
+		}
+		if due != nil && !due(prev) {
+			return nil, nil
+		}
+		if err := checkTransition(prev, u); err != nil {
+			return nil, err
+		}
+		inc := cloneIncident(*prev)
+		inc.Version++
+		inc.UpdatedAt = now
+		inc.Status = u.Status
+		c := &Change{Incident: &inc}
+		comps := s.current(d)
+
+		// What the status itself does to the incident's components the
+		// update does not name: resolving returns them to operational;
+		// a maintenance starting puts them under maintenance, and
+		// completing returns those under maintenance to operational
+		// (cancelling one never started leaves an outage alone).
+		set := maps.Clone(u.Components)
+		if set == nil {
+			set = map[string]ComponentStatus{}
+		}
+		entering := prev.Status != u.Status
+		for _, cid := range prev.ComponentIDs {
+			if _, named := set[cid]; named {
+				continue
+			}
+			cur := comps[cid].Status
+			switch {
+			case !entering:
+			case u.Status == Resolved && cur != Operational:
+				set[cid] = Operational
+			case u.Status == InProgress && cur != UnderMaintenance:
+				set[cid] = UnderMaintenance
+			case u.Status == Completed && cur == UnderMaintenance:
+				set[cid] = Operational
+			}
+		}
+		affected := s.setStatuses(c, comps, set, displayAt, now)
+		inc.ComponentIDs = s.addComponentIDs(inc.ComponentIDs, slices.Collect(maps.Keys(u.Components)))
+
+		// An incident's impact is the writer's when given; otherwise it
+		// rises with the components named (it never falls by itself: a
+		// resolved incident keeps the impact it had).
+		if inc.Kind == KindIncident {
+			if u.Impact != "" {
+				inc.Impact = u.Impact
+			} else if derived := ImpactOf(slices.Collect(maps.Values(u.Components))...); slices.Index(Impacts, derived) > slices.Index(Impacts, inc.Impact) {
+				inc.Impact = derived
+			}
+		}
+		if entering {
+			switch u.Status {
+			case Monitoring, Verifying:
+				if inc.MonitoringAt.IsZero() {
+					inc.MonitoringAt = displayAt
+				}
+			case Resolved, Completed:
+				if inc.ResolvedAt.IsZero() {
+					inc.ResolvedAt = displayAt
+				}
+			}
+		}
+		inc.Updates = append([]Update{{ID: updateID, Status: u.Status, Body: u.Body, CreatedAt: now, DisplayAt: displayAt, Affected: affected}}, inc.Updates...)
+		if err := s.notifyIncident(c, d, comps, &inc, now); err != nil {
+			return nil, err
+		}
+		out = &inc
+		return c, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkTransition checks an update's status and impact against the
+// incident it is posted on.
+func checkTransition(inc *Incident, u PostUpdate) error {
+	var ps problems
+	allowed := next(inc.Kind, inc.Status)
+	switch {
+	case !slices.Contains(statusesOf(inc.Kind), u.Status):
+		ps.add("status: %q is not %s status; expected %s", u.Status, article(inc.Kind), quoteList(allowed))
+	case !Allowed(inc.Kind, inc.Status, u.Status):
+		hint := ""
+		if u.Status == Postmortem {
+			hint = " (publish the postmortem to reach \"postmortem\")"
+		}
+		ps.add("status: %q after %q is not allowed; expected %s%s", u.Status, inc.Status, quoteList(allowed), hint)
+	}
+	switch {
+	case u.Impact == "":
+	case inc.Kind == KindMaintenance && u.Impact != ImpactMaintenance:
+		ps.add("impact: %q on a maintenance; expected %q or none", u.Impact, ImpactMaintenance)
+	case inc.Kind == KindIncident && !slices.Contains(Impacts, u.Impact):
+		ps.add("impact: %q is not an incident's impact; expected %s", u.Impact, quoteList(Impacts))
+	}
+	return ps.err()
+}
+
+func article(k Kind) string {
+	if k == KindMaintenance {
+		return "a maintenance"
+	}
+	return "an incident"
 }
 
 // SetComponent changes one component's status outside any incident.
-// Errors: ENOTFOUND, EINVALID.
+// Setting the status it has writes nothing. Errors: ENOTFOUND, EINVALID.
 func (s *Service) SetComponent(ctx context.Context, id string, status ComponentStatus) error {
-	return errNotYet
+	if _, ok := s.index[id]; !ok {
+		return headroom.Errorf(headroom.ENOTFOUND, "component %q: not found; expected %s", id, s.componentIDs())
+	}
+	if severity(status) < 0 {
+		return headroom.Errorf(headroom.EINVALID, "status: %q is not a component status; expected %s", status, quoteList(ComponentStatuses))
+	}
+	now := s.now()
+	changeID := s.newID()
+	return s.write(ctx, func(d *Data) (*Change, error) {
+		comps := s.current(d)
+		old := comps[id].Status
+		if old == status {
+			return nil, nil
+		}
+		c := &Change{}
+		s.setStatuses(c, comps, map[string]ComponentStatus{id: status}, now, now)
+		components, incidents := s.after(d, comps, nil)
+		payload, err := json.Marshal(ToComponentWebhook(s.cfg.Page, StatusOf(components, incidents), comps[id], old, changeID, now))
+		if err != nil {
+			return nil, fmt.Errorf("encode the webhook of component %q: %w", id, err)
+		}
+		c.Notify = &Notification{ComponentIDs: []string{id}, Payload: payload}
+		return c, nil
+	})
+}
+
+// checkPostmortem refuses a postmortem on a maintenance or an incident not
+// resolved yet.
+func checkPostmortem(inc *Incident) error {
+	switch {
+	case inc.Kind == KindMaintenance:
+		return headroom.Errorf(headroom.EINVALID, "postmortem: incident %q is a maintenance; expected an incident", inc.ID)
+	case inc.Unresolved():
+		return headroom.Errorf(headroom.EINVALID, "postmortem: incident %q is %q; expected a resolved incident (resolve it first)", inc.ID, inc.Status)
+	}
+	return nil
 }
 
 // SavePostmortem replaces an incident's postmortem draft. Errors:
 // ENOTFOUND, EINVALID (a maintenance, an unresolved incident).
 func (s *Service) SavePostmortem(ctx context.Context, id, draft string) (*Incident, error) {
-	return nil, errNotYet
+	var ps problems
+	checkText(&ps, "draft", draft, "the postmortem in Markdown", MaxBodyLength, true, true)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	var out *Incident
+	err := s.write(ctx, func(d *Data) (*Change, error) {
+		inc, err := findIncident(d, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPostmortem(inc); err != nil {
+			return nil, err
+		}
+		// A draft is not public: UpdatedAt (the page's "updated") stays.
+		inc.PostmortemDraft = draft
+		inc.Version++
+		out = inc
+		return &Change{Incident: inc}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // PublishPostmortem publishes the draft: the incident's status becomes
 // postmortem, and subscribers are told. Errors: ENOTFOUND, EINVALID (no
 // draft, unresolved).
 func (s *Service) PublishPostmortem(ctx context.Context, id string) (*Incident, error) {
-	return nil, errNotYet
+	now := s.now()
+	var out *Incident
+	err := s.write(ctx, func(d *Data) (*Change, error) {
+		inc, err := findIncident(d, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPostmortem(inc); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(inc.PostmortemDraft) == "" {
+			return nil, headroom.Errorf(headroom.EINVALID, "postmortem: incident %q has no draft; expected a draft saved first", id)
+		}
+		inc.PostmortemBody = inc.PostmortemDraft
+		inc.PostmortemPublishedAt = now
+		inc.Status = Postmortem
+		inc.UpdatedAt = now
+		inc.Version++
+		c := &Change{Incident: inc}
+		if err := s.notifyIncident(c, d, s.current(d), inc, now); err != nil {
+			return nil, err
+		}
+		out = inc
+		return c, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Schedule schedules maintenance. Errors: EINVALID (empty name, until not
 // after for, unknown component).
 func (s *Service) Schedule(ctx context.Context, m ScheduleMaintenance) (*Incident, error) {
-	return nil, errNotYet
+	now := s.now()
+	var ps problems
+	checkText(&ps, "name", m.Name, "the maintenance's title", MaxNameLength, false, false)
+	checkText(&ps, "body", m.Body, "the announcement's text in Markdown", MaxBodyLength, true, false)
+	switch {
+	case m.ScheduledFor.IsZero():
+		ps.add("scheduled_for: empty; expected when the maintenance starts")
+	case !m.ScheduledUntil.After(m.ScheduledFor):
+		ps.add("scheduled_until: %s is not after scheduled_for %s; expected when the maintenance ends",
+			m.ScheduledUntil.UTC().Format(time.RFC3339), m.ScheduledFor.UTC().Format(time.RFC3339))
+	}
+	for i, id := range m.Components {
+		if _, ok := s.index[id]; !ok {
+			ps.add("components[%d]: %q is an unknown component; expected %s", i, id, s.componentIDs())
+		}
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+
+	id, updateID := s.newID(), s.newID()
+	var out *Incident
+	err := s.write(ctx, func(d *Data) (*Change, error) {
+		comps := s.current(d)
+		ids := s.addComponentIDs(nil, m.Components)
+		// The announcement lists the components as they are, as
+		// Statuspage's does.
+		var affected []Affected
+		for _, cid := range ids {
+			affected = append(affected, Affected{ComponentID: cid, Name: comps[cid].Name, Old: comps[cid].Status, New: comps[cid].Status})
+		}
+		// Statuspage starts a maintenance's record when it is written
+		// (started_at = created_at); ScheduledFor is when the work
+		// starts.
+		inc := &Incident{
+			ID: id, Kind: KindMaintenance, Name: m.Name, Status: Scheduled, Impact: ImpactMaintenance,
+			ComponentIDs: ids, CreatedAt: now, UpdatedAt: now, StartedAt: now,
+			ScheduledFor: m.ScheduledFor.UTC(), ScheduledUntil: m.ScheduledUntil.UTC(),
+			AutoStart: m.AutoStart, AutoComplete: m.AutoComplete, Version: 1,
+			Updates: []Update{{ID: updateID, Status: Scheduled, Body: m.Body, CreatedAt: now, DisplayAt: now, Affected: affected}},
+		}
+		c := &Change{Incident: inc}
+		if err := s.notifyIncident(c, d, comps, inc, now); err != nil {
+			return nil, err
+		}
+		out = inc
+		return c, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// startDue and completeDue say whether Tick moves a maintenance at now. A
+// maintenance without AutoStart that nobody started stays scheduled past
+// its end: someone must start or cancel it.
+func startDue(i *Incident, now time.Time) bool {
+	return i.Kind == KindMaintenance && i.AutoStart && i.Status == Scheduled && !now.Before(i.ScheduledFor)
+}
+
+func completeDue(i *Incident, now time.Time) bool {
+	return i.Kind == KindMaintenance && i.AutoComplete && (i.Status == InProgress || i.Status == Verifying) && !now.Before(i.ScheduledUntil)
 }
 
 // Tick starts and completes the maintenances due at now that have
-// AutoStart and AutoComplete; serve calls it every few seconds.
-func (s *Service) Tick(ctx context.Context, now time.Time) error { return errNotYet }
-
-var errNotYet = &headroom.Error{Code: headroom.EINTERNAL, Message: "incident: not implemented yet"}
+// AutoStart and AutoComplete; serve calls it every few seconds. A
+// maintenance whose start and end both passed (serve was down) is
+// started, then completed. Each move is checked again on fresh data, so
+// replicas ticking together post it once.
+func (s *Service) Tick(ctx context.Context, now time.Time) error {
+	now = now.UTC()
+	d, err := s.cfg.Store.Load(ctx, now)
+	if err != nil {
+		return fmt.Errorf("load the status page: %w", err)
+	}
+	var errs []error
+	for i := range d.Incidents {
+		m := &d.Incidents[i]
+		started := m.Status == InProgress || m.Status == Verifying
+		if startDue(m, now) {
+			_, err := s.update(ctx, m.ID, PostUpdate{Status: InProgress, Body: AutoStartBody, DisplayAt: now}, now,
+				func(i *Incident) bool { return startDue(i, now) })
+			if err != nil {
+				errs = append(errs, fmt.Errorf("start maintenance %q: %w", m.ID, err))
+				continue
+			}
+			started = true
+		}
+		if started && m.AutoComplete && !now.Before(m.ScheduledUntil) {
+			_, err := s.update(ctx, m.ID, PostUpdate{Status: Completed, Body: AutoCompleteBody, DisplayAt: now}, now,
+				func(i *Incident) bool { return completeDue(i, now) })
+			if err != nil {
+				errs = append(errs, fmt.Errorf("complete maintenance %q: %w", m.ID, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
