@@ -1,0 +1,133 @@
+package statuspage
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/headroomhq/headroom/incident"
+)
+
+// renderAPI renders the JSON documents of Statuspage's public API, v2,
+// through incident's API types (which the webhooks share), so that
+// existing widgets and clients read this page as they read Statuspage's.
+// Statuspage documents them (e.g. https://confluence.status.atlassian.com/api,
+// https://www.mongodb.com/docs/api/doc/cloud-status/) as:
+//
+//	summary.json                           the page, its components, unresolved incidents,
+//	                                       upcoming or in-progress maintenances, its status
+//	status.json                            the page, its status indicator and description
+//	components.json                        the page, its components (groups included)
+//	incidents.json                         the 50 most recent incidents, unresolved or not
+//	incidents/unresolved.json              investigating, identified or monitoring
+//	scheduled-maintenances.json            the 50 most recent scheduled maintenances
+//	scheduled-maintenances/upcoming.json   those still scheduled
+//	scheduled-maintenances/active.json     those in progress or verifying
+//
+// and, as real pages also serve it, incidents/{id}.json: the page and one
+// incident or maintenance.
+func (h *Handler) renderAPI(m *model, out *rendered) error {
+	s := m.snap
+	page := incident.ToAPIPage(s.Page, s.UpdatedAt)
+	summary := incident.ToAPISummary(s)
+	summary.Status = apiStatus(s)
+	var (
+		limit                  = max(h.APIIncidents, 1)
+		incidents, unresolved  = []incident.APIIncident{}, []incident.APIIncident{}
+		maintenances, upcoming = []incident.APIIncident{}, []incident.APIIncident{}
+		active                 = []incident.APIIncident{}
+	)
+	var err error
+	put := func(path string, v any) {
+		if err != nil {
+			return
+		}
+		b, e := encodeJSON(v)
+		if e != nil {
+			err = fmt.Errorf("encode %s: %w", path, e)
+			return
+		}
+		out.pages[path] = doc{body: b, contentType: typeJSON, cors: true}
+	}
+	for i := range s.Incidents {
+		inc := &s.Incidents[i]
+		ai := incident.ToAPIIncident(s.Page, inc, s.Components)
+		put("/api/v2/incidents/"+url.PathEscape(inc.ID)+".json", struct {
+			Page     incident.APIPage     `json:"page"`
+			Incident incident.APIIncident `json:"incident"`
+		}{page, ai})
+		if inc.Kind == incident.KindMaintenance {
+			if len(maintenances) < limit {
+				maintenances = append(maintenances, ai)
+			}
+			switch inc.Status {
+			case incident.Scheduled:
+				upcoming = append(upcoming, ai)
+			case incident.InProgress, incident.Verifying:
+				active = append(active, ai)
+			}
+			continue
+		}
+		if len(incidents) < limit {
+			incidents = append(incidents, ai)
+		}
+		if inc.Unresolved() {
+			unresolved = append(unresolved, ai)
+		}
+	}
+	put("/api/v2/summary.json", summary)
+	put("/api/v2/status.json", struct {
+		Page   incident.APIPage   `json:"page"`
+		Status incident.APIStatus `json:"status"`
+	}{page, summary.Status})
+	put("/api/v2/components.json", struct {
+		Page       incident.APIPage        `json:"page"`
+		Components []incident.APIComponent `json:"components"`
+	}{page, summary.Components})
+	type incidentList struct {
+		Page      incident.APIPage       `json:"page"`
+		Incidents []incident.APIIncident `json:"incidents"`
+	}
+	put("/api/v2/incidents.json", incidentList{page, incidents})
+	put("/api/v2/incidents/unresolved.json", incidentList{page, unresolved})
+	type maintenanceList struct {
+		Page                  incident.APIPage       `json:"page"`
+		ScheduledMaintenances []incident.APIIncident `json:"scheduled_maintenances"`
+	}
+	put("/api/v2/scheduled-maintenances.json", maintenanceList{page, maintenances})
+	put("/api/v2/scheduled-maintenances/upcoming.json", maintenanceList{page, upcoming})
+	put("/api/v2/scheduled-maintenances/active.json", maintenanceList{page, active})
+	if err != nil {
+		return err
+	}
+	b, err := encodeJSON(struct {
+		Error string `json:"error"`
+	}{"Not found. The status API starts at " + strings.TrimRight(s.Page.URL, "/") + "/api/v2/summary.json"})
+	if err != nil {
+		return err
+	}
+	out.noJSON = doc{body: b, contentType: typeJSON, cors: true}
+	return nil
+}
+
+// apiStatus is the page's status; a snapshot without one (never built by
+// incident.BuildSnapshot) reads as operational rather than an empty enum.
+func apiStatus(s *incident.Snapshot) incident.APIStatus {
+	if s.Indicator == "" {
+		return incident.APIStatus{Indicator: incident.IndicatorNone, Description: "All Systems Operational"}
+	}
+	return incident.APIStatus{Indicator: s.Indicator, Description: s.Description}
+}
+
+// encodeJSON writes v compactly, as Statuspage does, with a final newline.
+// encoding/json escapes <, > and & in strings: a body read as HTML by a
+// careless client stays inert.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

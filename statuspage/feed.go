@@ -1,0 +1,159 @@
+package statuspage
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/headroomhq/headroom/incident"
+)
+
+// The feeds list the newest incidents and maintenances, as Statuspage's
+// /history.atom and /history.rss do: one entry per incident, its content
+// the updates newest first ("<small>Jun 30, 17:53 UTC</small><br>
+// <strong>Resolved</strong> - ..."), as sanitized HTML.
+
+type atomFeed struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang    string      `xml:"xml:lang,attr"`
+	ID      string      `xml:"id"`
+	Links   []atomLink  `xml:"link"`
+	Title   string      `xml:"title"`
+	Updated string      `xml:"updated"`
+	Author  atomAuthor  `xml:"author"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+type atomLink struct {
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr"`
+	Href string `xml:"href,attr"`
+}
+
+type atomAuthor struct {
+	Name string `xml:"name"`
+}
+
+type atomEntry struct {
+	ID        string      `xml:"id"`
+	Published string      `xml:"published"`
+	Updated   string      `xml:"updated"`
+	Link      atomLink    `xml:"link"`
+	Title     string      `xml:"title"`
+	Content   atomContent `xml:"content"`
+}
+
+type atomContent struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
+}
+
+type rssFeed struct {
+	XMLName xml.Name   `xml:"rss"`
+	Version string     `xml:"version,attr"`
+	Atom    string     `xml:"xmlns:atom,attr"`
+	Channel rssChannel `xml:"channel"`
+}
+
+type rssChannel struct {
+	Title       string    `xml:"title"`
+	Link        string    `xml:"link"`
+	Description string    `xml:"description"`
+	PubDate     string    `xml:"pubDate,omitempty"`
+	Self        atomLink  `xml:"atom:link"`
+	Items       []rssItem `xml:"item"`
+}
+
+type rssItem struct {
+	Title       string  `xml:"title"`
+	Description string  `xml:"description"`
+	PubDate     string  `xml:"pubDate"`
+	Link        string  `xml:"link"`
+	GUID        rssGUID `xml:"guid"`
+}
+
+type rssGUID struct {
+	IsPermaLink bool   `xml:"isPermaLink,attr"`
+	ID          string `xml:",chardata"`
+}
+
+func (h *Handler) renderFeeds(m *model, out *rendered) error {
+	s := m.snap
+	home := strings.TrimRight(s.Page.URL, "/")
+	title := m.pageName() + " Status - Incident History"
+	// Atom ids must be absolute and never change: a tag URI on the page's
+	// host (RFC 4151), or on headroom's name when the page has no URL.
+	authority := "headroom"
+	if u, err := url.Parse(home); err == nil && u.Host != "" {
+		authority = u.Host
+	}
+	tag := "tag:" + authority + ",2005:"
+	var incidents []*incident.Incident
+	for i := range s.Incidents {
+		if len(incidents) == max(h.FeedEntries, 1) {
+			break
+		}
+		incidents = append(incidents, &s.Incidents[i])
+	}
+
+	atom := atomFeed{Lang: "en-US", ID: tag + "/history", Title: title, Updated: s.UpdatedAt.UTC().Format(time.RFC3339),
+		Author: atomAuthor{Name: m.pageName()},
+		Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: home + "/"},
+			{Rel: "self", Type: "application/atom+xml", Href: home + "/history.atom"}}}
+	rss := rssFeed{Version: "2.0", Atom: "http://www.w3.org/2005/Atom", Channel: rssChannel{Title: title, Link: home + "/",
+		Description: "Incidents and maintenance of " + m.pageName(),
+		Self:        atomLink{Rel: "self", Type: "application/rss+xml", Href: home + "/history.rss"}}}
+	if !s.UpdatedAt.IsZero() {
+		rss.Channel.PubDate = s.UpdatedAt.UTC().Format(time.RFC1123Z)
+	}
+	for _, inc := range incidents {
+		link := incident.IncidentURL(s.Page, url.PathEscape(inc.ID))
+		content := m.feedContent(inc)
+		atom.Entries = append(atom.Entries, atomEntry{ID: tag + "Incident/" + inc.ID,
+			Published: inc.CreatedAt.UTC().Format(time.RFC3339), Updated: inc.UpdatedAt.UTC().Format(time.RFC3339),
+			Link: atomLink{Rel: "alternate", Type: "text/html", Href: link}, Title: inc.Name,
+			Content: atomContent{Type: "html", Body: content}})
+		rss.Channel.Items = append(rss.Channel.Items, rssItem{Title: inc.Name, Description: content,
+			PubDate: inc.CreatedAt.UTC().Format(time.RFC1123Z), Link: link, GUID: rssGUID{IsPermaLink: true, ID: link}})
+	}
+	for path, f := range map[string]struct {
+		v     any
+		ctype string
+	}{"/history.atom": {atom, typeAtom}, "/history.rss": {rss, typeRSS}} {
+		var buf bytes.Buffer
+		buf.WriteString(xml.Header)
+		if err := xml.NewEncoder(&buf).Encode(f.v); err != nil {
+			return fmt.Errorf("encode %s: %w", path, err)
+		}
+		buf.WriteByte('\n')
+		out.pages[path] = doc{body: buf.Bytes(), contentType: f.ctype}
+	}
+	return nil
+}
+
+// feedContent is an entry's HTML: the postmortem, then the updates, newest
+// first, each with its time and status. The bodies are the sanitized HTML
+// of the pages; the rest is escaped here.
+func (m *model) feedContent(inc *incident.Incident) string {
+	var b strings.Builder
+	if inc.PostmortemBody != "" && !inc.PostmortemPublishedAt.IsZero() {
+		fmt.Fprintf(&b, "<p><small>%s</small><br><strong>Postmortem</strong></p>%s",
+			template.HTMLEscapeString(m.short(inc.PostmortemPublishedAt)), m.body(inc.PostmortemBody))
+	}
+	for _, u := range inc.Updates {
+		at := u.DisplayAt
+		if at.IsZero() {
+			at = u.CreatedAt
+		}
+		fmt.Fprintf(&b, "<p><small>%s</small><br><strong>%s</strong> - </p>%s",
+			template.HTMLEscapeString(m.short(at)), template.HTMLEscapeString(statusText(u.Status)), m.body(u.Body))
+	}
+	if names := m.affected(inc); names != "" {
+		fmt.Fprintf(&b, "<p>This incident affected: %s.</p>", template.HTMLEscapeString(names))
+	}
+	return b.String()
+}

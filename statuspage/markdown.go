@@ -1,0 +1,54 @@
+package statuspage
+
+import (
+	"bytes"
+	"html/template"
+	"regexp"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer/html"
+)
+
+// markdown renders incident bodies: CommonMark with GitHub's tables,
+// strikethrough and bare links, a newline kept as a line break (people
+// type updates as lines, as Statuspage shows them). goldmark already omits
+// raw HTML and drops dangerous link targets; the sanitizer after it is what
+// the page relies on.
+var markdown = goldmark.New(
+	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
+	goldmark.WithRendererOptions(html.WithHardWraps()),
+)
+
+// sanitizer keeps text formatting, lists, quotes, code, tables and links
+// to http, https and mailto (and relative ones), and nothing else: stricter
+// than bluemonday's UGCPolicy, which also keeps images (they would load
+// from other sites, which the page's policy forbids anyway), ids and
+// classes. No attribute but href, start and align survives: no style, no
+// event handler.
+var sanitizer = func() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "strong", "em", "b", "i", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
+		"h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "sub", "sup")
+	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
+	p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|center|right)$`)).OnElements("th", "td")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.AllowRelativeURLs(true)
+	p.RequireParseableURLs(true)
+	p.RequireNoFollowOnLinks(true)
+	p.RequireNoReferrerOnLinks(true)
+	return p
+}()
+
+// renderMarkdown turns an incident body into HTML safe to put in a page.
+func renderMarkdown(src string) template.HTML {
+	var buf bytes.Buffer
+	if err := markdown.Convert([]byte(src), &buf); err != nil {
+		// goldmark fails only when the writer does; a buffer does not.
+		// Show the text rather than nothing.
+		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
+	}
+	return template.HTML(sanitizer.SanitizeBytes(buf.Bytes()))
+}

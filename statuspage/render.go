@@ -1,0 +1,671 @@
+package statuspage
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/headroomhq/headroom/incident"
+)
+
+//go:embed page/page.html.tmpl page/page.css
+var pageFiles embed.FS
+
+var (
+	// pageTemplates are parsed once; html/template escapes every value by
+	// its context. Only sanitized Markdown enters as template.HTML.
+	pageTemplates = template.Must(template.ParseFS(pageFiles, "page/page.html.tmpl"))
+	// pageCSS is written inline and allowed by its hash: the page loads
+	// nothing, and the policy forbids every other style, style attributes
+	// included.
+	pageCSS = mustRead(pageFiles, "page/page.css")
+	// pageCSP is the Content-Security-Policy of every answer: no script,
+	// nothing loaded, no framing, no form.
+	pageCSP = "default-src 'none'; style-src '" + hashSource(pageCSS) + "'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+func mustRead(fs embed.FS, name string) string {
+	data, err := fs.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded at build time: cannot fail
+	}
+	return string(data)
+}
+
+// Content types of the answers.
+const (
+	typeHTML = "text/html; charset=utf-8"
+	typeJSON = "application/json; charset=utf-8"
+	typeAtom = "application/atom+xml; charset=utf-8"
+	typeRSS  = "application/rss+xml; charset=utf-8"
+)
+
+// rendered is every answer of one snapshot.
+type rendered struct {
+	pages map[string]doc
+	// history[0] is /history, history[n-1] /history?page=n.
+	history                      []doc
+	notFound, noIncident, noJSON doc
+}
+
+// model is a snapshot with what rendering it needs at hand.
+type model struct {
+	snap       *incident.Snapshot
+	loc        *time.Location
+	components map[string]*incident.Component
+	groups     map[string]*incident.Group
+	// bodies memoizes rendered Markdown: "This incident has been
+	// resolved." is on most incidents.
+	bodies map[string]template.HTML
+}
+
+func (h *Handler) render(snap *incident.Snapshot) (*rendered, error) {
+	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), components: map[string]*incident.Component{},
+		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}}
+	for i := range snap.Components {
+		m.components[snap.Components[i].ID] = &snap.Components[i]
+	}
+	for i := range snap.Groups {
+		m.groups[snap.Groups[i].ID] = &snap.Groups[i]
+	}
+	out := &rendered{pages: map[string]doc{}}
+	var err error
+	html := func(name string, data any) doc {
+		if err != nil {
+			return doc{}
+		}
+		var buf bytes.Buffer
+		if e := pageTemplates.ExecuteTemplate(&buf, name, data); e != nil {
+			err = fmt.Errorf("template %s: %w", name, e)
+		}
+		return doc{body: buf.Bytes(), contentType: typeHTML}
+	}
+
+	out.pages["/"] = html("index", h.indexView(m))
+	for i := range snap.Incidents {
+		inc := &snap.Incidents[i]
+		out.pages["/incidents/"+inc.ID] = html("incident", m.incidentView(inc))
+	}
+	for _, v := range h.historyViews(m) {
+		out.history = append(out.history, html("history", v))
+	}
+	out.pages["/history"] = out.history[0]
+	out.notFound = html("notfound", notFoundView{base: m.base("Page not found", "/"), Message: "There is no page at this address."})
+	out.noIncident = html("notfound", notFoundView{base: m.base("Incident not found", "../"),
+		Message: "There is no incident with this address: it may have been mistyped, or removed."})
+	if err != nil {
+		return nil, err
+	}
+	if err := h.renderAPI(m, out); err != nil {
+		return nil, err
+	}
+	if err := h.renderFeeds(m, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// body renders an update's Markdown once per snapshot.
+func (m *model) body(src string) template.HTML {
+	if b, ok := m.bodies[src]; ok {
+		return b
+	}
+	b := renderMarkdown(src)
+	m.bodies[src] = b
+	return b
+}
+
+// base is what every page's template needs.
+type base struct {
+	Title, PageName string
+	// Root is the relative link from this page to /: "./" or "../".
+	Root string
+	CSS  template.CSS
+}
+
+func (m *model) base(title, root string) base {
+	name := m.pageName()
+	full := name + " Status"
+	if title != "" {
+		full += " - " + title
+	}
+	return base{Title: full, PageName: name, Root: root, CSS: template.CSS(pageCSS)}
+}
+
+func (m *model) pageName() string {
+	if m.snap.Page.Name == "" {
+		return "Service"
+	}
+	return m.snap.Page.Name
+}
+
+type notFoundView struct {
+	base
+	Message string
+}
+
+// indexView is the status page.
+type indexView struct {
+	base
+	// Indicator is the page's overall state (the banner's colour) and
+	// Status its sentence.
+	Indicator, Status string
+	// Incidents are unresolved; Active the maintenances in progress;
+	// Upcoming those scheduled.
+	Incidents, Active, Upcoming []cardView
+	Sections                    []sectionView
+	Days                        []dayView
+}
+
+// sectionView is a group with its components, or a component alone.
+type sectionView struct {
+	Group              bool
+	Name, Description  string
+	Status, StatusText string
+	Components         []componentView
+}
+
+type componentView struct {
+	Name, Description, Status, StatusText string
+	Bars                                  []barView
+	Uptime                                string
+	HasUptime                             bool
+}
+
+// barView is one day of a component's uptime.
+type barView struct{ Class, Title string }
+
+// cardView is an incident or maintenance on the status page.
+type cardView struct {
+	Href, Name, Impact string
+	Maintenance        bool
+	Window             string
+	Updates            []updateView
+	Affected           string
+}
+
+type updateView struct {
+	Status, Label string
+	Body          template.HTML
+	// Posted is the incident page's "Posted Jun 30, 2021 - 17:53 UTC";
+	// Short the status page's "Jun 30, 17:53 UTC".
+	Posted, Short string
+}
+
+type dayView struct {
+	Date, Empty string
+	Items       []pastView
+}
+
+type pastView struct {
+	Href, Name, Impact string
+	Postmortem         string
+	Updates            []updateView
+}
+
+func (h *Handler) indexView(m *model) indexView {
+	s := m.snap
+	v := indexView{base: m.base("", "./"), Indicator: string(s.Indicator), Status: s.Description}
+	if v.Indicator == "" {
+		v.Indicator = string(incident.IndicatorNone)
+	}
+	if v.Status == "" {
+		v.Status = "All Systems Operational"
+	}
+	for i := range s.Incidents {
+		inc := &s.Incidents[i]
+		switch {
+		case inc.Unresolved():
+			v.Incidents = append(v.Incidents, m.card(inc))
+		case inc.Kind == incident.KindMaintenance && (inc.Status == incident.InProgress || inc.Status == incident.Verifying):
+			v.Active = append(v.Active, m.card(inc))
+		case inc.Kind == incident.KindMaintenance && inc.Status == incident.Scheduled:
+			v.Upcoming = append(v.Upcoming, m.card(inc))
+		}
+	}
+	// Upcoming maintenance soonest first.
+	slices.SortStableFunc(v.Upcoming, func(a, b cardView) int { return strings.Compare(a.Window, b.Window) })
+	v.Sections = m.sections()
+	v.Days = h.pastDays(m)
+	return v
+}
+
+// sections lays the components out in page order: a group where its
+// first member is, with all its members.
+func (m *model) sections() []sectionView {
+	var out []sectionView
+	at := map[string]int{} // group ID → index in out
+	for i := range m.snap.Components {
+		c := &m.snap.Components[i]
+		cv := m.componentView(c)
+		g, grouped := m.groups[c.GroupID]
+		if !grouped {
+			out = append(out, sectionView{Name: c.Name, Components: []componentView{cv}})
+			continue
+		}
+		j, ok := at[g.ID]
+		if !ok {
+			j = len(out)
+			at[g.ID] = j
+			out = append(out, sectionView{Group: true, Name: g.Name, Description: g.Description})
+		}
+		out[j].Components = append(out[j].Components, cv)
+	}
+	for i := range out {
+		if !out[i].Group {
+			continue
+		}
+		worst := incident.Operational
+		for _, c := range out[i].Components {
+			worst = worse(worst, incident.ComponentStatus(c.Status))
+		}
+		out[i].Status, out[i].StatusText = string(worst), componentStatusText(worst)
+	}
+	return out
+}
+
+// worse returns the worse of two component statuses.
+func worse(a, b incident.ComponentStatus) incident.ComponentStatus {
+	if slices.Index(incident.ComponentStatuses, b) > slices.Index(incident.ComponentStatuses, a) {
+		return b
+	}
+	return a
+}
+
+func (m *model) componentView(c *incident.Component) componentView {
+	status := c.Status
+	if status == "" {
+		status = incident.Operational
+	}
+	v := componentView{Name: c.Name, Description: c.Description, Status: string(status), StatusText: componentStatusText(status)}
+	up, ok := m.snap.Uptime[c.ID]
+	if !ok || len(up.Days) == 0 {
+		return v
+	}
+	v.HasUptime = true
+	v.Uptime = formatPercent(up.Percent)
+	for _, d := range up.Days {
+		v.Bars = append(v.Bars, bar(d))
+	}
+	return v
+}
+
+// barLevel colours a day of uptime on Statuspage's scale: "Each day will
+// appear somewhere on the scale of Green->Yellow->Orange->Red depending on
+// how much downtime the component had. Days that had no or little downtime
+// will appear as Green or Yellow, whereas days with more downtime will
+// appear as Orange or Red." (https://help.statuspage.io/help/uptime-calendar).
+// Statuspage does not publish its thresholds; these are headroom's, in
+// minutes of downtime (a partial outage counting 30% of its minutes, as
+// incident.DayUptime does). A day without downtime is green ("up").
+type barLevel struct {
+	// Class is the CSS class painting the bar; Below the minutes under
+	// which a day with downtime gets it.
+	Class string
+	Below float64
+}
+
+var barLevels = []barLevel{
+	{"minor", 30},
+	{"major", 4 * 60},
+	{"critical", math.Inf(1)},
+}
+
+func bar(d incident.DayUptime) barView {
+	date := d.Date.UTC().Format("Jan 2, 2006")
+	if d.NoData {
+		return barView{Class: "nodata", Title: date + ": no data (before the component existed)"}
+	}
+	class := "up"
+	if d.OutageMinutes > 0 {
+		for _, l := range barLevels {
+			if d.OutageMinutes < l.Below {
+				class = l.Class
+				break
+			}
+		}
+	}
+	title := date + ": no downtime"
+	if d.OutageMinutes > 0 {
+		title = date + ": " + minutes(d.OutageMinutes) + " of downtime"
+	}
+	if d.Worst != "" && d.Worst != incident.Operational {
+		title += " (" + strings.ToLower(componentStatusText(d.Worst)) + ")"
+	}
+	return barView{Class: class, Title: title}
+}
+
+// minutes writes a downtime for people: "12 min", "2 h 5 min".
+func minutes(m float64) string {
+	n := int(math.Ceil(m))
+	if n < 60 {
+		return strconv.Itoa(n) + " min"
+	}
+	if n%60 == 0 {
+		return strconv.Itoa(n/60) + " h"
+	}
+	return strconv.Itoa(n/60) + " h " + strconv.Itoa(n%60) + " min"
+}
+
+// formatPercent writes an uptime as Statuspage does, "99.93" or "100.0",
+// rounded down: 99.999 is not 100.
+func formatPercent(p float64) string {
+	if p >= 100 {
+		return "100.0"
+	}
+	return strconv.FormatFloat(math.Floor(max(p, 0)*100)/100, 'f', 2, 64)
+}
+
+func (m *model) card(inc *incident.Incident) cardView {
+	return cardView{Href: "incidents/" + url.PathEscape(inc.ID), Name: inc.Name, Impact: impactClass(inc),
+		Maintenance: inc.Kind == incident.KindMaintenance, Window: m.window(inc), Updates: m.updates(inc),
+		Affected: m.affected(inc)}
+}
+
+func (m *model) updates(inc *incident.Incident) []updateView {
+	out := make([]updateView, 0, len(inc.Updates))
+	for _, u := range inc.Updates {
+		at := u.DisplayAt
+		if at.IsZero() {
+			at = u.CreatedAt
+		}
+		out = append(out, updateView{Status: string(u.Status), Label: statusText(u.Status), Body: m.body(u.Body),
+			Posted: m.posted(at), Short: m.short(at)})
+	}
+	return out
+}
+
+// when is the moment an incident is listed under: when it started, or for
+// a maintenance when it is scheduled.
+func when(inc *incident.Incident) time.Time {
+	switch {
+	case inc.Kind == incident.KindMaintenance && !inc.ScheduledFor.IsZero():
+		return inc.ScheduledFor
+	case !inc.StartedAt.IsZero():
+		return inc.StartedAt
+	}
+	return inc.CreatedAt
+}
+
+// listed says whether an incident belongs in the past incidents and the
+// history: all but maintenance still to come.
+func listed(inc *incident.Incident) bool {
+	return !(inc.Kind == incident.KindMaintenance && inc.Status == incident.Scheduled)
+}
+
+func (h *Handler) pastDays(m *model) []dayView {
+	n := max(h.PastDays, 1)
+	today := day(m.snap.BuiltAt.In(m.loc))
+	out := make([]dayView, n)
+	for i := range out {
+		d := today.AddDate(0, 0, -i)
+		out[i] = dayView{Date: d.Format("Jan 2, 2006"), Empty: "No incidents reported."}
+		if i == 0 {
+			out[i].Empty = "No incidents reported today."
+		}
+	}
+	for i := range m.snap.Incidents {
+		inc := &m.snap.Incidents[i]
+		if !listed(inc) {
+			continue
+		}
+		d := day(when(inc).In(m.loc))
+		// Days apart in calendar days, whatever the DST changes between.
+		back := int(math.Round(today.Sub(d).Hours() / 24))
+		if back < 0 || back >= n {
+			continue
+		}
+		p := pastView{Href: "incidents/" + url.PathEscape(inc.ID), Name: inc.Name, Impact: impactClass(inc), Updates: m.updates(inc)}
+		if inc.PostmortemBody != "" && !inc.PostmortemPublishedAt.IsZero() {
+			p.Postmortem = m.short(inc.PostmortemPublishedAt)
+		}
+		out[back].Items = append(out[back].Items, p)
+	}
+	return out
+}
+
+func day(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}
+
+// incidentView is an incident's (or a maintenance's) report, laid out like
+// Statuspage's: title, "Incident Report for ...", the postmortem, the
+// updates newest first, what it affected.
+type incidentView struct {
+	base
+	Name, Impact string
+	Maintenance  bool
+	Window       string
+	// Postmortem is the published postmortem; PostmortemPosted its
+	// "Posted ..." line.
+	Postmortem       template.HTML
+	PostmortemPosted string
+	Updates          []updateView
+	Affected         string
+}
+
+func (m *model) incidentView(inc *incident.Incident) incidentView {
+	v := incidentView{base: m.base(inc.Name, "../"), Name: inc.Name, Impact: impactClass(inc),
+		Maintenance: inc.Kind == incident.KindMaintenance, Window: m.window(inc), Updates: m.updates(inc), Affected: m.affected(inc)}
+	if inc.PostmortemBody != "" && !inc.PostmortemPublishedAt.IsZero() {
+		v.Postmortem = m.body(inc.PostmortemBody)
+		v.PostmortemPosted = m.posted(inc.PostmortemPublishedAt)
+	}
+	return v
+}
+
+// affected names the incident's components as Statuspage does: "Website
+// and API", a group's members in parentheses after its name: "Pipelines
+// (Builds, Artifacts), Website, and API".
+func (m *model) affected(inc *incident.Incident) string {
+	type item struct {
+		name    string
+		members []string
+	}
+	var items []item
+	at := map[string]int{}
+	// Page order, whatever order the incident lists them in.
+	for _, c := range m.snap.Components {
+		if !slices.Contains(inc.ComponentIDs, c.ID) {
+			continue
+		}
+		g, grouped := m.groups[c.GroupID]
+		if !grouped {
+			items = append(items, item{name: c.Name})
+			continue
+		}
+		j, ok := at[g.ID]
+		if !ok {
+			j = len(items)
+			at[g.ID] = j
+			items = append(items, item{name: g.Name})
+		}
+		items[j].members = append(items[j].members, c.Name)
+	}
+	// Components the page no longer has keep the name their updates gave.
+	for _, id := range inc.ComponentIDs {
+		if _, ok := m.components[id]; ok {
+			continue
+		}
+		if name := affectedName(inc, id); name != "" {
+			items = append(items, item{name: name})
+		}
+	}
+	names := make([]string, len(items))
+	for i, it := range items {
+		names[i] = it.name
+		if len(it.members) > 0 {
+			names[i] += " (" + strings.Join(it.members, ", ") + ")"
+		}
+	}
+	return englishList(names)
+}
+
+func affectedName(inc *incident.Incident, id string) string {
+	for _, u := range inc.Updates {
+		for _, a := range u.Affected {
+			if a.ComponentID == id && a.Name != "" {
+				return a.Name
+			}
+		}
+	}
+	return ""
+}
+
+// englishList joins "A", "A and B", "A, B, and C".
+func englishList(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	case 2:
+		return names[0] + " and " + names[1]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + ", and " + names[len(names)-1]
+}
+
+// window is a maintenance's "Jul 01, 2021 02:00 - 04:00 UTC".
+func (m *model) window(inc *incident.Incident) string {
+	if inc.Kind != incident.KindMaintenance || inc.ScheduledFor.IsZero() {
+		return ""
+	}
+	from, until := inc.ScheduledFor.In(m.loc), inc.ScheduledUntil.In(m.loc)
+	if inc.ScheduledUntil.IsZero() {
+		return from.Format("Jan 02, 2006 15:04 MST")
+	}
+	if day(from).Equal(day(until)) {
+		return from.Format("Jan 02, 2006 15:04") + " - " + until.Format("15:04 MST")
+	}
+	return from.Format("Jan 02, 2006 15:04 MST") + " - " + until.Format("Jan 02, 2006 15:04 MST")
+}
+
+// posted is the seed's "Jun 30, 2021 - 17:53 UTC", in the page's zone.
+func (m *model) posted(t time.Time) string { return t.In(m.loc).Format("Jan 02, 2006 - 15:04 MST") }
+
+// short is the status page's "Jun 30, 17:53 UTC".
+func (m *model) short(t time.Time) string { return t.In(m.loc).Format("Jan 2, 15:04 MST") }
+
+// historyView is one page of /history: months, newest first.
+type historyView struct {
+	base
+	Months       []monthView
+	Older, Newer string
+	Page, Pages  int
+}
+
+type monthView struct {
+	Name  string
+	Items []historyItem
+}
+
+type historyItem struct {
+	Href, Name, Impact string
+	Body               template.HTML
+	When               string
+}
+
+func (h *Handler) historyViews(m *model) []historyView {
+	per := max(h.HistoryMonths, 1)
+	now := m.snap.BuiltAt.In(m.loc)
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, m.loc)
+	months := 1
+	byMonth := map[int][]historyItem{} // months back → items, newest first
+	for i := range m.snap.Incidents {
+		inc := &m.snap.Incidents[i]
+		if !listed(inc) {
+			continue
+		}
+		t := when(inc).In(m.loc)
+		back := (now.Year()-t.Year())*12 + int(now.Month()) - int(t.Month())
+		if back < 0 {
+			back = 0 // ahead of the snapshot's clock: this month
+		}
+		months = max(months, back+1)
+		item := historyItem{Href: "incidents/" + url.PathEscape(inc.ID), Name: inc.Name, Impact: impactClass(inc), When: m.span(inc)}
+		if len(inc.Updates) > 0 {
+			item.Body = m.body(inc.Updates[0].Body)
+		}
+		byMonth[back] = append(byMonth[back], item)
+	}
+	pages := (months + per - 1) / per
+	out := make([]historyView, pages)
+	for p := range out {
+		v := historyView{base: m.base("History", "./"), Page: p + 1, Pages: pages}
+		if p+1 < pages {
+			v.Older = "history?page=" + strconv.Itoa(p+2)
+		}
+		switch {
+		case p == 1:
+			v.Newer = "history"
+		case p > 1:
+			v.Newer = "history?page=" + strconv.Itoa(p)
+		}
+		for back := p * per; back < (p+1)*per; back++ {
+			v.Months = append(v.Months, monthView{Name: first.AddDate(0, -back, 0).Format("January 2006"), Items: byMonth[back]})
+		}
+		out[p] = v
+	}
+	return out
+}
+
+// span is when an incident lasted, "Jun 30, 17:05 - 17:53 UTC", or when a
+// maintenance was scheduled.
+func (m *model) span(inc *incident.Incident) string {
+	from, until := when(inc), inc.ResolvedAt
+	if inc.Kind == incident.KindMaintenance && !inc.ScheduledUntil.IsZero() {
+		until = inc.ScheduledUntil
+	}
+	if until.IsZero() {
+		return m.short(from)
+	}
+	f, u := from.In(m.loc), until.In(m.loc)
+	if day(f).Equal(day(u)) {
+		return f.Format("Jan 2, 15:04") + " - " + u.Format("15:04 MST")
+	}
+	return m.short(f) + " - " + m.short(u)
+}
+
+// impactClass is the colour of an incident: its impact, or maintenance.
+func impactClass(inc *incident.Incident) string {
+	if inc.Kind == incident.KindMaintenance {
+		return string(incident.ImpactMaintenance)
+	}
+	if inc.Impact == "" {
+		return string(incident.ImpactNone)
+	}
+	return string(inc.Impact)
+}
+
+// statusText is an update's status as the page writes it.
+func statusText(s incident.Status) string {
+	switch s {
+	case incident.InProgress:
+		return "In progress"
+	case "":
+		return "Update"
+	}
+	return strings.ToUpper(string(s[:1])) + string(s[1:])
+}
+
+// componentStatusText is a component's status as Statuspage writes it.
+func componentStatusText(s incident.ComponentStatus) string {
+	switch s {
+	case incident.DegradedPerformance:
+		return "Degraded Performance"
+	case incident.PartialOutage:
+		return "Partial Outage"
+	case incident.MajorOutage:
+		return "Major Outage"
+	case incident.UnderMaintenance:
+		return "Under Maintenance"
+	}
+	return "Operational"
+}

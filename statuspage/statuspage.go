@@ -1,0 +1,409 @@
+package statuspage
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/headroomhq/headroom/incident"
+)
+
+// Defaults of a Handler.
+const (
+	// DefaultCacheControl lets browsers and CDNs keep a page or a JSON
+	// document for 10 seconds. During an outage everyone refreshes the
+	// page and every widget polls: ten seconds absorbs that crowd in any
+	// cache in front, while an update posted now still reaches readers
+	// within seconds. After that, the ETag makes revalidation a 304.
+	DefaultCacheControl = "public, max-age=10"
+	// DefaultPastDays is how many days of past incidents the status page
+	// lists, today included, as Statuspage does.
+	DefaultPastDays = 15
+	// DefaultHistoryMonths is how many months one page of /history holds.
+	DefaultHistoryMonths = 3
+	// DefaultFeedEntries is how many of the newest incidents the feeds
+	// hold.
+	DefaultFeedEntries = 50
+	// DefaultAPIIncidents is how many incidents (and maintenances)
+	// incidents.json and scheduled-maintenances.json list: Statuspage's
+	// 50 most recent.
+	DefaultAPIIncidents = 50
+)
+
+// Handler serves the public status page from the last snapshot it was
+// given. It is an http.Handler; Publish replaces what it serves.
+//
+// Routes, all GET (and HEAD); any other method is 405:
+//
+//	/                                         the status page
+//	/incidents/{id}                           an incident or maintenance report
+//	/history, /history?page=2                 past incidents by month
+//	/history.atom, /history.rss               feeds of the newest incidents
+//	/api/v2/summary.json                      Statuspage's public API, v2:
+//	/api/v2/status.json                         same paths, fields and enums
+//	/api/v2/components.json
+//	/api/v2/incidents.json
+//	/api/v2/incidents/unresolved.json
+//	/api/v2/incidents/{id}.json
+//	/api/v2/scheduled-maintenances.json
+//	/api/v2/scheduled-maintenances/upcoming.json
+//	/api/v2/scheduled-maintenances/active.json
+//
+// Unknown paths get a 404 page (JSON under /api/). Before the first
+// Publish every path answers 503. Links between pages are relative, so the
+// pages also work mounted under a prefix with http.StripPrefix.
+type Handler struct {
+	// CacheControl is sent with every page, document and feed.
+	CacheControl string
+	// PastDays, HistoryMonths, FeedEntries and APIIncidents shape the
+	// pages; see the defaults.
+	PastDays, HistoryMonths, FeedEntries, APIIncidents int
+	// Logger receives rendering failures and bad configuration (an
+	// unknown time zone).
+	Logger *slog.Logger
+
+	mu   sync.Mutex // one Publish at a time
+	site atomic.Pointer[site]
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New returns a Handler with the defaults, serving 503 until the first
+// Publish. Set its fields before that.
+func New() *Handler {
+	return &Handler{CacheControl: DefaultCacheControl, PastDays: DefaultPastDays, HistoryMonths: DefaultHistoryMonths,
+		FeedEntries: DefaultFeedEntries, APIIncidents: DefaultAPIIncidents, Logger: slog.Default()}
+}
+
+// Publish renders every page, document and feed of snap and serves them
+// from now on. It is incident.Service.OnSnapshot's callback: called once
+// per write, never per request. A snapshot older than the one served (a
+// lower Version) is ignored; a nil one too.
+func (h *Handler) Publish(snap *incident.Snapshot) {
+	if snap == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old := h.site.Load()
+	if old != nil && snap.Version < old.version {
+		h.logger().Debug("status page: older snapshot ignored", "version", snap.Version, "serving", old.version)
+		return
+	}
+	docs, err := h.render(snap)
+	if err != nil {
+		// A template failing is a bug: keep serving the last good site.
+		h.logger().Error("status page: render", "version", snap.Version, "err", err)
+		return
+	}
+	s := &site{version: snap.Version, cacheControl: []string{h.CacheControl}, entries: make(map[string]*entry, len(docs.pages)), history: make([]*entry, len(docs.history))}
+	for path, d := range docs.pages {
+		s.entries[path] = h.newEntry(d, old.lookupPath(path))
+	}
+	for i, d := range docs.history {
+		s.history[i] = h.newEntry(d, old.historyPage(i))
+	}
+	s.notFound = h.newEntry(docs.notFound, old.notFoundEntry())
+	s.noIncident = h.newEntry(docs.noIncident, old.noIncidentEntry())
+	s.noJSON = h.newEntry(docs.noJSON, old.noJSONEntry())
+	h.site.Store(s)
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger == nil {
+		return slog.Default()
+	}
+	return h.Logger
+}
+
+// doc is one rendered answer before compression.
+type doc struct {
+	body        []byte
+	contentType string
+	// cors marks the JSON API: any origin may read it, as Statuspage's,
+	// so widgets on other sites work.
+	cors bool
+}
+
+// site is everything served for one snapshot; never changed once stored.
+type site struct {
+	version int64
+	// cacheControl is the Cache-Control header of every answer.
+	cacheControl []string
+	entries      map[string]*entry
+	// history holds /history's pages: history[0] is /history,
+	// history[n-1] is /history?page=n.
+	history []*entry
+	// The 404s: any path, an unknown incident, an unknown API document.
+	notFound, noIncident, noJSON *entry
+}
+
+// entry is one answer, ready to write: the header values are built once,
+// so serving it allocates nothing.
+type entry struct {
+	body, gzip []byte
+	// Header values, each a one-element slice shared by every request.
+	contentType, etag, gzipETag, length, gzipLength []string
+	cors                                            bool
+}
+
+// newEntry compresses d and names both variants by their content. When old
+// has the same body (most pages do not change on a write), its compressed
+// variant is reused.
+func (h *Handler) newEntry(d doc, old *entry) *entry {
+	sum := sha256.Sum256(d.body)
+	tag := hex.EncodeToString(sum[:12])
+	e := &entry{body: d.body, contentType: []string{d.contentType}, cors: d.cors,
+		etag: []string{`"` + tag + `"`}, length: []string{strconv.Itoa(len(d.body))}}
+	switch {
+	case old != nil && bytes.Equal(old.body, d.body):
+		e.gzip = old.gzip
+	case len(d.body) >= minGzip:
+		e.gzip = compress(d.body)
+	}
+	if e.gzip != nil {
+		// The compressed bytes are another representation: another tag.
+		e.gzipETag = []string{`"` + tag + `-gzip"`}
+		e.gzipLength = []string{strconv.Itoa(len(e.gzip))}
+	}
+	return e
+}
+
+// minGzip is the smallest body worth compressing: below, gzip's header and
+// trailer eat the gain.
+const minGzip = 256
+
+func compress(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
+	zw.Write(b)                                              // writes to memory: no error
+	zw.Close()
+	if buf.Len() >= len(b) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// The lookups on the previous site tolerate a nil site (the first Publish).
+
+func (s *site) lookupPath(path string) *entry {
+	if s == nil {
+		return nil
+	}
+	return s.entries[path]
+}
+
+func (s *site) historyPage(i int) *entry {
+	if s == nil || i >= len(s.history) {
+		return nil
+	}
+	return s.history[i]
+}
+
+func (s *site) notFoundEntry() *entry {
+	if s == nil {
+		return nil
+	}
+	return s.notFound
+}
+
+func (s *site) noIncidentEntry() *entry {
+	if s == nil {
+		return nil
+	}
+	return s.noIncident
+}
+
+func (s *site) noJSONEntry() *entry {
+	if s == nil {
+		return nil
+	}
+	return s.noJSON
+}
+
+// Header values shared by every answer.
+var (
+	headerCSP        = []string{pageCSP}
+	headerNosniff    = []string{"nosniff"}
+	headerFrameDeny  = []string{"DENY"}
+	headerReferrer   = []string{"no-referrer"}
+	headerVary       = []string{"Accept-Encoding"}
+	headerGzip       = []string{"gzip"}
+	headerAnyOrigin  = []string{"*"}
+	headerAllow      = []string{"GET, HEAD"}
+	headerNoStore    = []string{"no-store"}
+	headerRetryAfter = []string{"5"}
+	headerTextPlain  = []string{"text/plain; charset=utf-8"}
+	bodyNotReady     = []byte("The status page is starting: try again in a few seconds.\n")
+	bodyNotAllowed   = []byte("Method not allowed: the status page is read with GET.\n")
+	lengthNotReady   = []string{strconv.Itoa(len(bodyNotReady))}
+	lengthNotAllowed = []string{strconv.Itoa(len(bodyNotAllowed))}
+)
+
+// ServeHTTP looks the answer up and writes it: nothing is rendered or read
+// here. Header values are assigned as shared slices under their canonical
+// keys, so a request allocates nothing of its own.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr["Content-Security-Policy"] = headerCSP
+	hdr["X-Content-Type-Options"] = headerNosniff
+	hdr["X-Frame-Options"] = headerFrameDeny // browsers without frame-ancestors
+	hdr["Referrer-Policy"] = headerReferrer
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		hdr["Allow"] = headerAllow
+		plain(w, r, http.StatusMethodNotAllowed, bodyNotAllowed, lengthNotAllowed)
+		return
+	}
+	s := h.site.Load()
+	if s == nil {
+		hdr["Retry-After"] = headerRetryAfter
+		hdr["Cache-Control"] = headerNoStore
+		plain(w, r, http.StatusServiceUnavailable, bodyNotReady, lengthNotReady)
+		return
+	}
+	e, status := s.find(r)
+	hdr["Cache-Control"] = s.cacheControl
+	if e.cors {
+		hdr["Access-Control-Allow-Origin"] = headerAnyOrigin
+	}
+	body, etag, length := e.body, e.etag, e.length
+	if e.gzip != nil {
+		hdr["Vary"] = headerVary
+		if acceptsGzip(r.Header["Accept-Encoding"]) {
+			body, etag, length = e.gzip, e.gzipETag, e.gzipLength
+			hdr["Content-Encoding"] = headerGzip
+		}
+	}
+	hdr["Etag"] = etag
+	if status == http.StatusOK && noneMatch(r.Header["If-None-Match"], etag[0]) {
+		delete(hdr, "Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr["Content-Type"] = e.contentType
+	hdr["Content-Length"] = length
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body) // the client went away: nothing to do
+	}
+}
+
+func plain(w http.ResponseWriter, r *http.Request, status int, body []byte, length []string) {
+	hdr := w.Header()
+	hdr["Content-Type"] = headerTextPlain
+	hdr["Content-Length"] = length
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// find returns the answer to r and its status.
+func (s *site) find(r *http.Request) (*entry, int) {
+	path := r.URL.Path
+	if e := s.entries[path]; e != nil {
+		if path == "/history" && r.URL.RawQuery != "" {
+			return s.historyQuery(r.URL.RawQuery)
+		}
+		return e, http.StatusOK
+	}
+	switch {
+	case strings.HasPrefix(path, "/api/"):
+		return s.noJSON, http.StatusNotFound
+	case strings.HasPrefix(path, "/incidents/"):
+		return s.noIncident, http.StatusNotFound
+	}
+	return s.notFound, http.StatusNotFound
+}
+
+// historyQuery answers /history?page=n; other parameters are ignored, as
+// on any page.
+func (s *site) historyQuery(query string) (*entry, int) {
+	for part := range strings.SplitSeq(query, "&") {
+		v, ok := strings.CutPrefix(part, "page=")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > len(s.history) {
+			return s.notFound, http.StatusNotFound
+		}
+		return s.history[n-1], http.StatusOK
+	}
+	return s.history[0], http.StatusOK
+}
+
+// acceptsGzip reads Accept-Encoding: gzip (or x-gzip, or *) listed and not
+// refused with q=0.
+func acceptsGzip(values []string) bool {
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			coding = strings.TrimSpace(coding)
+			if !strings.EqualFold(coding, "gzip") && !strings.EqualFold(coding, "x-gzip") && coding != "*" {
+				continue
+			}
+			return !zeroQ(params)
+		}
+	}
+	return false
+}
+
+// zeroQ says whether params hold q=0 (q=0.0, q=0.000).
+func zeroQ(params string) bool {
+	for p := range strings.SplitSeq(params, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if !strings.EqualFold(strings.TrimSpace(name), "q") {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		if value == "" || value[0] != '0' {
+			return false
+		}
+		return strings.Trim(value[1:], ".0") == ""
+	}
+	return false
+}
+
+// noneMatch says whether If-None-Match lists etag, by the weak comparison
+// RFC 9110 section 13.1.2 asks for (W/ prefixes ignored), or is "*".
+func noneMatch(values []string, etag string) bool {
+	for _, v := range values {
+		for tag := range strings.SplitSeq(v, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hashSource is the CSP source expression allowing one inline element.
+func hashSource(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// zoneOf loads the page's time zone; UTC when it has none or an unknown
+// one (logged).
+func (h *Handler) zoneOf(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		h.logger().Warn("status page: unknown time zone, showing times in UTC", "time_zone", name, "err", err)
+		return time.UTC
+	}
+	return loc
+}
