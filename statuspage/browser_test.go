@@ -1,0 +1,235 @@
+package statuspage_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// browser finds a headless browser; under CI=true a missing one fails.
+func browser(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no chromium on PATH: CI must install Debian's chromium for the browser test")
+	}
+	t.Skip("no chromium on PATH; install Debian's chromium to run the browser test")
+	return ""
+}
+
+// chromium runs the browser headless on url with args and returns what it
+// printed.
+func chromium(t *testing.T, browser, url string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args = append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+		"--force-device-scale-factor=1", "--user-data-dir=" + filepath.Join(t.TempDir(), "profile")}, args...)
+	cmd := exec.CommandContext(ctx, browser, append(args, url)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	return string(out)
+}
+
+// shoot takes a screenshot of url at width×height, keeps it under
+// $HEADROOM_ARTIFACTS when set, and returns it.
+func shoot(t *testing.T, browser, url, name string, width, height int) image.Image {
+	t.Helper()
+	shot := filepath.Join(t.TempDir(), name+".png")
+	chromium(t, browser, url, "--window-size="+strconv.Itoa(width)+","+strconv.Itoa(height), "--screenshot="+shot)
+	data, err := os.ReadFile(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keep := os.Getenv("HEADROOM_ARTIFACTS"); keep != "" {
+		if err := os.WriteFile(filepath.Join(keep, name+".png"), data, 0o644); err != nil {
+			t.Errorf("keep screenshot: %v", err)
+		}
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
+		t.Fatalf("screenshot is %v, want %dx%d", b, width, height)
+	}
+	return img
+}
+
+// pixels counts the pixels of img within 6 of colour in each channel.
+func pixels(img image.Image, colour [3]int) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if close6(int(r>>8), colour[0]) && close6(int(g>>8), colour[1]) && close6(int(bl>>8), colour[2]) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func close6(a, b int) bool { return a-b <= 6 && b-a <= 6 }
+
+// solid counts the pixels of colour whose eight neighbours are of it too:
+// the inside of painted boxes, not antialiased text that happens to pass
+// through the colour.
+func solid(img image.Image, colour [3]int) int {
+	is := func(x, y int) bool {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return close6(int(r>>8), colour[0]) && close6(int(g>>8), colour[1]) && close6(int(b>>8), colour[2])
+	}
+	n := 0
+	bounds := img.Bounds()
+	for y := bounds.Min.Y + 1; y < bounds.Max.Y-1; y++ {
+	next:
+		for x := bounds.Min.X + 1; x < bounds.Max.X-1; x++ {
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					if !is(x+dx, y+dy) {
+						continue next
+					}
+				}
+			}
+			n++
+		}
+	}
+	return n
+}
+
+// Colours of the stylesheet, as the browser paints them; they only show
+// when the inline style passed the Content-Security-Policy.
+var (
+	paintGreen  = [3]int{0x2f, 0xcc, 0x66} // days without downtime
+	paintYellow = [3]int{0xf1, 0xc4, 0x0f} // a little downtime
+	paintOrange = [3]int{0xe6, 0x7e, 0x22} // more; the banner of a major outage, the card of a major incident
+	paintRed    = [3]int{0xe7, 0x4c, 0x3c} // hours of downtime
+	paintGrey   = [3]int{0xb3, 0xba, 0xc5} // days before a component existed
+	paintBlue   = [3]int{0x34, 0x98, 0xdb} // maintenance in progress
+)
+
+// The status page and the seed's incident report, opened in a real browser
+// through HTTP with their security headers: what a person sees is the
+// banner, the components with their uptime bars in their colours, the
+// incident and its updates, on a desktop's width and a phone's.
+func TestPagesInBrowser(t *testing.T) {
+	chrome := browser(t)
+	status := httptest.NewServer(published(t, fixture()))
+	defer status.Close()
+	seed := httptest.NewServer(published(t, seedSnapshot(t)))
+	defer seed.Close()
+
+	dom := chromium(t, chrome, status.URL+"/", "--dump-dom")
+	for _, want := range []struct{ name, pattern string }{
+		{"the banner", `<div class="banner indicator-major" role="status"><span>Partial System Outage</span></div>`},
+		{"the active incident", `<h2 class="card-title"><a href="incidents/incactive001">Elevated API error rates</a></h2>`},
+		{"the maintenance in progress", `<article class="card impact-maintenance">\s*<h2 class="card-title"><a href="incidents/mntactive001">Build cluster upgrade</a>`},
+		{"a group", `<details class="group" open="">\s*<summary><span class="name">Core</span> <span class="status status-partial_outage">Partial Outage</span></summary>`},
+		{"an uptime legend", `99\.73 % uptime`},
+	} {
+		if !regexp.MustCompile(want.pattern).MatchString(dom) {
+			t.Errorf("%s: the browser's DOM has no %s", want.name, want.pattern)
+		}
+	}
+	if n := strings.Count(dom, `<i class="`); n != 5*90 {
+		t.Errorf("the DOM has %d uptime bars, want 90 for each of 5 components", n)
+	}
+
+	dom = chromium(t, chrome, seed.URL+"/incidents/"+seedIncidentID, "--dump-dom")
+	var order []int
+	for _, want := range []string{
+		`<h1 class="incident-name impact-major">` + seedTitle + `</h1>`,
+		`Incident Report for <strong>Atlassian Bitbucket</strong>`,
+		`<h2>Postmortem</h2>`,
+		`<h2>Resolved</h2>`, `<small>Posted Jun 30, 2021 - 17:53 UTC</small>`,
+		`<h2>Monitoring</h2>`, `<h2>Identified</h2>`,
+		`<h2>Investigating</h2>`, `<small>Posted Jun 30, 2021 - 17:16 UTC</small>`,
+		seedAffected,
+	} {
+		i := strings.Index(dom, want)
+		if i < 0 {
+			t.Errorf("the seed's report has no %s", want)
+		}
+		order = append(order, i)
+	}
+	for i := 1; i < len(order); i++ {
+		if order[i] < order[i-1] {
+			t.Errorf("the seed's report is out of order: element %d before %d", i, i-1)
+		}
+	}
+
+	// Thresholds are a fraction of what Chromium paints: a bar is ~7 px
+	// wide on a desktop, ~11 on a phone, where only the last 30 days show.
+	type paint struct {
+		name   string
+		colour [3]int
+		least  int
+	}
+	for _, size := range []struct {
+		name          string
+		width, height int
+		want          []paint
+	}{
+		{"desktop", 1280, 1500, []paint{
+			{"banner and the major incident's card", paintOrange, 40000},
+			{"days without downtime", paintGreen, 60000},
+			{"days with a little downtime", paintYellow, 400},
+			{"a day of hours of downtime", paintRed, 150},
+			{"days before Deployments existed", paintGrey, 10000},
+			{"the maintenance's card", paintBlue, 10000},
+		}},
+		{"phone", 390, 2200, []paint{
+			{"banner and the major incident's card", paintOrange, 15000},
+			{"days without downtime", paintGreen, 30000},
+			{"days with a little downtime", paintYellow, 150},
+			{"a day of hours of downtime", paintRed, 150},
+			{"the maintenance's card", paintBlue, 4000},
+		}},
+	} {
+		t.Run(size.name, func(t *testing.T) {
+			img := shoot(t, chrome, status.URL+"/", "status-page-"+size.name, size.width, size.height)
+			for _, c := range size.want {
+				n := pixels(img, c.colour)
+				t.Logf("%s: %d pixels", c.name, n)
+				if n < c.least {
+					t.Errorf("%s: %d pixels of %v, want at least %d", c.name, n, c.colour, c.least)
+				}
+			}
+			if size.name == "phone" {
+				// 30 bars: the grey days, 41 to 89 days back, are hidden.
+				if n := solid(img, paintGrey); n > 0 {
+					t.Errorf("the phone shows %d pixels of days older than 30", n)
+				}
+			}
+			img = shoot(t, chrome, seed.URL+"/incidents/"+seedIncidentID, "seed-incident-"+size.name, size.width, size.height)
+			// The title in the major impact's colour: text, so antialiased,
+			// but its strokes have pure pixels.
+			if n := pixels(img, [3]int{0xc2, 0x5e, 0x0b}); n < 50 {
+				t.Errorf("the seed's title: %d pixels of the major impact's colour", n)
+			}
+		})
+	}
+	shoot(t, chrome, seed.URL+"/", "seed-status-page-desktop", 1280, 1100)
+	shoot(t, chrome, status.URL+"/history", "history-desktop", 1280, 1000)
+}
