@@ -18,4 +18,14 @@
 // A lease's expiry is computed by the server, from now() plus the TTL, in
 // one INSERT ... ON CONFLICT DO UPDATE statement: replicas whose clocks
 // disagree still agree on who holds it.
+//
+// The same DB is the status page's incident.Store, shared by every
+// replica: components and their history, incidents with their updates,
+// admin tokens, webhook subscribers and the outbox of deliveries. A Commit
+// is one transaction that first raises the page's version, whose row lock
+// has Commits take turns; the incident is then written only if its stored
+// version is the one the writer read, and its deliveries are queued in
+// the same transaction. Load reads one REPEATABLE READ snapshot. Text of
+// the status page that PostgreSQL cannot hold is refused (EINVALID), but
+// for a receiver's error kept by Retry, which is stored with U+FFFD.
 package postgres

@@ -1,0 +1,466 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/incident"
+)
+
+var _ incident.Store = (*DB)(nil)
+
+// incidentColumns are the incidents columns, in the order of the values
+// storeIncident passes; id comes first and version last.
+var incidentColumns = []string{"id", "kind", "name", "status", "impact", "component_ids",
+	"created_at", "updated_at", "started_at", "monitoring_at", "resolved_at",
+	"scheduled_for", "scheduled_until", "auto_start", "auto_complete",
+	"postmortem_draft", "postmortem_body", "postmortem_published_at", "version"}
+
+var (
+	// selectIncidents reads component_ids as text, which decodeIDs takes.
+	selectIncidents = `SELECT ` + strings.Replace(strings.Join(incidentColumns, ", "), "component_ids", "component_ids::text", 1) +
+		` FROM incidents ORDER BY created_at DESC NULLS LAST, id COLLATE "C"`
+	// insertIncident stores a new incident; it changes no row when the
+	// id is taken.
+	insertIncident = `INSERT INTO incidents (` + strings.Join(incidentColumns, ", ") + `) VALUES (` +
+		placeholders(len(incidentColumns)) + `) ON CONFLICT (id) DO NOTHING`
+	// updateIncident replaces an incident when its stored version is the
+	// last argument; it changes no row otherwise. Under READ COMMITTED an
+	// UPDATE that waited for another writer's row lock re-checks the
+	// WHERE on the row that writer left.
+	updateIncident = `UPDATE incidents SET ` + assignments(incidentColumns[1:], 2) +
+		` WHERE id = $1 AND version = $` + strconv.Itoa(len(incidentColumns)+1)
+)
+
+const (
+	selectPageVersion = `SELECT version FROM page_version WHERE id = 1`
+	raisePageVersion  = `UPDATE page_version SET version = version + 1 WHERE id = 1`
+
+	componentColumns = `id, name, description, group_id, position, status, created_at, updated_at`
+	selectComponents = `SELECT ` + componentColumns + ` FROM components ORDER BY position, id COLLATE "C"`
+	upsertComponent  = `INSERT INTO components (` + componentColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
+	group_id = excluded.group_id, position = excluded.position, status = excluded.status,
+	created_at = excluded.created_at, updated_at = excluded.updated_at`
+
+	selectHistory = `SELECT component_id, at, from_status, to_status FROM component_history`
+	insertHistory = `INSERT INTO component_history (component_id, at, from_status, to_status) VALUES ($1, $2, $3, $4)`
+
+	selectUpdates = `SELECT incident_id, id, status, body, created_at, display_at, affected::text
+FROM incident_updates ORDER BY incident_id, position`
+	insertUpdate = `INSERT INTO incident_updates (incident_id, position, id, status, body, created_at, display_at, affected)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	deleteUpdates  = `DELETE FROM incident_updates WHERE incident_id = $1`
+	selectIncident = `SELECT version FROM incidents WHERE id = $1`
+)
+
+// placeholders returns "$1, $2, ..., $n".
+func placeholders(n int) string {
+	p := make([]string, n)
+	for i := range p {
+		p[i] = "$" + strconv.Itoa(i+1)
+	}
+	return strings.Join(p, ", ")
+}
+
+// assignments returns "a = $first, b = $first+1, ...".
+func assignments(cols []string, first int) string {
+	a := make([]string, len(cols))
+	for i, c := range cols {
+		a[i] = c + " = $" + strconv.Itoa(first+i)
+	}
+	return strings.Join(a, ", ")
+}
+
+// Load returns the components, the incidents (newest first, each with
+// its updates newest first), the history at or after since (oldest first,
+// ties in append order; everything for a zero since) and the version, all
+// from one REPEATABLE READ snapshot.
+//
+// Errors: EINVALID when since is outside what UnixNano represents;
+// EUNAVAILABLE when the server cannot be reached; EINTERNAL otherwise.
+func (db *DB) Load(ctx context.Context, since time.Time) (*incident.Data, error) {
+	from, err := nanos(since)
+	if err != nil {
+		return nil, &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("load status page: since: %w", err)}
+	}
+	// One snapshot: a Commit is seen whole or not at all.
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, storeError("load status page: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	d := &incident.Data{}
+	if err := tx.QueryRow(ctx, selectPageVersion).Scan(&d.Version); err != nil {
+		return nil, storeError("load status page: version: %w", err)
+	}
+	if d.Components, err = loadComponents(ctx, tx); err != nil {
+		return nil, storeError("load status page: components: %w", err)
+	}
+	if d.Incidents, err = loadIncidents(ctx, tx); err != nil {
+		return nil, storeError("load status page: incidents: %w", err)
+	}
+	if d.History, err = loadHistory(ctx, tx, from); err != nil {
+		return nil, storeError("load status page: history: %w", err)
+	}
+	return d, nil
+}
+
+func loadComponents(ctx context.Context, tx pgx.Tx) ([]incident.Component, error) {
+	rows, err := tx.Query(ctx, selectComponents)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []incident.Component
+	for rows.Next() {
+		var c incident.Component
+		var created, updated *int64
+		if err := rows.Scan(&c.ID, &c.Name, &c.Description, &c.GroupID, &c.Position, &c.Status, &created, &updated); err != nil {
+			return nil, err
+		}
+		c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func loadIncidents(ctx context.Context, tx pgx.Tx) ([]incident.Incident, error) {
+	rows, err := tx.Query(ctx, selectIncidents)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []incident.Incident
+	index := map[string]int{}
+	for rows.Next() {
+		var i incident.Incident
+		var ids string
+		var created, updated, started, monitoring, resolved, schedFor, schedUntil, published *int64
+		if err := rows.Scan(&i.ID, &i.Kind, &i.Name, &i.Status, &i.Impact, &ids,
+			&created, &updated, &started, &monitoring, &resolved, &schedFor, &schedUntil,
+			&i.AutoStart, &i.AutoComplete, &i.PostmortemDraft, &i.PostmortemBody, &published, &i.Version); err != nil {
+			return nil, err
+		}
+		if i.ComponentIDs, err = decodeIDs(ids); err != nil {
+			return nil, fmt.Errorf("incident %s: component_ids: %w", i.ID, err)
+		}
+		i.CreatedAt, i.UpdatedAt, i.StartedAt = fromNanos(created), fromNanos(updated), fromNanos(started)
+		i.MonitoringAt, i.ResolvedAt = fromNanos(monitoring), fromNanos(resolved)
+		i.ScheduledFor, i.ScheduledUntil = fromNanos(schedFor), fromNanos(schedUntil)
+		i.PostmortemPublishedAt = fromNanos(published)
+		index[i.ID] = len(out)
+		out = append(out, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	urows, err := tx.Query(ctx, selectUpdates)
+	if err != nil {
+		return nil, err
+	}
+	defer urows.Close()
+	for urows.Next() {
+		var u incident.Update
+		var incidentID, affected string
+		var created, display *int64
+		if err := urows.Scan(&incidentID, &u.ID, &u.Status, &u.Body, &created, &display, &affected); err != nil {
+			return nil, err
+		}
+		u.CreatedAt, u.DisplayAt = fromNanos(created), fromNanos(display)
+		if u.Affected, err = decodeAffected(affected); err != nil {
+			return nil, fmt.Errorf("incident %s, update %s: affected: %w", incidentID, u.ID, err)
+		}
+		k, ok := index[incidentID]
+		if !ok {
+			return nil, fmt.Errorf("update %s of incident %s, which is not stored", u.ID, incidentID)
+		}
+		out[k].Updates = append(out[k].Updates, u)
+	}
+	return out, urows.Err()
+}
+
+func loadHistory(ctx context.Context, tx pgx.Tx, from *int64) ([]incident.StatusChange, error) {
+	q, args := selectHistory, []any{}
+	if from != nil {
+		q += ` WHERE at >= $1`
+		args = append(args, *from)
+	}
+	rows, err := tx.Query(ctx, q+` ORDER BY at NULLS FIRST, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []incident.StatusChange
+	for rows.Next() {
+		var h incident.StatusChange
+		var at *int64
+		if err := rows.Scan(&h.ComponentID, &at, &h.From, &h.To); err != nil {
+			return nil, err
+		}
+		h.At = fromNanos(at)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// Version returns the number of Commits the database has taken.
+//
+// Errors: EUNAVAILABLE when the server cannot be reached; EINTERNAL
+// otherwise.
+func (db *DB) Version(ctx context.Context) (int64, error) {
+	var v int64
+	if err := db.pool.QueryRow(ctx, selectPageVersion).Scan(&v); err != nil {
+		return 0, storeError("read status page version: %w", err)
+	}
+	return v, nil
+}
+
+// Commit applies c in one transaction, stamped with one reading of Now:
+// the version is raised first (its row lock has Commits take turns, so
+// that two of them never deadlock on the rows they share), components
+// upserted, history appended, the incident replaced whole (its updates
+// too) and one delivery queued per subscriber the notification concerns,
+// due at once. When it returns nil, all of it is committed.
+//
+// Errors: ECONFLICT when c.Incident's version is not the stored one plus
+// one (1 for a new incident): nothing is stored; EINVALID when c is nil, a
+// time is outside what UnixNano represents, or text is not valid UTF-8
+// without NUL; EUNAVAILABLE when the server cannot be reached; EINTERNAL
+// otherwise.
+func (db *DB) Commit(ctx context.Context, c *incident.Change) error {
+	if c == nil {
+		return headroom.Errorf(headroom.EINVALID, "commit: nil change")
+	}
+	now := db.Now()
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return storeError("commit: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, raisePageVersion); err != nil {
+		return storeError("commit: raise version: %w", err)
+	}
+	for _, comp := range c.Components {
+		if err := storeComponent(ctx, tx, comp); err != nil {
+			return err
+		}
+	}
+	for _, h := range c.History {
+		at, err := nanos(h.At)
+		if err != nil {
+			return invalid("commit: history of %s: %w", h.ComponentID, err)
+		}
+		if _, err := tx.Exec(ctx, insertHistory, h.ComponentID, at, string(h.From), string(h.To)); err != nil {
+			return storeError("commit: history of %s: %w", h.ComponentID, err)
+		}
+	}
+	if c.Incident != nil {
+		if err := storeIncident(ctx, tx, c.Incident); err != nil {
+			return err
+		}
+	}
+	if c.Notify != nil {
+		if err := queue(ctx, tx, c.Notify, now); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return storeError("commit: %w", err)
+	}
+	return nil
+}
+
+func storeComponent(ctx context.Context, tx pgx.Tx, c incident.Component) error {
+	var e timeEncoder
+	created, updated := e.at("CreatedAt", c.CreatedAt), e.at("UpdatedAt", c.UpdatedAt)
+	if e.err != nil {
+		return invalid("commit: component %s: %w", c.ID, e.err)
+	}
+	if _, err := tx.Exec(ctx, upsertComponent, c.ID, c.Name, c.Description, c.GroupID, c.Position,
+		string(c.Status), created, updated); err != nil {
+		return storeError("commit: component %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// storeIncident replaces i and its updates when the stored version is
+// i.Version-1, or inserts it at version 1.
+func storeIncident(ctx context.Context, tx pgx.Tx, i *incident.Incident) error {
+	ids, err := encodeIDs(i.ComponentIDs)
+	if err != nil {
+		return storeError("commit: incident %s: component IDs: %w", i.ID, err)
+	}
+	var e timeEncoder
+	values := []any{i.ID, string(i.Kind), i.Name, string(i.Status), string(i.Impact), ids,
+		e.at("CreatedAt", i.CreatedAt), e.at("UpdatedAt", i.UpdatedAt), e.at("StartedAt", i.StartedAt),
+		e.at("MonitoringAt", i.MonitoringAt), e.at("ResolvedAt", i.ResolvedAt),
+		e.at("ScheduledFor", i.ScheduledFor), e.at("ScheduledUntil", i.ScheduledUntil),
+		i.AutoStart, i.AutoComplete, i.PostmortemDraft, i.PostmortemBody,
+		e.at("PostmortemPublishedAt", i.PostmortemPublishedAt), i.Version}
+	if e.err != nil {
+		return invalid("commit: incident %s: %w", i.ID, e.err)
+	}
+	var n int64
+	switch {
+	case i.Version == 1:
+		tag, err := tx.Exec(ctx, insertIncident, values...)
+		if err != nil {
+			return storeError("commit: incident %s: %w", i.ID, err)
+		}
+		n = tag.RowsAffected()
+	case i.Version > 1:
+		tag, err := tx.Exec(ctx, updateIncident, append(values, i.Version-1)...)
+		if err != nil {
+			return storeError("commit: incident %s: %w", i.ID, err)
+		}
+		n = tag.RowsAffected()
+	default:
+		return headroom.Errorf(headroom.ECONFLICT, "commit: incident %s: version %d, want the stored version plus one, or 1 for a new incident", i.ID, i.Version)
+	}
+	if n == 0 {
+		return conflict(ctx, tx, i)
+	}
+	if _, err := tx.Exec(ctx, deleteUpdates, i.ID); err != nil {
+		return storeError("commit: incident %s: updates: %w", i.ID, err)
+	}
+	for pos, u := range i.Updates {
+		var e timeEncoder
+		created, display := e.at("CreatedAt", u.CreatedAt), e.at("DisplayAt", u.DisplayAt)
+		if e.err != nil {
+			return invalid("commit: incident %s: update %s: %w", i.ID, u.ID, e.err)
+		}
+		affected, err := encodeAffected(u.Affected)
+		if err != nil {
+			return storeError("commit: incident %s: update %s: affected: %w", i.ID, u.ID, err)
+		}
+		if _, err := tx.Exec(ctx, insertUpdate, i.ID, pos, u.ID, string(u.Status), u.Body,
+			created, display, affected); err != nil {
+			return storeError("commit: incident %s: update %s: %w", i.ID, u.ID, err)
+		}
+	}
+	return nil
+}
+
+// conflict returns the ECONFLICT of a write of i that changed no row,
+// saying what is stored.
+func conflict(ctx context.Context, tx pgx.Tx, i *incident.Incident) error {
+	var stored int64
+	err := tx.QueryRow(ctx, selectIncident, i.ID).Scan(&stored)
+	switch {
+	case isNoRows(err):
+		return headroom.Errorf(headroom.ECONFLICT, "commit: incident %s: version %d, but it is not stored: a new incident has version 1", i.ID, i.Version)
+	case err != nil:
+		return storeError("commit: incident %s: %w", i.ID, err)
+	}
+	return headroom.Errorf(headroom.ECONFLICT, "commit: incident %s: version %d, want %d: it was written since it was read", i.ID, i.Version, stored+1)
+}
+
+// queue inserts one delivery of n per subscriber it concerns, due at now.
+func queue(ctx context.Context, tx pgx.Tx, n *incident.Notification, now time.Time) error {
+	at, err := nanos(now)
+	if err == nil && at == nil {
+		err = errors.New("zero time")
+	}
+	if err != nil {
+		return &headroom.Error{Code: headroom.EINTERNAL, Err: fmt.Errorf("commit: notify: the clock: %w", err)}
+	}
+	subs, err := subscribers(ctx, tx)
+	if err != nil {
+		return storeError("commit: notify: %w", err)
+	}
+	payload := n.Payload
+	if payload == nil {
+		payload = []byte{} // NOT NULL
+	}
+	for _, s := range subs {
+		if !s.Concerns(n.ComponentIDs) {
+			continue
+		}
+		if _, err := tx.Exec(ctx, insertDelivery, s.ID, s.URL, s.Secret, payload, *at); err != nil {
+			return storeError("commit: notify %s: %w", s.ID, err)
+		}
+	}
+	return nil
+}
+
+// affectedJSON is the stored form of an incident.Affected: the column's
+// format, kept apart from the Go type's field names.
+type affectedJSON struct {
+	ComponentID string `json:"componentId"`
+	Name        string `json:"name"`
+	Old         string `json:"old"`
+	New         string `json:"new"`
+}
+
+// encodeIDs returns ids as a JSON array, [] for none.
+func encodeIDs(ids []string) (string, error) {
+	if len(ids) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(ids)
+	return string(b), err
+}
+
+// decodeIDs decodes what encodeIDs encoded, nil for none.
+func decodeIDs(s string) ([]string, error) {
+	var ids []string
+	if err := json.Unmarshal([]byte(s), &ids); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return ids, nil
+}
+
+// encodeAffected returns a as a JSON array of affectedJSON.
+func encodeAffected(a []incident.Affected) (string, error) {
+	rows := make([]affectedJSON, len(a))
+	for i, x := range a {
+		rows[i] = affectedJSON{ComponentID: x.ComponentID, Name: x.Name, Old: string(x.Old), New: string(x.New)}
+	}
+	b, err := json.Marshal(rows)
+	return string(b), err
+}
+
+// decodeAffected decodes what encodeAffected encoded, nil for none.
+func decodeAffected(s string) ([]incident.Affected, error) {
+	var rows []affectedJSON
+	if err := json.Unmarshal([]byte(s), &rows); err != nil {
+		return nil, err
+	}
+	var out []incident.Affected
+	for _, r := range rows {
+		out = append(out, incident.Affected{ComponentID: r.ComponentID, Name: r.Name,
+			Old: incident.ComponentStatus(r.Old), New: incident.ComponentStatus(r.New)})
+	}
+	return out, nil
+}
+
+// timeEncoder encodes the times of one row, keeping the first error.
+type timeEncoder struct{ err error }
+
+// at returns nanos(t); when t is out of range it records the error,
+// naming field.
+func (e *timeEncoder) at(field string, t time.Time) *int64 {
+	n, err := nanos(t)
+	if err != nil && e.err == nil {
+		e.err = fmt.Errorf("%s: %w", field, err)
+	}
+	return n
+}
+
+// invalid wraps an error as an EINVALID *headroom.Error.
+func invalid(format string, args ...any) error {
+	return &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf(format, args...)}
+}

@@ -1,0 +1,265 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/incident"
+)
+
+const (
+	insertToken  = `INSERT INTO tokens (id, name, hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`
+	selectTokens = `SELECT id, name, hash, created_at, revoked_at FROM tokens ORDER BY created_at, id COLLATE "C"`
+	revokeToken  = `UPDATE tokens SET revoked_at = $1 WHERE id = $2`
+
+	insertSubscriber = `INSERT INTO subscribers (id, url, component_ids, secret, created_at) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (id) DO NOTHING`
+	// selectSubscribers reads component_ids as text, which decodeIDs
+	// takes.
+	selectSubscribers = `SELECT id, url, component_ids::text, secret, created_at FROM subscribers ORDER BY created_at, id COLLATE "C"`
+	deleteSubscriber  = `DELETE FROM subscribers WHERE id = $1`
+
+	insertDelivery = `INSERT INTO deliveries (subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at)
+VALUES ($1, $2, $3, $4, 0, $5, '', $5)`
+	// selectDue returns the due deliveries in the order they were queued:
+	// Commits take turns (the page_version lock), so identities grow in
+	// commit order.
+	selectDue = `SELECT id, subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at
+FROM deliveries WHERE next_at <= $1 ORDER BY id LIMIT $2`
+	deleteDelivery = `DELETE FROM deliveries WHERE id = $1`
+	retryDelivery  = `UPDATE deliveries SET attempts = attempts + 1, next_at = $1, last_error = $2 WHERE id = $3`
+)
+
+// changed runs an INSERT, UPDATE or DELETE and returns how many rows it
+// changed.
+func (db *DB) changed(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := db.pool.Exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// CreateToken stores t.
+//
+// Errors: ECONFLICT when a token has t.ID already; EINVALID when a time
+// is outside what UnixNano represents or text is not valid UTF-8 without
+// NUL; EUNAVAILABLE when the server cannot be reached; EINTERNAL
+// otherwise.
+func (db *DB) CreateToken(ctx context.Context, t incident.Token) error {
+	var e timeEncoder
+	created, revoked := e.at("CreatedAt", t.CreatedAt), e.at("RevokedAt", t.RevokedAt)
+	if e.err != nil {
+		return invalid("create token %s: %w", t.ID, e.err)
+	}
+	hash := t.Hash
+	if hash == nil {
+		hash = []byte{} // NOT NULL
+	}
+	n, err := db.changed(ctx, insertToken, t.ID, t.Name, hash, created, revoked)
+	if err != nil {
+		return storeError("create token %s: %w", t.ID, err)
+	}
+	if n == 0 {
+		return headroom.Errorf(headroom.ECONFLICT, "create token %s: the id is taken", t.ID)
+	}
+	return nil
+}
+
+// Tokens returns every token, revoked ones too, oldest first.
+//
+// Errors: EUNAVAILABLE when the server cannot be reached; EINTERNAL
+// otherwise.
+func (db *DB) Tokens(ctx context.Context) ([]incident.Token, error) {
+	rows, err := db.pool.Query(ctx, selectTokens)
+	if err != nil {
+		return nil, storeError("read tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []incident.Token
+	for rows.Next() {
+		var t incident.Token
+		var created, revoked *int64
+		if err := rows.Scan(&t.ID, &t.Name, &t.Hash, &created, &revoked); err != nil {
+			return nil, storeError("read tokens: %w", err)
+		}
+		t.CreatedAt, t.RevokedAt = fromNanos(created), fromNanos(revoked)
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError("read tokens: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeToken marks token id revoked at at (again, when it was already).
+//
+// Errors: ENOTFOUND for an unknown id; EINVALID when at is zero or
+// outside what UnixNano represents; EUNAVAILABLE when the server cannot
+// be reached; EINTERNAL otherwise.
+func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	revoked, err := nanos(at)
+	if err != nil || revoked == nil {
+		return headroom.Errorf(headroom.EINVALID, "revoke token %s: time %v, want one between 1678 and 2262", id, at)
+	}
+	n, err := db.changed(ctx, revokeToken, revoked, id)
+	if err != nil {
+		return storeError("revoke token %s: %w", id, err)
+	}
+	if n == 0 {
+		return headroom.Errorf(headroom.ENOTFOUND, "revoke token %s: no such token", id)
+	}
+	return nil
+}
+
+// AddSubscriber stores s; with no ComponentIDs it is told of every
+// component.
+//
+// Errors: ECONFLICT when a subscriber has s.ID already; EINVALID when
+// s.CreatedAt is outside what UnixNano represents or text is not valid
+// UTF-8 without NUL; EUNAVAILABLE when the server cannot be reached;
+// EINTERNAL otherwise.
+func (db *DB) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
+	created, err := nanos(s.CreatedAt)
+	if err != nil {
+		return invalid("add subscriber %s: CreatedAt: %w", s.ID, err)
+	}
+	ids, err := encodeIDs(s.ComponentIDs)
+	if err != nil {
+		return storeError("add subscriber %s: component IDs: %w", s.ID, err)
+	}
+	n, err := db.changed(ctx, insertSubscriber, s.ID, s.URL, ids, s.Secret, created)
+	if err != nil {
+		return storeError("add subscriber %s: %w", s.ID, err)
+	}
+	if n == 0 {
+		return headroom.Errorf(headroom.ECONFLICT, "add subscriber %s: the id is taken", s.ID)
+	}
+	return nil
+}
+
+// Subscribers returns every subscriber, oldest first.
+//
+// Errors: EUNAVAILABLE when the server cannot be reached; EINTERNAL
+// otherwise.
+func (db *DB) Subscribers(ctx context.Context) ([]incident.Subscriber, error) {
+	subs, err := subscribers(ctx, db.pool)
+	if err != nil {
+		return nil, storeError("read subscribers: %w", err)
+	}
+	return subs, nil
+}
+
+func subscribers(ctx context.Context, q querier) ([]incident.Subscriber, error) {
+	rows, err := q.Query(ctx, selectSubscribers)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []incident.Subscriber
+	for rows.Next() {
+		var s incident.Subscriber
+		var ids string
+		var created *int64
+		if err := rows.Scan(&s.ID, &s.URL, &ids, &s.Secret, &created); err != nil {
+			return nil, err
+		}
+		if s.ComponentIDs, err = decodeIDs(ids); err != nil {
+			return nil, fmt.Errorf("subscriber %s: component_ids: %w", s.ID, err)
+		}
+		s.CreatedAt = fromNanos(created)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// RemoveSubscriber removes subscriber id. Its deliveries already queued
+// stay queued: each carries its URL and secret.
+//
+// Errors: ENOTFOUND for an unknown id; EUNAVAILABLE when the server
+// cannot be reached; EINTERNAL otherwise.
+func (db *DB) RemoveSubscriber(ctx context.Context, id string) error {
+	n, err := db.changed(ctx, deleteSubscriber, id)
+	if err != nil {
+		return storeError("remove subscriber %s: %w", id, err)
+	}
+	if n == 0 {
+		return headroom.Errorf(headroom.ENOTFOUND, "remove subscriber %s: no such subscriber", id)
+	}
+	return nil
+}
+
+// DueDeliveries returns at most limit deliveries whose NextAt is at or
+// before now, in the order they were queued; none when limit is not
+// positive.
+//
+// Errors: EINVALID when now is outside what UnixNano represents;
+// EUNAVAILABLE when the server cannot be reached; EINTERNAL otherwise.
+func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]incident.Delivery, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	n, err := nanos(now)
+	if err != nil {
+		return nil, invalid("read due deliveries: now: %w", err)
+	}
+	rows, err := db.pool.Query(ctx, selectDue, n, limit)
+	if err != nil {
+		return nil, storeError("read due deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []incident.Delivery
+	for rows.Next() {
+		var d incident.Delivery
+		var next, created *int64
+		if err := rows.Scan(&d.ID, &d.SubscriberID, &d.URL, &d.Secret, &d.Payload, &d.Attempts, &next, &d.LastError, &created); err != nil {
+			return nil, storeError("read due deliveries: %w", err)
+		}
+		d.NextAt, d.CreatedAt = fromNanos(next), fromNanos(created)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError("read due deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// Delivered removes delivery id; it does nothing when there is none (a
+// sender that reports twice).
+//
+// Errors: EUNAVAILABLE when the server cannot be reached; EINTERNAL
+// otherwise.
+func (db *DB) Delivered(ctx context.Context, id int64) error {
+	if _, err := db.pool.Exec(ctx, deleteDelivery, id); err != nil {
+		return storeError("remove delivery %d: %w", id, err)
+	}
+	return nil
+}
+
+// Retry records a failed attempt of delivery id: one more attempt,
+// lastError, and next as the time to try again. It does nothing when
+// there is no such delivery (delivered meanwhile). A lastError that
+// PostgreSQL cannot hold (NUL, invalid UTF-8: a server's response) is
+// kept with U+FFFD in their place.
+//
+// Errors: EINVALID when next is zero or outside what UnixNano represents;
+// EUNAVAILABLE when the server cannot be reached; EINTERNAL otherwise.
+func (db *DB) Retry(ctx context.Context, id int64, next time.Time, lastError string) error {
+	n, err := nanos(next)
+	if err != nil || n == nil {
+		return headroom.Errorf(headroom.EINVALID, "retry delivery %d: next %v, want a time between 1678 and 2262", id, next)
+	}
+	if _, err := db.pool.Exec(ctx, retryDelivery, n, storable(lastError), id); err != nil {
+		return storeError("retry delivery %d: %w", id, err)
+	}
+	return nil
+}
