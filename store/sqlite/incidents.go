@@ -360,8 +360,11 @@ func conflict(ctx context.Context, tx *sql.Tx, i *incident.Incident) error {
 // queue inserts one delivery of n per subscriber it concerns, due at now.
 func queue(ctx context.Context, tx *sql.Tx, n *incident.Notification, now time.Time) error {
 	at, err := nanos(now)
+	if err == nil && !at.Valid {
+		err = errors.New("zero time")
+	}
 	if err != nil {
-		return internal("commit: notify: now: %w", err)
+		return internal("commit: notify: the clock: %w", err)
 	}
 	subs, err := subscribers(ctx, tx)
 	if err != nil {
