@@ -121,5 +121,6 @@ or does worse than the current one.`,
 		return &usageError{msg: err.Error(), hint: c.CommandPath() + " --help"}
 	})
 	root.AddCommand(newCheckCmd(), newSimulateCmd(), newValidateCmd(), newServeCmd(), newDecisionsCmd(), newShadowCmd(), newVersionCmd())
+	root.AddCommand(newTokenCmd(), newIncidentCmd(), newComponentCmd(), newMaintenanceCmd())
 	return root
 }
