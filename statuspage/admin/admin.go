@@ -167,6 +167,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		h.limit.fail(client, now)
+		// Bounded per client by the limit: past it, 429s are not logged.
+		h.log.Warn("admin: request without a valid token", "client", client, "method", r.Method, "path", r.URL.Path)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="headroom admin"`)
 		writeError(w, r, h.log, unauthorized)
 		return
@@ -250,10 +252,8 @@ func (h *handler) find(ctx context.Context, id string) (*incident.Incident, erro
 	if err := h.svc.Refresh(ctx, false); err != nil {
 		return nil, err
 	}
-	for _, i := range h.svc.Snapshot().Incidents {
-		if i.ID == id {
-			return &i, nil
-		}
+	if i := h.svc.Snapshot().Incident(id); i != nil {
+		return i, nil
 	}
 	return nil, headroom.Errorf(headroom.ENOTFOUND, "no incident or maintenance %q", id)
 }

@@ -148,7 +148,7 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 // Once delivers what is due now and returns when every request it made
-// has ended: for tests and `serve --once`.
+// has ended: for tests and one-shot runs.
 //
 // Errors: the store's, when it cannot list the outbox.
 func (w *Worker) Once(ctx context.Context) error {
