@@ -136,9 +136,6 @@ func New(svc *incident.Service, store incident.Store, opts ...Option) http.Handl
 	return h
 }
 
-// tokenKey holds the request's token in its context.
-type tokenKey struct{}
-
 // ServeHTTP sets the security headers, then refuses a rate-limited client
 // (429) and a request without a valid token (401), and only then routes.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -174,7 +171,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	h.mux.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
+	h.mux.ServeHTTP(sw, r)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		// The audit trail: who wrote what.
 		h.log.Info("admin: write", "token", tok.Name, "token_id", tok.ID, "method", r.Method, "path", r.URL.Path, "status", sw.status)
