@@ -17,7 +17,10 @@ import (
 // raw HTML and drops dangerous link targets; the sanitizer after it is what
 // the page relies on.
 var markdown = goldmark.New(
-	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
+	// Cell alignment as align attributes: a style attribute would be
+	// refused by the page's Content-Security-Policy.
+	goldmark.WithExtensions(extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+		extension.Strikethrough, extension.Linkify),
 	goldmark.WithRendererOptions(html.WithHardWraps()),
 )
 
