@@ -234,12 +234,12 @@ func (db *DB) Version(ctx context.Context) (int64, error) {
 //
 // Errors: ECONFLICT when c.Incident's version is not the stored one plus
 // one (1 for a new incident): nothing is stored; EINVALID when c is nil, a
-// time is outside what UnixNano represents, or text is not valid UTF-8
+// component or the incident has no ID, a time is outside what UnixNano represents, or text is not valid UTF-8
 // without NUL; EUNAVAILABLE when the server cannot be reached; EINTERNAL
 // otherwise.
 func (db *DB) Commit(ctx context.Context, c *incident.Change) error {
-	if c == nil {
-		return headroom.Errorf(headroom.EINVALID, "commit: nil change")
+	if err := checkChange(c); err != nil {
+		return err
 	}
 	now := db.Now()
 	tx, err := db.pool.Begin(ctx)
@@ -276,6 +276,23 @@ func (db *DB) Commit(ctx context.Context, c *incident.Change) error {
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return storeError("commit: %w", err)
+	}
+	return nil
+}
+
+// checkChange refuses what no store keeps: no change, a component or an
+// incident without an ID.
+func checkChange(c *incident.Change) error {
+	if c == nil {
+		return headroom.Errorf(headroom.EINVALID, "commit: nil change")
+	}
+	for i, comp := range c.Components {
+		if comp.ID == "" {
+			return headroom.Errorf(headroom.EINVALID, "commit: components[%d].id: empty, expected the component's ID", i)
+		}
+	}
+	if c.Incident != nil && c.Incident.ID == "" {
+		return headroom.Errorf(headroom.EINVALID, "commit: incident.id: empty, expected the incident's ID")
 	}
 	return nil
 }
@@ -374,7 +391,7 @@ func queue(ctx context.Context, tx pgx.Tx, n *incident.Notification, now time.Ti
 	if err != nil {
 		return &headroom.Error{Code: headroom.EINTERNAL, Err: fmt.Errorf("commit: notify: the clock: %w", err)}
 	}
-	subs, err := subscribers(ctx, tx)
+	subs, err := subscribers(ctx, tx, lockSubscribers)
 	if err != nil {
 		return storeError("commit: notify: %w", err)
 	}

@@ -14,14 +14,20 @@ import (
 const (
 	insertToken  = `INSERT INTO tokens (id, name, hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`
 	selectTokens = `SELECT id, name, hash, created_at, revoked_at FROM tokens ORDER BY created_at, id COLLATE "C"`
-	revokeToken  = `UPDATE tokens SET revoked_at = $1 WHERE id = $2`
+	// revokeToken keeps the first revocation time; it matches the row
+	// either way, so that an unknown id is told from a revoked one.
+	revokeToken = `UPDATE tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`
 
 	insertSubscriber = `INSERT INTO subscribers (id, url, component_ids, secret, created_at) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (id) DO NOTHING`
 	// selectSubscribers reads component_ids as text, which decodeIDs
 	// takes.
 	selectSubscribers = `SELECT id, url, component_ids::text, secret, created_at FROM subscribers ORDER BY created_at, id COLLATE "C"`
-	deleteSubscriber  = `DELETE FROM subscribers WHERE id = $1`
+	// lockSubscribers is selectSubscribers for a Commit: it keeps the
+	// rows from being removed until the Commit's deliveries are in.
+	lockSubscribers  = selectSubscribers + ` FOR SHARE`
+	deleteSubscriber = `DELETE FROM subscribers WHERE id = $1`
+	deleteQueued     = `DELETE FROM deliveries WHERE subscriber_id = $1`
 
 	insertDelivery = `INSERT INTO deliveries (subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at)
 VALUES ($1, $2, $3, $4, 0, $5, '', $5)`
@@ -51,11 +57,14 @@ type querier interface {
 
 // CreateToken stores t.
 //
-// Errors: ECONFLICT when a token has t.ID already; EINVALID when a time
-// is outside what UnixNano represents or text is not valid UTF-8 without
+// Errors: ECONFLICT when a token has t.ID already; EINVALID when t has no
+// ID or a time is outside what UnixNano represents or text is not valid UTF-8 without
 // NUL; EUNAVAILABLE when the server cannot be reached; EINTERNAL
 // otherwise.
 func (db *DB) CreateToken(ctx context.Context, t incident.Token) error {
+	if t.ID == "" {
+		return headroom.Errorf(headroom.EINVALID, "create token: id: empty, expected the token's ID")
+	}
 	var e timeEncoder
 	created, revoked := e.at("CreatedAt", t.CreatedAt), e.at("RevokedAt", t.RevokedAt)
 	if e.err != nil {
@@ -101,7 +110,8 @@ func (db *DB) Tokens(ctx context.Context) ([]incident.Token, error) {
 	return out, nil
 }
 
-// RevokeToken marks token id revoked at at (again, when it was already).
+// RevokeToken marks token id revoked at at; a token revoked already keeps
+// its first revocation time.
 //
 // Errors: ENOTFOUND for an unknown id; EINVALID when at is zero or
 // outside what UnixNano represents; EUNAVAILABLE when the server cannot
@@ -124,11 +134,14 @@ func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
 // AddSubscriber stores s; with no ComponentIDs it is told of every
 // component.
 //
-// Errors: ECONFLICT when a subscriber has s.ID already; EINVALID when
-// s.CreatedAt is outside what UnixNano represents or text is not valid
+// Errors: ECONFLICT when a subscriber has s.ID already; EINVALID when s
+// has no ID or s.CreatedAt is outside what UnixNano represents or text is not valid
 // UTF-8 without NUL; EUNAVAILABLE when the server cannot be reached;
 // EINTERNAL otherwise.
 func (db *DB) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
+	if s.ID == "" {
+		return headroom.Errorf(headroom.EINVALID, "add subscriber: id: empty, expected the subscriber's ID")
+	}
 	created, err := nanos(s.CreatedAt)
 	if err != nil {
 		return invalid("add subscriber %s: CreatedAt: %w", s.ID, err)
@@ -152,15 +165,17 @@ func (db *DB) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
 // Errors: EUNAVAILABLE when the server cannot be reached; EINTERNAL
 // otherwise.
 func (db *DB) Subscribers(ctx context.Context) ([]incident.Subscriber, error) {
-	subs, err := subscribers(ctx, db.pool)
+	subs, err := subscribers(ctx, db.pool, selectSubscribers)
 	if err != nil {
 		return nil, storeError("read subscribers: %w", err)
 	}
 	return subs, nil
 }
 
-func subscribers(ctx context.Context, q querier) ([]incident.Subscriber, error) {
-	rows, err := q.Query(ctx, selectSubscribers)
+// subscribers reads the subscribers with query: selectSubscribers or
+// lockSubscribers.
+func subscribers(ctx context.Context, q querier, query string) ([]incident.Subscriber, error) {
+	rows, err := q.Query(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -182,31 +197,45 @@ func subscribers(ctx context.Context, q querier) ([]incident.Subscriber, error) 
 	return out, rows.Err()
 }
 
-// RemoveSubscriber removes subscriber id. Its deliveries already queued
-// stay queued: each carries its URL and secret.
+// RemoveSubscriber removes subscriber id and, in the same transaction, its
+// queued deliveries: an unsubscribed receiver is not called again. A
+// Commit queueing a delivery to id meanwhile holds a share lock on its
+// row (lockSubscribers), so the DELETE waits for it and then removes what
+// it queued too.
 //
 // Errors: ENOTFOUND for an unknown id; EUNAVAILABLE when the server
 // cannot be reached; EINTERNAL otherwise.
 func (db *DB) RemoveSubscriber(ctx context.Context, id string) error {
-	n, err := db.changed(ctx, deleteSubscriber, id)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return storeError("remove subscriber %s: %w", id, err)
 	}
-	if n == 0 {
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, deleteSubscriber, id)
+	if err != nil {
+		return storeError("remove subscriber %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
 		return headroom.Errorf(headroom.ENOTFOUND, "remove subscriber %s: no such subscriber", id)
+	}
+	if _, err := tx.Exec(ctx, deleteQueued, id); err != nil {
+		return storeError("remove subscriber %s: deliveries: %w", id, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return storeError("remove subscriber %s: %w", id, err)
 	}
 	return nil
 }
 
 // DueDeliveries returns at most limit deliveries whose NextAt is at or
-// before now, in the order they were queued; none when limit is not
-// positive.
+// before now, in the order they were queued.
 //
-// Errors: EINVALID when now is outside what UnixNano represents;
+// Errors: EINVALID when limit is below 1 or now is outside what UnixNano
+// represents;
 // EUNAVAILABLE when the server cannot be reached; EINTERNAL otherwise.
 func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]incident.Delivery, error) {
-	if limit <= 0 {
-		return nil, nil
+	if limit < 1 {
+		return nil, headroom.Errorf(headroom.EINVALID, "read due deliveries: limit %d, expected at least 1", limit)
 	}
 	n, err := nanos(now)
 	if err != nil {

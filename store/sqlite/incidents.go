@@ -227,12 +227,12 @@ func (db *DB) Version(ctx context.Context) (int64, error) {
 // all of it is durable.
 //
 // Errors: ECONFLICT when c.Incident's version is not the stored one plus
-// one (1 for a new incident): nothing is stored; EINVALID when c is nil or
-// a time is outside what UnixNano represents (years 1678 to 2262);
+// one (1 for a new incident): nothing is stored; EINVALID when c is nil, a
+// component or the incident has no ID, or a time is outside what UnixNano represents (years 1678 to 2262);
 // EINTERNAL when the database fails.
 func (db *DB) Commit(ctx context.Context, c *incident.Change) error {
-	if c == nil {
-		return headroom.Errorf(headroom.EINVALID, "commit: nil change")
+	if err := checkChange(c); err != nil {
+		return err
 	}
 	now := db.Now()
 	tx, err := db.write.BeginTx(ctx, nil)
@@ -269,6 +269,23 @@ func (db *DB) Commit(ctx context.Context, c *incident.Change) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return internal("commit: %w", err)
+	}
+	return nil
+}
+
+// checkChange refuses what no store keeps: no change, a component or an
+// incident without an ID.
+func checkChange(c *incident.Change) error {
+	if c == nil {
+		return headroom.Errorf(headroom.EINVALID, "commit: nil change")
+	}
+	for i, comp := range c.Components {
+		if comp.ID == "" {
+			return headroom.Errorf(headroom.EINVALID, "commit: components[%d].id: empty, expected the component's ID", i)
+		}
+	}
+	if c.Incident != nil && c.Incident.ID == "" {
+		return headroom.Errorf(headroom.EINVALID, "commit: incident.id: empty, expected the incident's ID")
 	}
 	return nil
 }

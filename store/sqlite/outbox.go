@@ -13,11 +13,14 @@ import (
 const (
 	insertToken  = `INSERT INTO tokens (id, name, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
 	selectTokens = `SELECT id, name, hash, created_at, revoked_at FROM tokens ORDER BY created_at, id`
-	revokeToken  = `UPDATE tokens SET revoked_at = ? WHERE id = ?`
+	// revokeToken keeps the first revocation time; it matches the row
+	// either way, so that an unknown id is told from a revoked one.
+	revokeToken = `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`
 
 	insertSubscriber  = `INSERT INTO subscribers (id, url, component_ids, secret, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
 	selectSubscribers = `SELECT id, url, component_ids, secret, created_at FROM subscribers ORDER BY created_at, id`
 	deleteSubscriber  = `DELETE FROM subscribers WHERE id = ?`
+	deleteQueued      = `DELETE FROM deliveries WHERE subscriber_id = ?`
 
 	insertDelivery = `INSERT INTO deliveries (subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at)
 VALUES (?1, ?2, ?3, ?4, 0, ?5, '', ?5)`
@@ -29,9 +32,11 @@ FROM deliveries WHERE next_at <= ? ORDER BY id LIMIT ?`
 	retryDelivery  = `UPDATE deliveries SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?`
 )
 
-// changed runs an INSERT, UPDATE or DELETE and returns how many rows it
-// changed.
-func changed(ctx context.Context, db *sql.DB, query string, args ...any) (int64, error) {
+// changed runs an INSERT, UPDATE or DELETE on a *sql.DB or *sql.Tx and
+// returns how many rows it changed.
+func changed(ctx context.Context, db interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}, query string, args ...any) (int64, error) {
 	res, err := db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, err
@@ -46,9 +51,12 @@ type querier interface {
 
 // CreateToken stores t.
 //
-// Errors: ECONFLICT when a token has t.ID already; EINVALID when a time
-// is outside what UnixNano represents; EINTERNAL when the database fails.
+// Errors: ECONFLICT when a token has t.ID already; EINVALID when t has no
+// ID or a time is outside what UnixNano represents; EINTERNAL when the database fails.
 func (db *DB) CreateToken(ctx context.Context, t incident.Token) error {
+	if t.ID == "" {
+		return headroom.Errorf(headroom.EINVALID, "create token: id: empty, expected the token's ID")
+	}
 	var e timeEncoder
 	created, revoked := e.at("CreatedAt", t.CreatedAt), e.at("RevokedAt", t.RevokedAt)
 	if e.err != nil {
@@ -93,7 +101,8 @@ func (db *DB) Tokens(ctx context.Context) ([]incident.Token, error) {
 	return out, nil
 }
 
-// RevokeToken marks token id revoked at at (again, when it was already).
+// RevokeToken marks token id revoked at at; a token revoked already keeps
+// its first revocation time.
 //
 // Errors: ENOTFOUND for an unknown id; EINVALID when at is zero or
 // outside what UnixNano represents; EINTERNAL when the database fails.
@@ -115,10 +124,13 @@ func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
 // AddSubscriber stores s; with no ComponentIDs it is told of every
 // component.
 //
-// Errors: ECONFLICT when a subscriber has s.ID already; EINVALID when
-// s.CreatedAt is outside what UnixNano represents; EINTERNAL when the
+// Errors: ECONFLICT when a subscriber has s.ID already; EINVALID when s
+// has no ID or s.CreatedAt is outside what UnixNano represents; EINTERNAL when the
 // database fails.
 func (db *DB) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
+	if s.ID == "" {
+		return headroom.Errorf(headroom.EINVALID, "add subscriber: id: empty, expected the subscriber's ID")
+	}
 	created, err := nanos(s.CreatedAt)
 	if err != nil {
 		return invalid("add subscriber %s: CreatedAt: %w", s.ID, err)
@@ -171,30 +183,41 @@ func subscribers(ctx context.Context, q querier) ([]incident.Subscriber, error) 
 	return out, rows.Err()
 }
 
-// RemoveSubscriber removes subscriber id. Its deliveries already queued
-// stay queued: each carries its URL and secret.
+// RemoveSubscriber removes subscriber id and, in the same transaction, its
+// queued deliveries: an unsubscribed receiver is not called again.
 //
 // Errors: ENOTFOUND for an unknown id; EINTERNAL when the database fails.
 func (db *DB) RemoveSubscriber(ctx context.Context, id string) error {
-	n, err := changed(ctx, db.write, deleteSubscriber, id)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return internal("remove subscriber %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	n, err := changed(ctx, tx, deleteSubscriber, id)
 	if err != nil {
 		return internal("remove subscriber %s: %w", id, err)
 	}
 	if n == 0 {
 		return headroom.Errorf(headroom.ENOTFOUND, "remove subscriber %s: no such subscriber", id)
 	}
+	if _, err := tx.ExecContext(ctx, deleteQueued, id); err != nil {
+		return internal("remove subscriber %s: deliveries: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return internal("remove subscriber %s: %w", id, err)
+	}
 	return nil
 }
 
 // DueDeliveries returns at most limit deliveries whose NextAt is at or
-// before now, in the order they were queued; none when limit is not
-// positive.
+// before now, in the order they were queued.
 //
-// Errors: EINVALID when now is outside what UnixNano represents;
+// Errors: EINVALID when limit is below 1 or now is outside what UnixNano
+// represents;
 // EINTERNAL when the database fails.
 func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]incident.Delivery, error) {
-	if limit <= 0 {
-		return nil, nil
+	if limit < 1 {
+		return nil, headroom.Errorf(headroom.EINVALID, "read due deliveries: limit %d, expected at least 1", limit)
 	}
 	n, err := nanos(now)
 	if err != nil {
