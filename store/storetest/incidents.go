@@ -35,6 +35,11 @@ import (
 //     deliveries were queued, whatever their NextAt.
 //   - Delivered and Retry name no error: of a delivery already removed
 //     (or never queued) they change nothing and do not fail.
+//   - RemoveSubscriber drops the subscriber's queued deliveries: an
+//     unsubscribed receiver is not called again.
+//   - RevokeToken of a revoked token keeps the first revocation time.
+//   - A component, incident, token or subscriber without an ID, and a
+//     DueDeliveries limit below 1, are EINVALID.
 //   - An empty and a nil list (ComponentIDs, Affected, Updates, Hash,
 //     Payload) are the same.
 func RunIncidents(t *testing.T, open func(t *testing.T) incident.Store, opts ...Option) {
@@ -62,6 +67,7 @@ func RunIncidents(t *testing.T, open func(t *testing.T) incident.Store, opts ...
 		{"delivered and retry of a removed delivery change nothing", testIncGone},
 		{"tokens are created, listed revoked too, and revoked", testIncTokens},
 		{"subscribers are added, listed and removed", testIncSubscribers},
+		{"an empty ID or a limit below 1 is invalid and stores nothing", testIncInvalid},
 		{"times keep their nanoseconds and come back in UTC", testIncUTC},
 		{"Unicode and Markdown text reads back exactly", testIncText},
 		{"stored data does not alias the caller's", testIncNoAlias},
@@ -670,6 +676,9 @@ func testIncTokens(t *testing.T, open func(t *testing.T) incident.Store, _ *conf
 	mustRevoke(t, s, "tok1", at(time.Hour+1))
 	t1.RevokedAt = at(time.Hour + 1)
 	assertTokens(t, "after revoking tok1", mustTokens(t, s), []incident.Token{t1, t2, t3})
+	// Revoked again, it keeps the time it was first revoked at.
+	mustRevoke(t, s, "tok1", at(2*time.Hour))
+	assertTokens(t, "after revoking tok1 again", mustTokens(t, s), []incident.Token{t1, t2, t3})
 
 	for _, id := range []string{"nope", "", "tok", "TOK2", "tok%"} {
 		err := s.RevokeToken(t.Context(), id, at(time.Hour))
@@ -684,7 +693,10 @@ func testIncSubscribers(t *testing.T, open func(t *testing.T) incident.Store, _ 
 		mustAddSubscriber(t, s, sub)
 	}
 	assertSubscribers(t, "after adding", mustSubscribers(t, s), notifySubscribers)
+	mustCommit(t, s, &incident.Change{Notify: &incident.Notification{ComponentIDs: []string{"api"}, Payload: []byte("before")}})
 
+	// Removed, api is not called again: its queued delivery goes too,
+	// the others' stay.
 	mustRemoveSubscriber(t, s, "api")
 	rest := slices.DeleteFunc(slices.Clone(notifySubscribers), func(s incident.Subscriber) bool { return s.ID == "api" })
 	assertSubscribers(t, "after removing api", mustSubscribers(t, s), rest)
@@ -694,15 +706,51 @@ func testIncSubscribers(t *testing.T, open func(t *testing.T) incident.Store, _ 
 	}
 	assertSubscribers(t, "after removing unknown subscribers", mustSubscribers(t, s), rest)
 
-	// A removed subscriber is not notified.
-	mustCommit(t, s, &incident.Change{Notify: &incident.Notification{ComponentIDs: []string{"api"}, Payload: []byte("{}")}})
+	// Nor is it notified of later writes.
+	mustCommit(t, s, &incident.Change{Notify: &incident.Notification{ComponentIDs: []string{"api"}, Payload: []byte("after")}})
 	var got []string
 	for _, d := range mustDue(t, s, farFuture, 100) {
-		got = append(got, d.SubscriberID)
+		got = append(got, string(d.Payload)+" to "+d.SubscriberID)
 	}
 	slices.Sort(got)
-	if want := []string{"all", "all-empty", "api-web"}; !slices.Equal(got, want) {
-		t.Errorf("deliveries after removing api to %v, want %v", got, want)
+	want := []string{"after to all", "after to all-empty", "after to api-web", "before to all", "before to all-empty", "before to api-web"}
+	if !slices.Equal(got, want) {
+		t.Errorf("deliveries after removing api: %q, want %q", got, want)
+	}
+}
+
+func testIncInvalid(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
+	ctx := t.Context()
+	s := open(t)
+	mustAddSubscriber(t, s, incident.Subscriber{ID: "all", URL: "https://hooks.example.com", CreatedAt: t0})
+	notify := &incident.Notification{Payload: []byte("{}")}
+	changes := map[string]*incident.Change{
+		"a component without an ID": {Components: []incident.Component{newComponent("api", 1, incident.Operational),
+			newComponent("", 2, incident.MajorOutage)}, Notify: notify},
+		"an incident without an ID": {Components: []incident.Component{newComponent("api", 1, incident.Operational)},
+			Incident: &incident.Incident{Kind: incident.KindIncident, Name: "x", Version: 1}, Notify: notify},
+	}
+	for name, c := range changes {
+		assertCode(t, s.Commit(ctx, c), headroom.EINVALID, "Commit of "+name)
+	}
+	assertCode(t, s.CreateToken(ctx, incident.Token{Name: "no id", Hash: []byte("h")}), headroom.EINVALID, "CreateToken without an ID")
+	assertCode(t, s.AddSubscriber(ctx, incident.Subscriber{URL: "https://example.com"}), headroom.EINVALID, "AddSubscriber without an ID")
+	for _, limit := range []int{0, -1} {
+		_, err := s.DueDeliveries(ctx, farFuture, limit)
+		assertCode(t, err, headroom.EINVALID, fmt.Sprintf("DueDeliveries(limit %d)", limit))
+	}
+	d := mustLoad(t, s, time.Time{})
+	if d.Version != 0 || len(d.Components) != 0 || len(d.Incidents) != 0 {
+		t.Errorf("after the refused commits: version %d, %d components, %d incidents; want nothing", d.Version, len(d.Components), len(d.Incidents))
+	}
+	if got := mustDue(t, s, farFuture, 10); len(got) != 0 {
+		t.Errorf("after the refused commits: %d deliveries queued, want none", len(got))
+	}
+	if got := mustTokens(t, s); len(got) != 0 {
+		t.Errorf("after the refused CreateToken: %+v, want no token", got)
+	}
+	if got := mustSubscribers(t, s); len(got) != 1 {
+		t.Errorf("after the refused AddSubscriber: %d subscribers, want 1", len(got))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/controller"
+	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/store/storetest"
 )
 
@@ -55,4 +56,11 @@ func TestMemoryLeasesClock(t *testing.T) {
 	if l, ok := acquire("c"); !ok || l.Token != 3 {
 		t.Errorf("c's Acquire at the instant b released = %+v, %v; want it with token 3", l, ok)
 	}
+}
+
+// TestMemoryIncidents runs the contract against incident.MemoryStore.
+func TestMemoryIncidents(t *testing.T) {
+	storetest.RunIncidents(t, func(t *testing.T) incident.Store {
+		return &incident.MemoryStore{}
+	})
 }
