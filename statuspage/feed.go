@@ -153,7 +153,11 @@ func (m *model) feedContent(inc *incident.Incident) string {
 			template.HTMLEscapeString(m.short(at)), template.HTMLEscapeString(statusText(u.Status)), m.body(u.Body))
 	}
 	if names := m.affected(inc); names != "" {
-		fmt.Fprintf(&b, "<p>This incident affected: %s.</p>", template.HTMLEscapeString(names))
+		what := "incident"
+		if inc.Kind == incident.KindMaintenance {
+			what = "scheduled maintenance"
+		}
+		fmt.Fprintf(&b, "<p>This %s affected: %s.</p>", what, template.HTMLEscapeString(names))
 	}
 	return b.String()
 }
