@@ -33,6 +33,8 @@ type Config struct {
 // Page is the status page's identity and structure: components in page
 // order, each in a group or none.
 type Page struct {
+	// ID is the page's identifier in the JSON API: the name's slug.
+	ID                  string
 	Name, URL, TimeZone string
 	Groups              []PageGroup
 	Components          []PageComponent

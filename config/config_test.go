@@ -563,7 +563,7 @@ func TestLoadPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Page{Name: "Bitbucket", URL: "https://bitbucket.status.example.com", TimeZone: "UTC",
+	want := &Page{ID: "bitbucket", Name: "Bitbucket", URL: "https://bitbucket.status.example.com", TimeZone: "UTC",
 		Groups: []PageGroup{{ID: "git", Name: "Git", Description: "Pushes and pulls"}},
 		Components: []PageComponent{{ID: "website-and-api", Name: "Website and API"},
 			{ID: "git-via-ssh", Name: "Git via SSH", Group: "git"}, {ID: "git-https", Name: "Git via HTTPS", Group: "git"}}}

@@ -440,7 +440,7 @@ var (
 // page checks the status page: its name, and components with unique ids,
 // grouped one level deep.
 func (p *parser) page(at string, s *pageYAML) *Page {
-	pg := &Page{Name: s.Name, URL: s.URL, TimeZone: "UTC"}
+	pg := &Page{ID: slug(s.Name), Name: s.Name, URL: s.URL, TimeZone: "UTC"}
 	if strings.TrimSpace(s.Name) == "" {
 		p.fail(at+".name", s.Name, "the page's name, such as Bitbucket: it titles the page (\"Incident Report for Bitbucket\")")
 	}

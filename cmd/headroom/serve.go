@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,7 +19,9 @@ import (
 	"github.com/headroomhq/headroom/actuator/k8s"
 	"github.com/headroomhq/headroom/config"
 	"github.com/headroomhq/headroom/controller"
+	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/metrics/prom"
+	"github.com/headroomhq/headroom/statuspage/admin"
 	"github.com/headroomhq/headroom/store/postgres"
 	"github.com/headroomhq/headroom/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,6 +37,8 @@ type Main struct {
 	Config     *config.Config
 	DB         Store
 	Controller *controller.Controller
+	// Status is the status page; nil when the config has none.
+	Status *StatusPage
 	// Addr is where the decisions page, /metrics and /healthz listen
 	// ("127.0.0.1:0" in tests);
 	// empty for none. URL is set once listening.
@@ -48,6 +53,7 @@ type Main struct {
 type Store interface {
 	headroom.Journal
 	headroom.Leases
+	incident.Store
 	Close() error
 }
 
@@ -124,6 +130,12 @@ func OpenMain(cfg *config.Config, log *slog.Logger) (*Main, error) {
 	// One process acts at a time, whatever the store: two serve processes
 	// started on one SQLite file by mistake take turns too.
 	m.Controller.Leader = &controller.Leader{Leases: db, Name: controller.DefaultLeaseName, Holder: holder(), TTL: cfg.LeaseDuration}
+	if cfg.Page != nil {
+		if m.Status, err = openStatusPage(context.Background(), cfg, db, log); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -144,7 +156,15 @@ func (m *Main) handler() http.Handler {
 	mux := http.NewServeMux()
 	page := controller.NewPage(m.DB, controller.PageTargets(m.Controller.Targets), time.Now)
 	page.Logger = m.Controller.Logger
-	mux.Handle("/", page)
+	if m.Status != nil {
+		// The status page is the site; the decisions are under
+		// /decisions/.
+		mux.Handle("/", m.Status.Public)
+		mux.Handle(admin.Prefix, m.Status.Admin)
+		mux.Handle("/decisions/", page)
+	} else {
+		mux.Handle("/", page)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	return mux
@@ -220,6 +240,9 @@ func (m *Main) Run(ctx context.Context, once bool) error {
 			}
 		}()
 	}
+	if m.Status != nil {
+		go m.Status.run(ctx, m.DB, m.Controller.Leader.Holder, m.Controller.Logger)
+	}
 	err := m.Controller.Run(ctx)
 	if errors.Is(err, context.Canceled) {
 		return nil
@@ -232,7 +255,7 @@ func (m *Main) Close() error { return m.DB.Close() }
 
 func newServeCmd() *cobra.Command {
 	var path, addr string
-	var once bool
+	var once, printDefault bool
 	cmd := &cobra.Command{
 		Use:   "serve --config headroom.yaml",
 		Short: "Run the guarded autoscaler: the engine check tested, live, on every target",
@@ -249,14 +272,26 @@ spec.database, which several serve processes share: one holds the lease and
 acts, the others serve reads. A proposed policy runs beside the live one and is
 recorded, never acted on.
 
-The decisions page, /metrics and /healthz are served on --listen. See
-docs/SERVE.md.
+With spec.page, serve is also the status page: the page, its Statuspage-
+compatible JSON API and feeds at /, the admin API at /api/admin/ (tokens from
+headroom token create), webhooks to subscribers. Without a headroom.yaml (and
+no --config) it runs the embedded default: a status page of its own, stored in
+./data.
+
+The decisions page (under /decisions/ when there is a status page), /metrics
+and /healthz are served on --listen. See docs/SERVE.md and docs/STATUSPAGE.md.
 
 headroom decisions TARGET and headroom shadow TARGET read the records.`,
-		Example: `  headroom serve --config headroom.yaml
-  headroom serve --config headroom.yaml --once   # one iteration, for cron or a test`,
+		Example: `  headroom serve                                 # headroom.yaml here, or the embedded default
+  headroom serve --config headroom.yaml
+  headroom serve --config headroom.yaml --once   # one iteration, for cron or a test
+  headroom serve --print-default-config > headroom.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if printDefault {
+				_, err := cmd.OutOrStdout().Write(defaultConfig)
+				return err
+			}
 			cfg, err := loadConfig(cmd, path)
 			if err != nil {
 				return err
@@ -275,7 +310,11 @@ headroom decisions TARGET and headroom shadow TARGET read the records.`,
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "headroom serve: %d target(s), every %s; decisions in %s\n",
 				len(cfg.Targets), cfg.LoopInterval, where(cfg))
-			if m.URL != "" {
+			switch {
+			case m.URL != "" && m.Status != nil:
+				fmt.Fprintf(cmd.OutOrStdout(), "status page at %s/ (admin API %s%s), decisions at %s/decisions/, metrics at %s/metrics\n",
+					m.URL, m.URL, admin.Prefix, m.URL, m.URL)
+			case m.URL != "":
 				fmt.Fprintf(cmd.OutOrStdout(), "decisions at %s/ and metrics at %s/metrics\n", m.URL, m.URL)
 			}
 			return m.Run(cmd.Context(), once)
@@ -283,13 +322,27 @@ headroom decisions TARGET and headroom shadow TARGET read the records.`,
 	}
 	cmd.Flags().StringVar(&path, "config", "headroom.yaml", "the configuration: targets, their policies, metrics and actuators")
 	cmd.Flags().BoolVar(&once, "once", false, "run one iteration and exit")
-	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "address of the decisions page, /metrics and /healthz (empty for none)")
+	cmd.Flags().BoolVar(&printDefault, "print-default-config", false, "print the embedded default headroom.yaml and exit")
+	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "address of the status page, the decisions page, /metrics and /healthz (empty for none)")
 	return cmd
 }
 
 // loadConfig reads headroom.yaml and prints what its readers approximated.
+// Without a --config flag and without a headroom.yaml in the working
+// directory it is the embedded default: a status page of its own.
 func loadConfig(cmd *cobra.Command, path string) (*config.Config, error) {
-	cfg, err := config.Load(path)
+	var cfg *config.Config
+	var err error
+	if _, statErr := os.Stat(path); errors.Is(statErr, fs.ErrNotExist) && !cmd.Flags().Changed("config") {
+		abs, absErr := filepath.Abs(path)
+		if absErr != nil {
+			return nil, absErr
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "headroom: no %s here: using the embedded default (a status page; copy it with `headroom serve --print-default-config > %s`)\n", path, path)
+		cfg, err = config.Parse(abs, defaultConfig)
+	} else {
+		cfg, err = config.Load(path)
+	}
 	if err != nil {
 		return nil, err
 	}
