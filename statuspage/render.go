@@ -22,13 +22,16 @@ var (
 	// pageTemplates are parsed once; html/template escapes every value by
 	// its context. Only sanitized Markdown enters as template.HTML.
 	pageTemplates = template.Must(template.ParseFS(pageFiles, "page/page.html.tmpl"))
-	// pageCSS is written inline and allowed by its hash: the page loads
-	// nothing, and the policy forbids every other style, style attributes
-	// included.
-	pageCSS = mustRead(pageFiles, "page/page.css")
+	// pageCSS is the one stylesheet, served under a path naming its
+	// content: browsers keep it for good, and a page carries only a link
+	// to it (inline, it would be most of a small page's bytes, on every
+	// request).
+	pageCSS       = []byte(mustRead(pageFiles, "page/page.css"))
+	stylesheetURL = "assets/status-" + contentHash(pageCSS) + ".css"
 	// pageCSP is the Content-Security-Policy of every answer: no script,
-	// nothing loaded, no framing, no form.
-	pageCSP = "default-src 'none'; style-src '" + hashSource(pageCSS) + "'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	// nothing loaded but the stylesheet, no inline style, no framing, no
+	// form.
+	pageCSP = "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
 func mustRead(fs embed.FS, name string) string {
@@ -41,6 +44,7 @@ func mustRead(fs embed.FS, name string) string {
 
 // Content types of the answers.
 const (
+	typeCSS  = "text/css; charset=utf-8"
 	typeHTML = "text/html; charset=utf-8"
 	typeJSON = "application/json; charset=utf-8"
 	typeAtom = "application/atom+xml; charset=utf-8"
@@ -88,6 +92,7 @@ func (h *Handler) render(snap *incident.Snapshot) (*rendered, error) {
 		return doc{body: buf.Bytes(), contentType: typeHTML}
 	}
 
+	out.pages["/"+stylesheetURL] = doc{body: pageCSS, contentType: typeCSS, immutable: true}
 	out.pages["/"] = html("index", h.indexView(m))
 	for i := range snap.Incidents {
 		inc := &snap.Incidents[i]
@@ -127,7 +132,8 @@ type base struct {
 	Title, PageName string
 	// Root is the relative link from this page to /: "./" or "../".
 	Root string
-	CSS  template.CSS
+	// Stylesheet is the link to the stylesheet.
+	Stylesheet string
 }
 
 func (m *model) base(title, root string) base {
@@ -136,7 +142,7 @@ func (m *model) base(title, root string) base {
 	if title != "" {
 		full += " - " + title
 	}
-	return base{Title: full, PageName: name, Root: root, CSS: template.CSS(pageCSS)}
+	return base{Title: full, PageName: name, Root: root, Stylesheet: root + stylesheetURL}
 }
 
 func (m *model) pageName() string {
@@ -179,8 +185,13 @@ type componentView struct {
 	HasUptime                             bool
 }
 
-// barView is one day of a component's uptime.
-type barView struct{ Class, Title string }
+// barView is one day of a component's uptime: its colour (green when
+// Class is empty) and what its tooltip says. A day without downtime, or
+// without data, has no Tip when the component has the full 90 days: the
+// stylesheet's tooltip counts the days back ("12 days ago: no downtime
+// recorded"). A status page is mostly such days, and an element with
+// neither attribute is 7 bytes: the page stays small for every request.
+type barView struct{ Class, Tip string }
 
 // cardView is an incident or maintenance on the status page.
 type cardView struct {
@@ -291,8 +302,10 @@ func (m *model) componentView(c *incident.Component) componentView {
 	}
 	v.HasUptime = true
 	v.Uptime = formatPercent(up.Percent)
+	// The stylesheet counts 90 days back; another length names every day.
+	counted := len(up.Days) == incident.UptimeDays
 	for _, d := range up.Days {
-		v.Bars = append(v.Bars, bar(d))
+		v.Bars = append(v.Bars, bar(d, counted))
 	}
 	return v
 }
@@ -304,7 +317,7 @@ func (m *model) componentView(c *incident.Component) componentView {
 // appear as Orange or Red." (https://help.statuspage.io/help/uptime-calendar).
 // Statuspage does not publish its thresholds; these are headroom's, in
 // minutes of downtime (a partial outage counting 30% of its minutes, as
-// incident.DayUptime does). A day without downtime is green ("up").
+// incident.DayUptime does). A day without downtime is green.
 type barLevel struct {
 	// Class is the CSS class painting the bar; Below the minutes under
 	// which a day with downtime gets it.
@@ -318,28 +331,33 @@ var barLevels = []barLevel{
 	{"critical", math.Inf(1)},
 }
 
-func bar(d incident.DayUptime) barView {
+func bar(d incident.DayUptime, counted bool) barView {
 	date := d.Date.UTC().Format("Jan 2, 2006")
 	if d.NoData {
-		return barView{Class: "nodata", Title: date + ": no data (before the component existed)"}
+		if counted {
+			return barView{Class: "nodata"}
+		}
+		return barView{Class: "nodata", Tip: date + ": no data"}
 	}
-	class := "up"
+	quiet := d.Worst == "" || d.Worst == incident.Operational
+	if d.OutageMinutes <= 0 && quiet && counted {
+		return barView{}
+	}
+	v := barView{Tip: date + ": no downtime recorded"}
 	if d.OutageMinutes > 0 {
+		v.Tip = date + ": " + minutes(d.OutageMinutes) + " of downtime"
+		v.Class = barLevels[len(barLevels)-1].Class
 		for _, l := range barLevels {
 			if d.OutageMinutes < l.Below {
-				class = l.Class
+				v.Class = l.Class
 				break
 			}
 		}
 	}
-	title := date + ": no downtime"
-	if d.OutageMinutes > 0 {
-		title = date + ": " + minutes(d.OutageMinutes) + " of downtime"
+	if !quiet {
+		v.Tip += " (" + strings.ToLower(componentStatusText(d.Worst)) + ")"
 	}
-	if d.Worst != "" && d.Worst != incident.Operational {
-		title += " (" + strings.ToLower(componentStatusText(d.Worst)) + ")"
-	}
-	return barView{Class: class, Title: title}
+	return v
 }
 
 // minutes writes a downtime for people: "12 min", "2 h 5 min".

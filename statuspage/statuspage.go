@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
@@ -132,6 +131,9 @@ type doc struct {
 	// cors marks the JSON API: any origin may read it, as Statuspage's,
 	// so widgets on other sites work.
 	cors bool
+	// immutable marks content whose path names it (the stylesheet):
+	// cached for a year.
+	immutable bool
 }
 
 // site is everything served for one snapshot; never changed once stored.
@@ -151,9 +153,10 @@ type site struct {
 // so serving it allocates nothing.
 type entry struct {
 	body, gzip []byte
-	// Header values, each a one-element slice shared by every request.
-	contentType, etag, gzipETag, length, gzipLength []string
-	cors                                            bool
+	// Header values, each a one-element slice shared by every request;
+	// cacheControl is nil for the site's.
+	contentType, etag, gzipETag, length, gzipLength, cacheControl []string
+	cors                                                          bool
 }
 
 // newEntry compresses d and names both variants by their content. When old
@@ -164,6 +167,9 @@ func (h *Handler) newEntry(d doc, old *entry) *entry {
 	tag := hex.EncodeToString(sum[:12])
 	e := &entry{body: d.body, contentType: []string{d.contentType}, cors: d.cors,
 		etag: []string{`"` + tag + `"`}, length: []string{strconv.Itoa(len(d.body))}}
+	if d.immutable {
+		e.cacheControl = headerImmutable
+	}
 	switch {
 	case old != nil && bytes.Equal(old.body, d.body):
 		e.gzip = old.gzip
@@ -241,6 +247,7 @@ var (
 	headerAnyOrigin  = []string{"*"}
 	headerAllow      = []string{"GET, HEAD"}
 	headerNoStore    = []string{"no-store"}
+	headerImmutable  = []string{"public, max-age=31536000, immutable"}
 	headerRetryAfter = []string{"5"}
 	headerTextPlain  = []string{"text/plain; charset=utf-8"}
 	bodyNotReady     = []byte("The status page is starting: try again in a few seconds.\n")
@@ -272,6 +279,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	e, status := s.find(r)
 	hdr["Cache-Control"] = s.cacheControl
+	if e.cacheControl != nil {
+		hdr["Cache-Control"] = e.cacheControl
+	}
 	if e.cors {
 		hdr["Access-Control-Allow-Origin"] = headerAnyOrigin
 	}
@@ -388,10 +398,10 @@ func noneMatch(values []string, etag string) bool {
 	return false
 }
 
-// hashSource is the CSP source expression allowing one inline element.
-func hashSource(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+// contentHash names content: 12 hex digits of its SHA-256.
+func contentHash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:6])
 }
 
 // zoneOf loads the page's time zone; UTC when it has none or an unknown

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
-	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -106,7 +107,7 @@ func TestStatusPage(t *testing.T) {
 	if len(api) != 90 {
 		t.Fatalf("API has %d bars, want 90", len(api))
 	}
-	for back, want := range map[int]string{0: "major", 12: "minor", 25: "critical", 1: "up", 89: "up"} {
+	for back, want := range map[int]string{0: "major", 12: "minor", 25: "critical", 1: "", 89: ""} {
 		if got := api[89-back]; got != want {
 			t.Errorf("API %d days back: bar %q, want %q", back, got, want)
 		}
@@ -115,11 +116,12 @@ func TestStatusPage(t *testing.T) {
 	for c := bars[1].FirstChild; c != nil; c = c.NextSibling {
 		apiBars = append(apiBars, c)
 	}
-	if got, want := attr(apiBars[89], "title"), "Jul 8, 2021: 40 min of downtime (major outage)"; got != want {
+	if got, want := attr(apiBars[89], "data-t"), "Jul 8, 2021: 40 min of downtime (major outage)"; got != want {
 		t.Errorf("today's tooltip: got %q, want %q", got, want)
 	}
-	if got, want := attr(apiBars[0], "title"), "Apr 10, 2021: no downtime"; got != want {
-		t.Errorf("the first day's tooltip: got %q, want %q", got, want)
+	// Days without downtime carry nothing: the stylesheet counts them.
+	if got := apiBars[0].Attr; len(got) != 0 {
+		t.Errorf("the first day, without downtime: %v, want a bare element", got)
 	}
 	deploy := classes(bars[4])
 	if n := strings.Count(strings.Join(deploy, " "), "nodata"); n != 49 {
@@ -155,6 +157,29 @@ func TestStatusPage(t *testing.T) {
 	// Links are relative: the page works under a prefix.
 	if !strings.Contains(body, `href="incidents/incactive001"`) || !strings.Contains(body, `href="history"`) {
 		t.Error("links to the incident and the history are not relative")
+	}
+}
+
+// A component with other than 90 days of uptime names every day in its
+// tooltip: the stylesheet counts 90 days back only.
+func TestUptimeBarsOtherLength(t *testing.T) {
+	snap := fixture()
+	u := snap.Uptime["cmpssh000001"]
+	u.Days = u.Days[60:]
+	u.Days[0].Worst = incident.DegradedPerformance
+	snap.Uptime["cmpssh000001"] = u
+	h := published(t, snap)
+	_, body := get(t, h, "GET", "/")
+	bars := findAll(parse(t, body), hasClass("bars"))[2]
+	var tips []string
+	for c := bars.FirstChild; c != nil; c = c.NextSibling {
+		tips = append(tips, attr(c, "data-t"))
+	}
+	if len(tips) != 30 || tips[0] != "Jun 9, 2021: no downtime recorded (degraded performance)" || tips[29] != "Jul 8, 2021: no downtime recorded" {
+		t.Errorf("%d bars, tooltips %q ... %q", len(tips), tips[0], tips[len(tips)-1])
+	}
+	if legend := text(t, render(findAll(parse(t, body), hasClass("bars-legend"))[2]), nil); legend[0] != "30 days ago 100.0 % uptime Today" {
+		t.Errorf("legend %q", legend)
 	}
 }
 
@@ -458,6 +483,7 @@ func TestGzip(t *testing.T) {
 // is the one the policy allows.
 func TestSecurityHeaders(t *testing.T) {
 	h := published(t, fixture())
+	sheets := map[string]bool{}
 	for _, path := range []string{"/", "/incidents/incactive001", "/history", "/history?page=2", "/api/v2/summary.json",
 		"/api/v2/incidents/incactive001.json", "/history.atom", "/history.rss", "/incidents/none", "/nothing"} {
 		res, body := get(t, h, "GET", path)
@@ -487,18 +513,48 @@ func TestSecurityHeaders(t *testing.T) {
 		if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 			continue
 		}
-		styles := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindAllStringSubmatch(body, -1)
-		if len(styles) != 1 {
-			t.Fatalf("%s: %d style elements, want 1", path, len(styles))
+		if !strings.Contains(csp, "style-src 'self'") {
+			t.Errorf("%s: CSP %q does not allow the stylesheet", path, csp)
 		}
-		sum := sha256.Sum256([]byte(styles[0][1]))
-		if hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, "style-src "+hash) {
-			t.Errorf("%s: the CSP does not allow the page's style by its hash %s", path, hash)
+		links := regexp.MustCompile(`<link rel="stylesheet" href="([^"]+)">`).FindAllStringSubmatch(body, -1)
+		if len(links) != 1 || strings.Contains(body, "<style") {
+			t.Fatalf("%s: %d stylesheet links, want 1 and no style element", path, len(links))
 		}
+		sheets[links[0][1]] = true
 		if strings.Contains(body, "<script") || strings.Contains(body, " style=") {
 			t.Errorf("%s: a script or a style attribute", path)
 		}
 	}
+	// One stylesheet, linked relatively (../ from an incident, / from a
+	// 404 anywhere), under a path naming its content, kept for good.
+	want := map[string]bool{}
+	for _, prefix := range []string{"./", "../", "/"} {
+		want[prefix+"assets/status-"+stylesheetHash(t, h)+".css"] = true
+	}
+	if !maps.Equal(sheets, want) {
+		t.Errorf("stylesheet links %v, want %v", slices.Sorted(maps.Keys(sheets)), slices.Sorted(maps.Keys(want)))
+	}
+}
+
+// stylesheetHash returns the content hash in the stylesheet's path, after
+// checking that it is the hash of what is served there.
+func stylesheetHash(t *testing.T, h http.Handler) string {
+	t.Helper()
+	_, body := get(t, h, "GET", "/")
+	m := regexp.MustCompile(`href="\./assets/status-([0-9a-f]{12})\.css"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no stylesheet link")
+	}
+	res, css := get(t, h, "GET", "/assets/status-"+m[1]+".css")
+	sum := sha256.Sum256([]byte(css))
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/css; charset=utf-8" ||
+		res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || fmt.Sprintf("%x", sum[:6]) != m[1] {
+		t.Errorf("the stylesheet: %d %s, Cache-Control %q, sha256 %x", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"), sum[:6])
+	}
+	if !strings.Contains(css, ".bars") {
+		t.Error("the stylesheet is not the page's")
+	}
+	return m[1]
 }
 
 // Publish swaps the whole site at once; an older snapshot does not replace
