@@ -1,0 +1,112 @@
+package statuspage_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/statuspage"
+)
+
+// bigSnapshot is a busy page: 20 components in four groups, 200 incidents
+// of four updates each over two years, a few days of downtime per
+// component.
+func bigSnapshot() *incident.Snapshot {
+	s := &incident.Snapshot{
+		Page:      incident.Page{ID: "benchpage001", Name: "Bench", URL: "https://status.bench.test", TimeZone: "Europe/Berlin"},
+		Indicator: incident.IndicatorMinor, Description: "Minor Service Outage",
+		UpdatedAt: fixtureNow, BuiltAt: fixtureNow, Version: 1, Uptime: map[string]incident.Uptime{},
+	}
+	for g := range 4 {
+		s.Groups = append(s.Groups, incident.Group{ID: fmt.Sprintf("group%07d", g), Name: fmt.Sprintf("Region %d", g+1), Position: g})
+		for c := range 5 {
+			comp := incident.Component{ID: fmt.Sprintf("comp%03d%05d", g, c), Name: fmt.Sprintf("Service %d.%d", g+1, c+1),
+				GroupID: s.Groups[g].ID, Position: c, Status: incident.Operational, CreatedAt: fixtureNow.AddDate(-3, 0, 0), UpdatedAt: fixtureNow}
+			s.Components = append(s.Components, comp)
+			s.Uptime[comp.ID] = uptime(comp, map[int]float64{(g*5 + c) % 90: 12, (g*7 + c*3) % 90: 95})
+		}
+	}
+	s.Components[3].Status = incident.DegradedPerformance
+	for i := range 200 {
+		start := fixtureNow.Add(-time.Duration(i) * 87 * time.Hour)
+		inc := incident.Incident{ID: fmt.Sprintf("inc%09d", i), Kind: incident.KindIncident, Name: fmt.Sprintf("Elevated error rates on service %d", i%20),
+			Status: incident.Resolved, Impact: incident.ImpactMinor, ComponentIDs: []string{s.Components[i%20].ID},
+			CreatedAt: start, UpdatedAt: start.Add(time.Hour), StartedAt: start, ResolvedAt: start.Add(time.Hour)}
+		for u, st := range []incident.Status{incident.Resolved, incident.Monitoring, incident.Identified, incident.Investigating} {
+			at := start.Add(time.Duration(3-u) * 20 * time.Minute)
+			inc.Updates = append(inc.Updates, incident.Update{ID: fmt.Sprintf("upd%05d%04d", i, u), Status: st, CreatedAt: at, DisplayAt: at,
+				Body: fmt.Sprintf("Update %d on incident %d: we are looking at **elevated error rates** and will post again in 20 minutes.", u, i)})
+		}
+		if i == 0 {
+			inc.Status, inc.ResolvedAt = incident.Investigating, time.Time{}
+		}
+		s.Incidents = append(s.Incidents, inc)
+	}
+	return s
+}
+
+// discard is a ResponseWriter that keeps nothing, reusing its header map
+// as a server's connection does, so that the benchmark counts what
+// ServeHTTP itself allocates.
+type discard struct {
+	h http.Header
+	n int
+}
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(b []byte) (int, error) { d.n += len(b); return len(b), nil }
+func (d *discard) WriteHeader(int)             {}
+
+// BenchmarkServe measures a request: a lookup and a write of bytes
+// rendered at Publish.
+func BenchmarkServe(b *testing.B) {
+	h := statuspage.New()
+	h.Publish(bigSnapshot())
+	for _, c := range []struct {
+		name, path string
+		header     []string
+	}{
+		{"page", "/", nil},
+		{"page-gzip", "/", []string{"Accept-Encoding", "gzip, deflate, br"}},
+		{"page-304", "/", []string{"If-None-Match", etagOf(h, "/")}},
+		{"summary", "/api/v2/summary.json", nil},
+		{"summary-gzip", "/api/v2/summary.json", []string{"Accept-Encoding", "gzip"}},
+		{"incident", "/incidents/inc000000042", nil},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			r := httptest.NewRequest("GET", c.path, nil)
+			for i := 0; i+1 < len(c.header); i += 2 {
+				r.Header.Set(c.header[i], c.header[i+1])
+			}
+			w := &discard{h: http.Header{}}
+			h.ServeHTTP(w, r)
+			b.SetBytes(int64(w.n))
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				h.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+func etagOf(h http.Handler, path string) string {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+	return w.Header().Get("Etag")
+}
+
+// BenchmarkPublish measures rendering every page, document and feed of a
+// busy page, as each write does.
+func BenchmarkPublish(b *testing.B) {
+	snap := bigSnapshot()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		h := statuspage.New()
+		snap.Version = int64(i)
+		h.Publish(snap)
+	}
+}
