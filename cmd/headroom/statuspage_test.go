@@ -3,7 +3,9 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -11,11 +13,15 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/internal/htmltext"
+	"github.com/headroomhq/headroom/internal/pgtest"
 	"github.com/headroomhq/headroom/internal/seedreport"
+	"github.com/headroomhq/headroom/statuspage/admin"
 	"golang.org/x/net/html"
 )
 
@@ -48,22 +54,8 @@ func TestSeedThroughTheCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "headroom.yaml")
-	os.WriteFile(cfg, []byte(seedPage), 0o644)
-	code, token, stderr := run(t, "token", "create", "ci", "--config", cfg)
-	if code != ExitPass {
-		t.Fatalf("token create: exit %d\n%s", code, stderr)
-	}
-	token = strings.TrimSpace(token)
-	serve := spawn(t, "serve", "serve", "--config", cfg, "--listen", "127.0.0.1:0")
-	var url string
-	waitFor(t, 30*time.Second, "serve's address", func() bool {
-		m := regexp.MustCompile(`status page at (http://[0-9.:]+)/`).FindStringSubmatch(serve.output())
-		if m != nil {
-			url = m[1]
-		}
-		return m != nil
-	}, serve)
+	c, _ := startPage(t, dir, "", "serve")
+	url, token := c.URL, c.Token
 
 	cli := func(args ...string) string {
 		t.Helper()
@@ -121,4 +113,120 @@ func TestSeedThroughTheCLI(t *testing.T) {
 			t.Fatalf("line %d differs from the seed's report:\npage:\n%s", j+1, strings.Join(got, "\n"))
 		}
 	}
+}
+
+// startPage writes a status page config (with extra spec lines), makes a
+// token and starts serve on a free port; it returns the admin client.
+func startPage(t *testing.T, dir, extra, name string) (*admin.Client, *proc) {
+	t.Helper()
+	cfg := filepath.Join(dir, "headroom.yaml")
+	if _, err := os.Stat(cfg); err != nil {
+		os.WriteFile(cfg, []byte(strings.Replace(seedPage, "spec:\n", "spec:\n"+extra, 1)), 0o644)
+	}
+	tokenFile := filepath.Join(dir, "token")
+	token, err := os.ReadFile(tokenFile)
+	if err != nil {
+		code, out, stderr := run(t, "token", "create", "test", "--config", cfg)
+		if code != ExitPass {
+			t.Fatalf("token create: exit %d\n%s", code, stderr)
+		}
+		token = []byte(strings.TrimSpace(out))
+		os.WriteFile(tokenFile, token, 0o600)
+	}
+	p := spawn(t, name, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	var url string
+	waitFor(t, 30*time.Second, name+"'s address", func() bool {
+		m := regexp.MustCompile(`status page at (http://[0-9.:]+)/`).FindStringSubmatch(p.output())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	}, p)
+	return &admin.Client{URL: url, Token: string(token)}, p
+}
+
+// publicIncident reads an incident from the public JSON API.
+func publicIncident(t *testing.T, base, id string) (*incident.APIIncident, int) {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v2/incidents/" + id + ".json")
+	if err != nil {
+		return nil, 0
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Incident incident.APIIncident `json:"incident"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&doc) != nil {
+		return nil, resp.StatusCode
+	}
+	return &doc.Incident, resp.StatusCode
+}
+
+// kill -9 of serve while an admin client posts updates: every update the
+// API acknowledged is on the page after a restart.
+func TestKillDuringStatusWrites(t *testing.T) {
+	dir := t.TempDir()
+	c, serve := startPage(t, dir, "", "serve1")
+	ctx := t.Context()
+	inc, err := c.Open(ctx, admin.OpenRequest{Name: "Elevated errors", Body: "Investigating.", Components: map[string]incident.ComponentStatus{"website": "partial_outage"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var acked []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := 1; ; n++ {
+			body := fmt.Sprintf("Update %d.", n)
+			if _, err := c.Update(ctx, inc.ID, admin.UpdateRequest{Status: "identified", Body: body}); err != nil {
+				return // the server is gone
+			}
+			mu.Lock()
+			acked = append(acked, body)
+			mu.Unlock()
+		}
+	}()
+	waitFor(t, 30*time.Second, "20 acknowledged updates", func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 20 }, serve)
+	serve.kill()
+	<-done
+
+	c2, _ := startPage(t, dir, "", "serve2")
+	got, code := publicIncident(t, c2.URL, inc.ID)
+	if got == nil {
+		t.Fatalf("after the restart: %d", code)
+	}
+	seen := map[string]bool{}
+	for _, u := range got.IncidentUpdates {
+		seen[u.Body] = true
+	}
+	for _, body := range acked {
+		if !seen[body] {
+			t.Errorf("acknowledged %q, lost after kill -9 (%d acknowledged, %d updates stored)", body, len(acked), len(got.IncidentUpdates))
+		}
+	}
+}
+
+// Two serve processes on one PostgreSQL: what one writes, the other's page
+// shows within a few seconds (it reloads when the store's version moves).
+func TestStatusPageTwoReplicas(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	a, pa := startPage(t, dir, "  database: "+db+"\n", "a")
+	b, pb := startPage(t, dir, "", "b")
+	ctx := t.Context()
+	inc, err := a.Open(ctx, admin.OpenRequest{Name: "Elevated errors", Body: "Investigating.", Components: map[string]incident.ComponentStatus{"api": "major_outage"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	waitFor(t, 10*time.Second, "b shows a's incident", func() bool { got, _ := publicIncident(t, b.URL, inc.ID); return got != nil }, pa, pb)
+	t.Logf("b showed a's write after %s", time.Since(start).Round(time.Millisecond))
+	if _, err := b.Resolve(ctx, inc.ID, admin.ResolveRequest{Body: "Resolved."}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "a shows b's resolution", func() bool {
+		got, _ := publicIncident(t, a.URL, inc.ID)
+		return got != nil && got.Status == "resolved"
+	}, pa, pb)
 }
