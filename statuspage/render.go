@@ -66,13 +66,15 @@ type model struct {
 	components map[string]*incident.Component
 	groups     map[string]*incident.Group
 	// bodies memoizes rendered Markdown: "This incident has been
-	// resolved." is on most incidents.
-	bodies map[string]template.HTML
+	// resolved." is on most incidents. prev holds the last render's.
+	bodies, prev map[string]template.HTML
 }
 
-func (h *Handler) render(snap *incident.Snapshot) (*rendered, error) {
+// render renders every answer of snap; bodies are the Markdown rendered
+// last time, and it returns this time's.
+func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTML) (*rendered, map[string]template.HTML, error) {
 	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), components: map[string]*incident.Component{},
-		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}}
+		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies}
 	for i := range snap.Components {
 		m.components[snap.Components[i].ID] = &snap.Components[i]
 	}
@@ -106,15 +108,15 @@ func (h *Handler) render(snap *incident.Snapshot) (*rendered, error) {
 	out.noIncident = html("notfound", notFoundView{base: m.base("Incident not found", "../"),
 		Message: "There is no incident with this address: it may have been mistyped, or removed."})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := h.renderAPI(m, out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := h.renderFeeds(m, out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, m.bodies, nil
 }
 
 // body renders an update's Markdown once per snapshot.
@@ -122,7 +124,10 @@ func (m *model) body(src string) template.HTML {
 	if b, ok := m.bodies[src]; ok {
 		return b
 	}
-	b := renderMarkdown(src)
+	b, ok := m.prev[src]
+	if !ok {
+		b = renderMarkdown(src)
+	}
 	m.bodies[src] = b
 	return b
 }

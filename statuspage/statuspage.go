@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -72,6 +73,12 @@ type Handler struct {
 
 	mu   sync.Mutex // one Publish at a time
 	site atomic.Pointer[site]
+	// zw compresses every document of a Publish, under mu: a gzip
+	// writer's tables are most of its cost.
+	zw *gzip.Writer
+	// bodies are the last Publish's rendered Markdown, by source: most
+	// bodies do not change from one write to the next.
+	bodies map[string]template.HTML
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -98,7 +105,7 @@ func (h *Handler) Publish(snap *incident.Snapshot) {
 		h.logger().Debug("status page: older snapshot ignored", "version", snap.Version, "serving", old.version)
 		return
 	}
-	docs, err := h.render(snap)
+	docs, bodies, err := h.render(snap, h.bodies)
 	if err != nil {
 		// A template failing is a bug: keep serving the last good site.
 		h.logger().Error("status page: render", "version", snap.Version, "err", err)
@@ -115,6 +122,7 @@ func (h *Handler) Publish(snap *incident.Snapshot) {
 	s.noIncident = h.newEntry(docs.noIncident, old.noIncidentEntry())
 	s.noJSON = h.newEntry(docs.noJSON, old.noJSONEntry())
 	h.site.Store(s)
+	h.bodies = bodies
 }
 
 func (h *Handler) logger() *slog.Logger {
@@ -174,7 +182,7 @@ func (h *Handler) newEntry(d doc, old *entry) *entry {
 	case old != nil && bytes.Equal(old.body, d.body):
 		e.gzip = old.gzip
 	case len(d.body) >= minGzip:
-		e.gzip = compress(d.body)
+		e.gzip = h.compress(d.body)
 	}
 	if e.gzip != nil {
 		// The compressed bytes are another representation: another tag.
@@ -188,11 +196,18 @@ func (h *Handler) newEntry(d doc, old *entry) *entry {
 // trailer eat the gain.
 const minGzip = 256
 
-func compress(b []byte) []byte {
+// compress gzips b at the best compression: done once per change, read by
+// every client. nil when it does not shrink b.
+func (h *Handler) compress(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
-	zw.Write(b)                                              // writes to memory: no error
-	zw.Close()
+	buf.Grow(len(b)/4 + 64)
+	if h.zw == nil {
+		h.zw, _ = gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
+	} else {
+		h.zw.Reset(&buf)
+	}
+	h.zw.Write(b) // writes to memory: no error
+	h.zw.Close()
 	if buf.Len() >= len(b) {
 		return nil
 	}
