@@ -58,6 +58,7 @@ func newDecisionsCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&path, "config", "headroom.yaml", "the configuration serve runs")
+	dbFlag(cmd.Flags())
 	cmd.Flags().DurationVar(&window, "since", 24*time.Hour, "how far back (0: everything)")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many records (0: all)")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
@@ -111,6 +112,7 @@ for a day before it is promoted.`,
 		},
 	}
 	cmd.Flags().StringVar(&path, "config", "headroom.yaml", "the configuration serve runs")
+	dbFlag(cmd.Flags())
 	cmd.Flags().DurationVar(&window, "since", 24*time.Hour, "how far back (0: everything)")
 	return cmd
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -321,6 +322,7 @@ headroom decisions TARGET and headroom shadow TARGET read the records.`,
 		},
 	}
 	cmd.Flags().StringVar(&path, "config", "headroom.yaml", "the configuration: targets, their policies, metrics and actuators")
+	dbFlag(cmd.Flags())
 	cmd.Flags().BoolVar(&once, "once", false, "run one iteration and exit")
 	cmd.Flags().BoolVar(&printDefault, "print-default-config", false, "print the embedded default headroom.yaml and exit")
 	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "address of the status page, the decisions page, /metrics and /healthz (empty for none)")
@@ -346,10 +348,23 @@ func loadConfig(cmd *cobra.Command, path string) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f := cmd.Flags().Lookup("db"); f != nil && f.Changed {
+		u, err := url.Parse(f.Value.String())
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			// The value is not echoed: it may hold a password.
+			return nil, &usageError{msg: "--db: expected a PostgreSQL URL such as postgres://headroom@db.internal/headroom"}
+		}
+		cfg.Database = f.Value.String()
+	}
 	for _, t := range cfg.Targets {
 		warn(cmd, t.Warnings)
 	}
 	return cfg, nil
+}
+
+// dbFlag adds --db, which overrides spec.database.
+func dbFlag(flags *pflag.FlagSet) {
+	flags.String("db", "", "a PostgreSQL URL (postgres://...) to use instead of spec.database or the SQLite file in dataDir")
 }
 
 // openJournal opens the store of a config for reading decisions.

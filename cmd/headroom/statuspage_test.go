@@ -230,3 +230,27 @@ func TestStatusPageTwoReplicas(t *testing.T) {
 		return got != nil && got.Status == "resolved"
 	}, pa, pb)
 }
+
+// --db overrides the config's store: tokens made with it are in that
+// PostgreSQL, not in the SQLite file; a URL that is not PostgreSQL is
+// refused without echoing it.
+func TestDBFlag(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "headroom.yaml")
+	os.WriteFile(cfg, []byte(seedPage), 0o644)
+	if code, _, stderr := run(t, "token", "create", "ops", "--config", cfg, "--db", db); code != ExitPass {
+		t.Fatalf("token create --db: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+		t.Errorf("--db wrote the SQLite data directory too")
+	}
+	code, out, stderr := run(t, "token", "list", "--config", cfg, "--db", db)
+	if code != ExitPass || !strings.Contains(out, "ops") {
+		t.Errorf("token list --db: exit %d\n%s%s", code, out, stderr)
+	}
+	code, _, stderr = run(t, "token", "list", "--config", cfg, "--db", "mysql://root:hunter2@db/x")
+	if code != ExitInvalid || strings.Contains(stderr, "hunter2") || !strings.Contains(stderr, "--db") {
+		t.Errorf("--db mysql: exit %d\n%s", code, stderr)
+	}
+}

@@ -34,6 +34,7 @@ A token is shown once, when it is made: the store keeps only its SHA-256.`,
 		},
 	}
 	cmd.PersistentFlags().StringVar(&path, "config", "headroom.yaml", "the configuration serve runs (its store keeps the tokens)")
+	dbFlag(cmd.PersistentFlags())
 
 	create := &cobra.Command{
 		Use:   "create NAME",
