@@ -188,6 +188,8 @@ type componentView struct {
 	Bars                                  []barView
 	Uptime                                string
 	HasUptime                             bool
+	// Days is the legend's "N days ago" when not the stylesheet's 90.
+	Days string
 }
 
 // barView is one day of a component's uptime: its colour (green when
@@ -210,6 +212,9 @@ type cardView struct {
 type updateView struct {
 	Status, Label string
 	Body          template.HTML
+	// Inline is Body without its paragraph when it is one: the status
+	// page's list writes it on the status's line.
+	Inline template.HTML
 	// Posted is the incident page's "Posted Jun 30, 2021 - 17:53 UTC";
 	// Short the status page's "Jun 30, 17:53 UTC".
 	Posted, Short string
@@ -309,6 +314,9 @@ func (m *model) componentView(c *incident.Component) componentView {
 	v.Uptime = formatPercent(up.Percent)
 	// The stylesheet counts 90 days back; another length names every day.
 	counted := len(up.Days) == incident.UptimeDays
+	if !counted {
+		v.Days = strconv.Itoa(len(up.Days)) + " days ago"
+	}
 	for _, d := range up.Days {
 		v.Bars = append(v.Bars, bar(d, counted))
 	}
@@ -399,10 +407,22 @@ func (m *model) updates(inc *incident.Incident) []updateView {
 		if at.IsZero() {
 			at = u.CreatedAt
 		}
-		out = append(out, updateView{Status: string(u.Status), Label: statusText(u.Status), Body: m.body(u.Body),
+		body := m.body(u.Body)
+		out = append(out, updateView{Status: string(u.Status), Label: statusText(u.Status), Body: body, Inline: inline(body),
 			Posted: m.posted(at), Short: m.short(at)})
 	}
 	return out
+}
+
+// inline returns the content of a body that is one paragraph, or "".
+func inline(body template.HTML) template.HTML {
+	s := strings.TrimSuffix(string(body), "\n")
+	inner, ok := strings.CutPrefix(s, "<p>")
+	inner, ok2 := strings.CutSuffix(inner, "</p>")
+	if !ok || !ok2 || strings.Contains(inner, "<p>") {
+		return ""
+	}
+	return template.HTML(inner)
 }
 
 // when is the moment an incident is listed under: when it started, or for
