@@ -240,6 +240,7 @@ func (h *Handler) indexView(m *model) indexView {
 	if v.Status == "" {
 		v.Status = "All Systems Operational"
 	}
+	var upcoming []*incident.Incident
 	for i := range s.Incidents {
 		inc := &s.Incidents[i]
 		switch {
@@ -248,11 +249,14 @@ func (h *Handler) indexView(m *model) indexView {
 		case inc.Kind == incident.KindMaintenance && (inc.Status == incident.InProgress || inc.Status == incident.Verifying):
 			v.Active = append(v.Active, m.card(inc))
 		case inc.Kind == incident.KindMaintenance && inc.Status == incident.Scheduled:
-			v.Upcoming = append(v.Upcoming, m.card(inc))
+			upcoming = append(upcoming, inc)
 		}
 	}
 	// Upcoming maintenance soonest first.
-	slices.SortStableFunc(v.Upcoming, func(a, b cardView) int { return strings.Compare(a.Window, b.Window) })
+	slices.SortStableFunc(upcoming, func(a, b *incident.Incident) int { return a.ScheduledFor.Compare(b.ScheduledFor) })
+	for _, inc := range upcoming {
+		v.Upcoming = append(v.Upcoming, m.card(inc))
+	}
 	v.Sections = m.sections()
 	v.Days = h.pastDays(m)
 	return v

@@ -160,6 +160,25 @@ func TestStatusPage(t *testing.T) {
 	}
 }
 
+// Regression test for upcoming maintenance sorted by its text: "Aug" came
+// before "Jul".
+func TestUpcomingMaintenanceOrder(t *testing.T) {
+	snap := fixture()
+	later := snap.Incidents[2]
+	later.ID, later.Name = "mntsched0002", "Storage migration"
+	later.ScheduledFor, later.ScheduledUntil = time.Date(2021, 8, 2, 2, 0, 0, 0, time.UTC), time.Date(2021, 8, 2, 3, 0, 0, 0, time.UTC)
+	snap.Incidents = append([]incident.Incident{later}, snap.Incidents...) // newest first: scheduled last
+	h := published(t, snap)
+	_, body := get(t, h, "GET", "/")
+	var titles []string
+	for _, c := range findAll(parse(t, body), hasClass("card")) {
+		titles = append(titles, strings.Join(text(t, render(c), hasClass("card-title")), ""))
+	}
+	if want := []string{"Elevated API error rates", "Build cluster upgrade", "Network maintenance", "Storage migration"}; !slices.Equal(titles, want) {
+		t.Errorf("cards %q, want %q (upcoming maintenance soonest first)", titles, want)
+	}
+}
+
 // A component with other than 90 days of uptime names every day in its
 // tooltip: the stylesheet counts 90 days back only.
 func TestUptimeBarsOtherLength(t *testing.T) {
