@@ -1,96 +1,17 @@
 package controller_test
 
 import (
-	"bytes"
-	"context"
 	"image"
-	"image/png"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/headroomhq/headroom/internal/browsertest"
 )
 
-// pageBrowser finds a headless browser; under CI=true a missing one fails.
-func pageBrowser(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no chromium on PATH: CI must install Debian's chromium for the browser test")
-	}
-	t.Skip("no chromium on PATH; install Debian's chromium to run the browser test")
-	return ""
-}
-
-// chromium runs the browser headless on url with args and returns what it
-// printed.
-func chromium(t *testing.T, browser, url string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	args = append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-		"--force-device-scale-factor=1", "--user-data-dir=" + filepath.Join(t.TempDir(), "profile")}, args...)
-	cmd := exec.CommandContext(ctx, browser, append(args, url)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chromium: %v\n%s", err, stderr.String())
-	}
-	return string(out)
-}
-
-// shoot takes a screenshot of url at width×height, keeps it under
-// $HEADROOM_ARTIFACTS when set, and returns it.
-func shoot(t *testing.T, browser, url, name string, width, height int) image.Image {
-	t.Helper()
-	shot := filepath.Join(t.TempDir(), name+".png")
-	chromium(t, browser, url, "--window-size="+strconv.Itoa(width)+","+strconv.Itoa(height), "--screenshot="+shot)
-	data, err := os.ReadFile(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if keep := os.Getenv("HEADROOM_ARTIFACTS"); keep != "" {
-		if err := os.WriteFile(filepath.Join(keep, name+".png"), data, 0o644); err != nil {
-			t.Errorf("keep screenshot: %v", err)
-		}
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
-		t.Fatalf("screenshot is %v, want %dx%d", b, width, height)
-	}
-	return img
-}
-
 // pixels counts the pixels of img within 6 of colour in each channel.
-func pixels(img image.Image, colour [3]int) int {
-	n := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if close6(int(r>>8), colour[0]) && close6(int(g>>8), colour[1]) && close6(int(bl>>8), colour[2]) {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-func close6(a, b int) bool { return a-b <= 6 && b-a <= 6 }
+func pixels(img image.Image, colour [3]int) int { return browsertest.Pixels(img, colour, 6) }
 
 // Colours as the browser paints them on the white page.
 var (
@@ -111,12 +32,12 @@ var (
 // and the table of decisions styled by its stylesheet; on a phone's width
 // the same.
 func TestPageInBrowser(t *testing.T) {
-	browser := pageBrowser(t)
+	browser := browsertest.Find(t)
 	p, _ := newTestPage(t)
 	srv := httptest.NewServer(p)
 	defer srv.Close()
 
-	dom := chromium(t, browser, srv.URL+"/decisions/web", "--dump-dom")
+	dom := browsertest.Run(t, browser, srv.URL+"/decisions/web", "--dump-dom")
 	for _, want := range []struct{ name, pattern string }{
 		{"the capacity chart", `<svg class="chart capacity"`},
 		{"the current line", `<path class="line current" d="M`},
@@ -136,7 +57,7 @@ func TestPageInBrowser(t *testing.T) {
 	}
 
 	// Hostile text stays text in the browser too.
-	dom = chromium(t, browser, srv.URL+"/decisions/evil", "--dump-dom")
+	dom = browsertest.Run(t, browser, srv.URL+"/decisions/evil", "--dump-dom")
 	if strings.Contains(dom, "<script") || strings.Contains(dom, "<img") || !strings.Contains(dom, "cpu &lt;script&gt;alert(\"pwned\")&lt;/script&gt; under target") {
 		t.Errorf("the hostile reason is not shown as text:\n%s", dom)
 	}
@@ -171,7 +92,7 @@ func TestPageInBrowser(t *testing.T) {
 		}},
 	} {
 		t.Run(size.name, func(t *testing.T) {
-			img := shoot(t, browser, srv.URL+"/decisions/web", "decisions-page-"+size.name, size.width, size.height)
+			img := browsertest.Screenshot(t, browser, srv.URL+"/decisions/web", "decisions-page-"+size.name, size.width, size.height)
 			for _, c := range size.want {
 				n := pixels(img, c.colour)
 				t.Logf("%s: %d pixels", c.name, n)
@@ -181,7 +102,7 @@ func TestPageInBrowser(t *testing.T) {
 			}
 		})
 	}
-	img := shoot(t, browser, srv.URL+"/", "decisions-index", 1280, 700)
+	img := browsertest.Screenshot(t, browser, srv.URL+"/", "decisions-index", 1280, 700)
 	if n := pixels(img, [3]int{0xcf, 0x22, 0x2e}); n < 100 {
 		t.Errorf("the index shows no alert badge: %d red pixels", n)
 	}

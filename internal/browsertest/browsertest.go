@@ -1,0 +1,96 @@
+// Package browsertest drives a real headless Chromium (Debian's chromium)
+// for the tests of headroom's pages: the HTML report, the decisions page
+// and the status page. Under CI=true a missing browser fails the test;
+// elsewhere it is skipped.
+package browsertest
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Find returns the browser's path.
+func Find(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no chromium on PATH: CI must install Debian's chromium for the browser tests")
+	}
+	t.Skip("no chromium on PATH; install Debian's chromium to run the browser tests")
+	return ""
+}
+
+// Run runs the browser headless on url with args (e.g. --dump-dom) and
+// returns what it printed. The flags keep it off the network this machine
+// does not have and out of the user's profile.
+func Run(t testing.TB, browser, url string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args = append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+		"--force-device-scale-factor=1", "--user-data-dir=" + filepath.Join(t.TempDir(), "profile")}, args...)
+	cmd := exec.CommandContext(ctx, browser, append(args, url)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	return string(out)
+}
+
+// Screenshot takes a screenshot of url at width×height, keeps it as
+// name.png under $HEADROOM_ARTIFACTS when that is set, and returns it.
+func Screenshot(t testing.TB, browser, url, name string, width, height int) image.Image {
+	t.Helper()
+	shot := filepath.Join(t.TempDir(), name+".png")
+	Run(t, browser, url, "--window-size="+strconv.Itoa(width)+","+strconv.Itoa(height), "--screenshot="+shot)
+	data, err := os.ReadFile(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keep := os.Getenv("HEADROOM_ARTIFACTS"); keep != "" {
+		if err := os.WriteFile(filepath.Join(keep, name+".png"), data, 0o644); err != nil {
+			t.Errorf("keep screenshot: %v", err)
+		}
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
+		t.Fatalf("screenshot is %v, want %dx%d", b, width, height)
+	}
+	return img
+}
+
+// Pixels counts the pixels of img within tolerance of colour (RGB, 0-255)
+// in each channel.
+func Pixels(img image.Image, colour [3]int, tolerance int) int {
+	near := func(a, b int) bool { return a-b <= tolerance && b-a <= tolerance }
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if near(int(r>>8), colour[0]) && near(int(g>>8), colour[1]) && near(int(bl>>8), colour[2]) {
+				n++
+			}
+		}
+	}
+	return n
+}
