@@ -64,7 +64,7 @@ func openStatusPage(ctx context.Context, cfg *config.Config, db Store, log *slog
 }
 
 // run keeps the page current until ctx ends: every few seconds it reloads
-// when another replica wrote, and, while this process holds the status
+// when another replica wrote or a new day began, and, while this process holds the status
 // page's lease, starts and completes maintenance that is due and delivers
 // queued webhooks (one process at a time, so a receiver gets each once).
 func (s *StatusPage) run(ctx context.Context, leases headroom.Leases, holder string, log *slog.Logger) {
@@ -79,7 +79,11 @@ func (s *StatusPage) run(ctx context.Context, leases headroom.Leases, holder str
 		}
 	}()
 	for {
-		if err := s.Service.Refresh(ctx, false); err != nil && ctx.Err() == nil {
+		// A new UTC day moves the uptime bars and "today" even without a
+		// write: rebuild then.
+		day := func(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+		newDay := !day(time.Now()).Equal(day(s.Service.Snapshot().BuiltAt))
+		if err := s.Service.Refresh(ctx, newDay); err != nil && ctx.Err() == nil {
 			log.Warn("status page: reload", "err", err)
 		}
 		_, ok, err := leases.Acquire(ctx, statusLease, holder, statusLeaseTTL)
