@@ -1,94 +1,17 @@
 package statuspage_test
 
 import (
-	"bytes"
-	"context"
 	"image"
-	"image/png"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/headroomhq/headroom/internal/browsertest"
 )
 
-// browser finds a headless browser; under CI=true a missing one fails.
-func browser(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no chromium on PATH: CI must install Debian's chromium for the browser test")
-	}
-	t.Skip("no chromium on PATH; install Debian's chromium to run the browser test")
-	return ""
-}
-
-// chromium runs the browser headless on url with args and returns what it
-// printed.
-func chromium(t *testing.T, browser, url string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	args = append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-		"--force-device-scale-factor=1", "--user-data-dir=" + filepath.Join(t.TempDir(), "profile")}, args...)
-	cmd := exec.CommandContext(ctx, browser, append(args, url)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chromium: %v\n%s", err, stderr.String())
-	}
-	return string(out)
-}
-
-// shoot takes a screenshot of url at width×height, keeps it under
-// $HEADROOM_ARTIFACTS when set, and returns it.
-func shoot(t *testing.T, browser, url, name string, width, height int) image.Image {
-	t.Helper()
-	shot := filepath.Join(t.TempDir(), name+".png")
-	chromium(t, browser, url, "--window-size="+strconv.Itoa(width)+","+strconv.Itoa(height), "--screenshot="+shot)
-	data, err := os.ReadFile(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if keep := os.Getenv("HEADROOM_ARTIFACTS"); keep != "" {
-		if err := os.WriteFile(filepath.Join(keep, name+".png"), data, 0o644); err != nil {
-			t.Errorf("keep screenshot: %v", err)
-		}
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
-		t.Fatalf("screenshot is %v, want %dx%d", b, width, height)
-	}
-	return img
-}
-
 // pixels counts the pixels of img within 6 of colour in each channel.
-func pixels(img image.Image, colour [3]int) int {
-	n := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if close6(int(r>>8), colour[0]) && close6(int(g>>8), colour[1]) && close6(int(bl>>8), colour[2]) {
-				n++
-			}
-		}
-	}
-	return n
-}
+func pixels(img image.Image, colour [3]int) int { return browsertest.Pixels(img, colour, 6) }
 
 func close6(a, b int) bool { return a-b <= 6 && b-a <= 6 }
 
@@ -134,13 +57,13 @@ var (
 // banner, the components with their uptime bars in their colours, the
 // incident and its updates, on a desktop's width and a phone's.
 func TestPagesInBrowser(t *testing.T) {
-	chrome := browser(t)
+	chrome := browsertest.Find(t)
 	status := httptest.NewServer(published(t, fixture()))
 	defer status.Close()
 	seed := httptest.NewServer(published(t, seedSnapshot(t)))
 	defer seed.Close()
 
-	dom := chromium(t, chrome, status.URL+"/", "--dump-dom")
+	dom := browsertest.Run(t, chrome, status.URL+"/", "--dump-dom")
 	for _, want := range []struct{ name, pattern string }{
 		{"the banner", `<div class="banner indicator-major" role="status"><span>Partial System Outage</span></div>`},
 		{"the active incident", `<h2 class="card-title"><a href="incidents/incactive001">Elevated API error rates</a></h2>`},
@@ -156,7 +79,7 @@ func TestPagesInBrowser(t *testing.T) {
 		t.Errorf("the DOM has %d uptime bars, want 90 for each of 5 components", n)
 	}
 
-	dom = chromium(t, chrome, seed.URL+"/incidents/"+seedIncidentID, "--dump-dom")
+	dom = browsertest.Run(t, chrome, seed.URL+"/incidents/"+seedIncidentID, "--dump-dom")
 	var order []int
 	for _, want := range []string{
 		`<h1 class="incident-name impact-major">` + seedTitle + `</h1>`,
@@ -208,7 +131,7 @@ func TestPagesInBrowser(t *testing.T) {
 		}},
 	} {
 		t.Run(size.name, func(t *testing.T) {
-			img := shoot(t, chrome, status.URL+"/", "status-page-"+size.name, size.width, size.height)
+			img := browsertest.Screenshot(t, chrome, status.URL+"/", "status-page-"+size.name, size.width, size.height)
 			for _, c := range size.want {
 				n := pixels(img, c.colour)
 				t.Logf("%s: %d pixels", c.name, n)
@@ -222,7 +145,7 @@ func TestPagesInBrowser(t *testing.T) {
 					t.Errorf("the phone shows %d pixels of days older than 30", n)
 				}
 			}
-			img = shoot(t, chrome, seed.URL+"/incidents/"+seedIncidentID, "seed-incident-"+size.name, size.width, size.height)
+			img = browsertest.Screenshot(t, chrome, seed.URL+"/incidents/"+seedIncidentID, "seed-incident-"+size.name, size.width, size.height)
 			// The title in the major impact's colour: text, so antialiased,
 			// but its strokes have pure pixels.
 			if n := pixels(img, [3]int{0xc2, 0x5e, 0x0b}); n < 50 {
@@ -230,6 +153,6 @@ func TestPagesInBrowser(t *testing.T) {
 			}
 		})
 	}
-	shoot(t, chrome, seed.URL+"/", "seed-status-page-desktop", 1280, 1100)
-	shoot(t, chrome, status.URL+"/history", "history-desktop", 1280, 1000)
+	browsertest.Screenshot(t, chrome, seed.URL+"/", "seed-status-page-desktop", 1280, 1100)
+	browsertest.Screenshot(t, chrome, status.URL+"/history", "history-desktop", 1280, 1000)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/internal/htmltext"
 	"github.com/headroomhq/headroom/statuspage"
 	"golang.org/x/net/html"
 )
@@ -171,94 +172,23 @@ func get(t testing.TB, h http.Handler, method, target string, header ...string) 
 	return res, string(body)
 }
 
-// text returns what a person reads in the element of doc matching match
-// (the whole document when match is nil): one line per block, whitespace
-// collapsed, empty lines dropped.
+// text returns the lines a person reads in the first element of doc that
+// match accepts (the whole page when match is nil).
 func text(t testing.TB, doc string, match func(*html.Node) bool) []string {
 	t.Helper()
-	root, err := html.Parse(strings.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
+	lines, ok := htmltext.Lines(parse(t, doc), match)
+	if !ok {
+		t.Fatal("no element matches")
 	}
-	if match != nil {
-		root = find(root, match)
-		if root == nil {
-			t.Fatal("no element matches")
-		}
-	}
-	var lines []string
-	var cur strings.Builder
-	flush := func() {
-		if s := strings.Join(strings.Fields(cur.String()), " "); s != "" {
-			lines = append(lines, s)
-		}
-		cur.Reset()
-	}
-	blocks := map[string]bool{"p": true, "div": true, "h1": true, "h2": true, "h3": true, "li": true, "section": true,
-		"article": true, "small": true, "br": true, "ul": true, "ol": true, "header": true, "footer": true, "summary": true, "details": true}
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		switch {
-		case n.Type == html.TextNode:
-			cur.WriteString(n.Data)
-			return
-		case n.Type == html.ElementNode && (n.Data == "style" || n.Data == "head" || n.Data == "script"):
-			return
-		}
-		block := n.Type == html.ElementNode && blocks[n.Data]
-		if block {
-			flush()
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-		if block {
-			flush()
-		}
-	}
-	walk(root)
-	flush()
 	return lines
 }
 
-func find(n *html.Node, match func(*html.Node) bool) *html.Node {
-	if match(n) {
-		return n
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if f := find(c, match); f != nil {
-			return f
-		}
-	}
-	return nil
-}
-
-func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	if match(n) {
-		out = append(out, n)
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		out = append(out, findAll(c, match)...)
-	}
-	return out
-}
-
-func attr(n *html.Node, name string) string {
-	for _, a := range n.Attr {
-		if a.Key == name {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-// hasClass matches elements with the class.
-func hasClass(class string) func(*html.Node) bool {
-	return func(n *html.Node) bool {
-		return n.Type == html.ElementNode && strings.Contains(" "+attr(n, "class")+" ", " "+class+" ")
-	}
-}
+var (
+	find     = htmltext.Find
+	findAll  = htmltext.FindAll
+	attr     = htmltext.Attr
+	hasClass = htmltext.HasClass
+)
 
 func parse(t testing.TB, doc string) *html.Node {
 	t.Helper()
