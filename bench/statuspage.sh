@@ -17,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 conns=64
+threads=${WRK_THREADS:-2}
 for tool in wrk curl; do
   command -v "$tool" >/dev/null || { echo "bench/statuspage.sh needs $tool: apt-get install $tool" >&2; exit 2; }
 done
@@ -67,7 +68,7 @@ measure() {
   local name=$1 url=$2
   shift 2
   local out
-  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" "$url")
+  out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$@" "$url")
   local rps p99
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {v = $2; if (v ~ /us$/) {sub(/us$/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v *= 1000}; print v}' <<<"$out")
@@ -90,7 +91,7 @@ run_all() { # LABEL
 
 echo "sizes: / $(curl -s "$base/" | wc -c) B ($(curl -s -H 'Accept-Encoding: gzip' "$base/" | wc -c) B gzip)," \
   "summary.json $(curl -s "$base/api/v2/summary.json" | wc -c) B, incident page $(curl -s "$base$incident_path" | wc -c) B"
-echo "wrk -t2 -c$conns -d${secs}s, $(nproc) CPUs, $(go version | cut -d' ' -f3)"
+echo "wrk -t$threads -c$conns -d${secs}s, $(nproc) CPUs, $(go version | cut -d' ' -f3)"
 run_all ""
 
 echo "while an admin client posts an update every 100 ms:"
