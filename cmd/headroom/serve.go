@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -222,12 +223,28 @@ func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (
 // ends; once runs a single iteration.
 func (m *Main) Run(ctx context.Context, once bool) error {
 	if once {
-		_, err := m.Controller.Once(ctx)
-		return err
+		recs, err := m.Controller.Once(ctx)
+		if err != nil {
+			return err
+		}
+		// cron and CI see a failed iteration in the exit code.
+		var failed []string
+		for _, r := range recs {
+			if r.Error != "" {
+				failed = append(failed, r.Target+": "+r.Error)
+			}
+		}
+		if len(failed) > 0 {
+			return headroom.Errorf(headroom.EUNAVAILABLE, "%d of %d target(s) failed: %s", len(failed), len(recs), strings.Join(failed, "; "))
+		}
+		return nil
 	}
 	if m.ln != nil {
 		log := m.Controller.Logger
-		srv := &http.Server{Handler: m.handler(), ReadHeaderTimeout: 5 * time.Second}
+		// Timeouts: a crowd refreshing the status page during an outage
+		// must not hold connections (and file descriptors) forever.
+		srv := &http.Server{Handler: m.handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 		go func() {
 			if err := srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("serve metrics", "err", err)
@@ -242,7 +259,15 @@ func (m *Main) Run(ctx context.Context, once bool) error {
 		}()
 	}
 	if m.Status != nil {
-		go m.Status.run(ctx, m.DB, m.Controller.Leader.Holder, m.Controller.Logger)
+		// Stopped and waited for before returning: the caller closes the
+		// store next.
+		statusCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		defer func() { stop(); <-done }()
+		go func() {
+			defer close(done)
+			m.Status.run(statusCtx, m.DB, m.Controller.Leader.Holder, m.Controller.Logger)
+		}()
 	}
 	err := m.Controller.Run(ctx)
 	if errors.Is(err, context.Canceled) {

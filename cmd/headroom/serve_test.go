@@ -261,3 +261,13 @@ func TestServeAgainstRealPrometheus(t *testing.T) {
 		t.Errorf("record: %+v; want about 3000 req/s observed and a scale-out applied", r)
 	}
 }
+
+// serve --once reports a failed iteration in its exit code, for cron and CI.
+func TestServeOnceFailureExits(t *testing.T) {
+	cfg := writeServeConfig(t)
+	os.WriteFile(filepath.Join(filepath.Dir(cfg), "read.sh"), []byte("#!/bin/sh\necho 'platform down' >&2\nexit 3\n"), 0o755)
+	code, _, stderr := run(t, "serve", "--config", cfg, "--once")
+	if code == ExitPass || !strings.Contains(stderr, "1 of 1 target(s) failed: web: read capacity") {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+}

@@ -75,15 +75,13 @@ func (s *StatusPage) run(ctx context.Context, leases headroom.Leases, holder str
 		if held {
 			release, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			leases.Release(release, statusLease, holder)
+			if err := leases.Release(release, statusLease, holder); err != nil {
+				log.Warn("status page: release the lease; another process takes over when it expires", "err", err)
+			}
 		}
 	}()
 	for {
-		// A new UTC day moves the uptime bars and "today" even without a
-		// write: rebuild then.
-		day := func(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
-		newDay := !day(time.Now()).Equal(day(s.Service.Snapshot().BuiltAt))
-		if err := s.Service.Refresh(ctx, newDay); err != nil && ctx.Err() == nil {
+		if err := s.Service.Refresh(ctx, s.stale(time.Now())); err != nil && ctx.Err() == nil {
 			log.Warn("status page: reload", "err", err)
 		}
 		_, ok, err := leases.Acquire(ctx, statusLease, holder, statusLeaseTTL)
@@ -92,12 +90,16 @@ func (s *StatusPage) run(ctx context.Context, leases headroom.Leases, holder str
 		}
 		held = ok
 		if ok {
-			if err := s.Service.Tick(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			// Within the lease: a slow receiver must not keep this process
+			// delivering after another one took over.
+			leased, cancel := context.WithTimeout(ctx, statusLeaseTTL*7/10)
+			if err := s.Service.Tick(leased, time.Now()); err != nil && leased.Err() == nil {
 				log.Error("status page: maintenance due", "err", err)
 			}
-			if err := s.Worker.Once(ctx); err != nil && ctx.Err() == nil {
+			if err := s.Worker.Once(leased); err != nil && leased.Err() == nil {
 				log.Error("status page: webhooks", "err", err)
 			}
+			cancel()
 		}
 		select {
 		case <-ctx.Done():
@@ -105,4 +107,29 @@ func (s *StatusPage) run(ctx context.Context, leases headroom.Leases, holder str
 		case <-tick.C:
 		}
 	}
+}
+
+// stale says whether the snapshot must be rebuilt though nothing was
+// written: a new day began in the page's time zone ("today") or in UTC (the
+// uptime bars), or a component is not operational and its bar for today grows
+// (rebuilt once a minute then).
+func (s *StatusPage) stale(now time.Time) bool {
+	snap := s.Service.Snapshot()
+	loc, err := time.LoadLocation(snap.Page.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	for _, zone := range []*time.Location{loc, time.UTC} { // the page's days, the uptime bars' UTC days
+		y1, m1, d1 := now.In(zone).Date()
+		y2, m2, d2 := snap.BuiltAt.In(zone).Date()
+		if y1 != y2 || m1 != m2 || d1 != d2 {
+			return true
+		}
+	}
+	for _, c := range snap.Components {
+		if c.Status != incident.Operational && now.Sub(snap.BuiltAt) >= time.Minute {
+			return true
+		}
+	}
+	return false
 }
