@@ -3,7 +3,6 @@ package k8s
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
@@ -134,13 +134,14 @@ func (a *Actuator) Scale(ctx context.Context, desired int, reason headroom.Reaso
 		return headroom.Errorf(headroom.EINVALID, "scale %s to %d: expected a count of 0 or more", a.what(), desired)
 	}
 	var from int32
+	var uid types.UID
 	err := a.call(ctx, fmt.Sprintf("scale %s to %d", a.what(), desired), func(ctx context.Context) error {
 		return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 			s, err := a.getScale(ctx)
 			if err != nil {
 				return err
 			}
-			from = s.Spec.Replicas
+			from, uid = s.Spec.Replicas, s.UID
 			if int(s.Spec.Replicas) == desired {
 				return nil
 			}
@@ -152,7 +153,7 @@ func (a *Actuator) Scale(ctx context.Context, desired int, reason headroom.Reaso
 		return err
 	}
 	if int(from) != desired {
-		a.event(ctx, a.c.Kind, a.c.Name, "Rescaled", fmt.Sprintf("New size: %d (was %d); reason: %s: %s", desired, from, reason.Code, reason.Message))
+		a.event(ctx, a.c.Kind, a.c.Name, uid, "Rescaled", fmt.Sprintf("New size: %d (was %d); reason: %s: %s", desired, from, reason.Code, reason.Message))
 	}
 	return nil
 }
@@ -238,6 +239,7 @@ func (a *Actuator) SetFloor(ctx context.Context, floor int, reason headroom.Reas
 		return err
 	}
 	var message string
+	var uid types.UID
 	err = a.call(ctx, fmt.Sprintf("hold horizontalpodautoscaler %s/%s at %d", a.c.Namespace, name, floor), func(ctx context.Context) error {
 		return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 			hpas := a.c.Client.AutoscalingV2().HorizontalPodAutoscalers(a.c.Namespace)
@@ -245,13 +247,16 @@ func (a *Actuator) SetFloor(ctx context.Context, floor int, reason headroom.Reas
 			if err != nil {
 				return err
 			}
-			message = ""
+			message, uid = "", h.UID
 			lo, hi, note := own(h)
 			if int32(floor) <= lo {
 				if note == nil {
 					return nil // not held: nothing to restore
 				}
-				h.Spec.MinReplicas, h.Spec.MaxReplicas = &lo, hi
+				// max(hi, lo): a minimum someone raised above the
+				// replaced maximum while it was held would make the
+				// API server refuse the restore forever.
+				h.Spec.MinReplicas, h.Spec.MaxReplicas = &lo, max(hi, lo)
 				delete(h.Annotations, GuardAnnotation)
 				message = fmt.Sprintf("minReplicas restored to %d, maxReplicas %d: %s", lo, hi, reason.Message)
 			} else {
@@ -272,7 +277,7 @@ func (a *Actuator) SetFloor(ctx context.Context, floor int, reason headroom.Reas
 		})
 	})
 	if err == nil && message != "" {
-		a.event(ctx, "HorizontalPodAutoscaler", name, "GuardFloor", message)
+		a.event(ctx, "HorizontalPodAutoscaler", name, uid, "GuardFloor", message)
 	}
 	return err
 }
@@ -280,7 +285,7 @@ func (a *Actuator) SetFloor(ctx context.Context, floor int, reason headroom.Reas
 // event records a change on the object for `kubectl describe`. An event
 // that cannot be written loses nothing but the note: the change is made
 // and the decision journaled.
-func (a *Actuator) event(ctx context.Context, kind, name, why, message string) {
+func (a *Actuator) event(ctx context.Context, kind, name string, uid types.UID, why, message string) {
 	now := metav1.Now()
 	const limit = 1024 // the API server refuses longer event messages
 	if len(message) > limit {
@@ -288,7 +293,8 @@ func (a *Actuator) event(ctx context.Context, kind, name, why, message string) {
 	}
 	ev := &corev1.Event{
 		ObjectMeta: metav1.ObjectMeta{GenerateName: name + ".headroom.", Namespace: a.c.Namespace},
-		InvolvedObject: corev1.ObjectReference{Kind: kind, Namespace: a.c.Namespace, Name: name,
+		// The UID: kubectl describe finds an object's events by it.
+		InvolvedObject: corev1.ObjectReference{Kind: kind, Namespace: a.c.Namespace, Name: name, UID: uid,
 			APIVersion: apiVersion(kind)},
 		Reason: why, Message: message, Type: corev1.EventTypeNormal,
 		Source:         corev1.EventSource{Component: Component},
@@ -307,32 +313,48 @@ func apiVersion(kind string) string {
 }
 
 // call runs f with a timeout per attempt, retrying server errors with a
-// doubling backoff, and turns the last error into a *headroom.Error.
+// doubling backoff that ends with ctx, and turns the last error into a
+// *headroom.Error.
 func (a *Actuator) call(ctx context.Context, what string, f func(context.Context) error) error {
 	backoff := wait.Backoff{Duration: a.c.Backoff, Factor: 2, Steps: a.c.Retries + 1, Cap: 30 * time.Second}
-	again := func(err error) bool { return ctx.Err() == nil && transient(err) }
-	err := retry.OnError(backoff, again, func() error {
-		ctx, cancel := context.WithTimeout(ctx, a.c.Timeout)
+	var err error
+	// WithContext: the waits end with ctx (shutdown, the lease's
+	// deadline), where retry.OnError would sleep on.
+	waitErr := wait.ExponentialBackoffWithContext(ctx, backoff, func(ctx context.Context) (bool, error) {
+		attempt, cancel := context.WithTimeout(ctx, a.c.Timeout)
 		defer cancel()
-		return f(ctx)
+		if err = f(attempt); err != nil && !retryable(err) {
+			return false, err
+		}
+		return err == nil, nil
 	})
-	if err == nil {
+	if waitErr == nil {
 		return nil
 	}
+	if err == nil {
+		err = waitErr
+	}
+	if ctx.Err() != nil {
+		// Our own shutdown or deadline, not the platform's failure.
+		return &headroom.Error{Code: headroom.EUNAVAILABLE, Message: what + ": stopped before the platform answered", Err: ctx.Err()}
+	}
 	code := headroom.EUNAVAILABLE
-	if !transient(err) && !errors.Is(err, context.Canceled) {
+	if refused(err) {
 		code = headroom.EINVALID
 	}
 	return &headroom.Error{Code: code, Message: what, Err: err}
 }
 
-// transient says whether another attempt may succeed: the server failed or
-// was too busy, or the call timed out; not a refusal of the request.
-func transient(err error) bool {
-	switch {
-	case apierrors.IsNotFound(err), apierrors.IsForbidden(err), apierrors.IsUnauthorized(err),
-		apierrors.IsInvalid(err), apierrors.IsBadRequest(err), apierrors.IsMethodNotSupported(err):
-		return false
-	}
-	return true
+// refused says whether the API server refused the request itself: another
+// attempt would get the same answer.
+func refused(err error) bool {
+	return apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) ||
+		apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) || apierrors.IsMethodNotSupported(err)
+}
+
+// retryable says whether another attempt may succeed: the server failed or
+// was too busy, or the attempt timed out. Not a refusal, and not a 409
+// (the conflict retries within an attempt already read afresh each time).
+func retryable(err error) bool {
+	return !refused(err) && !apierrors.IsConflict(err)
 }

@@ -97,6 +97,12 @@ func TestCapacityAndScale(t *testing.T) {
 	if len(ev) != 1 || !strings.Contains(ev[0], "New size: 8 (was 5); reason: ScaleUp: cpu 90 against target 60") {
 		t.Errorf("events %q: want one Rescaled event with the reason", ev)
 	}
+	// kubectl describe finds an object's events by its UID.
+	d, _ := c.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
+	byUID, err := c.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.uid=" + string(d.UID)})
+	if err != nil || len(byUID.Items) != 1 {
+		t.Errorf("events of the Deployment's UID: %d, %v; want the Rescaled one", len(byUID.Items), err)
+	}
 
 	// A StatefulSet through its own scale subresource.
 	ss := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "db"}, Spec: appsv1.StatefulSetSpec{
@@ -393,9 +399,27 @@ func TestSetFloor(t *testing.T) {
 		t.Fatalf("restored: min %d max %d note %q; want the hand-set 4, the own 10, no note", lo, hi, note)
 	}
 	ev := events(t, c, ns)
-	if len(ev) != 3 || !strings.Contains(ev[0]+ev[1]+ev[2], "minReplicas held at 12 (its own 2): ScaleInDeferred: 410 req/s needs 6") {
+	if len(ev) != 3 || !strings.Contains(strings.Join(ev, " "), "minReplicas held at 12 (its own 2): ScaleInDeferred: 410 req/s needs 6") {
 		t.Errorf("events %q", ev)
 	}
+	// Held above the HPA's own max (an emergency floor of 15 over max 10),
+	// then someone raises the minimum to 12: the restore keeps a valid
+	// HPA (max 12), not min 12 over max 10, which the API server refuses.
+	if err := b.SetFloor(ctx, 15, held); err != nil {
+		t.Fatal(err)
+	}
+	h, _ = c.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, "web", metav1.GetOptions{})
+	h.Spec.MinReplicas = ptr(int32(12))
+	if _, err := c.AutoscalingV2().HorizontalPodAutoscalers(ns).Update(ctx, h, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetFloor(ctx, 2, headroom.Reason{Code: headroom.ReasonGuardIdle}); err != nil {
+		t.Fatalf("restore under a raised minimum: %v", err)
+	}
+	if lo, hi, note := bounds(t, c, ns, "web"); lo != 12 || hi != 12 || note != "" {
+		t.Errorf("restored: min %d max %d note %q; want 12, 12, none", lo, hi, note)
+	}
+
 	// Without an HPA name guard mode is a configuration error.
 	if _, err := newActuator(t, c, ns, k8s.Deployment, "web", "").PlatformMin(ctx); headroom.ErrorCode(err) != headroom.EINVALID {
 		t.Errorf("no hpa: %v", err)
