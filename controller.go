@@ -102,9 +102,10 @@ type Lease struct {
 	// the current one.
 	Token int64
 	// Expires is in the store's clock (PostgreSQL's now(), not the
-	// caller's): replicas whose clocks disagree or jump still agree on who
-	// holds the lease. A holder must stop acting before its own monotonic
-	// clock says the TTL has passed since it acquired or renewed.
+	// caller's): replicas whose own clocks disagree or jump still agree on
+	// who holds the lease. A holder must stop acting before its own
+	// monotonic clock says the TTL has passed since it acquired or
+	// renewed (a jump of the store's clock can end the lease sooner).
 	Expires time.Time
 }
 

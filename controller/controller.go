@@ -15,6 +15,9 @@ import (
 
 // Defaults.
 const (
+	// journalTimeout bounds a record's write once the loop's context
+	// ended (a shutdown).
+	journalTimeout = 10 * time.Second
 	// DefaultInterval is the loop period: the HPA's sync period.
 	DefaultInterval = 15 * time.Second
 	// DefaultConcurrency bounds how many targets are handled at once.
@@ -159,7 +162,11 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 	var capacityFailed, metricsFailed, scaleFailed bool
 	defer func() {
 		c.Metrics.observe(r, capacityFailed, metricsFailed, scaleFailed)
-		if err := c.Journal.Append(ctx, r); err != nil {
+		// Recorded even when ctx ended meanwhile (a shutdown): what
+		// happened must not be lost with the loop.
+		rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
+		defer cancel()
+		if err := c.Journal.Append(rec, r); err != nil {
 			log.Error("record decision", "err", err)
 		}
 	}()
@@ -225,7 +232,10 @@ func (c *Controller) decide(ctx context.Context, t *Target, now time.Time, curre
 			log.Warn("lease expired before acting", "desired", out.Desired)
 			return false
 		}
-		if err := t.Actuator.Scale(ctx, out.Desired, out.Reason); err != nil {
+		act, cancel := c.Leader.bound(ctx)
+		err := t.Actuator.Scale(act, out.Desired, out.Reason)
+		cancel()
+		if err != nil {
 			// Keep the old memory: the next iteration decides again from
 			// it, as if this one had not happened.
 			commit, ok = false, false
@@ -237,7 +247,11 @@ func (c *Controller) decide(ctx context.Context, t *Target, now time.Time, curre
 		}
 	}
 	if commit {
-		if err := c.save(ctx, t.Name, livePolicy, out.State); err != nil {
+		// After an actuation the memory of it must be kept, shutdown or
+		// not: without it the next loop would cut again at once.
+		rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
+		defer cancel()
+		if err := c.save(rec, t.Name, livePolicy, out.State); err != nil {
 			r.Error = join(r.Error, fmt.Sprintf("save engine state: %v", err))
 		}
 	}
@@ -268,7 +282,10 @@ func (c *Controller) hold(ctx context.Context, t *Target, now time.Time, current
 		log.Warn("lease expired before acting", "floor", out.Floor)
 		return false
 	}
-	if err := t.Floor.SetFloor(ctx, out.Floor, out.Reason); err != nil {
+	act, cancel := c.Leader.bound(ctx)
+	err = t.Floor.SetFloor(act, out.Floor, out.Reason)
+	cancel()
+	if err != nil {
 		ok = false
 		r.Error = join(r.Error, fmt.Sprintf("hold the platform at %d: %v", out.Floor, err))
 		log.Error("hold floor", "floor", out.Floor, "err", err)

@@ -73,6 +73,20 @@ func (l *Leader) holds() bool {
 	return l.token != 0 && time.Now().Before(l.until)
 }
 
+// bound limits an actuation to the lease: a call still running when this
+// process must stop acting is cancelled, so an old leader's write cannot
+// land after another process took over (unless the platform took it
+// already). Without a Leader, ctx as it is.
+func (l *Leader) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if l == nil {
+		return context.WithCancel(ctx)
+	}
+	l.mu.Lock()
+	until := l.until
+	l.mu.Unlock()
+	return context.WithDeadline(ctx, until)
+}
+
 // Token is the fencing token of the lease this process holds, 0 when it
 // holds none.
 func (l *Leader) Token() int64 {

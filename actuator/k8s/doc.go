@@ -8,8 +8,9 @@
 // Capacity reads the workload: spec.replicas is the count (1 when unset, as
 // the API server defaults it), status.readyReplicas the ready part, the rest
 // launching. Scale reads the scale subresource and writes it back with the
-// resourceVersion it read, so a concurrent writer's change is never
-// overwritten blindly: a 409 Conflict is retried with a fresh read
+// resourceVersion it read, so a change made between the two fails the write
+// (409 Conflict) and is read again; a count set before the loop read it is
+// replaced by the decision, as the HPA replaces it
 // (https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions,
 // https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#support-for-the-scale-subresource).
 // Server errors (5xx, 429, timeouts) are retried with a doubling backoff;
