@@ -25,7 +25,7 @@ const DefaultServer = "http://127.0.0.1:8080"
 const tokenEnv = "HEADROOM_TOKEN"
 
 // maxBodyFile bounds a --body-file or a postmortem file: the admin API
-// refuses bodies over 64 KiB anyway.
+// refuses bodies over 512 KiB anyway.
 const maxBodyFile = 1 << 20
 
 // adminFlags are the flags of every command that talks to the admin API.

@@ -136,20 +136,17 @@ func New(svc *incident.Service, store incident.Store, opts ...Option) http.Handl
 	return h
 }
 
-// ServeHTTP sets the security headers, then refuses a rate-limited client
-// (429) and a request without a valid token (401), and only then routes.
+// ServeHTTP sets the security headers, then refuses a request without a
+// valid token (401, or 429 for a client that sent too many bad ones), and
+// only then routes. A valid token is never refused by the limiter: behind
+// a proxy or a NAT the on-call shares an address with whoever sprays bad
+// tokens, and a 256-bit token cannot be guessed anyway.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range securityHeaders {
 		w.Header().Set(k, v)
 	}
 	client := h.clientIP(r)
 	now := h.now()
-	if wait, blocked := h.limit.blocked(client, now); blocked {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
-		writeError(w, r, h.log, &headroom.Error{Code: CodeRateLimited,
-			Message: fmt.Sprintf("too many requests with a bad token from %s; retry in %d s", client, retryAfter(wait))})
-		return
-	}
 	secret, ok := bearer(r.Header.Get("Authorization"))
 	var tok incident.Token
 	if ok {
@@ -163,6 +160,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !ok {
+		if wait, blocked := h.limit.blocked(client, now); blocked {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
+			writeError(w, r, h.log, &headroom.Error{Code: CodeRateLimited,
+				Message: fmt.Sprintf("too many requests with a bad token from %s; retry in %d s", client, retryAfter(wait))})
+			return
+		}
 		h.limit.fail(client, now)
 		// Bounded per client by the limit: past it, 429s are not logged.
 		h.log.Warn("admin: request without a valid token", "client", client, "method", r.Method, "path", r.URL.Path)

@@ -328,10 +328,11 @@ func TestBadTokensAreRateLimitedPerClient(t *testing.T) {
 		t.Errorf("code %q, want %q", code, admin.CodeRateLimited)
 	}
 	checkSecurityHeaders(t, a)
-	// A valid token from that client waits too: letting it through would
-	// tell a guesser when a guess was right.
-	if a := f.request("GET", "/api/admin/subscribers", "Bearer "+f.token, nil, ""); a.status != http.StatusTooManyRequests {
-		t.Errorf("valid token from a limited client: got %s, want 429", a)
+	// A valid token from that client still works: the on-call behind the
+	// same proxy or NAT as a guesser must not be locked out during an
+	// incident (a guess of a 256-bit token cannot succeed anyway).
+	if a := f.request("GET", "/api/admin/subscribers", "Bearer "+f.token, nil, ""); a.status != http.StatusOK {
+		t.Errorf("valid token from a limited client: got %s, want 200", a)
 	}
 
 	// Another client (another loopback address) is not limited.
@@ -397,7 +398,7 @@ func TestBodyLimitsAndContentType(t *testing.T) {
 		code        string
 		message     string
 	}{
-		{"over 64 KiB", big, "application/json", 413, admin.CodeTooLarge, "larger than 65536 bytes"},
+		{"over the body limit", big, "application/json", 413, admin.CodeTooLarge, "larger than 524288 bytes"},
 		{"text/plain", []byte(`{"name":"x","body":"y"}`), "text/plain", 415, admin.CodeUnsupportedMediaType, `got "text/plain", expected application/json`},
 		{"no content type", []byte(`{"name":"x","body":"y"}`), "", 415, admin.CodeUnsupportedMediaType, "expected application/json"},
 		{"form", []byte(`name=x`), "application/x-www-form-urlencoded", 415, admin.CodeUnsupportedMediaType, "expected application/json"},

@@ -13,9 +13,10 @@ import (
 	"github.com/headroomhq/headroom"
 )
 
-// DefaultMaxBody is the largest request body the admin API reads: a
-// postmortem is a few pages of Markdown.
-const DefaultMaxBody = 64 << 10
+// DefaultMaxBody is the largest request body the admin API reads: room for
+// a body of incident.MaxBodyLength characters of 4 bytes each, with JSON
+// escapes (a postmortem is a few pages of Markdown, in any script).
+const DefaultMaxBody = 512 << 10
 
 // decode reads r's JSON body into v: application/json only, at most limit
 // bytes, one JSON value, no field v does not have. optional allows an
