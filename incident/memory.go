@@ -320,6 +320,30 @@ func (m *MemoryStore) DueDeliveries(ctx context.Context, now time.Time, limit in
 	return out, nil
 }
 
+// Queued returns each subscriber's oldest perSubscriber deliveries, in ID
+// order.
+func (m *MemoryStore) Queued(ctx context.Context, perSubscriber int) ([]Delivery, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if perSubscriber < 1 {
+		return nil, headroom.Errorf(headroom.EINVALID, "perSubscriber: %d; expected at least 1", perSubscriber)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Delivery
+	seen := map[string]int{}
+	for _, d := range m.deliveries { // kept in ID order
+		if seen[d.SubscriberID] == perSubscriber {
+			continue
+		}
+		seen[d.SubscriberID]++
+		d.Payload = slices.Clone(d.Payload)
+		out = append(out, d)
+	}
+	return out, nil
+}
+
 // Delivered removes a delivery; of one already removed (another worker
 // delivered it) it does nothing.
 func (m *MemoryStore) Delivered(ctx context.Context, id int64) error {

@@ -71,6 +71,12 @@ type Store interface {
 	// is at or before now, oldest first. Delivered removes one; Retry
 	// records a failed attempt and when to try again.
 	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error)
+	// Queued returns each subscriber's oldest perSubscriber queued
+	// deliveries, due or not, in the order they were queued: what a
+	// worker delivering in order per subscriber needs, without one
+	// receiver's backlog hiding everyone else's. Errors: EINVALID for
+	// perSubscriber below 1.
+	Queued(ctx context.Context, perSubscriber int) ([]Delivery, error)
 	Delivered(ctx context.Context, id int64) error
 	Retry(ctx context.Context, id int64, next time.Time, lastError string) error
 }

@@ -27,9 +27,10 @@ const (
 	DefaultTimeout = 10 * time.Second
 	// DefaultConcurrency is how many subscribers are called at once.
 	DefaultConcurrency = 8
-	// DefaultScan is how many queued deliveries, due or not, one look at
-	// the outbox reads: the order per subscriber is decided within them.
-	DefaultScan = 1000
+	// DefaultScan is how many queued deliveries of each subscriber, due
+	// or not, one look at the outbox reads: the most one subscriber gets
+	// per look.
+	DefaultScan = 50
 	// DefaultMinBackoff is the wait after a first failure; it doubles
 	// with each failure up to DefaultMaxBackoff.
 	DefaultMinBackoff = 10 * time.Second
@@ -76,7 +77,8 @@ type Worker struct {
 	// request.
 	Interval, Timeout time.Duration
 	// Concurrency is how many subscribers are called at once; Scan how
-	// many queued deliveries one look at the outbox reads.
+	// many queued deliveries of each subscriber one look at the outbox
+	// reads.
 	Concurrency, Scan int
 	// MinBackoff and MaxBackoff bound the wait before another attempt.
 	MinBackoff, MaxBackoff time.Duration
@@ -171,11 +173,11 @@ func (w *Worker) dispatch(ctx context.Context) error {
 	w.mu.Unlock()
 
 	now := w.Now()
-	// Every queued delivery, due or not (up to Scan, oldest first): a due
+	// Each subscriber's oldest queued deliveries, due or not: a due
 	// delivery must not overtake an older one of its subscriber that
-	// waits for its retry. A century ahead stays within every store's
-	// time range.
-	queued, err := w.Store.DueDeliveries(ctx, now.AddDate(100, 0, 0), w.Scan)
+	// waits for its retry, and a receiver that is down (its backlog
+	// growing) must not hide the others' deliveries.
+	queued, err := w.Store.Queued(ctx, w.Scan)
 	if err != nil {
 		return fmt.Errorf("webhook: list deliveries: %w", err)
 	}

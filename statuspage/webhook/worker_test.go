@@ -424,6 +424,41 @@ func TestSlowSubscriberDoesNotHoldUpOthers(t *testing.T) {
 	<-done
 }
 
+// A receiver that is down for good, with a backlog larger than one look at
+// the outbox, does not starve the others: they get every notification.
+func TestDeadReceiverDoesNotStarveOthers(t *testing.T) {
+	st, clk := setup(t)
+	dead := &receiver{t: t, secret: "dead-receiver-secret", answer: func(string) int { return http.StatusInternalServerError }}
+	deadSrv := httptest.NewServer(dead)
+	defer deadSrv.Close()
+	alive := &receiver{t: t, secret: "alive-receiver-secret"}
+	aliveSrv := httptest.NewServer(alive)
+	defer aliveSrv.Close()
+	subscribe(t, st, "dead", deadSrv.URL, dead.secret)
+	w := newWorker(st, clk)
+	w.Scan = 3
+	// The dead one's backlog first, then the other subscribes.
+	for _, p := range payloads(10, "before") {
+		notify(t, st, p, "website")
+		if err := w.Once(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subscribe(t, st, "alive", aliveSrv.URL, alive.secret)
+	want := payloads(5, "after")
+	for _, p := range want {
+		notify(t, st, p, "website")
+	}
+	for range 3 {
+		if err := w.Once(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := alive.got(); !slices.Equal(got, want) {
+		t.Errorf("alive receiver got %q behind a dead one's backlog, want %q", got, want)
+	}
+}
+
 func TestBoundedConcurrency(t *testing.T) {
 	st, clk := setup(t)
 	var mu sync.Mutex

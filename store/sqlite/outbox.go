@@ -28,6 +28,10 @@ VALUES (?1, ?2, ?3, ?4, 0, ?5, '', ?5)`
 	// ids only grow (AUTOINCREMENT).
 	selectDue = `SELECT id, subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at
 FROM deliveries WHERE next_at <= ? ORDER BY id LIMIT ?`
+	// selectQueued returns each subscriber's oldest deliveries.
+	selectQueued = `SELECT id, subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at
+FROM (SELECT *, row_number() OVER (PARTITION BY subscriber_id ORDER BY id) AS n FROM deliveries) AS q
+WHERE n <= ? ORDER BY id`
 	deleteDelivery = `DELETE FROM deliveries WHERE id = ?`
 	retryDelivery  = `UPDATE deliveries SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?`
 )
@@ -223,9 +227,26 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]in
 	if err != nil {
 		return nil, invalid("read due deliveries: now: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, selectDue, n, limit)
+	return db.deliveries(ctx, "read due deliveries", selectDue, n, limit)
+}
+
+// Queued returns each subscriber's oldest perSubscriber deliveries, due or
+// not, in the order they were queued.
+//
+// Errors: EINVALID when perSubscriber is below 1; EINTERNAL when the
+// database fails.
+func (db *DB) Queued(ctx context.Context, perSubscriber int) ([]incident.Delivery, error) {
+	if perSubscriber < 1 {
+		return nil, headroom.Errorf(headroom.EINVALID, "read queued deliveries: perSubscriber %d, expected at least 1", perSubscriber)
+	}
+	return db.deliveries(ctx, "read queued deliveries", selectQueued, perSubscriber)
+}
+
+// deliveries runs a query of deliveries' columns.
+func (db *DB) deliveries(ctx context.Context, what, query string, args ...any) ([]incident.Delivery, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, internal("read due deliveries: %w", err)
+		return nil, internal("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []incident.Delivery
@@ -233,13 +254,13 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]in
 		var d incident.Delivery
 		var next, created sql.NullInt64
 		if err := rows.Scan(&d.ID, &d.SubscriberID, &d.URL, &d.Secret, &d.Payload, &d.Attempts, &next, &d.LastError, &created); err != nil {
-			return nil, internal("read due deliveries: %w", err)
+			return nil, internal("%s: %w", what, err)
 		}
 		d.NextAt, d.CreatedAt = fromNanos(next), fromNanos(created)
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, internal("read due deliveries: %w", err)
+		return nil, internal("%s: %w", what, err)
 	}
 	return out, nil
 }

@@ -63,6 +63,7 @@ func RunIncidents(t *testing.T, open func(t *testing.T) incident.Store, opts ...
 		{"history is returned at or after since, oldest first", testIncHistory},
 		{"notify queues one delivery per concerned subscriber", testIncNotify},
 		{"due deliveries: NextAt at or before now, oldest first, at most limit", testIncDue},
+		{"queued: each subscriber's oldest, due or not, in queue order", testIncQueued},
 		{"retry counts the attempt and reschedules, delivered removes", testIncRetry},
 		{"delivered and retry of a removed delivery change nothing", testIncGone},
 		{"tokens are created, listed revoked too, and revoked", testIncTokens},
@@ -600,6 +601,39 @@ func testIncDue(t *testing.T, open func(t *testing.T) incident.Store, _ *config)
 				t.Errorf("DueDeliveries(%v, %d) = %q, want %q", tt.now, tt.limit, got, tt.want)
 			}
 		})
+	}
+}
+
+func testIncQueued(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
+	s := open(t)
+	// a: every component; b: only "db", so "web" changes reach a alone.
+	mustAddSubscriber(t, s, incident.Subscriber{ID: "a", URL: "https://a.example.com", CreatedAt: t0})
+	mustAddSubscriber(t, s, incident.Subscriber{ID: "b", URL: "https://b.example.com", ComponentIDs: []string{"db"}, CreatedAt: t0})
+	for _, n := range []struct{ payload, component string }{{"1", "web"}, {"2", "web"}, {"3", "db"}, {"4", "web"}, {"5", "db"}} {
+		mustCommit(t, s, &incident.Change{Notify: &incident.Notification{ComponentIDs: []string{n.component}, Payload: []byte(n.payload)}})
+	}
+	// a's head waits for a retry an hour away: still listed (its order).
+	due := mustDue(t, s, farFuture, 100)
+	mustRetry(t, s, due[0].ID, farFuture.Add(-time.Hour), "down")
+	got, err := s.Queued(t.Context(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []string
+	for _, d := range got {
+		list = append(list, d.SubscriberID+string(d.Payload))
+	}
+	// a has 1,2,3,4,5 queued, b 3,5: two each, oldest first, in queue order.
+	if strings.Join(list, ",") != "a1,a2,b3,b5" {
+		t.Errorf("Queued(2) = %v, want a1 a2, b3 b5 (two each) in queue order", list)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].ID < got[i-1].ID {
+			t.Errorf("Queued(2) not in queue order: %v", list)
+		}
+	}
+	if _, err := s.Queued(t.Context(), 0); headroom.ErrorCode(err) != headroom.EINVALID {
+		t.Errorf("Queued(0): %v, want EINVALID", err)
 	}
 }
 
