@@ -64,42 +64,31 @@ func TestPageInBrowser(t *testing.T) {
 
 	// Thresholds are a fraction of what Chromium paints: lines drawn a
 	// third as wide on a phone antialias to fewer pure pixels.
-	type paint struct {
-		name   string
-		colour [3]int
-		least  int
-	}
 	for _, size := range []struct {
 		name          string
 		width, height int
-		want          []paint
+		want          []browsertest.Paint
 	}{
-		{"desktop", 1280, 1400, []paint{
-			{"desired line", paintDesired, 150},
-			{"proposed policy's line", paintProposed, 100},
-			{"demand line", paintDemand, 200},
-			{"guard band", paintBand, 2000},
-			{"blind band", paintBlindBand, 1000},
-			{"guarded table rows", paintGuardRow, 20000},
+		{"desktop", 1280, 1400, []browsertest.Paint{
+			{Name: "desired line", Colour: paintDesired, Least: 150},
+			{Name: "proposed policy's line", Colour: paintProposed, Least: 100},
+			{Name: "demand line", Colour: paintDemand, Least: 200},
+			{Name: "guard band", Colour: paintBand, Least: 2000},
+			{Name: "blind band", Colour: paintBlindBand, Least: 1000},
+			{Name: "guarded table rows", Colour: paintGuardRow, Least: 20000},
 		}},
-		{"phone", 390, 1600, []paint{
-			{"desired line", paintDesired, 10},
-			{"proposed policy's line", paintProposed, 10},
-			{"demand line", paintDemand, 20},
-			{"guard band", paintBand, 500},
-			{"blind band", paintBlindBand, 200},
-			{"guarded table rows", paintGuardRow, 20000},
+		{"phone", 390, 1600, []browsertest.Paint{
+			{Name: "desired line", Colour: paintDesired, Least: 10},
+			{Name: "proposed policy's line", Colour: paintProposed, Least: 10},
+			{Name: "demand line", Colour: paintDemand, Least: 20},
+			{Name: "guard band", Colour: paintBand, Least: 500},
+			{Name: "blind band", Colour: paintBlindBand, Least: 200},
+			{Name: "guarded table rows", Colour: paintGuardRow, Least: 20000},
 		}},
 	} {
 		t.Run(size.name, func(t *testing.T) {
 			img := browsertest.Screenshot(t, browser, srv.URL+"/decisions/web", "decisions-page-"+size.name, size.width, size.height)
-			for _, c := range size.want {
-				n := pixels(img, c.colour)
-				t.Logf("%s: %d pixels", c.name, n)
-				if n < c.least {
-					t.Errorf("%s: %d pixels of %v, want at least %d", c.name, n, c.colour, c.least)
-				}
-			}
+			browsertest.ExpectPaint(t, img, size.want)
 		})
 	}
 	img := browsertest.Screenshot(t, browser, srv.URL+"/", "decisions-index", 1280, 700)

@@ -104,41 +104,30 @@ func TestPagesInBrowser(t *testing.T) {
 
 	// Thresholds are a fraction of what Chromium paints: a bar is ~7 px
 	// wide on a desktop, ~11 on a phone, where only the last 30 days show.
-	type paint struct {
-		name   string
-		colour [3]int
-		least  int
-	}
 	for _, size := range []struct {
 		name          string
 		width, height int
-		want          []paint
+		want          []browsertest.Paint
 	}{
-		{"desktop", 1280, 1500, []paint{
-			{"banner and the major incident's card", paintOrange, 40000},
-			{"days without downtime", paintGreen, 60000},
-			{"days with a little downtime", paintYellow, 400},
-			{"a day of hours of downtime", paintRed, 150},
-			{"days before Deployments existed", paintGrey, 10000},
-			{"the maintenance's card", paintBlue, 10000},
+		{"desktop", 1280, 1500, []browsertest.Paint{
+			{Name: "banner and the major incident's card", Colour: paintOrange, Least: 40000},
+			{Name: "days without downtime", Colour: paintGreen, Least: 60000},
+			{Name: "days with a little downtime", Colour: paintYellow, Least: 400},
+			{Name: "a day of hours of downtime", Colour: paintRed, Least: 150},
+			{Name: "days before Deployments existed", Colour: paintGrey, Least: 10000},
+			{Name: "the maintenance's card", Colour: paintBlue, Least: 10000},
 		}},
-		{"phone", 390, 2200, []paint{
-			{"banner and the major incident's card", paintOrange, 15000},
-			{"days without downtime", paintGreen, 30000},
-			{"days with a little downtime", paintYellow, 150},
-			{"a day of hours of downtime", paintRed, 150},
-			{"the maintenance's card", paintBlue, 4000},
+		{"phone", 390, 2200, []browsertest.Paint{
+			{Name: "banner and the major incident's card", Colour: paintOrange, Least: 15000},
+			{Name: "days without downtime", Colour: paintGreen, Least: 30000},
+			{Name: "days with a little downtime", Colour: paintYellow, Least: 150},
+			{Name: "a day of hours of downtime", Colour: paintRed, Least: 150},
+			{Name: "the maintenance's card", Colour: paintBlue, Least: 4000},
 		}},
 	} {
 		t.Run(size.name, func(t *testing.T) {
 			img := browsertest.Screenshot(t, chrome, status.URL+"/", "status-page-"+size.name, size.width, size.height)
-			for _, c := range size.want {
-				n := pixels(img, c.colour)
-				t.Logf("%s: %d pixels", c.name, n)
-				if n < c.least {
-					t.Errorf("%s: %d pixels of %v, want at least %d", c.name, n, c.colour, c.least)
-				}
-			}
+			browsertest.ExpectPaint(t, img, size.want)
 			if size.name == "phone" {
 				// 30 bars: the grey days, 41 to 89 days back, are hidden.
 				if n := solid(img, paintGrey); n > 0 {

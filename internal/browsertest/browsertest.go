@@ -94,3 +94,25 @@ func Pixels(img image.Image, colour [3]int, tolerance int) int {
 	}
 	return n
 }
+
+// Paint is a colour a screenshot must show: at least Least pixels within 6
+// of Colour in each channel (thresholds are a fraction of what Chromium
+// paints: antialiasing leaves fewer pure pixels than the shapes cover).
+type Paint struct {
+	Name   string
+	Colour [3]int
+	Least  int
+}
+
+// ExpectPaint logs how many pixels of each paint img has and fails t for
+// each with fewer than its Least.
+func ExpectPaint(t testing.TB, img image.Image, want []Paint) {
+	t.Helper()
+	for _, p := range want {
+		n := Pixels(img, p.Colour, 6)
+		t.Logf("%s: %d pixels", p.Name, n)
+		if n < p.Least {
+			t.Errorf("%s: %d pixels of %v, want at least %d", p.Name, n, p.Colour, p.Least)
+		}
+	}
+}
