@@ -41,17 +41,16 @@ type Main struct {
 	Controller *controller.Controller
 	// Status is the status page; nil when the config has none.
 	Status *StatusPage
-	// Addr is where the decisions page, /metrics and /healthz listen
-	// ("127.0.0.1:0" in tests);
-	// empty for none. URL is set once listening.
+	// Addr is where the pages, /metrics and /healthz listen ("127.0.0.1:0"
+	// in tests); empty for none. URL is set once listening.
 	Addr     string
 	URL      string
 	registry *prometheus.Registry
 	ln       net.Listener
 }
 
-// Store is what serve keeps: the decision journal, and the lease that lets
-// several serve processes share it.
+// Store is what serve keeps: the decision journal, the status page, and the
+// leases that let several serve processes share them.
 type Store interface {
 	headroom.Journal
 	headroom.Leases
