@@ -68,6 +68,11 @@ const (
 // may be (its clock runs ahead of the server's); further is refused.
 const MaxClockSkew = time.Minute
 
+// MaxPast is how far back a writer's time may be: far enough to recreate
+// an old incident, near enough that one typo (year 1678) cannot make every
+// write render thousands of history pages.
+const MaxPast = 20 * 365 * 24 * time.Hour
+
 // The texts of the updates Tick posts, Statuspage's for its automatic
 // transitions.
 const (
@@ -339,10 +344,14 @@ func checkText(ps *problems, field, s, expected string, max int, body, optional 
 	}
 }
 
-// checkTime refuses a writer's time in the future beyond MaxClockSkew.
+// checkTime refuses a writer's time in the future beyond MaxClockSkew, or
+// more than MaxPast ago.
 func checkTime(ps *problems, field string, t, now time.Time) {
-	if t.After(now.Add(MaxClockSkew)) {
+	switch {
+	case t.After(now.Add(MaxClockSkew)):
 		ps.add("%s: %s is after now (%s); expected a time not in the future", field, t.UTC().Format(time.RFC3339), now.Format(time.RFC3339))
+	case !t.IsZero() && t.Before(now.Add(-MaxPast)):
+		ps.add("%s: %s is more than 20 years ago; expected a time since %s", field, t.UTC().Format(time.RFC3339), now.Add(-MaxPast).UTC().Format(time.DateOnly))
 	}
 }
 
@@ -776,6 +785,9 @@ func (s *Service) Schedule(ctx context.Context, m ScheduleMaintenance) (*Inciden
 	case !m.ScheduledUntil.After(m.ScheduledFor):
 		ps.add("scheduled_until: %s is not after scheduled_for %s; expected when the maintenance ends",
 			m.ScheduledUntil.UTC().Format(time.RFC3339), m.ScheduledFor.UTC().Format(time.RFC3339))
+	case m.ScheduledFor.Before(now.Add(-MaxPast)) || m.ScheduledUntil.After(now.Add(MaxPast)):
+		ps.add("scheduled_for: %s to %s; expected times within 20 years of now",
+			m.ScheduledFor.UTC().Format(time.RFC3339), m.ScheduledUntil.UTC().Format(time.RFC3339))
 	}
 	for i, id := range m.Components {
 		if _, ok := s.index[id]; !ok {

@@ -84,6 +84,14 @@ func TestServiceRejects(t *testing.T) {
 			_, err := s.Open(ctx, incident.OpenIncident{Name: "x", Body: "x", DisplayAt: day1.Add(time.Hour)})
 			return err
 		}, headroom.EINVALID, `display_at: 2021-06-30T18:00:00Z is after now (2021-06-30T17:00:00Z); expected a time not in the future`},
+		{"open: started in 1678 (a typo that would render thousands of history pages)", func() error {
+			_, err := s.Open(ctx, incident.OpenIncident{Name: "x", Body: "x", StartedAt: time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC)})
+			return err
+		}, headroom.EINVALID, `started_at: 1678-01-01T00:00:00Z is more than 20 years ago; expected a time since 2001-07-05`},
+		{"schedule: in the year 3000", func() error {
+			_, err := s.Schedule(ctx, incident.ScheduleMaintenance{Name: "x", Body: "x", ScheduledFor: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), ScheduledUntil: time.Date(3000, 1, 2, 0, 0, 0, 0, time.UTC)})
+			return err
+		}, headroom.EINVALID, `scheduled_for: 3000-01-01T00:00:00Z to 3000-01-02T00:00:00Z; expected times within 20 years of now`},
 		{"open: every problem at once", func() error {
 			_, err := s.Open(ctx, incident.OpenIncident{Components: map[string]incident.ComponentStatus{"b": incident.Operational, "a": incident.Operational}})
 			return err
