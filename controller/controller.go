@@ -51,8 +51,12 @@ type Target struct {
 	Guards   *headroom.Guards
 	Source   headroom.MetricsSource
 	Actuator headroom.Actuator
-	// Floor holds the platform's autoscaler in Guard mode.
+	// Floor holds the platform's autoscaler in Guard mode. In the other
+	// modes it gives back, once, a floor still held from an earlier run
+	// in Guard mode.
 	Floor headroom.FloorActuator
+
+	released bool // the floor was given back (modes other than Guard)
 }
 
 // Record is one iteration for one target.
@@ -139,20 +143,38 @@ func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 	sem := make(chan struct{}, max(c.Concurrency, 1))
 	var wg sync.WaitGroup
 	for i, t := range c.Targets {
-		if t.Mode == Off {
-			records[i] = Record{Target: t.Name, Time: now, Mode: string(Off)}
-			continue
-		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			c.release(ctx, t)
+			if t.Mode == Off {
+				records[i] = Record{Target: t.Name, Time: now, Mode: string(Off)}
+				return
+			}
 			records[i] = c.step(ctx, t, now)
 		}()
 	}
 	wg.Wait()
 	return records
+}
+
+// release gives a platform's autoscaler back its own bounds when its target
+// left Guard mode while headroom held it up (a no-op when nothing is held),
+// once per process; a failure is retried at the next loop.
+func (c *Controller) release(ctx context.Context, t *Target) {
+	if t.Mode == Guard || t.Floor == nil || t.released {
+		return
+	}
+	act, cancel := c.Leader.bound(ctx)
+	defer cancel()
+	reason := headroom.Reason{Code: headroom.ReasonGuardIdle, Message: fmt.Sprintf("target %s is in %s mode, not guard: the platform's own bounds restored", t.Name, t.Mode)}
+	if err := t.Floor.SetFloor(act, 0, reason); err != nil {
+		c.logger().Warn("give the platform's autoscaler back its bounds", "target", t.Name, "err", err)
+		return
+	}
+	t.released = true
 }
 
 // step is one iteration for one target.

@@ -136,3 +136,33 @@ func TestGuardModeOnAnHPA(t *testing.T) {
 		t.Errorf("quiet: min %d max %d note %q reason %s; want the HPA's own 12..120 restored", lo, hi, note, r.Decision.Reason.Code)
 	}
 }
+
+// A target taken out of guard mode while headroom held its HPA up (in
+// shadow mode now, hpa still named) gets the HPA's own minimum back at the
+// next loop, and the Deployment is left alone.
+func TestLeavingGuardModeGivesTheHPABack(t *testing.T) {
+	s := kubetest.Shared(t)
+	svc, prop := seed(t)
+	c, ns := deployment(t, s, "web", 57, 57)
+	ctx := context.Background()
+	if _, err := c.AutoscalingV2().HorizontalPodAutoscalers(ns).Create(ctx, hpa("web", 12, 120), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a := newActuator(t, c, ns, k8s.Deployment, "web", "web")
+	target := &controller.Target{Name: "web", Mode: controller.Guard, Policy: prop, Source: demand{3400, 60}, Actuator: a, Floor: a,
+		Guards: check.DefaultGuards(svc, prop, check.DefaultGuardMargin)}
+	ctl := controller.New(&controller.MemoryJournal{}, target)
+	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	ctl.Step(ctx, at)
+	if lo, _, _ := bounds(t, c, ns, "web"); lo != 57 {
+		t.Fatalf("guard mode: minReplicas %d, want 57", lo)
+	}
+	target.Mode = controller.Shadow
+	ctl.Step(ctx, at.Add(15*time.Second))
+	if lo, hi, note := bounds(t, c, ns, "web"); lo != 12 || hi != 120 || note != "" {
+		t.Errorf("after leaving guard mode: min %d max %d note %q; want the HPA's own 12..120", lo, hi, note)
+	}
+	if n := replicas(t, c, ns, "web"); n != 57 {
+		t.Errorf("shadow mode changed the Deployment: %d", n)
+	}
+}
