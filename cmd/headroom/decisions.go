@@ -31,9 +31,15 @@ func newDecisionsCmd() *cobra.Command {
 			if _, err := findTarget(cfg, args[0]); err != nil {
 				return err
 			}
-			recs, err := db.Records(cmd.Context(), args[0], since(window), time.Time{}, limit)
+			// The newest records are the ones asked for: the journal
+			// returns the oldest first, so read the window and keep its
+			// end (the window bounds what is read).
+			recs, err := db.Records(cmd.Context(), args[0], since(window), time.Time{}, 0)
 			if err != nil {
 				return err
+			}
+			if limit > 0 && len(recs) > limit {
+				recs = recs[len(recs)-limit:]
 			}
 			if format == "json" {
 				enc := json.NewEncoder(cmd.OutOrStdout())
@@ -60,7 +66,7 @@ func newDecisionsCmd() *cobra.Command {
 	cmd.Flags().StringVar(&path, "config", "headroom.yaml", "the configuration serve runs")
 	dbFlag(cmd.Flags())
 	cmd.Flags().DurationVar(&window, "since", 24*time.Hour, "how far back (0: everything)")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many records (0: all)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "the newest this many records of the window (0: all)")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	return cmd
 }

@@ -271,3 +271,26 @@ func TestServeOnceFailureExits(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, stderr)
 	}
 }
+
+// decisions --limit N shows the newest N of the window.
+func TestDecisionsLimitIsTheNewest(t *testing.T) {
+	cfg := writeServeConfig(t)
+	for range 3 {
+		if code, _, stderr := run(t, "serve", "--config", cfg, "--once"); code != ExitPass {
+			t.Fatalf("serve --once: exit %d\n%s", code, stderr)
+		}
+	}
+	read := func(args ...string) []map[string]any {
+		t.Helper()
+		code, out, stderr := run(t, append([]string{"decisions", "web", "--config", cfg, "--format", "json"}, args...)...)
+		var recs []map[string]any
+		if code != ExitPass || json.Unmarshal([]byte(out), &recs) != nil {
+			t.Fatalf("decisions %v: exit %d\n%s%s", args, code, out, stderr)
+		}
+		return recs
+	}
+	all, last := read(), read("--limit", "1")
+	if len(all) != 3 || len(last) != 1 || last[0]["time"] != all[2]["time"] {
+		t.Errorf("--limit 1 gave %v of %d records; want the newest, %v", last, len(all), all[len(all)-1]["time"])
+	}
+}
