@@ -75,8 +75,7 @@ func guardRate(g *headroom.Guards) *headroom.RateLimitGuard {
 // idleWhy says what the guards saw when they let the platform alone.
 func idleWhy(in FloorInput) string {
 	if g := in.Guards.ScaleIn; g != nil && in.Observation.HasDemand && g.CapacityPerInstance > 0 && g.TargetUtilization > 0 {
-		need := ceil(in.Observation.Demand * (1 + g.Margin) / (g.CapacityPerInstance * g.TargetUtilization))
-		return fmt.Sprintf("%s req/s needs %d instances", num(in.Observation.Demand), need)
+		return fmt.Sprintf("%s req/s needs %d instances", num(in.Observation.Demand), needed(g, in.Observation.Demand))
 	}
 	return fmt.Sprintf("%d instances", in.Current.Total())
 }

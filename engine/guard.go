@@ -42,7 +42,7 @@ func guard(g *headroom.Guards, st *State, now time.Time, c headroom.Capacity, ob
 		}
 	}
 	if s := g.ScaleIn; s != nil && s.CapacityPerInstance > 0 && s.TargetUtilization > 0 {
-		need := ceil(obs.Demand * (1 + s.Margin) / (s.CapacityPerInstance * s.TargetUtilization))
+		need := needed(s, obs.Demand)
 		if need > desired {
 			kept := min(current, need)
 			reason = headroom.Reason{Code: headroom.ReasonScaleInDeferred,
@@ -67,6 +67,12 @@ func guard(g *headroom.Guards, st *State, now time.Time, c headroom.Capacity, ob
 		st.GuardEvents = append(slices.Clip(st.GuardEvents), Sample{At: now, Replicas: current - desired})
 	}
 	return desired, reason
+}
+
+// needed is how many instances demand (req/s) needs under the scale-in
+// guard: at its target utilization, with its margin.
+func needed(s *headroom.ScaleInGuard, demand float64) int {
+	return ceil(demand * (1 + s.Margin) / (s.CapacityPerInstance * s.TargetUtilization))
 }
 
 // saturated says why the service is saturated, or "".
