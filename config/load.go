@@ -243,7 +243,7 @@ func (p *parser) config(abs string) *Config {
 		}
 	}
 	if d := s.Database; d != "" {
-		if u, err := url.Parse(d); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		if !IsDatabaseURL(d) {
 			// The value is not echoed: it may hold a password.
 			p.fail("spec.database", "", "a PostgreSQL URL such as postgres://headroom@db.internal/headroom (left out: the SQLite file in dataDir)")
 		} else {
@@ -436,6 +436,13 @@ var (
 	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	dnsName  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
 )
+
+// IsDatabaseURL says whether u is a PostgreSQL URL, as spec.database (and
+// serve's --db) must be.
+func IsDatabaseURL(u string) bool {
+	parsed, err := url.Parse(u)
+	return err == nil && (parsed.Scheme == "postgres" || parsed.Scheme == "postgresql")
+}
 
 // page checks the status page: its name, and components with unique ids,
 // grouped one level deep.

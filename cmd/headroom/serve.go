@@ -373,8 +373,7 @@ func loadConfig(cmd *cobra.Command, path string) (*config.Config, error) {
 		return nil, err
 	}
 	if f := cmd.Flags().Lookup("db"); f != nil && f.Changed {
-		u, err := url.Parse(f.Value.String())
-		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		if !config.IsDatabaseURL(f.Value.String()) {
 			// The value is not echoed: it may hold a password.
 			return nil, &usageError{msg: "--db: expected a PostgreSQL URL such as postgres://headroom@db.internal/headroom"}
 		}
