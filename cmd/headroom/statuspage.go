@@ -38,6 +38,8 @@ type StatusPage struct {
 	Public  *statuspage.Handler
 	Admin   http.Handler
 	Worker  *webhook.Worker
+	// zone is the page's time zone, loaded once (config checked it).
+	zone *time.Location
 }
 
 // openStatusPage builds the status page of cfg on db and renders its first
@@ -59,8 +61,12 @@ func openStatusPage(ctx context.Context, cfg *config.Config, db Store, log *slog
 	public.Logger = log
 	public.Publish(svc.Snapshot())
 	svc.OnSnapshot = public.Publish
+	zone, err := time.LoadLocation(p.TimeZone)
+	if err != nil {
+		zone = time.UTC
+	}
 	return &StatusPage{Service: svc, Public: public, Admin: admin.New(svc, db, admin.WithLogger(log)),
-		Worker: &webhook.Worker{Store: db, Logger: log}}, nil
+		Worker: &webhook.Worker{Store: db, Logger: log}, zone: zone}, nil
 }
 
 // run keeps the page current until ctx ends: every few seconds it reloads
@@ -115,11 +121,7 @@ func (s *StatusPage) run(ctx context.Context, leases headroom.Leases, holder str
 // (rebuilt once a minute then).
 func (s *StatusPage) stale(now time.Time) bool {
 	snap := s.Service.Snapshot()
-	loc, err := time.LoadLocation(snap.Page.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	for _, zone := range []*time.Location{loc, time.UTC} { // the page's days, the uptime bars' UTC days
+	for _, zone := range []*time.Location{s.zone, time.UTC} { // the page's days, the uptime bars' UTC days
 		y1, m1, d1 := now.In(zone).Date()
 		y2, m2, d2 := snap.BuiltAt.In(zone).Date()
 		if y1 != y2 || m1 != m2 || d1 != d2 {
