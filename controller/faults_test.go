@@ -3,6 +3,7 @@ package controller_test
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,21 +13,33 @@ import (
 	"github.com/headroomhq/headroom/schedule"
 )
 
-// counting is an actuator in memory that counts its scale calls; the real
+// counting is a fleet in memory that remembers its scale calls, and who
+// made them when several controllers share it (see hand); the real
 // command actuator is exercised by the other tests of this package.
 type counting struct {
+	mu     sync.Mutex
 	count  int
 	scales []int
+	by     []string
 }
 
 func (c *counting) Capacity(context.Context) (headroom.Capacity, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return headroom.Capacity{Ready: c.count}, nil
 }
 
 func (c *counting) Scale(_ context.Context, desired int, _ headroom.Reason) error {
+	c.scale(desired, "")
+	return nil
+}
+
+func (c *counting) scale(desired int, who string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.count = desired
 	c.scales = append(c.scales, desired)
-	return nil
+	c.by = append(c.by, who)
 }
 
 // A clock that jumps: forward past the seed's scheduled cut, back an hour

@@ -10,30 +10,14 @@ import (
 	"github.com/headroomhq/headroom/controller"
 )
 
-// platform is one fleet in memory that several controllers scale, and
-// remembers who scaled it.
-type platform struct {
-	mu     sync.Mutex
-	count  int
-	scaled []string
-}
-
+// hand is one controller's hold on a fleet several controllers share.
 type hand struct {
-	p   *platform
+	*counting
 	who string
 }
 
-func (h hand) Capacity(context.Context) (headroom.Capacity, error) {
-	h.p.mu.Lock()
-	defer h.p.mu.Unlock()
-	return headroom.Capacity{Ready: h.p.count}, nil
-}
-
 func (h hand) Scale(_ context.Context, desired int, _ headroom.Reason) error {
-	h.p.mu.Lock()
-	defer h.p.mu.Unlock()
-	h.p.count = desired
-	h.p.scaled = append(h.p.scaled, h.who)
+	h.scale(desired, h.who)
 	return nil
 }
 
@@ -42,7 +26,7 @@ func (h hand) Scale(_ context.Context, desired int, _ headroom.Reason) error {
 // loop. Processes, a real store and kill -9 are tested in cmd/headroom.
 func TestLeaderTakesTurns(t *testing.T) {
 	_, prop, _ := load(t)
-	p := &platform{count: 10}
+	p := &counting{count: 10}
 	leases := &controller.MemoryLeases{}
 	j := &controller.MemoryJournal{}
 	src := &steady{demand: 1000, cpu: 100} // always more: every sync scales out
@@ -71,7 +55,7 @@ func TestLeaderTakesTurns(t *testing.T) {
 	defer func() { stopB(); <-doneB }()
 	time.Sleep(300 * time.Millisecond)
 	p.mu.Lock()
-	first := append([]string(nil), p.scaled...)
+	first := append([]string(nil), p.by...)
 	p.mu.Unlock()
 	if len(first) == 0 {
 		t.Fatal("nobody scaled")
@@ -100,7 +84,7 @@ func TestLeaderTakesTurns(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.scaled[len(p.scaled)-1] != "b" {
-		t.Errorf("after a stopped: last scaled by %v", p.scaled)
+	if p.by[len(p.by)-1] != "b" {
+		t.Errorf("after a stopped: last scaled by %v", p.by)
 	}
 }
