@@ -64,24 +64,6 @@ func TestFailingMigration(t *testing.T) {
 	assertVersions("1,2")
 }
 
-func TestBadMigrationNames(t *testing.T) {
-	tests := []struct {
-		name string
-		fsys fstest.MapFS
-	}{
-		{"no version", fstest.MapFS{"migrations/journal.sql": {}}},
-		{"version zero", fstest.MapFS{"migrations/0000_x.sql": {}}},
-		{"version used twice", fstest.MapFS{"migrations/0001_a.sql": {}, "migrations/001_b.sql": {}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if _, err := migrations(tt.fsys); err == nil {
-				t.Errorf("migrations(%v) = nil error, want one", tt.fsys)
-			}
-		})
-	}
-}
-
 func TestStorable(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"plain", "plain"},

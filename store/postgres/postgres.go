@@ -9,9 +9,6 @@ import (
 	"io/fs"
 	"math"
 	"net"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/store/internal/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -97,52 +95,16 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// migration is one embedded migrations/NNNN_name.sql file.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the migrations of fsys in version order.
-func migrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
-		}
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migration %s: version %d already used by %s", base, v, prev)
-		}
-		seen[v] = base
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
-}
-
 // migrate applies the migrations not yet recorded in schema_migrations,
 // each in its own transaction together with its schema_migrations row.
 func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
-	ms, err := migrations(fsys)
+	ms, err := migrations.Read(fsys)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
 		if err := db.apply(ctx, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -151,7 +113,7 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 // apply runs m unless it was applied already. The transaction first takes
 // the migration lock, which it holds until it ends: a second process
 // opening the database at once waits, then finds m applied.
-func (db *DB) apply(ctx context.Context, m migration) error {
+func (db *DB) apply(ctx context.Context, m migrations.Migration) error {
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return err
@@ -167,7 +129,7 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var applied bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&applied); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&applied); err != nil {
 		return err
 	}
 	if applied {
@@ -175,11 +137,11 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 	}
 	// No arguments: pgx sends the file as one simple query, so it may
 	// hold several statements.
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
-		m.version, db.Now().UTC()); err != nil {
+		m.Version, db.Now().UTC()); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

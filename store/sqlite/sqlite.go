@@ -9,14 +9,12 @@ import (
 	"io/fs"
 	"math"
 	"net/url"
-	"path"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/store/internal/migrations"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -145,46 +143,10 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// migration is one embedded migrations/NNNN_name.sql file.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the migrations of fsys in version order.
-func migrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
-		}
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migration %s: version %d already used by %s", base, v, prev)
-		}
-		seen[v] = base
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
-}
-
 // migrate applies the migrations not yet recorded in schema_migrations,
 // each in its own transaction together with its schema_migrations row.
 func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
-	ms, err := migrations(fsys)
+	ms, err := migrations.Read(fsys)
 	if err != nil {
 		return err
 	}
@@ -196,7 +158,7 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	}
 	for _, m := range ms {
 		if err := db.apply(ctx, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -205,24 +167,24 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 // apply runs m unless it was applied already. The check runs inside the
 // transaction, under the write lock, so two processes opening the same
 // file at once do not both apply it.
-func (db *DB) apply(ctx context.Context, m migration) error {
+func (db *DB) apply(ctx context.Context, m migrations.Migration) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		m.version, db.Now().UTC().UnixNano()); err != nil {
+		m.Version, db.Now().UTC().UnixNano()); err != nil {
 		return err
 	}
 	return tx.Commit()
