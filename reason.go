@@ -40,6 +40,13 @@ const (
 	// ReasonGuardIdle: in guard mode, no guard needs the platform's
 	// autoscaler held above its own minimum.
 	ReasonGuardIdle ReasonCode = "GuardIdle"
+	// Detection: capacity cut below need by a decision; capacity below
+	// need with no decision to blame (demand outran the policy); the
+	// error budget burning too fast; latency over the SLO.
+	ReasonCapacityShort ReasonCode = "CapacityShort"
+	ReasonDemandOutran  ReasonCode = "DemandOutran"
+	ReasonBudgetBurn    ReasonCode = "ErrorBudgetBurn"
+	ReasonLatencyHigh   ReasonCode = "LatencyHigh"
 )
 
 // Reason explains a decision: a code for machines and a sentence for people,

@@ -1,0 +1,246 @@
+package detect
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/headroomhq/headroom"
+)
+
+// Defaults of the fields a Config leaves zero.
+const (
+	// DefaultResolution is the width of one bucket of history: the live
+	// loop's interval, so each loop fills one bucket.
+	DefaultResolution = 15 * time.Second
+	// DefaultCauseAfter is how long ready capacity may stay below need
+	// before the cause alert fires: "for more than one loop" — a single
+	// short loop is a scale-out on its way.
+	DefaultCauseAfter = 15 * time.Second
+	// DefaultCauseReset is how long capacity must be back at need before
+	// the cause alert resets.
+	DefaultCauseReset = time.Minute
+	// DefaultStaleAfter is how long the detector may go without a sample
+	// before it says it is blind: the blind guard's default.
+	DefaultStaleAfter = 2 * time.Minute
+)
+
+// Config is a detector of one target.
+type Config struct {
+	// Target names the target in every alert.
+	Target string
+	// Budget is the share of requests the SLO lets fail (maxErrorRatio):
+	// a burn rate of 1 spends exactly it.
+	Budget float64
+	// MaxLatency is the SLO's mean latency, for latency rules and
+	// messages; zero when the SLO has none.
+	MaxLatency time.Duration
+	// StartupDelay is the service's launch → ready time, named when demand
+	// rose faster than capacity could follow.
+	StartupDelay time.Duration
+	// Rules are the symptom rules; DefaultRules when nil.
+	Rules []Rule
+	// Resolution is the width of a bucket of history; windows are whole
+	// buckets. DefaultResolution when zero.
+	Resolution time.Duration
+	// CauseAfter, CauseReset, StaleAfter: DefaultCauseAfter,
+	// DefaultCauseReset and DefaultStaleAfter when zero.
+	CauseAfter, CauseReset, StaleAfter time.Duration
+}
+
+// withDefaults returns c with every zero field at its default.
+func (c Config) withDefaults() Config {
+	if c.Rules == nil {
+		c.Rules = DefaultRules(c.MaxLatency)
+	}
+	if c.Resolution <= 0 {
+		c.Resolution = DefaultResolution
+	}
+	if c.CauseAfter <= 0 {
+		c.CauseAfter = DefaultCauseAfter
+	}
+	if c.CauseReset <= 0 {
+		c.CauseReset = DefaultCauseReset
+	}
+	if c.StaleAfter <= 0 {
+		c.StaleAfter = DefaultStaleAfter
+	}
+	return c
+}
+
+// Input is one evaluation: what happened since the previous one.
+type Input struct {
+	Now time.Time
+	// Interval is how long the sample describes, ending at Now: the time
+	// since the previous evaluation in a simulation, the loop interval
+	// live.
+	Interval time.Duration
+	// Demand is the request rate in requests/s; ErrorRatio the share of
+	// them that failed; Latency the mean response time. HasDemand and
+	// HasHealth are false when the metrics are missing.
+	Demand     float64
+	ErrorRatio float64
+	Latency    time.Duration
+	HasDemand  bool
+	HasHealth  bool
+	// Ready and Desired are the capacity now and the count last asked for.
+	Ready, Desired int
+	// Needed is how many ready instances Demand needs to keep the SLO,
+	// from the service model; zero when unknown (no cause alert then).
+	Needed int
+	// Decision is the decision made at Now, if any: a cut that leaves
+	// capacity below need fires the cause alert at once, naming it.
+	Decision *headroom.Decision
+}
+
+// Output is what an evaluation found.
+type Output struct {
+	// Firing is every alert firing after this evaluation.
+	Firing []headroom.Alert
+	// Started and Ended are the alerts that began and reset at this
+	// evaluation (Ended ones have EndsAt set): what a notifier or an
+	// incident acts on.
+	Started, Ended []headroom.Alert
+}
+
+// Changed reports whether an alert began or reset.
+func (o Output) Changed() bool { return len(o.Started)+len(o.Ended) > 0 }
+
+// Detector evaluates one target's signals. It is not safe for concurrent
+// use; a controller keeps one per target.
+type Detector struct {
+	cfg Config
+	st  State
+}
+
+// New returns a detector with cfg's defaults filled in, resuming from st
+// (the zero State for a new one).
+func New(cfg Config, st State) *Detector {
+	cfg = cfg.withDefaults()
+	d := &Detector{cfg: cfg, st: st.clone()}
+	d.st.History.setResolution(cfg.Resolution, cfg.longest())
+	return d
+}
+
+// Config returns the configuration in force, defaults filled in.
+func (d *Detector) Config() Config { return d.cfg }
+
+// State returns a copy of the detector's memory, to keep.
+func (d *Detector) State() State { return d.st.clone() }
+
+// Firing returns the alerts firing now.
+func (d *Detector) Firing() []headroom.Alert { return d.st.firing() }
+
+// Step evaluates the signals at in.Now. Inputs must come in time order; a
+// sample older than the last is ignored for history (a clock stepping back)
+// but rules are still evaluated.
+func (d *Detector) Step(in Input) Output {
+	before := d.st.firing()
+	if in.HasDemand && finite(in.Demand) {
+		d.st.LastSample = in.Now
+		d.st.History.add(in.Now, in.Interval, sample(in))
+	}
+	blind := d.blind(in.Now)
+	if !blind {
+		d.cause(in)
+		for _, r := range d.cfg.Rules {
+			d.symptom(r, in.Now)
+		}
+	}
+	after := d.st.firing()
+	return Output{Firing: after, Started: diff(after, before), Ended: ended(d.st.Alerts, before, in.Now)}
+}
+
+// sample turns an input into the request counts it stands for.
+func sample(in Input) Totals {
+	secs := in.Interval.Seconds()
+	req := max(in.Demand, 0) * secs
+	t := Totals{Requests: req, Seconds: secs}
+	if in.HasHealth {
+		if finite(in.ErrorRatio) {
+			t.Failed = req * min(max(in.ErrorRatio, 0), 1)
+		}
+		t.LatencySum = req * max(in.Latency.Seconds(), 0)
+	}
+	return t
+}
+
+// blind fires the blind alert when no sample came for StaleAfter (since
+// the detector started, when none ever came), and resets it at the next
+// sample. It reports whether the signals cannot be evaluated.
+func (d *Detector) blind(now time.Time) bool {
+	if d.st.Started.IsZero() {
+		d.st.Started = now
+	}
+	last := d.st.LastSample
+	ref := last
+	if ref.IsZero() {
+		ref = d.st.Started
+	}
+	rs := d.st.rule(ruleBlind)
+	if now.Sub(ref) >= d.cfg.StaleAfter {
+		if rs.Active == nil {
+			since := fmt.Sprintf("since the detector started at %s", utc(ref))
+			if !last.IsZero() {
+				since = fmt.Sprintf("for %s (the last at %s)", now.Sub(last).Round(time.Second), utc(last))
+			}
+			d.fire(rs, headroom.SignalBlind, headroom.SeverityTicket, now, headroom.Reason{Code: headroom.ReasonBlind,
+				Message: fmt.Sprintf("no demand sample %s: the detector cannot see this target; blindness never opens a customer incident", since)})
+		}
+		return true
+	}
+	d.resolve(rs, now)
+	return last.IsZero()
+}
+
+// fire starts an alert for rule state rs.
+func (d *Detector) fire(rs *RuleState, signal headroom.Signal, sev headroom.Severity, now time.Time, why headroom.Reason) {
+	rs.Active = &headroom.Alert{Target: d.cfg.Target, Signal: signal, Rule: rs.Name, Severity: sev, StartsAt: now, Reason: why}
+}
+
+// resolve ends rs's alert at now.
+func (d *Detector) resolve(rs *RuleState, now time.Time) {
+	if rs.Active == nil {
+		return
+	}
+	a := *rs.Active
+	a.EndsAt = now
+	rs.Active = nil
+	rs.Last = &a
+}
+
+// diff returns the alerts of after that are not in before (by rule).
+func diff(after, before []headroom.Alert) []headroom.Alert {
+	var out []headroom.Alert
+	for _, a := range after {
+		found := false
+		for _, b := range before {
+			if a.Rule == b.Rule && a.StartsAt.Equal(b.StartsAt) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// ended returns the alerts of before that reset at now.
+func ended(rules []RuleState, before []headroom.Alert, now time.Time) []headroom.Alert {
+	var out []headroom.Alert
+	for _, b := range before {
+		for _, rs := range rules {
+			if rs.Name == b.Rule && rs.Active == nil && rs.Last != nil && rs.Last.StartsAt.Equal(b.StartsAt) && rs.Last.EndsAt.Equal(now) {
+				out = append(out, *rs.Last)
+			}
+		}
+	}
+	return out
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// utc formats t as the reports do: "17:00:15 UTC".
+func utc(t time.Time) string { return t.UTC().Format("15:04:05 UTC") }

@@ -1,0 +1,251 @@
+package detect
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom"
+)
+
+var t0 = time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+
+// feed steps d every 15 s from `from` for n loops with the sample given by
+// f, and returns every alert that started and ended, in order.
+func feed(t *testing.T, d *Detector, from time.Time, n int, f func(now time.Time) Input) (started, ended []headroom.Alert) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		now := from.Add(time.Duration(i) * 15 * time.Second)
+		in := f(now)
+		in.Now, in.Interval = now, 15*time.Second
+		out := d.Step(in)
+		started = append(started, out.Started...)
+		ended = append(ended, out.Ended...)
+	}
+	return started, ended
+}
+
+func steady(errRatio float64) func(time.Time) Input {
+	return func(time.Time) Input {
+		return Input{Demand: 1000, ErrorRatio: errRatio, Latency: 80 * time.Millisecond, HasDemand: true, HasHealth: true, Ready: 20, Desired: 20, Needed: 12}
+	}
+}
+
+func onlyRule(as []headroom.Alert, rule string) []headroom.Alert {
+	var out []headroom.Alert
+	for _, a := range as {
+		if a.Rule == rule {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// The workbook's pairs on a budget of 0.1% and 60% of requests failing from
+// t0, after six clean hours, evaluated every 15 s: the 1h window reaches a
+// 1.44% error ratio (burn 14.4) when 0.6·x/3600 ≥ 0.0144, x ≥ 86.4 s, so at
+// the 6th loop (90 s); the 6h window reaches 0.6% (burn 6) when
+// 0.6·x/21600 ≥ 0.006, x ≥ 216 s, so at the 15th loop (225 s). Once the
+// errors stop at t1, the 5m window still holds a failing bucket for 19
+// loops (3% ≥ 1.44%), is clean at t1+300 s, and keep_firing_for (5m) resets
+// the alert 5 minutes after the last loop it held: t1+585 s.
+func TestWorkbookPairs(t *testing.T) {
+	d := New(Config{Target: "web", Budget: 0.001}, State{})
+	start := t0.Add(-6 * time.Hour)
+	if s, _ := feed(t, d, start, 6*240, steady(0)); len(s) != 0 {
+		t.Fatalf("clean traffic started %v", s)
+	}
+	started, _ := feed(t, d, t0, 20, steady(0.6))
+	fast, slow := onlyRule(started, "burn-1h-5m"), onlyRule(started, "burn-6h-30m")
+	if len(fast) != 1 || !fast[0].StartsAt.Equal(t0.Add(90*time.Second)) {
+		t.Fatalf("burn-1h-5m: got %v, want one alert at %v", fast, t0.Add(90*time.Second))
+	}
+	if len(slow) != 1 || !slow[0].StartsAt.Equal(t0.Add(225*time.Second)) {
+		t.Fatalf("burn-6h-30m: got %v, want one alert at %v", slow, t0.Add(225*time.Second))
+	}
+	if a := fast[0]; a.Signal != headroom.SignalSymptom || a.Severity != headroom.SeverityPage || a.Reason.Code != headroom.ReasonBudgetBurn ||
+		!strings.Contains(a.Reason.Message, "18% of requests failed over the last 5m and 1.5% over 1h") {
+		t.Errorf("alert: got %+v", a)
+	}
+	t1 := t0.Add(20 * 15 * time.Second)
+	_, ended := feed(t, d, t1, 60, steady(0))
+	fastEnd := onlyRule(ended, "burn-1h-5m")
+	if len(fastEnd) != 1 || !fastEnd[0].EndsAt.Equal(t1.Add(585*time.Second)) {
+		t.Fatalf("burn-1h-5m reset: got %v, want at %v", fastEnd, t1.Add(585*time.Second))
+	}
+}
+
+func TestForDelaysFiring(t *testing.T) {
+	rules := []Rule{{Name: "fast", Long: time.Minute, Factor: 10, For: 2 * time.Minute, Severity: headroom.SeverityPage}}
+	d := New(Config{Budget: 0.01, Rules: rules}, State{})
+	feed(t, d, t0.Add(-time.Hour), 240, steady(0))
+	started, _ := feed(t, d, t0, 20, steady(0.5))
+	// Pending at the first loop (t0+15s), firing 2 minutes later.
+	if len(started) != 1 || !started[0].StartsAt.Equal(t0.Add(135*time.Second)) {
+		t.Fatalf("got %v, want one alert at %v", started, t0.Add(135*time.Second))
+	}
+}
+
+func TestBlipBelowForDoesNotFire(t *testing.T) {
+	rules := []Rule{{Name: "fast", Long: time.Minute, Factor: 10, For: 90 * time.Second, Severity: headroom.SeverityPage}}
+	d := New(Config{Budget: 0.01, Rules: rules}, State{})
+	feed(t, d, t0.Add(-time.Hour), 240, steady(0))
+	// 30 s of errors at 50%: the 1m window burns (12.5% and more) from
+	// t0+15s to t0+75s, 60 s, under `for`.
+	s1, _ := feed(t, d, t0, 2, steady(0.5))
+	s2, _ := feed(t, d, t0.Add(30*time.Second), 20, steady(0))
+	if len(s1)+len(s2) != 0 {
+		t.Fatalf("a 30 s blip fired %v %v", s1, s2)
+	}
+}
+
+// The seed: a scheduled action cuts 60 → 12 at 17:00:00 while demand needs
+// 38. The cause alert fires in that loop, before the first failed request,
+// and names the action.
+func TestCauseNamesTheCut(t *testing.T) {
+	d := New(Config{Target: "website-and-api", Budget: 0.001, StartupDelay: 3 * time.Minute}, State{})
+	feed(t, d, t0.Add(-time.Hour), 240, func(time.Time) Input {
+		return Input{Demand: 3000, HasDemand: true, HasHealth: true, Ready: 60, Desired: 60, Needed: 38}
+	})
+	cut := &headroom.Decision{Time: t0, Current: 60, Desired: 12, Min: 10, Max: 120, Reason: headroom.Reason{Code: headroom.ReasonScheduled,
+		Message: `scheduled action "night-savings" ("0 3 * * *" in Australia/Sydney) at 17:00 UTC = 03:00 Australia/Sydney set min 10, desired 12`}}
+	out := d.Step(Input{Now: t0, Interval: 15 * time.Second, Demand: 3000, HasDemand: true, HasHealth: true, Ready: 12, Desired: 12, Needed: 38, Decision: cut})
+	if len(out.Started) != 1 {
+		t.Fatalf("started: got %v, want the cause alert", out.Started)
+	}
+	a := out.Started[0]
+	if a.Signal != headroom.SignalCause || !a.StartsAt.Equal(t0) || a.Reason.Code != headroom.ReasonCapacityShort ||
+		!strings.Contains(a.Reason.Message, "12 ready of 38 needed") || !strings.Contains(a.Reason.Message, "17:00:00 UTC ScheduledAction 60 -> 12") ||
+		!strings.Contains(a.Reason.Message, "night-savings") {
+		t.Errorf("got %+v", a)
+	}
+	// Capacity back at need: the alert resets after CauseReset.
+	_, ended := feed(t, d, t0, 8, func(time.Time) Input {
+		return Input{Demand: 3000, HasDemand: true, HasHealth: true, Ready: 40, Desired: 40, Needed: 38}
+	})
+	if len(ended) != 1 || !ended[0].EndsAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("ended: got %v, want at %v", ended, t0.Add(time.Minute))
+	}
+}
+
+func TestCauseNamesTheDemandRise(t *testing.T) {
+	d := New(Config{Budget: 0.001, StartupDelay: 3 * time.Minute}, State{})
+	feed(t, d, t0.Add(-time.Hour), 240, func(time.Time) Input {
+		return Input{Demand: 1000, HasDemand: true, HasHealth: true, Ready: 15, Desired: 15, Needed: 13}
+	})
+	surge := func(time.Time) Input {
+		return Input{Demand: 12000, HasDemand: true, HasHealth: true, Ready: 15, Desired: 60, Needed: 130}
+	}
+	// One short loop is a scale-out on its way; the second fires.
+	started, _ := feed(t, d, t0, 1, surge)
+	if len(started) != 0 {
+		t.Fatalf("one short loop fired %v", started)
+	}
+	started, _ = feed(t, d, t0.Add(15*time.Second), 1, surge)
+	if len(started) != 1 {
+		t.Fatalf("got %v, want the cause alert", started)
+	}
+	a := started[0]
+	if a.Reason.Code != headroom.ReasonDemandOutran || !strings.Contains(a.Reason.Message, "demand rose 12x in 3m (from 1000 to 12000 req/s)") ||
+		!strings.Contains(a.Reason.Message, "instances take 3m to start") {
+		t.Errorf("got %+v", a)
+	}
+}
+
+func TestBlindAlertsOperatorsOnly(t *testing.T) {
+	d := New(Config{Budget: 0.001}, State{})
+	feed(t, d, t0.Add(-time.Hour), 240, steady(0))
+	started, _ := feed(t, d, t0, 10, func(time.Time) Input { return Input{} })
+	if len(started) != 1 || started[0].Signal != headroom.SignalBlind || started[0].Severity != headroom.SeverityTicket ||
+		!started[0].StartsAt.Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("got %v, want one blind ticket at %v", started, t0.Add(2*time.Minute))
+	}
+	_, ended := feed(t, d, t0.Add(150*time.Second), 1, steady(0))
+	if len(ended) != 1 || ended[0].Signal != headroom.SignalBlind {
+		t.Fatalf("got %v, want the blind alert to end at the next sample", ended)
+	}
+}
+
+// Regression guard for restarts: a detector resumed from its saved state
+// (through JSON, as the journal keeps it) neither fires the alert again nor
+// forgets it.
+func TestStateSurvivesARestart(t *testing.T) {
+	d := New(Config{Budget: 0.001}, State{})
+	feed(t, d, t0.Add(-time.Hour), 240, steady(0))
+	started, _ := feed(t, d, t0, 8, steady(0.6))
+	if len(onlyRule(started, "burn-1h-5m")) != 1 {
+		t.Fatalf("got %v", started)
+	}
+	data, err := json.Marshal(d.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatal(err)
+	}
+	resumed := New(Config{Budget: 0.001}, st)
+	again, _ := feed(t, resumed, t0.Add(8*15*time.Second), 4, steady(0.6))
+	if len(again) != 0 {
+		t.Fatalf("resumed detector fired again: %v", again)
+	}
+	if f := resumed.Firing(); len(onlyRule(f, "burn-1h-5m")) != 1 {
+		t.Fatalf("resumed detector forgot the alert: %v", f)
+	}
+}
+
+// History's windows equal a brute-force sum over the samples, for random
+// samples, gaps and windows.
+func TestHistoryWindowsMatchBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	type smp struct {
+		at  time.Time
+		req float64
+	}
+	for trial := range 50 {
+		var h History
+		h.setResolution(15*time.Second, time.Hour)
+		var all []smp
+		now := t0
+		for range 400 {
+			now = now.Add(time.Duration(1+rng.IntN(4)) * 15 * time.Second)
+			if rng.IntN(10) == 0 {
+				now = now.Add(time.Duration(rng.IntN(100)) * 15 * time.Second) // a gap
+			}
+			r := float64(rng.IntN(1000))
+			h.add(now, 15*time.Second, Totals{Requests: r, Seconds: 15})
+			all = append(all, smp{now, r})
+			w := time.Duration(1+rng.IntN(240)) * 15 * time.Second
+			var want float64
+			for _, s := range all {
+				if s.at.After(now.Add(-w)) {
+					want += s.req
+				}
+			}
+			if got := h.Window(now, w).Requests; got != want {
+				t.Fatalf("trial %d: window %s at %s: got %v, want %v", trial, w, now, got, want)
+			}
+		}
+	}
+}
+
+func TestRuleValidate(t *testing.T) {
+	for _, r := range DefaultRules(250 * time.Millisecond) {
+		if err := r.Validate(); err != nil {
+			t.Errorf("default rule %s: %v", r.Name, err)
+		}
+	}
+	bad := map[string]Rule{
+		"reserved name": {Name: "capacity", Long: time.Minute, Factor: 1, Severity: headroom.SeverityPage},
+		"short > long":  {Name: "x", Long: time.Minute, Short: time.Hour, Factor: 1, Severity: headroom.SeverityPage},
+		"no condition":  {Name: "x", Long: time.Minute, Severity: headroom.SeverityPage},
+		"bad severity":  {Name: "x", Long: time.Minute, Factor: 1, Severity: "loud"},
+	}
+	for name, r := range bad {
+		if r.Validate() == nil {
+			t.Errorf("%s: got no error", name)
+		}
+	}
+}

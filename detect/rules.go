@@ -1,0 +1,184 @@
+package detect
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/headroomhq/headroom"
+)
+
+// Rule is a symptom rule: it fires when the error budget burns at Factor
+// times the rate the SLO allows over both windows, or when the mean latency
+// over both is at or over Latency; it fires once the condition held for
+// For, and resets once it has not held for KeepFiringFor.
+//
+// Multiwindow, multi-burn-rate alerts — the long window makes the alert
+// significant, the short one makes it reset soon after the burn stops:
+// Google SRE workbook, "Alerting on SLOs", section 6
+// (https://sre.google/workbook/alerting-on-slos/).
+// For and KeepFiringFor are Prometheus alerting rules' `for` and
+// `keep_firing_for`
+// (https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/).
+type Rule struct {
+	Name string `json:"name"`
+	// Long and Short are the windows; a zero Short means one window.
+	Long  time.Duration `json:"long"`
+	Short time.Duration `json:"short,omitempty"`
+	// Factor is the burn rate (error ratio over the SLO's budget) both
+	// windows must reach; zero for no error condition.
+	Factor float64 `json:"factor,omitempty"`
+	// Latency is the mean latency both windows must reach; zero for no
+	// latency condition.
+	Latency       time.Duration     `json:"latency,omitempty"`
+	For           time.Duration     `json:"for,omitempty"`
+	KeepFiringFor time.Duration     `json:"keepFiringFor,omitempty"`
+	Severity      headroom.Severity `json:"severity"`
+}
+
+// The SRE workbook's recommended page rules for a 30-day SLO (its table 5-8):
+// 2% of the budget spent in 1 hour (burn rate 14.4, short window 5 minutes)
+// and 5% in 6 hours (burn rate 6, short window 30 minutes). Each resets when
+// its short window no longer burns: keep_firing_for is the short window, so
+// an alert does not flap on one good loop.
+// https://sre.google/workbook/alerting-on-slos/#6-multiwindow-multi-burn-rate-alerts
+const (
+	WorkbookFastFactor = 14.4
+	WorkbookSlowFactor = 6
+)
+
+// DefaultRules are the workbook's two page rules and, when the SLO bounds
+// latency, a latency rule over the same short and long windows as the fast
+// pair's short one and a minute: mean latency over the SLO for five minutes
+// and still over it now.
+func DefaultRules(maxLatency time.Duration) []Rule {
+	rules := []Rule{
+		{Name: "burn-1h-5m", Long: time.Hour, Short: 5 * time.Minute, Factor: WorkbookFastFactor, KeepFiringFor: 5 * time.Minute, Severity: headroom.SeverityPage},
+		{Name: "burn-6h-30m", Long: 6 * time.Hour, Short: 30 * time.Minute, Factor: WorkbookSlowFactor, KeepFiringFor: 30 * time.Minute, Severity: headroom.SeverityPage},
+	}
+	if maxLatency > 0 {
+		rules = append(rules, Rule{Name: "latency-5m-1m", Long: 5 * time.Minute, Short: time.Minute, Latency: maxLatency, KeepFiringFor: 5 * time.Minute, Severity: headroom.SeverityPage})
+	}
+	return rules
+}
+
+// Validate says what is wrong with r, naming the field.
+func (r Rule) Validate() error {
+	switch {
+	case r.Name == "" || r.Name == ruleCause || r.Name == ruleBlind:
+		return fmt.Errorf("name: %q is empty or reserved (%s, %s)", r.Name, ruleCause, ruleBlind)
+	case r.Long <= 0:
+		return fmt.Errorf("long: %s; expected a window longer than 0", r.Long)
+	case r.Short < 0 || r.Short > r.Long:
+		return fmt.Errorf("short: %s; expected 0 (none) or a window no longer than long (%s)", r.Short, r.Long)
+	case r.Factor < 0 || math.IsNaN(r.Factor) || math.IsInf(r.Factor, 0):
+		return fmt.Errorf("factor: %v; expected a finite burn rate of 0 (none) or more", r.Factor)
+	case r.Latency < 0:
+		return fmt.Errorf("latency: %s; expected 0 (none) or more", r.Latency)
+	case r.Factor == 0 && r.Latency == 0:
+		return fmt.Errorf("factor, latency: both 0; expected a burn rate, a latency or both")
+	case r.For < 0 || r.KeepFiringFor < 0:
+		return fmt.Errorf("for, keepFiringFor: expected 0 or more")
+	case r.Severity != headroom.SeverityPage && r.Severity != headroom.SeverityTicket:
+		return fmt.Errorf("severity: %q; expected %s or %s", r.Severity, headroom.SeverityPage, headroom.SeverityTicket)
+	}
+	return nil
+}
+
+// longest is the history the rules and the cause's demand comparison need.
+func (c Config) longest() time.Duration {
+	d := 2 * max(c.StartupDelay, time.Minute)
+	for _, r := range c.Rules {
+		d = max(d, r.Long, r.Short)
+	}
+	return d
+}
+
+// burn is the error budget's burn rate over t: its error ratio over the
+// budget. With no budget any failure burns without bound.
+func (c Config) burn(t Totals) float64 {
+	er := t.ErrorRatio()
+	if c.Budget <= 0 {
+		if er > 0 {
+			return math.Inf(1)
+		}
+		return 0
+	}
+	return er / c.Budget
+}
+
+// symptom evaluates rule r at now.
+func (d *Detector) symptom(r Rule, now time.Time) {
+	rs := d.st.rule(r.Name)
+	long := d.st.History.Window(now, r.Long)
+	short := long
+	if r.Short > 0 {
+		short = d.st.History.Window(now, r.Short)
+	}
+	burning := r.Factor > 0 && d.cfg.burn(long) >= r.Factor && d.cfg.burn(short) >= r.Factor
+	slow := r.Latency > 0 && long.Requests > 0 && short.Requests > 0 && long.Latency() >= r.Latency && short.Latency() >= r.Latency
+	if !burning && !slow {
+		rs.PendingSince = time.Time{}
+		if rs.Active != nil && now.Sub(rs.LastTrue) >= r.KeepFiringFor {
+			d.resolve(rs, now)
+		}
+		return
+	}
+	if rs.PendingSince.IsZero() {
+		rs.PendingSince = now
+	}
+	rs.LastTrue = now
+	if rs.Active != nil || now.Sub(rs.PendingSince) < r.For {
+		return
+	}
+	var why headroom.Reason
+	if burning {
+		why = headroom.Reason{Code: headroom.ReasonBudgetBurn, Message: fmt.Sprintf(
+			"error budget burning %sx the SLO's rate: %s%% of requests failed over the last %s and %s%% over %s (budget %s%%; rule %s fires at %sx)",
+			num(d.cfg.burn(short)), num(100*short.ErrorRatio()), span(r.Short, r.Long), num(100*long.ErrorRatio()), span(r.Long, r.Long),
+			num(100*d.cfg.Budget), r.Name, num(r.Factor))}
+	} else {
+		why = headroom.Reason{Code: headroom.ReasonLatencyHigh, Message: fmt.Sprintf(
+			"mean latency %s over the last %s and %s over %s, at or over %s (rule %s)",
+			short.Latency().Round(time.Millisecond), span(r.Short, r.Long), long.Latency().Round(time.Millisecond), span(r.Long, r.Long), r.Latency, r.Name)}
+	}
+	d.fire(rs, headroom.SignalSymptom, r.Severity, now, why)
+}
+
+// span is a window for a message: w, or long when w is zero.
+func span(w, long time.Duration) string {
+	if w <= 0 {
+		w = long
+	}
+	return shortDuration(w)
+}
+
+// shortDuration prints 5m and 1h, not 5m0s and 1h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if len(s) > 4 && s[len(s)-4:] == "m0s" && d >= time.Hour {
+		s = s[:len(s)-4] + "m"
+	}
+	if len(s) > 2 && s[len(s)-2:] == "0s" && d >= time.Minute {
+		s = s[:len(s)-2]
+	}
+	if len(s) > 2 && s[len(s)-2:] == "0m" && d >= time.Hour {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// num prints a figure for people: whole above 100, three significant
+// digits below.
+func num(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "∞"
+	case math.Abs(v) >= 100:
+		return strconv.FormatFloat(math.Round(v), 'f', -1, 64)
+	case v == 0:
+		return "0"
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
