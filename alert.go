@@ -61,3 +61,24 @@ type Notifier interface {
 	// rejects the alerts as malformed.
 	Notify(ctx context.Context, alerts []Alert) error
 }
+
+// AlertRule is a symptom rule of the detector (package detect): it fires
+// when the error budget burns at Factor times the rate the SLO allows over
+// both windows, or when the mean latency over both is at or over Latency;
+// once the condition held for For, until it has not held for
+// KeepFiringFor.
+type AlertRule struct {
+	Name string `json:"name"`
+	// Long and Short are the windows; a zero Short means one window.
+	Long  time.Duration `json:"long"`
+	Short time.Duration `json:"short,omitempty"`
+	// Factor is the burn rate (error ratio over the SLO's budget) both
+	// windows must reach; zero for no error condition.
+	Factor float64 `json:"factor,omitempty"`
+	// Latency is the mean latency both windows must reach; zero for no
+	// latency condition.
+	Latency       time.Duration `json:"latency,omitempty"`
+	For           time.Duration `json:"for,omitempty"`
+	KeepFiringFor time.Duration `json:"keepFiringFor,omitempty"`
+	Severity      Severity      `json:"severity"`
+}

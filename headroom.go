@@ -75,6 +75,10 @@ type Service struct {
 	RequestTimeout time.Duration
 	// SLO is what a run is judged against.
 	SLO SLO
+	// Detection holds the detector's symptom rules from the service file's
+	// `detection:` block (tuned on the service's own history); nil for the
+	// defaults.
+	Detection []AlertRule
 }
 
 // DefaultRequestTimeout is the proxy timeout used when a service names none:

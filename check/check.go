@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/detect"
 	"github.com/headroomhq/headroom/engine"
 	"github.com/headroomhq/headroom/sim"
 )
@@ -117,7 +118,8 @@ func (p *progress) run() func(done, total int) {
 func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Options, prog *progress) (*PolicyResult, error) {
 	// Empty lists, not nulls: JSON consumers index them without a check.
 	pr := &PolicyResult{Role: role, Name: p.Name, File: p.File, Zone: p.Zone().String(), zone: p.Zone(),
-		Violations: []Violation{}, Decisions: []headroom.Decision{}, Totals: Totals{MinInstances: math.MaxInt}}
+		Violations: []Violation{}, Decisions: []headroom.Decision{}, Detections: []Detection{}, Totals: Totals{MinInstances: math.MaxInt}}
+	det := detect.ForService(svc)
 	var worstLatency time.Duration
 	for _, tr := range opt.Traffic {
 		ev := newEvaluator(svc, p.Zone(), tr.Name)
@@ -126,7 +128,7 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 		if opt.Sinks != nil {
 			sinks = append(sinks, opt.Sinks(role, tr)...)
 		}
-		cfg := sim.Config{Service: svc, Policy: p, Traffic: tr, Progress: prog.run()}
+		cfg := sim.Config{Service: svc, Policy: p, Traffic: tr, Progress: prog.run(), Detect: &det}
 		if opt.Guards != nil {
 			cfg.Guards = opt.Guards(p)
 		}
@@ -150,6 +152,12 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 		for _, d := range res.Decisions {
 			if len(pr.Decisions) < maxListed {
 				pr.Decisions = append(pr.Decisions, d)
+			}
+		}
+		pr.DetectionCount += len(res.Alerts)
+		for _, a := range res.Alerts {
+			if len(pr.Detections) < maxListed {
+				pr.Detections = append(pr.Detections, Detection{Traffic: tr.Name, Alert: a})
 			}
 		}
 		pr.Totals.Requests += res.Requests

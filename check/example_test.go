@@ -92,3 +92,35 @@ func TestSeedIncidentPreventedByGuards(t *testing.T) {
 		t.Errorf("no ScaleInDeferred decision naming the night-savings action at 17:00: %+v", deferred)
 	}
 }
+
+// The detector on the seed: the cause alert fires at 17:00:00 UTC, in the
+// loop of the scheduled cut, before the first failed request; a symptom
+// alert follows within a minute of the first errors. The baseline raises
+// no alert at all.
+func TestSeedIncidentIsDetected(t *testing.T) {
+	svc, base, prop, tr := loadExample(t)
+	r, err := check.Run(check.Options{Service: svc, Proposed: prop, Baseline: base, Traffic: []*headroom.Series{tr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	var cause, symptom *check.Detection
+	for i, d := range r.Policies[0].Detections {
+		t.Logf("%s %s %s..%s %s", d.Signal, d.Rule, d.StartsAt.Format(time.TimeOnly), d.EndsAt.Format(time.TimeOnly), d.Reason.Message)
+		switch {
+		case d.Signal == headroom.SignalCause && cause == nil:
+			cause = &r.Policies[0].Detections[i]
+		case d.Signal == headroom.SignalSymptom && symptom == nil:
+			symptom = &r.Policies[0].Detections[i]
+		}
+	}
+	if cause == nil || !cause.StartsAt.Equal(cut) || !strings.Contains(cause.Reason.Message, "night-savings") {
+		t.Fatalf("cause: got %+v, want an alert at %s naming night-savings", cause, cut)
+	}
+	if symptom == nil || symptom.StartsAt.Before(cut) || symptom.StartsAt.After(cut.Add(2*time.Minute)) {
+		t.Fatalf("symptom: got %+v, want an alert within 2 minutes of %s", symptom, cut)
+	}
+	if n := r.Policies[1].DetectionCount; n != 0 {
+		t.Errorf("baseline: got %d detections, want none: %+v", n, r.Policies[1].Detections)
+	}
+}

@@ -79,6 +79,10 @@ type PolicyResult struct {
 	// Decisions that changed capacity or came from a schedule, capped.
 	Decisions     []headroom.Decision `json:"decisions"`
 	DecisionCount int                 `json:"decisionCount"`
+	// Detections are the alerts the live detector would have raised on
+	// this traffic: when it would have paged, and why. Capped.
+	Detections     []Detection `json:"detections"`
+	DetectionCount int         `json:"detectionCount"`
 	Charts        []*Chart            `json:"-"`
 	zone          *time.Location
 }
@@ -103,6 +107,12 @@ type Violation struct {
 	// Cause is the last capacity decision before the span started: usually
 	// the change that caused it.
 	Cause *headroom.Decision `json:"cause,omitempty"`
+}
+
+// Detection is an alert the detector raised during a replay.
+type Detection struct {
+	Traffic string `json:"traffic"`
+	headroom.Alert
 }
 
 // Totals of one policy over all traffic.

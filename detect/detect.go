@@ -48,6 +48,14 @@ type Config struct {
 	CauseAfter, CauseReset, StaleAfter time.Duration
 }
 
+// ForService returns the detector of svc: its SLO's budget and latency,
+// its start-up delay, and the rules of its `detection:` block (the
+// defaults when it has none).
+func ForService(svc *headroom.Service) Config {
+	return Config{Target: svc.Name, Budget: svc.SLO.MaxErrorRatio, MaxLatency: svc.SLO.MaxLatency,
+		StartupDelay: svc.StartupDelay, Rules: svc.Detection}
+}
+
 // withDefaults returns c with every zero field at its default.
 func (c Config) withDefaults() Config {
 	if c.Rules == nil {

@@ -233,7 +233,7 @@ func TestHistoryWindowsMatchBruteForce(t *testing.T) {
 
 func TestRuleValidate(t *testing.T) {
 	for _, r := range DefaultRules(250 * time.Millisecond) {
-		if err := r.Validate(); err != nil {
+		if err := Validate(r); err != nil {
 			t.Errorf("default rule %s: %v", r.Name, err)
 		}
 	}
@@ -244,7 +244,7 @@ func TestRuleValidate(t *testing.T) {
 		"bad severity":  {Name: "x", Long: time.Minute, Factor: 1, Severity: "loud"},
 	}
 	for name, r := range bad {
-		if r.Validate() == nil {
+		if Validate(r) == nil {
 			t.Errorf("%s: got no error", name)
 		}
 	}

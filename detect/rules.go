@@ -9,10 +9,11 @@ import (
 	"github.com/headroomhq/headroom"
 )
 
-// Rule is a symptom rule: it fires when the error budget burns at Factor
-// times the rate the SLO allows over both windows, or when the mean latency
-// over both is at or over Latency; it fires once the condition held for
-// For, and resets once it has not held for KeepFiringFor.
+// Rule is a symptom rule (headroom.AlertRule): it fires when the error
+// budget burns at Factor times the rate the SLO allows over both windows,
+// or when the mean latency over both is at or over Latency; it fires once
+// the condition held for For, and resets once it has not held for
+// KeepFiringFor.
 //
 // Multiwindow, multi-burn-rate alerts — the long window makes the alert
 // significant, the short one makes it reset soon after the burn stops:
@@ -21,21 +22,7 @@ import (
 // For and KeepFiringFor are Prometheus alerting rules' `for` and
 // `keep_firing_for`
 // (https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/).
-type Rule struct {
-	Name string `json:"name"`
-	// Long and Short are the windows; a zero Short means one window.
-	Long  time.Duration `json:"long"`
-	Short time.Duration `json:"short,omitempty"`
-	// Factor is the burn rate (error ratio over the SLO's budget) both
-	// windows must reach; zero for no error condition.
-	Factor float64 `json:"factor,omitempty"`
-	// Latency is the mean latency both windows must reach; zero for no
-	// latency condition.
-	Latency       time.Duration     `json:"latency,omitempty"`
-	For           time.Duration     `json:"for,omitempty"`
-	KeepFiringFor time.Duration     `json:"keepFiringFor,omitempty"`
-	Severity      headroom.Severity `json:"severity"`
-}
+type Rule = headroom.AlertRule
 
 // The SRE workbook's recommended page rules for a 30-day SLO (its table 5-8):
 // 2% of the budget spent in 1 hour (burn rate 14.4, short window 5 minutes)
@@ -58,13 +45,13 @@ func DefaultRules(maxLatency time.Duration) []Rule {
 		{Name: "burn-6h-30m", Long: 6 * time.Hour, Short: 30 * time.Minute, Factor: WorkbookSlowFactor, KeepFiringFor: 30 * time.Minute, Severity: headroom.SeverityPage},
 	}
 	if maxLatency > 0 {
-		rules = append(rules, Rule{Name: "latency-5m-1m", Long: 5 * time.Minute, Short: time.Minute, Latency: maxLatency, KeepFiringFor: 5 * time.Minute, Severity: headroom.SeverityPage})
+		rules = append(rules, Rule{Name: "latency-5m-1m", Long: 5 * time.Minute, Short: time.Minute, Latency: maxLatency, For: 2 * time.Minute, KeepFiringFor: 5 * time.Minute, Severity: headroom.SeverityPage})
 	}
 	return rules
 }
 
 // Validate says what is wrong with r, naming the field.
-func (r Rule) Validate() error {
+func Validate(r Rule) error {
 	switch {
 	case r.Name == "" || r.Name == ruleCause || r.Name == ruleBlind:
 		return fmt.Errorf("name: %q is empty or reserved (%s, %s)", r.Name, ruleCause, ruleBlind)

@@ -62,6 +62,12 @@ func Markdown(w io.Writer, r *check.Report) error {
 		}
 		writeMarkdownViolations(&b, p, many)
 	}
+	for _, p := range r.Policies {
+		if p == nil || len(p.Detections) == 0 {
+			continue
+		}
+		writeMarkdownDetections(&b, p)
+	}
 
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n**Warnings**\n\n")

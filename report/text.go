@@ -98,6 +98,8 @@ func writeTextPolicy(b *strings.Builder, p *check.PolicyResult, manyTraffic bool
 		fmt.Fprintf(b, "  ... and %d more\n", more)
 	}
 
+	writeTextDetections(b, p)
+
 	t := p.Totals
 	fmt.Fprintf(b, "  totals: %s requests, %s failed (%s), %s in violation, worst latency %s\n",
 		fmtCount(t.Requests), fmtCount(t.FailedRequests), fmtPercent(t.ErrorRatio),

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/detect"
 	"github.com/headroomhq/headroom/engine"
 )
 
@@ -20,7 +21,18 @@ type Config struct {
 	Progress func(done, total int)
 	// Guards, when set, apply after the policy, as in the live controller.
 	Guards *headroom.Guards
+	// Detect, when set, runs the detector as the live controller does:
+	// every DetectInterval on what the interval held, and at once on a
+	// decision that cuts capacity.
+	Detect *detect.Config
+	// DetectInterval is the detector's loop; DefaultDetectInterval when
+	// zero.
+	DetectInterval time.Duration
 }
+
+// DefaultDetectInterval is the live controller's loop: the detector sees
+// what a loop sees.
+const DefaultDetectInterval = 15 * time.Second
 
 // Sink receives every simulated second. The step is reused: a sink that
 // keeps it must copy it.
@@ -47,6 +59,9 @@ type Result struct {
 	InstanceSeconds float64
 	// Initial is the capacity the run started with.
 	Initial int
+	// Alerts lists every alert the detector raised, in the order they
+	// started; one still firing at the end has a zero EndsAt.
+	Alerts []headroom.Alert
 }
 
 // launch is a group of instances that become ready together.
@@ -212,6 +227,8 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	res.Decisions = append(res.Decisions, headroom.Decision{Time: start, Current: desired, Desired: desired, Min: state.Min, Max: state.Max,
 		Reason: headroom.Reason{Code: headroom.ReasonInitial, Message: initialMessage(pol, desired)}})
 
+	det := newDetection(cfg, model)
+
 	next := start
 	nextSec := 0
 	row := &headroom.Step{}
@@ -221,6 +238,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	for sec := 0; sec < total; sec++ {
 		now := start.Add(time.Duration(sec) * time.Second)
 		f.tick(sec)
+		var cut *headroom.Decision
 		if sec == nextSec && !next.IsZero() {
 			out := engine.Decide(engine.Input{
 				Now: now, Policy: pol, Current: f.capacity(), State: state, Guards: cfg.Guards,
@@ -230,6 +248,9 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			if out.Changed() || out.Reason.Code == headroom.ReasonScheduled || guardNews(res.Decisions, out.Decision) {
 				res.Decisions = append(res.Decisions, out.Decision)
 			}
+			if out.Desired < out.Current {
+				cut = &out.Decision
+			}
 			f.scale(out.Desired, sec, startup)
 			desired = out.Desired
 			next = out.Next
@@ -237,6 +258,10 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			if !next.IsZero() {
 				nextSec = max(int(math.Ceil(next.Sub(start).Seconds())), sec+1)
 			}
+		}
+
+		if det != nil && sec > 0 && (sec%det.every == 0 || cut != nil) {
+			det.step(now, f.ready, desired, cut, res)
 		}
 
 		if sec == boundary {
@@ -254,6 +279,9 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			InstanceSeconds: float64(c.Total()),
 		}
 		hist.push(sec, [obsSeries]float64{Utilization(o, c.Ready), demand, o.Failed, o.Latency.Seconds()})
+		if det != nil {
+			det.add(demand, o)
+		}
 		res.Requests += demand
 		res.Failed += o.Failed
 		res.InstanceSeconds += row.InstanceSeconds
@@ -271,6 +299,70 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		cfg.Progress(total, total)
 	}
 	return res, nil
+}
+
+// detection runs the detector beside the engine: it sums the seconds since
+// its last evaluation, as a metrics query over the loop would.
+type detection struct {
+	d     *detect.Detector
+	model *Model
+	slo   headroom.SLO
+	every int // seconds
+	// since the last evaluation
+	secs               int
+	requests, failed   float64
+	latencySum, served float64
+	index              map[string]int // rule → index in res.Alerts of its firing alert
+}
+
+func newDetection(cfg Config, m *Model) *detection {
+	if cfg.Detect == nil {
+		return nil
+	}
+	every := int(cfg.DetectInterval / time.Second)
+	if every <= 0 {
+		every = int(DefaultDetectInterval / time.Second)
+	}
+	return &detection{d: detect.New(*cfg.Detect, detect.State{}), model: m, slo: cfg.Service.SLO, every: every, index: map[string]int{}}
+}
+
+// add sums one second.
+func (dt *detection) add(demand float64, o Outcome) {
+	dt.secs++
+	dt.requests += demand
+	dt.failed += o.Failed
+	served := max(0, demand-o.Failed)
+	dt.served += served
+	dt.latencySum += served * o.Latency.Seconds()
+}
+
+// step evaluates the detector at now on the seconds since the last
+// evaluation, and keeps the alerts in res.
+func (dt *detection) step(now time.Time, ready, desired int, cut *headroom.Decision, res *Result) {
+	in := detect.Input{Now: now, Interval: time.Duration(dt.secs) * time.Second, Ready: ready, Desired: desired, Decision: cut}
+	if dt.secs > 0 {
+		in.HasDemand, in.HasHealth = true, true
+		in.Demand = dt.requests / float64(dt.secs)
+		if dt.requests > 0 {
+			in.ErrorRatio = min(1, dt.failed/dt.requests)
+		}
+		if dt.served > 0 {
+			in.Latency = time.Duration(dt.latencySum / dt.served * float64(time.Second))
+		}
+		in.Needed = dt.model.Required(in.Demand, dt.slo.MaxLatency)
+	}
+	out := dt.d.Step(in)
+	for _, a := range out.Ended {
+		if i, ok := dt.index[a.Rule]; ok {
+			res.Alerts[i].EndsAt = a.EndsAt
+			delete(dt.index, a.Rule)
+		}
+	}
+	for _, a := range out.Started {
+		dt.index[a.Rule] = len(res.Alerts)
+		res.Alerts = append(res.Alerts, a)
+	}
+	dt.secs, dt.requests, dt.failed, dt.latencySum, dt.served = 0, 0, 0, 0, 0
 }
 
 // guardNews reports whether d is a guard stepping in that the log has not
