@@ -83,8 +83,8 @@ type PolicyResult struct {
 	// this traffic: when it would have paged, and why. Capped.
 	Detections     []Detection `json:"detections"`
 	DetectionCount int         `json:"detectionCount"`
-	Charts        []*Chart            `json:"-"`
-	zone          *time.Location
+	Charts         []*Chart    `json:"-"`
+	zone           *time.Location
 }
 
 // Violation is a span of consecutive SLO windows that missed the SLO.
