@@ -59,7 +59,10 @@ type Sender struct {
 	Notifier headroom.Notifier
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// Interval is how often a firing alert is resent.
+	// Interval is how often a firing alert is resent. Keep it well
+	// under the Client's ValidFor (4 × DefaultResendInterval by default)
+	// and Alertmanager's resolve_timeout, or Alertmanager resolves firing
+	// alerts between two sends.
 	Interval time.Duration
 	// Tick is how often Run looks for what is due.
 	Tick time.Duration
