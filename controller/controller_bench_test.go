@@ -48,7 +48,7 @@ func (f *memFleet) Scale(_ context.Context, desired int, _ headroom.Reason) erro
 // record stored: read capacity and metrics, decide, act, record).
 func BenchmarkLoop10kTargets(b *testing.B) {
 	svc, prop, _ := load(&testing.T{})
-	db, err := sqlite.Open(filepath.Join(b.TempDir(), "headroom.db"))
+	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "headroom.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func openStore(ctx context.Context, cfg *config.Config, create bool) (Store, err
 	} else if _, err := os.Stat(file); err != nil {
 		return nil, &usageError{msg: fmt.Sprintf("no decisions yet: %s does not exist", file), hint: "headroom serve --config " + cfg.Path}
 	}
-	db, err := sqlite.Open(file)
+	db, err := sqlite.Open(ctx, file)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

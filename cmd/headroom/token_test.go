@@ -64,7 +64,7 @@ func TestTokenCommands(t *testing.T) {
 
 	// A serve on the same file takes the token, then refuses it once
 	// revoked (this server reads the tokens on every request).
-	db, err := sqlite.Open(filepath.Join(dir, "data", "headroom.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "data", "headroom.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

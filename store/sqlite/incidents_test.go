@@ -28,7 +28,7 @@ func TestIncidents(t *testing.T) {
 	paths := map[incident.Store]string{}
 	storetest.RunIncidents(t, func(t *testing.T) incident.Store {
 		path := filepath.Join(t.TempDir(), "headroom.db")
-		db, err := sqlite.Open(path)
+		db, err := sqlite.Open(t.Context(), path)
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
@@ -156,7 +156,7 @@ func crashAt(v int64) time.Time {
 // notification, printing the version once Commit returned.
 func incidentCrashChild(path string) int {
 	ctx := context.Background()
-	db, err := sqlite.Open(path)
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

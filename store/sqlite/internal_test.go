@@ -10,7 +10,7 @@ import (
 )
 
 func TestPragmas(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "journal.db"))
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "journal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestPragmas(t *testing.T) {
 func TestFailingMigration(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
 	good := fstest.MapFS{"migrations/0001_a.sql": {Data: []byte(`CREATE TABLE a (x INTEGER);`)}}
-	db, err := open(path, good)
+	db, err := open(t.Context(), path, good)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestFailingMigration(t *testing.T) {
 		"migrations/0001_a.sql": good["migrations/0001_a.sql"],
 		"migrations/0002_b.sql": {Data: []byte(`CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);`)},
 	}
-	if _, err := open(path, bad); err == nil || !strings.Contains(err.Error(), "migration 0002_b.sql") {
+	if _, err := open(t.Context(), path, bad); err == nil || !strings.Contains(err.Error(), "migration 0002_b.sql") {
 		t.Fatalf("open with a failing migration: err = %v, want it to name 0002_b.sql", err)
 	}
 	raw, err := sql.Open("sqlite", path)
@@ -89,7 +89,7 @@ func TestFailingMigration(t *testing.T) {
 		"migrations/0001_a.sql": good["migrations/0001_a.sql"],
 		"migrations/0002_b.sql": {Data: []byte(`CREATE TABLE b (x INTEGER);`)},
 	}
-	db, err = open(path, fixed)
+	db, err = open(t.Context(), path, fixed)
 	if err != nil {
 		t.Fatalf("open with the fixed migration: %v", err)
 	}
@@ -98,7 +98,7 @@ func TestFailingMigration(t *testing.T) {
 }
 
 func TestNowStampsState(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "journal.db"))
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "journal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,16 +48,17 @@ type DB struct {
 var _ headroom.Journal = (*DB)(nil)
 
 // Open opens (creating it if needed) the SQLite database at path and
-// applies the migrations it has not seen yet.
+// applies the migrations it has not seen yet; ctx bounds the connection
+// and the migrations.
 //
 // Errors: *headroom.Error with code EINTERNAL when the file cannot be
 // opened or a migration fails; the database is then closed.
-func Open(path string) (*DB, error) {
-	return open(path, migrationFS)
+func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, migrationFS)
 }
 
 // open opens path and applies the migrations/*.sql files of fsys.
-func open(path string, fsys fs.FS) (*DB, error) {
+func open(ctx context.Context, path string, fsys fs.FS) (*DB, error) {
 	db := &DB{Now: time.Now, path: path}
 	var err error
 	if db.write, err = sql.Open("sqlite", dsn(path, false)); err != nil {
@@ -71,7 +72,7 @@ func open(path string, fsys fs.FS) (*DB, error) {
 	db.write.SetConnMaxLifetime(0)
 	// Connect the writer first: it switches the file to WAL, which
 	// readers then find in place.
-	if err := db.write.Ping(); err != nil {
+	if err := db.write.PingContext(ctx); err != nil {
 		db.write.Close()
 		return nil, internal("open %s: %w", path, err)
 	}
@@ -80,7 +81,7 @@ func open(path string, fsys fs.FS) (*DB, error) {
 		return nil, internal("open %s: %w", path, err)
 	}
 	db.read.SetMaxOpenConns(4)
-	if err := db.migrate(context.Background(), fsys); err != nil {
+	if err := db.migrate(ctx, fsys); err != nil {
 		db.Close()
 		return nil, internal("open %s: %w", path, err)
 	}

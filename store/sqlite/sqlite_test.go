@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 // openDB opens a database at path and closes it at the end of the test.
 func openDB(t *testing.T, path string) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(path)
+	db, err := sqlite.Open(t.Context(), path)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", path, err)
 	}
@@ -54,7 +54,7 @@ func TestJournal(t *testing.T) {
 	paths := map[headroom.Journal]string{}
 	storetest.RunJournal(t, func(t *testing.T) headroom.Journal {
 		path := filepath.Join(t.TempDir(), "journal.db")
-		db, err := sqlite.Open(path)
+		db, err := sqlite.Open(t.Context(), path)
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
@@ -275,7 +275,7 @@ func crashRecord(i int) headroom.DecisionRecord {
 // crashChild appends records to path until killed, printing how many are
 // committed after each Append returns.
 func crashChild(path string) int {
-	db, err := sqlite.Open(path)
+	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
