@@ -1,0 +1,165 @@
+package incident_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/incident"
+)
+
+var seedAuto = incident.Automation{Target: "website-and-api", Service: "website and API services", Components: []string{"website", "api"}}
+
+func symptomAlert(at time.Time) headroom.Alert {
+	return headroom.Alert{Target: "website-and-api", Signal: headroom.SignalSymptom, Rule: "fast", Severity: headroom.SeverityPage, StartsAt: at,
+		Reason: headroom.Reason{Code: headroom.ReasonBudgetBurn, Message: "burning"}}
+}
+
+func causeAlert(at time.Time) headroom.Alert {
+	return headroom.Alert{Target: "website-and-api", Signal: headroom.SignalCause, Rule: "capacity", Severity: headroom.SeverityPage, StartsAt: at,
+		Reason: headroom.Reason{Code: headroom.ReasonCapacityShort, Message: "cut by night-savings"}}
+}
+
+// The seed's story told by automation, loop by loop: a symptom opens the
+// incident (Investigating), the known cause and the capacity being added
+// make it Identified, five healthy minutes Monitoring; a person resolves it.
+// A restart between loops (the state through a value) changes nothing, and
+// a re-trigger while Monitoring joins the open incident.
+func TestAutomationTellsTheSeedStory(t *testing.T) {
+	t0 := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	s, clk, _ := newService(t, nil, t0)
+	au := &incident.Automator{Service: s}
+	var st incident.AutoState
+	step := func(at time.Time, in incident.AutoInput) {
+		t.Helper()
+		clk.Set(at)
+		in.Now = at
+		var err error
+		if st, err = au.Step(t.Context(), seedAuto, st, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 17:00:00 the cause alone: no customer incident yet.
+	step(t0, incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0)}, HasHealth: true})
+	if st.IncidentID != "" {
+		t.Fatalf("a cause alone opened incident %s", st.IncidentID)
+	}
+	// 17:00:45 the symptom: Investigating, components by impact (60% errors: major outage).
+	at := t0.Add(45 * time.Second)
+	step(at, incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0), symptomAlert(at)}, ErrorRatio: 0.6, HasHealth: true})
+	if st.IncidentID == "" || st.Status != incident.Investigating {
+		t.Fatalf("got %+v, want an incident investigating", st)
+	}
+	id := st.IncidentID
+	if got := componentStatus(t, s, "website"); got != incident.MajorOutage {
+		t.Errorf("website: got %s, want major_outage", got)
+	}
+	// 17:01:00 the cause is known and capacity is being added: Identified.
+	step(t0.Add(time.Minute), incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0), symptomAlert(at)}, ErrorRatio: 0.2, HasHealth: true, Mitigating: true})
+	if st.Status != incident.Identified || st.IncidentID != id {
+		t.Fatalf("got %+v, want the same incident identified", st)
+	}
+	// 17:10..17:15 healthy: Monitoring at 17:15, five minutes after the alerts stopped.
+	for m := 10; m <= 15; m++ {
+		step(t0.Add(time.Duration(m)*time.Minute), incident.AutoInput{HasHealth: true})
+	}
+	if st.Status != incident.Monitoring {
+		t.Fatalf("got %+v, want monitoring", st)
+	}
+	// A re-trigger at 17:20 joins the open incident.
+	again := t0.Add(20 * time.Minute)
+	step(again, incident.AutoInput{Alerts: []headroom.Alert{symptomAlert(again)}, ErrorRatio: 0.02, HasHealth: true})
+	if st.IncidentID != id || st.Status != incident.Investigating {
+		t.Fatalf("got %+v, want incident %s investigating again", st, id)
+	}
+	open := 0
+	var inc incident.Incident
+	for _, i := range s.Snapshot().Incidents {
+		if i.Kind == incident.KindIncident && i.Status != incident.Resolved {
+			open++
+			inc = i
+		}
+	}
+	if open != 1 {
+		t.Fatalf("got %d open incidents, want 1", open)
+	}
+	var statuses []string
+	for _, u := range inc.Updates {
+		statuses = append(statuses, string(u.Status))
+	}
+	if got, want := strings.Join(statuses, ","), "investigating,monitoring,identified,investigating"; got != want {
+		// Updates are newest first.
+		t.Errorf("updates: got %s, want %s", got, want)
+	}
+	if !strings.Contains(inc.Updates[len(inc.Updates)-1].Body, "We are currently investigating an issue with the website and API services.") {
+		t.Errorf("first update: got %q", inc.Updates[len(inc.Updates)-1].Body)
+	}
+	if !strings.Contains(inc.Updates[len(inc.Updates)-2].Body, "auto-scaling configuration reduced capacity") {
+		t.Errorf("identified: got %q", inc.Updates[len(inc.Updates)-2].Body)
+	}
+
+	// A person resolves it: the next alert opens a new incident.
+	mustUpdate(t, s, id, incident.PostUpdate{Status: incident.Resolved, Body: "This incident has been resolved."})
+	later := t0.Add(2 * time.Hour)
+	step(later, incident.AutoInput{Alerts: []headroom.Alert{symptomAlert(later)}, HasHealth: true})
+	if st.IncidentID == "" || st.IncidentID == id {
+		t.Fatalf("got %+v, want a new incident", st)
+	}
+}
+
+func TestAutomationResolvesWhenConfigured(t *testing.T) {
+	t0 := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	s, clk, _ := newService(t, nil, t0)
+	au := &incident.Automator{Service: s}
+	a := seedAuto
+	a.ResolveAfter = 10 * time.Minute
+	var st incident.AutoState
+	var err error
+	for m := 0; m <= 30; m++ {
+		at := t0.Add(time.Duration(m) * time.Minute)
+		clk.Set(at)
+		in := incident.AutoInput{Now: at, HasHealth: true}
+		if m < 2 {
+			in.Alerts = []headroom.Alert{symptomAlert(t0)}
+		}
+		if st, err = au.Step(t.Context(), a, st, in); err != nil {
+			t.Fatal(err)
+		}
+		if m == 16 && st.IncidentID == "" {
+			// ResolveAfter is 10m but never sooner than JoinWithin (15m).
+			t.Fatalf("resolved after %d healthy minutes, before JoinWithin", m-2)
+		}
+	}
+	if st.IncidentID != "" {
+		t.Fatalf("got %+v, want resolved", st)
+	}
+	inc := s.Snapshot().Incidents[0]
+	if inc.Status != incident.Resolved || !inc.ResolvedAt.Equal(t0.Add(17*time.Minute)) {
+		t.Errorf("got %s at %s, want resolved at 17:17", inc.Status, inc.ResolvedAt)
+	}
+}
+
+func TestAutomationSuppressedDuringMaintenance(t *testing.T) {
+	t0 := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	s, clk, _ := newService(t, nil, t0)
+	m, err := s.Schedule(t.Context(), incident.ScheduleMaintenance{Name: "Resize", Body: "Resizing the fleet.", ScheduledFor: t0.Add(time.Minute),
+		ScheduledUntil: t0.Add(time.Hour), Components: []string{"website"}, AutoStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0.Add(2 * time.Minute))
+	if err := s.Tick(t.Context(), t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	au := &incident.Automator{Service: s}
+	at := t0.Add(3 * time.Minute)
+	clk.Set(at)
+	st, err := au.Step(t.Context(), seedAuto, incident.AutoState{}, incident.AutoInput{Now: at, Alerts: []headroom.Alert{symptomAlert(at)}, HasHealth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.IncidentID != "" {
+		t.Fatalf("opened %s during maintenance %s", st.IncidentID, m.ID)
+	}
+}
