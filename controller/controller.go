@@ -97,7 +97,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	t := time.NewTicker(c.Interval)
 	defer t.Stop()
 	if c.Leader != nil {
-		defer c.Leader.release(c.logger())
+		defer c.Leader.release(ctx, c.logger())
 	}
 	for {
 		lead := c.Leader == nil || c.Leader.lead(ctx, c.logger())
@@ -123,7 +123,7 @@ func (c *Controller) Once(ctx context.Context) ([]Record, error) {
 		if !c.Leader.lead(ctx, c.logger()) {
 			return nil, headroom.Errorf(headroom.EUNAVAILABLE, "lease %q: another serve process holds it, or the store did not answer; not acting", c.Leader.Name)
 		}
-		defer c.Leader.release(c.logger())
+		defer c.Leader.release(ctx, c.logger())
 	}
 	return c.Step(ctx, c.now()), nil
 }

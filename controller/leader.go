@@ -24,9 +24,15 @@ type Leader struct {
 	// TTL is how long a lease lasts unrenewed; it is renewed every loop,
 	// so it must be longer than the loop interval (serve uses 3 loops).
 	TTL time.Duration
+	// Now is the clock the turn is measured on; time.Now (from NewLeader,
+	// or when nil), whose readings carry the monotonic clock, so a wall
+	// clock jump neither ends a turn early nor lets one outlast the lease.
+	// A test or a simulation injects a virtual clock; the store's lease
+	// clock must then move with it.
+	Now func() time.Time
 
 	mu sync.Mutex
-	// until is when this process must stop acting, on its monotonic
+	// until is when this process must stop acting, on Now's (monotonic)
 	// clock: the acquisition's start plus 90% of TTL, so a slow answer and
 	// a little clock drift between this process and the store still end
 	// the old leader's turn before the store hands the lease on. Wall
@@ -35,10 +41,26 @@ type Leader struct {
 	token int64
 }
 
+// releaseTimeout bounds giving the lease up on shutdown.
+const releaseTimeout = 5 * time.Second
+
+// NewLeader returns a Leader on leases for holder (this process's
+// identity) with the default lease name and the monotonic clock.
+func NewLeader(leases headroom.Leases, holder string, ttl time.Duration) *Leader {
+	return &Leader{Leases: leases, Name: DefaultLeaseName, Holder: holder, TTL: ttl, Now: time.Now}
+}
+
+func (l *Leader) now() time.Time {
+	if l.Now == nil {
+		return time.Now()
+	}
+	return l.Now()
+}
+
 // lead takes or renews the lease; it reports whether this process may act
 // this loop.
 func (l *Leader) lead(ctx context.Context, log *slog.Logger) bool {
-	start := time.Now()
+	start := l.now()
 	lease, ok, err := l.Leases.Acquire(ctx, l.Name, l.Holder, l.TTL)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -70,7 +92,7 @@ func (l *Leader) holds() bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.token != 0 && time.Now().Before(l.until)
+	return l.token != 0 && l.now().Before(l.until)
 }
 
 // bound limits an actuation to the lease: a call still running when this
@@ -84,7 +106,10 @@ func (l *Leader) bound(ctx context.Context) (context.Context, context.CancelFunc
 	l.mu.Lock()
 	until := l.until
 	l.mu.Unlock()
-	return context.WithDeadline(ctx, until)
+	// A timeout, not a deadline: until is on Now's clock, which need not
+	// be the one context deadlines run on. With time.Now both readings
+	// are monotonic, so the difference is too.
+	return context.WithTimeout(ctx, until.Sub(l.now()))
 }
 
 // Token is the fencing token of the lease this process holds, 0 when it
@@ -92,15 +117,16 @@ func (l *Leader) bound(ctx context.Context) (context.Context, context.CancelFunc
 func (l *Leader) Token() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !time.Now().Before(l.until) {
+	if !l.now().Before(l.until) {
 		return 0
 	}
 	return l.token
 }
 
 // release gives the lease up on shutdown so another process takes over at
-// once.
-func (l *Leader) release(log *slog.Logger) {
+// once. ctx may have ended already: the release gets releaseTimeout
+// of its own, keeping ctx's values.
+func (l *Leader) release(ctx context.Context, log *slog.Logger) {
 	l.mu.Lock()
 	held := l.token != 0
 	l.until, l.token = time.Time{}, 0
@@ -108,7 +134,7 @@ func (l *Leader) release(log *slog.Logger) {
 	if !held {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	if err := l.Leases.Release(ctx, l.Name, l.Holder); err != nil {
 		log.Warn("lease: release failed; another process takes over when it expires", "lease", l.Name, "err", err)
