@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -83,6 +84,24 @@ type serviceSpec struct {
 	BaseLatency         yamlnode.Duration `yaml:"baseLatency"`
 	RequestTimeout      yamlnode.Duration `yaml:"requestTimeout"`
 	SLO                 *sloSpec          `yaml:"slo"`
+	Detection           *detectionSpec    `yaml:"detection"`
+}
+
+// detectionSpec is the detector's rules, usually written by
+// `headroom detect tune`.
+type detectionSpec struct {
+	Rules []alertRuleSpec `yaml:"rules"`
+}
+
+type alertRuleSpec struct {
+	Name          string            `yaml:"name"`
+	Long          yamlnode.Duration `yaml:"long"`
+	Short         yamlnode.Duration `yaml:"short"`
+	Factor        *float64          `yaml:"factor"`
+	Latency       yamlnode.Duration `yaml:"latency"`
+	For           yamlnode.Duration `yaml:"for"`
+	KeepFiringFor yamlnode.Duration `yaml:"keepFiringFor"`
+	Severity      string            `yaml:"severity"`
 }
 
 type sloSpec struct {
@@ -333,10 +352,65 @@ func (p *parser) service(name string, s *serviceSpec) *headroom.Service {
 	if svc.SLO.Window < time.Second || svc.SLO.Window%time.Second != 0 {
 		p.fail("spec.slo.window", s.SLO.Window.Raw, "a whole number of seconds, at least 1s")
 	}
+	if d := s.Detection; d != nil {
+		svc.Detection = p.detection(d)
+	}
 	if len(p.errs) > n {
 		return nil
 	}
 	return svc
+}
+
+// detection reads the detector's rules; see docs/DETECT.md.
+func (p *parser) detection(d *detectionSpec) []headroom.AlertRule {
+	if len(d.Rules) == 0 {
+		p.fail("spec.detection.rules", "", "at least one rule with name, long, factor or latency (leave detection out for the SRE workbook's defaults)")
+		return nil
+	}
+	rules := []headroom.AlertRule{}
+	seen := map[string]bool{}
+	for i, r := range d.Rules {
+		at := fmt.Sprintf("spec.detection.rules.%d", i)
+		rule := headroom.AlertRule{Name: r.Name, Severity: headroom.Severity(r.Severity)}
+		switch {
+		case r.Name == "" || r.Name == "capacity" || r.Name == "blind":
+			p.fail(at+".name", r.Name, "a name for the rule other than capacity and blind (the built-in signals), such as fast")
+		case seen[r.Name]:
+			p.fail(at+".name", r.Name, "a name no other rule has")
+		}
+		seen[r.Name] = true
+		if rule.Severity == "" {
+			rule.Severity = headroom.SeverityPage
+		} else if rule.Severity != headroom.SeverityPage && rule.Severity != headroom.SeverityTicket {
+			p.fail(at+".severity", r.Severity, "page or ticket")
+		}
+		rule.Long = p.duration(at+".long", r.Long, true, 0)
+		if r.Long.Set && !r.Long.Bad && rule.Long <= 0 {
+			p.fail(at+".long", r.Long.Raw, "a window longer than 0, such as 5m")
+		}
+		rule.Short = p.duration(at+".short", r.Short, false, 0)
+		if rule.Short < 0 || (rule.Long > 0 && rule.Short > rule.Long) {
+			p.fail(at+".short", r.Short.Raw, "a window no longer than long, or none")
+		}
+		if f := r.Factor; f != nil {
+			if !(*f > 0) || math.IsInf(*f, 0) {
+				p.fail(at+".factor", fmt.Sprint(*f), "a finite burn rate above 0, such as 14.4")
+			} else {
+				rule.Factor = *f
+			}
+		}
+		rule.Latency = p.duration(at+".latency", r.Latency, false, 0)
+		if r.Factor == nil && !r.Latency.Set {
+			p.fail(at, "", "factor (a burn rate), latency, or both")
+		}
+		rule.For = p.duration(at+".for", r.For, false, 0)
+		rule.KeepFiringFor = p.duration(at+".keepFiringFor", r.KeepFiringFor, false, 0)
+		if rule.Latency < 0 || rule.For < 0 || rule.KeepFiringFor < 0 {
+			p.fail(at, "", "durations of 0 or more")
+		}
+		rules = append(rules, rule)
+	}
+	return rules
 }
 
 func (p *parser) zone(path, name string) *time.Location {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"os"
+	"reflect"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,4 +199,69 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+const serviceHead = `apiVersion: headroom.dev/v1alpha1
+kind: Service
+metadata:
+  name: web
+spec:
+  capacityPerInstance: 100
+  startupDelay: 3m
+  baseLatency: 80ms
+  slo:
+    maxErrorRatio: 0.001
+    maxLatency: 250ms
+`
+
+func parseService(t *testing.T, yaml string) (*headroom.Service, error) {
+	t.Helper()
+	f, err := Parse("s.yaml", []byte(yaml))
+	if err != nil {
+		return nil, err
+	}
+	return f.Services[0], nil
+}
+
+func TestDetectionRules(t *testing.T) {
+	svc, err := parseService(t, (serviceHead+`  detection:
+    rules:
+    - name: fast
+      long: 2m
+      short: 30s
+      factor: 50
+      for: 30s
+      keepFiringFor: 5m
+    - name: slow-latency
+      long: 10m
+      latency: 1s
+      severity: ticket
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []headroom.AlertRule{
+		{Name: "fast", Long: 2 * time.Minute, Short: 30 * time.Second, Factor: 50, For: 30 * time.Second, KeepFiringFor: 5 * time.Minute, Severity: headroom.SeverityPage},
+		{Name: "slow-latency", Long: 10 * time.Minute, Latency: time.Second, Severity: headroom.SeverityTicket},
+	}
+	if !reflect.DeepEqual(svc.Detection, want) {
+		t.Errorf("got %+v, want %+v", svc.Detection, want)
+	}
+
+	_, err = parseService(t, (serviceHead+`  detection:
+    rules:
+    - name: capacity
+      long: 2m
+      short: 5m
+      factor: -1
+      severity: loud
+`))
+	var got []string
+	for _, e := range headroom.AsInputErrors(err) {
+		got = append(got, itoa(e.Line)+":"+e.Field)
+	}
+	wantErrs := []string{"14:spec.detection.rules[0].name", "18:spec.detection.rules[0].severity", "16:spec.detection.rules[0].short", "17:spec.detection.rules[0].factor"}
+	if !reflect.DeepEqual(got, wantErrs) {
+		t.Errorf("problems: got %v, want %v\n%v", got, wantErrs, err)
+	}
 }
