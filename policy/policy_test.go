@@ -2,8 +2,8 @@ package policy
 
 import (
 	"os"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -224,7 +224,7 @@ func parseService(t *testing.T, yaml string) (*headroom.Service, error) {
 }
 
 func TestDetectionRules(t *testing.T) {
-	svc, err := parseService(t, (serviceHead+`  detection:
+	svc, err := parseService(t, (serviceHead + `  detection:
     rules:
     - name: fast
       long: 2m
@@ -248,7 +248,7 @@ func TestDetectionRules(t *testing.T) {
 		t.Errorf("got %+v, want %+v", svc.Detection, want)
 	}
 
-	_, err = parseService(t, (serviceHead+`  detection:
+	_, err = parseService(t, (serviceHead + `  detection:
     rules:
     - name: capacity
       long: 2m
