@@ -70,7 +70,7 @@ func fixture() *check.Report {
 		},
 		Decisions: decisions, DecisionCount: len(decisions),
 	}
-	proposed.Charts = []*check.Chart{chart(proposed.Violations, true)}
+	proposed.Charts = []*check.Chart{dayChart(proposed.Violations, true)}
 
 	baseline := &check.PolicyResult{
 		Role: check.RoleBaseline, Name: "current", File: "policies/current.yaml",
@@ -81,7 +81,7 @@ func fixture() *check.Report {
 		},
 		Decisions: decisions[:2], DecisionCount: 2,
 	}
-	baseline.Charts = []*check.Chart{chart(nil, false)}
+	baseline.Charts = []*check.Chart{dayChart(nil, false)}
 
 	return &check.Report{
 		Verdict: check.Fail,
@@ -104,10 +104,10 @@ func fixture() *check.Report {
 	}
 }
 
-// chart builds a day of three-minute buckets: diurnal demand peaking at
+// dayChart builds a day of three-minute buckets: diurnal demand peaking at
 // 17:00 UTC, and, when scaledIn, capacity cut to 4 instances at 16:58 and
 // recovering by 17:10.
-func chart(violations []check.Violation, scaledIn bool) *check.Chart {
+func dayChart(violations []check.Violation, scaledIn bool) *check.Chart {
 	const n = 480
 	c := &check.Chart{
 		Traffic: trafficName, Start: utc(0, 0), Bucket: 3 * time.Minute,

@@ -20,16 +20,6 @@ var pageSource string
 // the HTML and in the SVG alike.
 var page = template.Must(template.New("report").Parse(pageSource))
 
-// Line colours: the Okabe–Ito palette, told apart by the colour-blind too,
-// and readable on light and dark backgrounds.
-const (
-	colourDemand   = "#0072b2"
-	colourCapacity = "#1a1a1a"
-	colourRequired = "#e69f00"
-	colourErrors   = "#d55e00"
-	colourLatency  = "#cc79a7"
-)
-
 // HTML writes the report as one self-contained HTML page: the verdict, the
 // service and its SLO, the traffic, a summary of the policies, and for each
 // policy and traffic file three SVG charts (demand against ready and
@@ -90,7 +80,7 @@ type htmlPolicy struct {
 
 type htmlChart struct {
 	Traffic                   string
-	Capacity, Errors, Latency svgChart
+	Capacity, Errors, Latency template.HTML
 }
 
 type htmlViolation struct {
@@ -228,79 +218,4 @@ func newHTMLPolicy(i int, p *check.PolicyResult, s check.Service, manyTraffic bo
 		hp.DecisionNote = fmt.Sprintf("first %d of %d", len(p.Decisions), total)
 	}
 	return hp
-}
-
-// newHTMLChart lays out the three charts of one policy on one traffic
-// series, all with the same time axis and the same shaded violations.
-func newHTMLChart(c *check.Chart, s check.Service, zone string) htmlChart {
-	var spans []chartSpan
-	for _, v := range c.Violations {
-		title := fmt.Sprintf("SLO violation %s to %s (%s), error ratio up to %s, latency up to %s",
-			fmtUTC(v.Start), fmtUTCNear(v.End, v.Start), fmtSeconds(durationSeconds(v)),
-			fmtPercent(v.WorstErrorRatio), fmtLatency(v.WorstLatencyMs))
-		if local := localStart(v, zone); local != "" {
-			title += "; started " + local
-		}
-		spans = append(spans, chartSpan{Start: v.Start, End: v.End, Title: title})
-	}
-	base := lineChart{Start: c.Start, Bucket: c.Bucket, Spans: spans}
-
-	capacity := base
-	capacity.Label = "Demand, ready capacity and required capacity in requests/s on " + c.Traffic
-	capacity.Unit = "req/s"
-	capacity.Series = []chartSeries{
-		{Name: "demand", Class: "s-demand", Colour: colourDemand, Values: c.Demand},
-		{Name: "ready capacity", Class: "s-capacity", Colour: colourCapacity, Values: c.Capacity},
-		{Name: "required capacity", Class: "s-required", Colour: colourRequired, Dash: "6 4", Values: c.Required},
-	}
-
-	errors := base
-	errors.Label = "Error ratio in percent on " + c.Traffic
-	errors.Unit = "%"
-	pct := make([]float64, len(c.ErrorRatio))
-	for i, e := range c.ErrorRatio {
-		pct[i] = 100 * e
-	}
-	errors.Series = []chartSeries{{Name: "error ratio", Class: "s-errors", Colour: colourErrors, Values: pct}}
-	if m := s.SLO.MaxErrorRatio; m > 0 {
-		errors.Refs = []chartRef{{Value: 100 * m, Label: "SLO " + fmtPercent(m)}}
-	}
-
-	// Latency in milliseconds, or in seconds when timeouts push it past
-	// a few seconds: "10k ms" reads worse than "10 s".
-	latency := base
-	latency.Label = "Mean latency in milliseconds on " + c.Traffic
-	latency.Unit = "ms"
-	values, scale := c.LatencyMs, 1.0
-	if maxFinite(c.LatencyMs) >= 2000 {
-		latency.Label = "Mean latency in seconds on " + c.Traffic
-		latency.Unit = "s"
-		scale = 1000
-		values = make([]float64, len(c.LatencyMs))
-		for i, ms := range c.LatencyMs {
-			values[i] = ms / scale
-		}
-	}
-	latency.Series = []chartSeries{{Name: "mean latency", Class: "s-latency", Colour: colourLatency, Values: values}}
-	if m := s.SLO.MaxLatencyMs; m > 0 {
-		latency.Refs = []chartRef{{Value: m / scale, Label: "SLO " + fmtLatency(m)}}
-	}
-
-	return htmlChart{
-		Traffic:  c.Traffic,
-		Capacity: capacity.layout(),
-		Errors:   errors.layout(),
-		Latency:  latency.layout(),
-	}
-}
-
-// maxFinite returns the largest finite value of xs, or 0.
-func maxFinite(xs []float64) float64 {
-	m := 0.0
-	for _, x := range xs {
-		if finite(x) {
-			m = max(m, x)
-		}
-	}
-	return m
 }
