@@ -70,6 +70,10 @@ type DecisionRecord struct {
 	// Proposed is what a proposed policy running in shadow would have
 	// decided.
 	Proposed *Decision `json:"proposed,omitempty"`
+	// Alerts are the detector's alerts firing after this iteration. The
+	// journal does not keep them with the record: the detector's state
+	// does (controller.Firing).
+	Alerts []Alert `json:"alerts,omitempty"`
 }
 
 // Journal keeps the live loop's decision records and the engine's memory,

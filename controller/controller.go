@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/detect"
 	"github.com/headroomhq/headroom/engine"
+	"github.com/headroomhq/headroom/incident"
 )
 
 // Defaults.
@@ -55,6 +57,15 @@ type Target struct {
 	// modes it gives back, once, a floor still held from an earlier run
 	// in Guard mode.
 	Floor headroom.FloorActuator
+	// Detect, when set, runs the detector each loop on what the loop
+	// read (demand, error ratio, latency, capacity) and decided; Needed
+	// is the service model's count of instances a demand needs at the
+	// SLO, for its cause signal.
+	Detect *detect.Config
+	Needed func(demand float64) int
+	// Incident, when set, tells customers: the target's alerts open and
+	// update its incident on the status page (Controller.Automator).
+	Incident *incident.Automation
 
 	released bool // the floor was given back (modes other than Guard)
 }
@@ -66,6 +77,8 @@ type Record = headroom.DecisionRecord
 const (
 	livePolicy     = "live"
 	proposedPolicy = "proposed"
+	detectorSlot   = "detect"
+	incidentSlot   = "incident"
 )
 
 // Controller drives targets.
@@ -83,6 +96,12 @@ type Controller struct {
 	// Leader, when set, lets Run step the targets only while this process
 	// holds the lease, and actuations happen only while it still does.
 	Leader *Leader
+	// Notifier, when set, is handed each target's alerts every loop
+	// (Alertmanager, through a sender that never blocks the loop).
+	Notifier headroom.Notifier
+	// Automator, when set, writes the incidents of targets with an
+	// Incident automation.
+	Automator *incident.Automator
 }
 
 // New returns a controller with the defaults.
@@ -217,6 +236,10 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 		scaleFailed = !c.hold(ctx, t, now, current, obs, &r, log)
 	} else {
 		scaleFailed = !c.decide(ctx, t, now, current, obs, &r, log)
+	}
+
+	if t.Detect != nil {
+		c.detect(ctx, t, now, current, obs, metricsFailed, &r, log)
 	}
 
 	if t.Proposed != nil {

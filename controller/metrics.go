@@ -17,7 +17,10 @@ type Metrics struct {
 	// Alert is 1 for each cause that holds at a target's last loop, 0
 	// for the others: what an alerting rule watches
 	// (headroom_target_alert == 1).
-	Alert         *prometheus.GaugeVec
+	Alert *prometheus.GaugeVec
+	// Alerts is 1 for each signal the detector fires for a target
+	// (headroom_alert{target,signal}), 0 for the others.
+	Alerts        *prometheus.GaugeVec
 	Leader        prometheus.Gauge
 	IterationTime prometheus.Histogram
 }
@@ -39,13 +42,32 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Alert: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "headroom_target_alert",
 			Help: "1 while a target's last loop was blind (scale-in frozen), could not read metrics or capacity, or could not act; by cause."},
 			[]string{"target", "cause"}),
+		Alerts: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "headroom_alert",
+			Help: "1 while the detector fires a signal for a target: cause (capacity below need), symptom (error budget burn or latency), blind."},
+			[]string{"target", "signal"}),
 		Leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "headroom_leader",
 			Help: "1 while this process holds the lease and acts; 0 while it only serves reads."}),
 		IterationTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "headroom_loop_duration_seconds",
 			Help: "Time to handle all targets once.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 	}
-	reg.MustRegister(m.Decisions, m.Guards, m.Errors, m.Desired, m.Alert, m.Leader, m.IterationTime)
+	reg.MustRegister(m.Decisions, m.Guards, m.Errors, m.Desired, m.Alert, m.Alerts, m.Leader, m.IterationTime)
 	return m
+}
+
+// alerts sets the detector's gauges of target.
+func (m *Metrics) alerts(target string, firing []headroom.Alert) {
+	if m == nil {
+		return
+	}
+	for _, sig := range []headroom.Signal{headroom.SignalCause, headroom.SignalSymptom, headroom.SignalBlind} {
+		v := 0.0
+		for _, a := range firing {
+			if a.Signal == sig {
+				v = 1
+			}
+		}
+		m.Alerts.WithLabelValues(target, string(sig)).Set(v)
+	}
 }
 
 // guardOf names the guard behind a reason code, or "".

@@ -53,6 +53,9 @@ func (s *State) rule(name string) *RuleState {
 	return &s.Alerts[len(s.Alerts)-1]
 }
 
+// Firing returns the alerts firing in this state, in rule order.
+func (s State) Firing() []headroom.Alert { return s.firing() }
+
 // firing returns the active alerts, in rule order.
 func (s *State) firing() []headroom.Alert {
 	var out []headroom.Alert

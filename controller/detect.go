@@ -1,0 +1,129 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/detect"
+	"github.com/headroomhq/headroom/incident"
+)
+
+// detect runs t's detector on this loop: the same detector check runs on
+// replayed traffic, here on what the loop read and decided. Its memory and
+// the incident automation's live in the journal, so a restart during an
+// alert neither pages again nor opens a second incident. Failures are
+// recorded in r and never stop the loop.
+func (c *Controller) detect(ctx context.Context, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, metricsFailed bool, r *Record, log *slog.Logger) {
+	var st detect.State
+	if err := c.loadJSON(ctx, t.Name, detectorSlot, &st); err != nil {
+		r.Error = join(r.Error, fmt.Sprintf("load detector state: %v", err))
+		return
+	}
+	d := detect.New(*t.Detect, st)
+	in := detect.Input{Now: now, Interval: c.Interval, Ready: current.Ready, Desired: current.Total()}
+	if !metricsFailed && obs.HasDemand {
+		in.Demand, in.HasDemand = obs.Demand, true
+		if t.Needed != nil {
+			in.Needed = t.Needed(obs.Demand)
+		}
+	}
+	if !metricsFailed && obs.HasHealth {
+		in.ErrorRatio, in.Latency, in.HasHealth = obs.ErrorRatio, obs.Latency, true
+	}
+	if r.Decision.Time.Equal(now) && r.Decision.Reason.Code != "" {
+		in.Desired = r.Decision.Desired
+		// A cut names its decision only when it happened: an applied
+		// scale-in, not a shadow's or a guard-mode floor.
+		if r.Applied && r.Decision.Desired < r.Decision.Current && Mode(r.Mode) == Enforce {
+			dec := r.Decision
+			in.Decision = &dec
+		}
+	}
+	out := d.Step(in)
+	r.Alerts = out.Firing
+	for _, a := range out.Started {
+		log.Warn("alert", "signal", a.Signal, "rule", a.Rule, "severity", a.Severity, "reason", a.Reason.Code, "message", a.Reason.Message)
+	}
+	for _, a := range out.Ended {
+		log.Info("alert resolved", "signal", a.Signal, "rule", a.Rule, "firedFor", a.EndsAt.Sub(a.StartsAt))
+	}
+	c.Metrics.alerts(t.Name, out.Firing)
+	// Kept whatever happens next: the alerts are what happened.
+	if err := c.saveJSON(ctx, t.Name, detectorSlot, d.State()); err != nil {
+		r.Error = join(r.Error, fmt.Sprintf("save detector state: %v", err))
+	}
+	if c.Notifier != nil && (len(out.Firing) > 0 || len(out.Ended) > 0) {
+		if err := c.Notifier.Notify(ctx, append(append([]headroom.Alert(nil), out.Firing...), out.Ended...)); err != nil {
+			r.Error = join(r.Error, fmt.Sprintf("notify: %v", err))
+			log.Warn("notify alerts", "err", err)
+		}
+	}
+	if t.Incident != nil && c.Automator != nil {
+		c.tell(ctx, t, now, obs, out, r, log)
+	}
+}
+
+// tell moves the target's incident on.
+func (c *Controller) tell(ctx context.Context, t *Target, now time.Time, obs headroom.Observation, out detect.Output, r *Record, log *slog.Logger) {
+	var st incident.AutoState
+	if err := c.loadJSON(ctx, t.Name, incidentSlot, &st); err != nil {
+		r.Error = join(r.Error, fmt.Sprintf("load incident state: %v", err))
+		return
+	}
+	mitigating := r.Decision.Desired > r.Decision.Current ||
+		r.Decision.Reason.Code == headroom.ReasonEmergency || r.Decision.Reason.Code == headroom.ReasonScaleInDeferred
+	in := incident.AutoInput{Now: now, Alerts: out.Firing, ErrorRatio: obs.ErrorRatio, Latency: obs.Latency, HasHealth: obs.HasHealth, Mitigating: mitigating}
+	next, err := c.Automator.Step(ctx, *t.Incident, st, in)
+	if err != nil {
+		r.Error = join(r.Error, fmt.Sprintf("incident: %v", err))
+		log.Error("incident automation", "err", err)
+	}
+	if next != st {
+		if err := c.saveJSON(ctx, t.Name, incidentSlot, next); err != nil {
+			r.Error = join(r.Error, fmt.Sprintf("save incident state: %v", err))
+		}
+	}
+}
+
+// loadJSON decodes the journal's state of target and slot into v; v is
+// left as it is when there is none.
+func (c *Controller) loadJSON(ctx context.Context, target, slot string, v any) error {
+	data, ok, err := c.Journal.State(ctx, target, slot)
+	if err != nil || !ok {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decode %s state: %w", slot, err)
+	}
+	return nil
+}
+
+// saveJSON keeps v as target's state in slot, even when the loop's context
+// ended meanwhile (a shutdown).
+func (c *Controller) saveJSON(ctx context.Context, target, slot string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s state: %w", slot, err)
+	}
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
+	defer cancel()
+	return c.Journal.SaveState(rec, target, slot, data)
+}
+
+// Firing returns the alerts firing for target after its last loop, from
+// its detector's state in the journal: what the decisions page shows.
+func Firing(ctx context.Context, j headroom.Journal, target string) ([]headroom.Alert, error) {
+	data, ok, err := j.State(ctx, target, detectorSlot)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var st detect.State
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("decode detector state: %w", err)
+	}
+	return st.Firing(), nil
+}

@@ -1,0 +1,87 @@
+package controller_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/controller"
+	"github.com/headroomhq/headroom/detect"
+	"github.com/headroomhq/headroom/sim"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// notes records what a Notifier was handed. A fake is enough here:
+// alert/alertmanager is tested against a real Alertmanager.
+type notes struct {
+	mu     sync.Mutex
+	alerts [][]headroom.Alert
+}
+
+func (n *notes) Notify(_ context.Context, as []headroom.Alert) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.alerts = append(n.alerts, as)
+	return nil
+}
+
+// The seed live, detected: with guards off, the loop that applies the cut
+// from 57 to 12 at 17:00 fires the cause alert, naming the scheduled
+// action, before any request fails; the notifier gets it and the gauge is
+// set. A restarted controller on the same journal keeps the alert and does
+// not start it again. With guards on nothing fires.
+func TestSeedLiveIsDetected(t *testing.T) {
+	svc, prop, _ := load(t)
+	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	model := sim.NewModel(svc)
+	needed := func(demand float64) int { return model.Required(demand, svc.SLO.MaxLatency) }
+	cfg := detect.ForService(svc)
+	for _, guarded := range []bool{false, true} {
+		t.Run("guards "+map[bool]string{false: "off", true: "on"}[guarded], func(t *testing.T) {
+			act, _ := fleet(t, 57)
+			target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act,
+				Detect: &cfg, Needed: needed}
+			if guarded {
+				target.Guards = check.DefaultGuards(svc, prop, check.DefaultGuardMargin)
+			}
+			j := &controller.MemoryJournal{}
+			n := &notes{}
+			reg := prometheus.NewRegistry()
+			c := controller.New(j, target)
+			c.Notifier, c.Metrics = n, controller.NewMetrics(reg)
+			c.Step(t.Context(), at.Add(-15*time.Second))
+			r := c.Step(t.Context(), at)[0]
+			firing, err := controller.Firing(t.Context(), j, "web")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if guarded {
+				if len(r.Alerts)+len(firing)+len(n.alerts) != 0 {
+					t.Fatalf("guards on: got alerts %v, notified %v", r.Alerts, n.alerts)
+				}
+				return
+			}
+			if len(r.Alerts) != 1 || r.Alerts[0].Signal != headroom.SignalCause || !r.Alerts[0].StartsAt.Equal(at) ||
+				!strings.Contains(r.Alerts[0].Reason.Message, "night-savings") || !strings.Contains(r.Alerts[0].Reason.Message, "12 desired") {
+				t.Fatalf("record alerts: got %+v, want the cause at %s naming night-savings", r.Alerts, at)
+			}
+			if len(firing) != 1 || len(n.alerts) != 1 || n.alerts[0][0].Rule != "capacity" {
+				t.Fatalf("journal %v, notified %v; want the cause alert in both", firing, n.alerts)
+			}
+			if got := testutil.ToFloat64(c.Metrics.Alerts.WithLabelValues("web", "cause")); got != 1 {
+				t.Errorf("headroom_alert{signal=cause}: got %v, want 1", got)
+			}
+			// A restart: a new controller on the same journal.
+			c2 := controller.New(j, target)
+			r2 := c2.Step(t.Context(), at.Add(15*time.Second))[0]
+			if len(r2.Alerts) == 0 || !r2.Alerts[0].StartsAt.Equal(at) {
+				t.Fatalf("after a restart: got %+v, want the same alert, started at %s", r2.Alerts, at)
+			}
+		})
+	}
+}
