@@ -28,6 +28,46 @@ type Config struct {
 	Targets       []*Target
 	// Page is the status page; nil when the file has none.
 	Page *Page
+	// Alertmanager is where the detector's alerts go; nil for none.
+	Alertmanager *Alertmanager
+}
+
+// Alertmanager is a cluster of Alertmanagers (each gets every alert) and
+// labels added to every alert.
+type Alertmanager struct {
+	URLs   []string
+	Labels map[string]string
+}
+
+// Publish modes of an automated incident.
+const (
+	// PublishAuto posts the incident on the page at once.
+	PublishAuto = "auto"
+)
+
+// Incident is how a target's alerts reach the status page: the
+// components it serves, the customer words, when it is monitored and
+// resolved, the impact rules and the texts. Zero durations and empty texts
+// mean incident's defaults.
+type Incident struct {
+	Components                 []string
+	Service                    string
+	Publish                    string
+	MonitorAfter, ResolveAfter time.Duration
+	Impact                     []Impact
+	Templates                  Templates
+}
+
+// Impact is one impact rule: at ErrorRatio or Latency, Status.
+type Impact struct {
+	ErrorRatio float64
+	Latency    time.Duration
+	Status     string
+}
+
+// Templates are the automated updates' texts (text/template).
+type Templates struct {
+	Title, Investigating, Identified, Returned, Monitoring, Resolved string
 }
 
 // Page is the status page's identity and structure: components in page
@@ -63,6 +103,8 @@ type Target struct {
 	Prometheus *Prometheus
 	Command    *Command
 	Kubernetes *Kubernetes
+	// Incident tells customers through the status page; nil for none.
+	Incident *Incident
 	// Warnings from reading the policy files.
 	Warnings []string
 }

@@ -600,3 +600,77 @@ func TestPageErrors(t *testing.T) {
 		})
 	}
 }
+
+// withIncident is pageOnly with a target whose alerts open incidents on the
+// page, and an Alertmanager pair.
+const withIncident = pageOnly + `  alertmanager:
+    urls: [http://am-0:9093, http://am-1:9093]
+    labels: {team: web}
+  targets:
+  - name: web
+    service: service.yaml
+    policy: policy.yaml
+    prometheus: {url: "http://127.0.0.1:9090", demand: "sum(rate(x[1m]))"}
+    command: {scale: [/bin/true]}
+    incident:
+      components: [website-and-api]
+      service: website and API services
+      monitorAfter: 10m
+      impact:
+      - {errorRatio: 0.3, status: major_outage}
+      - {latency: 2s, status: degraded_performance}
+      templates:
+        investigating: "We are looking into errors on the {{.Service}}."
+`
+
+func TestLoadIncidentAndAlertmanager(t *testing.T) {
+	dir := t.TempDir()
+	files := fixtures(t)
+	files["headroom.yaml"] = withIncident
+	writeFiles(t, dir, files)
+	cfg, err := Load(filepath.Join(dir, "headroom.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAM := &Alertmanager{URLs: []string{"http://am-0:9093", "http://am-1:9093"}, Labels: map[string]string{"team": "web"}}
+	if !reflect.DeepEqual(cfg.Alertmanager, wantAM) {
+		t.Errorf("alertmanager: got %+v, want %+v", cfg.Alertmanager, wantAM)
+	}
+	want := &Incident{Components: []string{"website-and-api"}, Service: "website and API services", Publish: PublishAuto, MonitorAfter: 10 * time.Minute,
+		Impact:    []Impact{{ErrorRatio: 0.3, Status: "major_outage"}, {Latency: 2 * time.Second, Status: "degraded_performance"}},
+		Templates: Templates{Investigating: "We are looking into errors on the {{.Service}}."}}
+	if got := cfg.Targets[0].Incident; !reflect.DeepEqual(got, want) {
+		t.Errorf("incident: got %+v, want %+v", got, want)
+	}
+}
+
+func TestIncidentErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name, old, new string
+		want           at
+	}{
+		{"component not on the page", "components: [website-and-api]", "components: [website]", at{"headroom.yaml", 24, "spec.targets[0].incident.components[0]"}},
+		{"draft", "      service: website", "      publish: draft\n      service: website", at{"headroom.yaml", 25, "spec.targets[0].incident.publish"}},
+		{"bad status", "status: major_outage", "status: down", at{"headroom.yaml", 28, "spec.targets[0].incident.impact[0].status"}},
+		{"bad template", "{{.Service}}.\"", "{{.Service}.\"", at{"headroom.yaml", 31, "spec.targets[0].incident.templates.investigating"}},
+		{"bad alertmanager url", "http://am-1:9093", "am-1:9093", at{"headroom.yaml", 15, "spec.alertmanager.urls[1]"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(withIncident, tt.old) {
+				t.Fatalf("no %q", tt.old)
+			}
+			dir := t.TempDir()
+			files := fixtures(t)
+			files["headroom.yaml"] = strings.Replace(withIncident, tt.old, tt.new, 1)
+			writeFiles(t, dir, files)
+			_, err := Load(filepath.Join(dir, "headroom.yaml"))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			list := inputErrors(t, err)
+			if got := (at{filepath.Base(list[0].File), list[0].Line, list[0].Field}); len(list) != 1 || got != tt.want {
+				t.Errorf("got %v, want one error at %v", err, tt.want)
+			}
+		})
+	}
+}

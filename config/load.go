@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/actuator/exec"
 	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/internal/yamlnode"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/dialect"
@@ -61,6 +63,39 @@ type specYAML struct {
 	LeaseDuration yamlnode.Duration `yaml:"leaseDuration"`
 	Targets       []targetYAML      `yaml:"targets"`
 	Page          *pageYAML         `yaml:"page"`
+	Alertmanager  *alertmanagerYAML `yaml:"alertmanager"`
+}
+
+// alertmanagerYAML is where the detector's alerts go.
+type alertmanagerYAML struct {
+	URLs   []string          `yaml:"urls"`
+	Labels map[string]string `yaml:"labels"`
+}
+
+// incidentYAML is how a target's alerts reach the status page.
+type incidentYAML struct {
+	Components   []string          `yaml:"components"`
+	Service      string            `yaml:"service"`
+	Publish      string            `yaml:"publish"`
+	MonitorAfter yamlnode.Duration `yaml:"monitorAfter"`
+	ResolveAfter yamlnode.Duration `yaml:"resolveAfter"`
+	Impact       []impactYAML      `yaml:"impact"`
+	Templates    *templatesYAML    `yaml:"templates"`
+}
+
+type impactYAML struct {
+	ErrorRatio *float64          `yaml:"errorRatio"`
+	Latency    yamlnode.Duration `yaml:"latency"`
+	Status     string            `yaml:"status"`
+}
+
+type templatesYAML struct {
+	Title         string `yaml:"title"`
+	Investigating string `yaml:"investigating"`
+	Identified    string `yaml:"identified"`
+	Returned      string `yaml:"returned"`
+	Monitoring    string `yaml:"monitoring"`
+	Resolved      string `yaml:"resolved"`
 }
 
 type targetYAML struct {
@@ -74,6 +109,7 @@ type targetYAML struct {
 	Prometheus   *prometheusYAML `yaml:"prometheus"`
 	Command      *commandYAML    `yaml:"command"`
 	Kubernetes   *kubernetesYAML `yaml:"kubernetes"`
+	Incident     *incidentYAML   `yaml:"incident"`
 }
 
 type pageYAML struct {
@@ -192,6 +228,9 @@ type parser struct {
 	// reported holds the referenced files whose errors are already listed:
 	// a service shared by targets is reported once.
 	reported map[string]bool
+	// pageComponents holds the ids of spec.page's components, nil when
+	// there is no page.
+	pageComponents map[string]bool
 }
 
 // fail records a problem at the field path ("spec.targets.0.name").
@@ -260,6 +299,13 @@ func (p *parser) config(abs string) *Config {
 	}
 	if s.Page != nil {
 		cfg.Page = p.page("spec.page", s.Page)
+		p.pageComponents = map[string]bool{}
+		for _, c := range cfg.Page.Components {
+			p.pageComponents[c.ID] = true
+		}
+	}
+	if a := s.Alertmanager; a != nil {
+		cfg.Alertmanager = p.alertmanager("spec.alertmanager", a)
 	}
 	if len(s.Targets) == 0 {
 		if s.Page == nil {
@@ -359,6 +405,10 @@ func (p *parser) target(at string, s *targetYAML) *Target {
 		t.Guards = check.DefaultGuards(t.Service, t.Policy, margin)
 	}
 
+	if s.Incident != nil {
+		t.Incident = p.incident(at+".incident", s.Incident)
+	}
+
 	if s.Prometheus == nil {
 		p.fail(at+".prometheus", "", "a prometheus mapping with url and demand (the only metrics source for now)")
 	} else {
@@ -380,6 +430,94 @@ func (p *parser) target(at string, s *targetYAML) *Target {
 			"(shadow too, though it never scales); set mode: off to keep a target without one", t.Mode))
 	}
 	return t
+}
+
+// alertmanager checks where alerts go.
+func (p *parser) alertmanager(at string, s *alertmanagerYAML) *Alertmanager {
+	a := &Alertmanager{Labels: s.Labels}
+	if len(s.URLs) == 0 {
+		p.fail(at+".urls", "", "the Alertmanager addresses, such as [http://alertmanager:9093] (every member of a cluster)")
+	}
+	for i, u := range s.URLs {
+		if v, err := url.Parse(u); err != nil || (v.Scheme != "http" && v.Scheme != "https") || v.Host == "" {
+			// The value is not echoed: it may hold a password.
+			p.fail(at+".urls."+strconv.Itoa(i), "", "an http or https address such as http://alertmanager:9093")
+			continue
+		}
+		a.URLs = append(a.URLs, u)
+	}
+	for k := range s.Labels {
+		if !labelName.MatchString(k) {
+			p.fail(at+".labels", k, "label names of letters, digits and _, not starting with a digit")
+		}
+	}
+	return a
+}
+
+var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// incident checks a target's incident automation: its components must be on
+// the status page.
+func (p *parser) incident(at string, s *incidentYAML) *Incident {
+	in := &Incident{Components: s.Components, Service: s.Service, Publish: PublishAuto,
+		MonitorAfter: p.duration(at+".monitorAfter", s.MonitorAfter), ResolveAfter: p.duration(at+".resolveAfter", s.ResolveAfter)}
+	switch {
+	case p.pageComponents == nil:
+		p.fail(at, "", "a status page (spec.page) whose components the incident names")
+	case len(s.Components) == 0:
+		p.fail(at+".components", "", "the ids of the page's components this target serves, such as [website-and-api]")
+	}
+	if p.pageComponents != nil {
+		for i, c := range s.Components {
+			if !p.pageComponents[c] {
+				p.fail(at+".components."+strconv.Itoa(i), c, "the id of a component of spec.page: "+strings.Join(sortedKeys(p.pageComponents), ", "))
+			}
+		}
+	}
+	switch s.Publish {
+	case "", PublishAuto:
+	default:
+		p.fail(at+".publish", s.Publish, "auto (the incident is published at once; drafts for a person to publish are not supported yet)")
+	}
+	for i, r := range s.Impact {
+		f := at + ".impact." + strconv.Itoa(i)
+		imp := Impact{Status: r.Status, Latency: p.duration(f+".latency", r.Latency)}
+		switch r.Status {
+		case "degraded_performance", "partial_outage", "major_outage":
+		default:
+			p.fail(f+".status", r.Status, "degraded_performance, partial_outage or major_outage")
+		}
+		if r.ErrorRatio != nil {
+			if v := *r.ErrorRatio; !(v > 0 && v <= 1) {
+				p.fail(f+".errorRatio", strconv.FormatFloat(v, 'g', -1, 64), "a ratio in (0, 1], such as 0.05 for 5% of requests failing")
+			} else {
+				imp.ErrorRatio = v
+			}
+		}
+		if r.ErrorRatio == nil && !r.Latency.Set {
+			p.fail(f, "", "errorRatio, latency or both: what users get at which the status applies")
+		}
+		in.Impact = append(in.Impact, imp)
+	}
+	if t := s.Templates; t != nil {
+		in.Templates = Templates{Title: t.Title, Investigating: t.Investigating, Identified: t.Identified, Returned: t.Returned, Monitoring: t.Monitoring, Resolved: t.Resolved}
+		for name, text := range map[string]string{"title": t.Title, "investigating": t.Investigating, "identified": t.Identified,
+			"returned": t.Returned, "monitoring": t.Monitoring, "resolved": t.Resolved} {
+			if err := incident.ParseTemplate(name, text); err != nil {
+				p.fail(at+".templates."+name, text, "a Go text/template using .Service, .Cause, .Mitigating or .Target: "+err.Error())
+			}
+		}
+	}
+	return in
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // kubernetes checks the Kubernetes actuator's fields; the connection is
