@@ -105,9 +105,9 @@ func holder() string {
 }
 
 // OpenMain opens the store and builds the targets' metrics sources and
-// actuators.
-func OpenMain(cfg *config.Config, log *slog.Logger) (*Main, error) {
-	db, err := openStore(context.Background(), cfg, true)
+// actuators, and the status page; ctx bounds the opening.
+func OpenMain(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Main, error) {
+	db, err := openStore(ctx, cfg, true)
 	if err != nil {
 		return nil, err
 	}
@@ -130,9 +130,9 @@ func OpenMain(cfg *config.Config, log *slog.Logger) (*Main, error) {
 	m.Controller.Metrics = controller.NewMetrics(m.registry)
 	// One process acts at a time, whatever the store: two serve processes
 	// started on one SQLite file by mistake take turns too.
-	m.Controller.Leader = &controller.Leader{Leases: db, Name: controller.DefaultLeaseName, Holder: holder(), TTL: cfg.LeaseDuration}
+	m.Controller.Leader = controller.NewLeader(db, holder(), cfg.LeaseDuration)
 	if cfg.Page != nil {
-		if m.Status, err = openStatusPage(context.Background(), cfg, db, log); err != nil {
+		if m.Status, err = openStatusPage(ctx, cfg, db, m.Controller.Leader.Holder, log); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -265,7 +265,7 @@ func (m *Main) Run(ctx context.Context, once bool) error {
 		defer func() { stop(); <-done }()
 		go func() {
 			defer close(done)
-			m.Status.run(statusCtx, m.DB, m.Controller.Leader.Holder, m.Controller.Logger)
+			m.Status.Runner.Run(statusCtx)
 		}()
 	}
 	err := m.Controller.Run(ctx)
@@ -322,7 +322,7 @@ headroom decisions TARGET and headroom shadow TARGET read the records.`,
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			m, err := OpenMain(cfg, log)
+			m, err := OpenMain(cmd.Context(), cfg, log)
 			if err != nil {
 				return err
 			}

@@ -135,7 +135,7 @@ func TestServeMetricsEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := OpenMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	m, err := OpenMain(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
