@@ -250,7 +250,7 @@ func (m *Main) Run(ctx context.Context, once bool) error {
 			}
 		}()
 		defer func() {
-			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second) // ctx has ended: the shutdown gets its own time
 			defer cancel()
 			if err := srv.Shutdown(shutdown); err != nil {
 				log.Error("stop metrics server", "err", err)
