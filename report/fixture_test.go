@@ -69,6 +69,15 @@ func fixture() *check.Report {
 			PeakInstances: 12, MinInstances: 4,
 		},
 		Decisions: decisions, DecisionCount: len(decisions),
+		Detections: []check.Detection{
+			{Traffic: trafficName, Alert: headroom.Alert{Target: "bitbucket-web", Signal: headroom.SignalCause, Rule: "capacity", Severity: headroom.SeverityPage,
+				StartsAt: utc(16, 58), EndsAt: utc(17, 8), Reason: headroom.Reason{Code: headroom.ReasonCapacityShort,
+					Message: "capacity below need: 4 ready of 11 needed for 1040 req/s — cut by 16:58:00 UTC ScheduledAction 12 -> 4"}}},
+			{Traffic: trafficName, Alert: headroom.Alert{Target: "bitbucket-web", Signal: headroom.SignalSymptom, Rule: "burn-1h-5m", Severity: headroom.SeverityPage,
+				StartsAt: utc(17, 1), Reason: headroom.Reason{Code: headroom.ReasonBudgetBurn,
+					Message: "error budget burning 352x the SLO's rate: 35.2% of requests failed over the last 5m & <1h>"}}},
+		},
+		DetectionCount: 2,
 	}
 	proposed.Charts = []*check.Chart{dayChart(proposed.Violations, true)}
 

@@ -76,6 +76,14 @@ type htmlPolicy struct {
 	MoreViolations   int
 	Decisions        []htmlDecision
 	DecisionNote     string
+	// Alerts are the detector's; Page says when it would have paged.
+	Alerts     []htmlAlert
+	MoreAlerts int
+	Page       string
+}
+
+type htmlAlert struct {
+	Signal, Rule, Severity, Fired, Reset, Code, Message string
 }
 
 type htmlChart struct {
@@ -212,6 +220,17 @@ func newHTMLPolicy(i int, p *check.PolicyResult, s check.Service, manyTraffic bo
 			Cause:   causes[d.Time.UTC()],
 		})
 	}
+	for _, d := range p.Detections {
+		reset := "still firing at the end"
+		if !d.Firing() {
+			reset = fmtUTCNear(d.EndsAt, d.StartsAt)
+		}
+		hp.Alerts = append(hp.Alerts, htmlAlert{Signal: string(d.Signal), Rule: d.Rule, Severity: string(d.Severity),
+			Fired: fmtUTC(d.StartsAt), Reset: reset, Code: string(d.Reason.Code), Message: d.Reason.Message})
+	}
+	hp.MoreAlerts = max(0, p.DetectionCount-len(p.Detections))
+	hp.Page = pageSentence(p)
+
 	total := max(p.DecisionCount, len(p.Decisions))
 	hp.DecisionNote = strconv.Itoa(total)
 	if total > len(p.Decisions) {

@@ -56,8 +56,8 @@ func TestText(t *testing.T) {
 		}
 	}
 	// The baseline's zone is UTC: a local time would repeat the UTC one.
-	if strings.Count(out, "UTC = ") != 2 {
-		t.Errorf("got %d UTC = local pairs, want 2 (one per violation)", strings.Count(out, "UTC = "))
+	if strings.Count(out, "UTC = ") != 3 {
+		t.Errorf("got %d UTC = local pairs, want 3 (one per violation, one for the first page)", strings.Count(out, "UTC = "))
 	}
 }
 
@@ -394,6 +394,9 @@ func TestHTML(t *testing.T) {
 		"set min 4, max 20 and desired 4", // the cause, whose quotes are escaped
 		"SLO 500ms",                       // the latency limit line
 		"demand", "ready capacity", "required capacity",
+		"The live detector would page you at 2021-06-30 16:58:00 UTC = 2021-07-01 02:58 Australia/Sydney (cause alert capacity).",
+		"35.2% of requests failed over the last 5m &amp; &lt;1h&gt;", // the alert's reason, escaped
+		"still firing at the end",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("HTML lacks %q", want)
@@ -503,6 +506,9 @@ func ExampleText() {
 	//      error ratio up to 35.2%, latency up to 2.48s, 4 ready of 11 needed instances, 128,734 failed requests
 	//      cause: 16:58:00 UTC ScheduledAction 12 -> 4: scheduled action "night-scale-in" set min 4, max 20 and desired 4
 	//   ... and 1 more
+	//   detection: 2 alerts; would page you at 2021-06-30 16:58:00 UTC = 2021-07-01 02:58 Australia/Sydney (cause alert capacity)
+	//     cause 2021-06-30 16:58:00 UTC until 17:08:00 UTC (capacity, page): capacity below need: 4 ready of 11 needed for 1040 req/s — cut by 16:58:00 UTC ScheduledAction 12 -> 4
+	//     symptom 2021-06-30 17:01:00 UTC, still firing at the end (burn-1h-5m, page): error budget burning 352x the SLO's rate: 35.2% of requests failed over the last 5m & <1h>
 	//   totals: 51,840,000 requests, 129,246 failed (0.249%), 13m in violation, worst latency 2.48s
 	//           176.4 instance-hours, 4 to 12 instances
 }
