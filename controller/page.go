@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/chart"
 )
 
 // Defaults of the decisions page.
@@ -391,8 +392,8 @@ type targetView struct {
 	JSONHref    string
 	Summary     string
 	Latest      *recordView
-	Capacity    svgChart
-	Demand      svgChart
+	Capacity    chart.Rendered
+	Demand      chart.Rendered
 	Rows        []recordView
 	HasProposed bool
 	Count       int
@@ -488,10 +489,10 @@ func newRecordView(r Record, now time.Time) recordView {
 		Code: r.Decision.Reason.Code, Message: r.Decision.Reason.Message, Error: r.Error,
 		Guard: guardOf(r.Decision.Reason.Code) != "",
 	}
-	if o := r.Observation; o.HasDemand && finite(o.Demand) {
+	if o := r.Observation; o.HasDemand && !math.IsNaN(o.Demand) && !math.IsInf(o.Demand, 0) {
 		v.Demand = formatRate(o.Demand) + " req/s"
 	}
-	if o := r.Observation; o.HasUtilization && finite(o.Utilization) {
+	if o := r.Observation; o.HasUtilization && !math.IsNaN(o.Utilization) && !math.IsInf(o.Utilization, 0) {
 		v.Utilization = strconv.FormatFloat(o.Utilization, 'f', 0, 64) + "%"
 	}
 	v.Current = strconv.Itoa(r.Current.Total())
@@ -568,8 +569,6 @@ func formatRate(v float64) string {
 	return strconv.FormatFloat(v, 'f', 0, 64)
 }
 
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
 // render executes a template whole before writing, so that a failure is a
 // clean 500 rather than half a page.
 func (p *Page) render(w http.ResponseWriter, status int, name string, data any) {
@@ -616,33 +615,33 @@ func (p *Page) logger() *slog.Logger {
 	return p.Logger
 }
 
-// Chart geometry, in viewBox units: the SVG scales to the page's width.
-const (
-	chartW      = 900
-	chartLeft   = 58 // y tick labels
-	chartRight  = 40 // half the last time label, in a phone's larger font
-	chartTop    = 12 // half a y tick label; the legend is HTML above
-	chartBottom = 62 // time labels: time and, on day changes, the date,
-	// room for the larger font of a phone's screen
+// The decisions page's charts, in viewBox units: the SVG scales to the
+// page's width. The legend is HTML above each chart, and the bottom margin
+// leaves room for the time labels and dates in a phone's larger font.
+var (
+	capacityFrame = chart.Frame{W: 900, H: 300, Left: 58, Right: 40, Top: 12, Bottom: 62}
+	demandFrame   = chart.Frame{W: 900, H: 210, Left: 58, Right: 40, Top: 12, Bottom: 62}
 )
 
-// Line colours: the Okabe–Ito palette, as in the check report.
-const (
-	colourCurrent  = "#1a1a1a"
-	colourDesired  = "#d55e00"
-	colourProposed = "#cc79a7"
-	colourDemand   = "#0072b2"
+// Guard bands: amber where a guard stepped in, red where the metrics were
+// blind (scale-in frozen), which is an alert.
+var (
+	guardBand = chart.BandStyle{Class: "band", Fill: chart.Orange, Opacity: "0.28", Name: "guard stepped in"}
+	blindBand = chart.BandStyle{Class: "band blind", Fill: chart.Red, Opacity: "0.22", Name: "metrics blind: scale-in frozen"}
 )
+
+// noDecisions is what an empty chart says.
+const noDecisions = "no decisions in this window"
 
 // decisionCharts draws a target's decisions in [from, to): capacity
 // (current, desired, the proposed policy's desired) with guard
 // interventions shaded and errors marked, and demand on its own panel, so
 // that its scale does not flatten the instance counts.
-func decisionCharts(name string, recs []Record, from, to time.Time) (capacity, demand svgChart) {
+func decisionCharts(name string, recs []Record, from, to time.Time) (capacity, demand chart.Rendered) {
 	gap := gapAfter(recs)
-	var current, desired, proposed, rate []chartPoint
-	var bands []chartBand
-	var marks []chartMark
+	var current, desired, proposed, rate []chart.Point
+	var runs []guardRun
+	var marks []chart.Mark
 	hasProposed := false
 	for i, r := range recs {
 		// A broken sequence (the loop stopped, or could not read the
@@ -652,17 +651,17 @@ func decisionCharts(name string, recs []Record, from, to time.Time) (capacity, d
 			current, desired, proposed, rate = append(current, gapAt(at)), append(desired, gapAt(at)), append(proposed, gapAt(at)), append(rate, gapAt(at))
 		}
 		if r.Error != "" {
-			marks = append(marks, chartMark{At: r.Time, Title: utc(r.Time) + " UTC: " + r.Error})
+			marks = append(marks, chart.Mark{At: r.Time, Title: utc(r.Time) + " UTC: " + r.Error})
 		}
 		if r.Decision.Reason.Code == "" {
 			current, desired, proposed, rate = append(current, gapAt(r.Time)), append(desired, gapAt(r.Time)), append(proposed, gapAt(r.Time)), append(rate, gapAt(r.Time))
 			continue
 		}
-		current = append(current, chartPoint{r.Time, float64(r.Current.Total())})
-		desired = append(desired, chartPoint{r.Time, float64(r.Decision.Desired)})
+		current = append(current, chart.Point{At: r.Time, V: float64(r.Current.Total())})
+		desired = append(desired, chart.Point{At: r.Time, V: float64(r.Decision.Desired)})
 		if r.Proposed != nil {
 			hasProposed = true
-			proposed = append(proposed, chartPoint{r.Time, float64(r.Proposed.Desired)})
+			proposed = append(proposed, chart.Point{At: r.Time, V: float64(r.Proposed.Desired)})
 		} else {
 			proposed = append(proposed, gapAt(r.Time))
 		}
@@ -670,7 +669,7 @@ func decisionCharts(name string, recs []Record, from, to time.Time) (capacity, d
 		if r.Observation.HasDemand {
 			d = r.Observation.Demand
 		}
-		rate = append(rate, chartPoint{r.Time, d})
+		rate = append(rate, chart.Point{At: r.Time, V: d})
 
 		// A guard's run of decisions is one band, until the next decision.
 		if code := r.Decision.Reason.Code; guardOf(code) != "" {
@@ -678,41 +677,56 @@ func decisionCharts(name string, recs []Record, from, to time.Time) (capacity, d
 			if i+1 < len(recs) && recs[i+1].Time.Sub(r.Time) <= gap {
 				end = recs[i+1].Time
 			}
-			if n := len(bands); n > 0 && bands[n-1].code == code && !bands[n-1].End.Before(r.Time) {
-				bands[n-1].End, bands[n-1].count = end, bands[n-1].count+1
+			if n := len(runs); n > 0 && runs[n-1].code == code && !runs[n-1].end.Before(r.Time) {
+				runs[n-1].end, runs[n-1].count = end, runs[n-1].count+1
 			} else {
-				bands = append(bands, chartBand{Start: r.Time, End: end, Blind: code == headroom.ReasonBlind, code: code, first: r.Decision.Reason.Message, count: 1})
+				runs = append(runs, guardRun{start: r.Time, end: end, code: code, first: r.Decision.Reason.Message, count: 1})
 			}
 		}
 	}
 	// The last decision holds until the next one is due.
 	if n := len(recs); n > 0 && recs[n-1].Decision.Reason.Code != "" {
 		end := recs[n-1].Time.Add(min(gap/3, max(to.Sub(recs[n-1].Time), 0)))
-		current = append(current, chartPoint{end, current[len(current)-1].V})
-		desired = append(desired, chartPoint{end, desired[len(desired)-1].V})
-		proposed = append(proposed, chartPoint{end, proposed[len(proposed)-1].V})
+		current = append(current, chart.Point{At: end, V: current[len(current)-1].V})
+		desired = append(desired, chart.Point{At: end, V: desired[len(desired)-1].V})
+		proposed = append(proposed, chart.Point{At: end, V: proposed[len(proposed)-1].V})
 	}
-	for i := range bands {
-		b := &bands[i]
-		b.Title = fmt.Sprintf("%s from %s to %s UTC (%d decision%s): %s", b.code, utc(b.Start), utc(b.End), b.count, plural(b.count), b.first)
+	var bands []chart.Band
+	for _, g := range runs {
+		style := guardBand
+		if g.code == headroom.ReasonBlind {
+			style = blindBand
+		}
+		bands = append(bands, chart.Band{Start: g.start, End: g.end, Style: style,
+			Title: fmt.Sprintf("%s from %s to %s UTC (%d decision%s): %s", g.code, utc(g.start), utc(g.end), g.count, plural(g.count), g.first)})
 	}
 
-	capSeries := []chartSeries{
-		{Name: "current (ready+launching)", Class: "current", Colour: colourCurrent, Width: "2.2", Step: true, Points: current},
-		{Name: "desired", Class: "desired", Colour: colourDesired, Dash: "7 4", Width: "2", Step: true, Points: desired},
+	capSeries := []chart.Series{
+		{Name: "current (ready+launching)", Class: "current", Colour: chart.Black, Width: 2.2, Step: true, Points: current},
+		{Name: "desired", Class: "desired", Colour: chart.Vermillion, Dash: "7 4", Width: 2, Step: true, Points: desired},
 	}
 	if hasProposed {
-		capSeries = append(capSeries, chartSeries{Name: "proposed policy's desired", Class: "proposed", Colour: colourProposed, Dash: "2 3", Width: "2.4", Step: true, Points: proposed})
+		capSeries = append(capSeries, chart.Series{Name: "proposed policy's desired", Class: "proposed", Colour: chart.Purple, Dash: "2 3", Width: 2.4, Step: true, Points: proposed})
 	}
 	label := name + ": current and desired instances"
 	if hasProposed {
 		label = name + ": current, desired and the proposed policy's desired instances"
 	}
-	capacity = (&lineChart{Label: label, Class: "capacity",
-		H: 300, Start: from, End: to, Integer: true, Series: capSeries, Bands: bands, Marks: marks}).layout()
-	demand = (&lineChart{Label: name + ": demand in requests/s", Class: "demand", H: 210, Start: from, End: to,
-		Series: []chartSeries{{Name: "demand (req/s)", Class: "demand", Colour: colourDemand, Width: "1.6", Points: rate}}}).layout()
+	capacity = chart.Chart{Label: label, Class: "capacity", Empty: noDecisions, Frame: capacityFrame,
+		Start: from, End: to, Integer: true, Series: capSeries, Bands: bands, Marks: marks, MarkName: "error",
+		Legend: chart.LegendInHTML}.Render()
+	demand = chart.Chart{Label: name + ": demand in requests/s", Class: "demand", Empty: noDecisions, Frame: demandFrame,
+		Start: from, End: to, Legend: chart.LegendInHTML,
+		Series: []chart.Series{{Name: "demand (req/s)", Class: "demand", Colour: chart.Blue, Width: 1.6, Points: rate}}}.Render()
 	return capacity, demand
+}
+
+// guardRun is a guard's consecutive interventions, shaded as one band.
+type guardRun struct {
+	start, end time.Time
+	code       headroom.ReasonCode
+	first      string // the first decision's message
+	count      int
 }
 
 // gapAfter is the silence after which the chart breaks its lines: three
@@ -731,343 +745,4 @@ func gapAfter(recs []Record) time.Duration {
 	return 3 * steps[len(steps)/2]
 }
 
-func gapAt(t time.Time) chartPoint { return chartPoint{t, math.NaN()} }
-
-// lineChart is a time chart before layout.
-type lineChart struct {
-	// Label names the chart for screen readers and as its SVG title.
-	Label, Class string
-	H            int
-	Start, End   time.Time
-	// Integer keeps y ticks on whole numbers (instance counts).
-	Integer bool
-	Series  []chartSeries
-	Bands   []chartBand
-	Marks   []chartMark
-}
-
-// chartSeries is one line. Colour, Dash and Width are SVG presentation
-// attributes, so that a chart copied out of the page keeps its look;
-// Class lets the page's CSS override them (dark mode).
-type chartSeries struct {
-	Name, Class, Colour, Dash, Width string
-	// Step draws a value held until the next point (instance counts);
-	// otherwise points are joined (demand).
-	Step bool
-	// Points with a NaN value break the line.
-	Points []chartPoint
-}
-
-type chartPoint struct {
-	At time.Time
-	V  float64
-}
-
-// chartBand shades an interval: a run of guard interventions.
-type chartBand struct {
-	Start, End time.Time
-	Title      string
-	// Blind bands, scale-in frozen for want of metrics, are an alert:
-	// red, where the other guards' are amber.
-	Blind bool
-	code  headroom.ReasonCode
-	first string
-	count int
-}
-
-// chartMark is a triangle under a moment: an error.
-type chartMark struct {
-	At    time.Time
-	Title string
-}
-
-// svgChart is a laid-out chart: the numbers the template writes.
-type svgChart struct {
-	Label, Class                               string
-	W, H                                       int
-	PlotX, PlotY, PlotH, PlotRight, PlotBottom string
-	TickBottom, MidX, MidY                     string
-	YTicks, XTicks                             []svgTick
-	Lines                                      []svgLine
-	Bands                                      []svgBand
-	Marks                                      []svgMark
-	Legend                                     []svgLegend
-	Empty                                      bool
-}
-
-type svgTick struct{ Pos, Label, Date string }
-
-type svgLine struct{ Name, Class, Colour, Dash, Width, D string }
-
-type svgBand struct {
-	X, W, Title string
-	Blind       bool
-}
-
-type svgMark struct{ D, Title string }
-
-type svgLegend struct {
-	Kind                      string // "line", "band", "blind" or "mark"
-	Name, Class, Colour, Dash string
-}
-
-// num formats a coordinate with at most one decimal.
-func num(x float64) string {
-	s := strings.TrimSuffix(strconv.FormatFloat(x, 'f', 1, 64), ".0")
-	if s == "-0" {
-		return "0"
-	}
-	return s
-}
-
-// triangle is a mark's path, its tip at (x, y).
-func triangle(x, y float64) string {
-	return "M" + num(x) + " " + num(y) + " L" + num(x+6) + " " + num(y+11) + " L" + num(x-6) + " " + num(y+11) + " Z"
-}
-
-func (c *lineChart) layout() svgChart {
-	px, py := float64(chartLeft), float64(chartTop)
-	pw, ph := float64(chartW-chartLeft-chartRight), float64(c.H-chartTop-chartBottom)
-	out := svgChart{Label: c.Label, Class: c.Class, W: chartW, H: c.H,
-		PlotX: num(px), PlotY: num(py), PlotH: num(ph), PlotRight: num(px + pw), PlotBottom: num(py + ph),
-		TickBottom: num(py + ph + 4), MidX: num(px + pw/2), MidY: num(py + ph/2)}
-	span := c.End.Sub(c.Start)
-	top, seen := 0.0, false
-	for _, s := range c.Series {
-		for _, p := range s.Points {
-			if finite(p.V) {
-				top, seen = max(top, p.V), true
-			}
-		}
-	}
-	if !seen || span <= 0 {
-		out.Empty = true
-		return out
-	}
-
-	// The y axis starts at zero: capacity reads wrong on a cropped axis.
-	step := niceStep(top, 4, c.Integer)
-	yTop := math.Max(step, math.Ceil(top/step)*step)
-	yOf := func(v float64) float64 { return py + ph - v/yTop*ph }
-	xOf := func(t time.Time) float64 {
-		return min(max(px+float64(t.Sub(c.Start))/float64(span)*pw, px), px+pw)
-	}
-	for i := 0; float64(i)*step <= yTop+step/2; i++ {
-		v := float64(i) * step
-		out.YTicks = append(out.YTicks, svgTick{Pos: num(yOf(v)), Label: tickLabel(v, step)})
-	}
-	for _, t := range timeTicks(c.Start, c.End, 8) {
-		out.XTicks = append(out.XTicks, svgTick{Pos: num(xOf(t.At)), Label: t.Label, Date: t.Date})
-	}
-
-	for _, b := range c.Bands {
-		x1, x2 := xOf(b.Start), xOf(b.End)
-		// A single intervention on a long window still shows.
-		if w := x2 - x1; w < 2 {
-			x1 = max(px, x1-(2-w)/2)
-			x2 = min(x1+2, px+pw)
-		}
-		out.Bands = append(out.Bands, svgBand{X: num(x1), W: num(x2 - x1), Title: b.Title, Blind: b.Blind})
-	}
-	for _, s := range c.Series {
-		d := linePath(s, xOf, yOf)
-		out.Lines = append(out.Lines, svgLine{Name: s.Name, Class: s.Class, Colour: s.Colour, Dash: s.Dash, Width: s.Width, D: d})
-	}
-	// Errors close together share a mark, which counts them.
-	for i := 0; i < len(c.Marks); {
-		x := xOf(c.Marks[i].At)
-		j := i + 1
-		for j < len(c.Marks) && xOf(c.Marks[j].At)-x < 8 {
-			j++
-		}
-		title := c.Marks[i].Title
-		if n := j - i - 1; n > 0 {
-			title += fmt.Sprintf(" (and %d more error%s until %s UTC)", n, plural(n), utc(c.Marks[j-1].At))
-		}
-		out.Marks = append(out.Marks, svgMark{D: triangle(x, py+ph-11), Title: title})
-		i = j
-	}
-
-	// The legend is HTML above the chart: it wraps on a phone.
-	for _, s := range c.Series {
-		out.Legend = append(out.Legend, svgLegend{Kind: "line", Name: s.Name, Class: s.Class, Colour: s.Colour, Dash: s.Dash})
-	}
-	guarded, blind := false, false
-	for _, b := range c.Bands {
-		guarded, blind = guarded || !b.Blind, blind || b.Blind
-	}
-	if guarded {
-		out.Legend = append(out.Legend, svgLegend{Kind: "band", Name: "guard stepped in"})
-	}
-	if blind {
-		out.Legend = append(out.Legend, svgLegend{Kind: "blind", Name: "metrics blind: scale-in frozen"})
-	}
-	if len(c.Marks) > 0 {
-		out.Legend = append(out.Legend, svgLegend{Kind: "mark", Name: "error"})
-	}
-	return out
-}
-
-// linePath is a series' SVG path: steps or joined points, broken at NaN.
-// Points falling on the same x column are reduced to the first, lowest,
-// highest and last, so a week of decisions stays a small path that still
-// shows every peak.
-func linePath(s chartSeries, xOf func(time.Time) float64, yOf func(float64) float64) string {
-	var b strings.Builder
-	pen := false
-	move := func(x, y float64) {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString("M" + num(x) + " " + num(y))
-		pen = true
-	}
-	if s.Step {
-		lastX, lastY := 0.0, 0.0
-		for _, p := range s.Points {
-			x := xOf(p.At)
-			if !finite(p.V) {
-				if pen {
-					b.WriteString(" H" + num(x))
-				}
-				pen = false
-				continue
-			}
-			y := yOf(p.V)
-			switch {
-			case !pen:
-				move(x, y)
-				lastY = y
-			case y != lastY:
-				b.WriteString(" H" + num(x) + " V" + num(y))
-				lastY = y
-			}
-			lastX = x
-		}
-		if pen {
-			b.WriteString(" H" + num(lastX))
-		}
-		return b.String()
-	}
-	// Joined points, one column at a time.
-	var col []float64
-	colX := math.NaN()
-	flush := func() {
-		if len(col) == 0 {
-			return
-		}
-		lo, hi := slices.Min(col), slices.Max(col)
-		ys := []float64{col[0]}
-		for _, y := range []float64{hi, lo, col[len(col)-1]} {
-			if y != ys[len(ys)-1] {
-				ys = append(ys, y)
-			}
-		}
-		for _, y := range ys {
-			if !pen {
-				move(colX, y)
-				continue
-			}
-			b.WriteString(" L" + num(colX) + " " + num(y))
-		}
-		col = col[:0]
-	}
-	for _, p := range s.Points {
-		if !finite(p.V) {
-			flush()
-			pen = false
-			colX = math.NaN()
-			continue
-		}
-		x := math.Round(xOf(p.At))
-		if x != colX {
-			flush()
-			colX = x
-		}
-		col = append(col, yOf(p.V))
-	}
-	flush()
-	return b.String()
-}
-
-// niceStep is a round tick step (1, 2 or 5 times a power of ten) giving at
-// most about n steps up to top.
-func niceStep(top float64, n int, integer bool) float64 {
-	if !(top > 0) {
-		top = 1
-	}
-	raw := top / float64(n)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := 10 * mag
-	for _, m := range []float64{1, 2, 5} {
-		if m*mag >= raw {
-			step = m * mag
-			break
-		}
-	}
-	if integer {
-		step = max(step, 1)
-	}
-	return step
-}
-
-// tickLabel writes a y tick with the decimals its step needs, and k for
-// thousands: 1500 → "1.5k".
-func tickLabel(v, step float64) string {
-	if v == 0 {
-		return "0"
-	}
-	suffix := ""
-	if step >= 1000 || v >= 10000 {
-		v, step, suffix = v/1000, step/1000, "k"
-	}
-	dec := 0
-	for s := step; dec < 4 && math.Abs(s-math.Round(s)) > 1e-9; dec++ {
-		s *= 10
-	}
-	return strconv.FormatFloat(v, 'f', dec, 64) + suffix
-}
-
-type timeTick struct {
-	At          time.Time
-	Label, Date string
-}
-
-// timeTicks returns at most n ticks on round UTC times between start and
-// end: "15:04" under each, and the date under the first and where the day
-// changes; for steps of a day, the date alone.
-func timeTicks(start, end time.Time, n int) []timeTick {
-	start, end = start.UTC(), end.UTC()
-	span := end.Sub(start)
-	steps := []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
-		time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
-	step := steps[len(steps)-1]
-	for _, s := range steps {
-		if span/s <= time.Duration(n) {
-			step = s
-			break
-		}
-	}
-	for span/step > time.Duration(n) {
-		step *= 2
-	}
-	var ticks []timeTick
-	lastDay := ""
-	// Truncate is relative to the zero time, a UTC midnight: ticks land on
-	// round UTC times.
-	for t := start.Truncate(step); !t.After(end); t = t.Add(step) {
-		if t.Before(start) {
-			continue
-		}
-		day := t.Format("Jan 2")
-		tk := timeTick{At: t, Label: t.Format("15:04")}
-		if step >= 24*time.Hour {
-			tk.Label = day
-		} else if day != lastDay {
-			tk.Date = day
-		}
-		lastDay = day
-		ticks = append(ticks, tk)
-	}
-	return ticks
-}
+func gapAt(t time.Time) chart.Point { return chart.Point{At: t, V: math.NaN()} }

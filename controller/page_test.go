@@ -515,3 +515,27 @@ func TestPageJournalFailure(t *testing.T) {
 		t.Errorf("the cause is not logged:\n%s", log.String())
 	}
 }
+
+// Regression test for the decisions page labelling a two-minute window
+// with three ticks at whole minutes: its axes come from internal/chart now,
+// as the report's do, so a short window gets ticks under a minute apart
+// (and instance counts stay whole numbers).
+func TestPageChartTicks(t *testing.T) {
+	p, _ := newTestPage(t)
+	body := get(t, p, "/decisions/web?since=2m").Body.String()
+	capacity, _, _ := strings.Cut(body[strings.Index(body, `<svg class="chart capacity"`):], "</svg>")
+	label := regexp.MustCompile(`text-anchor="middle" fill="#[0-9a-f]+">([^<]+)</text>`)
+	var times []string
+	for _, m := range label.FindAllStringSubmatch(capacity, -1) {
+		times = append(times, m[1])
+	}
+	if got, want := strings.Join(times, " "), "17:58:00 Jun 30 17:58:15 17:58:30 17:58:45 17:59:00 17:59:15 17:59:30 17:59:45 18:00:00"; got != want {
+		t.Errorf("time ticks of a 2-minute window = %q, want %q", got, want)
+	}
+	y := regexp.MustCompile(`text-anchor="end" fill="#[0-9a-f]+">([^<]+)</text>`)
+	for _, m := range y.FindAllStringSubmatch(capacity, -1) {
+		if strings.Contains(m[1], ".") {
+			t.Errorf("capacity tick %q: instance counts are whole numbers", m[1])
+		}
+	}
+}
