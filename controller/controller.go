@@ -118,17 +118,30 @@ func (c *Controller) Run(ctx context.Context) error {
 	if c.Leader != nil {
 		defer c.Leader.release(ctx, c.logger())
 	}
+	led := false
 	for {
 		lead := c.Leader == nil || c.Leader.lead(ctx, c.logger())
 		c.Metrics.leading(lead)
 		if lead {
 			c.Step(ctx, c.now())
+		} else if led {
+			c.forgetAlerts()
 		}
+		led = lead
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
 		}
+	}
+}
+
+// forgetAlerts tells the notifier, when it keeps alerts to resend, that
+// this process no longer leads: the new leader sends their states, and a
+// resend from here could fire again an alert it resolved.
+func (c *Controller) forgetAlerts() {
+	if f, ok := c.Notifier.(interface{ Forget() }); ok {
+		f.Forget()
 	}
 }
 

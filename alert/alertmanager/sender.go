@@ -186,6 +186,17 @@ func (s *Sender) Notify(ctx context.Context, alerts []headroom.Alert) error {
 	return firstErr
 }
 
+// Forget drops every alert held: this process no longer leads, and the
+// leader now sends the alerts' states. Without it this process would keep
+// resending a firing alert the leader has resolved since, firing it again.
+func (s *Sender) Forget() {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.alerts)
+	s.Metrics.pending(0)
+}
+
 // newEpisode says whether b is a state Alertmanager must get now after a:
 // the alert resolved, fired again, or started at another time.
 func newEpisode(a, b headroom.Alert) bool {

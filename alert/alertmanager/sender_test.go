@@ -351,3 +351,20 @@ func TestSenderKeysByLabels(t *testing.T) {
 		t.Errorf("firing: got %d, want 1", got)
 	}
 }
+
+// A process that stops leading forgets its alerts: it must not keep
+// resending one the new leader resolved.
+func TestSenderForgetStopsResends(t *testing.T) {
+	f := &fakeNotifier{}
+	s, clk, m := testSender(t, f)
+	notify(t, s, firing)
+	once(t, s)
+	wantSent(t, f, "web/cause/capacity:firing")
+	s.Forget()
+	clk.Add(2 * s.Interval)
+	once(t, s)
+	wantSent(t, f)
+	if s.Firing() != 0 || testutil.ToFloat64(m.Pending) != 0 {
+		t.Errorf("after Forget: %d firing, pending gauge %v; want none", s.Firing(), testutil.ToFloat64(m.Pending))
+	}
+}

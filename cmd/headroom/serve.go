@@ -18,10 +18,13 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/actuator/exec"
 	"github.com/headroomhq/headroom/actuator/k8s"
+	"github.com/headroomhq/headroom/alert/alertmanager"
 	"github.com/headroomhq/headroom/config"
 	"github.com/headroomhq/headroom/controller"
+	"github.com/headroomhq/headroom/detect"
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/metrics/prom"
+	"github.com/headroomhq/headroom/sim"
 	"github.com/headroomhq/headroom/statuspage/admin"
 	"github.com/headroomhq/headroom/store/postgres"
 	"github.com/headroomhq/headroom/store/sqlite"
@@ -41,6 +44,9 @@ type Main struct {
 	Controller *controller.Controller
 	// Status is the status page; nil when the config has none.
 	Status *StatusPage
+	// Alerts delivers the detector's alerts to Alertmanager; nil when the
+	// config names none.
+	Alerts *alertmanager.Sender
 	// Addr is where the pages, /metrics and /healthz listen ("127.0.0.1:0"
 	// in tests); empty for none. URL is set once listening.
 	Addr     string
@@ -136,6 +142,19 @@ func OpenMain(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Main,
 			db.Close()
 			return nil, err
 		}
+		m.Controller.Automator = &incident.Automator{Service: m.Status.Service, Logger: log}
+	}
+	if a := cfg.Alertmanager; a != nil {
+		client, err := alertmanager.NewClient(a.URLs...)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("spec.alertmanager: %w", err)
+		}
+		client.Labels = a.Labels
+		client.Metrics = alertmanager.NewMetrics(m.registry)
+		m.Alerts = alertmanager.NewSender(client)
+		m.Alerts.Metrics, m.Alerts.Logger = client.Metrics, log
+		m.Controller.Notifier = m.Alerts
 	}
 	return m, nil
 }
@@ -175,6 +194,15 @@ func (m *Main) handler() http.Handler {
 // the Kubernetes clients made so far, one per kubeconfig and context.
 func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (*controller.Target, error) {
 	ct := &controller.Target{Name: t.Name, Mode: controller.Mode(t.Mode), Policy: t.Policy, Proposed: t.Proposed, Guards: t.Guards}
+	if svc := t.Service; svc != nil {
+		det := detect.ForService(svc)
+		det.Target = t.Name
+		model := sim.NewModel(svc)
+		ct.Detect, ct.Needed = &det, func(demand float64) int { return model.Required(demand, svc.SLO.MaxLatency) }
+	}
+	if in := t.Incident; in != nil {
+		ct.Incident = automation(t.Name, in)
+	}
 	if p := t.Prometheus; p != nil {
 		src, err := prom.New(p.URL, prom.Queries{Demand: p.Demand, Utilization: p.Utilization, ErrorRatio: p.ErrorRatio, Latency: p.Latency})
 		if err != nil {
@@ -218,6 +246,18 @@ func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (
 	return ct, nil
 }
 
+// automation is a target's incident automation from its config.
+func automation(target string, in *config.Incident) *incident.Automation {
+	a := &incident.Automation{Target: target, Service: in.Service, Components: in.Components,
+		MonitorAfter: in.MonitorAfter, ResolveAfter: in.ResolveAfter,
+		Templates: incident.Templates{Title: in.Templates.Title, Investigating: in.Templates.Investigating, Identified: in.Templates.Identified,
+			Returned: in.Templates.Returned, Monitoring: in.Templates.Monitoring, Resolved: in.Templates.Resolved}}
+	for _, r := range in.Impact {
+		a.Impact = append(a.Impact, incident.ImpactRule{ErrorRatio: r.ErrorRatio, Latency: r.Latency, Status: incident.ComponentStatus(r.Status)})
+	}
+	return a
+}
+
 // Run drives the targets, and serves /metrics when listening, until ctx
 // ends; once runs a single iteration.
 func (m *Main) Run(ctx context.Context, once bool) error {
@@ -225,6 +265,12 @@ func (m *Main) Run(ctx context.Context, once bool) error {
 		recs, err := m.Controller.Once(ctx)
 		if err != nil {
 			return err
+		}
+		if m.Alerts != nil {
+			// No background sender in a single iteration: deliver now.
+			if err := m.Alerts.Once(ctx); err != nil {
+				m.Controller.Logger.Warn("deliver alerts", "err", err)
+			}
 		}
 		// cron and CI see a failed iteration in the exit code.
 		var failed []string
@@ -266,6 +312,17 @@ func (m *Main) Run(ctx context.Context, once bool) error {
 		go func() {
 			defer close(done)
 			m.Status.Runner.Run(statusCtx)
+		}()
+	}
+	if m.Alerts != nil {
+		// Delivered in the background: the loop never waits for
+		// Alertmanager. Stopped and waited for before returning.
+		alertCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		defer func() { stop(); <-done }()
+		go func() {
+			defer close(done)
+			m.Alerts.Run(alertCtx)
 		}()
 	}
 	err := m.Controller.Run(ctx)
