@@ -28,6 +28,14 @@ type Config struct {
 	// DetectInterval is the detector's loop; DefaultDetectInterval when
 	// zero.
 	DetectInterval time.Duration
+	// Inject, when set, may change the outcome of each simulated second
+	// (sec counts from 0; demand is what was offered) before anything
+	// reads it: sinks, the autoscaler's metrics, the detector. It replays
+	// faults the service model does not produce, such as a bad deploy's
+	// 502s (detect/tune injects blips and bursts this way), on the same
+	// simulator. It must keep Failed equal to demand × ErrorRatio; the
+	// model's own state (its backlog) is left as it was.
+	Inject func(sec int, demand float64, o *Outcome)
 }
 
 // DefaultDetectInterval is the live controller's loop: the detector sees
@@ -273,6 +281,9 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		demand := rate
 		c := f.capacity()
 		o := model.Serve(demand, c.Ready)
+		if cfg.Inject != nil {
+			cfg.Inject(sec, demand, &o)
+		}
 		*row = headroom.Step{
 			Time: now, Demand: demand, Capacity: c, Desired: desired,
 			Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
