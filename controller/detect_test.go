@@ -85,3 +85,30 @@ func TestSeedLiveIsDetected(t *testing.T) {
 		})
 	}
 }
+
+// The decisions page shows what the detector fires: the target is marked
+// on the index with the alert's signal and rule, and its page says why.
+func TestPageShowsFiringAlerts(t *testing.T) {
+	svc, prop, _ := load(t)
+	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	model := sim.NewModel(svc)
+	cfg := detect.ForService(svc)
+	act, _ := fleet(t, 57)
+	target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act,
+		Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) }}
+	j := &controller.MemoryJournal{}
+	c := controller.New(j, target)
+	c.Step(t.Context(), at.Add(-15*time.Second))
+	c.Step(t.Context(), at)
+	p := controller.NewPage(j, controller.PageTargets([]*controller.Target{target}), func() time.Time { return at.Add(30 * time.Second) })
+	index := get(t, p, "/").Body.String()
+	if !strings.Contains(index, "⚠ ALERT") || !strings.Contains(index, "cause alert capacity") {
+		t.Errorf("index lacks the alert:\n%s", index)
+	}
+	page := get(t, p, "/decisions/web").Body.String()
+	for _, want := range []string{"⚠ cause</span> <strong>capacity</strong> (page) firing since 2021-06-30 17:00:00 UTC, 30 s ago", "<code>CapacityShort</code>", "night-savings"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("target page lacks %q", want)
+		}
+	}
+}

@@ -199,6 +199,20 @@ func (p *Page) index(w http.ResponseWriter, r *http.Request, base string) {
 			v := newRecordView(*lastErr, now)
 			row.LastError = &v
 		}
+		firing, err := Firing(r.Context(), p.journal, t.Name)
+		if err != nil {
+			p.fail(w, r, "./", err)
+			return
+		}
+		for _, a := range firing {
+			why := string(a.Signal) + " alert " + a.Rule
+			row.Alert = true
+			if row.AlertWhy == "" {
+				row.AlertWhy = why
+			} else {
+				row.AlertWhy += ", " + why
+			}
+		}
 		data.Targets = append(data.Targets, row)
 		if row.Alert {
 			data.Alerts = append(data.Alerts, row)
@@ -308,7 +322,17 @@ func (p *Page) target(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.render(w, http.StatusOK, "target", p.targetView(t, q, recs, newest, latest, now, from))
+	view := p.targetView(t, q, recs, newest, latest, now, from)
+	firing, err := Firing(r.Context(), p.journal, t.Name)
+	if err != nil {
+		p.fail(w, r, "./", err)
+		return
+	}
+	for _, a := range firing {
+		view.Firing = append(view.Firing, alertView{Signal: string(a.Signal), Rule: a.Rule, Severity: string(a.Severity),
+			Since: utc(a.StartsAt), Ago: ago(now.Sub(a.StartsAt)), Code: string(a.Reason.Code), Message: a.Reason.Message})
+	}
+	p.render(w, http.StatusOK, "target", view)
 }
 
 func (p *Page) names() string {
@@ -385,13 +409,15 @@ func targetHref(name string) string { return "./" + url.PathEscape(name) }
 // targetView is the data of a target's page.
 type targetView struct {
 	pageBase
-	Name, Mode  string
-	Proposed    bool
-	Since       string
-	Windows     []windowLink
-	JSONHref    string
-	Summary     string
-	Latest      *recordView
+	Name, Mode string
+	Proposed   bool
+	Since      string
+	Windows    []windowLink
+	JSONHref   string
+	Summary    string
+	Latest     *recordView
+	// Firing are the detector's alerts firing now.
+	Firing      []alertView
 	Capacity    chart.Rendered
 	Demand      chart.Rendered
 	Rows        []recordView
@@ -400,6 +426,11 @@ type targetView struct {
 	Truncated   bool
 	MoreHref    string
 	MoreLimit   int
+}
+
+// alertView is a firing alert as the page shows it.
+type alertView struct {
+	Signal, Rule, Severity, Since, Ago, Code, Message string
 }
 
 type windowLink struct {
