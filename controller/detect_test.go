@@ -11,6 +11,7 @@ import (
 	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/detect"
+	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/sim"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -111,4 +112,71 @@ func TestPageShowsFiringAlerts(t *testing.T) {
 			t.Errorf("target page lacks %q", want)
 		}
 	}
+}
+
+// Prometheus down: the detector goes blind after two minutes without a
+// sample, an operator gets a ticket, and no customer incident is opened.
+func TestBlindAlertsOperatorsNotCustomers(t *testing.T) {
+	svc, _, base := load(t)
+	at := time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
+	store := &incident.MemoryStore{Now: func() time.Time { return at }}
+	page, err := incident.NewService(t.Context(), incident.Config{Store: store, Page: incident.Page{ID: "p", Name: "P", TimeZone: "UTC"},
+		Components: []incident.Component{{ID: "web", Name: "Website", Position: 1}}, Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := sim.NewModel(svc)
+	cfg := detect.ForService(svc)
+	act, _ := fleet(t, 40)
+	src := &switchable{steady: steady{demand: 2000, cpu: 50}}
+	target := &controller.Target{Name: "web", Mode: controller.Shadow, Policy: base, Source: src, Actuator: act,
+		Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) },
+		Incident: &incident.Automation{Target: "web", Components: []string{"web"}}}
+	n := &notes{}
+	c := controller.New(&controller.MemoryJournal{}, target)
+	c.Notifier, c.Automator = n, &incident.Automator{Service: page}
+	for i := range 4 {
+		c.Step(t.Context(), at.Add(time.Duration(i)*15*time.Second))
+	}
+	src.set(&headroom.Error{Code: headroom.EUNAVAILABLE, Message: "prometheus: connection refused"})
+	var blindAt time.Time
+	for i := 4; i < 20; i++ {
+		now := at.Add(time.Duration(i) * 15 * time.Second)
+		r := c.Step(t.Context(), now)[0]
+		if len(r.Alerts) > 0 && blindAt.IsZero() {
+			blindAt = now
+			if a := r.Alerts[0]; a.Signal != headroom.SignalBlind || a.Severity != headroom.SeverityTicket {
+				t.Fatalf("got %+v, want a blind ticket", a)
+			}
+		}
+	}
+	// The last sample was at 12:00:45; blind two minutes later.
+	if want := at.Add(45*time.Second + 2*time.Minute); !blindAt.Equal(want) {
+		t.Errorf("blind at %s, want %s", blindAt, want)
+	}
+	if len(n.alerts) == 0 {
+		t.Error("the notifier got no alert")
+	}
+	for _, inc := range page.Snapshot().Incidents {
+		t.Errorf("blindness opened incident %+v", inc)
+	}
+}
+
+// switchable is a steady source that can start failing.
+type switchable struct {
+	steady
+	mu sync.Mutex
+}
+
+func (s *switchable) set(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.err = err
+}
+
+func (s *switchable) Observe(ctx context.Context, now time.Time) (headroom.Observation, error) {
+	s.mu.Lock()
+	st := s.steady
+	s.mu.Unlock()
+	return st.Observe(ctx, now)
 }
