@@ -70,8 +70,15 @@ func pages(alerts []headroom.Alert) []page {
 	return out
 }
 
-// add scores the pages of one run of kind k with faults fs (in time order).
-func (s *Score) add(k Kind, ps []page, fs []Fault) {
+// add scores the alerts of one run of kind k with faults fs (in time
+// order). A burst is caught when an alert of any of the set's rules starts
+// while it lasts — a page already open for an earlier one does not catch
+// it — and late when one starts within LateWindow after it. A page (the
+// set's alerts merged) is true when it is the first to start during or
+// within LateWindow after a burst, and false otherwise: on a run with no
+// burst, away from any burst, or repeated for one.
+func (s *Score) add(k Kind, alerts []headroom.Alert, fs []Fault) {
+	ps := pages(alerts)
 	switch k {
 	case Normal:
 		s.FalseNormal += len(ps)
@@ -81,6 +88,32 @@ func (s *Score) add(k Kind, ps []page, fs []Fault) {
 		return
 	}
 	s.Bursts += len(fs)
+	for _, f := range fs {
+		var first, late *headroom.Alert
+		for i, a := range alerts {
+			switch {
+			case a.StartsAt.Before(f.Start):
+			case !a.StartsAt.After(f.End()):
+				if first == nil || a.StartsAt.Before(first.StartsAt) {
+					first = &alerts[i]
+				}
+			case !a.StartsAt.After(f.End().Add(LateWindow)):
+				late = &alerts[i]
+			}
+		}
+		switch {
+		case first != nil:
+			s.Caught++
+			s.detect = append(s.detect, first.StartsAt.Sub(f.Start))
+			for _, p := range ps {
+				if !p.start.After(first.StartsAt) && (p.end.IsZero() || p.end.After(first.StartsAt)) && !p.end.IsZero() {
+					s.reset = append(s.reset, p.end.Sub(f.End()))
+				}
+			}
+		case late != nil:
+			s.Late++
+		}
+	}
 	paged := make([]bool, len(fs))
 	for _, p := range ps {
 		// The burst the page is about: the last one that began before it.
@@ -96,16 +129,6 @@ func (s *Score) add(k Kind, ps []page, fs []Fault) {
 		}
 		paged[i] = true
 		s.TruePages++
-		f := fs[i]
-		if p.start.After(f.End()) {
-			s.Late++
-			continue
-		}
-		s.Caught++
-		s.detect = append(s.detect, p.start.Sub(f.Start))
-		if !p.end.IsZero() {
-			s.reset = append(s.reset, p.end.Sub(f.End()))
-		}
 	}
 }
 

@@ -47,6 +47,11 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "Replayed %s of traffic (%d recording(s)) through policy %s, three times: as recorded, with %d blips of %s at %.0f%% errors, and with %d bursts of %s at %.0f–%.0f%% errors per recording (seed %d; SLO budget %s%%).\n",
 		Dur(time.Duration(r.Seconds)*time.Second), len(o.Traffic), o.Policy.Name, o.Blips, Dur(o.BlipLength), 100*o.BlipErrors,
 		o.Bursts, Dur(o.BurstLength), 100*o.BurstMinErrors, 100*o.BurstMaxErrors, o.Seed, trimFloat(100*o.Service.SLO.MaxErrorRatio))
+	if o.Blips > 0 && o.Service.SLO.MaxErrorRatio > 0 && len(o.Traffic) > 0 {
+		share := float64(o.Blips) * o.BlipLength.Seconds() * o.BlipErrors / (float64(r.Seconds) / float64(len(o.Traffic)))
+		fmt.Fprintf(&b, "The blips fail %s%% of a recording's requests: a burn of %sx the budget's rate over it, which a slow pair (the workbook's 6h & 30m) is meant to page on; the fast rule must not.\n",
+			trimFloat(100*share), trimFloat(share/o.Service.SLO.MaxErrorRatio))
+	}
 	fmt.Fprintf(&b, "Searched %d candidate rules: %d quiet on the blips, %d of those caught every burst, %d of those quiet on the normal replay.\n",
 		r.Candidates, r.QuietOnBlips, r.CaughtAll, r.Qualified)
 	switch {

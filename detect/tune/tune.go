@@ -396,7 +396,7 @@ func (s *search) stage(k Kind, live []int) error {
 	}
 	for _, i := range live {
 		for tr := range s.opt.Traffic {
-			s.scores[i].add(k, pages(s.alerts[i][tr][k]), s.faults[tr][k])
+			s.scores[i].add(k, s.alerts[i][tr][k], s.faults[tr][k])
 		}
 	}
 	return nil
@@ -456,7 +456,7 @@ func (s *search) union(a, b int) Score {
 	for tr := range s.opt.Traffic {
 		for k := range nKinds {
 			as := append(slices.Clone(s.alerts[a][tr][k]), s.alerts[b][tr][k]...)
-			sc.add(k, pages(as), s.faults[tr][k])
+			sc.add(k, as, s.faults[tr][k])
 		}
 	}
 	sc.finish()
