@@ -1,0 +1,239 @@
+package postmortem
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/incident"
+)
+
+// Sample is one loop of the target: what it read and had.
+type Sample struct {
+	// Time ends the Interval the figures describe.
+	Time     time.Time
+	Interval time.Duration
+	// Demand (requests/s), ErrorRatio and Latency (mean) are what users
+	// got; HasDemand and HasHealth say whether they were read.
+	Demand     float64
+	ErrorRatio float64
+	Latency    time.Duration
+	HasDemand  bool
+	HasHealth  bool
+	// Ready is the capacity then; Needed what Demand needed at the SLO
+	// (zero: unknown).
+	Ready, Needed int
+}
+
+// Queries are where live samples came from: the target's Prometheus
+// queries, named beside the figures they give.
+type Queries struct {
+	Prometheus                  string
+	Demand, ErrorRatio, Latency string
+}
+
+// Input is everything a draft is made from.
+type Input struct {
+	// Title names the incident; Service names what customers use
+	// ("website and API services"); Components lists the affected
+	// components' names.
+	Title      string
+	Service    string
+	Components []string
+	// Target is the autoscaling target; PolicyFile and Zone its policy's
+	// file and time zone (local times of rules).
+	Target     string
+	PolicyFile string
+	Zone       *time.Location
+	// Budget is the SLO's error ratio; MaxLatency its mean latency.
+	Budget     float64
+	MaxLatency time.Duration
+	// From and To bound the record the draft looks at: the incident's
+	// span with an hour before it (the baseline and the cause).
+	From, To time.Time
+	// Samples, Decisions and Alerts are the target's record, in time
+	// order.
+	Samples   []Sample
+	Decisions []headroom.Decision
+	Alerts    []headroom.Alert
+	// Incident is the status page's incident; nil for a replay.
+	Incident *incident.Incident
+	// Record names where Samples and Decisions came from ("the journal of
+	// target web in data/headroom.db", "a replay of proposed.yaml on
+	// traffic.csv"); Queries the Prometheus queries of live samples.
+	Record  string
+	Queries Queries
+	// Check is the command that fails on the change, for the remedial
+	// actions; empty when unknown.
+	Check string
+}
+
+// Figures are the per-incident numbers of a draft. A zero time or a
+// negative number means the record could not give it.
+type Figures struct {
+	// ImpactStart and ImpactEnd bound the loops where users got errors
+	// over the budget or latency over the SLO.
+	ImpactStart, ImpactEnd time.Time
+	// FailedRequests and WorstErrorRatio are over the impact window.
+	FailedRequests  float64
+	WorstErrorRatio float64
+	// BaselineLatency is the mean latency of the hour before the impact;
+	// ImpactLatency the mean during it; LatencyIncrease the rise in
+	// percent (the seed's "elevated by 300%"), -1 when unknown.
+	BaselineLatency, ImpactLatency time.Duration
+	LatencyIncrease                float64
+	// FirstAlert is the first alert at or after the hour before the
+	// impact; Detected its start.
+	FirstAlert *headroom.Alert
+	// Mitigated is when ready capacity was back at need after the first
+	// alert.
+	Mitigated time.Time
+	// Declared and Resolved are the incident's opening and resolution.
+	Declared, Resolved time.Time
+	// Cause is the decision that cut capacity below need, if any.
+	Cause *headroom.Decision
+	// ImpactSamples counts the loops in the impact window.
+	ImpactSamples int
+}
+
+// mergeGap is how far apart two bad loops may be and still be one impact:
+// a good loop or two inside an outage does not end it.
+const mergeGap = 2 * time.Minute
+
+// bad reports whether users got more than the SLO allows in s.
+func (in Input) bad(s Sample) bool {
+	return s.HasHealth && (s.ErrorRatio > in.Budget || (in.MaxLatency > 0 && s.Latency > in.MaxLatency))
+}
+
+// Compute works the figures out of the record.
+func Compute(in Input) Figures {
+	f := Figures{LatencyIncrease: -1, FailedRequests: -1, WorstErrorRatio: -1}
+	samples := in.within(in.From, in.To)
+	first, last := -1, -1
+	for i, s := range samples {
+		if !in.bad(s) {
+			continue
+		}
+		if first >= 0 && s.Time.Sub(samples[last].Time) > mergeGap {
+			break
+		}
+		if first < 0 {
+			first = i
+		}
+		last = i
+	}
+	if first >= 0 {
+		f.ImpactStart = samples[first].Time.Add(-samples[first].Interval)
+		f.ImpactEnd = samples[last].Time
+		var failed, reqs, lat, worst float64
+		for _, s := range samples[first : last+1] {
+			n := s.Demand * s.Interval.Seconds()
+			failed += n * s.ErrorRatio
+			reqs += n
+			lat += n * s.Latency.Seconds()
+			worst = max(worst, s.ErrorRatio)
+			f.ImpactSamples++
+		}
+		f.FailedRequests, f.WorstErrorRatio = failed, min(worst, 1)
+		if reqs > 0 {
+			f.ImpactLatency = seconds(lat / reqs)
+		}
+		var bReqs, bLat float64
+		for _, s := range in.within(f.ImpactStart.Add(-time.Hour), f.ImpactStart) {
+			if !in.bad(s) && s.HasHealth {
+				n := s.Demand * s.Interval.Seconds()
+				bReqs += n
+				bLat += n * s.Latency.Seconds()
+			}
+		}
+		if bReqs > 0 && bLat > 0 {
+			f.BaselineLatency = seconds(bLat / bReqs)
+			f.LatencyIncrease = 100 * (f.ImpactLatency.Seconds()/f.BaselineLatency.Seconds() - 1)
+		}
+	}
+	lookFrom := in.From
+	if !f.ImpactStart.IsZero() {
+		lookFrom = f.ImpactStart.Add(-time.Hour)
+	}
+	for i := range in.Alerts {
+		a := &in.Alerts[i]
+		if a.Signal == headroom.SignalBlind || a.StartsAt.Before(lookFrom) || a.StartsAt.After(in.To) {
+			continue
+		}
+		if f.FirstAlert == nil || a.StartsAt.Before(f.FirstAlert.StartsAt) {
+			c := *a
+			f.FirstAlert = &c
+		}
+	}
+	if f.FirstAlert != nil {
+		for _, s := range in.within(f.FirstAlert.StartsAt, in.To) {
+			if s.Needed > 0 && s.Ready >= s.Needed && !in.bad(s) {
+				f.Mitigated = s.Time
+				break
+			}
+		}
+	}
+	f.Cause = in.cause(f.ImpactStart)
+	if inc := in.Incident; inc != nil {
+		f.Declared, f.Resolved = inc.CreatedAt, inc.ResolvedAt
+	}
+	return f
+}
+
+// within returns the samples ending in (from, to]; zero bounds are open.
+func (in Input) within(from, to time.Time) []Sample {
+	lo := 0
+	if !from.IsZero() {
+		lo, _ = slices.BinarySearchFunc(in.Samples, from, func(s Sample, t time.Time) int {
+			if s.Time.After(t) {
+				return 1
+			}
+			return -1
+		})
+	}
+	hi := len(in.Samples)
+	if !to.IsZero() {
+		hi, _ = slices.BinarySearchFunc(in.Samples, to, func(s Sample, t time.Time) int {
+			if s.Time.After(t) {
+				return 1
+			}
+			return -1
+		})
+	}
+	if hi < lo {
+		return nil
+	}
+	return in.Samples[lo:hi]
+}
+
+// cause returns the last decision that cut capacity in the hour before
+// the impact started (or before To when there was no impact).
+func (in Input) cause(start time.Time) *headroom.Decision {
+	end := start
+	if end.IsZero() {
+		end = in.To
+	}
+	var c *headroom.Decision
+	for i := range in.Decisions {
+		d := &in.Decisions[i]
+		if d.Time.After(end) || d.Time.Before(end.Add(-time.Hour)) {
+			continue
+		}
+		if d.Desired < d.Current {
+			c = d
+		}
+	}
+	if c == nil {
+		return nil
+	}
+	out := *c
+	return &out
+}
+
+func seconds(s float64) time.Duration {
+	if math.IsNaN(s) || math.IsInf(s, 0) {
+		return 0
+	}
+	return time.Duration(s * float64(time.Second))
+}
