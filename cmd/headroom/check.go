@@ -20,6 +20,7 @@ type checkFlags struct {
 	baselineGit, policyFormat   string
 	traffic                     trafficFlags
 	format, output, junit, html string
+	postmortem                  string
 	guards                      guardFlags
 }
 
@@ -62,6 +63,7 @@ schedule written in the wrong zone shows at once.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the output to this file instead of stdout")
 	fl.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	fl.StringVar(&f.html, "report", "", "also write a self-contained HTML report with charts to this file")
+	fl.StringVar(&f.postmortem, "postmortem", "", "also write the postmortem draft the proposed policy's first violation would make (Markdown) to this file; nothing when it passes")
 	f.guards.register(cmd)
 	return cmd
 }
@@ -126,6 +128,11 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 	if err != nil {
 		return err
 	}
+	var pm *replayPostmortem
+	if f.postmortem != "" {
+		pm = newReplayPostmortem(svc)
+		pm.install(&opt)
+	}
 	rep, err := check.Run(opt)
 	if err != nil {
 		return err
@@ -153,6 +160,13 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 			return fmt.Errorf("render %s: %w", o.path, err)
 		}
 		files[o.path] = b.Bytes()
+	}
+	if pm != nil {
+		if md, ok := pm.draft(rep, proposed, checkCommand(f)); ok {
+			files[f.postmortem] = []byte(md)
+		} else {
+			fmt.Fprintf(cmd.ErrOrStderr(), "headroom: --postmortem: the proposed policy keeps the SLO, no postmortem to draft: %s not written\n", f.postmortem)
+		}
 	}
 	if f.output != "" {
 		files[f.output] = main.Bytes()
