@@ -67,9 +67,23 @@ var DefaultImpact = []ImpactRule{
 	{ErrorRatio: 0.05, Status: PartialOutage},
 }
 
+// Publish says how an automated incident reaches the page.
+type Publish string
+
+const (
+	// PublishAuto opens the incident on the public page at once.
+	PublishAuto Publish = "auto"
+	// PublishDraft opens it as a draft (Incident.Draft) that a person
+	// publishes (headroom incident publish ID); automation keeps
+	// updating it meanwhile, and those updates appear when it is.
+	PublishDraft Publish = "draft"
+)
+
 // Automation is how one target's alerts become an incident on the page.
 type Automation struct {
 	Target string
+	// Publish is PublishAuto (also when empty) or PublishDraft.
+	Publish Publish
 	// Service names the components for customers in the templates; the
 	// components' names joined when empty.
 	Service    string
@@ -123,9 +137,17 @@ type Automator struct {
 // MonitorAfter, Resolved once healthy for ResolveAfter when set. It returns
 // the new state; on an error the old one, so the next loop tries again.
 //
+// In PublishDraft mode the incident is opened as a draft and updated as
+// any other; it stays a draft until a person publishes it, and one
+// resolved while still a draft (by ResolveAfter, or a person discarding
+// it) never reaches the public side.
+//
 // Errors: those of Service.Open and Service.Update; EINVALID when a
-// template does not render.
+// template does not render or Publish is not a mode.
 func (au *Automator) Step(ctx context.Context, a Automation, st AutoState, in AutoInput) (AutoState, error) {
+	if a.Publish != "" && a.Publish != PublishAuto && a.Publish != PublishDraft {
+		return st, headroom.Errorf(headroom.EINVALID, "incident automation of target %s: publish: %q; expected %q or %q", a.Target, a.Publish, PublishAuto, PublishDraft)
+	}
 	snap := au.Service.Snapshot()
 	if st.IncidentID != "" {
 		inc := snapshotIncident(snap, st.IncidentID)
@@ -185,9 +207,15 @@ func (au *Automator) open(ctx context.Context, a Automation, data TemplateData, 
 	if err != nil {
 		return nil, err
 	}
-	inc, err := au.Service.Open(ctx, OpenIncident{Name: title, Status: Investigating, Body: body, Components: au.impact(a, in)})
+	draft := a.Publish == PublishDraft
+	inc, err := au.Service.Open(ctx, OpenIncident{Name: title, Status: Investigating, Body: body, Components: au.impact(a, in), Draft: draft})
 	if err != nil {
 		return nil, fmt.Errorf("open incident for target %s: %w", a.Target, err)
+	}
+	if draft {
+		au.logger().Info("audit: draft incident opened by detection; a person publishes it with: headroom incident publish "+inc.ID,
+			"target", a.Target, "incident", inc.ID, "status", inc.Status, "name", inc.Name, "draft", true)
+		return inc, nil
 	}
 	au.logger().Info("audit: incident opened by detection", "target", a.Target, "incident", inc.ID, "status", inc.Status, "name", inc.Name)
 	return inc, nil
@@ -267,13 +295,12 @@ func firing(alerts []headroom.Alert) (symptom, cause *headroom.Alert) {
 	return symptom, cause
 }
 
+// snapshotIncident returns incident id, public or draft, or nil.
 func snapshotIncident(snap *Snapshot, id string) *Incident {
-	for i := range snap.Incidents {
-		if snap.Incidents[i].ID == id {
-			return &snap.Incidents[i]
-		}
+	if inc := snap.Incident(id); inc != nil {
+		return inc
 	}
-	return nil
+	return snap.Draft(id)
 }
 
 // maintenanceOver returns a maintenance in progress at now that covers one

@@ -163,3 +163,112 @@ func TestAutomationSuppressedDuringMaintenance(t *testing.T) {
 		t.Fatalf("opened %s during maintenance %s", st.IncidentID, m.ID)
 	}
 }
+
+// In draft mode the seed's story stays off the page until a person
+// publishes it: the draft is opened at the first symptom and kept up to
+// date (Identified, Monitoring), components untouched, no incident on the
+// public side; once published, automation goes on updating the now public
+// incident. A draft resolved by automation (a false alarm) never reaches
+// the page, and the next alert opens a new draft.
+func TestAutomationDrafts(t *testing.T) {
+	t0 := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	s, clk, store := newService(t, nil, t0)
+	if err := store.AddSubscriber(t.Context(), incident.Subscriber{ID: "everything", URL: "https://a.example/hook"}); err != nil {
+		t.Fatal(err)
+	}
+	au := &incident.Automator{Service: s}
+	a := seedAuto
+	a.Publish = incident.PublishDraft
+	var st incident.AutoState
+	step := func(at time.Time, in incident.AutoInput) {
+		t.Helper()
+		clk.Set(at)
+		in.Now = at
+		var err error
+		if st, err = au.Step(t.Context(), a, st, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offPage := func(when string) {
+		t.Helper()
+		snap := s.Snapshot()
+		if len(snap.Incidents) != 0 || snap.Indicator != incident.IndicatorNone || componentStatus(t, s, "website") != incident.Operational {
+			t.Errorf("%s: %d public incidents, indicator %s, website %s; want nothing on the page", when, len(snap.Incidents), snap.Indicator, componentStatus(t, s, "website"))
+		}
+		if n := len(queued(t, store)); n != 0 {
+			t.Errorf("%s: %d webhooks queued; want none", when, n)
+		}
+	}
+
+	at := t0.Add(45 * time.Second)
+	step(at, incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0), symptomAlert(at)}, ErrorRatio: 0.6, HasHealth: true})
+	if st.IncidentID == "" || st.Status != incident.Investigating {
+		t.Fatalf("got %+v, want a draft investigating", st)
+	}
+	id := st.IncidentID
+	if d := s.Snapshot().Draft(id); d == nil || d.Pending()["website"] != incident.MajorOutage {
+		t.Fatalf("draft %+v; want it with website major_outage pending", d)
+	}
+	offPage("opened")
+	step(t0.Add(time.Minute), incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0), symptomAlert(at)}, ErrorRatio: 0.6, HasHealth: true, Mitigating: true})
+	if st.Status != incident.Identified || st.IncidentID != id {
+		t.Fatalf("got %+v, want the draft identified", st)
+	}
+	offPage("identified")
+
+	// A person publishes it at 17:02: the page shows both updates.
+	clk.Set(t0.Add(2 * time.Minute))
+	if _, err := s.Publish(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	if inc := s.Snapshot().Incident(id); inc == nil || len(inc.Updates) != 2 || componentStatus(t, s, "website") != incident.MajorOutage {
+		t.Fatalf("after publish: %+v, website %s; want it public with 2 updates, website major_outage", inc, componentStatus(t, s, "website"))
+	}
+	if n := len(queued(t, store)); n != 1 {
+		t.Errorf("publishing queued %d webhooks; want 1", n)
+	}
+	// Automation goes on with it, now in public.
+	for m := 10; m <= 15; m++ {
+		step(t0.Add(time.Duration(m)*time.Minute), incident.AutoInput{HasHealth: true})
+	}
+	if st.Status != incident.Monitoring || st.IncidentID != id || componentStatus(t, s, "website") != incident.Operational {
+		t.Fatalf("got %+v, website %s; want the published incident monitoring, website operational", st, componentStatus(t, s, "website"))
+	}
+	if n := len(queued(t, store)); n != 1 {
+		t.Errorf("monitoring queued %d webhooks; want 1", n)
+	}
+	mustUpdate(t, s, id, incident.PostUpdate{Status: incident.Resolved, Body: "This incident has been resolved."})
+	queued(t, store)
+
+	// A false alarm: drafted, resolved by automation, never public.
+	a.ResolveAfter = 15 * time.Minute
+	t1 := t0.Add(2 * time.Hour)
+	step(t1, incident.AutoInput{Alerts: []headroom.Alert{symptomAlert(t1)}, HasHealth: true})
+	second := st.IncidentID
+	if second == "" || second == id {
+		t.Fatalf("got %+v, want a new draft", st)
+	}
+	for m := 1; m <= 20; m++ {
+		step(t1.Add(time.Duration(m)*time.Minute), incident.AutoInput{HasHealth: true})
+	}
+	if st.IncidentID != "" {
+		t.Fatalf("got %+v, want the draft resolved", st)
+	}
+	d := s.Snapshot().Draft(second)
+	if d == nil || d.Status != incident.Resolved || s.Snapshot().Incident(second) != nil {
+		t.Errorf("false alarm: %+v; want a resolved draft, not public", d)
+	}
+	if n := len(queued(t, store)); n != 0 {
+		t.Errorf("a false alarm queued %d webhooks; want none", n)
+	}
+}
+
+func TestAutomationRefusesAnUnknownPublishMode(t *testing.T) {
+	s, _, _ := newService(t, nil, time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC))
+	a := seedAuto
+	a.Publish = "later"
+	_, err := (&incident.Automator{Service: s}).Step(t.Context(), a, incident.AutoState{}, incident.AutoInput{})
+	if e := wantCode(t, err, headroom.EINVALID); !strings.Contains(e.Message, `publish: "later"`) {
+		t.Errorf("message %q; want it to name publish and the value", e.Message)
+	}
+}

@@ -41,9 +41,14 @@ func BuildSnapshot(in SnapshotInput) *Snapshot {
 	}
 	slices.SortStableFunc(s.Groups, func(a, b Group) int { return cmp.Compare(a.Position, b.Position) })
 	for _, inc := range in.Data.Incidents {
+		if inc.Draft {
+			s.Drafts = append(s.Drafts, cloneIncident(inc))
+			continue
+		}
 		s.Incidents = append(s.Incidents, cloneIncident(inc))
 	}
 	sortNewestFirst(s.Incidents)
+	sortNewestFirst(s.Drafts)
 	st := StatusOf(s.Components, s.Incidents)
 	s.Indicator, s.Description = st.Indicator, st.Description
 	for _, c := range s.Components {
@@ -133,11 +138,22 @@ func (s *Snapshot) ComponentNames(ids []string) []string {
 	return names
 }
 
-// Incident returns the incident with this ID, or nil.
+// Incident returns the public incident or maintenance with this ID, or
+// nil (for a draft too).
 func (s *Snapshot) Incident(id string) *Incident {
 	for i := range s.Incidents {
 		if s.Incidents[i].ID == id {
 			return &s.Incidents[i]
+		}
+	}
+	return nil
+}
+
+// Draft returns the draft incident with this ID, or nil.
+func (s *Snapshot) Draft(id string) *Incident {
+	for i := range s.Drafts {
+		if s.Drafts[i].ID == id {
+			return &s.Drafts[i]
 		}
 	}
 	return nil

@@ -157,6 +157,15 @@ type Incident struct {
 	PostmortemDraft       string
 	PostmortemBody        string
 	PostmortemPublishedAt time.Time
+	// Draft marks an incident opened unpublished: stored and shown to
+	// admins (the admin API, the CLI), never on the public side (pages,
+	// JSON, feeds, uptime, component statuses, webhooks) until
+	// Service.Publish. Its updates are kept as written; the component
+	// statuses they carry apply at publish. Only incidents can be drafts.
+	Draft bool
+	// PublishedAt is when a draft was published (then CreatedAt too);
+	// zero for an incident opened public, and while a draft.
+	PublishedAt time.Time
 	// Version counts the incident's writes: a write names the version it
 	// read, so two writers never lose each other's update.
 	Version int64
@@ -166,6 +175,21 @@ type Incident struct {
 // not a postmortem, not a maintenance.
 func (i *Incident) Unresolved() bool {
 	return i.Kind == KindIncident && i.Status != Resolved && i.Status != Postmortem
+}
+
+// Pending returns the component statuses a draft's updates carry: for each
+// component an update named, the status its latest update gave it. They
+// apply when the draft is published (Service.Publish).
+func (i *Incident) Pending() map[string]ComponentStatus {
+	m := map[string]ComponentStatus{}
+	// Updates are newest first: the oldest is applied first, so the
+	// newest wins.
+	for k := len(i.Updates) - 1; k >= 0; k-- {
+		for _, a := range i.Updates[k].Affected {
+			m[a.ComponentID] = a.New
+		}
+	}
+	return m
 }
 
 // Token is an admin API credential: only its hash is stored.

@@ -386,7 +386,7 @@ func cloneIncident(i Incident) Incident {
 // them.
 func utcIncident(i Incident) Incident {
 	for _, t := range []*time.Time{&i.CreatedAt, &i.UpdatedAt, &i.StartedAt, &i.MonitoringAt, &i.ResolvedAt,
-		&i.ScheduledFor, &i.ScheduledUntil, &i.PostmortemPublishedAt} {
+		&i.ScheduledFor, &i.ScheduledUntil, &i.PostmortemPublishedAt, &i.PublishedAt} {
 		*t = t.UTC()
 	}
 	for k := range i.Updates {

@@ -96,6 +96,10 @@ type OpenIncident struct {
 	// StartedAt and DisplayAt default to now; set them to recreate an
 	// incident after the fact (the seed's postmortem).
 	StartedAt, DisplayAt time.Time
+	// Draft opens it unpublished (Incident.Draft): admins see it, the
+	// public side does not, Components keep their status and
+	// subscribers hear nothing until Publish.
+	Draft bool
 }
 
 // PostUpdate is one update of an incident or a maintenance.
@@ -415,8 +419,8 @@ func (s *Service) setStatuses(c *Change, comps map[string]Component, set map[str
 	return affected
 }
 
-// after is the page as it will be once c is stored: the configured
-// components and the incidents.
+// after is the public page as it will be once c is stored: the
+// configured components and the incidents, drafts left out.
 func (s *Service) after(d *Data, comps map[string]Component, inc *Incident) ([]Component, []Incident) {
 	components := make([]Component, len(s.components))
 	for i, c := range s.components {
@@ -431,6 +435,7 @@ func (s *Service) after(d *Data, comps map[string]Component, inc *Incident) ([]C
 			incidents[i] = *inc
 		}
 	}
+	incidents = slices.DeleteFunc(incidents, func(x Incident) bool { return x.Draft })
 	return components, incidents
 }
 
@@ -467,7 +472,8 @@ func (s *Service) addComponentIDs(have []string, ids []string) []string {
 }
 
 // Open opens an incident, changes the named components and notifies
-// subscribers. Errors: EINVALID naming the field (empty name or body,
+// subscribers; a Draft changes no component and notifies nobody (see
+// Publish). Errors: EINVALID naming the field (empty name or body,
 // unknown component, a status or impact not in the enum).
 func (s *Service) Open(ctx context.Context, o OpenIncident) (*Incident, error) {
 	now := s.now()
@@ -501,11 +507,17 @@ func (s *Service) Open(ctx context.Context, o OpenIncident) (*Incident, error) {
 	err := s.write(ctx, func(d *Data) (*Change, error) {
 		inc := &Incident{
 			ID: id, Kind: KindIncident, Name: o.Name, Status: status, Impact: o.Impact,
-			CreatedAt: now, UpdatedAt: now, StartedAt: startedAt, Version: 1,
+			CreatedAt: now, UpdatedAt: now, StartedAt: startedAt, Draft: o.Draft, Version: 1,
 		}
 		c := &Change{Incident: inc}
 		comps := s.current(d)
-		affected := s.setStatuses(c, comps, o.Components, displayAt, now)
+		// A draft's update records the statuses it gives; the
+		// components change when it is published.
+		changes := c
+		if inc.Draft {
+			changes = &Change{}
+		}
+		affected := s.setStatuses(changes, comps, o.Components, displayAt, now)
 		inc.ComponentIDs = s.addComponentIDs(nil, slices.Collect(maps.Keys(o.Components)))
 		if inc.Impact == "" {
 			inc.Impact = ImpactOf(slices.Collect(maps.Values(o.Components))...)
@@ -514,6 +526,10 @@ func (s *Service) Open(ctx context.Context, o OpenIncident) (*Incident, error) {
 			inc.MonitoringAt = displayAt
 		}
 		inc.Updates = []Update{{ID: updateID, Status: status, Body: o.Body, CreatedAt: now, DisplayAt: displayAt, Affected: affected}}
+		if inc.Draft {
+			out = inc
+			return c, nil
+		}
 		if err := s.notifyIncident(c, d, comps, inc, now); err != nil {
 			return nil, err
 		}
@@ -571,6 +587,18 @@ func (s *Service) update(ctx context.Context, id string, u PostUpdate, now time.
 		inc.Status = u.Status
 		c := &Change{Incident: &inc}
 		comps := s.current(d)
+		// A draft changes no component: its updates are written over
+		// the statuses its earlier updates gave (resolving one returns
+		// those to operational), and Publish applies the result.
+		changes := c
+		if inc.Draft {
+			for cid, st := range inc.Pending() {
+				cur := comps[cid]
+				cur.Status = st
+				comps[cid] = cur
+			}
+			changes = &Change{}
+		}
 
 		// What the status itself does to the incident's components the
 		// update does not name: resolving returns them to operational;
@@ -597,7 +625,7 @@ func (s *Service) update(ctx context.Context, id string, u PostUpdate, now time.
 				set[cid] = Operational
 			}
 		}
-		affected := s.setStatuses(c, comps, set, displayAt, now)
+		affected := s.setStatuses(changes, comps, set, displayAt, now)
 		inc.ComponentIDs = s.addComponentIDs(inc.ComponentIDs, slices.Collect(maps.Keys(u.Components)))
 
 		// An incident's impact is the writer's when given; otherwise it
@@ -623,6 +651,10 @@ func (s *Service) update(ctx context.Context, id string, u PostUpdate, now time.
 			}
 		}
 		inc.Updates = append([]Update{{ID: updateID, Status: u.Status, Body: u.Body, CreatedAt: now, DisplayAt: displayAt, Affected: affected}}, inc.Updates...)
+		if inc.Draft {
+			out = &inc
+			return c, nil
+		}
 		if err := s.notifyIncident(c, d, comps, &inc, now); err != nil {
 			return nil, err
 		}
@@ -696,12 +728,14 @@ func (s *Service) SetComponent(ctx context.Context, id string, status ComponentS
 	})
 }
 
-// checkPostmortem refuses a postmortem on a maintenance or an incident not
-// resolved yet.
+// checkPostmortem refuses a postmortem on a maintenance, a draft or an
+// incident not resolved yet.
 func checkPostmortem(inc *Incident) error {
 	switch {
 	case inc.Kind == KindMaintenance:
 		return headroom.Errorf(headroom.EINVALID, "postmortem: incident %q is a maintenance; expected an incident", inc.ID)
+	case inc.Draft:
+		return headroom.Errorf(headroom.EINVALID, "postmortem: incident %q is a draft; expected a published incident (publish it first)", inc.ID)
 	case inc.Unresolved():
 		return headroom.Errorf(headroom.EINVALID, "postmortem: incident %q is %q; expected a resolved incident (resolve it first)", inc.ID, inc.Status)
 	}
@@ -761,6 +795,55 @@ func (s *Service) PublishPostmortem(ctx context.Context, id string) (*Incident, 
 		inc.Version++
 		c := &Change{Incident: inc}
 		if err := s.notifyIncident(c, d, s.current(d), inc, now); err != nil {
+			return nil, err
+		}
+		out = inc
+		return c, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Publish puts draft id on the public side as of now: its CreatedAt,
+// UpdatedAt and PublishedAt become now (the page, the JSON and the feeds
+// show it from then on), its updates keep their times, and subscribers
+// are told (one incident webhook, as for Open). An unresolved draft's
+// components take, at now, the statuses its updates gave them
+// (Incident.Pending); a resolved one changes none: it is published as
+// history. Errors: ENOTFOUND; ECONFLICT when the incident is not a draft
+// (published already, or opened public), after retrying a concurrent
+// write.
+func (s *Service) Publish(ctx context.Context, id string) (*Incident, error) {
+	now := s.now()
+	var out *Incident
+	err := s.write(ctx, func(d *Data) (*Change, error) {
+		inc, err := findIncident(d, id)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case inc.Kind == KindMaintenance:
+			return nil, headroom.Errorf(headroom.ECONFLICT, "incident %q: a maintenance, public since it was scheduled; expected a draft incident", id)
+		case !inc.Draft && !inc.PublishedAt.IsZero():
+			return nil, headroom.Errorf(headroom.ECONFLICT, "incident %q: published already, at %s; expected a draft", id, inc.PublishedAt.Format(time.RFC3339))
+		case !inc.Draft:
+			return nil, headroom.Errorf(headroom.ECONFLICT, "incident %q: public since it was opened; expected a draft", id)
+		}
+		inc.Draft = false
+		inc.CreatedAt, inc.UpdatedAt, inc.PublishedAt = now, now, now
+		inc.Version++
+		c := &Change{Incident: inc}
+		comps := s.current(d)
+		if inc.Unresolved() {
+			// A component dropped from the configuration since is
+			// left alone.
+			pending := inc.Pending()
+			maps.DeleteFunc(pending, func(cid string, _ ComponentStatus) bool { _, ok := s.index[cid]; return !ok })
+			s.setStatuses(c, comps, pending, now, now)
+		}
+		if err := s.notifyIncident(c, d, comps, inc, now); err != nil {
 			return nil, err
 		}
 		out = inc

@@ -25,8 +25,13 @@ type Snapshot struct {
 	// Systems Operational", ...).
 	Indicator   Indicator
 	Description string
-	// Incidents holds incidents and maintenances, newest first.
+	// Incidents holds the public incidents and maintenances, newest
+	// first: everything the public side shows.
 	Incidents []Incident
+	// Drafts holds the incidents not published yet, newest first: for
+	// the admin API and incident automation only. Nothing public reads
+	// them, and they count in neither Indicator, UpdatedAt nor uptime.
+	Drafts []Incident
 	// Uptime holds, per component ID, the last UptimeDays days, oldest
 	// first, and the percentage over them.
 	Uptime map[string]Uptime
