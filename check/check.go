@@ -168,7 +168,7 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 		worstLatency = max(worstLatency, ev.worstLatency)
 	}
 	if pr.Totals.Requests > 0 {
-		pr.Totals.ErrorRatio = pr.Totals.FailedRequests / pr.Totals.Requests
+		pr.Totals.ErrorRatio = min(1, pr.Totals.FailedRequests/pr.Totals.Requests)
 	}
 	pr.Totals.WorstLatencyMs = ms(worstLatency)
 	pr.Verdict = Pass

@@ -19,7 +19,11 @@ type evaluator struct {
 	traffic string
 	width   int64 // window, seconds
 
-	// the window being filled: [start, end) in Unix seconds
+	// the window being filled: [start, end) in Unix seconds, once a
+	// step has opened one (started). Not a sentinel start: every int64
+	// is a time a window can start at, negative ones (before 1970)
+	// included.
+	started               bool
 	start, end            int64
 	requests, failed      float64
 	latencySum, servedSum float64
@@ -36,12 +40,15 @@ type evaluator struct {
 
 func newEvaluator(svc *headroom.Service, zone *time.Location, traffic string) *evaluator {
 	return &evaluator{slo: svc.SLO, model: sim.NewModel(svc), zone: zone, traffic: traffic,
-		width: int64(svc.SLO.Window / time.Second), start: math.MinInt64, minInstances: math.MaxInt}
+		width: int64(svc.SLO.Window / time.Second), minInstances: math.MaxInt}
 }
 
 func (e *evaluator) Step(s *headroom.Step) {
-	if sec := s.Time.Unix(); sec >= e.end || sec < e.start {
+	if sec := s.Time.Unix(); !e.started || sec >= e.end || sec < e.start {
 		e.closeWindow()
+		e.started = true
+		// Floored, not truncated: a window before 1970 starts at or
+		// before its first second too.
 		e.start = sec - ((sec%e.width)+e.width)%e.width
 		e.end = e.start + e.width
 		e.minReady = math.MaxInt
@@ -61,12 +68,18 @@ func (e *evaluator) Step(s *headroom.Step) {
 
 // closeWindow judges the window just filled.
 func (e *evaluator) closeWindow() {
-	if e.start == math.MinInt64 {
+	if !e.started {
 		return
 	}
 	var errRatio float64
 	if e.requests > 0 {
-		errRatio = e.failed / e.requests
+		// A backlog from the window before may fail in this one: the
+		// ratio is capped at all of the window's requests.
+		errRatio = min(1, e.failed/e.requests)
+	} else if e.failed > 0 {
+		// Only the backlog failed, with no new request: that window is
+		// all failures, not a clean one.
+		errRatio = 1
 	}
 	var latency time.Duration
 	if e.servedSum > 0 {
