@@ -72,61 +72,6 @@ type Result struct {
 	Alerts []headroom.Alert
 }
 
-// launch is a group of instances that become ready together.
-type launch struct {
-	readyAt int // second of the run
-	count   int
-}
-
-// fleet is the simulated capacity: ready instances and launches in flight.
-type fleet struct {
-	ready     int
-	launching int      // sum of launches' counts
-	launches  []launch // in readyAt order
-}
-
-func (f *fleet) capacity() headroom.Capacity {
-	return headroom.Capacity{Ready: f.ready, Launching: f.launching}
-}
-
-// tick makes due launches ready.
-func (f *fleet) tick(sec int) {
-	i := 0
-	for i < len(f.launches) && f.launches[i].readyAt <= sec {
-		f.ready += f.launches[i].count
-		f.launching -= f.launches[i].count
-		i++
-	}
-	if i > 0 {
-		f.launches = f.launches[i:]
-	}
-}
-
-// scale moves the fleet to desired instances: a scale-out launches new ones;
-// a scale-in removes at once, launches not ready yet first (newest first),
-// as Kubernetes deletes unready pods before ready ones.
-func (f *fleet) scale(desired, sec, startup int) {
-	cur := f.ready + f.launching
-	switch {
-	case desired > cur:
-		f.launches = append(f.launches, launch{readyAt: sec + startup, count: desired - cur})
-		f.launching += desired - cur
-	case desired < cur:
-		cut := cur - desired
-		for cut > 0 && len(f.launches) > 0 {
-			last := &f.launches[len(f.launches)-1]
-			n := min(cut, last.count)
-			last.count -= n
-			f.launching -= n
-			cut -= n
-			if last.count == 0 {
-				f.launches = f.launches[:len(f.launches)-1]
-			}
-		}
-		f.ready -= cut
-	}
-}
-
 // Observed series, kept per second in a window.
 const (
 	obsUtilization = iota // percent
@@ -230,7 +175,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	res := &Result{Policy: pol, Start: start, Seconds: total}
 	res.Initial = initialCapacity(svc, pol, tr, state)
 	state = state.Settled(start, res.Initial)
-	f := &fleet{ready: res.Initial}
+	f := &Fleet{Ready: res.Initial}
 	desired := res.Initial
 	res.Decisions = append(res.Decisions, headroom.Decision{Time: start, Current: desired, Desired: desired, Min: state.Min, Max: state.Max,
 		Reason: headroom.Reason{Code: headroom.ReasonInitial, Message: initialMessage(pol, desired)}})
@@ -245,11 +190,11 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	stepSec, interval, boundary, rate := tr.StepSeconds(), 0, 0, 0.0
 	for sec := 0; sec < total; sec++ {
 		now := start.Add(time.Duration(sec) * time.Second)
-		f.tick(sec)
+		f.Tick(sec)
 		var cut *headroom.Decision
 		if sec == nextSec && !next.IsZero() {
 			out := engine.Decide(engine.Input{
-				Now: now, Policy: pol, Current: f.capacity(), State: state, Guards: cfg.Guards,
+				Now: now, Policy: pol, Current: f.Capacity(), State: state, Guards: cfg.Guards,
 				Observation: hist.observe(now, sec, obsWindow, obsDelay),
 			})
 			state = out.State
@@ -259,7 +204,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			if out.Desired < out.Current {
 				cut = &out.Decision
 			}
-			f.scale(out.Desired, sec, startup)
+			f.Scale(out.Desired, sec, startup)
 			desired = out.Desired
 			next = out.Next
 			nextSec = sec + 1
@@ -269,7 +214,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		}
 
 		if det != nil && sec > 0 && (sec%det.every == 0 || cut != nil) {
-			det.step(now, f.ready, desired, cut, res)
+			det.step(now, f.Ready, desired, cut, res)
 		}
 
 		if sec == boundary {
@@ -279,7 +224,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			boundary += stepSec
 		}
 		demand := rate
-		c := f.capacity()
+		c := f.Capacity()
 		o := model.Serve(demand, c.Ready)
 		if cfg.Inject != nil {
 			cfg.Inject(sec, demand, &o)

@@ -192,24 +192,24 @@ func TestStepUpIsSeenLateAndServedAfterStartup(t *testing.T) {
 }
 
 func TestFleetScaleInRemovesLaunchingFirst(t *testing.T) {
-	f := &fleet{ready: 10}
-	f.scale(16, 0, 60)
-	f.scale(12, 1, 60)
-	if c := f.capacity(); c.Ready != 10 || c.Launching != 2 {
+	f := &Fleet{Ready: 10}
+	f.Scale(16, 0, 60)
+	f.Scale(12, 1, 60)
+	if c := f.Capacity(); c.Ready != 10 || c.Launching != 2 {
 		t.Errorf("after 10 → 16 → 12: got %+v, want 10 ready and 2 launching", c)
 	}
-	f.scale(7, 2, 60)
-	if c := f.capacity(); c.Ready != 7 || c.Launching != 0 {
+	f.Scale(7, 2, 60)
+	if c := f.Capacity(); c.Ready != 7 || c.Launching != 0 {
 		t.Errorf("after → 7: got %+v, want 7 ready", c)
 	}
-	f.scale(9, 3, 60)
-	f.tick(62)
-	if f.ready != 7 {
-		t.Errorf("launched at 3, ready at 63: at 62 got %d ready, want 7", f.ready)
+	f.Scale(9, 3, 60)
+	f.Tick(62)
+	if f.Ready != 7 {
+		t.Errorf("launched at 3, ready at 63: at 62 got %d ready, want 7", f.Ready)
 	}
-	f.tick(63)
-	if f.ready != 9 {
-		t.Errorf("at 63 got %d ready, want 9", f.ready)
+	f.Tick(63)
+	if f.Ready != 9 {
+		t.Errorf("at 63 got %d ready, want 9", f.Ready)
 	}
 }
 
