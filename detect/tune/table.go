@@ -2,6 +2,9 @@ package tune
 
 import (
 	"fmt"
+
+	"github.com/headroomhq/headroom/detect"
+
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -49,8 +52,12 @@ func (r *Result) Summary() string {
 		o.Bursts, Dur(o.BurstLength), 100*o.BurstMinErrors, 100*o.BurstMaxErrors, o.Seed, trimFloat(100*o.Service.SLO.MaxErrorRatio))
 	if o.Blips > 0 && o.Service.SLO.MaxErrorRatio > 0 && len(o.Traffic) > 0 {
 		share := float64(o.Blips) * o.BlipLength.Seconds() * o.BlipErrors / (float64(r.Seconds) / float64(len(o.Traffic)))
-		fmt.Fprintf(&b, "The blips fail %s%% of a recording's requests: a burn of %sx the budget's rate over it, which a slow pair (the workbook's 6h & 30m) is meant to page on; the fast rule must not.\n",
-			trimFloat(100*share), trimFloat(share/o.Service.SLO.MaxErrorRatio))
+		burn := share / o.Service.SLO.MaxErrorRatio
+		fmt.Fprintf(&b, "The blips fail %s%% of a recording's requests, a burn of %sx the budget's rate over it", trimFloat(100*share), trimFloat(burn))
+		if burn >= detect.WorkbookSlowFactor {
+			b.WriteString(": a slow burn the workbook's 6h & 30m pair is meant to page on; the fast rule must not")
+		}
+		b.WriteString(".\n")
 	}
 	fmt.Fprintf(&b, "Searched %d candidate rules: %d quiet on the blips, %d of those caught every burst, %d of those quiet on the normal replay.\n",
 		r.Candidates, r.QuietOnBlips, r.CaughtAll, r.Qualified)
