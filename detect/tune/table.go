@@ -2,13 +2,12 @@ package tune
 
 import (
 	"fmt"
-
-	"github.com/headroomhq/headroom/detect"
-
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/headroomhq/headroom/detect"
 )
 
 // WriteTable prints rows as a table people read in a terminal, then what
