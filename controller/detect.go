@@ -52,6 +52,11 @@ func (c *Controller) detect(ctx context.Context, t *Target, now time.Time, curre
 		log.Info("alert resolved", "signal", a.Signal, "rule", a.Rule, "firedFor", a.EndsAt.Sub(a.StartsAt))
 	}
 	c.Metrics.alerts(t.Name, out.Firing)
+	if out.Changed() {
+		if err := c.logAlerts(ctx, t.Name, out); err != nil {
+			r.Error = join(r.Error, fmt.Sprintf("log alerts: %v", err))
+		}
+	}
 	// Kept whatever happens next: the alerts are what happened.
 	if err := c.saveJSON(ctx, t.Name, detectorSlot, d.State()); err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("save detector state: %v", err))
@@ -87,6 +92,61 @@ func (c *Controller) tell(ctx context.Context, t *Target, now time.Time, obs hea
 			r.Error = join(r.Error, fmt.Sprintf("save incident state: %v", err))
 		}
 	}
+}
+
+// Alert log bounds: what a postmortem looks back on.
+const (
+	alertLogSlot = "alerts"
+	alertLogMax  = 500
+	alertLogKeep = 30 * 24 * time.Hour
+)
+
+// logAlerts keeps the alerts that started or ended in the target's alert
+// log (the journal slot "alerts"): the detector's state holds only the
+// latest of each rule, a postmortem needs the incident's.
+func (c *Controller) logAlerts(ctx context.Context, target string, out detect.Output) error {
+	var log []headroom.Alert
+	if err := c.loadJSON(ctx, target, alertLogSlot, &log); err != nil {
+		return err
+	}
+	for _, a := range out.Ended {
+		for i := len(log) - 1; i >= 0; i-- {
+			if log[i].Rule == a.Rule && log[i].StartsAt.Equal(a.StartsAt) {
+				log[i] = a
+				break
+			}
+		}
+	}
+	log = append(log, out.Started...)
+	if len(log) > 0 {
+		newest := log[len(log)-1].StartsAt
+		keep := 0
+		for keep < len(log)-1 && (len(log)-keep > alertLogMax || (!log[keep].Firing() && newest.Sub(log[keep].EndsAt) > alertLogKeep)) {
+			keep++
+		}
+		log = log[keep:]
+	}
+	return c.saveJSON(ctx, target, alertLogSlot, log)
+}
+
+// AlertLog returns target's logged alerts that started in [from, to),
+// oldest first (zero bounds are open).
+func AlertLog(ctx context.Context, j headroom.Journal, target string, from, to time.Time) ([]headroom.Alert, error) {
+	data, ok, err := j.State(ctx, target, alertLogSlot)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var log []headroom.Alert
+	if err := json.Unmarshal(data, &log); err != nil {
+		return nil, fmt.Errorf("decode alert log: %w", err)
+	}
+	var out []headroom.Alert
+	for _, a := range log {
+		if (from.IsZero() || !a.StartsAt.Before(from)) && (to.IsZero() || a.StartsAt.Before(to)) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // loadJSON decodes the journal's state of target and slot into v; v is

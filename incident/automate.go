@@ -129,6 +129,10 @@ type AutoInput struct {
 type Automator struct {
 	Service *Service
 	Logger  *slog.Logger
+	// Postmortem, when set, drafts the postmortem of target's incident
+	// once it is resolved (by automation or by a person); the draft is
+	// saved unless the incident has one already (a person's edits stand).
+	Postmortem func(ctx context.Context, target string, inc *Incident) (string, error)
 }
 
 // Step moves target a's incident one loop on: open it at the first symptom
@@ -154,6 +158,9 @@ func (au *Automator) Step(ctx context.Context, a Automation, st AutoState, in Au
 		if inc == nil || inc.Status == Resolved || inc.Status == Postmortem {
 			// A person resolved it (or it is gone): the next alert opens
 			// a new one.
+			if inc != nil && inc.Status == Resolved {
+				au.draftPostmortem(ctx, a.Target, inc.ID)
+			}
 			st = AutoState{}
 		}
 	}
@@ -191,11 +198,36 @@ func (au *Automator) Step(ctx context.Context, a Automation, st AutoState, in Au
 		in.Now.Sub(st.HealthySince) >= max(a.ResolveAfter, orDefault(a.JoinWithin, DefaultJoinWithin)):
 		err = au.post(ctx, a, st.IncidentID, Resolved, a.Templates.Resolved, DefaultResolved, data, nil)
 		next = AutoState{}
+		if err == nil {
+			au.draftPostmortem(ctx, a.Target, st.IncidentID)
+		}
 	}
 	if err != nil {
 		return st, err
 	}
 	return next, nil
+}
+
+// draftPostmortem saves the postmortem draft of a resolved incident that
+// has none. A failure is logged: the incident itself is told already, and
+// `headroom incident postmortem ID --draft` builds it again.
+func (au *Automator) draftPostmortem(ctx context.Context, target, id string) {
+	if au.Postmortem == nil {
+		return
+	}
+	inc := snapshotIncident(au.Service.Snapshot(), id)
+	if inc == nil || inc.PostmortemDraft != "" || inc.PostmortemBody != "" {
+		return
+	}
+	draft, err := au.Postmortem(ctx, target, inc)
+	if err == nil {
+		_, err = au.Service.SavePostmortem(ctx, id, draft)
+	}
+	if err != nil {
+		au.logger().Error("incident automation: draft the postmortem", "target", target, "incident", id, "err", err)
+		return
+	}
+	au.logger().Info("audit: postmortem drafted by headroom", "target", target, "incident", id)
 }
 
 func (au *Automator) open(ctx context.Context, a Automation, data TemplateData, in AutoInput) (*Incident, error) {

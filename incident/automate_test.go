@@ -1,6 +1,7 @@
 package incident_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -270,5 +271,65 @@ func TestAutomationRefusesAnUnknownPublishMode(t *testing.T) {
 	_, err := (&incident.Automator{Service: s}).Step(t.Context(), a, incident.AutoState{}, incident.AutoInput{})
 	if e := wantCode(t, err, headroom.EINVALID); !strings.Contains(e.Message, `publish: "later"`) {
 		t.Errorf("message %q; want it to name publish and the value", e.Message)
+	}
+}
+
+// A resolved incident gets its postmortem drafted once: when automation
+// resolves it and when a person does (at the next loop); a draft a person
+// already wrote stands.
+func TestAutomationDraftsThePostmortem(t *testing.T) {
+	t0 := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	for _, by := range []string{"automation", "a person", "a person who wrote one"} {
+		t.Run(by, func(t *testing.T) {
+			s, clk, _ := newService(t, nil, t0)
+			calls := 0
+			au := &incident.Automator{Service: s, Postmortem: func(_ context.Context, target string, inc *incident.Incident) (string, error) {
+				calls++
+				return "# Postmortem of " + inc.ID + " (" + target + ")", nil
+			}}
+			a := seedAuto
+			if by == "automation" {
+				a.ResolveAfter = 15 * time.Minute
+			}
+			var st incident.AutoState
+			step := func(at time.Time, alerts ...headroom.Alert) {
+				t.Helper()
+				clk.Set(at)
+				var err error
+				if st, err = au.Step(t.Context(), a, st, incident.AutoInput{Now: at, Alerts: alerts, HasHealth: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			step(t0, symptomAlert(t0))
+			id := st.IncidentID
+			for m := 1; m <= 20; m++ {
+				step(t0.Add(time.Duration(m) * time.Minute))
+			}
+			if by != "automation" {
+				if by == "a person who wrote one" {
+					mustUpdate(t, s, id, incident.PostUpdate{Status: incident.Resolved, Body: "Resolved."})
+					if _, err := s.SavePostmortem(t.Context(), id, "our own words"); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					mustUpdate(t, s, id, incident.PostUpdate{Status: incident.Resolved, Body: "Resolved."})
+				}
+				step(t0.Add(21 * time.Minute))
+			}
+			step(t0.Add(22 * time.Minute))
+			var inc *incident.Incident
+			for i := range s.Snapshot().Incidents {
+				if s.Snapshot().Incidents[i].ID == id {
+					inc = &s.Snapshot().Incidents[i]
+				}
+			}
+			want, wantCalls := "# Postmortem of "+id+" (website-and-api)", 1
+			if by == "a person who wrote one" {
+				want, wantCalls = "our own words", 0
+			}
+			if inc == nil || inc.PostmortemDraft != want || calls != wantCalls {
+				t.Fatalf("got draft %q after %d calls, want %q after %d", inc.PostmortemDraft, calls, want, wantCalls)
+			}
+		})
 	}
 }
