@@ -3,9 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -18,6 +16,7 @@ import (
 	"github.com/headroomhq/headroom/actuator/exec"
 	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/internal/inputfile"
 	"github.com/headroomhq/headroom/internal/yamlnode"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/dialect"
@@ -182,22 +181,11 @@ func Parse(path string, data []byte) (*Config, error) {
 	return parse(path, data, readFile)
 }
 
-// readFile reads a regular file: a path to a device or a FIFO (a typo,
-// /dev/stdin) would otherwise block validation forever.
+// readFile reads a regular file of at most 16 MiB: a path to a device or a
+// FIFO (a typo, /dev/stdin) would otherwise block validation forever, and
+// /dev/zero or a huge file take all the memory.
 func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	return io.ReadAll(f)
+	return inputfile.Read(path, inputfile.MaxDocumentSize)
 }
 
 // parse reads referenced files with read, which tests replace.

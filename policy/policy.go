@@ -1,10 +1,8 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/inputfile"
 	"github.com/headroomhq/headroom/internal/yamlnode"
 	"github.com/headroomhq/headroom/schedule"
 	"gopkg.in/yaml.v3"
@@ -175,9 +174,9 @@ type ratePolicy struct {
 
 // LoadFile reads and validates every document of a file.
 func LoadFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxDocumentSize)
 	if err != nil {
-		return nil, &headroom.InputError{File: path, Expected: "a readable YAML file", Err: errors.Unwrap(err)}
+		return nil, &headroom.InputError{File: path, Expected: "a readable YAML file of at most 16 MiB", Err: err}
 	}
 	return Parse(path, data)
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/inputfile"
 )
 
 // promResponse is the body of GET /api/v1/query_range
@@ -48,6 +49,10 @@ func (s promSample) path() string {
 	return fmt.Sprintf("data.result[%d].values[%d]", s.series, s.index)
 }
 
+// MaxPrometheusSize bounds a Prometheus response, which is decoded whole;
+// CSV and access logs stream, and are bounded by MaxIntervals instead.
+const MaxPrometheusSize = 256 << 20
+
 // The range of Prometheus timestamps accepted: years 1 to 9999, in seconds.
 const (
 	minPromTime = -62135596800
@@ -59,9 +64,14 @@ const (
 // count of rate × step for the interval starting at its timestamp. Several
 // series are summed. Missing samples are gaps, handled by the gap policy.
 func readPrometheus(br *bufio.Reader, name string, opt Options) (*headroom.Series, []Warning, error) {
-	data, err := io.ReadAll(br)
+	// JSON is decoded whole, so it is read whole: up to a limit.
+	data, err := io.ReadAll(io.LimitReader(br, MaxPrometheusSize+1))
 	if err != nil {
 		return nil, nil, readError(name, err)
+	}
+	if len(data) > MaxPrometheusSize {
+		return nil, nil, &headroom.InputError{File: name,
+			Expected: fmt.Sprintf("a Prometheus response of at most %s (a month of one-second samples is about 80 MiB): query a longer step, or a shorter range per file", inputfile.Size(MaxPrometheusSize))}
 	}
 	var resp promResponse
 	if err := json.Unmarshal(data, &resp); err != nil {

@@ -8,11 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 	"strconv"
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/inputfile"
 )
 
 // Format names a traffic file format.
@@ -100,21 +100,15 @@ func (w Warning) String() string {
 	return w.File + ": " + w.Message
 }
 
-// ReadFile reads the traffic file at path; see Read.
+// ReadFile reads the traffic file at path, which must be a regular file;
+// see Read.
 func ReadFile(path string, opt Options) (*headroom.Series, []Warning, error) {
-	f, err := os.Open(path)
+	// A regular file only: /dev/zero or a FIFO would be read forever.
+	f, err := inputfile.Open(path)
 	if err != nil {
-		// The path is already in the InputError; keep only the cause.
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
 		return nil, nil, &headroom.InputError{File: path, Expected: "a readable traffic file", Err: err}
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, nil, &headroom.InputError{File: path, Expected: "a traffic file, not a directory"}
-	}
 	return Read(f, path, opt)
 }
 

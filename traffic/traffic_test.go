@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/inputfile"
 	"github.com/headroomhq/headroom/traffic"
 )
 
@@ -109,10 +111,21 @@ func TestReadFile(t *testing.T) {
 			t.Errorf("got %v, want an error matching fs.ErrNotExist", err)
 		}
 	})
-	t.Run("directory", func(t *testing.T) {
-		_, _, err := traffic.ReadFile(dir, traffic.Options{})
-		checkInputError(t, err, dir, wantError{expected: []string{"not a directory"}})
-	})
+	// Regression test for non-regular files being read: /dev/zero grew
+	// without end, a FIFO blocked. Each is refused at once, naming it.
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, path := range map[string]string{"directory": dir, "device": "/dev/zero", "FIFO": fifo} {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := traffic.ReadFile(path, traffic.Options{})
+			checkInputError(t, err, path, wantError{expected: []string{"a readable traffic file"}})
+			if !errors.Is(err, inputfile.ErrNotRegular) {
+				t.Errorf("got %v, want an error matching inputfile.ErrNotRegular", err)
+			}
+		})
+	}
 }
 
 func TestWarningString(t *testing.T) {

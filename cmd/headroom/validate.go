@@ -1,13 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"regexp"
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/config"
+	"github.com/headroomhq/headroom/internal/inputfile"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/dialect"
 	"github.com/spf13/cobra"
@@ -48,9 +47,9 @@ are valid, 2 otherwise.`,
 // validateFile reads one file as what it holds (a Config, a native policy,
 // or headroom Services and ScalingPolicies) and says what it found.
 func validateFile(cmd *cobra.Command, path string) error {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxDocumentSize)
 	if err != nil {
-		return &headroom.InputError{File: path, Expected: "a readable file", Err: errors.Unwrap(err)}
+		return &headroom.InputError{File: path, Expected: "a readable file of at most 16 MiB", Err: err}
 	}
 	out := cmd.OutOrStdout()
 	if configKind.Match(data) {

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/inputfile"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/aws"
 	"github.com/headroomhq/headroom/policy/hpa"
@@ -125,9 +125,9 @@ func headers(data []byte) (docs []header, complete bool) {
 // forced format the file does not match, and every error of the format's
 // reader. An unknown f is a *headroom.Error with code EINVALID.
 func LoadPolicy(path string, f Format) (*headroom.Policy, []string, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxDocumentSize)
 	if err != nil {
-		return nil, nil, &headroom.InputError{File: path, Expected: "a readable policy file", Err: unwrapPath(err)}
+		return nil, nil, &headroom.InputError{File: path, Expected: "a readable policy file of at most 16 MiB", Err: err}
 	}
 	return ParsePolicy(path, data, f)
 }
@@ -187,9 +187,9 @@ func LoadPolicies(paths []string, f Format) (*headroom.Policy, []string, error) 
 	}
 	contents := make([][]byte, len(paths))
 	for i, path := range paths {
-		data, err := os.ReadFile(path)
+		data, err := inputfile.Read(path, inputfile.MaxDocumentSize)
 		if err != nil {
-			return nil, nil, &headroom.InputError{File: path, Expected: "a readable policy file", Err: unwrapPath(err)}
+			return nil, nil, &headroom.InputError{File: path, Expected: "a readable policy file of at most 16 MiB", Err: err}
 		}
 		d := Detect(data)
 		switch {
@@ -221,13 +221,4 @@ func describe(f Format) string {
 		return "AWS Auto Scaling JSON"
 	}
 	return string(f)
-}
-
-// unwrapPath drops the *fs.PathError layer, whose path the InputError
-// already names.
-func unwrapPath(err error) error {
-	if u := errors.Unwrap(err); u != nil {
-		return u
-	}
-	return err
 }

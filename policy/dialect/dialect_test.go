@@ -9,6 +9,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/inputfile"
 	"github.com/headroomhq/headroom/policy/dialect"
 )
 
@@ -180,6 +181,35 @@ func TestLoadPolicyMissingFile(t *testing.T) {
 	var in *headroom.InputError
 	if !errors.As(err, &in) || in.File != path || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("got %v, want an input error naming %s that wraps os.ErrNotExist", err, path)
+	}
+}
+
+// Regression test for policy files read whole with no limit:
+// --proposed /dev/zero grew to 23.8 GB. A device, a directory and a file
+// above 16 MiB are refused at once, naming the file, alone or among
+// several.
+func TestLoadPolicyRefusesUnboundedInput(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", 16<<20)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path string
+		want error
+	}{
+		{"/dev/zero", inputfile.ErrNotRegular},
+		{dir, inputfile.ErrNotRegular},
+		{big, inputfile.ErrTooLarge},
+	}
+	for _, tt := range tests {
+		for _, paths := range [][]string{{tt.path}, {tt.path, tt.path}} {
+			_, _, err := dialect.LoadPolicies(paths, "")
+			var in *headroom.InputError
+			if !errors.As(err, &in) || in.File != tt.path || !errors.Is(err, tt.want) {
+				t.Errorf("%d file(s) %s: got %v, want an input error naming it that wraps %v", len(paths), tt.path, err, tt.want)
+			}
+		}
 	}
 }
 
