@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// Data is what the store holds for the public side: every component with
-// its status, every incident and maintenance with its updates (newest
-// first), and the components' status history since the time Load was
-// asked for.
+// Data is what the store holds for the page: every component with its
+// status, every incident and maintenance with its updates (newest first),
+// drafts too (BuildSnapshot keeps them off the public side), and the
+// components' status history since the time Load was asked for.
 type Data struct {
 	Components []Component
 	Incidents  []Incident

@@ -22,7 +22,7 @@ var _ incident.Store = (*DB)(nil)
 var incidentColumns = []string{"id", "kind", "name", "status", "impact", "component_ids",
 	"created_at", "updated_at", "started_at", "monitoring_at", "resolved_at",
 	"scheduled_for", "scheduled_until", "auto_start", "auto_complete",
-	"postmortem_draft", "postmortem_body", "postmortem_published_at", "version"}
+	"postmortem_draft", "postmortem_body", "postmortem_published_at", "draft", "published_at", "version"}
 
 var (
 	// selectIncidents reads component_ids as text, which decodeIDs takes.
@@ -144,10 +144,10 @@ func loadIncidents(ctx context.Context, tx pgx.Tx) ([]incident.Incident, error) 
 	for rows.Next() {
 		var i incident.Incident
 		var ids string
-		var created, updated, started, monitoring, resolved, schedFor, schedUntil, published *int64
+		var created, updated, started, monitoring, resolved, schedFor, schedUntil, published, publishedAt *int64
 		if err := rows.Scan(&i.ID, &i.Kind, &i.Name, &i.Status, &i.Impact, &ids,
 			&created, &updated, &started, &monitoring, &resolved, &schedFor, &schedUntil,
-			&i.AutoStart, &i.AutoComplete, &i.PostmortemDraft, &i.PostmortemBody, &published, &i.Version); err != nil {
+			&i.AutoStart, &i.AutoComplete, &i.PostmortemDraft, &i.PostmortemBody, &published, &i.Draft, &publishedAt, &i.Version); err != nil {
 			return nil, err
 		}
 		if i.ComponentIDs, err = decodeIDs(ids); err != nil {
@@ -156,7 +156,7 @@ func loadIncidents(ctx context.Context, tx pgx.Tx) ([]incident.Incident, error) 
 		i.CreatedAt, i.UpdatedAt, i.StartedAt = fromNanos(created), fromNanos(updated), fromNanos(started)
 		i.MonitoringAt, i.ResolvedAt = fromNanos(monitoring), fromNanos(resolved)
 		i.ScheduledFor, i.ScheduledUntil = fromNanos(schedFor), fromNanos(schedUntil)
-		i.PostmortemPublishedAt = fromNanos(published)
+		i.PostmortemPublishedAt, i.PublishedAt = fromNanos(published), fromNanos(publishedAt)
 		index[i.ID] = len(out)
 		out = append(out, i)
 	}
@@ -323,7 +323,7 @@ func storeIncident(ctx context.Context, tx pgx.Tx, i *incident.Incident) error {
 		e.at("MonitoringAt", i.MonitoringAt), e.at("ResolvedAt", i.ResolvedAt),
 		e.at("ScheduledFor", i.ScheduledFor), e.at("ScheduledUntil", i.ScheduledUntil),
 		i.AutoStart, i.AutoComplete, i.PostmortemDraft, i.PostmortemBody,
-		e.at("PostmortemPublishedAt", i.PostmortemPublishedAt), i.Version}
+		e.at("PostmortemPublishedAt", i.PostmortemPublishedAt), i.Draft, e.at("PublishedAt", i.PublishedAt), i.Version}
 	if e.err != nil {
 		return invalid("commit: incident %s: %w", i.ID, e.err)
 	}

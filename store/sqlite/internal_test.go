@@ -2,11 +2,16 @@ package sqlite
 
 import (
 	"database/sql"
+	"fmt"
+	"io/fs"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/headroomhq/headroom/incident"
 )
 
 func TestPragmas(t *testing.T) {
@@ -114,5 +119,67 @@ func TestNowStampsState(t *testing.T) {
 	}
 	if got != at.UnixNano() {
 		t.Errorf("updated_at = %d, want %d", got, at.UnixNano())
+	}
+}
+
+// upTo returns the embedded migrations up to version n: the schema an
+// older headroom left.
+func upTo(t *testing.T, n int) fstest.MapFS {
+	t.Helper()
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fstest.MapFS{}
+	for _, name := range names {
+		var v int
+		if _, err := fmt.Sscanf(path.Base(name), "%04d_", &v); err != nil {
+			t.Fatal(err)
+		}
+		if v <= n {
+			data, err := fs.ReadFile(migrationFS, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[name] = &fstest.MapFile{Data: data}
+		}
+	}
+	return out
+}
+
+// An incident stored before 0004 (drafts) was public from the start: it
+// comes back not a draft, with no publish time, and takes draft writes.
+func TestMigrationToDrafts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "headroom.db")
+	db, err := open(t.Context(), path, upTo(t, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.write.Exec(`INSERT INTO incidents (id, kind, name, status, impact, component_ids, created_at,
+		auto_start, auto_complete, postmortem_draft, postmortem_body, version)
+		VALUES ('old', 'incident', 'Before drafts', 'resolved', 'minor', '["api"]', 1, 0, 0, '', '', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d, err := db.Load(t.Context(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Incidents) != 1 || d.Incidents[0].Draft || !d.Incidents[0].PublishedAt.IsZero() || d.Incidents[0].Name != "Before drafts" {
+		t.Fatalf("after migrating: %+v; want the old incident, public, no publish time", d.Incidents)
+	}
+	inc := d.Incidents[0]
+	inc.Draft, inc.Version = true, 2
+	if err := db.Commit(t.Context(), &incident.Change{Incident: &inc}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = db.Load(t.Context(), time.Time{}); err != nil || !d.Incidents[0].Draft {
+		t.Errorf("after a draft write: %+v, %v; want a draft", d.Incidents, err)
 	}
 }

@@ -42,6 +42,9 @@ import (
 //     DueDeliveries limit below 1, are EINVALID.
 //   - An empty and a nil list (ComponentIDs, Affected, Updates, Hash,
 //     Payload) are the same.
+//   - A draft (Incident.Draft) is stored, loaded and versioned as any
+//     incident: the store does not hide it; incident.Service keeps it off
+//     the public side.
 func RunIncidents(t *testing.T, open func(t *testing.T) incident.Store, opts ...Option) {
 	t.Helper()
 	c := &config{skip: map[string]string{}}
@@ -57,6 +60,7 @@ func RunIncidents(t *testing.T, open func(t *testing.T) incident.Store, opts ...
 		{"components are stored with their status and replaced whole", testIncComponents},
 		{"a fully populated incident and a maintenance read back exactly", testIncRoundTrip},
 		{"an incident is stored whole: its updates are replaced, not merged", testIncWhole},
+		{"a draft reads back a draft, and its publish is one more write", testIncDraft},
 		{"a new incident has version 1, each write names the stored version plus one", testIncVersions},
 		{"a commit with a stale incident stores nothing and fails ECONFLICT", testIncConflict},
 		{"every commit raises the version by one, a failed one does not", testIncVersionCounts},
@@ -155,7 +159,9 @@ func fullIncident(id string) incident.Incident {
 		PostmortemDraft:       "## What happened\n\nA bad deploy.",
 		PostmortemBody:        "## What happened\n\nA bad deploy, rolled back.",
 		PostmortemPublishedAt: at(48 * time.Hour),
-		Version:               1,
+		// Opened as a draft, published a minute later.
+		PublishedAt: at(time.Minute),
+		Version:     1,
 	}
 }
 
@@ -288,6 +294,44 @@ func testIncWhole(t *testing.T, open func(t *testing.T) incident.Store, _ *confi
 	v4.Updates = nil
 	mustCommit(t, s, &incident.Change{Incident: &v4})
 	assertIncidents(t, mustLoad(t, s, time.Time{}).Incidents, []incident.Incident{v4})
+}
+
+func testIncDraft(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
+	s := open(t)
+	// A draft as incident.Service writes one: no publish time yet.
+	draft := fullIncident("draft")
+	draft.Status, draft.ResolvedAt, draft.PostmortemDraft, draft.PostmortemBody, draft.PostmortemPublishedAt =
+		incident.Monitoring, time.Time{}, "", "", time.Time{}
+	draft.Draft, draft.PublishedAt = true, time.Time{}
+	public := fullIncident("public")
+	public.PublishedAt = time.Time{} // opened public
+	mustCommit(t, s, &incident.Change{Incident: &draft})
+	mustCommit(t, s, &incident.Change{Incident: &public})
+	assertIncidents(t, mustLoad(t, s, time.Time{}).Incidents, []incident.Incident{draft, public})
+
+	// A draft's update is a write like any other.
+	updated := draft
+	updated.Version = 2
+	updated.Updates = append([]incident.Update{{ID: "draft-u4", Status: incident.Monitoring, Body: "Still watching.",
+		CreatedAt: at(50 * time.Minute), DisplayAt: at(50 * time.Minute)}}, draft.Updates...)
+	mustCommit(t, s, &incident.Change{Incident: &updated})
+	assertIncidents(t, mustLoad(t, s, time.Time{}).Incidents, []incident.Incident{updated, public})
+
+	// Publishing: Draft false, PublishedAt (and CreatedAt) the publish
+	// time, the updates kept; a stale publish conflicts.
+	published := updated
+	published.Version = 3
+	published.Draft = false
+	published.CreatedAt, published.UpdatedAt, published.PublishedAt = at(2*time.Hour+7), at(2*time.Hour+7), at(2*time.Hour+7)
+	mustCommit(t, s, &incident.Change{Incident: &published,
+		Components: []incident.Component{newComponent("api", 1, incident.MajorOutage)},
+		History:    []incident.StatusChange{{ComponentID: "api", At: at(2*time.Hour + 7), From: incident.Operational, To: incident.MajorOutage}}})
+	stale := published
+	err := s.Commit(t.Context(), &incident.Change{Incident: &stale})
+	assertCode(t, err, headroom.ECONFLICT, "Commit of the same publish again")
+	got := mustLoad(t, s, time.Time{})
+	assertIncidents(t, got.Incidents, []incident.Incident{published, public})
+	assertHistory(t, got.History, []incident.StatusChange{{ComponentID: "api", At: at(2*time.Hour + 7), From: incident.Operational, To: incident.MajorOutage}})
 }
 
 func testIncVersions(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
@@ -796,7 +840,7 @@ func testIncUTC(t *testing.T, open func(t *testing.T) incident.Store, _ *config)
 	c.CreatedAt, c.UpdatedAt = zoned(1), zoned(2)
 	inc := fullIncident("inc1")
 	inc.CreatedAt, inc.UpdatedAt, inc.StartedAt, inc.MonitoringAt, inc.ResolvedAt = zoned(3), zoned(4), zoned(5), zoned(6), zoned(7)
-	inc.ScheduledFor, inc.ScheduledUntil, inc.PostmortemPublishedAt = zoned(8), zoned(9), zoned(10)
+	inc.ScheduledFor, inc.ScheduledUntil, inc.PostmortemPublishedAt, inc.PublishedAt = zoned(8), zoned(9), zoned(10), zoned(35)
 	for i := range inc.Updates {
 		inc.Updates[i].CreatedAt, inc.Updates[i].DisplayAt = zoned(time.Duration(11+i)), zoned(time.Duration(21+i))
 	}
@@ -828,7 +872,7 @@ func testIncUTC(t *testing.T, open func(t *testing.T) incident.Store, _ *config)
 		times["incident CreatedAt"], times["incident UpdatedAt"], times["incident StartedAt"] = i.CreatedAt, i.UpdatedAt, i.StartedAt
 		times["incident MonitoringAt"], times["incident ResolvedAt"] = i.MonitoringAt, i.ResolvedAt
 		times["incident ScheduledFor"], times["incident ScheduledUntil"] = i.ScheduledFor, i.ScheduledUntil
-		times["incident PostmortemPublishedAt"] = i.PostmortemPublishedAt
+		times["incident PostmortemPublishedAt"], times["incident PublishedAt"] = i.PostmortemPublishedAt, i.PublishedAt
 		for k, u := range i.Updates {
 			times[fmt.Sprintf("update %d CreatedAt", k)], times[fmt.Sprintf("update %d DisplayAt", k)] = u.CreatedAt, u.DisplayAt
 		}
@@ -845,10 +889,10 @@ func testIncUTC(t *testing.T, open func(t *testing.T) incident.Store, _ *config)
 			t.Errorf("delivery NextAt = %v, want %v", d.NextAt, zoned(34))
 		}
 	}
-	// 2 of the component, 1 of history, 8 of the incident, 2 of each of
+	// 2 of the component, 1 of history, 9 of the incident, 2 of each of
 	// its 3 updates, 1 of the subscriber, 2 of the token, 2 of the
 	// delivery.
-	if want := 2 + 1 + 8 + 3*2 + 1 + 2 + 2; len(times) != want {
+	if want := 2 + 1 + 9 + 3*2 + 1 + 2 + 2; len(times) != want {
 		t.Errorf("found %d times, want %d: something was not returned", len(times), want)
 	}
 	for name, tm := range times {
@@ -869,6 +913,7 @@ func testIncUTC(t *testing.T, open func(t *testing.T) incident.Store, _ *config)
 			"MonitoringAt": i.MonitoringAt, "ResolvedAt": i.ResolvedAt,
 			"ScheduledFor": i.ScheduledFor, "ScheduledUntil": i.ScheduledUntil,
 			"PostmortemPublishedAt": i.PostmortemPublishedAt,
+			"PublishedAt":           i.PublishedAt,
 			"update CreatedAt":      i.Updates[0].CreatedAt,
 			"update DisplayAt":      i.Updates[0].DisplayAt,
 		} {
@@ -1420,7 +1465,7 @@ func normComponent(c incident.Component) incident.Component {
 func normIncident(i incident.Incident) incident.Incident {
 	i.ComponentIDs = nilIfEmpty(i.ComponentIDs)
 	for _, p := range []*time.Time{&i.CreatedAt, &i.UpdatedAt, &i.StartedAt, &i.MonitoringAt, &i.ResolvedAt,
-		&i.ScheduledFor, &i.ScheduledUntil, &i.PostmortemPublishedAt} {
+		&i.ScheduledFor, &i.ScheduledUntil, &i.PostmortemPublishedAt, &i.PublishedAt} {
 		*p = p.UTC()
 	}
 	var updates []incident.Update
