@@ -165,23 +165,10 @@ func Run(opt Options) (*Result, error) {
 	}
 	svc := opt.Service
 	res := &Result{Options: opt}
-	// The faults of each recording, by kind; one random stream per
-	// recording, so adding a recording does not move another's faults.
-	faults := make([][nKinds][]Fault, len(opt.Traffic))
-	minBurst := 1.0
-	for i, tr := range opt.Traffic {
-		rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)))
-		total, warm := tr.Seconds(), int(Warmup/time.Second)
-		faults[i][Blips] = place(rng, Blips, i, tr.Start, total, warm, opt.Blips, int(opt.BlipLength/time.Second),
-			func() float64 { return opt.BlipErrors })
-		faults[i][Bursts] = place(rng, Bursts, i, tr.Start, total, warm, opt.Bursts, int(opt.BurstLength/time.Second),
-			func() float64 { return opt.BurstMinErrors + rng.Float64()*(opt.BurstMaxErrors-opt.BurstMinErrors) })
-		for _, f := range faults[i][Bursts] {
-			minBurst = min(minBurst, f.ErrorRatio)
-		}
-		res.Faults = append(res.Faults, faults[i][Blips]...)
-		res.Faults = append(res.Faults, faults[i][Bursts]...)
-		res.Seconds += total
+	faults, all, minBurst := opt.faults()
+	res.Faults = all
+	for _, tr := range opt.Traffic {
+		res.Seconds += tr.Seconds()
 	}
 	cands := opt.Candidates
 	if cands == nil {
@@ -196,11 +183,7 @@ func Run(opt Options) (*Result, error) {
 	nc := len(sets)
 	sets = append(sets, refs...)
 
-	s := &search{opt: opt, faults: faults, sets: sets, alerts: make([][][nKinds][]headroom.Alert, len(sets)),
-		scores: make([]Score, len(sets))}
-	for i := range s.alerts {
-		s.alerts[i] = make([][nKinds][]headroom.Alert, len(opt.Traffic))
-	}
+	s := newSearch(opt, faults, sets)
 	live := make([]int, len(sets))
 	for i := range live {
 		live[i] = i
@@ -265,6 +248,39 @@ func Run(opt Options) (*Result, error) {
 	}
 	s.report(true)
 	return res, nil
+}
+
+// faults places the faults of every recording: one random stream per
+// recording, so adding a recording does not move another's faults. It
+// returns them by recording and kind, all of them in one list, and the
+// lowest burst error ratio.
+func (opt Options) faults() ([][nKinds][]Fault, []Fault, float64) {
+	faults := make([][nKinds][]Fault, len(opt.Traffic))
+	var all []Fault
+	minBurst := 1.0
+	for i, tr := range opt.Traffic {
+		rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)))
+		total, warm := tr.Seconds(), int(Warmup/time.Second)
+		faults[i][Blips] = place(rng, Blips, i, tr.Start, total, warm, opt.Blips, int(opt.BlipLength/time.Second),
+			func() float64 { return opt.BlipErrors })
+		faults[i][Bursts] = place(rng, Bursts, i, tr.Start, total, warm, opt.Bursts, int(opt.BurstLength/time.Second),
+			func() float64 { return opt.BurstMinErrors + rng.Float64()*(opt.BurstMaxErrors-opt.BurstMinErrors) })
+		for _, f := range faults[i][Bursts] {
+			minBurst = min(minBurst, f.ErrorRatio)
+		}
+		all = append(all, faults[i][Blips]...)
+		all = append(all, faults[i][Bursts]...)
+	}
+	return faults, all, minBurst
+}
+
+func newSearch(opt Options, faults [][nKinds][]Fault, sets []Set) *search {
+	s := &search{opt: opt, faults: faults, sets: sets, alerts: make([][][nKinds][]headroom.Alert, len(sets)),
+		scores: make([]Score, len(sets))}
+	for i := range s.alerts {
+		s.alerts[i] = make([][nKinds][]headroom.Alert, len(opt.Traffic))
+	}
+	return s
 }
 
 func count(is []int, skip func(int) bool) int {
@@ -461,4 +477,35 @@ func (s *search) union(a, b int) Score {
 	}
 	sc.finish()
 	return sc
+}
+
+// Evaluate scores sets on the same scenarios Run builds (the same faults
+// for the same options), every set on every scenario: for measuring given
+// rules on other traffic, with no search.
+//
+// Errors: as Run's.
+func Evaluate(opt Options, sets []Set) ([]Row, []Fault, error) {
+	opt = opt.withDefaults()
+	if err := opt.validate(); err != nil {
+		return nil, nil, err
+	}
+	faults, all, _ := opt.faults()
+	s := newSearch(opt, faults, sets)
+	live := make([]int, len(sets))
+	for i := range live {
+		live[i] = i
+	}
+	for _, k := range []Kind{Normal, Blips, Bursts} {
+		s.expect(live, int(nKinds-k))
+		if err := s.stage(k, live); err != nil {
+			return nil, nil, err
+		}
+	}
+	rows := make([]Row, len(sets))
+	for i := range sets {
+		s.scores[i].finish()
+		rows[i] = Row{sets[i], s.scores[i]}
+	}
+	s.report(true)
+	return rows, all, nil
 }
