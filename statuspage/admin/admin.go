@@ -88,8 +88,9 @@ type handler struct {
 // and its tokens and webhook subscribers, in store (svc's store). Mount it
 // at Prefix:
 //
-//	POST   /api/admin/incidents                           OpenRequest → 201 Incident
-//	GET    /api/admin/incidents/{id}                      → Incident (with the postmortem draft)
+//	POST   /api/admin/incidents                           OpenRequest → 201 Incident ("draft": true: off the public side)
+//	GET    /api/admin/incidents/{id}                      → Incident (drafts too, with the postmortem draft)
+//	POST   /api/admin/incidents/{id}/publish              (no body) → Incident (a draft made public; 409 if not a draft)
 //	POST   /api/admin/incidents/{id}/updates              UpdateRequest → Incident
 //	POST   /api/admin/incidents/{id}/resolve              ResolveRequest → Incident
 //	PUT    /api/admin/incidents/{id}/postmortem           PostmortemRequest → Incident
@@ -123,6 +124,7 @@ func New(svc *incident.Service, store incident.Store, opts ...Option) http.Handl
 
 	h.mux.HandleFunc("POST "+Prefix+"incidents", h.open)
 	h.mux.HandleFunc("GET "+Prefix+"incidents/{id}", h.get)
+	h.mux.HandleFunc("POST "+Prefix+"incidents/{id}/publish", h.publish)
 	h.mux.HandleFunc("POST "+Prefix+"incidents/{id}/updates", h.update)
 	h.mux.HandleFunc("POST "+Prefix+"incidents/{id}/resolve", h.resolve)
 	h.mux.HandleFunc("PUT "+Prefix+"incidents/{id}/postmortem", h.savePostmortem)
@@ -236,7 +238,7 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inc, err := h.svc.Open(r.Context(), incident.OpenIncident{Name: req.Name, Status: req.Status, Impact: req.Impact, Body: req.Body,
-		Components: req.Components, StartedAt: started, DisplayAt: display})
+		Components: req.Components, StartedAt: started, DisplayAt: display, Draft: req.Draft})
 	if err != nil {
 		writeError(w, r, h.log, err)
 		return
@@ -244,15 +246,19 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request) {
 	h.writeIncident(w, http.StatusCreated, inc)
 }
 
-// find returns the incident or maintenance id as the store has it now
-// (another process may have written it).
+// find returns the incident or maintenance id, public or draft, as the
+// store has it now (another process may have written it).
 //
 // Errors: ENOTFOUND, the store's.
 func (h *handler) find(ctx context.Context, id string) (*incident.Incident, error) {
 	if err := h.svc.Refresh(ctx, false); err != nil {
 		return nil, err
 	}
-	if i := h.svc.Snapshot().Incident(id); i != nil {
+	snap := h.svc.Snapshot()
+	if i := snap.Incident(id); i != nil {
+		return i, nil
+	}
+	if i := snap.Draft(id); i != nil {
 		return i, nil
 	}
 	return nil, headroom.Errorf(headroom.ENOTFOUND, "no incident or maintenance %q", id)
@@ -324,6 +330,22 @@ func (h *handler) savePostmortem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inc, err := h.svc.SavePostmortem(r.Context(), r.PathValue("id"), req.Body)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	h.writeIncident(w, http.StatusOK, inc)
+}
+
+// publish makes a draft incident public.
+func (h *handler) publish(w http.ResponseWriter, r *http.Request) {
+	// No body, or an empty object: nothing to say but "publish".
+	var req struct{}
+	if err := decode(w, r, h.maxBody, &req, true); err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	inc, err := h.svc.Publish(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeError(w, r, h.log, err)
 		return

@@ -236,6 +236,7 @@ func routes(id string) []route {
 	return []route{
 		{"POST", "/api/admin/incidents", `{"name":"x","body":"y"}`},
 		{"GET", "/api/admin/incidents/" + id, ""},
+		{"POST", "/api/admin/incidents/" + id + "/publish", ""},
 		{"POST", "/api/admin/incidents/" + id + "/updates", `{"status":"identified","body":"y"}`},
 		{"POST", "/api/admin/incidents/" + id + "/resolve", `{"body":"y"}`},
 		{"PUT", "/api/admin/incidents/" + id + "/postmortem", `{"body":"y"}`},
@@ -624,6 +625,86 @@ func TestIncidentLifecycle(t *testing.T) {
 	}
 	if !strings.Contains(f.log.String(), "admin: write") || !strings.Contains(f.log.String(), "token=ci") {
 		t.Errorf("no audit line naming the token in the log:\n%s", f.log.String())
+	}
+}
+
+// A draft opened through the admin API is the admins' only until it is
+// published: GET shows it, the page's snapshot does not; publishing puts
+// it on the page with its updates and its components' statuses; a second
+// publish is 409, an unknown id 404. The Client says the same.
+func TestDraftsAndPublish(t *testing.T) {
+	f := newFixture(t)
+	d := f.open(admin.OpenRequest{Name: "Elevated errors", Body: "Investigating.", Draft: true,
+		Components: map[string]incident.ComponentStatus{"website": "major_outage"}})
+	if !d.Draft || d.PublishedAt != nil {
+		t.Errorf("opened: draft %v, published_at %v; want a draft, not published", d.Draft, d.PublishedAt)
+	}
+	public := func() (*incident.Incident, incident.ComponentStatus) {
+		snap := f.svc.Snapshot()
+		var website incident.ComponentStatus
+		for _, c := range snap.Components {
+			if c.ID == "website" {
+				website = c.Status
+			}
+		}
+		return snap.Incident(d.ID), website
+	}
+	if inc, website := public(); inc != nil || website != incident.Operational {
+		t.Errorf("after opening the draft the page has incident %v, website %s; want none, operational", inc, website)
+	}
+	a := f.do("GET", "/api/admin/incidents/"+d.ID, nil)
+	if got := decodeIncident(t, a); a.status != http.StatusOK || !got.Draft {
+		t.Errorf("GET the draft: %s", a)
+	}
+	f.clk.Add(time.Minute)
+	a = f.do("POST", "/api/admin/incidents/"+d.ID+"/updates", admin.UpdateRequest{Status: "identified", Body: "Capacity was cut."})
+	if got := decodeIncident(t, a); a.status != http.StatusOK || !got.Draft || len(got.IncidentUpdates) != 2 {
+		t.Errorf("update the draft: %s", a)
+	}
+
+	f.clk.Add(time.Minute)
+	a = f.do("POST", "/api/admin/incidents/"+d.ID+"/publish", nil)
+	if a.status != http.StatusOK {
+		t.Fatalf("publish: %s", a)
+	}
+	got := decodeIncident(t, a)
+	if got.Draft || got.PublishedAt == nil || *got.PublishedAt != "2021-06-30T17:02:00.000Z" || got.CreatedAt != *got.PublishedAt || len(got.IncidentUpdates) != 2 {
+		t.Errorf("published: %s", a)
+	}
+	if inc, website := public(); inc == nil || website != incident.MajorOutage {
+		t.Errorf("after publishing the page has incident %v, website %s; want it, major_outage", inc, website)
+	}
+	checkSecurityHeaders(t, a)
+
+	for _, tt := range []struct {
+		name, path string
+		body       any
+		status     int
+		code, says string
+	}{
+		{"published already", "/api/admin/incidents/" + d.ID + "/publish", nil, http.StatusConflict, "conflict", "published already"},
+		{"unknown incident", "/api/admin/incidents/nosuchincident/publish", nil, http.StatusNotFound, "not_found", "nosuchincident"},
+		{"a body", "/api/admin/incidents/" + d.ID + "/publish", map[string]any{"draft": false}, http.StatusBadRequest, "invalid", "draft"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := f.do("POST", tt.path, tt.body)
+			code, msg := a.errorCode(t)
+			if a.status != tt.status || code != tt.code || !strings.Contains(msg, tt.says) {
+				t.Errorf("got %s; want %d %s saying %q", a, tt.status, tt.code, tt.says)
+			}
+		})
+	}
+
+	c := &admin.Client{URL: f.srv.URL, Token: f.token}
+	d2, err := c.Open(t.Context(), admin.OpenRequest{Name: "Git pushes failing", Body: "Investigating.", Draft: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.Publish(t.Context(), d2.ID); err != nil || p.Draft {
+		t.Errorf("Client.Publish = %+v, %v; want it published", p, err)
+	}
+	if _, err := c.Publish(t.Context(), d2.ID); headroom.ErrorCode(err) != headroom.ECONFLICT {
+		t.Errorf("Client.Publish of a published incident: %v; want ECONFLICT", err)
 	}
 }
 

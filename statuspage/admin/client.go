@@ -47,6 +47,13 @@ func (c *Client) Incident(ctx context.Context, id string) (*Incident, error) {
 	return &out, c.do(ctx, http.MethodGet, "incidents/"+url.PathEscape(id), nil, &out)
 }
 
+// Publish makes draft incident id public. Errors: ECONFLICT when it is
+// not a draft.
+func (c *Client) Publish(ctx context.Context, id string) (*Incident, error) {
+	var out Incident
+	return &out, c.do(ctx, http.MethodPost, "incidents/"+url.PathEscape(id)+"/publish", nil, &out)
+}
+
 // Update posts an update on incident id.
 func (c *Client) Update(ctx context.Context, id string, req UpdateRequest) (*Incident, error) {
 	var out Incident

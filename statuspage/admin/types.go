@@ -29,6 +29,10 @@ type OpenRequest struct {
 	// StartedAt and DisplayAt default to now.
 	StartedAt string `json:"started_at,omitempty"`
 	DisplayAt string `json:"display_at,omitempty"`
+	// Draft opens it unpublished: admins see it, the public side (pages,
+	// JSON, feeds, components, webhooks) does not until POST
+	// /api/admin/incidents/{id}/publish.
+	Draft bool `json:"draft,omitempty"`
 }
 
 // UpdateRequest posts an update: POST /api/admin/incidents/{id}/updates.
@@ -100,13 +104,16 @@ type SubscriberRequest struct {
 
 // Incident is the admin view of an incident or maintenance: the Statuspage
 // v2 incident the public API serves (times in the page's zone, as
-// Statuspage writes them), and what only admins see: the postmortem draft
-// and the version.
+// Statuspage writes them), and what only admins see: whether it is a draft
+// and when it was published, the postmortem draft and the version. A
+// draft's components are shown as they are on the page: its own statuses
+// are in its updates and apply when it is published.
 //
 //	{"id": "k3x9...", "name": "Elevated errors on the website", "status": "investigating",
 //	 "impact": "major", "shortlink": "https://status.example.com/incidents/k3x9...",
 //	 "incident_updates": [...], "components": [...], ...,
 //	 "kind": "incident", "url": "https://status.example.com/incidents/k3x9...",
+//	 "draft": false, "published_at": null,
 //	 "postmortem_draft": "", "postmortem_body": null, "postmortem_published_at": null, "version": 1}
 type Incident struct {
 	incident.APIIncident
@@ -117,6 +124,10 @@ type Incident struct {
 	// names.
 	AutoStart    bool `json:"scheduled_auto_in_progress"`
 	AutoComplete bool `json:"scheduled_auto_completed"`
+	// Draft is true until the incident is published; PublishedAt is when
+	// a draft was (null for one opened public, or still a draft).
+	Draft       bool    `json:"draft"`
+	PublishedAt *string `json:"published_at"`
 	// PostmortemDraft is being written; PostmortemBody was published at
 	// PostmortemPublishedAt.
 	PostmortemDraft       string  `json:"postmortem_draft"`
@@ -149,7 +160,11 @@ type Subscribers struct {
 // newIncident is the admin view of i on snap's page.
 func newIncident(snap *incident.Snapshot, i *incident.Incident) Incident {
 	v := Incident{APIIncident: incident.ToAPIIncident(snap.Page, i, snap.Components), Kind: i.Kind,
-		URL: incident.IncidentURL(snap.Page, i.ID), PostmortemDraft: i.PostmortemDraft, Version: i.Version}
+		URL: incident.IncidentURL(snap.Page, i.ID), Draft: i.Draft, PostmortemDraft: i.PostmortemDraft, Version: i.Version}
+	if !i.PublishedAt.IsZero() {
+		at := incident.APITime(snap.Page, i.PublishedAt)
+		v.PublishedAt = &at
+	}
 	if i.Kind == incident.KindMaintenance {
 		v.AutoStart, v.AutoComplete = i.AutoStart, i.AutoComplete
 	}
