@@ -216,7 +216,9 @@ func (au *Automator) draftPostmortem(ctx context.Context, target, id string) {
 		return
 	}
 	inc := snapshotIncident(au.Service.Snapshot(), id)
-	if inc == nil || inc.PostmortemDraft != "" || inc.PostmortemBody != "" {
+	// A draft resolved before anyone published it was never public:
+	// there is nothing to write up (and a draft takes no postmortem).
+	if inc == nil || inc.Draft || inc.PostmortemDraft != "" || inc.PostmortemBody != "" {
 		return
 	}
 	draft, err := au.Postmortem(ctx, target, inc)

@@ -177,7 +177,11 @@ func TestAutomationDrafts(t *testing.T) {
 	if err := store.AddSubscriber(t.Context(), incident.Subscriber{ID: "everything", URL: "https://a.example/hook"}); err != nil {
 		t.Fatal(err)
 	}
-	au := &incident.Automator{Service: s}
+	var postmortems []string
+	au := &incident.Automator{Service: s, Postmortem: func(_ context.Context, _ string, inc *incident.Incident) (string, error) {
+		postmortems = append(postmortems, inc.ID)
+		return "## What happened", nil
+	}}
 	a := seedAuto
 	a.Publish = incident.PublishDraft
 	var st incident.AutoState
@@ -261,6 +265,9 @@ func TestAutomationDrafts(t *testing.T) {
 	}
 	if n := len(queued(t, store)); n != 0 {
 		t.Errorf("a false alarm queued %d webhooks; want none", n)
+	}
+	if len(postmortems) != 1 || postmortems[0] != id {
+		t.Errorf("postmortems drafted for %v; want only the published incident %s (a discarded draft needs none)", postmortems, id)
 	}
 }
 
