@@ -18,20 +18,24 @@ type Set struct {
 	Rules []detect.Rule
 }
 
+// minReset is the shortest keep_firing_for a tuned rule gets: a burst on
+// idle traffic (minutes without a request) must not end and page again.
+const minReset = time.Minute
+
 // The grid's dimensions. Windows are whole 15 s buckets of the detector's
-// history; every rule resets after its long window without a burn
-// (keep_firing_for), so one burst pages once.
+// history; every rule resets after its long window (at least minReset)
+// without a burn (keep_firing_for), so one burst pages once.
 var (
 	gridShapes = []struct{ long, short time.Duration }{
 		// one window
-		{30 * time.Second, 0}, {time.Minute, 0}, {2 * time.Minute, 0}, {5 * time.Minute, 0},
+		{15 * time.Second, 0}, {30 * time.Second, 0}, {time.Minute, 0}, {2 * time.Minute, 0}, {5 * time.Minute, 0},
 		{10 * time.Minute, 0}, {30 * time.Minute, 0}, {time.Hour, 0},
 		// two windows: the long one makes the page significant, the
 		// short one makes it stop soon after the burn does
 		{2 * time.Minute, 30 * time.Second}, {5 * time.Minute, 30 * time.Second}, {5 * time.Minute, time.Minute},
 		{10 * time.Minute, time.Minute}, {30 * time.Minute, 2 * time.Minute}, {time.Hour, 5 * time.Minute},
 	}
-	gridFor     = []time.Duration{0, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute}
+	gridFor     = []time.Duration{0, 30 * time.Second, 45 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute}
 	gridFactors = []float64{2, 3, 5, 7, 10, 14.4, 20, 30, 50, 70, 100, 140, 200, 300, 500}
 )
 
@@ -54,7 +58,7 @@ func Grid(budget, maxRatio float64) []detect.Rule {
 					continue
 				}
 				out = append(out, detect.Rule{Name: fmt.Sprintf("c%d", len(out)), Long: s.long, Short: s.short, Factor: x,
-					For: f, KeepFiringFor: s.long, Severity: headroom.SeverityPage})
+					For: f, KeepFiringFor: max(s.long, minReset), Severity: headroom.SeverityPage})
 			}
 		}
 	}
