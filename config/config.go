@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/incident"
 )
 
 // Defaults of the fields a config leaves out.
@@ -39,10 +40,12 @@ type Alertmanager struct {
 	Labels map[string]string
 }
 
-// Publish modes of an automated incident.
+// Publish modes of an automated incident (incident.Publish).
 const (
 	// PublishAuto posts the incident on the page at once.
-	PublishAuto = "auto"
+	PublishAuto = string(incident.PublishAuto)
+	// PublishDraft opens it as a draft a person publishes.
+	PublishDraft = string(incident.PublishDraft)
 )
 
 // Incident is how a target's alerts reach the status page: the

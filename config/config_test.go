@@ -644,13 +644,27 @@ func TestLoadIncidentAndAlertmanager(t *testing.T) {
 	}
 }
 
+func TestIncidentDraftLoads(t *testing.T) {
+	dir := t.TempDir()
+	files := fixtures(t)
+	files["headroom.yaml"] = strings.Replace(withIncident, "      service: website", "      publish: draft\n      service: website", 1)
+	writeFiles(t, dir, files)
+	cfg, err := Load(filepath.Join(dir, "headroom.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Targets[0].Incident.Publish; got != PublishDraft {
+		t.Errorf("publish: got %q, want %q", got, PublishDraft)
+	}
+}
+
 func TestIncidentErrors(t *testing.T) {
 	for _, tt := range []struct {
 		name, old, new string
 		want           at
 	}{
 		{"component not on the page", "components: [website-and-api]", "components: [website]", at{"headroom.yaml", 24, "spec.targets[0].incident.components[0]"}},
-		{"draft", "      service: website", "      publish: draft\n      service: website", at{"headroom.yaml", 25, "spec.targets[0].incident.publish"}},
+		{"unknown publish mode", "      service: website", "      publish: later\n      service: website", at{"headroom.yaml", 25, "spec.targets[0].incident.publish"}},
 		{"bad status", "status: major_outage", "status: down", at{"headroom.yaml", 28, "spec.targets[0].incident.impact[0].status"}},
 		{"bad template", "{{.Service}}.\"", "{{.Service}.\"", at{"headroom.yaml", 31, "spec.targets[0].incident.templates.investigating"}},
 		{"bad alertmanager url", "http://am-1:9093", "am-1:9093", at{"headroom.yaml", 15, "spec.alertmanager.urls[1]"}},

@@ -463,9 +463,11 @@ func (p *parser) incident(at string, s *incidentYAML) *Incident {
 		}
 	}
 	switch s.Publish {
-	case "", PublishAuto:
+	case "":
+	case PublishAuto, PublishDraft:
+		in.Publish = s.Publish
 	default:
-		p.fail(at+".publish", s.Publish, "auto (the incident is published at once; drafts for a person to publish are not supported yet)")
+		p.fail(at+".publish", s.Publish, "auto (the incident is published at once) or draft (a draft a person publishes with headroom incident publish ID)")
 	}
 	for i, r := range s.Impact {
 		f := at + ".impact." + strconv.Itoa(i)

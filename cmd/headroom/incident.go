@@ -183,7 +183,12 @@ func printIncident(cmd *cobra.Command, f *adminFlags, verb string, inc *admin.In
 	if inc.Kind == incident.KindIncident {
 		fmt.Fprintf(out, ", impact %s", inc.Impact)
 	}
-	fmt.Fprintf(out, ")\n%s\n", publicURL(f.server, inc))
+	if inc.Draft {
+		fmt.Fprintf(out, ", draft)\nnot on the status page until published: headroom incident publish %s\n", inc.ID)
+	} else {
+		fmt.Fprint(out, ")\n")
+	}
+	fmt.Fprintf(out, "%s\n", publicURL(f.server, inc))
 	return nil
 }
 
@@ -205,14 +210,17 @@ command line is wrong, or when the server cannot be reached.`,
     --component website=major_outage --body "We are investigating 502 errors."
   headroom incident update k3x9abcd1234 --status identified --body "A scheduled scale-in removed capacity."
   headroom incident resolve k3x9abcd1234 --body "Capacity is back; error rates are normal."
-  headroom incident postmortem k3x9abcd1234 --file postmortem.md --publish`,
+  headroom incident postmortem k3x9abcd1234 --file postmortem.md --publish
+  # A draft (opened with --draft, or by detection with publish: draft) goes public:
+  headroom incident publish k3x9abcd1234`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return &usageError{msg: "incident needs a subcommand: open, update, resolve, postmortem or show", hint: "headroom incident --help"}
+			return &usageError{msg: "incident needs a subcommand: open, publish, update, resolve, postmortem or show", hint: "headroom incident --help"}
 		},
 	}
 	f.register(cmd)
-	cmd.AddCommand(newIncidentOpenCmd(&f), newIncidentUpdateCmd(&f), newIncidentResolveCmd(&f), newIncidentPostmortemCmd(&f), newIncidentShowCmd(&f))
+	cmd.AddCommand(newIncidentOpenCmd(&f), newIncidentPublishCmd(&f), newIncidentUpdateCmd(&f), newIncidentResolveCmd(&f),
+		newIncidentPostmortemCmd(&f), newIncidentShowCmd(&f))
 	return cmd
 }
 
@@ -228,7 +236,10 @@ func newIncidentOpenCmd(f *adminFlags) *cobra.Command {
     --component website=major_outage --body "We are investigating 502 errors."
   # After the fact, as it happened:
   headroom incident open --name "Website and API degraded" --status monitoring \
-    --started-at 2021-06-30T16:56:00Z --display-at 2021-06-30T17:00:00Z --body-file first-update.md`,
+    --started-at 2021-06-30T16:56:00Z --display-at 2021-06-30T17:00:00Z --body-file first-update.md
+  # A draft, off the page until someone runs headroom incident publish ID:
+  headroom incident open --draft --name "Elevated errors on the website" \
+    --component website=major_outage --body "We are investigating 502 errors."`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if strings.TrimSpace(req.Name) == "" {
@@ -265,7 +276,34 @@ func newIncidentOpenCmd(f *adminFlags) *cobra.Command {
 	body.register(cmd, "the first update")
 	cmd.Flags().StringVar(&req.StartedAt, "started-at", "", "when it began, RFC 3339 (default now)")
 	cmd.Flags().StringVar(&req.DisplayAt, "display-at", "", "the time shown on the first update, RFC 3339 (default now)")
+	cmd.Flags().BoolVar(&req.Draft, "draft", false, "open it as a draft: admins see it, the page, its components and subscribers do not until headroom incident publish ID")
 	return cmd
+}
+
+func newIncidentPublishCmd(f *adminFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "publish ID",
+		Short: "Publish a draft incident: it appears on the status page with its updates, and subscribers are told",
+		Long: `publish puts a draft incident (opened with --draft, or by detection with
+publish: draft in headroom.yaml) on the status page as of now. Its updates
+keep the times they were posted at; an unresolved draft's components take
+the statuses its latest updates gave them; subscribers get one webhook.
+Publishing an incident that is not a draft is refused.`,
+		Example: `  headroom incident show k3x9abcd1234
+  headroom incident publish k3x9abcd1234`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client(cmd)
+			if err != nil {
+				return err
+			}
+			inc, err := c.Publish(cmd.Context(), args[0])
+			if err != nil {
+				return adminError("publish incident "+args[0], err)
+			}
+			return printIncident(cmd, f, "published", inc)
+		},
+	}
 }
 
 func newIncidentUpdateCmd(f *adminFlags) *cobra.Command {
@@ -419,7 +457,14 @@ func newIncidentShowCmd(f *adminFlags) *cobra.Command {
 				return printIncident(cmd, f, "", inc)
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "%s (%s %s, status %s, impact %s)\n%s\n\n", inc.Name, inc.Kind, inc.ID, inc.Status, inc.Impact, publicURL(f.server, inc))
+			fmt.Fprintf(out, "%s (%s %s, status %s, impact %s)\n", inc.Name, inc.Kind, inc.ID, inc.Status, inc.Impact)
+			switch {
+			case inc.Draft:
+				fmt.Fprintf(out, "DRAFT: not on the status page; publish it with: headroom incident publish %s\n", inc.ID)
+			case inc.PublishedAt != nil:
+				fmt.Fprintf(out, "published from a draft %s\n", *inc.PublishedAt)
+			}
+			fmt.Fprintf(out, "%s\n\n", publicURL(f.server, inc))
 			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "POSTED\tSTATUS\tBODY")
 			for _, u := range inc.IncidentUpdates {

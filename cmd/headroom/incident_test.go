@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headroomhq/headroom/config"
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/statuspage/admin"
 	"github.com/headroomhq/headroom/statuspage/webhook"
@@ -258,5 +259,100 @@ func TestAdminCommandErrors(t *testing.T) {
 				t.Errorf("stderr says internal error: %s", errOut)
 			}
 		})
+	}
+}
+
+// A draft through the CLI: open --draft says it is one and how to publish
+// it; show marks it; the page and the subscribers hear nothing until
+// incident publish, which prints the published incident; publishing again
+// is refused.
+func TestDraftThroughTheCLI(t *testing.T) {
+	a := startAdmin(t, "https://bitbucket.status.example.com")
+	ctx := context.Background()
+	if err := a.Store.AddSubscriber(ctx, incident.Subscriber{ID: "sub", URL: "https://hooks.example.com", Secret: "subscriber-secret-0123456789"}); err != nil {
+		t.Fatal(err)
+	}
+	queued := func() int {
+		t.Helper()
+		d, err := a.Store.Queued(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(d)
+	}
+
+	code, out, errOut := run(t, a.args("incident", "open", "--draft", "--name", "Website and API degraded",
+		"--component", "website=major_outage", "--body", "We are investigating elevated error rates.")...)
+	if code != 0 {
+		t.Fatalf("open --draft: exit %d\n%s%s", code, out, errOut)
+	}
+	m := openedLine.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("open --draft printed %q, want the incident's id first", out)
+	}
+	id := m[1]
+	if want := "(investigating, impact critical, draft)\nnot on the status page until published: headroom incident publish " + id + "\n"; !strings.Contains(out, want) {
+		t.Errorf("open --draft printed %q, want it to say %q", out, want)
+	}
+	if snap := a.Svc.Snapshot(); len(snap.Incidents) != 0 || snap.Components[0].Status != incident.Operational || queued() != 0 {
+		t.Errorf("after open --draft: %d public incidents, website %s, %d webhooks; want none, operational, none",
+			len(snap.Incidents), snap.Components[0].Status, queued())
+	}
+	code, out, errOut = run(t, a.args("incident", "show", id)...)
+	if code != 0 || !strings.Contains(out, "DRAFT: not on the status page; publish it with: headroom incident publish "+id) {
+		t.Fatalf("show of a draft: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, a.args("incident", "update", id, "--status", "identified", "--body", "A scheduled scale-in removed capacity.")...)
+	if code != 0 || !strings.Contains(out, "(identified, impact critical, draft)") || queued() != 0 {
+		t.Fatalf("update of a draft: exit %d, %d webhooks\n%s%s", code, queued(), out, errOut)
+	}
+
+	code, out, errOut = run(t, a.args("incident", "publish", id)...)
+	if want := "incident " + id + " published: Website and API degraded (identified, impact critical)\nhttps://bitbucket.status.example.com/incidents/" + id + "\n"; code != 0 || out != want {
+		t.Fatalf("publish: exit %d\n%s%s\nwant %s", code, out, errOut, want)
+	}
+	if inc := a.Svc.Snapshot().Incident(id); inc == nil || len(inc.Updates) != 2 || a.Svc.Snapshot().Components[0].Status != incident.MajorOutage || queued() != 1 {
+		t.Errorf("after publish: %+v, %d webhooks; want it public with 2 updates, website major_outage, 1 webhook", inc, queued())
+	}
+	code, out, errOut = run(t, a.args("incident", "show", id)...)
+	if code != 0 || strings.Contains(out, "DRAFT") || !strings.Contains(out, "published from a draft ") {
+		t.Errorf("show after publish: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, a.args("incident", "show", id, "--format", "json")...)
+	var inc admin.Incident
+	if err := json.Unmarshal([]byte(out), &inc); code != 0 || err != nil || inc.Draft || inc.PublishedAt == nil {
+		t.Errorf("show --format json after publish: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"publish twice", a.args("incident", "publish", id), "publish incident " + id + ": " + `incident "` + id + `": published already`},
+		{"publish an unknown incident", a.args("incident", "publish", "nosuchincident"), "publish incident nosuchincident:"},
+		{"publish without an id", a.args("incident", "publish"), "accepts 1 arg"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := run(t, tt.args...)
+			if code != ExitInvalid || !strings.Contains(errOut, tt.want) || strings.Contains(errOut, "internal error") {
+				t.Errorf("exit %d, want %d, stderr saying %q\n%s%s", code, ExitInvalid, tt.want, out, errOut)
+			}
+		})
+	}
+}
+
+// serve passes a target's publish mode to its incident automation.
+func TestAutomationPublishMode(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want incident.Publish
+	}{
+		{config.PublishAuto, incident.PublishAuto},
+		{config.PublishDraft, incident.PublishDraft},
+	} {
+		if got := automation("web", &config.Incident{Components: []string{"website"}, Publish: tt.in}).Publish; got != tt.want {
+			t.Errorf("publish %q: automation has %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

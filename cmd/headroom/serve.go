@@ -248,7 +248,7 @@ func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (
 
 // automation is a target's incident automation from its config.
 func automation(target string, in *config.Incident) *incident.Automation {
-	a := &incident.Automation{Target: target, Service: in.Service, Components: in.Components,
+	a := &incident.Automation{Target: target, Service: in.Service, Components: in.Components, Publish: incident.Publish(in.Publish),
 		MonitorAfter: in.MonitorAfter, ResolveAfter: in.ResolveAfter,
 		Templates: incident.Templates{Title: in.Templates.Title, Investigating: in.Templates.Investigating, Identified: in.Templates.Identified,
 			Returned: in.Templates.Returned, Monitoring: in.Templates.Monitoring, Resolved: in.Templates.Resolved}}
