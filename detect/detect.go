@@ -146,7 +146,7 @@ func (d *Detector) Step(in Input) Output {
 	before := d.st.firing()
 	if in.HasDemand && finite(in.Demand) {
 		d.st.LastSample = in.Now
-		d.st.History.add(in.Now, in.Interval, sample(in))
+		d.st.History.add(in.Now, sample(in))
 	}
 	blind := d.blind(in.Now)
 	if !blind {

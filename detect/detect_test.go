@@ -2,6 +2,7 @@ package detect
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -205,8 +206,8 @@ func TestHistoryWindowsMatchBruteForce(t *testing.T) {
 		req float64
 	}
 	for trial := range 50 {
-		var h History
-		h.setResolution(15*time.Second, time.Hour)
+		var h Ring
+		h.size(15*time.Second, time.Hour)
 		var all []smp
 		now := t0
 		for range 400 {
@@ -215,7 +216,7 @@ func TestHistoryWindowsMatchBruteForce(t *testing.T) {
 				now = now.Add(time.Duration(rng.IntN(100)) * 15 * time.Second) // a gap
 			}
 			r := float64(rng.IntN(1000))
-			h.add(now, 15*time.Second, Totals{Requests: r, Seconds: 15})
+			h.add(now, Totals{Requests: r, Seconds: 15})
 			all = append(all, smp{now, r})
 			w := time.Duration(1+rng.IntN(240)) * 15 * time.Second
 			var want float64
@@ -248,4 +249,40 @@ func TestRuleValidate(t *testing.T) {
 			t.Errorf("%s: got no error", name)
 		}
 	}
+}
+
+// The saved history answers as the live one did (float32 buckets: within
+// a millionth), and is small: the live controller saves it every loop.
+func TestHistoryRoundTrip(t *testing.T) {
+	d := New(Config{Budget: 0.001}, State{}) // the workbook's rules: windows up to 6h
+	rng := rand.New(rand.NewPCG(3, 4))
+	var now time.Time
+	for i := 1; i <= 8*240; i++ {
+		now = t0.Add(time.Duration(i) * 15 * time.Second)
+		d.Step(Input{Now: now, Interval: 15 * time.Second, Demand: 1000 + rng.Float64()*500, ErrorRatio: rng.Float64() * 0.01,
+			Latency: 80 * time.Millisecond, HasDemand: true, HasHealth: true, Ready: 20, Desired: 20, Needed: 12})
+	}
+	data, err := json.Marshal(d.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) > 12<<10 {
+		t.Errorf("saved state is %d bytes, want under 12 KiB", len(data))
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatal(err)
+	}
+	h, g := d.State().History, st.History
+	for _, w := range []time.Duration{15 * time.Second, 5 * time.Minute, time.Hour, 6 * time.Hour} {
+		a, b := h.Window(now, w), g.Window(now, w)
+		if math.Abs(a.Requests-b.Requests) > 1e-6*a.Requests || math.Abs(a.Failed-b.Failed) > 1e-6*a.Failed+1e-9 {
+			t.Errorf("window %s: saved %+v, live %+v", w, b, a)
+		}
+	}
+	// The 6h window comes from the coarse ring: whole 5-minute buckets.
+	if got, want := h.Window(now, 6*time.Hour).Seconds, (6 * time.Hour).Seconds(); math.Abs(got-want) > 300 {
+		t.Errorf("6h window holds %v s of samples, want about %v", got, want)
+	}
+	t.Logf("saved state: %d bytes", len(data))
 }

@@ -1,6 +1,10 @@
 package detect
 
 import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -85,7 +89,7 @@ func (s State) clone() State {
 			r.Last = &a
 		}
 	}
-	s.History.Ends = slices.Clone(s.History.Ends)
+	s.History = s.History.clone()
 	return s
 }
 
@@ -131,40 +135,90 @@ func (t Totals) Rate() float64 {
 	return t.Requests / t.Seconds
 }
 
-// History keeps running totals at the end of each of the last buckets, so
-// the totals of any recent window cost two lookups, whatever its length.
+// History is what the detector saw recently, at two resolutions: a fine
+// ring of Resolution buckets for windows up to FineSpan, and a coarse ring
+// of CoarseResolution buckets for longer ones (the workbook's 6h window
+// needs no 15 s detail). The live controller saves it every loop, so it is
+// kept small.
 type History struct {
-	// Resolution is a bucket's width; bucket k covers
-	// [k·Resolution, (k+1)·Resolution) of Unix time.
-	Resolution time.Duration `json:"resolution"`
-	// First and Newest are the first bucket that had a sample and the
-	// newest one; Sum the running total of every sample.
-	First  int64  `json:"first"`
-	Newest int64  `json:"newest"`
-	Sum    Totals `json:"sum"`
-	// Samples counts the samples added.
-	Samples int64 `json:"samples"`
-	// Ends holds the running total at the end of bucket k in
-	// Ends[k mod len(Ends)], for the last len(Ends) buckets.
-	Ends []Totals `json:"ends,omitempty"`
+	Fine   Ring `json:"fine"`
+	Coarse Ring `json:"coarse,omitzero"`
 }
 
-// setResolution sizes the ring to cover longest; a different resolution
-// or size (the rules changed) starts the history anew.
+// The coarse ring's resolution and the longest window the fine one serves.
+const (
+	FineSpan         = time.Hour
+	CoarseResolution = 5 * time.Minute
+)
+
+// setResolution sizes the rings for windows up to longest; a change (the
+// rules changed) starts them anew.
 func (h *History) setResolution(res, longest time.Duration) {
-	n := int(longest/res) + 2
-	if h.Resolution == res && len(h.Ends) == n {
+	h.Fine.size(res, min(longest, max(FineSpan, res)))
+	if longest > FineSpan {
+		h.Coarse.size(CoarseResolution, longest)
+	} else {
+		h.Coarse = Ring{}
+	}
+}
+
+func (h *History) add(t time.Time, s Totals) {
+	h.Fine.add(t, s)
+	if len(h.Coarse.Ends) > 0 {
+		h.Coarse.add(t, s)
+	}
+}
+
+// Window returns the totals of the last w before now: from the fine ring
+// when it covers w, else from the coarse one (in whole coarse buckets).
+func (h *History) Window(now time.Time, w time.Duration) Totals {
+	if len(h.Coarse.Ends) == 0 || w <= h.Fine.span() {
+		return h.Fine.Window(now, w)
+	}
+	return h.Coarse.Window(now, w)
+}
+
+func (h History) clone() History {
+	h.Fine.Ends = slices.Clone(h.Fine.Ends)
+	h.Coarse.Ends = slices.Clone(h.Coarse.Ends)
+	return h
+}
+
+// Ring keeps running totals at the end of each of the last buckets, so
+// the totals of any recent window cost two lookups, whatever its length.
+type Ring struct {
+	// Resolution is a bucket's width; bucket k covers
+	// [k·Resolution, (k+1)·Resolution) of Unix time.
+	Resolution time.Duration
+	// First and Newest are the first bucket that had a sample and the
+	// newest one; Sum the running total of every sample; Samples counts
+	// them.
+	First, Newest int64
+	Sum           Totals
+	Samples       int64
+	// Ends holds the running total at the end of bucket k in
+	// Ends[k mod len(Ends)], for the last len(Ends) buckets.
+	Ends []Totals
+}
+
+// size makes the ring cover span at res; a different size starts it anew.
+func (r *Ring) size(res, span time.Duration) {
+	n := int(span/res) + 2
+	if r.Resolution == res && len(r.Ends) == n {
 		return
 	}
-	*h = History{Resolution: res, Ends: make([]Totals, n)}
+	*r = Ring{Resolution: res, Ends: make([]Totals, n)}
 }
+
+// span is the longest window the ring answers exactly.
+func (r *Ring) span() time.Duration { return time.Duration(max(len(r.Ends)-2, 0)) * r.Resolution }
 
 // bucket returns the bucket that holds the instant just before t: a sample
 // ending at t describes the time before it.
-func (h *History) bucket(t time.Time) int64 {
+func (r *Ring) bucket(t time.Time) int64 {
 	ns := t.UnixNano() - 1
-	k := ns / int64(h.Resolution)
-	if ns < 0 && ns%int64(h.Resolution) != 0 {
+	k := ns / int64(r.Resolution)
+	if ns < 0 && ns%int64(r.Resolution) != 0 {
 		k--
 	}
 	return k
@@ -172,49 +226,110 @@ func (h *History) bucket(t time.Time) int64 {
 
 // add records a sample ending at t. A sample older than the newest bucket
 // (a clock stepping back) is counted in the newest.
-func (h *History) add(t time.Time, _ time.Duration, s Totals) {
-	b := h.bucket(t)
-	n := int64(len(h.Ends))
-	if h.Samples == 0 {
-		h.First, h.Newest = b, b
+func (r *Ring) add(t time.Time, s Totals) {
+	b := r.bucket(t)
+	n := int64(len(r.Ends))
+	if r.Samples == 0 {
+		r.First, r.Newest = b, b
 	}
-	h.Samples++
-	if b > h.Newest {
+	r.Samples++
+	if b > r.Newest {
 		// Buckets with no sample end where the previous one did.
-		from := max(h.Newest+1, b-n+1)
+		from := max(r.Newest+1, b-n+1)
 		for k := from; k < b; k++ {
-			h.Ends[mod(k, n)] = h.Sum
+			r.Ends[mod(k, n)] = r.Sum
 		}
-		h.Newest = b
+		r.Newest = b
 	}
-	h.Sum = h.Sum.plus(s)
-	h.Ends[mod(h.Newest, n)] = h.Sum
+	r.Sum = r.Sum.plus(s)
+	r.Ends[mod(r.Newest, n)] = r.Sum
 }
 
 // end returns the running total at the end of bucket k.
-func (h *History) end(k int64) Totals {
-	n := int64(len(h.Ends))
+func (r *Ring) end(k int64) Totals {
+	n := int64(len(r.Ends))
 	switch {
-	case n == 0 || k < h.First:
+	case n == 0 || k < r.First:
 		return Totals{}
-	case k >= h.Newest:
-		return h.Sum
-	case k <= h.Newest-n:
+	case k >= r.Newest:
+		return r.Sum
+	case k <= r.Newest-n:
 		// Older than the ring: its oldest bucket is the best known.
-		return h.Ends[mod(h.Newest-n+1, n)]
+		return r.Ends[mod(r.Newest-n+1, n)]
 	}
-	return h.Ends[mod(k, n)]
+	return r.Ends[mod(k, n)]
 }
 
 // Window returns the totals of the last w before now, in whole buckets
 // (the bucket holding now included).
-func (h *History) Window(now time.Time, w time.Duration) Totals {
-	if len(h.Ends) == 0 {
+func (r *Ring) Window(now time.Time, w time.Duration) Totals {
+	if len(r.Ends) == 0 {
 		return Totals{}
 	}
-	b := h.bucket(now)
-	m := max(int64(w/h.Resolution), 1)
-	return h.end(b).minus(h.end(b - m))
+	b := r.bucket(now)
+	m := max(int64(w/r.Resolution), 1)
+	return r.end(b).minus(r.end(b - m))
+}
+
+// ringJSON is a Ring as the journal keeps it: each bucket's own totals
+// (not running ones), oldest first, as little-endian float32 quadruples in
+// base64 — a tenth of the JSON numbers' size, and a bucket's totals need no
+// more than float32's precision.
+type ringJSON struct {
+	Resolution time.Duration `json:"resolution"`
+	First      int64         `json:"first"`
+	Newest     int64         `json:"newest"`
+	Sum        Totals        `json:"sum"`
+	Samples    int64         `json:"samples"`
+	Buckets    []byte        `json:"buckets,omitempty"`
+}
+
+// MarshalJSON writes the compact form.
+func (r Ring) MarshalJSON() ([]byte, error) {
+	out := ringJSON{Resolution: r.Resolution, First: r.First, Newest: r.Newest, Sum: r.Sum, Samples: r.Samples}
+	n := int64(len(r.Ends))
+	if n > 0 {
+		buf := make([]byte, 0, 16*n)
+		for k := r.Newest - n + 1; k <= r.Newest; k++ {
+			d := r.end(k).minus(r.end(k - 1))
+			for _, v := range [4]float64{d.Requests, d.Failed, d.LatencySum, d.Seconds} {
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(float32(v)))
+			}
+		}
+		out.Buckets = buf
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads the compact form, rebuilding the running totals.
+func (r *Ring) UnmarshalJSON(data []byte) error {
+	var in ringJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return err
+	}
+	if len(in.Buckets)%16 != 0 {
+		return fmt.Errorf("detector history: %d bytes of buckets; expected a multiple of 16", len(in.Buckets))
+	}
+	n := int64(len(in.Buckets) / 16)
+	*r = Ring{Resolution: in.Resolution, First: in.First, Newest: in.Newest, Sum: in.Sum, Samples: in.Samples, Ends: make([]Totals, n)}
+	if n == 0 {
+		return nil
+	}
+	if r.Resolution <= 0 {
+		return fmt.Errorf("detector history: resolution %s; expected a positive one", r.Resolution)
+	}
+	// Walk back from the newest bucket, whose end is Sum.
+	end := r.Sum
+	for i := n - 1; i >= 0; i-- {
+		k := r.Newest - (n - 1 - i)
+		r.Ends[mod(k, n)] = end
+		var q [4]float64
+		for j := range q {
+			q[j] = float64(math.Float32frombits(binary.LittleEndian.Uint32(in.Buckets[16*i+4*int64(j):])))
+		}
+		end = end.minus(Totals{q[0], q[1], q[2], q[3]})
+	}
+	return nil
 }
 
 func mod(k, n int64) int64 {
