@@ -317,8 +317,9 @@ func (p *parser) service(name string, s *serviceSpec) *headroom.Service {
 	switch {
 	case s.CapacityPerInstance == nil:
 		p.fail("spec.capacityPerInstance", "", "requests per second one instance serves at 100% utilization, e.g. 50")
-	case !(*s.CapacityPerInstance > 0):
-		p.fail("spec.capacityPerInstance", fmt.Sprint(*s.CapacityPerInstance), "a positive number of requests per second")
+	case !(*s.CapacityPerInstance >= MinCapacityPerInstance && *s.CapacityPerInstance <= MaxCapacityPerInstance):
+		p.fail("spec.capacityPerInstance", fmt.Sprint(*s.CapacityPerInstance),
+			fmt.Sprintf("a finite number of requests per second from %g to %g", MinCapacityPerInstance, MaxCapacityPerInstance))
 	default:
 		svc.CapacityPerInstance = *s.CapacityPerInstance
 	}
@@ -353,6 +354,21 @@ func (p *parser) service(name string, s *serviceSpec) *headroom.Service {
 	}
 	if d := s.Detection; d != nil {
 		svc.Detection = p.detection(d)
+	}
+	for _, d := range []struct {
+		path string
+		raw  string
+		v    time.Duration
+	}{
+		{"spec.startupDelay", s.StartupDelay.Raw, svc.StartupDelay},
+		{"spec.baseLatency", s.BaseLatency.Raw, svc.BaseLatency},
+		{"spec.requestTimeout", s.RequestTimeout.Raw, svc.RequestTimeout},
+		{"spec.slo.maxLatency", s.SLO.MaxLatency.Raw, svc.SLO.MaxLatency},
+		{"spec.slo.window", s.SLO.Window.Raw, svc.SLO.Window},
+	} {
+		if d.v > MaxServiceDuration*time.Second {
+			p.fail(d.path, d.raw, "a duration of at most 24h")
+		}
 	}
 	if len(p.errs) > n {
 		return nil
@@ -425,8 +441,8 @@ func (p *parser) zone(path, name string) *time.Location {
 }
 
 func (p *parser) count(path string, v *int, min int) {
-	if v != nil && *v < min {
-		p.fail(path, strconv.Itoa(*v), fmt.Sprintf("an instance count of at least %d", min))
+	if v != nil && (*v < min || *v > MaxInstances) {
+		p.fail(path, strconv.Itoa(*v), fmt.Sprintf("an instance count from %d to %d", min, MaxInstances))
 	}
 }
 
@@ -438,6 +454,8 @@ func (p *parser) policy(name string, s *policySpec) *headroom.Policy {
 		p.fail("spec.minInstances", "", "the lowest instance count, at least 1")
 	case *s.MinInstances < 1:
 		p.fail("spec.minInstances", strconv.Itoa(*s.MinInstances), "at least 1 (scaling to zero is not modelled)")
+	case *s.MinInstances > MaxInstances:
+		p.fail("spec.minInstances", strconv.Itoa(*s.MinInstances), fmt.Sprintf("at most %d", MaxInstances))
 	default:
 		pol.Min = *s.MinInstances
 	}
@@ -446,6 +464,8 @@ func (p *parser) policy(name string, s *policySpec) *headroom.Policy {
 		p.fail("spec.maxInstances", "", "the highest instance count")
 	case *s.MaxInstances < 1 || *s.MaxInstances < pol.Min:
 		p.fail("spec.maxInstances", strconv.Itoa(*s.MaxInstances), fmt.Sprintf("at least minInstances (%d)", pol.Min))
+	case *s.MaxInstances > MaxInstances:
+		p.fail("spec.maxInstances", strconv.Itoa(*s.MaxInstances), fmt.Sprintf("at most %d", MaxInstances))
 	default:
 		pol.Max = *s.MaxInstances
 	}
@@ -563,8 +583,10 @@ func (p *parser) metric(at string, s metricSpec) headroom.MetricTarget {
 	switch {
 	case s.Target == nil:
 		p.fail(at+".target", "", "the metric value to hold, e.g. 60 for 60% cpu")
-	case !(*s.Target > 0) || (m.Kind == headroom.MetricCPU && *s.Target > 100):
+	case m.Kind == headroom.MetricCPU && !(*s.Target > 0 && *s.Target <= 100):
 		p.fail(at+".target", fmt.Sprint(*s.Target), "a positive value (at most 100 for cpu)")
+	case m.Kind != headroom.MetricCPU && !(*s.Target >= MinMetricTarget && *s.Target <= MaxMetricTarget):
+		p.fail(at+".target", fmt.Sprint(*s.Target), fmt.Sprintf("a finite request rate from %g to %g", MinMetricTarget, MaxMetricTarget))
 	default:
 		m.Target = *s.Target
 	}

@@ -104,6 +104,12 @@ func TestInvalid(t *testing.T) {
 		{"wrong apiVersion", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nspec: {}\n", []string{"1:apiVersion"}, "headroom.dev/v1alpha1"},
 		{"not a mapping", "- a\n- b\n", []string{"1:"}, "a mapping"},
 		{"syntax error", head + "  minInstances: [1\n", []string{"5:"}, "valid YAML"},
+		// Regression tests for numbers that broke the model: 4e18
+		// instances overflowed the worker count, an infinite target passed.
+		{"instance counts above the model's range", head + "  minInstances: 4000000000000000000\n  maxInstances: 4000000000000000000\n  schedules:\n  - name: n\n    cron: \"0 3 * * *\"\n    desiredInstances: 2000000\n",
+			[]string{"6:spec.minInstances", "7:spec.maxInstances", "11:spec.schedules[0].desiredInstances"}, "at most 1000000"},
+		{"infinite rps target", head + "  minInstances: 1\n  maxInstances: 5\n  targetTracking:\n    metric: rps\n    target: .inf\n",
+			[]string{"10:spec.targetTracking.target"}, "a finite request rate from 0.001 to 1e+09"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -263,5 +269,29 @@ func TestDetectionRules(t *testing.T) {
 	wantErrs := []string{"14:spec.detection.rules[0].name", "18:spec.detection.rules[0].severity", "16:spec.detection.rules[0].short", "17:spec.detection.rules[0].factor"}
 	if !reflect.DeepEqual(got, wantErrs) {
 		t.Errorf("problems: got %v, want %v\n%v", got, wantErrs, err)
+	}
+}
+
+// Regression test for service numbers that broke the model: a
+// capacityPerInstance of .inf passed every check, and one between 5e18 and
+// 1e20 overflowed the worker count into "∞ failed requests".
+func TestServiceNumbersInRange(t *testing.T) {
+	tests := []struct {
+		name, from, to string
+		want           string // "line:field"
+	}{
+		{"infinite capacity", "capacityPerInstance: 100", "capacityPerInstance: .inf", "6:spec.capacityPerInstance"},
+		{"capacity past the model's range", "capacityPerInstance: 100", "capacityPerInstance: 6e18", "6:spec.capacityPerInstance"},
+		{"NaN capacity", "capacityPerInstance: 100", "capacityPerInstance: .nan", "6:spec.capacityPerInstance"},
+		{"startup delay of a year", "startupDelay: 3m", "startupDelay: 8760h", "7:spec.startupDelay"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseService(t, strings.Replace(serviceHead, tt.from, tt.to, 1))
+			errs := headroom.AsInputErrors(err)
+			if len(errs) != 1 || itoa(errs[0].Line)+":"+errs[0].Field != tt.want {
+				t.Fatalf("got %v, want one problem at %s", err, tt.want)
+			}
+		})
 	}
 }

@@ -56,11 +56,35 @@ type Outcome struct {
 	Failed      float64
 }
 
+// Bounds that keep the model's integer arithmetic from overflowing, whatever
+// the service (policy validation keeps real inputs far below them).
+const (
+	// maxWorkers bounds k, the workers of one instance. Past a million an
+	// M/M/c queue is a fluid one: the figures do not change, the sums
+	// stay exact.
+	maxWorkers = 1 << 20
+	// maxServers bounds c = ready × k, and maxCount the instance counts
+	// Required returns: both keep float64(c) exact and c·k in an int.
+	maxServers = 1 << 52
+	maxCount   = 1 << 31
+)
+
 // NewModel returns a model of svc with an empty backlog.
 func NewModel(svc *headroom.Service) *Model {
-	k := max(1, int(math.Round(svc.CapacityPerInstance*svc.BaseLatency.Seconds())))
+	k := int(min(maxWorkers, max(1, math.Round(svc.CapacityPerInstance*svc.BaseLatency.Seconds()))))
 	return &Model{svc: svc, k: k, mu: svc.CapacityPerInstance / float64(k),
 		base: svc.BaseLatency.Seconds(), timeout: svc.Timeout().Seconds()}
+}
+
+// servers returns c = ready × k, saturated at maxServers.
+func (m *Model) servers(ready int) int {
+	if ready <= 0 {
+		return 0
+	}
+	if ready > maxServers/m.k {
+		return maxServers
+	}
+	return ready * m.k
 }
 
 // WorkersPerInstance returns k, the parallel workers one instance has.
@@ -103,11 +127,12 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	if m.backlog == 0 && demand < throughput {
 		// Stable: M/M/c.
 		o.Busy = o.Utilization
-		wq, tail := m.stable(ready*m.k, demand)
+		wq, tail := m.stable(m.servers(ready), demand)
+		tail = min(1, tail)
 		o.Failed = demand * tail
 		o.Latency = seconds(m.base + wq)
 		if demand > 0 {
-			o.ErrorRatio = o.Failed / demand
+			o.ErrorRatio = tail
 		}
 		return o
 	}
@@ -133,7 +158,7 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	// Draining a backlog, they wait for it plus the M/M/c wait.
 	wait := maxWait
 	if demand < throughput {
-		mmc, _ := m.stable(ready*m.k, demand)
+		mmc, _ := m.stable(m.servers(ready), demand)
 		wait = min(maxWait, m.backlog/throughput+mmc)
 	}
 	o.Latency = seconds(m.base + wait)
@@ -158,10 +183,26 @@ func (m *Model) Required(demand float64, maxLatency time.Duration) int {
 	servers := queueing.MinServers(demand, m.mu, maxLatency.Seconds()-m.base)
 	if servers < 0 {
 		// No count meets a latency at or under the base latency (validation
-		// refuses such an SLO); say what keeps the queue stable at least.
-		return int(demand/m.svc.CapacityPerInstance) + 1
+		// refuses such an SLO), or the answer is beyond 2^52 servers; say
+		// what keeps the queue stable at least.
+		return count(demand/m.svc.CapacityPerInstance + 1)
 	}
-	return (servers + m.k - 1) / m.k
+	return min(maxCount, (servers+m.k-1)/m.k)
 }
 
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+// count converts an instance count to an int, saturated at maxCount (a NaN
+// too): never the wrapped negative number of a plain conversion.
+func count(x float64) int {
+	if !(x < maxCount) {
+		return maxCount
+	}
+	return max(0, int(x))
+}
+
+// seconds converts to a Duration, saturated rather than wrapped.
+func seconds(s float64) time.Duration {
+	if !(s < float64(math.MaxInt64)/float64(time.Second)) {
+		return math.MaxInt64
+	}
+	return time.Duration(s * float64(time.Second))
+}

@@ -344,7 +344,7 @@ func initialCapacity(svc *headroom.Service, pol *headroom.Policy, tr *headroom.S
 		sum += tr.RateAt(i)
 	}
 	demand := sum / float64(first)
-	n := int(math.Ceil(demand / svc.CapacityPerInstance))
+	n := count(math.Ceil(demand / svc.CapacityPerInstance))
 	if t := pol.Target; t != nil {
 		// The count each metric would settle on; the highest wins.
 		for _, m := range t.Metrics {
@@ -356,9 +356,9 @@ func initialCapacity(svc *headroom.Service, pol *headroom.Policy, tr *headroom.S
 					n = max(n, w.Desired)
 				}
 			case m.Kind == headroom.MetricCPU:
-				n = max(n, int(math.Ceil(demand/(svc.CapacityPerInstance*m.Target/100))))
+				n = max(n, count(math.Ceil(demand/(svc.CapacityPerInstance*m.Target/100))))
 			case !m.Total:
-				n = max(n, int(math.Ceil(demand/m.Target)))
+				n = max(n, count(math.Ceil(demand/m.Target)))
 			}
 		}
 	}

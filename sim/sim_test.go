@@ -228,3 +228,41 @@ func TestFarFromSaturationBound(t *testing.T) {
 		}
 	}
 }
+
+// Regression test for numbers that overflowed the model: a capacity per
+// instance of 5e18..1e20 or 4e18 instances wrapped ready × k around into a
+// negative server count, and one second of 1e308 requests made Required
+// return -9223372036854775807. The model saturates instead: whatever the
+// input, its figures are finite, non-negative and error ratios at most 1.
+func TestModelSaturates(t *testing.T) {
+	tests := []struct {
+		name     string
+		capacity float64
+		base     time.Duration
+		timeout  time.Duration
+		ready    int
+		demand   float64
+	}{
+		{"capacity 6e18", 6e18, 80 * time.Millisecond, 10 * time.Second, 40, 1e9},
+		{"capacity 1e20, many instances", 1e20, 80 * time.Millisecond, 10 * time.Second, 4e18, 1e12},
+		{"4e18 instances", 100, 80 * time.Millisecond, 10 * time.Second, 4e18, 1e6},
+		{"1e308 requests", 100, 80 * time.Millisecond, 10 * time.Second, 10, 1e308},
+		{"timeout under the base latency", 100, 5 * time.Second, time.Second, 10, 990},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := service(tt.capacity, tt.base)
+			svc.RequestTimeout = tt.timeout
+			m := NewModel(svc)
+			for i := 0; i < 3; i++ {
+				o := m.Serve(tt.demand, tt.ready)
+				if math.IsNaN(o.Failed) || math.IsInf(o.Failed, 0) || o.Failed < 0 || !(o.ErrorRatio >= 0 && o.ErrorRatio <= 1) || o.Latency < 0 {
+					t.Fatalf("second %d: %+v", i, o)
+				}
+			}
+			if n := m.Required(tt.demand, svc.SLO.MaxLatency); n < 0 {
+				t.Errorf("Required = %d", n)
+			}
+		})
+	}
+}

@@ -206,6 +206,50 @@ func Detect(head []byte) Format {
 	return FormatCSV
 }
 
+// MinUnix and MaxUnix bound the times of a series in Unix seconds, checked
+// by CheckRange: 1970-01-01T00:00:00Z up to 2200-01-01T00:00:00Z (its end
+// may be that instant). Times outside are a typo (a year, a sign in
+// --shift) rather than a recording; refusing them keeps every window
+// computation far from an overflow.
+const (
+	MinUnix = 0
+	MaxUnix = 7258118400
+)
+
+// MaxRate is the highest request rate a series may hold, in requests per
+// second (a trillion): enough for any service, and far from where the
+// model's sums would lose every digit.
+const MaxRate = 1e12
+
+// MaxScale is the largest factor Scale is given by the CLI: a thousandfold
+// growth is already beyond any capacity plan.
+const MaxScale = 1000
+
+// CheckRange returns a *headroom.InputError when s starts before 1970, ends
+// after 2200 (see MinUnix, MaxUnix), or holds a count that is not finite,
+// is negative, or is above MaxRate requests per second. what says how the
+// series got there, for the message ("" for as read, "after --shift -24h").
+func CheckRange(s *headroom.Series, what string) error {
+	suffix := ""
+	if what != "" {
+		suffix = " " + what
+	}
+	if s.Start.Unix() < MinUnix || s.End().Unix() > MaxUnix || s.End().Before(s.Start) {
+		return &headroom.InputError{File: s.Name, Field: "timestamp",
+			Value:    s.Start.UTC().Format(time.RFC3339) + " to " + s.End().UTC().Format(time.RFC3339) + suffix,
+			Expected: "times from 1970-01-01T00:00:00Z up to 2200-01-01T00:00:00Z (a recording, not a typo in a year or a shift)"}
+	}
+	step := s.Step.Seconds()
+	for i, c := range s.Counts {
+		if !(c >= 0) || c/step > MaxRate || math.IsInf(c, 0) {
+			return &headroom.InputError{File: s.Name, Field: "requests",
+				Value:    strconv.FormatFloat(c, 'g', -1, 64) + " at " + s.Start.Add(time.Duration(i)*s.Step).UTC().Format(time.RFC3339) + suffix,
+				Expected: fmt.Sprintf("a finite count of requests, at most %g per second", float64(MaxRate))}
+		}
+	}
+	return nil
+}
+
 // Scale multiplies every count by factor, to model growth (1.3 is 30% more
 // traffic). factor must be finite and non-negative: callers validate user
 // input first, and Scale panics otherwise, as that is a programming error.

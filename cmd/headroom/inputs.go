@@ -59,8 +59,8 @@ func (f *trafficFlags) load(cmd *cobra.Command) ([]*headroom.Series, []string, e
 	default:
 		return nil, nil, &usageError{msg: fmt.Sprintf("--gaps %q: expected error, zero or hold", f.gaps), hint: cmd.CommandPath() + " --help"}
 	}
-	if !(f.scale > 0) {
-		return nil, nil, &usageError{msg: fmt.Sprintf("--scale %v: expected a positive factor such as 1.3", f.scale), hint: cmd.CommandPath() + " --help"}
+	if !(f.scale > 0 && f.scale <= traffic.MaxScale) {
+		return nil, nil, &usageError{msg: fmt.Sprintf("--scale %v: expected a factor above 0 and at most %d, such as 1.3", f.scale, traffic.MaxScale), hint: cmd.CommandPath() + " --scale 1.3 ..."}
 	}
 	if f.shift%time.Second != 0 {
 		return nil, nil, &usageError{msg: fmt.Sprintf("--shift %s: expected whole seconds", f.shift), hint: cmd.CommandPath() + " --help"}
@@ -82,9 +82,30 @@ func (f *trafficFlags) load(cmd *cobra.Command) ([]*headroom.Series, []string, e
 		if f.shift != 0 {
 			traffic.Shift(s, f.shift)
 		}
+		// Times and counts are checked after --scale and --shift: a shift
+		// to before 1970 or a scale past the model's range is refused
+		// here, never replayed into a wrong verdict.
+		if err := traffic.CheckRange(s, f.transformed()); err != nil {
+			return nil, nil, err
+		}
 		out = append(out, s)
 	}
 	return out, warnings, nil
+}
+
+// transformed says which flags changed the series, for an error about it.
+func (f *trafficFlags) transformed() string {
+	var flags []string
+	if f.scale != 1 {
+		flags = append(flags, "--scale "+strconv.FormatFloat(f.scale, 'g', -1, 64))
+	}
+	if f.shift != 0 {
+		flags = append(flags, "--shift "+f.shift.String())
+	}
+	if len(flags) == 0 {
+		return ""
+	}
+	return "(after " + strings.Join(flags, " ") + ")"
 }
 
 // describe lists the traffic options that change what was replayed, for
@@ -106,6 +127,10 @@ func (f *trafficFlags) describe() map[string]string {
 	return o
 }
 
+// maxGuardMargin is the largest --guard-margin: keeping ten times the
+// capacity demand needs is already no scale-in at all.
+const maxGuardMargin = 10
+
 // guardFlags turn on headroom's guards in a simulation.
 type guardFlags struct {
 	on     bool
@@ -122,8 +147,8 @@ func (g *guardFlags) apply(cmd *cobra.Command, opt *check.Options) (done func(*c
 	if !g.on {
 		return func(*check.Report) {}, nil
 	}
-	if !(g.margin >= 0) {
-		return nil, &usageError{msg: fmt.Sprintf("--guard-margin %v: expected a fraction such as 0.1", g.margin), hint: cmd.CommandPath() + " --guards --guard-margin 0.1 ..."}
+	if !(g.margin >= 0 && g.margin <= maxGuardMargin) {
+		return nil, &usageError{msg: fmt.Sprintf("--guard-margin %v: expected a fraction from 0 to %d, such as 0.1", g.margin, maxGuardMargin), hint: cmd.CommandPath() + " --guards --guard-margin 0.1 ..."}
 	}
 	svc := opt.Service
 	opt.Guards = func(p *headroom.Policy) *headroom.Guards { return check.DefaultGuards(svc, p, g.margin) }

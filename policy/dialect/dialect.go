@@ -135,6 +135,18 @@ func LoadPolicy(path string, f Format) (*headroom.Policy, []string, error) {
 // ParsePolicy is LoadPolicy for content already read (from a git ref, say);
 // path names it in errors.
 func ParsePolicy(path string, data []byte, f Format) (*headroom.Policy, []string, error) {
+	p, warnings, err := parsePolicy(path, data, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The model's ranges, the same whatever the format.
+	if err := policy.CheckLimits(p); err != nil {
+		return nil, nil, err
+	}
+	return p, warnings, nil
+}
+
+func parsePolicy(path string, data []byte, f Format) (*headroom.Policy, []string, error) {
 	f, err := ParseFormat(string(f))
 	if err != nil {
 		return nil, nil, err
@@ -206,7 +218,14 @@ func LoadPolicies(paths []string, f Format) (*headroom.Policy, []string, error) 
 		}
 		contents[i] = data
 	}
-	return aws.ParseFiles(paths, contents)
+	p, warnings, err := aws.ParseFiles(paths, contents)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := policy.CheckLimits(p); err != nil {
+		return nil, nil, err
+	}
+	return p, warnings, nil
 }
 
 func describe(f Format) string {
