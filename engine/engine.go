@@ -22,6 +22,12 @@ type Input struct {
 	State       State
 	// Guards, when set, apply after the policy's decision.
 	Guards *headroom.Guards
+	// Reuse says the caller drops State once Decide returns (the
+	// simulator does): Decide may then update State.NextFire in place
+	// rather than copy it when a scheduled action fires. The live
+	// controller, which may decide twice from one persisted state, leaves
+	// it false.
+	Reuse bool
 }
 
 // Sample is a replica count at a time: a recommendation, or the size of a
@@ -73,6 +79,14 @@ type State struct {
 	// Seen is, in guard mode, the platform's capacity at the previous
 	// decision: a drop since is a scale-in the rate limit counts.
 	Seen int
+
+	// agenda orders NextFire by time, so that a decision costs the same
+	// with 10,000 scheduled actions as with ten: O(1) when none is due,
+	// O(log n) per action that fires. It is immutable, shared by the
+	// states that hold it. agendaKnown is false in a State decoded from
+	// the journal: its first decision builds the agenda.
+	agenda      *agenda
+	agendaKnown bool
 }
 
 // StepAlarm is a step scaling policy's alarm: the last datapoints'
@@ -138,6 +152,7 @@ func NewState(p *headroom.Policy, start time.Time) State {
 			past = append(past, fired{at.Add(a.Delay), a})
 		}
 	}
+	st.agenda, st.agendaKnown = newAgenda(st.NextFire), true
 	slices.SortStableFunc(past, func(x, y fired) int { return x.at.Compare(y.at) })
 	for _, f := range past {
 		st.Min, st.Max = bounds(st.Min, st.Max, f.a)
@@ -202,31 +217,44 @@ func bounds(lo, hi int, a *headroom.ScheduledAction) (int, int) {
 func Decide(in Input) Output {
 	p, now := in.Policy, in.Now
 	st := in.State
-	cloned := false
 	out := Output{Decision: headroom.Decision{Time: now, Current: in.Current.Total()}}
 	desired := in.Current.Total()
 	var reason headroom.Reason
 
-	// Scheduled actions, in activation order.
-	for {
-		i := firstDue(st.NextFire, now)
-		if i < 0 {
-			break
-		}
-		a := &p.Schedules[i]
-		at := st.NextFire[i]
-		if !cloned {
+	// Scheduled actions, in activation order: those due since the last
+	// decision, earliest first (ties in policy order), taken off the
+	// agenda rather than found by looking at every action.
+	if !st.agendaKnown {
+		st.agenda, st.agendaKnown = newAgenda(st.NextFire), true
+	}
+	if h := st.agenda; h != nil && !h.at.After(now) {
+		if !in.Reuse {
 			// Copy on write: the caller's state stays as it was.
-			st.NextFire, cloned = slices.Clone(st.NextFire), true
+			st.NextFire = slices.Clone(st.NextFire)
 		}
-		st.NextFire[i] = nextFire(a, now)
-		before := desired
-		st.Min, st.Max = bounds(st.Min, st.Max, a)
-		if a.Desired != nil {
-			desired = *a.Desired
+		var last struct {
+			a      *headroom.ScheduledAction
+			at     time.Time
+			before int
 		}
-		desired = clamp(desired, st.Min, st.Max)
-		reason = headroom.Reason{Code: headroom.ReasonScheduled, Message: scheduledMessage(p, a, at, before, desired)}
+		for h != nil && !h.at.After(now) {
+			i, at := h.i, h.at
+			h = h.pop()
+			a := &p.Schedules[i]
+			last.a, last.at, last.before = a, at, desired
+			// After now: an action fires at most once per decision.
+			next := nextFire(a, now)
+			st.NextFire[i] = next
+			h = h.push(next, i)
+			st.Min, st.Max = bounds(st.Min, st.Max, a)
+			if a.Desired != nil {
+				desired = *a.Desired
+			}
+			desired = clamp(desired, st.Min, st.Max)
+		}
+		st.agenda = h
+		// The last action's reason is the decision's: written once.
+		reason = headroom.Reason{Code: headroom.ReasonScheduled, Message: scheduledMessage(p, last.a, last.at, last.before, desired)}
 	}
 
 	// Bounds bypass behavior: HPA's "current > max → max" and "current <
@@ -298,10 +326,8 @@ func Decide(in Input) Output {
 	if syncPeriod(p) == 0 {
 		out.Next = time.Time{}
 	}
-	for _, f := range st.NextFire {
-		if !f.IsZero() && (out.Next.IsZero() || f.Before(out.Next)) {
-			out.Next = f
-		}
+	if h := st.agenda; h != nil && (out.Next.IsZero() || h.at.Before(out.Next)) {
+		out.Next = h.at
 	}
 	if in.Guards != nil {
 		// Guards watch every loop: a deferred scale-in is retried, a
@@ -311,20 +337,6 @@ func Decide(in Input) Output {
 		}
 	}
 	return out
-}
-
-// firstDue returns the index of the earliest activation at or before now.
-func firstDue(fires []time.Time, now time.Time) int {
-	best := -1
-	for i, f := range fires {
-		if f.IsZero() || f.After(now) {
-			continue
-		}
-		if best < 0 || f.Before(fires[best]) {
-			best = i
-		}
-	}
-	return best
 }
 
 func clamp(v, lo, hi int) int { return max(lo, min(hi, v)) }

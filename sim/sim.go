@@ -196,6 +196,8 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			out := engine.Decide(engine.Input{
 				Now: now, Policy: pol, Current: f.Capacity(), State: state, Guards: cfg.Guards,
 				Observation: hist.observe(now, sec, obsWindow, obsDelay),
+				// The run keeps only the state Decide returns.
+				Reuse: true,
 			})
 			state = out.State
 			if out.Changed() || out.Reason.Code == headroom.ReasonScheduled || guardNews(res.Decisions, out.Decision) {
