@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sync"
@@ -39,6 +40,9 @@ type Options struct {
 	// Guards, when set, gives the guards applied to each policy: the
 	// check then shows what headroom's live guards would have done.
 	Guards func(p *headroom.Policy) *headroom.Guards
+	// Context, when set, cancels the check (Ctrl-C): Run then returns its
+	// error, wrapped, and no report.
+	Context context.Context
 }
 
 // Run replays every traffic series through the proposed policy (and the
@@ -78,6 +82,10 @@ func Run(opt Options) (*Report, error) {
 		}()
 	}
 	wg.Wait()
+	if ctx := opt.Context; ctx != nil && ctx.Err() != nil {
+		// One error for a cancelled check, whichever run saw it.
+		return nil, fmt.Errorf("check: %w", ctx.Err())
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -128,7 +136,7 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 		if opt.Sinks != nil {
 			sinks = append(sinks, opt.Sinks(role, tr)...)
 		}
-		cfg := sim.Config{Service: svc, Policy: p, Traffic: tr, Progress: prog.run(), Detect: &det}
+		cfg := sim.Config{Service: svc, Policy: p, Traffic: tr, Progress: prog.run(), Detect: &det, Context: opt.Context}
 		if opt.Guards != nil {
 			cfg.Guards = opt.Guards(p)
 		}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -36,7 +37,15 @@ type Config struct {
 	// simulator. It must keep Failed equal to demand × ErrorRatio; the
 	// model's own state (its backlog) is left as it was.
 	Inject func(sec int, demand float64, o *Outcome)
+	// Context, when set, cancels the run: Run looks at it every
+	// cancelEvery simulated seconds (about a millisecond of work) and
+	// returns its error, with no result.
+	Context context.Context
 }
+
+// cancelEvery is how many simulated seconds pass between two looks at
+// Config.Context: about a millisecond of work.
+const cancelEvery = 1 << 12
 
 // DefaultDetectInterval is the live controller's loop: the detector sees
 // what a loop sees.
@@ -189,6 +198,11 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	progressIn := 1
 	stepSec, interval, boundary, rate := tr.StepSeconds(), 0, 0, 0.0
 	for sec := 0; sec < total; sec++ {
+		if sec%cancelEvery == 0 && cfg.Context != nil {
+			if err := cfg.Context.Err(); err != nil {
+				return nil, err
+			}
+		}
 		now := start.Add(time.Duration(sec) * time.Second)
 		f.Tick(sec)
 		var cut *headroom.Decision

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"context"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -264,5 +266,28 @@ func TestModelSaturates(t *testing.T) {
 				t.Errorf("Required = %d", n)
 			}
 		})
+	}
+}
+
+// Regression test for runs that ignored Ctrl-C until they ended: a
+// cancelled context stops the run within a few thousand simulated seconds,
+// with its error and no result.
+func TestRunStopsWhenCancelled(t *testing.T) {
+	svc := service(100, 80*time.Millisecond)
+	p := &headroom.Policy{Name: "p", Min: 5, Max: 5}
+	tr := &headroom.Series{Name: "t", Start: t0, Step: time.Hour, Counts: make([]float64, 24*365)}
+	ctx, cancel := context.WithCancel(context.Background())
+	seconds := 0
+	stop := SinkFunc(func(*headroom.Step) {
+		if seconds++; seconds == 100_000 {
+			cancel()
+		}
+	})
+	res, err := Run(Config{Service: svc, Policy: p, Traffic: tr, Context: ctx}, stop)
+	if !errors.Is(err, context.Canceled) || res != nil {
+		t.Fatalf("got %v, %v; want context.Canceled and no result", res, err)
+	}
+	if seconds > 100_000+cancelEvery {
+		t.Errorf("ran %d seconds after the cancel, want at most %d", seconds-100_000, cancelEvery)
 	}
 }

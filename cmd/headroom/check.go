@@ -36,7 +36,8 @@ Exit codes, for CI:
   0  the proposed policy keeps the SLO on all the traffic
      (and, with --baseline, does no worse than the baseline)
   1  it misses the SLO somewhere, or does worse than the baseline
-  2  bad input or usage: nothing was judged
+  2  bad input or usage, or interrupted (Ctrl-C, SIGTERM): nothing was
+     judged and nothing is written
 
 Policies are read in the format they are kept in, detected by content:
 headroom's ScalingPolicy, a Kubernetes HorizontalPodAutoscaler (with its
@@ -123,7 +124,7 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 	}
 	warnings = append(warnings, tw...)
 	opt := check.Options{Service: svc, Proposed: proposed, Baseline: baseline, Traffic: series,
-		Progress: progressFunc(cmd.ErrOrStderr(), "check", f.traffic.progress)}
+		Progress: progressFunc(cmd.ErrOrStderr(), "check", f.traffic.progress), Context: cmd.Context()}
 	recordGuards, err := f.guards.apply(cmd, &opt)
 	if err != nil {
 		return err

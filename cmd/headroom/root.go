@@ -12,7 +12,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes. CI reads them, so check never returns anything else.
+// Exit codes. CI reads them, so check never returns anything else: an
+// interrupted run (SIGINT, SIGTERM) exits 2 too, not 130 or 143.
 const (
 	ExitPass    = 0
 	ExitFail    = 1
@@ -51,6 +52,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return ExitPass
 	case errors.Is(err, errFailed):
 		return ExitFail
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		// Ctrl-C or SIGTERM (main's signal context): no verdict, and CI
+		// must not read one, so 2 as for any run that judged nothing.
+		fmt.Fprintln(stderr, "headroom: interrupted: nothing was judged or written")
+		return ExitInvalid
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
