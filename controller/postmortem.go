@@ -27,6 +27,9 @@ type PostmortemSource struct {
 	MaxLatency time.Duration
 	// Check is the check command that fails on the change, when known.
 	Check string
+	// Interval is the loop's (DefaultInterval when zero): the first
+	// record's span.
+	Interval time.Duration
 }
 
 // PostmortemInput gathers a target's record for its incident's postmortem:
@@ -61,10 +64,14 @@ func PostmortemInput(ctx context.Context, j headroom.Journal, src PostmortemSour
 	if err != nil {
 		return in, fmt.Errorf("read decisions of %s: %w", t.Name, err)
 	}
+	loop := src.Interval
+	if loop <= 0 {
+		loop = DefaultInterval
+	}
 	var prev time.Time
 	for _, r := range recs {
-		interval := DefaultInterval
-		if !prev.IsZero() && r.Time.Sub(prev) > 0 && r.Time.Sub(prev) < 10*DefaultInterval {
+		interval := loop
+		if !prev.IsZero() && r.Time.Sub(prev) > 0 && r.Time.Sub(prev) < 10*loop {
 			interval = r.Time.Sub(prev)
 		}
 		prev = r.Time

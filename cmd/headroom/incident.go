@@ -390,21 +390,31 @@ func newIncidentResolveCmd(f *adminFlags) *cobra.Command {
 }
 
 func newIncidentPostmortemCmd(f *adminFlags) *cobra.Command {
-	var file string
-	var publish bool
+	var file, configPath string
+	var publish, rebuild bool
 	cmd := &cobra.Command{
 		Use:   "postmortem ID --file FILE [--publish]",
 		Short: "Save a resolved incident's postmortem draft; --publish puts it on the status page",
 		Long: `postmortem saves the Markdown of --file as the incident's postmortem draft,
 which only admins see (headroom incident show ID). With --publish it is
 published: the incident's status becomes postmortem and subscribers are
-told. --publish without --file publishes the draft saved before.`,
+told. --publish without --file publishes the draft saved before.
+
+--draft builds the draft again from what headroom recorded (the journal of
+the target whose incident block names the incident's components, in the
+store of --config's headroom.yaml: its loops, decisions and alerts) and
+saves it, replacing the one saved before; serve drafts it by itself when an
+incident of a target is resolved. See docs/DETECT.md.`,
 		Example: `  headroom incident postmortem k3x9abcd1234 --file postmortem.md
+  headroom incident postmortem k3x9abcd1234 --draft --config headroom.yaml
   headroom incident postmortem k3x9abcd1234 --publish`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if file == "" && !publish {
-				return &usageError{msg: "nothing to do: give --file FILE (the draft), --publish, or both", hint: "headroom incident postmortem " + args[0] + " --file postmortem.md --publish"}
+			if file == "" && !publish && !rebuild {
+				return &usageError{msg: "nothing to do: give --file FILE (the draft), --draft (built from the record), --publish, or both", hint: "headroom incident postmortem " + args[0] + " --file postmortem.md --publish"}
+			}
+			if file != "" && rebuild {
+				return &usageError{msg: "--file and --draft both give the draft: give one", hint: "headroom incident postmortem " + args[0] + " --draft --config headroom.yaml"}
 			}
 			var draft string
 			if file != "" {
@@ -412,6 +422,13 @@ told. --publish without --file publishes the draft saved before.`,
 				if draft, err = readText(cmd, file, "--file"); err != nil {
 					return err
 				}
+			}
+			if rebuild {
+				var err error
+				if draft, err = draftFromRecord(cmd, configPath, args[0]); err != nil {
+					return err
+				}
+				file = "--draft"
 			}
 			c, err := f.client(cmd)
 			if err != nil {
@@ -435,6 +452,8 @@ told. --publish without --file publishes the draft saved before.`,
 	}
 	cmd.Flags().StringVar(&file, "file", "", "the postmortem, Markdown (- for stdin)")
 	cmd.Flags().BoolVar(&publish, "publish", false, "publish the postmortem")
+	cmd.Flags().BoolVar(&rebuild, "draft", false, "build the draft from what headroom recorded of the incident's target, and save it")
+	cmd.Flags().StringVar(&configPath, "config", "headroom.yaml", "with --draft: the headroom.yaml whose store and targets recorded the incident")
 	return cmd
 }
 

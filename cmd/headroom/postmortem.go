@@ -1,15 +1,21 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/config"
+	"github.com/headroomhq/headroom/controller"
+	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/postmortem"
 	"github.com/headroomhq/headroom/sim"
+	"github.com/spf13/cobra"
 )
 
 // replayPostmortem is `check --postmortem`: it samples the proposed
@@ -108,4 +114,105 @@ func orName(file, name string) string {
 		return file
 	}
 	return name
+}
+
+// liveDrafter drafts a live incident's postmortem from the journal: the
+// target's loops, decisions and alerts (controller.PostmortemInput).
+type liveDrafter struct {
+	cfg     *config.Config
+	journal headroom.Journal
+	targets []*controller.Target
+}
+
+// draft is incident.Automator's Postmortem.
+func (d *liveDrafter) draft(ctx context.Context, target string, inc *incident.Incident) (string, error) {
+	var t *controller.Target
+	for _, ct := range d.targets {
+		if ct.Name == target {
+			t = ct
+		}
+	}
+	var ct *config.Target
+	for _, c := range d.cfg.Targets {
+		if c.Name == target {
+			ct = c
+		}
+	}
+	if t == nil || ct == nil {
+		return "", headroom.Errorf(headroom.ENOTFOUND, "no target %q in %s", target, d.cfg.Path)
+	}
+	src := controller.PostmortemSource{Target: t, Incident: inc, Store: where(d.cfg), Interval: d.cfg.LoopInterval}
+	if d.cfg.Page != nil {
+		for _, id := range inc.ComponentIDs {
+			for _, c := range d.cfg.Page.Components {
+				if c.ID == id {
+					src.Components = append(src.Components, c.Name)
+				}
+			}
+		}
+	}
+	if s := ct.Service; s != nil {
+		src.Budget, src.MaxLatency = s.SLO.MaxErrorRatio, s.SLO.MaxLatency
+	}
+	if p := ct.Prometheus; p != nil {
+		src.Queries = postmortem.Queries{Prometheus: p.URL, Demand: p.Demand, ErrorRatio: p.ErrorRatio, Latency: p.Latency}
+	}
+	in, err := controller.PostmortemInput(ctx, d.journal, src, time.Now())
+	if err != nil {
+		return "", err
+	}
+	return postmortem.Draft(in), nil
+}
+
+// targetOf returns the target of cfg whose incident automation serves one
+// of the incident's components.
+func targetOf(cfg *config.Config, inc *incident.Incident) (string, error) {
+	for _, t := range cfg.Targets {
+		if t.Incident == nil {
+			continue
+		}
+		for _, c := range t.Incident.Components {
+			if slices.Contains(inc.ComponentIDs, c) {
+				return t.Name, nil
+			}
+		}
+	}
+	return "", headroom.Errorf(headroom.ENOTFOUND, "no target of %s tells incidents of the components %s (a target's incident.components): its record cannot be found",
+		cfg.Path, strings.Join(inc.ComponentIDs, ", "))
+}
+
+// draftFromRecord is `incident postmortem ID --draft`: the draft built
+// again from the store of the config at path.
+func draftFromRecord(cmd *cobra.Command, path, id string) (string, error) {
+	cfg, err := loadConfig(cmd, path)
+	if err != nil {
+		return "", err
+	}
+	db, err := openStore(cmd.Context(), cfg, false)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	data, err := db.Load(cmd.Context(), time.Now().Add(-time.Hour))
+	if err != nil {
+		return "", fmt.Errorf("read the status page's store: %w", err)
+	}
+	var inc *incident.Incident
+	for i := range data.Incidents {
+		if data.Incidents[i].ID == id {
+			inc = &data.Incidents[i]
+		}
+	}
+	if inc == nil {
+		return "", headroom.Errorf(headroom.ENOTFOUND, "no incident %s in %s", id, where(cfg))
+	}
+	target, err := targetOf(cfg, inc)
+	if err != nil {
+		return "", err
+	}
+	d := &liveDrafter{cfg: cfg, journal: db}
+	for _, t := range cfg.Targets {
+		d.targets = append(d.targets, modelTarget(t))
+	}
+	return d.draft(cmd.Context(), target, inc)
 }

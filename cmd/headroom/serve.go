@@ -142,7 +142,8 @@ func OpenMain(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Main,
 			db.Close()
 			return nil, err
 		}
-		m.Controller.Automator = &incident.Automator{Service: m.Status.Service, Logger: log}
+		drafter := &liveDrafter{cfg: cfg, journal: db, targets: targets}
+		m.Controller.Automator = &incident.Automator{Service: m.Status.Service, Logger: log, Postmortem: drafter.draft}
 	}
 	if a := cfg.Alertmanager; a != nil {
 		client, err := alertmanager.NewClient(a.URLs...)
@@ -193,16 +194,7 @@ func (m *Main) handler() http.Handler {
 // buildTarget makes a target's metrics source and actuator; clients holds
 // the Kubernetes clients made so far, one per kubeconfig and context.
 func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (*controller.Target, error) {
-	ct := &controller.Target{Name: t.Name, Mode: controller.Mode(t.Mode), Policy: t.Policy, Proposed: t.Proposed, Guards: t.Guards}
-	if svc := t.Service; svc != nil {
-		det := detect.ForService(svc)
-		det.Target = t.Name
-		model := sim.NewModel(svc)
-		ct.Detect, ct.Needed = &det, func(demand float64) int { return model.Required(demand, svc.SLO.MaxLatency) }
-	}
-	if in := t.Incident; in != nil {
-		ct.Incident = automation(t.Name, in)
-	}
+	ct := modelTarget(t)
 	if p := t.Prometheus; p != nil {
 		src, err := prom.New(p.URL, prom.Queries{Demand: p.Demand, Utilization: p.Utilization, ErrorRatio: p.ErrorRatio, Latency: p.Latency})
 		if err != nil {
@@ -244,6 +236,22 @@ func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (
 		}
 	}
 	return ct, nil
+}
+
+// modelTarget is a target without its adapters: its policies, guards,
+// detector, the service model's need and its incident automation.
+func modelTarget(t *config.Target) *controller.Target {
+	ct := &controller.Target{Name: t.Name, Mode: controller.Mode(t.Mode), Policy: t.Policy, Proposed: t.Proposed, Guards: t.Guards}
+	if svc := t.Service; svc != nil {
+		det := detect.ForService(svc)
+		det.Target = t.Name
+		model := sim.NewModel(svc)
+		ct.Detect, ct.Needed = &det, func(demand float64) int { return model.Required(demand, svc.SLO.MaxLatency) }
+	}
+	if in := t.Incident; in != nil {
+		ct.Incident = automation(t.Name, in)
+	}
+	return ct
 }
 
 // automation is a target's incident automation from its config.

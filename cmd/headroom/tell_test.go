@@ -200,4 +200,30 @@ spec:
 		return len(incs) == 1 && incs[0].Status == "monitoring"
 	}, serve)
 	receiver.Wait(t, 30*time.Second, "the webhook receiver gets the resolution", func(n amtest.Notification) bool { return n.Status == "resolved" })
+
+	// A person resolves it; serve drafts the postmortem from the record,
+	// and `incident postmortem --draft` builds it again.
+	code, out, stderr := run(t, "token", "create", "on-call", "--config", cfg)
+	if code != ExitPass {
+		t.Fatalf("token create: exit %d\n%s", code, stderr)
+	}
+	admin := []string{"--server", page, "--token", strings.TrimSpace(out)}
+	if code, _, stderr := run(t, append([]string{"incident", "resolve", inc.ID, "--body", "This incident has been resolved."}, admin...)...); code != ExitPass {
+		t.Fatalf("incident resolve: exit %d\n%s", code, stderr)
+	}
+	show := func() string {
+		_, out, _ := run(t, append([]string{"incident", "show", inc.ID}, admin...)...)
+		return out
+	}
+	waitFor(t, 30*time.Second, "serve drafts the postmortem", func() bool { return strings.Contains(show(), "## Summary") }, serve)
+	draft := show()
+	for _, want := range []string{"customers of the website and API services experienced errors", "This incident affected: Website and API.",
+		"status page: **Investigating**", "error ratio `sum(rate(http_requests_total{code=\"502\"}[5s]))"} {
+		if !strings.Contains(draft, want) {
+			t.Errorf("the draft lacks %q:\n%s", want, draft)
+		}
+	}
+	if code, _, stderr := run(t, append([]string{"incident", "postmortem", inc.ID, "--draft", "--config", cfg}, admin...)...); code != ExitPass {
+		t.Fatalf("incident postmortem --draft: exit %d\n%s", code, stderr)
+	}
 }
