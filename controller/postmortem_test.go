@@ -26,7 +26,7 @@ type vclock struct {
 	now time.Time
 }
 
-func (c *vclock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *vclock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *vclock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 // The seed's day live, on the simulated world: the controller cuts at
