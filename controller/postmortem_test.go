@@ -32,8 +32,8 @@ func (c *vclock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 // The seed's day live, on the simulated world: the controller cuts at
 // 17:00, the detector fires, automation opens the incident and resolves it,
 // and the postmortem drafted from the journal agrees with check's replay of
-// the same files: the impact window within a loop, the failed requests
-// within 5% (the loop and the replay land decisions a few seconds apart).
+// the same files: the impact window within a loop, the failed requests and
+// the worst error ratio within 1%.
 func TestLivePostmortemAgreesWithCheck(t *testing.T) {
 	svc, prop, _ := load(t)
 	tr, _, err := traffic.ReadFile(example+"traffic.csv", traffic.Options{})
@@ -45,7 +45,7 @@ func TestLivePostmortemAgreesWithCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := rep.Policies[0].Violations[0]
-	w, err := world.New(svc, tr, rep.Policies[0].Decisions[0].Desired)
+	w, err := world.ForPolicy(svc, prop, tr, rep.Policies[0].Decisions[0].Desired)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,10 @@ func TestLivePostmortemAgreesWithCheck(t *testing.T) {
 	if d := f.ImpactStart.Sub(v.Start); d < -15*time.Second || d > time.Minute {
 		t.Errorf("impact start: live %s, check %s", f.ImpactStart, v.Start)
 	}
-	if rel := math.Abs(f.FailedRequests-v.FailedRequests) / v.FailedRequests; rel > 0.05 {
+	if rel := math.Abs(f.WorstErrorRatio-v.WorstErrorRatio) / v.WorstErrorRatio; f.WorstErrorRatio < v.WorstErrorRatio*0.99 {
+		t.Errorf("worst error ratio: live draft %.4f, check %.4f (%.1f%% apart)", f.WorstErrorRatio, v.WorstErrorRatio, 100*rel)
+	}
+	if rel := math.Abs(f.FailedRequests-v.FailedRequests) / v.FailedRequests; rel > 0.01 {
 		t.Errorf("failed requests: live draft %.0f, check %.0f (%.1f%% apart)", f.FailedRequests, v.FailedRequests, 100*rel)
 	}
 	if f.FirstAlert == nil || f.FirstAlert.Signal != headroom.SignalCause || f.Cause == nil || f.Cause.Reason.Code != headroom.ReasonScheduled {

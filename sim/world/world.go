@@ -28,9 +28,10 @@ type second struct {
 // World is one simulated service. Its clock only moves when AdvanceTo is
 // called; it is safe for concurrent use.
 type World struct {
-	// Window is what an observation averages over; DefaultWindow when
-	// zero.
-	Window time.Duration
+	// Window is what an observation averages over (DefaultWindow when
+	// zero), and Delay how late it is: a metrics pipeline's, as the
+	// simulator models them (the policy's Window and Delay).
+	Window, Delay time.Duration
 
 	mu      sync.Mutex
 	svc     *headroom.Service
@@ -48,6 +49,20 @@ var (
 	_ headroom.MetricsSource = (*World)(nil)
 	_ headroom.Actuator      = (*World)(nil)
 )
+
+// ForPolicy returns a world whose metrics pipeline is the one the
+// simulator gives policy p (its Window and Delay), so the live loop on it
+// sees what check's replay sees.
+func ForPolicy(svc *headroom.Service, p *headroom.Policy, traffic *headroom.Series, initial int) (*World, error) {
+	w, err := New(svc, traffic, initial)
+	if err != nil {
+		return nil, err
+	}
+	if t := p.Target; t != nil {
+		w.Window, w.Delay = t.Window, t.Delay
+	}
+	return w, nil
+}
 
 // New returns a world replaying traffic on svc, starting with initial
 // ready instances at the traffic's start.
@@ -82,6 +97,9 @@ func (w *World) AdvanceTo(t time.Time) {
 		w.requests += demand
 		w.failed += o.Failed
 	}
+	// Launches due at the second about to start are ready now, as the
+	// simulator makes them before it decides at that second.
+	w.fleet.Tick(w.next)
 }
 
 // Totals returns the requests and failed requests simulated so far.
@@ -100,7 +118,7 @@ func (w *World) Observe(_ context.Context, now time.Time) (headroom.Observation,
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	end := min(int(now.Sub(w.traffic.Start)/time.Second), w.next)
+	end := min(int(now.Add(-w.Delay).Sub(w.traffic.Start)/time.Second), w.next)
 	from := max(end-int(window/time.Second), 0, w.next-len(w.hist))
 	obs := headroom.Observation{Time: w.traffic.Start.Add(time.Duration(end) * time.Second)}
 	if end <= from {
