@@ -764,7 +764,11 @@ func (p *parser) command(at, target string, s *commandYAML) *Command {
 // duration checks an optional duration; zero when it is not written.
 func (p *parser) duration(at string, d yamlnode.Duration) time.Duration {
 	if d.Bad || (d.Set && d.D == 0) {
-		p.fail(at, d.Raw, "a positive duration with its unit, such as 500ms, 30s or 2m (a bare number is ambiguous)")
+		why := d.Problem()
+		if why == "" {
+			why = "zero"
+		}
+		p.fail(at, d.Raw, "a positive duration with its unit, such as 500ms, 30s or 2m ("+why+")")
 		return 0
 	}
 	return d.D

@@ -304,7 +304,7 @@ func (p *parser) document(f *File) {
 func (p *parser) duration(path string, d yamlnode.Duration, required bool, def time.Duration) time.Duration {
 	switch {
 	case d.Bad:
-		p.fail(path, d.Raw, "a duration such as 500ms, 30s or 3m (a bare number is ambiguous)")
+		p.fail(path, d.Raw, "a duration such as 500ms, 30s or 3m ("+d.Problem()+")")
 	case !d.Set && required:
 		p.fail(path, "", "a duration such as 500ms, 30s or 3m")
 	}

@@ -68,7 +68,11 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 		return &usageError{msg: "no policy: give --policy policy.yaml", hint: "headroom simulate --service service.yaml --policy policy.yaml --traffic traffic.csv"}
 	}
 	if f.timelineStep < time.Second || f.timelineStep%time.Second != 0 || f.timelineStep > maxTimelineStep {
-		return &usageError{msg: fmt.Sprintf("--timeline-step %s: expected whole seconds from 1s to 24h, such as 1m", f.timelineStep),
+		what := "expected"
+		if f.timelineStep < 0 {
+			what = "negative; expected"
+		}
+		return &usageError{msg: fmt.Sprintf("--timeline-step %s: %s whole seconds from 1s to 24h, such as 1m", f.timelineStep, what),
 			hint: "headroom simulate ... --timeline timeline.csv --timeline-step 1m"}
 	}
 	svc, err := loadService(cmd, f.service)

@@ -213,6 +213,24 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// Problem says why a Bad duration is bad, for the message's parentheses:
+// "negative" for -1s, "a bare number is ambiguous" for 30 (yaml.v3 would
+// read nanoseconds), "not a duration" for anything else; "" when it is
+// not Bad.
+func (d Duration) Problem() string {
+	if !d.Bad {
+		return ""
+	}
+	raw := strings.TrimSpace(d.Raw)
+	if v, err := time.ParseDuration(raw); err == nil && v < 0 {
+		return "negative"
+	}
+	if _, err := strconv.ParseFloat(raw, 64); err == nil {
+		return "a bare number is ambiguous"
+	}
+	return "not a duration"
+}
+
 // Or returns the duration, or def when it was not written or is bad.
 func (d Duration) Or(def time.Duration) time.Duration {
 	if !d.Set || d.Bad {
