@@ -65,8 +65,18 @@ type Store interface {
 }
 
 // openStore opens cfg's PostgreSQL database, or the SQLite file in its data
-// directory (created when create is set).
+// directory (created when create is set). An existing SQLite file of 0
+// bytes is refused: see openStoreAllowEmpty.
 func openStore(ctx context.Context, cfg *config.Config, create bool) (Store, error) {
+	return openStoreAllowEmpty(ctx, cfg, create, false)
+}
+
+// openStoreAllowEmpty is openStore; allowEmpty accepts an existing SQLite
+// file of 0 bytes (serve --allow-empty-db). Such a file is not a new
+// database but one that lost its content (a failed copy or restore, a full
+// disk): SQLite would silently start an empty store in it, and the status
+// page would come up with no incidents and no admin tokens.
+func openStoreAllowEmpty(ctx context.Context, cfg *config.Config, create, allowEmpty bool) (Store, error) {
 	if cfg.Database != "" {
 		db, err := postgres.Open(ctx, cfg.Database)
 		if err != nil {
@@ -81,6 +91,12 @@ func openStore(ctx context.Context, cfg *config.Config, create bool) (Store, err
 		}
 	} else if _, err := os.Stat(file); err != nil {
 		return nil, &usageError{msg: fmt.Sprintf("no decisions yet: %s does not exist", file), hint: "headroom serve --config " + cfg.Path}
+	}
+	if fi, err := os.Stat(file); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 && !allowEmpty {
+		return nil, &usageError{
+			msg: fmt.Sprintf("%s exists but is empty (0 bytes): not a new database but one that lost its content (a failed copy or restore, a full disk?); "+
+				"serve would start an empty store in it, with no incidents and no admin tokens. Restore it from a backup, or start afresh in it on purpose", file),
+			hint: "headroom serve --allow-empty-db --config " + cfg.Path}
 	}
 	db, err := sqlite.Open(ctx, file)
 	if err != nil {
@@ -113,7 +129,13 @@ func holder() string {
 // OpenMain opens the store and builds the targets' metrics sources and
 // actuators, and the status page; ctx bounds the opening.
 func OpenMain(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Main, error) {
-	db, err := openStore(ctx, cfg, true)
+	return openMain(ctx, cfg, log, false)
+}
+
+// openMain is OpenMain; allowEmpty accepts an empty SQLite file (see
+// openStoreAllowEmpty).
+func openMain(ctx context.Context, cfg *config.Config, log *slog.Logger, allowEmpty bool) (*Main, error) {
+	db, err := openStoreAllowEmpty(ctx, cfg, true, allowEmpty)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +209,36 @@ func (m *Main) handler() http.Handler {
 		mux.Handle("/", page)
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	// Liveness: the process answers. Readiness: the store answers too.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", m.ready)
 	return mux
+}
+
+// readyTimeout bounds the store reads of /readyz.
+const readyTimeout = 2 * time.Second
+
+// ready answers /readyz: 200 when the store answers two cheap reads, one
+// through each interface serve writes through (the status page's version,
+// a journal state), 503 otherwise. A corrupt or unreachable database makes
+// serve not ready while /healthz, liveness, stays ok: a restart would not
+// fix it, taking it out of rotation does. The error goes to the log, not
+// to the prober.
+func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	_, err := m.DB.Version(ctx)
+	if err == nil {
+		_, _, err = m.DB.State(ctx, "", "readyz")
+	}
+	if err != nil {
+		if log := m.Controller.Logger; log != nil {
+			log.Error("not ready: the store does not answer", "store", where(m.Config), "err", err)
+		}
+		http.Error(w, "not ready: the store does not answer", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
 }
 
 // buildTarget makes a target's metrics source and actuator; clients holds
@@ -345,7 +395,7 @@ func (m *Main) Close() error { return m.DB.Close() }
 
 func newServeCmd() *cobra.Command {
 	var path, addr string
-	var once, printDefault bool
+	var once, printDefault, allowEmpty bool
 	cmd := &cobra.Command{
 		Use:   "serve --config headroom.yaml",
 		Short: "Run the guarded autoscaler: the engine check tested, live, on every target",
@@ -368,8 +418,11 @@ headroom token create), webhooks to subscribers. Without a headroom.yaml (and
 no --config) it runs the embedded default: a status page of its own, stored in
 ./data.
 
-The decisions page (under /decisions/ when there is a status page), /metrics
-and /healthz are served on --listen. See docs/SERVE.md and docs/STATUSPAGE.md.
+The decisions page (under /decisions/ when there is a status page), /metrics,
+/healthz (liveness: the process answers) and /readyz (readiness: the store
+answers a read too, else 503) are served on --listen. An existing SQLite file
+of 0 bytes is refused unless --allow-empty-db is given. See docs/SERVE.md and
+docs/STATUSPAGE.md.
 
 headroom decisions TARGET and headroom shadow TARGET read the records.`,
 		Example: `  headroom serve                                 # headroom.yaml here, or the embedded default
@@ -387,7 +440,7 @@ headroom decisions TARGET and headroom shadow TARGET read the records.`,
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			m, err := OpenMain(cmd.Context(), cfg, log)
+			m, err := openMain(cmd.Context(), cfg, log, allowEmpty)
 			if err != nil {
 				return err
 			}
@@ -414,6 +467,7 @@ headroom decisions TARGET and headroom shadow TARGET read the records.`,
 	dbFlag(cmd.Flags())
 	cmd.Flags().BoolVar(&once, "once", false, "run one iteration and exit")
 	cmd.Flags().BoolVar(&printDefault, "print-default-config", false, "print the embedded default headroom.yaml and exit")
+	cmd.Flags().BoolVar(&allowEmpty, "allow-empty-db", false, "start even when the SQLite file exists with 0 bytes (a database that lost its content): an empty store, no tokens")
 	cmd.Flags().StringVar(&addr, "listen", "127.0.0.1:8080", "address of the status page, the decisions page, /metrics and /healthz (empty for none)")
 	return cmd
 }
