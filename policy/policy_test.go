@@ -181,6 +181,12 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(head + "  minInstances: 1\n  maxInstances: 5\n"))
+	// Numbers that broke the model (issue 11), refused at the boundary.
+	f.Add([]byte(head + "  minInstances: 4000000000000000000\n  maxInstances: 4000000000000000000\n"))
+	f.Add([]byte(head + "  minInstances: 1\n  maxInstances: 5\n  targetTracking:\n    metric: rps\n    target: .inf\n"))
+	f.Add([]byte(strings.Replace(serviceHead, "capacityPerInstance: 100", "capacityPerInstance: .inf", 1)))
+	f.Add([]byte(strings.Replace(serviceHead, "capacityPerInstance: 100", "capacityPerInstance: 6e18", 1)))
+	f.Add([]byte(strings.Replace(serviceHead, "startupDelay: 3m", "startupDelay: -1s", 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse("fuzz.yaml", data)
 		if err != nil {
@@ -190,7 +196,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		for _, p := range file.Policies {
-			if p.Min < 1 || p.Max < p.Min {
+			if p.Min < 1 || p.Max < p.Min || p.Max > MaxInstances {
 				t.Fatalf("accepted bounds %d..%d", p.Min, p.Max)
 			}
 			for _, s := range p.Schedules {
@@ -200,7 +206,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, s := range file.Services {
-			if !(s.CapacityPerInstance > 0) || s.SLO.Window < time.Second {
+			if !(s.CapacityPerInstance >= MinCapacityPerInstance && s.CapacityPerInstance <= MaxCapacityPerInstance) || s.SLO.Window < time.Second || s.StartupDelay < 0 {
 				t.Fatalf("accepted service %+v", s)
 			}
 		}

@@ -53,6 +53,16 @@ func fuzzRead(t *testing.T, data []byte, format traffic.Format, policy uint8) *h
 		return nil
 	}
 	checkSeriesValid(t, s)
+	// The CLI's boundary check takes whatever a reader returns: an
+	// InputError naming the file, or nil for a series in range.
+	if err := traffic.CheckRange(s, ""); err != nil {
+		var in *headroom.InputError
+		if !errors.As(err, &in) || in.File != "fuzz" {
+			t.Fatalf("CheckRange: got %T %v, want a *headroom.InputError naming fuzz", err, err)
+		}
+	} else if s.Start.Unix() < traffic.MinUnix || s.End().Unix() > traffic.MaxUnix {
+		t.Fatalf("CheckRange accepted %s to %s", s.Start, s.End())
+	}
 	if len(s.Counts) > fuzzMaxIntervals {
 		t.Fatalf("got %d counts, more than the limit %d", len(s.Counts), fuzzMaxIntervals)
 	}
