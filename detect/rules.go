@@ -121,14 +121,19 @@ func (d *Detector) symptom(r Rule, now time.Time) {
 	}
 	var why headroom.Reason
 	if burning {
+		over := fmt.Sprintf("%s%% of requests failed over the last %s", num(100*short.ErrorRatio()), span(r.Short, r.Long))
+		if r.Short > 0 {
+			over += fmt.Sprintf(" and %s%% over %s", num(100*long.ErrorRatio()), span(r.Long, r.Long))
+		}
 		why = headroom.Reason{Code: headroom.ReasonBudgetBurn, Message: fmt.Sprintf(
-			"error budget burning %sx the SLO's rate: %s%% of requests failed over the last %s and %s%% over %s (budget %s%%; rule %s fires at %sx)",
-			num(d.cfg.burn(short)), num(100*short.ErrorRatio()), span(r.Short, r.Long), num(100*long.ErrorRatio()), span(r.Long, r.Long),
-			num(100*d.cfg.Budget), r.Name, num(r.Factor))}
+			"error budget burning %sx the SLO's rate: %s (budget %s%%; rule %s fires at %sx)",
+			num(d.cfg.burn(short)), over, num(100*d.cfg.Budget), r.Name, num(r.Factor))}
 	} else {
-		why = headroom.Reason{Code: headroom.ReasonLatencyHigh, Message: fmt.Sprintf(
-			"mean latency %s over the last %s and %s over %s, at or over %s (rule %s)",
-			short.Latency().Round(time.Millisecond), span(r.Short, r.Long), long.Latency().Round(time.Millisecond), span(r.Long, r.Long), r.Latency, r.Name)}
+		over := fmt.Sprintf("mean latency %s over the last %s", short.Latency().Round(time.Millisecond), span(r.Short, r.Long))
+		if r.Short > 0 {
+			over += fmt.Sprintf(" and %s over %s", long.Latency().Round(time.Millisecond), span(r.Long, r.Long))
+		}
+		why = headroom.Reason{Code: headroom.ReasonLatencyHigh, Message: fmt.Sprintf("%s, at or over %s (rule %s)", over, r.Latency, r.Name)}
 	}
 	d.fire(rs, headroom.SignalSymptom, r.Severity, now, why)
 }
