@@ -392,3 +392,10 @@ func initialMessage(pol *headroom.Policy, n int) string {
 }
 
 func clamp(v, lo, hi int) int { return max(lo, min(hi, v)) }
+
+// InitialCapacity is the capacity a run of policy p on tr starts with (see
+// Run): the live loop on a simulated world starts there too, so the two
+// agree.
+func InitialCapacity(svc *headroom.Service, p *headroom.Policy, tr *headroom.Series) int {
+	return initialCapacity(svc, p, tr, engine.NewState(p, tr.Start))
+}
