@@ -43,12 +43,12 @@ type BlindGuard struct {
 // EmergencyGuard steps out at once, bypassing stabilization and rate
 // policies, when the service is saturated: utilization (percent), error
 // ratio or latency at or over their thresholds (zero thresholds are off).
-// Each step adds Step (e.g. 0.5 for 50%) of the ready instances, up to
+// Each scale-out adds Increase (e.g. 0.5 for 50%) of the ready instances, up to
 // Ceiling.
 type EmergencyGuard struct {
 	Utilization float64
 	ErrorRatio  float64
 	Latency     time.Duration
-	Step        float64
+	Increase    float64
 	Ceiling     int
 }

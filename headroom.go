@@ -133,8 +133,8 @@ type Observation struct {
 	HasHealth  bool          `json:"hasHealth"`
 }
 
-// Step is one second of a simulation run.
-type Step struct {
+// Second is one second of a simulation run: what the simulator hands its sinks.
+type Second struct {
 	Time time.Time
 	// Demand is the offered request rate (requests/s).
 	Demand float64
@@ -149,7 +149,7 @@ type Step struct {
 	ErrorRatio float64
 	// Failed is the number of requests answered with an error (502).
 	Failed float64
-	// InstanceSeconds is what the step costs: every instance, ready or
+	// InstanceSeconds is what the second costs: every instance, ready or
 	// launching, is paid for.
 	InstanceSeconds float64
 }

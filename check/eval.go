@@ -43,7 +43,7 @@ func newEvaluator(svc *headroom.Service, zone *time.Location, traffic string) *e
 		width: int64(svc.SLO.Window / time.Second), minInstances: math.MaxInt}
 }
 
-func (e *evaluator) Step(s *headroom.Step) {
+func (e *evaluator) Add(s *headroom.Second) {
 	if sec := s.Time.Unix(); !e.started || sec >= e.end || sec < e.start {
 		e.closeWindow()
 		e.started = true
@@ -154,7 +154,7 @@ func newChartSink(svc *headroom.Service, tr *headroom.Series, points int) *chart
 		model: sim.NewModel(svc), slo: svc.SLO, per: svc.CapacityPerInstance, width: width}
 }
 
-func (c *chartSink) Step(s *headroom.Step) {
+func (c *chartSink) Add(s *headroom.Second) {
 	if c.n == 0 {
 		c.demand, c.ready, c.desired, c.errRatio, c.latency = s.Demand, s.Ready, s.Desired, s.ErrorRatio, s.Latency
 	} else {

@@ -22,9 +22,9 @@ const (
 	// DefaultGuardStaleAfter is how old metrics may be before scale-in
 	// freezes.
 	DefaultGuardStaleAfter = 2 * time.Minute
-	// DefaultGuardEmergencyUtilization (percent) and step.
+	// DefaultGuardEmergencyUtilization (percent) and the share of ready instances added.
 	DefaultGuardEmergencyUtilization = 95
-	DefaultGuardEmergencyStep        = 0.5
+	DefaultGuardEmergencyIncrease    = 0.5
 )
 
 // DefaultGuards are the guards for policy p of service svc: the scale-in
@@ -55,6 +55,6 @@ func DefaultGuards(svc *headroom.Service, p *headroom.Policy, margin float64) *h
 		Blind:     &headroom.BlindGuard{StaleAfter: DefaultGuardStaleAfter},
 		Emergency: &headroom.EmergencyGuard{Utilization: DefaultGuardEmergencyUtilization,
 			ErrorRatio: min(1, 10*svc.SLO.MaxErrorRatio), Latency: 2 * svc.SLO.MaxLatency,
-			Step: DefaultGuardEmergencyStep, Ceiling: ceiling},
+			Increase: DefaultGuardEmergencyIncrease, Ceiling: ceiling},
 	}
 }

@@ -41,7 +41,7 @@ func TestNativeGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			var minutes bytes.Buffer
-			res, err := sim.Run(sim.Config{Service: svc, Policy: pol, Traffic: tr}, sim.SinkFunc(func(s *headroom.Step) {
+			res, err := sim.Run(sim.Config{Service: svc, Policy: pol, Traffic: tr}, sim.SinkFunc(func(s *headroom.Second) {
 				if s.Time.Second() == 0 {
 					fmt.Fprintf(&minutes, "%s demand=%.0f ready=%d launching=%d desired=%d errors=%.3f\n",
 						s.Time.Format("2006-01-02T15:04Z07:00"), s.Demand, s.Ready, s.Launching, s.Desired, s.ErrorRatio)

@@ -69,7 +69,7 @@ func TestFailingTrafficNeverPasses(t *testing.T) {
 			p.Schedules, p.Target = nil, nil
 		}
 		var requests, failed float64
-		count := sim.SinkFunc(func(s *headroom.Step) { requests += s.Demand; failed += s.Failed })
+		count := sim.SinkFunc(func(s *headroom.Second) { requests += s.Demand; failed += s.Failed })
 		rep, err := check.Run(check.Options{Service: svc, Proposed: p, Traffic: []*headroom.Series{tr}, ChartPoints: 50,
 			Sinks: func(string, *headroom.Series) []sim.Sink { return []sim.Sink{count} }})
 		if err != nil {

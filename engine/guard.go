@@ -19,7 +19,7 @@ func guard(g *headroom.Guards, st *State, now time.Time, c headroom.Capacity, ob
 	current := c.Total()
 	if e := g.Emergency; e != nil {
 		if why := saturated(e, obs); why != "" {
-			target := min(e.Ceiling, ceil(float64(max(c.Ready, 1))*(1+e.Step)))
+			target := min(e.Ceiling, ceil(float64(max(c.Ready, 1))*(1+e.Increase)))
 			if target > desired {
 				reason = headroom.Reason{Code: headroom.ReasonEmergency,
 					Message: fmt.Sprintf("%s: emergency scale-out from %d to %d (ceiling %d), bypassing stabilization", why, current, target, e.Ceiling)}

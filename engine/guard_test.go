@@ -14,7 +14,7 @@ func guards() *headroom.Guards {
 		ScaleIn:   &headroom.ScaleInGuard{CapacityPerInstance: 100, TargetUtilization: 0.5, Margin: 0.1},
 		RateLimit: &headroom.RateLimitGuard{Instances: 2, Percent: 10, Period: time.Minute},
 		Blind:     &headroom.BlindGuard{StaleAfter: 2 * time.Minute},
-		Emergency: &headroom.EmergencyGuard{Utilization: 95, ErrorRatio: 0.01, Latency: time.Second, Step: 0.5, Ceiling: 40},
+		Emergency: &headroom.EmergencyGuard{Utilization: 95, ErrorRatio: 0.01, Latency: time.Second, Increase: 0.5, Ceiling: 40},
 	}
 }
 

@@ -23,8 +23,8 @@ type Sampler struct {
 	minReady       int
 }
 
-// Step adds one simulated second.
-func (s *Sampler) Step(st *headroom.Step) {
+// Add adds one simulated second.
+func (s *Sampler) Add(st *headroom.Second) {
 	every := s.Every
 	if every <= 0 {
 		every = 15 * time.Second

@@ -51,16 +51,16 @@ const cancelEvery = 1 << 12
 // what a loop sees.
 const DefaultDetectInterval = 15 * time.Second
 
-// Sink receives every simulated second. The step is reused: a sink that
+// Sink receives every simulated second. The second is reused: a sink that
 // keeps it must copy it.
 type Sink interface {
-	Step(s *headroom.Step)
+	Add(s *headroom.Second)
 }
 
 // SinkFunc adapts a function to a Sink.
-type SinkFunc func(s *headroom.Step)
+type SinkFunc func(s *headroom.Second)
 
-func (f SinkFunc) Step(s *headroom.Step) { f(s) }
+func (f SinkFunc) Add(s *headroom.Second) { f(s) }
 
 // Result sums up a run. The per-second timeline goes to sinks, not here: a
 // month of seconds would not fit the memory budget twice.
@@ -193,7 +193,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 
 	next := start
 	nextSec := 0
-	row := &headroom.Step{}
+	row := &headroom.Second{}
 	progressEvery := max(total/100, 1)
 	progressIn := 1
 	stepSec, interval, boundary, rate := tr.StepSeconds(), 0, 0, 0.0
@@ -245,7 +245,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		if cfg.Inject != nil {
 			cfg.Inject(sec, demand, &o)
 		}
-		*row = headroom.Step{
+		*row = headroom.Second{
 			Time: now, Demand: demand, Capacity: c, Desired: desired,
 			Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
 			InstanceSeconds: float64(c.Total()),
@@ -258,7 +258,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		res.Failed += o.Failed
 		res.InstanceSeconds += row.InstanceSeconds
 		for _, s := range sinks {
-			s.Step(row)
+			s.Add(row)
 		}
 		if progressIn--; progressIn == 0 {
 			progressIn = progressEvery

@@ -147,7 +147,7 @@ func targetPolicy(min, max int) *headroom.Policy {
 func TestSteadyTrafficIsSteady(t *testing.T) {
 	// 3000 req/s at 60% of 100 req/s: 50 instances, and nothing moves.
 	res, err := Run(Config{Service: service(100, 80*time.Millisecond), Policy: targetPolicy(2, 200), Traffic: flat(3000, 3600)},
-		SinkFunc(func(s *headroom.Step) {
+		SinkFunc(func(s *headroom.Second) {
 			if s.Total() != 50 {
 				t.Fatalf("at %s: %d instances, want 50", s.Time, s.Total())
 			}
@@ -170,7 +170,7 @@ func TestStepUpIsSeenLateAndServedAfterStartup(t *testing.T) {
 	}
 	var firstLaunch, firstReady time.Time
 	res, err := Run(Config{Service: service(100, 80*time.Millisecond), Policy: targetPolicy(2, 200), Traffic: tr},
-		SinkFunc(func(s *headroom.Step) {
+		SinkFunc(func(s *headroom.Second) {
 			if firstLaunch.IsZero() && s.Launching > 0 {
 				firstLaunch = s.Time
 			}
@@ -278,7 +278,7 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 	tr := &headroom.Series{Name: "t", Start: t0, Step: time.Hour, Counts: make([]float64, 24*365)}
 	ctx, cancel := context.WithCancel(context.Background())
 	seconds := 0
-	stop := SinkFunc(func(*headroom.Step) {
+	stop := SinkFunc(func(*headroom.Second) {
 		if seconds++; seconds == 100_000 {
 			cancel()
 		}

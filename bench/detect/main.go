@@ -153,7 +153,7 @@ func incident(svc *headroom.Service, proposed *headroom.Policy, day *headroom.Se
 	det := detect.ForService(svc)
 	det.Rules = rules
 	var first502 time.Time
-	sink := sim.SinkFunc(func(s *headroom.Step) {
+	sink := sim.SinkFunc(func(s *headroom.Second) {
 		if first502.IsZero() && s.Failed > 0 && s.Time.Hour() >= 16 {
 			first502 = s.Time
 		}

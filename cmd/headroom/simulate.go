@@ -187,7 +187,7 @@ type timelineWriter struct {
 type timelineRow struct {
 	name                                 string
 	n                                    int
-	s                                    headroom.Step // the first second's time; the extremes
+	s                                    headroom.Second // the first second's time; the extremes
 	demand, util, latency, failed, insts float64
 }
 
@@ -199,7 +199,7 @@ func newTimelineWriter(f *os.File, step int) *timelineWriter {
 
 func (t *timelineWriter) forTraffic(name string) sim.Sink {
 	r := &timelineRow{name: csvField(name)}
-	return sim.SinkFunc(func(s *headroom.Step) {
+	return sim.SinkFunc(func(s *headroom.Second) {
 		if t.err != nil {
 			return
 		}
@@ -251,7 +251,7 @@ func (t *timelineWriter) flush() {
 }
 
 // write writes one row.
-func (t *timelineWriter) write(name string, s *headroom.Step) {
+func (t *timelineWriter) write(name string, s *headroom.Second) {
 	if t.err != nil {
 		return
 	}
