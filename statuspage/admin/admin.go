@@ -108,7 +108,8 @@ type handler struct {
 // Retry-After, good token or not, until it has waited.
 //
 // Bodies are JSON (415 otherwise), at most the body limit (413), with no
-// unknown field (400 naming it). Errors are ErrorBody with the status of
+// unknown field, no field named in another case ("Name" for "name") and
+// no field given twice (400 naming it). Errors are ErrorBody with the status of
 // their code: 400 invalid, 401 unauthorized, 404 not_found, 405, 409
 // conflict, 413, 415, 429, 500 internal ("internal error"; the cause is
 // logged), 503 unavailable. Every answer carries security headers.

@@ -486,6 +486,47 @@ func TestHostileBodies(t *testing.T) {
 	}
 }
 
+// Regression test for issue 11 item 7: a duplicate key (the last one won)
+// and a field name in another case (encoding/json matches names
+// case-insensitively) were accepted. Both are refused, naming the field,
+// and nothing is written.
+func TestStrictFieldNames(t *testing.T) {
+	f := newFixture(t)
+	inc := f.open(admin.OpenRequest{Name: "Elevated errors", Body: "Investigating."})
+	tests := []struct {
+		name, path, body, message string
+	}{
+		{"duplicate body", "/api/admin/incidents", `{"name":"x","body":"We are investigating.","body":""}`, `duplicate field "body"`},
+		{"duplicate name", "/api/admin/incidents", `{"name":"x","name":"y","body":"z"}`, `duplicate field "name"`},
+		{"duplicate component", "/api/admin/incidents",
+			`{"name":"x","body":"y","components":{"website":"major_outage","website":"operational"}}`, `duplicate field "components.website"`},
+		{"capitalised field", "/api/admin/incidents", `{"Name":"x","body":"y"}`, `unknown field "Name" (field names are case-sensitive: "name")`},
+		{"upper-case field", "/api/admin/incidents", `{"name":"x","BODY":"y"}`, `unknown field "BODY" (field names are case-sensitive: "body")`},
+		{"both cases", "/api/admin/incidents", `{"name":"x","body":"y","Body":"z"}`, `unknown field "Body"`},
+		{"capitalised on update", "/api/admin/incidents/" + inc.ID + "/updates", `{"Status":"identified","body":"y"}`, `unknown field "Status"`},
+		{"duplicate on update", "/api/admin/incidents/" + inc.ID + "/updates", `{"status":"identified","status":"resolved","body":"y"}`, `duplicate field "status"`},
+		{"duplicate url", "/api/admin/subscribers", `{"url":"https://hooks.example.com/a","url":"https://hooks.example.com/b"}`, `duplicate field "url"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := f.request("POST", tt.path, "Bearer "+f.token, []byte(tt.body), "application/json")
+			if a.status != http.StatusBadRequest {
+				t.Fatalf("got %s, want 400", a)
+			}
+			code, msg := a.errorCode(t)
+			if code != "invalid" || !strings.Contains(msg, tt.message) {
+				t.Errorf("got %q %q, want invalid and a message with %q", code, msg, tt.message)
+			}
+		})
+	}
+	if n := len(f.svc.Snapshot().Incidents); n != 1 {
+		t.Errorf("%d incidents after refused requests, want 1", n)
+	}
+	if got := decodeIncident(t, f.do("GET", "/api/admin/incidents/"+inc.ID, nil)); len(got.IncidentUpdates) != 1 {
+		t.Errorf("%d updates after refused requests, want 1", len(got.IncidentUpdates))
+	}
+}
+
 func TestValidationMessages(t *testing.T) {
 	f := newFixture(t)
 	inc := f.open(admin.OpenRequest{Name: "Elevated errors", Body: "Investigating.", Components: map[string]incident.ComponentStatus{"website": "major_outage"}})
