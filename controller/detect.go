@@ -82,6 +82,9 @@ func (c *Controller) tell(ctx context.Context, t *Target, now time.Time, obs hea
 	mitigating := r.Decision.Desired > r.Decision.Current ||
 		r.Decision.Reason.Code == headroom.ReasonEmergency || r.Decision.Reason.Code == headroom.ReasonScaleInDeferred
 	in := incident.AutoInput{Now: now, Alerts: out.Firing, ErrorRatio: obs.ErrorRatio, Latency: obs.Latency, HasHealth: obs.HasHealth, Mitigating: mitigating}
+	if d := t.Detect; d != nil && obs.HasHealth {
+		in.Unhealthy = obs.ErrorRatio > d.Budget || (d.MaxLatency > 0 && obs.Latency > d.MaxLatency)
+	}
 	next, err := c.Automator.Step(ctx, *t.Incident, st, in)
 	if err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("incident: %v", err))

@@ -106,8 +106,11 @@ type AutoState struct {
 	// automation posted to it.
 	IncidentID string `json:"incidentId,omitempty"`
 	Status     Status `json:"status,omitempty"`
-	// HealthySince is when the alerts last stopped (zero while firing).
+	// HealthySince is when users last got what the SLO promises again
+	// (zero while they do not); MonitoringAt when automation posted
+	// Monitoring: an alert that starts after it is the trouble returning.
 	HealthySince time.Time `json:"healthySince,omitzero"`
+	MonitoringAt time.Time `json:"monitoringAt,omitzero"`
 }
 
 // AutoInput is one loop of one target.
@@ -115,10 +118,16 @@ type AutoInput struct {
 	Now time.Time
 	// Alerts are the detector's alerts firing after this loop.
 	Alerts []headroom.Alert
-	// ErrorRatio and Latency are what users got this loop (HasHealth).
+	// ErrorRatio and Latency are what users got this loop (HasHealth);
+	// Unhealthy says whether that is more than the SLO allows (errors
+	// over the budget, latency over the SLO). With health, users' health
+	// moves the incident to Monitoring and Resolved, not the alerts: a
+	// slow-burn alert (6 h window) keeps firing long after users are
+	// fine again. Without it, the alerts alone decide.
 	ErrorRatio float64
 	Latency    time.Duration
 	HasHealth  bool
+	Unhealthy  bool
 	// Mitigating is true when capacity is being added (a scale-out, an
 	// emergency guard, a deferred cut).
 	Mitigating bool
@@ -166,11 +175,16 @@ func (au *Automator) Step(ctx context.Context, a Automation, st AutoState, in Au
 	}
 	symptom, cause := firing(in.Alerts)
 	data := au.data(a, snap, cause, in.Mitigating)
-	if symptom != nil {
+	troubled := symptom != nil
+	if in.HasHealth {
+		troubled = in.Unhealthy
+	}
+	if troubled {
 		st.HealthySince = time.Time{}
 	} else if st.HealthySince.IsZero() {
 		st.HealthySince = in.Now
 	}
+	returned := st.Status == Monitoring && (troubled || startedSince(in.Alerts, st.MonitoringAt))
 	next := st
 	var err error
 	switch {
@@ -184,17 +198,17 @@ func (au *Automator) Step(ctx context.Context, a Automation, st AutoState, in Au
 		if err == nil {
 			next = AutoState{IncidentID: inc.ID, Status: inc.Status}
 		}
-	case st.IncidentID != "" && symptom != nil && st.Status == Monitoring:
+	case st.IncidentID != "" && returned:
 		// Back: join the open incident rather than open another.
 		err = au.post(ctx, a, st.IncidentID, Investigating, a.Templates.Returned, DefaultReturned, data, au.impact(a, in))
-		next.Status = Investigating
-	case st.IncidentID != "" && symptom != nil && st.Status == Investigating && (cause != nil || in.Mitigating):
+		next.Status, next.MonitoringAt = Investigating, time.Time{}
+	case st.IncidentID != "" && (symptom != nil || troubled) && st.Status == Investigating && (cause != nil || in.Mitigating):
 		err = au.post(ctx, a, st.IncidentID, Identified, a.Templates.Identified, DefaultIdentified, data, au.impact(a, in))
 		next.Status = Identified
-	case st.IncidentID != "" && symptom == nil && st.Status != Monitoring && in.Now.Sub(st.HealthySince) >= orDefault(a.MonitorAfter, DefaultMonitorAfter):
+	case st.IncidentID != "" && !troubled && st.Status != Monitoring && in.Now.Sub(st.HealthySince) >= orDefault(a.MonitorAfter, DefaultMonitorAfter):
 		err = au.post(ctx, a, st.IncidentID, Monitoring, a.Templates.Monitoring, DefaultMonitoring, data, statuses(a.Components, Operational))
-		next.Status = Monitoring
-	case st.IncidentID != "" && symptom == nil && st.Status == Monitoring && a.ResolveAfter > 0 &&
+		next.Status, next.MonitoringAt = Monitoring, in.Now
+	case st.IncidentID != "" && !troubled && st.Status == Monitoring && a.ResolveAfter > 0 &&
 		in.Now.Sub(st.HealthySince) >= max(a.ResolveAfter, orDefault(a.JoinWithin, DefaultJoinWithin)):
 		err = au.post(ctx, a, st.IncidentID, Resolved, a.Templates.Resolved, DefaultResolved, data, nil)
 		next = AutoState{}
@@ -313,6 +327,16 @@ func (au *Automator) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return au.Logger
+}
+
+// startedSince reports whether a symptom page started after t.
+func startedSince(alerts []headroom.Alert, t time.Time) bool {
+	for _, a := range alerts {
+		if a.Signal == headroom.SignalSymptom && a.Severity == headroom.SeverityPage && a.StartsAt.After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // firing returns the first firing symptom page and the first cause alert.

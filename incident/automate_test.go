@@ -48,7 +48,7 @@ func TestAutomationTellsTheSeedStory(t *testing.T) {
 	}
 	// 17:00:45 the symptom: Investigating, components by impact (60% errors: major outage).
 	at := t0.Add(45 * time.Second)
-	step(at, incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0), symptomAlert(at)}, ErrorRatio: 0.6, HasHealth: true})
+	step(at, incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0), symptomAlert(at)}, ErrorRatio: 0.6, HasHealth: true, Unhealthy: true})
 	if st.IncidentID == "" || st.Status != incident.Investigating {
 		t.Fatalf("got %+v, want an incident investigating", st)
 	}
@@ -57,7 +57,7 @@ func TestAutomationTellsTheSeedStory(t *testing.T) {
 		t.Errorf("website: got %s, want major_outage", got)
 	}
 	// 17:01:00 the cause is known and capacity is being added: Identified.
-	step(t0.Add(time.Minute), incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0), symptomAlert(at)}, ErrorRatio: 0.2, HasHealth: true, Mitigating: true})
+	step(t0.Add(time.Minute), incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0), symptomAlert(at)}, ErrorRatio: 0.2, HasHealth: true, Unhealthy: true, Mitigating: true})
 	if st.Status != incident.Identified || st.IncidentID != id {
 		t.Fatalf("got %+v, want the same incident identified", st)
 	}
@@ -70,7 +70,7 @@ func TestAutomationTellsTheSeedStory(t *testing.T) {
 	}
 	// A re-trigger at 17:20 joins the open incident.
 	again := t0.Add(20 * time.Minute)
-	step(again, incident.AutoInput{Alerts: []headroom.Alert{symptomAlert(again)}, ErrorRatio: 0.02, HasHealth: true})
+	step(again, incident.AutoInput{Alerts: []headroom.Alert{symptomAlert(again)}, ErrorRatio: 0.02, HasHealth: true, Unhealthy: true})
 	if st.IncidentID != id || st.Status != incident.Investigating {
 		t.Fatalf("got %+v, want incident %s investigating again", st, id)
 	}
@@ -122,7 +122,7 @@ func TestAutomationResolvesWhenConfigured(t *testing.T) {
 		clk.Set(at)
 		in := incident.AutoInput{Now: at, HasHealth: true}
 		if m < 2 {
-			in.Alerts = []headroom.Alert{symptomAlert(t0)}
+			in.Alerts, in.Unhealthy = []headroom.Alert{symptomAlert(t0)}, true
 		}
 		if st, err = au.Step(t.Context(), a, st, in); err != nil {
 			t.Fatal(err)
@@ -206,7 +206,7 @@ func TestAutomationDrafts(t *testing.T) {
 	}
 
 	at := t0.Add(45 * time.Second)
-	step(at, incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0), symptomAlert(at)}, ErrorRatio: 0.6, HasHealth: true})
+	step(at, incident.AutoInput{Alerts: []headroom.Alert{causeAlert(t0), symptomAlert(at)}, ErrorRatio: 0.6, HasHealth: true, Unhealthy: true})
 	if st.IncidentID == "" || st.Status != incident.Investigating {
 		t.Fatalf("got %+v, want a draft investigating", st)
 	}
@@ -338,5 +338,34 @@ func TestAutomationDraftsThePostmortem(t *testing.T) {
 				t.Fatalf("got draft %q after %d calls, want %q after %d", inc.PostmortemDraft, calls, want, wantCalls)
 			}
 		})
+	}
+}
+
+// A slow-burn alert (the workbook's 6h window) keeps firing an hour after
+// users are fine again: the incident still moves to Monitoring on users'
+// health, and the alert still firing is not the trouble returning.
+func TestAutomationFollowsUsersNotSlowAlerts(t *testing.T) {
+	t0 := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	s, clk, _ := newService(t, nil, t0)
+	au := &incident.Automator{Service: s}
+	slow := symptomAlert(t0)
+	slow.Rule = "burn-6h-30m"
+	var st incident.AutoState
+	var err error
+	for m := 0; m <= 30; m++ {
+		at := t0.Add(time.Duration(m) * time.Minute)
+		clk.Set(at)
+		in := incident.AutoInput{Now: at, HasHealth: true, Alerts: []headroom.Alert{slow}, Unhealthy: m < 10}
+		if st, err = au.Step(t.Context(), seedAuto, st, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inc := s.Snapshot().Incidents[0]
+	var statuses []string
+	for _, u := range inc.Updates {
+		statuses = append(statuses, string(u.Status)+"@"+u.DisplayAt.Format("15:04"))
+	}
+	if got, want := strings.Join(statuses, ","), "monitoring@17:15,investigating@17:00"; got != want {
+		t.Errorf("updates: got %s, want %s", got, want)
 	}
 }
