@@ -26,22 +26,22 @@ import (
 //
 // https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html
 // https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html
-func trackAWS(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation, lo, hi int) (int, headroom.Reason) {
-	current := c.Total()
+func trackAWS(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reason) {
+	current := e.cur.Total()
 	a := t.AWS
 	if len(st.Alarms) != len(t.Metrics) {
 		st.Alarms = make([]AlarmState, len(t.Metrics))
 	} else {
 		st.Alarms = slices.Clone(st.Alarms)
 	}
-	base := max(c.Ready, 1)
+	base := max(e.cur.Ready, 1)
 	out, in := -1, -1
 	var outReason, inReason string
 	voters, agree := 0, 0
 	for i, m := range t.Metrics {
 		p := policyAt(a, i)
 		al := &st.Alarms[i]
-		v, ok := value(t, i, st, now, obs, c.Ready)
+		v, ok := value(t, i, st, e.now, e.obs, e.cur.Ready)
 		if !ok {
 			al.High, al.Low = 0, 0
 			continue
@@ -57,20 +57,20 @@ func trackAWS(t *headroom.TargetTracking, st *State, now time.Time, c headroom.C
 			al.Low = 0
 		}
 		b := base
-		if now.Before(al.OutCooldownUntil) {
+		if e.now.Before(al.OutCooldownUntil) {
 			b = al.OutBase
 		}
 		want := ceil(float64(b) * v / m.Target)
 		if al.High >= a.OutDatapoints && want > out {
 			out = want
 			outReason = fmt.Sprintf("%s %s above target %s for %d datapoints: %d ready instances need %d (policy %q)",
-				m.Name, num(v), num(m.Target), al.High, c.Ready, want, p.Name)
+				m.Name, num(v), num(m.Target), al.High, e.cur.Ready, want, p.Name)
 		}
 		if p.DisableScaleIn {
 			continue
 		}
 		voters++
-		if al.Low >= a.InDatapoints && now.After(al.InCooldownUntil.Add(-time.Nanosecond)) {
+		if al.Low >= a.InDatapoints && e.now.After(al.InCooldownUntil.Add(-time.Nanosecond)) {
 			agree++
 			if want > in {
 				in = want
@@ -87,7 +87,7 @@ func trackAWS(t *headroom.TargetTracking, st *State, now time.Time, c headroom.C
 		desired = out
 		reason = headroom.Reason{Code: headroom.ReasonScaleUp, Message: outReason}
 	case voters > 0 && agree == voters && in < current:
-		warming := a.InstanceWarmup > 0 && now.Before(st.LastScaleOut.Add(a.InstanceWarmup))
+		warming := a.InstanceWarmup > 0 && e.now.Before(st.LastScaleOut.Add(a.InstanceWarmup))
 		if warming {
 			reason = headroom.Reason{Code: headroom.ReasonStabilized,
 				Message: inReason + "; scale-in waits while instances warm up until " + st.LastScaleOut.Add(a.InstanceWarmup).UTC().Format("15:04:05 UTC")}
@@ -96,8 +96,8 @@ func trackAWS(t *headroom.TargetTracking, st *State, now time.Time, c headroom.C
 		desired = in
 		reason = headroom.Reason{Code: headroom.ReasonScaleDown, Message: inReason + ": " + strconv.Itoa(current) + " → " + strconv.Itoa(in)}
 	}
-	if b := clamp(desired, lo, hi); b != desired {
-		reason.Message += "; bounded to " + strconv.Itoa(b) + " by min " + strconv.Itoa(lo) + " / max " + strconv.Itoa(hi)
+	if b := clamp(desired, e.lo, e.hi); b != desired {
+		reason.Message += "; bounded to " + strconv.Itoa(b) + " by min " + strconv.Itoa(e.lo) + " / max " + strconv.Itoa(e.hi)
 		desired = b
 	}
 	// A scale-in starts every policy's scale-in cooldown; a scale-out is
@@ -106,14 +106,14 @@ func trackAWS(t *headroom.TargetTracking, st *State, now time.Time, c headroom.C
 	switch {
 	case desired < current:
 		for i := range t.Metrics {
-			st.Alarms[i].InCooldownUntil = now.Add(policyAt(a, i).ScaleInCooldown)
+			st.Alarms[i].InCooldownUntil = e.now.Add(policyAt(a, i).ScaleInCooldown)
 		}
 	case desired > current:
-		st.LastScaleOut = now
+		st.LastScaleOut = e.now
 		for i := range t.Metrics {
 			al := &st.Alarms[i]
-			if al.High >= a.OutDatapoints && !now.Before(al.OutCooldownUntil) {
-				al.OutCooldownUntil, al.OutBase = now.Add(policyAt(a, i).ScaleOutCooldown), base
+			if al.High >= a.OutDatapoints && !e.now.Before(al.OutCooldownUntil) {
+				al.OutCooldownUntil, al.OutBase = e.now.Add(policyAt(a, i).ScaleOutCooldown), base
 			}
 		}
 	}

@@ -117,6 +117,18 @@ type AlarmState struct {
 // after the last evaluation; the window is open when the end comes first.
 type WindowEdges struct{ NextStart, NextEnd time.Time }
 
+// eval is what each rule of one decision reads: the time, the capacity it
+// acts on, the observation, and the bounds in force (the guards, which
+// apply after the bounds, leave lo and hi zero). The State a rule updates
+// is passed beside it, by pointer: inside the struct, escape analysis
+// would move the whole state to the heap at every decision.
+type eval struct {
+	now    time.Time
+	cur    headroom.Capacity
+	obs    headroom.Observation
+	lo, hi int
+}
+
 // Output is a decision with the engine's next state.
 type Output struct {
 	headroom.Decision
@@ -276,14 +288,15 @@ func Decide(in Input) Output {
 		// The reactive policies see capacity after the schedule acted, as
 		// the HPA would on its next sync.
 		after := afterScale(in.Current, desired)
+		e := eval{now: now, cur: after, obs: in.Observation, lo: st.Min, hi: st.Max}
 		d, r, moved := desired, headroom.Reason{}, false
 		if p.Target != nil {
 			// Direct calls, not a func value: &st must not escape, or every
 			// decision would allocate the whole state.
 			if p.Target.Algorithm == headroom.AlgorithmAWS {
-				d, r = trackAWS(p.Target, &st, now, after, in.Observation, st.Min, st.Max)
+				d, r = trackAWS(p.Target, &st, e)
 			} else {
-				d, r = trackHPA(p.Target, &st, now, after, in.Observation, st.Min, st.Max)
+				d, r = trackHPA(p.Target, &st, e)
 			}
 			moved = true
 		}
@@ -291,7 +304,7 @@ func Decide(in Input) Output {
 			// AWS: of the policies that act, the one giving the largest
 			// capacity wins, for scale-out and scale-in alike.
 			// https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scale-based-on-demand.html#multiple-scaling-policies
-			if sd, sr, ok := stepScale(p.Steps, &st, now, after, in.Observation, st.Min, st.Max); ok &&
+			if sd, sr, ok := stepScale(p.Steps, &st, e); ok &&
 				(!moved || d == after.Total() || sd > d) {
 				d, r, moved = sd, sr, true
 			}
@@ -307,7 +320,7 @@ func Decide(in Input) Output {
 		}
 	}
 	if in.Guards != nil {
-		d, r := guard(in.Guards, &st, now, in.Current, in.Observation, desired, reason)
+		d, r := guard(in.Guards, &st, eval{now: now, cur: in.Current, obs: in.Observation}, desired, reason)
 		if d != desired || r.Code != reason.Code {
 			desired, reason = d, r
 		}

@@ -57,7 +57,7 @@ func Floor(in FloorInput) FloorOutput {
 	scratch.GuardEvents = slices.Clone(st.GuardEvents)
 	cut := headroom.Reason{Code: headroom.ReasonScaleDown,
 		Message: fmt.Sprintf("the platform's autoscaler may scale in from %d to its minimum %d", current, in.PlatformMin)}
-	floor, reason := guard(in.Guards, &scratch, in.Now, in.Current, in.Observation, in.PlatformMin, cut)
+	floor, reason := guard(in.Guards, &scratch, eval{now: in.Now, cur: in.Current, obs: in.Observation}, in.PlatformMin, cut)
 	if floor <= in.PlatformMin {
 		return FloorOutput{Floor: in.PlatformMin, State: st, Reason: headroom.Reason{Code: headroom.ReasonGuardIdle,
 			Message: fmt.Sprintf("%s: no guard objects, the platform's own minimum %d stands", idleWhy(in), in.PlatformMin)}}

@@ -15,14 +15,14 @@ import (
 // what demand needs) and the rate limit (no scale-in faster than allowed).
 // The policy's own reason stays in the message: it names the source of a
 // deferred reduction.
-func guard(g *headroom.Guards, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation, desired int, reason headroom.Reason) (int, headroom.Reason) {
-	current := c.Total()
-	if e := g.Emergency; e != nil {
-		if why := saturated(e, obs); why != "" {
-			target := min(e.Ceiling, ceil(float64(max(c.Ready, 1))*(1+e.Increase)))
+func guard(g *headroom.Guards, st *State, e eval, desired int, reason headroom.Reason) (int, headroom.Reason) {
+	current := e.cur.Total()
+	if em := g.Emergency; em != nil {
+		if why := saturated(em, e.obs); why != "" {
+			target := min(em.Ceiling, ceil(float64(max(e.cur.Ready, 1))*(1+em.Increase)))
 			if target > desired {
 				reason = headroom.Reason{Code: headroom.ReasonEmergency,
-					Message: fmt.Sprintf("%s: emergency scale-out from %d to %d (ceiling %d), bypassing stabilization", why, current, target, e.Ceiling)}
+					Message: fmt.Sprintf("%s: emergency scale-out from %d to %d (ceiling %d), bypassing stabilization", why, current, target, em.Ceiling)}
 				desired = target
 			}
 		}
@@ -31,29 +31,29 @@ func guard(g *headroom.Guards, st *State, now time.Time, c headroom.Capacity, ob
 		return desired, reason
 	}
 	if b := g.Blind; b != nil {
-		stale := b.StaleAfter > 0 && now.Sub(obs.Time) > b.StaleAfter
-		if !obs.HasDemand || math.IsNaN(obs.Demand) || stale {
+		stale := b.StaleAfter > 0 && e.now.Sub(e.obs.Time) > b.StaleAfter
+		if !e.obs.HasDemand || math.IsNaN(e.obs.Demand) || stale {
 			why := "no demand sample"
 			if stale {
-				why = fmt.Sprintf("the newest metrics are %s old", now.Sub(obs.Time).Round(time.Second))
+				why = fmt.Sprintf("the newest metrics are %s old", e.now.Sub(e.obs.Time).Round(time.Second))
 			}
 			return current, headroom.Reason{Code: headroom.ReasonBlind,
 				Message: fmt.Sprintf("%s: scale-in frozen at %d (%s)", why, current, reason.Message)}
 		}
 	}
 	if s := g.ScaleIn; s != nil && s.CapacityPerInstance > 0 && s.TargetUtilization > 0 {
-		need := needed(s, obs.Demand)
+		need := needed(s, e.obs.Demand)
 		if need > desired {
 			kept := min(current, need)
 			reason = headroom.Reason{Code: headroom.ReasonScaleInDeferred,
 				Message: fmt.Sprintf("%s — deferred: %s req/s needs %d instances at %s%% utilization with %s%% margin, the policy wants %d; keeping %d",
-					reason.Message, num(obs.Demand), need, num(100*s.TargetUtilization), num(100*s.Margin), desired, kept)}
+					reason.Message, num(e.obs.Demand), need, num(100*s.TargetUtilization), num(100*s.Margin), desired, kept)}
 			desired = kept
 		}
 	}
 	if r := g.RateLimit; r != nil && desired < current {
-		st.GuardEvents = prune(st.GuardEvents, now, r.Period)
-		removed := changedIn(st.GuardEvents, now, r.Period)
+		st.GuardEvents = prune(st.GuardEvents, e.now, r.Period)
+		removed := changedIn(st.GuardEvents, e.now, r.Period)
 		start := current + removed
 		allowed := max(r.Instances, int(r.Percent/100*float64(start)))
 		floor := start - allowed
@@ -64,7 +64,7 @@ func guard(g *headroom.Guards, st *State, now time.Time, c headroom.Capacity, ob
 		}
 	}
 	if desired < current && g.RateLimit != nil {
-		st.GuardEvents = append(slices.Clip(st.GuardEvents), Sample{At: now, Replicas: current - desired})
+		st.GuardEvents = append(slices.Clip(st.GuardEvents), Sample{At: e.now, Replicas: current - desired})
 	}
 	return desired, reason
 }

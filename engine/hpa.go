@@ -131,12 +131,12 @@ func reasonFor(m headroom.MetricTarget, metric float64, want, current, ready int
 // recommendation wins; a missing metric blocks a scale-down but not a
 // scale-up; with every metric missing nothing moves.
 // https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-on-multiple-metrics
-func recommendAll(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation) (int, headroom.Reason, bool) {
-	current := c.Total()
+func recommendAll(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reason, bool) {
+	current := e.cur.Total()
 	best, missing := -1, ""
 	var reason headroom.Reason
 	for i, m := range t.Metrics {
-		v, ok := value(t, i, st, now, obs, c.Ready)
+		v, ok := value(t, i, st, e.now, e.obs, e.cur.Ready)
 		ok = ok && !math.IsNaN(v)
 		fallback := false
 		if fb := t.Fallback; fb != nil && m.External && !m.Total && failures(t, st, i, ok) > fb.FailureThreshold {
@@ -152,7 +152,7 @@ func recommendAll(t *headroom.TargetTracking, st *State, now time.Time, c headro
 			}
 			continue
 		}
-		rec, r := recommend(t, m, c, v)
+		rec, r := recommend(t, m, e.cur, v)
 		if fallback {
 			r.Message = fmt.Sprintf("%s has failed %d syncs in a row, KEDA falls back to %d replicas: %s", m.Name, st.Failures[i], t.Fallback.Replicas, r.Message)
 		}
@@ -196,12 +196,12 @@ func legacyScaleUpLimit(current int) int { return max(2*current, 4) }
 // trackHPA runs target tracking the HPA way: recommendation,
 // stabilization, rate limits and bounds. It records the recommendation and
 // scale events in st.
-func trackHPA(t *headroom.TargetTracking, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation, lo, hi int) (int, headroom.Reason) {
-	current := c.Total()
-	rec, reason, ok := recommendAll(t, st, now, c, obs)
+func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reason) {
+	current := e.cur.Total()
+	rec, reason, ok := recommendAll(t, st, e)
 	if !ok {
 		// A failed metric computation stops the HPA from scaling.
-		return clamp(current, lo, hi), reason
+		return clamp(current, e.lo, e.hi), reason
 	}
 
 	// Stabilization: the HPA keeps every recommendation and moves only as
@@ -210,8 +210,8 @@ func trackHPA(t *headroom.TargetTracking, st *State, now time.Time, c headroom.C
 	// Without behavior, only the scale-down window exists and the highest
 	// recommendation in it wins outright.
 	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window
-	st.UpWindow, st.DownWindow = slideBoth(st.UpWindow, st.DownWindow, Sample{At: now, Replicas: rec},
-		now.Add(-t.ScaleUp.StabilizationWindow), now.Add(-t.ScaleDown.StabilizationWindow))
+	st.UpWindow, st.DownWindow = slideBoth(st.UpWindow, st.DownWindow, Sample{At: e.now, Replicas: rec},
+		e.now.Add(-t.ScaleUp.StabilizationWindow), e.now.Add(-t.ScaleDown.StabilizationWindow))
 	upRec, downRec := st.UpWindow[0].Replicas, st.DownWindow[0].Replicas
 	stabilized := min(max(current, upRec), downRec)
 	if t.Legacy {
@@ -229,13 +229,13 @@ func trackHPA(t *headroom.TargetTracking, st *State, now time.Time, c headroom.C
 	// Rate policies, then bounds.
 	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-policies
 	desired := stabilized
-	st.UpEvents = prune(st.UpEvents, now, longestPeriod(t.ScaleUp))
-	st.DownEvents = prune(st.DownEvents, now, longestPeriod(t.ScaleDown))
+	st.UpEvents = prune(st.UpEvents, e.now, longestPeriod(t.ScaleUp))
+	st.DownEvents = prune(st.DownEvents, e.now, longestPeriod(t.ScaleDown))
 	switch {
 	case desired > current:
 		limit := legacyScaleUpLimit(current)
 		if !t.Legacy {
-			limit = scaleUpLimit(t.ScaleUp, current, st.UpEvents, now)
+			limit = scaleUpLimit(t.ScaleUp, current, st.UpEvents, e.now)
 		}
 		if desired > limit {
 			desired = max(limit, current)
@@ -243,22 +243,22 @@ func trackHPA(t *headroom.TargetTracking, st *State, now time.Time, c headroom.C
 				Message: fmt.Sprintf("%s; the desired count is increasing faster than the maximum scale rate: limited to %d", reason.Message, desired)}
 		}
 	case desired < current && !t.Legacy:
-		limit := scaleDownLimit(t.ScaleDown, current, st.DownEvents, now)
+		limit := scaleDownLimit(t.ScaleDown, current, st.DownEvents, e.now)
 		if desired < limit {
 			desired = min(limit, current)
 			reason = headroom.Reason{Code: headroom.ReasonScaleDownLimit,
 				Message: fmt.Sprintf("%s; the desired count is decreasing faster than the maximum scale rate: limited to %d", reason.Message, desired)}
 		}
 	}
-	if b := clamp(desired, lo, hi); b != desired {
-		reason.Message += "; bounded to " + strconv.Itoa(b) + " by min " + strconv.Itoa(lo) + " / max " + strconv.Itoa(hi)
+	if b := clamp(desired, e.lo, e.hi); b != desired {
+		reason.Message += "; bounded to " + strconv.Itoa(b) + " by min " + strconv.Itoa(e.lo) + " / max " + strconv.Itoa(e.hi)
 		desired = b
 	}
 	switch {
 	case desired > current && !t.Legacy:
-		st.UpEvents = append(slices.Clip(st.UpEvents), Sample{At: now, Replicas: desired - current})
+		st.UpEvents = append(slices.Clip(st.UpEvents), Sample{At: e.now, Replicas: desired - current})
 	case desired < current && !t.Legacy:
-		st.DownEvents = append(slices.Clip(st.DownEvents), Sample{At: now, Replicas: current - desired})
+		st.DownEvents = append(slices.Clip(st.DownEvents), Sample{At: e.now, Replicas: current - desired})
 	}
 	return desired, reason
 }

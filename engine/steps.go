@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"time"
 
 	"github.com/headroomhq/headroom"
 )
@@ -18,8 +17,8 @@ import (
 // scale-out is measured from the capacity before the cooldown began, so
 // capacity already added counts toward it.
 // https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-step-scaling-policies.html
-func stepScale(steps []headroom.StepScaling, st *State, now time.Time, c headroom.Capacity, obs headroom.Observation, lo, hi int) (int, headroom.Reason, bool) {
-	current := c.Total()
+func stepScale(steps []headroom.StepScaling, st *State, e eval) (int, headroom.Reason, bool) {
+	current := e.cur.Total()
 	if len(st.StepAlarms) != len(steps) {
 		st.StepAlarms = make([]StepAlarm, len(steps))
 	} else {
@@ -30,7 +29,7 @@ func stepScale(steps []headroom.StepScaling, st *State, now time.Time, c headroo
 	for i := range steps {
 		sp := &steps[i]
 		al := &st.StepAlarms[i]
-		v, ok := stepValue(sp.Metric, obs, c.Ready)
+		v, ok := stepValue(sp.Metric, e.obs, e.cur.Ready)
 		breach := ok && breaches(sp.Comparison, v, sp.Threshold)
 		al.Breaches <<= 1
 		if breach {
@@ -44,7 +43,7 @@ func stepScale(steps []headroom.StepScaling, st *State, now time.Time, c headroo
 		if !found {
 			continue
 		}
-		inCooldown := now.Before(al.CooldownUntil)
+		inCooldown := e.now.Before(al.CooldownUntil)
 		base := current
 		if inCooldown && al.CooldownBase > 0 {
 			base = al.CooldownBase
@@ -56,7 +55,7 @@ func stepScale(steps []headroom.StepScaling, st *State, now time.Time, c headroo
 		case want == current:
 			continue // nothing to do, or already added during the cooldown
 		}
-		want = clamp(want, lo, hi)
+		want = clamp(want, e.lo, e.hi)
 		if !acted || want > best {
 			best, acted = want, true
 			reason = headroom.Reason{Code: headroom.ReasonScaleUp,
@@ -79,11 +78,11 @@ func stepScale(steps []headroom.StepScaling, st *State, now time.Time, c headroo
 			continue
 		}
 		al := &st.StepAlarms[i]
-		topUp := best > current && al.CooldownBase > 0 && now.Before(al.CooldownUntil)
+		topUp := best > current && al.CooldownBase > 0 && e.now.Before(al.CooldownUntil)
 		if topUp {
 			continue
 		}
-		al.CooldownUntil, al.CooldownBase = now.Add(steps[i].Cooldown), 0
+		al.CooldownUntil, al.CooldownBase = e.now.Add(steps[i].Cooldown), 0
 		if best > current {
 			al.CooldownBase = current
 		}
