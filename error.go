@@ -6,15 +6,17 @@ import (
 	"strings"
 )
 
-// Error codes. Each maps to an exit code of the CLI and, later, an HTTP status.
+// Error codes. The CLI exits 2 for every one of them (cmd/headroom: CI
+// reads only 0 pass, 1 fail, 2 anything else); the admin API answers each
+// with its HTTP status (statuspage/admin).
 const (
-	// EINVALID: the input is wrong; the user can fix it. Exit code 2.
+	// EINVALID: the input is wrong; the user can fix it (HTTP 400).
 	EINVALID = "invalid"
-	// EINTERNAL: a bug or an environment failure. Exit code 3 is never used
-	// by check: internal errors exit 2 too, since CI must only see 0, 1, 2.
+	// EINTERNAL: a bug or an environment failure. Users see "internal
+	// error"; operators see the cause in the log (HTTP 500).
 	EINTERNAL = "internal"
 	// EUNAVAILABLE: a metrics source or platform did not answer; the
-	// controller retries and its guards hold capacity meanwhile.
+	// controller retries and its guards hold capacity meanwhile (HTTP 503).
 	EUNAVAILABLE = "unavailable"
 	// ENOTFOUND: the thing named does not exist (HTTP 404).
 	ENOTFOUND = "not_found"

@@ -31,7 +31,8 @@ type Options struct {
 	Traffic  []*headroom.Series
 	// ChartPoints is the chart resolution; 0 means DefaultChartPoints.
 	ChartPoints int
-	// Progress, when set, gets the fraction of simulated seconds done.
+	// Progress, when set, is called now and then with the simulated
+	// seconds done and the total, over every run of the check.
 	Progress func(done, total int)
 	// Sinks, when set, returns extra sinks for a policy's run on one
 	// series (a timeline writer, say). Runs of different policies are
@@ -108,7 +109,8 @@ func newProgress(fn func(int, int), total int) *progress {
 	return &progress{fn: fn, total: total}
 }
 
-// add returns a per-run callback that reports deltas.
+// run returns one run's callback: it adds the run's progress since its
+// last call to the check's.
 func (p *progress) run() func(done, total int) {
 	last := 0
 	return func(done, _ int) {

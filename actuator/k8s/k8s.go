@@ -59,6 +59,11 @@ type Actuator struct {
 	c Config
 }
 
+var (
+	_ headroom.Actuator      = (*Actuator)(nil)
+	_ headroom.FloorActuator = (*Actuator)(nil)
+)
+
 // New checks c and fills its defaults.
 func New(c Config) (*Actuator, error) {
 	var problems []string

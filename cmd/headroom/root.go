@@ -20,7 +20,7 @@ const (
 	ExitInvalid = 2
 )
 
-// failed is returned by a command whose run worked and whose verdict is
+// errFailed is returned by a command whose run worked and whose verdict is
 // "fail": exit 1, nothing more to print.
 var errFailed = errors.New("verdict: fail")
 
@@ -128,6 +128,6 @@ or does worse than the current one.`,
 	})
 	root.AddCommand(newCheckCmd(), newSimulateCmd(), newValidateCmd(), newServeCmd(), newDecisionsCmd(), newShadowCmd(), newVersionCmd())
 	root.AddCommand(newTokenCmd(), newIncidentCmd(), newComponentCmd(), newMaintenanceCmd())
-	root.AddCommand(newDetectCmd())
+	root.AddCommand(newDetectCmd(), newDemoCmd())
 	return root
 }
