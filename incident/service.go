@@ -31,6 +31,11 @@ type Config struct {
 	// NewID makes the IDs of incidents, updates and component changes;
 	// incident.NewID when nil (tests inject a counter for golden files).
 	NewID func() string
+	// Text returns what a reader sees of a Markdown body once the page
+	// has rendered it (statuspage.MarkdownText); a body it reduces to
+	// nothing (raw HTML, a javascript: link, an image) is refused, for
+	// the admin API and the automation alike. Nil checks no rendering.
+	Text func(markdown string) string
 }
 
 // Service applies the status page's rules, writes through the Store, and
@@ -348,6 +353,20 @@ func checkText(ps *problems, field, s, expected string, max int, body, optional 
 	}
 }
 
+// checkBody checks a Markdown body as checkText does, and refuses one
+// the page would show as nothing (Config.Text): an update of raw HTML or a
+// javascript: link would be published empty.
+func (s *Service) checkBody(ps *problems, field, body, expected string, optional bool) {
+	n := len(*ps)
+	checkText(ps, field, body, expected, MaxBodyLength, true, optional)
+	if len(*ps) > n || s.cfg.Text == nil || strings.TrimSpace(body) == "" {
+		return
+	}
+	if strings.TrimSpace(s.cfg.Text(body)) == "" {
+		ps.add("%s: shows nothing once rendered (raw HTML, images and javascript: links are removed from the page); expected %s with text", field, expected)
+	}
+}
+
 // checkTime refuses a writer's time in the future beyond MaxClockSkew, or
 // more than MaxPast ago.
 func checkTime(ps *problems, field string, t, now time.Time) {
@@ -493,7 +512,7 @@ func (s *Service) Open(ctx context.Context, o OpenIncident) (*Incident, error) {
 	if o.Impact != "" && !slices.Contains(Impacts, o.Impact) {
 		ps.add("impact: %q is not an incident's impact; expected %s", o.Impact, quoteList(Impacts))
 	}
-	checkText(&ps, "body", o.Body, "the update's text in Markdown", MaxBodyLength, true, false)
+	s.checkBody(&ps, "body", o.Body, "the update's text in Markdown", false)
 	s.checkComponents(&ps, o.Components)
 	checkTime(&ps, "started_at", startedAt, now)
 	checkTime(&ps, "display_at", displayAt, now)
@@ -561,7 +580,7 @@ func (s *Service) update(ctx context.Context, id string, u PostUpdate, now time.
 	if u.Status == "" {
 		ps.add("status: empty; expected the status after this update")
 	}
-	checkText(&ps, "body", u.Body, "the update's text in Markdown", MaxBodyLength, true, false)
+	s.checkBody(&ps, "body", u.Body, "the update's text in Markdown", false)
 	s.checkComponents(&ps, u.Components)
 	checkTime(&ps, "display_at", displayAt, now)
 	if err := ps.err(); err != nil {
@@ -746,7 +765,7 @@ func checkPostmortem(inc *Incident) error {
 // ENOTFOUND, EINVALID (a maintenance, an unresolved incident).
 func (s *Service) SavePostmortem(ctx context.Context, id, draft string) (*Incident, error) {
 	var ps problems
-	checkText(&ps, "draft", draft, "the postmortem in Markdown", MaxBodyLength, true, true)
+	s.checkBody(&ps, "draft", draft, "the postmortem in Markdown", true)
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
@@ -861,7 +880,7 @@ func (s *Service) Schedule(ctx context.Context, m ScheduleMaintenance) (*Inciden
 	now := s.now()
 	var ps problems
 	checkText(&ps, "name", m.Name, "the maintenance's title", MaxNameLength, false, false)
-	checkText(&ps, "body", m.Body, "the announcement's text in Markdown", MaxBodyLength, true, false)
+	s.checkBody(&ps, "body", m.Body, "the announcement's text in Markdown", false)
 	switch {
 	case m.ScheduledFor.IsZero():
 		ps.add("scheduled_for: empty; expected when the maintenance starts")

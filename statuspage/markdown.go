@@ -2,13 +2,15 @@ package statuspage
 
 import (
 	"bytes"
+	"html"
 	"html/template"
 	"regexp"
+	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/renderer/html"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
 )
 
 // markdown renders incident bodies: CommonMark with GitHub's tables,
@@ -21,7 +23,7 @@ var markdown = goldmark.New(
 	// refused by the page's Content-Security-Policy.
 	goldmark.WithExtensions(extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
 		extension.Strikethrough, extension.Linkify),
-	goldmark.WithRendererOptions(html.WithHardWraps()),
+	goldmark.WithRendererOptions(gmhtml.WithHardWraps()),
 )
 
 // sanitizer keeps text formatting, lists, quotes, code, tables and links
@@ -54,4 +56,18 @@ func renderMarkdown(src string) template.HTML {
 		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
 	}
 	return template.HTML(sanitizer.SanitizeBytes(buf.Bytes()))
+}
+
+// textOnly keeps no element: what is left of a page's HTML is its text.
+var textOnly = bluemonday.StrictPolicy()
+
+// MarkdownText returns the text a reader sees of an incident body once the
+// page has rendered and sanitized it, on one line: "" when nothing shows
+// (a body of raw HTML, which goldmark omits; of images or links to
+// javascript:, which the sanitizer removes; of a rule). incident.Config's
+// Text takes it, so that such a body is refused when it is written rather
+// than published as an empty update.
+func MarkdownText(src string) string {
+	visible := textOnly.Sanitize(string(renderMarkdown(src)))
+	return strings.Join(strings.Fields(html.UnescapeString(visible)), " ")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/headroomhq/headroom/statuspage"
 	"golang.org/x/net/html"
 )
 
@@ -207,4 +208,30 @@ func atomEntries(t *testing.T, h http.Handler) []atomEntry {
 		t.Fatalf("history.atom: %v", err)
 	}
 	return feed.Entries
+}
+
+// MarkdownText is what incident.Service checks a body with: "" exactly
+// when the page would show nothing of it.
+func TestMarkdownText(t *testing.T) {
+	tests := []struct{ name, markdown, want string }{
+		{"text", "We are **investigating** errors.", "We are investigating errors."},
+		{"entities decoded", "Fixed &amp; done: a < b", "Fixed & done: a < b"},
+		{"lines joined", "First line\nsecond line", "First line second line"},
+		{"text beside raw HTML", "Look <span>here</span> now", "Look here now"},
+		{"a link keeps its text", "[status](https://example.com)", "status"},
+		{"HTML block", "<div>\nWe are investigating.\n</div>", ""},
+		{"script", "<script>alert(1)</script>", ""},
+		{"javascript: link without text", "[](javascript:alert(1))", ""},
+		{"image", "![outage](https://example.com/x.png)", ""},
+		{"comment", "<!-- nothing -->", ""},
+		{"rule", "---", ""},
+		{"no-break space", "&nbsp;", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := statuspage.MarkdownText(tt.markdown); got != tt.want {
+				t.Errorf("MarkdownText(%q) = %q, want %q", tt.markdown, got, tt.want)
+			}
+		})
+	}
 }

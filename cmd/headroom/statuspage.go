@@ -34,7 +34,8 @@ type StatusPage struct {
 // snapshot; holder names this process in the status page's lease.
 func openStatusPage(ctx context.Context, cfg *config.Config, db Store, holder string, log *slog.Logger) (*StatusPage, error) {
 	p := cfg.Page
-	ic := incident.Config{Store: db, Page: incident.Page{ID: p.ID, Name: p.Name, URL: p.URL, TimeZone: p.TimeZone}}
+	ic := incident.Config{Store: db, Page: incident.Page{ID: p.ID, Name: p.Name, URL: p.URL, TimeZone: p.TimeZone},
+		Text: statuspage.MarkdownText}
 	for i, g := range p.Groups {
 		ic.Groups = append(ic.Groups, incident.Group{ID: g.ID, Name: g.Name, Description: g.Description, Position: i + 1})
 	}

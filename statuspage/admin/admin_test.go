@@ -19,6 +19,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/statuspage"
 	"github.com/headroomhq/headroom/statuspage/admin"
 	"github.com/headroomhq/headroom/statuspage/webhook"
 )
@@ -79,7 +80,7 @@ func newFixture(t testing.TB, opts ...admin.Option) *fixture {
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)}
 	st := &faultyStore{MemoryStore: &incident.MemoryStore{Now: clk.Now}}
-	svc, err := incident.NewService(ctx, incident.Config{Store: st, Page: page, Now: clk.Now,
+	svc, err := incident.NewService(ctx, incident.Config{Store: st, Page: page, Now: clk.Now, Text: statuspage.MarkdownText,
 		Groups: []incident.Group{{ID: "edge", Name: "Edge"}},
 		Components: []incident.Component{
 			{ID: "website", Name: "Website", GroupID: "edge"},
@@ -524,6 +525,56 @@ func TestStrictFieldNames(t *testing.T) {
 	}
 	if got := decodeIncident(t, f.do("GET", "/api/admin/incidents/"+inc.ID, nil)); len(got.IncidentUpdates) != 1 {
 		t.Errorf("%d updates after refused requests, want 1", len(got.IncidentUpdates))
+	}
+}
+
+// Regression test for issue 11 item 7: a body the page renders to nothing
+// (raw HTML, which goldmark omits; a javascript: link or an image, which
+// the sanitizer removes) was published as an empty update. It is refused,
+// naming the field, on every write that takes a body.
+func TestBodyThatShowsNothing(t *testing.T) {
+	f := newFixture(t)
+	inc := f.open(admin.OpenRequest{Name: "Elevated errors", Body: "Investigating."})
+	resolved := f.open(admin.OpenRequest{Name: "Old one", Body: "Investigating."})
+	if a := f.do("POST", "/api/admin/incidents/"+resolved.ID+"/resolve", admin.ResolveRequest{Body: "Fixed."}); a.status != 200 {
+		t.Fatalf("resolve: %s", a)
+	}
+	empties := map[string]string{
+		"an HTML block":     "<div>\nWe are investigating.\n</div>",
+		"a script":          "<script>alert(1)</script>",
+		"a javascript link": "[](javascript:alert(1))",
+		"an image":          "![](https://evil.example.com/x.png)",
+		"a comment":         "<!-- nothing to see -->",
+	}
+	for what, body := range empties {
+		writes := []struct {
+			name, method, path, field string
+			req                       any
+		}{
+			{"open", "POST", "/api/admin/incidents", "body", admin.OpenRequest{Name: "x", Body: body}},
+			{"update", "POST", "/api/admin/incidents/" + inc.ID + "/updates", "body", admin.UpdateRequest{Status: "identified", Body: body}},
+			{"resolve", "POST", "/api/admin/incidents/" + inc.ID + "/resolve", "body", admin.ResolveRequest{Body: body}},
+			{"maintenance", "POST", "/api/admin/maintenances", "body", admin.MaintenanceRequest{Name: "m", Body: body,
+				ScheduledFor: "2021-07-01T02:00:00Z", ScheduledUntil: "2021-07-01T03:00:00Z"}},
+			{"postmortem", "PUT", "/api/admin/incidents/" + resolved.ID + "/postmortem", "draft", admin.PostmortemRequest{Body: body}},
+		}
+		for _, w := range writes {
+			t.Run(w.name+" with "+what, func(t *testing.T) {
+				a := f.do(w.method, w.path, w.req)
+				if a.status != http.StatusBadRequest {
+					t.Fatalf("got %s, want 400", a)
+				}
+				code, msg := a.errorCode(t)
+				if want := w.field + ": shows nothing"; code != "invalid" || !strings.Contains(msg, want) {
+					t.Errorf("got %q %q, want invalid and a message with %q", code, msg, want)
+				}
+			})
+		}
+	}
+	// A body with text beside what is removed is published.
+	if a := f.do("POST", "/api/admin/incidents/"+inc.ID+"/updates", admin.UpdateRequest{Status: "identified",
+		Body: "We found the cause. <span>ignored</span> [details](javascript:alert(1))"}); a.status != http.StatusOK {
+		t.Errorf("update with text: got %s, want 200", a)
 	}
 }
 
