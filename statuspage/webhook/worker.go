@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,6 +36,9 @@ const (
 	// with each failure up to DefaultMaxBackoff.
 	DefaultMinBackoff = 10 * time.Second
 	DefaultMaxBackoff = time.Hour
+	// DefaultMinAttempt is the least time left before a round's deadline
+	// for an attempt to start (or Timeout, when shorter).
+	DefaultMinAttempt = time.Second
 )
 
 // maxErrorBody is how much of a failed answer's body goes into the
@@ -82,6 +86,11 @@ type Worker struct {
 	Concurrency, Scan int
 	// MinBackoff and MaxBackoff bound the wait before another attempt.
 	MinBackoff, MaxBackoff time.Duration
+	// MinAttempt is the least time an attempt is given: when the
+	// context of Once has a deadline (the Runner bounds each round by
+	// its lease) and less than MinAttempt (or Timeout, when shorter) is
+	// left, the delivery waits for the next round, untried.
+	MinAttempt time.Duration
 
 	once   sync.Once
 	client *http.Client
@@ -123,6 +132,9 @@ func (w *Worker) init() {
 			w.MaxBackoff = DefaultMaxBackoff
 		}
 		w.MaxBackoff = max(w.MaxBackoff, w.MinBackoff)
+		if w.MinAttempt <= 0 {
+			w.MinAttempt = DefaultMinAttempt
+		}
 		w.sem = make(chan struct{}, w.Concurrency)
 		w.busy = map[string]bool{}
 	})
@@ -223,10 +235,14 @@ func (w *Worker) dispatch(ctx context.Context) error {
 }
 
 // deliverInOrder sends one subscriber's deliveries, oldest first, and
-// stops at the first that fails or is not due.
+// stops at the first that fails or is not due, or when the round has too
+// little time left for another attempt.
 func (w *Worker) deliverInOrder(ctx context.Context, ds []incident.Delivery) {
 	for _, d := range ds {
 		if ctx.Err() != nil || d.NextAt.After(w.Now()) {
+			return
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < min(w.Timeout, w.MinAttempt) {
 			return
 		}
 		if !w.deliver(ctx, d) {
@@ -239,9 +255,13 @@ func (w *Worker) deliverInOrder(ctx context.Context, ds []incident.Delivery) {
 // delivery went through and was recorded as such.
 func (w *Worker) deliver(ctx context.Context, d incident.Delivery) bool {
 	sendErr := w.send(ctx, d)
-	if sendErr != nil && ctx.Err() != nil {
+	if sendErr != nil && errors.Is(ctx.Err(), context.Canceled) {
 		// Shutting down: the attempt was cut short by us, not failed by
-		// the receiver; it stays due as it was.
+		// the receiver; it stays due as it was. (A round's deadline is
+		// not a shutdown: an attempt it cut is a receiver too slow for
+		// it, recorded and backed off below, not tried again every
+		// round with nothing said.)
+		w.Logger.Info("webhook: attempt cut short by shutdown; it stays due", "delivery", d.ID, "subscriber", d.SubscriberID)
 		return false
 	}
 	// The outcome is recorded even when ctx ends meanwhile: a receiver
@@ -270,6 +290,7 @@ func (w *Worker) deliver(ctx context.Context, d incident.Delivery) bool {
 }
 
 // send POSTs d's payload, signed; nil means the receiver answered 2xx.
+// The attempt ends at Timeout or at ctx's deadline, whichever is first.
 func (w *Worker) send(ctx context.Context, d incident.Delivery) error {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()

@@ -513,3 +513,95 @@ func TestBackoff(t *testing.T) {
 		})
 	}
 }
+
+// syncBuffer is a log destination the worker's goroutines write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// hanging is a receiver that never answers until the test ends.
+func hanging(t *testing.T) *httptest.Server {
+	t.Helper()
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-stop:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(stop) })
+	return srv
+}
+
+// Regression test for issue 11 item 6: a receiver that hangs past the
+// round's deadline (the runner's lease bound, 7 s, under the worker's 10 s
+// timeout) was taken for a shutdown: the delivery stayed due with
+// attempts=0, last_error="" and no log line, and was tried again every
+// loop forever. The cut attempt is a failed one: recorded, logged, backed
+// off.
+func TestHangingReceiverCutByTheRoundsDeadline(t *testing.T) {
+	st, clk := setup(t)
+	srv := hanging(t)
+	subscribe(t, st, "hangs", srv.URL+"/hook", "hanging-receiver-secret")
+	notify(t, st, `{"x":1}`, "website")
+	var logs syncBuffer
+	w := newWorker(st, clk)
+	w.Timeout = 10 * time.Second
+	w.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	start := clk.Now()
+	began := time.Now()
+	if err := w.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("Once took %s within a round of 1.5 s", took)
+	}
+	q := queued(t, st)
+	if len(q) != 1 {
+		t.Fatalf("outbox: %d deliveries, want 1", len(q))
+	}
+	d := q[0]
+	if d.Attempts != 1 || !strings.Contains(d.LastError, "deadline exceeded") {
+		t.Errorf("got attempts %d, last error %q; want 1 attempt failed by its deadline", d.Attempts, d.LastError)
+	}
+	if lo, hi := start.Add(webhook.DefaultMinBackoff/2), start.Add(webhook.DefaultMinBackoff); d.NextAt.Before(lo) || d.NextAt.After(hi) {
+		t.Errorf("next attempt at %s, want between %s and %s", d.NextAt, lo, hi)
+	}
+	if log := logs.String(); !strings.Contains(log, "webhook: delivery failed") || !strings.Contains(log, "attempt=1") {
+		t.Errorf("log has no failed attempt:\n%s", log)
+	}
+}
+
+// A shutdown cuts the attempt short without blaming the receiver: the
+// delivery stays due as it was.
+func TestShutdownIsNotAFailedAttempt(t *testing.T) {
+	st, clk := setup(t)
+	srv := hanging(t)
+	subscribe(t, st, "hangs", srv.URL, "hanging-receiver-secret")
+	notify(t, st, `{"x":1}`, "website")
+	w := newWorker(st, clk)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	if err := w.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if q := queued(t, st); len(q) != 1 || q[0].Attempts != 0 || q[0].LastError != "" || q[0].NextAt.After(clk.Now()) {
+		t.Errorf("outbox after a shutdown %+v, want the delivery due, untried", q)
+	}
+}
