@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,6 +41,13 @@ func (f *memFleet) Scale(_ context.Context, desired int, _ headroom.Reason) erro
 	return nil
 }
 
+// loopJournal picks where BenchmarkLoop10kTargets keeps what the loop
+// writes, to reproduce the variants bench/README.md lists:
+//
+//	go test ./controller -run XXX -bench Loop10k -benchtime 3x -args -loop.journal=memory
+var loopJournal = flag.String("loop.journal", "sqlite",
+	"BenchmarkLoop10kTargets: sqlite (records and engine states in SQLite), states-in-memory (records in SQLite), or memory (neither)")
+
 // BenchmarkLoop10kTargets is the serve benchmark: one controller
 // with 10,000 targets (the example's proposed policy, guards on, metrics
 // from a fast in-process source, decisions stored in SQLite), one loop per
@@ -62,7 +70,17 @@ func BenchmarkLoop10kTargets(b *testing.B) {
 		targets = append(targets, &controller.Target{Name: name, Mode: controller.Enforce, Policy: prop, Guards: guards,
 			Source: steady{demand: float64(1000 + i%3000), cpu: float64(40 + i%40)}, Actuator: fleets[name]})
 	}
-	lat := &latencyJournal{Journal: db, fleets: fleets}
+	var journal headroom.Journal = db
+	switch *loopJournal {
+	case "sqlite":
+	case "states-in-memory":
+		journal = &memStates{Journal: db, states: map[string][]byte{}}
+	case "memory":
+		journal = &memRecords{memStates: memStates{Journal: db, states: map[string][]byte{}}}
+	default:
+		b.Fatalf("-loop.journal %q: expected sqlite, states-in-memory or memory", *loopJournal)
+	}
+	lat := &latencyJournal{Journal: journal, fleets: fleets}
 	c := controller.New(lat, targets...)
 	c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	c.Concurrency = controller.DefaultConcurrency
@@ -87,6 +105,42 @@ func BenchmarkLoop10kTargets(b *testing.B) {
 	b.ReportMetric(100*(cpu/time.Duration(b.N)).Seconds()/controller.DefaultInterval.Seconds(), "%core-of-15s-loop")
 	b.ReportMetric((loop / time.Duration(b.N)).Seconds(), "wall-s/loop")
 	b.ReportMetric(float64(lat.p99().Microseconds())/1000, "p99-decision-ms")
+}
+
+// memStates keeps engine states in memory and the rest in the journal it
+// wraps.
+type memStates struct {
+	headroom.Journal
+	mu     sync.Mutex
+	states map[string][]byte
+}
+
+func (m *memStates) State(_ context.Context, target, slot string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st, ok := m.states[target+"\x00"+slot]
+	return st, ok, nil
+}
+
+func (m *memStates) SaveState(_ context.Context, target, slot string, state []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.states[target+"\x00"+slot] = state
+	return nil
+}
+
+// memRecords keeps records in memory too: nothing of the loop is written
+// to SQLite.
+type memRecords struct {
+	memStates
+	records []headroom.DecisionRecord
+}
+
+func (m *memRecords) Append(_ context.Context, r headroom.DecisionRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.records = append(m.records, r)
+	return nil
 }
 
 // latencyJournal measures, per record, the time from the target's
