@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,7 +103,7 @@ type Outcome struct {
 	Alerts    []headroom.Alert
 	Incidents []incident.Incident
 	Figures   *postmortem.Figures
-	// Deferred is the guard's first deferral of a cut, if any.
+	// Deferred is the guard's first deferral of a scheduled cut, if any.
 	Deferred *headroom.Decision
 	// Status is the status page; Public renders it; Decisions is the
 	// decisions page; DB the SQLite file behind them.
@@ -198,7 +199,8 @@ func Run(ctx context.Context, ex *Example, guarded bool, dir string, log *slog.L
 		clk.set(now)
 		w.AdvanceTo(now)
 		r := c.Step(ctx, now)[0]
-		if r.Decision.Reason.Code == headroom.ReasonScaleInDeferred && out.Deferred == nil {
+		// The deferral of a scheduled cut: the seed's change, held back.
+		if r.Decision.Reason.Code == headroom.ReasonScaleInDeferred && out.Deferred == nil && strings.Contains(r.Decision.Reason.Message, "scheduled action") {
 			d := r.Decision
 			out.Deferred = &d
 		}

@@ -2,7 +2,9 @@ package demo_test
 
 import (
 	"context"
+	"errors"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/headroomhq/headroom/demo"
 	"github.com/headroomhq/headroom/examples"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/internal/seedreport"
 )
 
 func runBoth(t *testing.T) (*demo.Example, *demo.Outcome, *demo.Outcome) {
@@ -71,4 +74,49 @@ func TestDemo(t *testing.T) {
 		t.Errorf("guards on: %.1f failed, %d incidents, deferral %v; want none, none, the cut deferred", on.Failed, len(on.Incidents), on.Deferred)
 	}
 	t.Logf("guards off: %.0f failed in %s, opened %s after onset; guards on: %.1f failed in %s", off.Failed, off.Took, opened.DisplayAt.Sub(onset), on.Failed, on.Took)
+}
+
+// The demo's postmortem, section by section beside the seed's: every
+// section of the seed's report is in the draft (Summary, Impact, Root
+// cause, Remedial actions), each says what the seed's says of this day
+// (the window, the cause, the detection), and the affected components read
+// as the seed's page lists them.
+func TestDemoPostmortemBesideTheSeed(t *testing.T) {
+	seed, err := seedreport.Read()
+	if errors.Is(err, os.ErrNotExist) && os.Getenv("CI") != "true" {
+		t.Skipf("%s not found: ../shared is not beside the repository", seedreport.File)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, off, _ := runBoth(t)
+	draft := off.Incidents[0].PostmortemBody
+	sections := map[string]string{}
+	for _, part := range strings.Split("\n"+draft, "\n## ")[1:] {
+		head, body, _ := strings.Cut(part, "\n")
+		sections[strings.ToUpper(head)] = body
+	}
+	for _, want := range []struct{ section, seedSays, draftSays string }{
+		{"SUMMARY", "between 5:05PM UTC and 5:15PM UTC", "between 17:00:15 and 17:10:15 UTC"},
+		{"SUMMARY", "The incident was detected within 4 minutes", "The incident was detected 15 seconds before the impact began"},
+		{"IMPACT", "elevated by 300%", "Average response times were elevated by"},
+		{"ROOT CAUSE", "a scheduled scaling event aggressively reduced capacity", "a scheduled scaling event that reduced capacity below what traffic needed"},
+		{"REMEDIAL ACTIONS", "Tuning auto-scaling configuration rules", "Tune the policy to the traffic"},
+		{"REMEDIAL ACTIONS", "additional scaling testing measures", "headroom check --service service.yaml"},
+	} {
+		if !strings.Contains(seed.Postmortem, want.seedSays) {
+			t.Errorf("the seed's report no longer says %q", want.seedSays)
+		}
+		body, ok := sections[want.section]
+		if !ok {
+			t.Errorf("the draft has no section %q (the seed's report has)", want.section)
+			continue
+		}
+		if !strings.Contains(body, want.draftSays) {
+			t.Errorf("%s: the seed says %q, the draft lacks %q:\n%s", want.section, want.seedSays, want.draftSays, body)
+		}
+	}
+	if seed.Affected != "Website and API" || !strings.Contains(draft, "This incident affected: "+seed.Affected+".") {
+		t.Errorf("affected: the seed lists %q; the draft: %q", seed.Affected, draft)
+	}
 }

@@ -111,6 +111,9 @@ type AutoState struct {
 	// Monitoring: an alert that starts after it is the trouble returning.
 	HealthySince time.Time `json:"healthySince,omitzero"`
 	MonitoringAt time.Time `json:"monitoringAt,omitzero"`
+	// ResolvedAt is when the target's last incident was resolved: an
+	// alert that started before it is that incident's, and opens none.
+	ResolvedAt time.Time `json:"resolvedAt,omitzero"`
 }
 
 // AutoInput is one loop of one target.
@@ -167,10 +170,12 @@ func (au *Automator) Step(ctx context.Context, a Automation, st AutoState, in Au
 		if inc == nil || inc.Status == Resolved || inc.Status == Postmortem {
 			// A person resolved it (or it is gone): the next alert opens
 			// a new one.
+			resolved := st.ResolvedAt
 			if inc != nil && inc.Status == Resolved {
 				au.draftPostmortem(ctx, a.Target, inc.ID)
+				resolved = inc.ResolvedAt
 			}
-			st = AutoState{}
+			st = AutoState{ResolvedAt: resolved}
 		}
 	}
 	symptom, cause := firing(in.Alerts)
@@ -188,7 +193,7 @@ func (au *Automator) Step(ctx context.Context, a Automation, st AutoState, in Au
 	next := st
 	var err error
 	switch {
-	case st.IncidentID == "" && symptom != nil:
+	case st.IncidentID == "" && symptom != nil && startedSince(in.Alerts, st.ResolvedAt):
 		if m := maintenanceOver(snap, a.Components, in.Now); m != nil {
 			au.logger().Info("incident automation: alert during maintenance, no incident opened", "target", a.Target, "maintenance", m.ID, "alert", symptom.Rule)
 			return st, nil
@@ -211,7 +216,7 @@ func (au *Automator) Step(ctx context.Context, a Automation, st AutoState, in Au
 	case st.IncidentID != "" && !troubled && st.Status == Monitoring && a.ResolveAfter > 0 &&
 		in.Now.Sub(st.HealthySince) >= max(a.ResolveAfter, orDefault(a.JoinWithin, DefaultJoinWithin)):
 		err = au.post(ctx, a, st.IncidentID, Resolved, a.Templates.Resolved, DefaultResolved, data, nil)
-		next = AutoState{}
+		next = AutoState{ResolvedAt: in.Now}
 		if err == nil {
 			au.draftPostmortem(ctx, a.Target, st.IncidentID)
 		}

@@ -369,3 +369,35 @@ func TestAutomationFollowsUsersNotSlowAlerts(t *testing.T) {
 		t.Errorf("updates: got %s, want %s", got, want)
 	}
 }
+
+// Regression test for the demo's three incidents: once automation resolved
+// the incident, the slow alert still firing from it opens no new one; a
+// symptom that starts after the resolution does.
+func TestAutomationNoIncidentFromAResolvedOnesAlert(t *testing.T) {
+	t0 := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	s, clk, _ := newService(t, nil, t0)
+	au := &incident.Automator{Service: s}
+	a := seedAuto
+	a.ResolveAfter = 15 * time.Minute
+	slow := symptomAlert(t0)
+	slow.Rule = "burn-6h-30m"
+	var st incident.AutoState
+	var err error
+	for m := 0; m <= 60; m++ {
+		at := t0.Add(time.Duration(m) * time.Minute)
+		clk.Set(at)
+		alerts := []headroom.Alert{slow}
+		if m == 55 {
+			alerts = append(alerts, symptomAlert(at))
+		}
+		if st, err = au.Step(t.Context(), a, st, incident.AutoInput{Now: at, HasHealth: true, Alerts: alerts, Unhealthy: m < 5 || m == 55}); err != nil {
+			t.Fatal(err)
+		}
+		if m == 54 && len(s.Snapshot().Incidents) != 1 {
+			t.Fatalf("at 17:54: %d incidents, want the first one only", len(s.Snapshot().Incidents))
+		}
+	}
+	if n := len(s.Snapshot().Incidents); n != 2 {
+		t.Errorf("got %d incidents, want 2 (the new symptom at 17:55 opens one)", n)
+	}
+}
