@@ -172,7 +172,7 @@ func Run(ctx context.Context, ex *Example, guarded bool, dir string, log *slog.L
 		Incident: &incident.Automation{Target: TargetName, Service: "website and API services", Components: []string{ComponentID},
 			ResolveAfter: DefaultResolveAfter}}
 	if guarded {
-		target.Guards = check.DefaultGuards(svc, pol, GuardMargin)
+		target.Guards = headroom.DefaultGuards(svc, pol, GuardMargin)
 	}
 	c := controller.New(db, target)
 	c.Logger, c.Now = log, clk.Now
