@@ -3,6 +3,7 @@ package statuspage
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,10 +34,16 @@ const (
 // and delivers queued webhooks — one process at a time, so a receiver gets
 // each delivery once and a maintenance starts once.
 //
+// The deliveries run beside the loop, one round at a time, each round
+// bounded as the maintenance is (within the lease, ending before it could
+// pass to another process): a receiver that hangs holds up neither the
+// reload nor the maintenance, and no other process delivers meanwhile.
+//
 // Run drives it on a ticker until its context ends; Once runs one loop, for
-// a test or a simulation on a virtual clock. The Service and the Worker
-// keep their own clocks (incident.Config.Now, webhook.Worker.Now): a
-// simulation gives all three, and the store's lease clock, the same one.
+// a test or a simulation on a virtual clock (Wait then waits for the
+// deliveries it started). The Service and the Worker keep their own clocks
+// (incident.Config.Now, webhook.Worker.Now): a simulation gives all three,
+// and the store's lease clock, the same one.
 type Runner struct {
 	Service *incident.Service
 	// Worker delivers the outbox's webhooks; nil for none.
@@ -66,6 +73,10 @@ type Runner struct {
 	// held is set while this process may hold the lease (acquired, or the
 	// store failed to say since), so that Release gives it up.
 	held atomic.Bool
+	// delivering is set while a round of deliveries runs; rounds waits
+	// for it.
+	delivering atomic.Bool
+	rounds     sync.WaitGroup
 }
 
 // NewRunner returns a Runner of svc's page with the defaults; worker may be
@@ -84,9 +95,10 @@ func NewRunner(svc *incident.Service, worker *webhook.Worker, leases headroom.Le
 		ReleaseTimeout: DefaultReleaseTimeout, Zone: zone, Now: time.Now, Logger: slog.Default()}
 }
 
-// Run runs a loop every Interval until ctx ends, then releases the lease
-// (bounded by ReleaseTimeout) so another process takes over at once, and
-// returns ctx's error.
+// Run runs a loop every Interval until ctx ends, then waits for the round
+// of deliveries in flight (cancelled with ctx), releases the lease (bounded
+// by ReleaseTimeout) so another process takes over at once, and returns
+// ctx's error.
 func (r *Runner) Run(ctx context.Context) error {
 	defer func() {
 		// ctx has ended: the release gets its own time, not none.
@@ -109,9 +121,10 @@ func (r *Runner) Run(ctx context.Context) error {
 }
 
 // Once runs one loop at r.Now(): reload when stale, take or renew the
-// lease, and within it start and complete the maintenance due and deliver
-// the queued webhooks. It reports whether this process held the lease.
-// Errors are logged: the next loop tries again.
+// lease, and within it start and complete the maintenance due and start a
+// round delivering the queued webhooks, unless one still runs. It does not
+// wait for the round (Wait does). It reports whether this process held the
+// lease. Errors are logged: the next loop tries again.
 func (r *Runner) Once(ctx context.Context) (leading bool) {
 	if err := r.Service.Refresh(ctx, r.stale(r.Now())); err != nil && ctx.Err() == nil {
 		r.Logger.Warn("status page: reload", "err", err)
@@ -137,20 +150,43 @@ func (r *Runner) Once(ctx context.Context) (leading bool) {
 	if err := r.Service.Tick(leased, r.Now()); err != nil && leased.Err() == nil {
 		r.Logger.Error("status page: maintenance due", "err", err)
 	}
-	if r.Worker != nil {
-		if err := r.Worker.Once(leased); err != nil && leased.Err() == nil {
-			r.Logger.Error("status page: webhooks", "err", err)
-		}
-	}
+	r.deliver(ctx)
 	return true
 }
 
-// Release gives the lease up if this process may hold it, so another
-// process takes over at once instead of after LeaseTTL. Run calls it when
-// it ends; call it after driving Once by hand.
+// deliver starts a round of deliveries unless one still runs. The round has
+// its own bound, the same as the maintenance's: it starts within the lease
+// just taken or renewed and ends before that could expire, so no other
+// process delivers while it runs.
+func (r *Runner) deliver(ctx context.Context) {
+	if r.Worker == nil || !r.delivering.CompareAndSwap(false, true) {
+		return
+	}
+	round, cancel := context.WithTimeout(ctx, r.LeaseTTL*7/10)
+	r.rounds.Add(1)
+	go func() {
+		defer r.rounds.Done()
+		defer r.delivering.Store(false)
+		defer cancel()
+		if err := r.Worker.Once(round); err != nil && round.Err() == nil {
+			r.Logger.Error("status page: webhooks", "err", err)
+		}
+	}()
+}
+
+// Wait waits for the round of deliveries Once started, if it still runs:
+// at most the lease bound (LeaseTTL×0.7).
+func (r *Runner) Wait() { r.rounds.Wait() }
+
+// Release waits for the round of deliveries in flight (Wait), so that the
+// next holder does not deliver beside it, then gives the lease up if this
+// process may hold it, so another process takes over at once instead of
+// after LeaseTTL. Run calls it when it ends; call it after driving Once by
+// hand.
 //
 // Errors: the store's (the lease then expires on its own).
 func (r *Runner) Release(ctx context.Context) error {
+	r.Wait()
 	if !r.held.Swap(false) {
 		return nil
 	}

@@ -3,7 +3,11 @@ package statuspage_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -223,5 +227,53 @@ func TestRunnerReleasesTheLeaseOnExit(t *testing.T) {
 	}
 	if l, ok, err := w.db.Acquire(t.Context(), statuspage.DefaultLeaseName, "b", time.Minute); !ok || err != nil {
 		t.Errorf("b after a's Run ended: ok %v (holder %s), err %v; want the lease at once", ok, l.Holder, err)
+	}
+}
+
+// Regression test for issue 11 item 6: a receiver that hangs held the
+// whole loop (reload, lease, maintenance) for the lease bound, 7 s in
+// serve, every loop, and the cut attempt was never recorded. The loop
+// starts the deliveries and goes on; the round, bounded by the lease,
+// records the attempt that failed.
+func TestRunnerDoesNotWaitForAHangingReceiver(t *testing.T) {
+	start := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	w := newWorld(t, "UTC", start)
+	stop := make(chan struct{})
+	rcv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-stop:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(rcv.Close)
+	t.Cleanup(func() { close(stop) })
+	if err := w.db.AddSubscriber(t.Context(), incident.Subscriber{ID: "hangs", URL: rcv.URL, Secret: "hanging-receiver-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.SetComponent(t.Context(), "api", incident.MajorOutage); err != nil {
+		t.Fatal(err)
+	}
+	w.r.LeaseTTL = 2 * time.Second // a round of 1.4 s
+	w.r.Logger = slog.New(slog.DiscardHandler)
+	w.r.Worker.Logger = slog.New(slog.DiscardHandler)
+	for i := range 3 {
+		began := time.Now()
+		if !w.r.Once(t.Context()) {
+			t.Fatal("a does not lead")
+		}
+		if took := time.Since(began); took > 500*time.Millisecond {
+			t.Errorf("loop %d took %s while a receiver hangs, want the loop not to wait for it", i, took)
+		}
+	}
+	w.r.Wait()
+	q, err := w.db.Queued(t.Context(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 1 || q[0].Attempts != 1 || !strings.Contains(q[0].LastError, "deadline exceeded") {
+		t.Errorf("outbox %+v, want one delivery tried once, failed by the round's deadline", q)
+	}
+	if err := w.r.Release(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 }
