@@ -456,7 +456,8 @@ func (h *handler) addSubscriber(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := newSubscriber(&s)
-	v.Secret = s.Secret
+	// Shown once, to who made it: the secret and the URL as given.
+	v.URL, v.Secret = s.URL, s.Secret
 	w.Header().Set("Location", Prefix+"subscribers/"+url.PathEscape(s.ID))
 	writeJSON(w, http.StatusCreated, v)
 }

@@ -904,6 +904,35 @@ func TestSubscribersAndSignedWebhooks(t *testing.T) {
 	}
 }
 
+// Regression test for issue 11 item 6: GET /api/admin/subscribers returned
+// a subscriber's URL with its credentials (a password, a token in the
+// query). The list redacts them; the answer that created it, like its
+// secret, shows the URL as given.
+func TestSubscriberURLCredentialsAreRedacted(t *testing.T) {
+	f := newFixture(t)
+	raw := "https://ops:hunter2-password@hooks.example.com/status?team=sre&token=s3cr3t-token"
+	a := f.do("POST", "/api/admin/subscribers", admin.SubscriberRequest{URL: raw})
+	if a.status != http.StatusCreated {
+		t.Fatalf("subscribe: %s", a)
+	}
+	var sub admin.Subscriber
+	json.Unmarshal(a.body, &sub)
+	if sub.URL != raw {
+		t.Errorf("the creating answer's url %q, want it as given", sub.URL)
+	}
+	a = f.do("GET", "/api/admin/subscribers", nil)
+	for _, secret := range []string{"hunter2-password", "s3cr3t-token", "sre"} {
+		if strings.Contains(string(a.body), secret) {
+			t.Errorf("list shows %q: %s", secret, a.body)
+		}
+	}
+	var list admin.Subscribers
+	json.Unmarshal(a.body, &list)
+	if want := "https://ops:xxxxx@hooks.example.com/status?team=xxxxx&token=xxxxx"; len(list.Subscribers) != 1 || list.Subscribers[0].URL != want {
+		t.Errorf("list: %s, want the url %q", a.body, want)
+	}
+}
+
 func TestStoreFailures(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/statuspage/webhook"
 )
 
 // The request bodies, JSON with Statuspage's snake_case names. Times are
@@ -140,7 +141,9 @@ type Incident struct {
 type Component = incident.APIComponent
 
 // Subscriber is a webhook subscription; Secret only in the answer that
-// created it.
+// created it. URL is as given in that answer, and redacted in any later
+// one (webhook.RedactURL: a password, a lone user name and query values
+// replaced by "xxxxx").
 //
 //	{"id": "q8...", "url": "https://hooks.example.com/status", "components": ["api"],
 //	 "secret": "Zq...", "created_at": "2026-11-26T10:00:00Z"}
@@ -180,5 +183,5 @@ func newSubscriber(s *incident.Subscriber) Subscriber {
 	if ids == nil {
 		ids = []string{}
 	}
-	return Subscriber{ID: s.ID, URL: s.URL, Components: ids, CreatedAt: s.CreatedAt}
+	return Subscriber{ID: s.ID, URL: webhook.RedactURL(s.URL), Components: ids, CreatedAt: s.CreatedAt}
 }

@@ -281,7 +281,7 @@ func (w *Worker) deliver(ctx context.Context, d incident.Delivery) bool {
 	}
 	wait := Backoff(d.Attempts, w.MinBackoff, w.MaxBackoff, rand.Float64())
 	next := w.Now().Add(wait)
-	w.Logger.Warn("webhook: delivery failed", "delivery", d.ID, "subscriber", d.SubscriberID, "url", d.URL,
+	w.Logger.Warn("webhook: delivery failed", "delivery", d.ID, "subscriber", d.SubscriberID, "url", RedactURL(d.URL),
 		"attempt", d.Attempts+1, "retry_in", wait.Round(time.Second), "err", sendErr)
 	if err := w.Store.Retry(rec, d.ID, next, sendErr.Error()); err != nil && headroom.ErrorCode(err) != headroom.ENOTFOUND {
 		w.Logger.Error("webhook: record a failed delivery", "delivery", d.ID, "subscriber", d.SubscriberID, "err", err)
@@ -296,7 +296,7 @@ func (w *Worker) send(ctx context.Context, d incident.Delivery) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Payload))
 	if err != nil {
-		return fmt.Errorf("bad subscriber URL %q: %w", d.URL, err)
+		return fmt.Errorf("bad subscriber URL: %w", redactError(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", userAgent)
@@ -304,7 +304,7 @@ func (w *Worker) send(ctx context.Context, d incident.Delivery) error {
 	req.Header.Set(SignatureHeader, Sign(d.Secret, d.Payload))
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return err
+		return redactError(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxDrain))

@@ -605,3 +605,41 @@ func TestShutdownIsNotAFailedAttempt(t *testing.T) {
 		t.Errorf("outbox after a shutdown %+v, want the delivery due, untried", q)
 	}
 }
+
+// Regression test for issue 11 item 6: a failed attempt logged the
+// subscriber's URL with its credentials. The log and the delivery's last
+// error show it redacted.
+func TestFailedAttemptLogsNoCredentials(t *testing.T) {
+	st, clk := setup(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	down := freeAddr(t)
+	subscribe(t, st, "answers", strings.Replace(srv.URL, "http://", "http://ops:hunter2-password@", 1)+"/hook?token=s3cr3t-token", "credentials-receiver")
+	subscribe(t, st, "refuses", "http://ops:hunter2-password@"+down+"/hook?token=s3cr3t-token", "credentials-receiver")
+	notify(t, st, `{"x":1}`, "website")
+	var logs syncBuffer
+	w := newWorker(st, clk)
+	w.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	if err := w.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	q := queued(t, st)
+	if len(q) != 2 {
+		t.Fatalf("outbox: %d deliveries, want 2", len(q))
+	}
+	for _, secret := range []string{"hunter2-password", "s3cr3t-token"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("log shows %q:\n%s", secret, logs.String())
+		}
+		for _, d := range q {
+			if strings.Contains(d.LastError, secret) {
+				t.Errorf("last error of %s shows %q: %s", d.SubscriberID, secret, d.LastError)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), "ops:xxxxx@") {
+		t.Errorf("log does not name the receiver, redacted:\n%s", logs.String())
+	}
+}
