@@ -74,7 +74,7 @@ func TestSeedIncidentPreventedByGuards(t *testing.T) {
 	svc, _, prop, tr := loadExample(t)
 	r, err := check.Run(check.Options{Service: svc, Proposed: prop, Traffic: []*headroom.Series{tr},
 		Guards: func(p *headroom.Policy) *headroom.Guards {
-			return check.DefaultGuards(svc, p, check.DefaultGuardMargin)
+			return headroom.DefaultGuards(svc, p, headroom.DefaultGuardMargin)
 		}})
 	if err != nil {
 		t.Fatal(err)

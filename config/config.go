@@ -96,8 +96,9 @@ type PageComponent struct {
 // Target is one scaled service.
 type Target struct {
 	Name string
-	// Mode is ModeEnforce, ModeShadow (the default) or ModeOff.
-	Mode     string
+	// Mode is what serve may do to the target: headroom.ModeShadow when
+	// the file does not say.
+	Mode     headroom.Mode
 	Service  *headroom.Service
 	Policy   *headroom.Policy
 	Proposed *headroom.Policy // optional
@@ -128,6 +129,11 @@ type Command struct {
 	Scale, Read []string
 	Timeout     time.Duration
 	Retries     int
+	// Field and Line are where the command mapping is in the config
+	// file: the actuator's own checks (its placeholders), made where it
+	// is built, report there.
+	Field string
+	Line  int
 }
 
 // Kinds of Kubernetes workload.

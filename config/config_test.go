@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
-	"github.com/headroomhq/headroom/check"
 )
 
 // writeFiles writes files (name -> content) under dir.
@@ -70,7 +69,7 @@ func TestLoadTwoTargets(t *testing.T) {
 	}
 
 	web := cfg.Targets[0]
-	if web.Name != "web" || web.Mode != ModeEnforce {
+	if web.Name != "web" || web.Mode != headroom.ModeEnforce {
 		t.Errorf("web: got name %q mode %q", web.Name, web.Mode)
 	}
 	if web.Service == nil || web.Service.CapacityPerInstance != 100 {
@@ -82,7 +81,7 @@ func TestLoadTwoTargets(t *testing.T) {
 	if web.Proposed == nil || web.Proposed.Max != 30 {
 		t.Errorf("web: proposed HPA not read: %+v", web.Proposed)
 	}
-	if want := check.DefaultGuards(web.Service, web.Policy, 0.2); !reflect.DeepEqual(web.Guards, want) {
+	if want := headroom.DefaultGuards(web.Service, web.Policy, 0.2); !reflect.DeepEqual(web.Guards, want) {
 		t.Errorf("web guards: got %+v, want DefaultGuards with margin 0.2", web.Guards)
 	}
 	wantProm := &Prometheus{URL: "http://127.0.0.1:9090", Demand: `sum(rate(http_requests_total{job="web"}[1m]))`,
@@ -94,7 +93,8 @@ func TestLoadTwoTargets(t *testing.T) {
 		t.Errorf("web prometheus: got %+v, want %+v", web.Prometheus, wantProm)
 	}
 	wantCmd := &Command{Scale: []string{"aws", "ecs", "update-service", "--service", "{{target}}", "--desired-count", "{{desired}}"},
-		Read: []string{"/usr/local/bin/count.sh", "{{target}}"}, Timeout: 45 * time.Second, Retries: 3}
+		Read: []string{"/usr/local/bin/count.sh", "{{target}}"}, Timeout: 45 * time.Second, Retries: 3,
+		Field: "spec.targets[0].command", Line: 23}
 	if !reflect.DeepEqual(web.Command, wantCmd) {
 		t.Errorf("web command: got %+v, want %+v", web.Command, wantCmd)
 	}
@@ -103,8 +103,8 @@ func TestLoadTwoTargets(t *testing.T) {
 	}
 
 	api := cfg.Targets[1]
-	if api.Mode != ModeShadow {
-		t.Errorf("api: got mode %q, want the default %q", api.Mode, ModeShadow)
+	if api.Mode != headroom.ModeShadow {
+		t.Errorf("api: got mode %q, want the default %q", api.Mode, headroom.ModeShadow)
 	}
 	if api.Policy == nil || api.Policy.Max != 30 || api.Proposed != nil {
 		t.Errorf("api: got policy %+v, proposed %+v; want the HPA and no proposed", api.Policy, api.Proposed)
@@ -150,11 +150,11 @@ spec:
 		t.Errorf("LoopInterval: got %s, want %s", cfg.LoopInterval, DefaultLoopInterval)
 	}
 	web := cfg.Targets[0]
-	if web.Mode != ModeShadow {
-		t.Errorf("mode: got %q, want %q: a new target never acts until told to", web.Mode, ModeShadow)
+	if web.Mode != headroom.ModeShadow {
+		t.Errorf("mode: got %q, want %q: a new target never acts until told to", web.Mode, headroom.ModeShadow)
 	}
-	if want := check.DefaultGuards(web.Service, web.Policy, DefaultGuardMargin); !reflect.DeepEqual(web.Guards, want) {
-		t.Errorf("guards: got %+v, want DefaultGuards with margin %v", web.Guards, DefaultGuardMargin)
+	if want := headroom.DefaultGuards(web.Service, web.Policy, headroom.DefaultGuardMargin); !reflect.DeepEqual(web.Guards, want) {
+		t.Errorf("guards: got %+v, want DefaultGuards with margin %v", web.Guards, headroom.DefaultGuardMargin)
 	}
 	if c := web.Command; c.Timeout != 0 || c.Retries != 0 || c.Read != nil {
 		t.Errorf("command: got %+v, want the actuator's defaults (zero)", c)
@@ -162,7 +162,7 @@ spec:
 	if p := web.Prometheus; p.Window != 0 || p.Timeout != 0 {
 		t.Errorf("prometheus: got %+v, want the source's defaults (zero)", p)
 	}
-	if batch := cfg.Targets[1]; batch.Mode != ModeOff || batch.Command != nil {
+	if batch := cfg.Targets[1]; batch.Mode != headroom.ModeOff || batch.Command != nil {
 		t.Errorf("an off target needs no command: got %+v", batch)
 	}
 }
@@ -325,8 +325,6 @@ func TestErrors(t *testing.T) {
 			want: []at{{"headroom.yaml", 6, "spec.targets[0].command"}}},
 		{name: "empty scale", edits: []string{`scale: [scale.sh, "{{desired}}"]`, "scale: []"},
 			want: []at{{"headroom.yaml", 14, "spec.targets[0].command.scale"}}},
-		{name: "unknown placeholder, as the actuator checks it", edits: []string{`"{{desired}}"`, `"{{count}}"`},
-			want: []at{{"headroom.yaml", 13, "spec.targets[0].command"}}},
 		{name: "negative retries", edits: []string{"    command:\n", "    command:\n      retries: -1\n"},
 			want: []at{{"headroom.yaml", 14, "spec.targets[0].command.retries"}}},
 		{name: "margin given in percent", edits: []string{"    prometheus:\n", "    guards: {margin: 10}\n    prometheus:\n"},
@@ -495,7 +493,7 @@ func FuzzParse(f *testing.F) {
 		}
 		for _, tg := range cfg.Targets {
 			if !nameRE.MatchString(tg.Name) || tg.Service == nil || tg.Policy == nil || tg.Prometheus == nil ||
-				(tg.Command == nil && tg.Mode != ModeOff) || (tg.Mode != ModeEnforce && tg.Mode != ModeShadow && tg.Mode != ModeOff) {
+				(tg.Command == nil && tg.Mode != headroom.ModeOff) || (tg.Mode != headroom.ModeEnforce && tg.Mode != headroom.ModeShadow && tg.Mode != headroom.ModeOff) {
 				t.Fatalf("accepted target %+v", tg)
 			}
 		}
@@ -515,7 +513,7 @@ func TestLoadKubernetesGuard(t *testing.T) {
 	got := cfg.Targets[0]
 	want := &Kubernetes{Kubeconfig: filepath.Join(dir, "kube/config"), Namespace: "shop", Kind: KindStatefulSet, Name: "web", HPA: "web",
 		Timeout: 5 * time.Second, Retries: -1}
-	if got.Mode != ModeGuard || got.Command != nil || !reflect.DeepEqual(got.Kubernetes, want) {
+	if got.Mode != headroom.ModeGuard || got.Command != nil || !reflect.DeepEqual(got.Kubernetes, want) {
 		t.Errorf("got mode %s, command %v, kubernetes %+v; want guard, none, %+v", got.Mode, got.Command, got.Kubernetes, want)
 	}
 }

@@ -26,25 +26,10 @@ const (
 	DefaultConcurrency = 8
 )
 
-// Mode says what the controller may do to a target.
-type Mode string
-
-const (
-	// Enforce decides and acts.
-	Enforce Mode = "enforce"
-	// Guard leaves scaling to the platform's own autoscaler and holds its
-	// minimum up (Target.Floor) while the guards find a reduction unsafe.
-	Guard Mode = "guard"
-	// Shadow decides and records, never acts.
-	Shadow Mode = "shadow"
-	// Off skips the target.
-	Off Mode = "off"
-)
-
 // Target is one scaled service.
 type Target struct {
 	Name   string
-	Mode   Mode
+	Mode   headroom.Mode
 	Policy *headroom.Policy
 	// Proposed, when set, is a policy under evaluation: it decides beside
 	// Policy on the same metrics and capacity and never acts, so a change
@@ -181,8 +166,8 @@ func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 			defer wg.Done()
 			defer func() { <-sem }()
 			c.release(ctx, t)
-			if t.Mode == Off {
-				records[i] = Record{Target: t.Name, Time: now, Mode: string(Off)}
+			if t.Mode == headroom.ModeOff {
+				records[i] = Record{Target: t.Name, Time: now, Mode: string(headroom.ModeOff)}
 				return
 			}
 			records[i] = c.step(ctx, t, now)
@@ -196,7 +181,7 @@ func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 // left Guard mode while headroom held it up (a no-op when nothing is held),
 // once per process; a failure is retried at the next loop.
 func (c *Controller) release(ctx context.Context, t *Target) {
-	if t.Mode == Guard || t.Floor == nil || t.released {
+	if t.Mode == headroom.ModeGuard || t.Floor == nil || t.released {
 		return
 	}
 	act, cancel := c.Leader.bound(ctx)
@@ -245,7 +230,7 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 	}
 	r.Observation = obs
 
-	if t.Mode == Guard {
+	if t.Mode == headroom.ModeGuard {
 		scaleFailed = !c.hold(ctx, t, now, current, obs, &r, log)
 	} else {
 		scaleFailed = !c.decide(ctx, t, now, current, obs, &r, log)
@@ -282,7 +267,7 @@ func (c *Controller) decide(ctx context.Context, t *Target, now time.Time, curre
 	r.Decision = out.Decision
 
 	commit, ok := true, true
-	if t.Mode == Enforce && out.Desired != current.Total() {
+	if t.Mode == headroom.ModeEnforce && out.Desired != current.Total() {
 		if !c.Leader.holds() {
 			// Another process may lead by now: let it decide. The memory
 			// is not kept, as for a failed actuation.

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
-	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/store/sqlite"
 )
@@ -61,13 +60,13 @@ func BenchmarkLoop10kTargets(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	guards := check.DefaultGuards(svc, prop, 0.1)
+	guards := headroom.DefaultGuards(svc, prop, 0.1)
 	var targets []*controller.Target
 	fleets := map[string]*memFleet{}
 	for i := 0; i < 10000; i++ {
 		name := fmt.Sprintf("svc-%05d", i)
 		fleets[name] = &memFleet{n: 20 + i%50}
-		targets = append(targets, &controller.Target{Name: name, Mode: controller.Enforce, Policy: prop, Guards: guards,
+		targets = append(targets, &controller.Target{Name: name, Mode: headroom.ModeEnforce, Policy: prop, Guards: guards,
 			Source: steady{demand: float64(1000 + i%3000), cpu: float64(40 + i%40)}, Actuator: fleets[name]})
 	}
 	var journal headroom.Journal = db

@@ -12,7 +12,6 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/actuator/exec"
-	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/prometheus/client_golang/prometheus"
@@ -94,9 +93,9 @@ func TestSeedLive(t *testing.T) {
 	for _, guarded := range []bool{false, true} {
 		t.Run("guards "+map[bool]string{false: "off", true: "on"}[guarded], func(t *testing.T) {
 			act, state := fleet(t, 57)
-			target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act}
+			target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act}
 			if guarded {
-				target.Guards = check.DefaultGuards(svc, prop, check.DefaultGuardMargin)
+				target.Guards = headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)
 			}
 			j := &controller.MemoryJournal{}
 			c := controller.New(j, target)
@@ -126,7 +125,7 @@ func TestFailedActuationIsRetried(t *testing.T) {
 	fail := filepath.Join(filepath.Dir(state), "fail")
 	os.WriteFile(fail, nil, 0o644)
 	j := &controller.MemoryJournal{}
-	c := controller.New(j, &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act})
+	c := controller.New(j, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act})
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
 	c.Step(context.Background(), at.Add(-15*time.Second))
 	r := c.Step(context.Background(), at)[0]
@@ -146,7 +145,7 @@ func TestFailedActuationIsRetried(t *testing.T) {
 func TestBlindWhenMetricsFail(t *testing.T) {
 	svc, prop, _ := load(t)
 	act, state := fleet(t, 57)
-	target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Guards: check.DefaultGuards(svc, prop, 0.1),
+	target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Guards: headroom.DefaultGuards(svc, prop, 0.1),
 		Source: steady{err: &headroom.Error{Code: headroom.EUNAVAILABLE, Message: "prometheus is down"}}, Actuator: act}
 	c := controller.New(&controller.MemoryJournal{}, target)
 	at := time.Date(2021, 6, 30, 16, 59, 0, 0, time.UTC)
@@ -167,7 +166,7 @@ func TestShadowAndProposedNeverAct(t *testing.T) {
 	_, prop, base := load(t)
 	act, state := fleet(t, 57)
 	j := &controller.MemoryJournal{}
-	c := controller.New(j, &controller.Target{Name: "web", Mode: controller.Shadow, Policy: base, Proposed: prop,
+	c := controller.New(j, &controller.Target{Name: "web", Mode: headroom.ModeShadow, Policy: base, Proposed: prop,
 		Source: steady{demand: 3400, cpu: 60}, Actuator: act})
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
 	c.Step(context.Background(), at.Add(-15*time.Second))
@@ -194,7 +193,7 @@ func TestRestartKeepsEngineMemory(t *testing.T) {
 	run := func(keep bool) int {
 		t.Helper()
 		act, state := fleet(t, 10)
-		target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: p, Source: steady{demand: 5000, cpu: 100}, Actuator: act}
+		target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: p, Source: steady{demand: 5000, cpu: 100}, Actuator: act}
 		j := &controller.MemoryJournal{}
 		controller.New(j, target).Step(context.Background(), at)
 		if count(t, state) != 20 {
@@ -218,8 +217,8 @@ func TestMetrics(t *testing.T) {
 	svc, prop, _ := load(t)
 	act, _ := fleet(t, 57)
 	reg := prometheus.NewRegistry()
-	c := controller.New(&controller.MemoryJournal{}, &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop,
-		Guards: check.DefaultGuards(svc, prop, 0.1), Source: steady{demand: 3400, cpu: 60}, Actuator: act})
+	c := controller.New(&controller.MemoryJournal{}, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop,
+		Guards: headroom.DefaultGuards(svc, prop, 0.1), Source: steady{demand: 3400, cpu: 60}, Actuator: act})
 	c.Metrics = controller.NewMetrics(reg)
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
 	c.Step(context.Background(), at.Add(-15*time.Second))
@@ -275,8 +274,8 @@ func TestGuardModeHoldsTheFloor(t *testing.T) {
 	act, state := fleet(t, 57)
 	h := &hpa{own: 12, min: 12}
 	src := &steady{demand: 3400, cpu: 60}
-	target := &controller.Target{Name: "web", Mode: controller.Guard, Policy: prop, Source: src, Actuator: act, Floor: h,
-		Guards: check.DefaultGuards(svc, prop, check.DefaultGuardMargin)}
+	target := &controller.Target{Name: "web", Mode: headroom.ModeGuard, Policy: prop, Source: src, Actuator: act, Floor: h,
+		Guards: headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)}
 	j := &controller.MemoryJournal{}
 	c := controller.New(j, target)
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)

@@ -38,7 +38,7 @@ func (c *Controller) detect(ctx context.Context, t *Target, now time.Time, curre
 		in.Desired = r.Decision.Desired
 		// A cut names its decision only when it happened: an applied
 		// scale-in, not a shadow's or a guard-mode floor.
-		if r.Applied && r.Decision.Desired < r.Decision.Current && Mode(r.Mode) == Enforce {
+		if r.Applied && r.Decision.Desired < r.Decision.Current && headroom.Mode(r.Mode) == headroom.ModeEnforce {
 			dec := r.Decision
 			in.Decision = &dec
 		}

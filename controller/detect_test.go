@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
-	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/detect"
 	"github.com/headroomhq/headroom/incident"
@@ -45,10 +44,10 @@ func TestSeedLiveIsDetected(t *testing.T) {
 	for _, guarded := range []bool{false, true} {
 		t.Run("guards "+map[bool]string{false: "off", true: "on"}[guarded], func(t *testing.T) {
 			act, _ := fleet(t, 57)
-			target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act,
+			target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act,
 				Detect: &cfg, Needed: needed}
 			if guarded {
-				target.Guards = check.DefaultGuards(svc, prop, check.DefaultGuardMargin)
+				target.Guards = headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)
 			}
 			j := &controller.MemoryJournal{}
 			n := &notes{}
@@ -95,7 +94,7 @@ func TestPageShowsFiringAlerts(t *testing.T) {
 	model := sim.NewModel(svc)
 	cfg := detect.ForService(svc)
 	act, _ := fleet(t, 57)
-	target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act,
+	target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act,
 		Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) }}
 	j := &controller.MemoryJournal{}
 	c := controller.New(j, target)
@@ -129,7 +128,7 @@ func TestBlindAlertsOperatorsNotCustomers(t *testing.T) {
 	cfg := detect.ForService(svc)
 	act, _ := fleet(t, 40)
 	src := &switchable{steady: steady{demand: 2000, cpu: 50}}
-	target := &controller.Target{Name: "web", Mode: controller.Shadow, Policy: base, Source: src, Actuator: act,
+	target := &controller.Target{Name: "web", Mode: headroom.ModeShadow, Policy: base, Source: src, Actuator: act,
 		Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) },
 		Incident: &incident.Automation{Target: "web", Components: []string{"web"}}}
 	n := &notes{}

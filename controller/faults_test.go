@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
-	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/schedule"
 )
@@ -62,9 +61,9 @@ func TestClockJumps(t *testing.T) {
 	for _, guarded := range []bool{false, true} {
 		t.Run(map[bool]string{false: "guards off", true: "guards on"}[guarded], func(t *testing.T) {
 			act := &counting{count: 57}
-			target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act}
+			target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act}
 			if guarded {
-				target.Guards = check.DefaultGuards(svc, prop, check.DefaultGuardMargin)
+				target.Guards = headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)
 			}
 			c := controller.New(&controller.MemoryJournal{}, target)
 			var r controller.Record
@@ -128,7 +127,7 @@ func TestDSTDuringAScheduledAction(t *testing.T) {
 	} {
 		t.Run(day.name, func(t *testing.T) {
 			act := &counting{count: 5}
-			c := controller.New(&controller.MemoryJournal{}, &controller.Target{Name: "web", Mode: controller.Enforce, Policy: p,
+			c := controller.New(&controller.MemoryJournal{}, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: p,
 				Source: steady{demand: 100, cpu: 50}, Actuator: act})
 			var when []string
 			for now := day.start; now.Before(day.end); now = now.Add(15 * time.Second) {

@@ -45,7 +45,7 @@ func TestLeaderTakesTurns(t *testing.T) {
 		return now
 	}
 	start := func(who string) (*controller.Controller, context.CancelFunc, chan error) {
-		c := controller.New(j, &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: src, Actuator: hand{p, who}})
+		c := controller.New(j, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: src, Actuator: hand{p, who}})
 		c.Interval, c.Now = 20*time.Millisecond, tick
 		c.Leader = &controller.Leader{Leases: leases, Name: controller.DefaultLeaseName, Holder: who, TTL: 200 * time.Millisecond}
 		ctx, cancel := context.WithCancel(context.Background())
@@ -157,7 +157,7 @@ func TestLeaderRunsOnItsClock(t *testing.T) {
 		db := openLeases(t, clock)
 		left := 300 * time.Millisecond
 		src := late{steady: steady{demand: 1000, cpu: 100}, clock: clock, to: start.Add(ttl*9/10 - left)}
-		c := controller.New(db, &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: src, Actuator: stuck{&counting{count: 10}}})
+		c := controller.New(db, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: src, Actuator: stuck{&counting{count: 10}}})
 		c.Now = func() time.Time { return start }
 		c.Leader = controller.NewLeader(db, "a", ttl)
 		c.Leader.Now = clock.Now
@@ -178,7 +178,7 @@ func TestLeaderRunsOnItsClock(t *testing.T) {
 	t.Run("the turn ends on the clock; the lease is released on exit", func(t *testing.T) {
 		clock := &virtualClock{now: start}
 		db := openLeases(t, clock)
-		c := controller.New(db, &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop,
+		c := controller.New(db, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop,
 			Source: steady{demand: 1000, cpu: 100}, Actuator: &counting{count: 10}})
 		c.Interval, c.Now = time.Hour, func() time.Time { return start }
 		c.Leader = controller.NewLeader(db, "a", ttl)

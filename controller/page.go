@@ -71,7 +71,7 @@ func hashSource(s string) string {
 // PageTarget is a target as the decisions page lists it.
 type PageTarget struct {
 	Name string
-	Mode Mode
+	Mode headroom.Mode
 	// Proposed is true when a proposed policy runs in shadow beside the
 	// live one: the page then shows what it would have decided.
 	Proposed bool
@@ -536,13 +536,13 @@ func newRecordView(r Record, now time.Time) recordView {
 		v.Change = fmt.Sprintf("%d → %d", r.Current.Total(), r.Decision.Desired)
 	}
 	switch {
-	case r.Mode == string(Off):
+	case r.Mode == string(headroom.ModeOff):
 		v.Applied, v.Message = "—", "the target is off: nothing read, nothing decided"
 	case !decided:
 		v.Applied = "— (no decision)"
 	case r.Applied:
 		v.Applied = "yes"
-	case r.Mode == string(Shadow):
+	case r.Mode == string(headroom.ModeShadow):
 		v.Applied = "no (shadow)"
 	case r.Decision.Desired == r.Current.Total():
 		v.Applied = "no change"

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
-	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/controller"
 )
 
@@ -128,8 +127,8 @@ func pageJournal(t *testing.T) (*controller.MemoryJournal, []controller.PageTarg
 	t.Helper()
 	svc, prop, base := load(t)
 	fleet := &pageFleet{ready: 40}
-	web := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Proposed: base,
-		Guards: check.DefaultGuards(svc, prop, check.DefaultGuardMargin), Source: dailyDemand{fleet}, Actuator: fleet}
+	web := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Proposed: base,
+		Guards: headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin), Source: dailyDemand{fleet}, Actuator: fleet}
 	j := &controller.MemoryJournal{}
 	c := controller.New(j, web)
 	c.Logger = slog.New(slog.DiscardHandler)
@@ -159,10 +158,10 @@ func pageJournal(t *testing.T) (*controller.MemoryJournal, []controller.PageTarg
 		Current: headroom.Capacity{Ready: 2}, Decision: headroom.Decision{Current: 2, Desired: 2,
 			Reason: headroom.Reason{Code: headroom.ReasonWithinTolerance, Message: "cpu 40 within tolerance of 40"}}})
 	targets := append(controller.PageTargets([]*controller.Target{web}),
-		controller.PageTarget{Name: "evil", Mode: controller.Shadow},
-		controller.PageTarget{Name: "blind", Mode: controller.Enforce},
-		controller.PageTarget{Name: "quiet", Mode: controller.Enforce},
-		controller.PageTarget{Name: "idle", Mode: controller.Enforce})
+		controller.PageTarget{Name: "evil", Mode: headroom.ModeShadow},
+		controller.PageTarget{Name: "blind", Mode: headroom.ModeEnforce},
+		controller.PageTarget{Name: "quiet", Mode: headroom.ModeEnforce},
+		controller.PageTarget{Name: "idle", Mode: headroom.ModeEnforce})
 	return j, targets
 }
 
@@ -503,7 +502,7 @@ func (*failingJournal) Records(context.Context, string, time.Time, time.Time, in
 // A store failure is "internal error" to people and the cause in the log.
 func TestPageJournalFailure(t *testing.T) {
 	var log bytes.Buffer
-	p := controller.NewPage(&failingJournal{}, []controller.PageTarget{{Name: "web", Mode: controller.Enforce}}, func() time.Time { return pageNow })
+	p := controller.NewPage(&failingJournal{}, []controller.PageTarget{{Name: "web", Mode: headroom.ModeEnforce}}, func() time.Time { return pageNow })
 	p.Logger = slog.New(slog.NewTextHandler(&log, nil))
 	for _, path := range []string{"/", "/decisions/web", "/decisions/web.json"} {
 		w := get(t, p, path)

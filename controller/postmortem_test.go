@@ -58,7 +58,7 @@ func TestLivePostmortemAgreesWithCheck(t *testing.T) {
 	}
 	model := sim.NewModel(svc)
 	cfg := detect.ForService(svc)
-	target := &controller.Target{Name: "website-and-api", Mode: controller.Enforce, Policy: prop, Source: w, Actuator: w,
+	target := &controller.Target{Name: "website-and-api", Mode: headroom.ModeEnforce, Policy: prop, Source: w, Actuator: w,
 		Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) },
 		Incident: &incident.Automation{Target: "website-and-api", Service: "website and API services", Components: []string{"website-and-api"}, ResolveAfter: 20 * time.Minute}}
 	j := &controller.MemoryJournal{}

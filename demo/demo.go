@@ -167,7 +167,7 @@ func Run(ctx context.Context, ex *Example, guarded bool, dir string, log *slog.L
 	model := sim.NewModel(svc)
 	det := detect.ForService(svc)
 	det.Target = TargetName
-	target := &controller.Target{Name: TargetName, Mode: controller.Enforce, Policy: pol, Source: w, Actuator: w,
+	target := &controller.Target{Name: TargetName, Mode: headroom.ModeEnforce, Policy: pol, Source: w, Actuator: w,
 		Detect: &det, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) },
 		Incident: &incident.Automation{Target: TargetName, Service: "website and API services", Components: []string{ComponentID},
 			ResolveAfter: DefaultResolveAfter}}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/actuator/k8s"
-	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/internal/kubetest"
 	"github.com/headroomhq/headroom/policy"
@@ -51,10 +50,10 @@ func TestSeedLiveOnADeployment(t *testing.T) {
 	for _, guarded := range []bool{false, true} {
 		t.Run(map[bool]string{false: "guards off", true: "guards on"}[guarded], func(t *testing.T) {
 			c, ns := deployment(t, s, "web", 57, 57)
-			target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: demand{3400, 60},
+			target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: demand{3400, 60},
 				Actuator: newActuator(t, c, ns, k8s.Deployment, "web", "")}
 			if guarded {
-				target.Guards = check.DefaultGuards(svc, prop, check.DefaultGuardMargin)
+				target.Guards = headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)
 			}
 			j := &controller.MemoryJournal{}
 			ctl := controller.New(j, target)
@@ -97,8 +96,8 @@ func TestGuardModeOnAnHPA(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := &demand{3400, 60}
-	target := &controller.Target{Name: "web", Mode: controller.Guard, Policy: prop, Source: src,
-		Guards: check.DefaultGuards(svc, prop, check.DefaultGuardMargin)}
+	target := &controller.Target{Name: "web", Mode: headroom.ModeGuard, Policy: prop, Source: src,
+		Guards: headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)}
 	a := newActuator(t, c, ns, k8s.Deployment, "web", "web")
 	target.Actuator, target.Floor = a, a
 	ctl := controller.New(&controller.MemoryJournal{}, target)
@@ -149,15 +148,15 @@ func TestLeavingGuardModeGivesTheHPABack(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := newActuator(t, c, ns, k8s.Deployment, "web", "web")
-	target := &controller.Target{Name: "web", Mode: controller.Guard, Policy: prop, Source: demand{3400, 60}, Actuator: a, Floor: a,
-		Guards: check.DefaultGuards(svc, prop, check.DefaultGuardMargin)}
+	target := &controller.Target{Name: "web", Mode: headroom.ModeGuard, Policy: prop, Source: demand{3400, 60}, Actuator: a, Floor: a,
+		Guards: headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)}
 	ctl := controller.New(&controller.MemoryJournal{}, target)
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
 	ctl.Step(ctx, at)
 	if lo, _, _ := bounds(t, c, ns, "web"); lo != 57 {
 		t.Fatalf("guard mode: minReplicas %d, want 57", lo)
 	}
-	target.Mode = controller.Shadow
+	target.Mode = headroom.ModeShadow
 	ctl.Step(ctx, at.Add(15*time.Second))
 	if lo, hi, note := bounds(t, c, ns, "web"); lo != 12 || hi != 120 || note != "" {
 		t.Errorf("after leaving guard mode: min %d max %d note %q; want the HPA's own 12..120", lo, hi, note)

@@ -139,7 +139,7 @@ type guardFlags struct {
 
 func (g *guardFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&g.on, "guards", false, "apply headroom's live guards (scale-in deferred while demand needs the capacity, scale-in rate limit, blind freeze, emergency scale-out) to see what they would prevent")
-	cmd.Flags().Float64Var(&g.margin, "guard-margin", check.DefaultGuardMargin, "with --guards: extra capacity the scale-in guard keeps, as a fraction")
+	cmd.Flags().Float64Var(&g.margin, "guard-margin", headroom.DefaultGuardMargin, "with --guards: extra capacity the scale-in guard keeps, as a fraction")
 }
 
 // apply sets the guards of opt; done records them in the report.
@@ -151,7 +151,7 @@ func (g *guardFlags) apply(cmd *cobra.Command, opt *check.Options) (done func(*c
 		return nil, &usageError{msg: fmt.Sprintf("--guard-margin %v: expected a fraction from 0 to %d, such as 0.1", g.margin, maxGuardMargin), hint: cmd.CommandPath() + " --guards --guard-margin 0.1 ..."}
 	}
 	svc := opt.Service
-	opt.Guards = func(p *headroom.Policy) *headroom.Guards { return check.DefaultGuards(svc, p, g.margin) }
+	opt.Guards = func(p *headroom.Policy) *headroom.Guards { return headroom.DefaultGuards(svc, p, g.margin) }
 	return func(r *check.Report) {
 		if r.Options == nil {
 			r.Options = map[string]string{}

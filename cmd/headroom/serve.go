@@ -241,6 +241,27 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
+// execConfig is the exec actuator's configuration of a target's command.
+func execConfig(target string, c *config.Command) exec.Config {
+	return exec.Config{Target: target, Scale: c.Scale, Read: c.Read, Timeout: c.Timeout, Retries: c.Retries}
+}
+
+// checkAdapters asks the adapters a config names to check what is theirs
+// to check (the exec actuator's placeholders) and reports what they refuse
+// at its place in file, as config reports its own problems: config
+// describes the adapters, it does not import them.
+func checkAdapters(file string, cfg *config.Config) error {
+	var bad headroom.InputErrors
+	for _, t := range cfg.Targets {
+		if c := t.Command; c != nil {
+			if _, err := exec.New(execConfig(t.Name, c)); err != nil {
+				bad = append(bad, &headroom.InputError{File: file, Line: c.Line, Field: c.Field, Expected: "a command the exec actuator accepts", Err: err})
+			}
+		}
+	}
+	return bad.Err()
+}
+
 // buildTarget makes a target's metrics source and actuator; clients holds
 // the Kubernetes clients made so far, one per kubeconfig and context.
 func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (*controller.Target, error) {
@@ -259,7 +280,7 @@ func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (
 		ct.Source = src
 	}
 	if c := t.Command; c != nil {
-		act, err := exec.New(exec.Config{Target: t.Name, Scale: c.Scale, Read: c.Read, Timeout: c.Timeout, Retries: c.Retries})
+		act, err := exec.New(execConfig(t.Name, c))
 		if err != nil {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
 		}
@@ -291,7 +312,7 @@ func buildTarget(t *config.Target, clients map[[2]string]kubernetes.Interface) (
 // modelTarget is a target without its adapters: its policies, guards,
 // detector, the service model's need and its incident automation.
 func modelTarget(t *config.Target) *controller.Target {
-	ct := &controller.Target{Name: t.Name, Mode: controller.Mode(t.Mode), Policy: t.Policy, Proposed: t.Proposed, Guards: t.Guards}
+	ct := &controller.Target{Name: t.Name, Mode: t.Mode, Policy: t.Policy, Proposed: t.Proposed, Guards: t.Guards}
 	if svc := t.Service; svc != nil {
 		det := detect.ForService(svc)
 		det.Target = t.Name
@@ -484,11 +505,15 @@ func loadConfig(cmd *cobra.Command, path string) (*config.Config, error) {
 			return nil, absErr
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "headroom: no %s here: using the embedded default (a status page; copy it with `headroom serve --print-default-config > %s`)\n", path, path)
+		path = abs
 		cfg, err = config.Parse(abs, defaultConfig)
 	} else {
 		cfg, err = config.Load(path)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAdapters(path, cfg); err != nil {
 		return nil, err
 	}
 	if f := cmd.Flags().Lookup("db"); f != nil && f.Changed {

@@ -57,6 +57,9 @@ func validateFile(cmd *cobra.Command, path string) error {
 		if err != nil {
 			return err
 		}
+		if err := checkAdapters(path, cfg); err != nil {
+			return err
+		}
 		for _, t := range cfg.Targets {
 			warn(cmd, t.Warnings)
 		}

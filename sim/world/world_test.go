@@ -49,7 +49,7 @@ func TestLiveLoopAgreesWithCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := &controller.Target{Name: "web", Mode: controller.Enforce, Policy: prop, Source: w, Actuator: w}
+	target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: w, Actuator: w}
 	c := controller.New(&controller.MemoryJournal{}, target)
 	c.Logger = slog.New(slog.DiscardHandler)
 	for now := w.Start(); now.Before(w.End()); now = now.Add(controller.DefaultInterval) {
