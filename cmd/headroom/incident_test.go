@@ -68,7 +68,7 @@ func TestIncidentFlowThroughTheCLI(t *testing.T) {
 	secret := "subscriber-secret-0123456789"
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := webhook.Verify(secret, body, r.Header.Get(webhook.SignatureHeader)); err != nil {
+		if err := webhook.Verify(secret, r.Header, body); err != nil {
 			t.Errorf("receiver: %v", err)
 			w.WriteHeader(http.StatusUnauthorized)
 			return

@@ -846,7 +846,7 @@ func TestSubscribersAndSignedWebhooks(t *testing.T) {
 		mu.Lock()
 		s := secret
 		mu.Unlock()
-		received <- got{body, webhook.Verify(s, body, r.Header.Get(webhook.SignatureHeader))}
+		received <- got{body, webhook.Verifier{Secret: s, Now: f.clk.Now}.Verify(r.Header, body)}
 	}))
 	defer rcv.Close()
 

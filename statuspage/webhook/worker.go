@@ -300,8 +300,11 @@ func (w *Worker) send(ctx context.Context, d incident.Delivery) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", userAgent)
-	req.Header.Set(DeliveryHeader, strconv.FormatInt(d.ID, 10))
-	req.Header.Set(SignatureHeader, Sign(d.Secret, d.Payload))
+	id := strconv.FormatInt(d.ID, 10)
+	req.Header.Set(DeliveryHeader, id)
+	// Signed afresh at each attempt: a retry an hour later is within
+	// the receiver's tolerance.
+	req.Header.Set(SignatureHeader, Sign(d.Secret, id, w.Now(), d.Payload))
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return redactError(err)
