@@ -181,6 +181,25 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// Regression test for the exec actuator's placeholder check, which config
+// made while it imported actuator/exec: validate and serve still ask the
+// actuator and report at the command's line.
+func TestValidateConfigAsksTheActuator(t *testing.T) {
+	cfg := writeServeConfig(t)
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(cfg, []byte(strings.Replace(string(data), `scale.sh"]`, `scale.sh", "{{count}}"]`, 1)), 0o644)
+	for _, cmd := range [][]string{{"validate", cfg}, {"serve", "--once", "--config", cfg}} {
+		code, _, stderr := run(t, cmd...)
+		want := "headroom.yaml:16: spec.targets[0].command: expected a command the exec actuator accepts"
+		if code != ExitInvalid || !strings.Contains(stderr, want) || !strings.Contains(stderr, "{{count}}") {
+			t.Errorf("%s: exit %d, want %d and %q naming the placeholder:\n%s", cmd[0], code, ExitInvalid, want, stderr)
+		}
+	}
+}
+
 func TestSimulateTimeline(t *testing.T) {
 	dir := t.TempDir()
 	tl := filepath.Join(dir, "timeline.csv")
