@@ -81,6 +81,11 @@ type Page struct {
 	Name, URL, TimeZone string
 	Groups              []PageGroup
 	Components          []PageComponent
+	// AllowPrivateWebhooks (spec.page.webhooks.allowPrivate) lets
+	// subscribers be internal receivers: loopback, private, link-local
+	// and reserved addresses, refused otherwise when subscribing and at
+	// each delivery.
+	AllowPrivateWebhooks bool
 }
 
 // PageGroup gathers components (one level).

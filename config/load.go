@@ -92,10 +92,16 @@ type targetYAML struct {
 }
 
 type pageYAML struct {
-	Name       string          `yaml:"name"`
-	URL        string          `yaml:"url"`
-	TimeZone   string          `yaml:"timeZone"`
-	Components []componentYAML `yaml:"components"`
+	Name       string           `yaml:"name"`
+	URL        string           `yaml:"url"`
+	TimeZone   string           `yaml:"timeZone"`
+	Components []componentYAML  `yaml:"components"`
+	Webhooks   *pageWebhookYAML `yaml:"webhooks"`
+}
+
+// pageWebhookYAML is spec.page.webhooks.
+type pageWebhookYAML struct {
+	AllowPrivate bool `yaml:"allowPrivate"`
 }
 
 // componentYAML is a component, or a group when it lists components.
@@ -555,6 +561,9 @@ func IsDatabaseURL(u string) bool {
 // grouped one level deep.
 func (p *parser) page(at string, s *pageYAML) *Page {
 	pg := &Page{ID: slug(s.Name), Name: s.Name, URL: s.URL, TimeZone: "UTC"}
+	if s.Webhooks != nil {
+		pg.AllowPrivateWebhooks = s.Webhooks.AllowPrivate
+	}
 	if strings.TrimSpace(s.Name) == "" {
 		p.fail(at+".name", s.Name, "the page's name, such as Bitbucket: it titles the page (\"Incident Report for Bitbucket\")")
 	}

@@ -50,7 +50,9 @@ func openStatusPage(ctx context.Context, cfg *config.Config, db Store, holder st
 	public.Logger = log
 	public.Publish(svc.Snapshot())
 	svc.OnSnapshot = public.Publish
-	runner := statuspage.NewRunner(svc, &webhook.Worker{Store: db, Logger: log}, db, holder)
+	// Subscribers at internal addresses only with spec.page.webhooks.allowPrivate.
+	runner := statuspage.NewRunner(svc, &webhook.Worker{Store: db, Logger: log, AllowPrivate: p.AllowPrivateWebhooks}, db, holder)
 	runner.Logger = log
-	return &StatusPage{Service: svc, Public: public, Admin: admin.New(svc, db, admin.WithLogger(log)), Runner: runner}, nil
+	adm := admin.New(svc, db, admin.WithLogger(log), admin.WithPrivateWebhooks(p.AllowPrivateWebhooks))
+	return &StatusPage{Service: svc, Public: public, Admin: adm, Runner: runner}, nil
 }

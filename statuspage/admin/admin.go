@@ -15,6 +15,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/statuspage/webhook"
 )
 
 // Prefix is where the admin API lives.
@@ -62,6 +63,13 @@ func WithBadTokenLimit(every time.Duration, burst int) Option {
 // limit (RemoteIP): behind a trusted reverse proxy, read its header.
 func WithClientIP(f func(*http.Request) string) Option { return func(h *handler) { h.clientIP = f } }
 
+// WithPrivateWebhooks lets subscribers name an internal receiver
+// (loopback, private, link-local: webhook.Internal) by its address; the
+// page's spec.page.webhooks.allowPrivate. Without it such a subscription is
+// refused (400); the Worker refuses internal addresses at each delivery
+// the same way unless its AllowPrivate is set.
+func WithPrivateWebhooks(allow bool) Option { return func(h *handler) { h.allowPrivate = allow } }
+
 // WithTokenCache sets how long the copy of the tokens is trusted, and how
 // often at most an unknown token reads them again (DefaultTokenMaxAge,
 // DefaultTokenMinRefresh).
@@ -80,6 +88,8 @@ type handler struct {
 	limit    *badTokens
 	tokens   *tokens
 	mux      *http.ServeMux
+	// allowPrivate accepts subscribers at internal addresses.
+	allowPrivate bool
 
 	tokenMaxAge, tokenMinRefresh time.Duration
 }
@@ -439,6 +449,13 @@ func (h *handler) addSubscriber(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := checkSubscriber(&req, h.svc.Snapshot().Components); err != nil {
 		writeError(w, r, h.log, err)
+		return
+	}
+	if !h.allowPrivate && webhook.CheckURL(req.URL) != nil {
+		u, _ := url.Parse(req.URL) // checkSubscriber parsed it
+		writeError(w, r, h.log, headroom.Errorf(headroom.EINVALID,
+			"url: %s is an internal address (loopback, private, link-local or reserved); expected a receiver on the internet (spec.page.webhooks.allowPrivate: true allows one inside the network)",
+			u.Hostname()))
 		return
 	}
 	if req.Secret == "" {

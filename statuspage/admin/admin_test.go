@@ -833,7 +833,7 @@ func TestComponentsAndMaintenance(t *testing.T) {
 }
 
 func TestSubscribersAndSignedWebhooks(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, admin.WithPrivateWebhooks(true)) // the receiver is on loopback
 	type got struct {
 		body []byte
 		err  error
@@ -872,7 +872,7 @@ func TestSubscribersAndSignedWebhooks(t *testing.T) {
 
 	inc := f.open(admin.OpenRequest{Name: "Elevated errors", Body: "Investigating.", Components: map[string]incident.ComponentStatus{"website": "major_outage"}})
 	f.open(admin.OpenRequest{Name: "Slow pipelines", Body: "Investigating.", Components: map[string]incident.ComponentStatus{"pipelines": "degraded_performance"}})
-	w := &webhook.Worker{Store: f.store, Now: f.clk.Now, Logger: slog.New(slog.DiscardHandler)}
+	w := &webhook.Worker{Store: f.store, Now: f.clk.Now, Logger: slog.New(slog.DiscardHandler), AllowPrivate: true}
 	if err := w.Once(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -930,6 +930,32 @@ func TestSubscriberURLCredentialsAreRedacted(t *testing.T) {
 	json.Unmarshal(a.body, &list)
 	if want := "https://ops:xxxxx@hooks.example.com/status?team=xxxxx&token=xxxxx"; len(list.Subscribers) != 1 || list.Subscribers[0].URL != want {
 		t.Errorf("list: %s, want the url %q", a.body, want)
+	}
+}
+
+// Regression test for issue 11 item 6: a subscriber could be an internal
+// address (loopback, the cloud metadata service, a private network). One
+// named by its address or as localhost is refused when subscribing, unless
+// the page allows private webhooks; a name is checked at each delivery.
+func TestInternalSubscribersAreRefused(t *testing.T) {
+	f := newFixture(t)
+	for _, u := range []string{"http://127.0.0.1:8080/hook", "http://localhost/hook", "http://169.254.169.254/latest/meta-data/",
+		"https://10.1.2.3/hook", "http://[::1]/hook", "http://[::ffff:192.168.1.1]/hook", "http://0.0.0.0/hook"} {
+		a := f.do("POST", "/api/admin/subscribers", admin.SubscriberRequest{URL: u})
+		if a.status != http.StatusBadRequest {
+			t.Errorf("subscribe %s: got %s, want 400", u, a)
+			continue
+		}
+		if _, msg := a.errorCode(t); !strings.Contains(msg, "url: ") || !strings.Contains(msg, "internal address") || !strings.Contains(msg, "allowPrivate") {
+			t.Errorf("subscribe %s: message %q, want it to name the url, say why and how to allow it", u, msg)
+		}
+	}
+	if a := f.do("POST", "/api/admin/subscribers", admin.SubscriberRequest{URL: "https://hooks.example.com/status"}); a.status != http.StatusCreated {
+		t.Errorf("a public receiver: got %s, want 201", a)
+	}
+	inside := newFixture(t, admin.WithPrivateWebhooks(true))
+	if a := inside.do("POST", "/api/admin/subscribers", admin.SubscriberRequest{URL: "http://10.1.2.3/hook"}); a.status != http.StatusCreated {
+		t.Errorf("with private webhooks allowed: got %s, want 201", a)
 	}
 }
 

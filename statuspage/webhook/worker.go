@@ -68,10 +68,19 @@ const userAgent = "headroom-webhook/1"
 // Zero fields take the Default values; Store is required.
 type Worker struct {
 	Store incident.Store
-	// Client sends the requests; nil for a client that does not follow
+	// Client sends the requests; nil for one that does not follow
 	// redirects (a 3xx is a failed attempt: the subscriber's URL should
-	// be fixed, not followed).
+	// be fixed, not followed), uses no proxy, and refuses internal
+	// addresses unless AllowPrivate. A Client given here is used as it
+	// is: AllowPrivate does not apply to it.
 	Client *http.Client
+	// AllowPrivate lets deliveries go to internal addresses (Internal:
+	// loopback, private, link-local such as the cloud metadata service
+	// at 169.254.169.254, reserved), for receivers inside the network
+	// (spec.page.webhooks.allowPrivate). Without it such an address is
+	// refused when connecting, after the name is resolved, as a failed
+	// attempt with ErrInternalAddress.
+	AllowPrivate bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger receives failed attempts and store errors; slog.Default
@@ -105,7 +114,7 @@ func (w *Worker) init() {
 	w.once.Do(func() {
 		w.client = w.Client
 		if w.client == nil {
-			w.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			w.client = newClient(w.AllowPrivate)
 		}
 		if w.Now == nil {
 			w.Now = time.Now

@@ -127,7 +127,8 @@ func queued(t *testing.T, st incident.Store) []incident.Delivery {
 }
 
 func newWorker(st incident.Store, clk *clock) *webhook.Worker {
-	return &webhook.Worker{Store: st, Now: clk.Now, Timeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler)}
+	// The receivers are httptest servers on loopback.
+	return &webhook.Worker{Store: st, Now: clk.Now, Timeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler), AllowPrivate: true}
 }
 
 func payloads(n int, prefix string) []string {
@@ -643,5 +644,56 @@ func TestFailedAttemptLogsNoCredentials(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "ops:xxxxx@") {
 		t.Errorf("log does not name the receiver, redacted:\n%s", logs.String())
+	}
+}
+
+// Regression test for issue 11 item 6: a subscriber could point the worker
+// at loopback, link-local (the cloud metadata service at 169.254.169.254)
+// or private addresses. They are refused unless AllowPrivate is set, when
+// connecting, after the name is resolved: a name that resolves to one
+// ("localhost" here; any name whose DNS changes) is refused as well.
+func TestInternalAddressesAreRefused(t *testing.T) {
+	rc := &receiver{t: t, secret: "internal-receiver-secret"}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	for _, tt := range []struct{ name, url string }{
+		{"loopback", srv.URL + "/hook"},
+		{"a name that resolves to loopback", "http://localhost:" + port + "/hook"},
+		{"IPv4 in IPv6 loopback", "http://[::ffff:127.0.0.1]:" + port + "/hook"},
+		{"cloud metadata", "http://169.254.169.254/latest/meta-data/"},
+		{"private", "http://10.0.0.1:" + port + "/hook"},
+		{"unspecified", "http://0.0.0.0:" + port + "/hook"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st, clk := setup(t)
+			subscribe(t, st, "inside", tt.url, rc.secret)
+			notify(t, st, `{"x":1}`, "website")
+			w := newWorker(st, clk)
+			w.AllowPrivate = false
+			if err := w.Once(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			q := queued(t, st)
+			if len(q) != 1 || q[0].Attempts != 1 || !strings.Contains(q[0].LastError, "internal address") {
+				t.Errorf("outbox %+v, want the delivery refused for its internal address", q)
+			}
+		})
+	}
+	if got := rc.got(); len(got) != 0 {
+		t.Errorf("the receiver on loopback got %q, want nothing", got)
+	}
+
+	// The opt-in, for receivers inside the network.
+	st, clk := setup(t)
+	subscribe(t, st, "inside", srv.URL+"/hook", rc.secret)
+	notify(t, st, `{"x":1}`, "website")
+	w := newWorker(st, clk)
+	w.AllowPrivate = true
+	if err := w.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := rc.got(); len(got) != 1 {
+		t.Errorf("with AllowPrivate the receiver on loopback got %q, want the delivery", got)
 	}
 }
