@@ -171,7 +171,10 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 // Once delivers what is due now and returns when every request it made
-// has ended: for tests and one-shot runs.
+// has ended: a round of the Runner, a test, a one-shot run. A deadline on
+// ctx (the Runner's lease bound) ends every attempt by then, and an
+// attempt it cuts is a failed one, recorded and backed off; a cancelled
+// ctx (a shutdown) leaves the attempt it cuts untried.
 //
 // Errors: the store's, when it cannot list the outbox.
 func (w *Worker) Once(ctx context.Context) error {
