@@ -2,6 +2,7 @@ package headroom
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -74,7 +75,46 @@ type DecisionRecord struct {
 	// journal does not keep them with the record: the detector's state
 	// does (controller.Firing).
 	Alerts []Alert `json:"alerts,omitempty"`
+	// Intent, when not 0, is the ID of the open Intent this record
+	// settles: Append closes the intent in the same transaction as it
+	// stores the record, so an actuation is either still open (and
+	// reconciled later) or recorded, never both and never neither.
+	Intent int64 `json:"intent,omitempty"`
 }
+
+// Intent is an actuation written to the journal before it is made
+// (write-ahead): if the process dies between the actuation and its record,
+// the next leader finds the intent open, compares it with the platform's
+// count and records the outcome.
+type Intent struct {
+	// ID is set by Journal.Intend; it grows and is never reused.
+	ID     int64     `json:"id"`
+	Target string    `json:"target"`
+	Time   time.Time `json:"time"`
+	// Current is the capacity the decision saw, Desired the count it set.
+	Current Capacity `json:"current"`
+	Desired int      `json:"desired"`
+	Reason  Reason   `json:"reason"`
+	// Token is the fencing token of the lease the intending process held
+	// (0 without a lease).
+	Token int64 `json:"token"`
+	// State is the engine's memory after the actuation, saved in the
+	// "live" slot by the reconciliation that finds the actuation made: the
+	// process may have died before saving it, and without it the next
+	// decision would not count the action (a rate limit, a cooldown).
+	State []byte `json:"state,omitempty"`
+}
+
+// Fence names the lease whose token a journal's writes are checked against
+// (Journal.Fenced).
+type Fence struct {
+	Lease string
+	Token int64
+}
+
+// ErrFenced is wrapped by the ECONFLICT error of a write refused because
+// the lease's token is above the writer's: another process leads now.
+var ErrFenced = errors.New("fenced: another process holds the lease")
 
 // Journal keeps the live loop's decision records and the engine's memory,
 // so that a restart does not reset it. Implementations: store/sqlite,
@@ -83,7 +123,11 @@ type DecisionRecord struct {
 // Errors of every method: EINTERNAL when the store fails, EUNAVAILABLE
 // when a database server cannot be reached.
 type Journal interface {
-	// Append records one iteration.
+	// Append records one iteration; when r.Intent is set it closes that
+	// intent in the same transaction.
+	//
+	// Errors: ECONFLICT when r.Intent is not an open intent of r.Target
+	// (settled already, by another process's reconciliation).
 	Append(ctx context.Context, r DecisionRecord) error
 	// Records returns target's records in [from, to), oldest first, at
 	// most limit (0: no limit).
@@ -94,6 +138,23 @@ type Journal interface {
 	State(ctx context.Context, target, slot string) (state []byte, ok bool, err error)
 	// SaveState replaces the state of target and slot.
 	SaveState(ctx context.Context, target, slot string, state []byte) error
+	// Intend writes an actuation before it is made and returns its ID. The
+	// intent stays open until Append stores a record whose Intent is that
+	// ID.
+	//
+	// Errors: EINVALID when a time is out of the store's range.
+	Intend(ctx context.Context, in Intent) (id int64, err error)
+	// OpenIntents returns target's open intents, oldest first.
+	OpenIntents(ctx context.Context, target string) ([]Intent, error)
+	// Fenced returns a view of the journal whose writes (Append,
+	// SaveState, Intend) are refused once lease f.Lease has a token above
+	// f.Token, checked atomically with each write: a leader that lost its
+	// lease cannot write after the next leader took it over. Reads are
+	// the journal's own. A Fence with an empty Lease checks nothing.
+	//
+	// Errors of a fenced write, besides the journal's: ECONFLICT wrapping
+	// ErrFenced when the lease's token is above f.Token.
+	Fenced(f Fence) Journal
 }
 
 // Lease is the right to act, held by one `headroom serve` process among

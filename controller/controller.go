@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -53,6 +52,11 @@ type Target struct {
 	Incident *incident.Automation
 
 	released bool // the floor was given back (modes other than Guard)
+	// reconciled says the target's open intents were reconciled under
+	// the lease token reconciledAt: again after a takeover, and after a
+	// record that should have closed an intent failed to be written.
+	reconciled   bool
+	reconciledAt int64
 }
 
 // Record is one iteration for one target.
@@ -156,6 +160,13 @@ func (c *Controller) now() time.Time {
 // and returns their records.
 func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 	defer c.Metrics.since(time.Now())
+	// Every write of this loop carries the lease's token: a write from a
+	// process that lost the lease meanwhile is refused by the store.
+	fence := c.Leader.fence()
+	j := c.Journal
+	if fence.Lease != "" {
+		j = j.Fenced(fence)
+	}
 	records := make([]Record, len(c.Targets))
 	sem := make(chan struct{}, max(c.Concurrency, 1))
 	var wg sync.WaitGroup
@@ -170,7 +181,7 @@ func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 				records[i] = Record{Target: t.Name, Time: now, Mode: string(headroom.ModeOff)}
 				return
 			}
-			records[i] = c.step(ctx, t, now)
+			records[i] = c.step(ctx, j, fence.Token, t, now)
 		}()
 	}
 	wg.Wait()
@@ -194,19 +205,27 @@ func (c *Controller) release(ctx context.Context, t *Target) {
 	t.released = true
 }
 
-// step is one iteration for one target.
-func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record {
+// step is one iteration for one target; j is the journal fenced with the
+// lease's token.
+func (c *Controller) step(ctx context.Context, j headroom.Journal, token int64, t *Target, now time.Time) Record {
 	r := Record{Target: t.Name, Time: now, Mode: string(t.Mode)}
 	log := c.logger().With("target", t.Name)
-	var capacityFailed, metricsFailed, scaleFailed bool
+	var capacityFailed, metricsFailed, scaleFailed, unreconciled bool
 	defer func() {
-		c.Metrics.observe(r, capacityFailed, metricsFailed, scaleFailed)
+		if !unreconciled {
+			c.Metrics.observe(r, capacityFailed, metricsFailed, scaleFailed)
+		}
 		// Recorded even when ctx ended meanwhile (a shutdown): what
 		// happened must not be lost with the loop.
 		rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 		defer cancel()
-		if err := c.Journal.Append(rec, r); err != nil {
-			log.Error("record decision", "err", err)
+		if err := j.Append(rec, r); err != nil {
+			c.journalFailed(t.Name, "record decision", err, log)
+			if r.Intent != 0 {
+				// The intent stays open: the next loop reconciles it
+				// before it decides.
+				t.reconciled = false
+			}
 		}
 	}()
 
@@ -219,6 +238,18 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 		return r
 	}
 	r.Current = current
+	if !t.reconciled || t.reconciledAt != token {
+		if err := c.reconcile(ctx, j, t, now, current, log); err != nil {
+			// An earlier actuation's outcome is unknown: never act on top
+			// of it blind. The next loop tries again.
+			unreconciled = true
+			c.Metrics.errored(t.Name, "reconcile")
+			r.Error = fmt.Sprintf("reconcile open intents: %v; not deciding", err)
+			log.Error("reconcile open intents", "err", err)
+			return r
+		}
+		t.reconciled, t.reconciledAt = true, token
+	}
 	obs, err := t.Source.Observe(ctx, now)
 	if err != nil {
 		metricsFailed = true
@@ -231,22 +262,22 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 	r.Observation = obs
 
 	if t.Mode == headroom.ModeGuard {
-		scaleFailed = !c.hold(ctx, t, now, current, obs, &r, log)
+		scaleFailed = !c.hold(ctx, j, t, now, current, obs, &r, log)
 	} else {
-		scaleFailed = !c.decide(ctx, t, now, current, obs, &r, log)
+		scaleFailed = !c.decide(ctx, j, t, now, current, obs, &r, log)
 	}
 
 	if t.Detect != nil {
-		c.detect(ctx, t, now, current, obs, metricsFailed, &r, log)
+		c.detect(ctx, j, t, now, current, obs, metricsFailed, &r, log)
 	}
 
 	if t.Proposed != nil {
-		pst, err := c.state(ctx, t.Name, proposedPolicy, t.Proposed, now, current)
+		pst, err := c.state(ctx, j, t.Name, proposedPolicy, t.Proposed, now, current)
 		if err == nil {
 			pout := engine.Decide(engine.Input{Now: now, Policy: t.Proposed, Current: current, Observation: obs, State: pst, Guards: t.Guards})
 			d := pout.Decision
 			r.Proposed = &d
-			err = c.save(ctx, t.Name, proposedPolicy, pout.State)
+			err = c.save(ctx, j, t.Name, proposedPolicy, pout.State)
 		}
 		if err != nil {
 			r.Error = join(r.Error, fmt.Sprintf("proposed policy: %v", err))
@@ -255,10 +286,12 @@ func (c *Controller) step(ctx context.Context, t *Target, now time.Time) Record 
 	return r
 }
 
-// decide runs the policy and the guards, and acts in Enforce mode. It
-// returns false when the actuator failed.
-func (c *Controller) decide(ctx context.Context, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, r *Record, log *slog.Logger) bool {
-	st, err := c.state(ctx, t.Name, livePolicy, t.Policy, now, current)
+// decide runs the policy and the guards, and acts in Enforce mode: it
+// writes the intent first (write-ahead), so that an actuation whose record
+// is lost with the process is found by the next leader. It returns false
+// when the actuator failed or the intent could not be written.
+func (c *Controller) decide(ctx context.Context, j headroom.Journal, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, r *Record, log *slog.Logger) bool {
+	st, err := c.state(ctx, j, t.Name, livePolicy, t.Policy, now, current)
 	if err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("load engine state: %v", err))
 		return true
@@ -275,8 +308,18 @@ func (c *Controller) decide(ctx context.Context, t *Target, now time.Time, curre
 			log.Warn("lease expired before acting", "desired", out.Desired)
 			return false
 		}
+		id, err := c.intend(ctx, j, t, now, current, out)
+		if err != nil {
+			// No intent, no actuation: the journal could not say later
+			// what was done. The memory is not kept, as for a failed
+			// actuation.
+			r.Error = join(r.Error, fmt.Sprintf("write intent to scale to %d: %v; not scaled", out.Desired, err))
+			c.journalFailed(t.Name, "write intent", err, log)
+			return false
+		}
+		r.Intent = id
 		act, cancel := c.Leader.bound(ctx)
-		err := t.Actuator.Scale(act, out.Desired, out.Reason)
+		err = t.Actuator.Scale(act, out.Desired, out.Reason)
 		cancel()
 		if err != nil {
 			// Keep the old memory: the next iteration decides again from
@@ -294,7 +337,7 @@ func (c *Controller) decide(ctx context.Context, t *Target, now time.Time, curre
 		// not: without it the next loop would cut again at once.
 		rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 		defer cancel()
-		if err := c.save(rec, t.Name, livePolicy, out.State); err != nil {
+		if err := c.save(rec, j, t.Name, livePolicy, out.State); err != nil {
 			r.Error = join(r.Error, fmt.Sprintf("save engine state: %v", err))
 		}
 	}
@@ -304,7 +347,7 @@ func (c *Controller) decide(ctx context.Context, t *Target, now time.Time, curre
 // hold is Guard mode: the platform's autoscaler scales; the guards, asked
 // about its deepest cut, give the floor it is held at. It returns false
 // when the platform could not be read or held.
-func (c *Controller) hold(ctx context.Context, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, r *Record, log *slog.Logger) bool {
+func (c *Controller) hold(ctx context.Context, j headroom.Journal, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, r *Record, log *slog.Logger) bool {
 	platformMin, err := t.Floor.PlatformMin(ctx)
 	if err != nil {
 		// Whatever floor is in place stays: nothing is restored blind.
@@ -312,7 +355,7 @@ func (c *Controller) hold(ctx context.Context, t *Target, now time.Time, current
 		log.Error("read the platform's minimum", "err", err)
 		return false
 	}
-	st, err := c.state(ctx, t.Name, livePolicy, t.Policy, now, current)
+	st, err := c.state(ctx, j, t.Name, livePolicy, t.Policy, now, current)
 	if err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("load engine state: %v", err))
 		return true
@@ -340,7 +383,7 @@ func (c *Controller) hold(ctx context.Context, t *Target, now time.Time, current
 	}
 	// The memory is what the platform did, true whether or not the floor
 	// could be set.
-	if err := c.save(ctx, t.Name, livePolicy, out.State); err != nil {
+	if err := c.save(ctx, j, t.Name, livePolicy, out.State); err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("save engine state: %v", err))
 	}
 	return ok
@@ -348,8 +391,8 @@ func (c *Controller) hold(ctx context.Context, t *Target, now time.Time, current
 
 // state loads the engine's memory, or starts it: the service has been
 // steady at its current count.
-func (c *Controller) state(ctx context.Context, target, slot string, p *headroom.Policy, now time.Time, current headroom.Capacity) (engine.State, error) {
-	data, ok, err := c.Journal.State(ctx, target, slot)
+func (c *Controller) state(ctx context.Context, j headroom.Journal, target, slot string, p *headroom.Policy, now time.Time, current headroom.Capacity) (engine.State, error) {
+	data, ok, err := j.State(ctx, target, slot)
 	if err != nil {
 		return engine.State{}, err
 	}
@@ -364,12 +407,12 @@ func (c *Controller) state(ctx context.Context, target, slot string, p *headroom
 }
 
 // save keeps the engine's memory.
-func (c *Controller) save(ctx context.Context, target, slot string, st engine.State) error {
+func (c *Controller) save(ctx context.Context, j headroom.Journal, target, slot string, st engine.State) error {
 	data, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("encode engine state: %w", err)
 	}
-	return c.Journal.SaveState(ctx, target, slot, data)
+	return j.SaveState(ctx, target, slot, data)
 }
 
 func (c *Controller) logger() *slog.Logger {
@@ -384,69 +427,4 @@ func join(a, b string) string {
 		return b
 	}
 	return a + "; " + b
-}
-
-// MemoryJournal keeps records and states in memory: for tests, and for
-// `serve` before a database is configured.
-type MemoryJournal struct {
-	mu      sync.Mutex
-	records []Record
-	states  map[string][]byte
-}
-
-var _ headroom.Journal = (*MemoryJournal)(nil)
-
-// Append records r (a copy: the caller may reuse its Proposed).
-func (j *MemoryJournal) Append(_ context.Context, r Record) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.records = append(j.records, detach(r))
-	return nil
-}
-
-// Records returns target's records in [from, to), oldest first (records
-// of the same time in append order); zero times are open bounds.
-func (j *MemoryJournal) Records(_ context.Context, target string, from, to time.Time, limit int) ([]Record, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var out []Record
-	for _, r := range j.records {
-		if r.Target != target || (!from.IsZero() && r.Time.Before(from)) || (!to.IsZero() && !r.Time.Before(to)) {
-			continue
-		}
-		out = append(out, detach(r))
-	}
-	slices.SortStableFunc(out, func(a, b Record) int { return a.Time.Compare(b.Time) })
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
-}
-
-// detach copies what a record points to.
-func detach(r Record) Record {
-	if r.Proposed != nil {
-		p := *r.Proposed
-		r.Proposed = &p
-	}
-	return r
-}
-
-// State returns the saved state.
-func (j *MemoryJournal) State(_ context.Context, target, slot string) ([]byte, bool, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	st, ok := j.states[target+"/"+slot]
-	return st, ok, nil
-}
-
-// SaveState keeps state.
-func (j *MemoryJournal) SaveState(_ context.Context, target, slot string, state []byte) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.states == nil {
-		j.states = map[string][]byte{}
-	}
-	j.states[target+"/"+slot] = append([]byte(nil), state...)
-	return nil
 }

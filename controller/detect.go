@@ -17,9 +17,9 @@ import (
 // the incident automation's live in the journal, so a restart during an
 // alert neither pages again nor opens a second incident. Failures are
 // recorded in r and never stop the loop.
-func (c *Controller) detect(ctx context.Context, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, metricsFailed bool, r *Record, log *slog.Logger) {
+func (c *Controller) detect(ctx context.Context, j headroom.Journal, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, metricsFailed bool, r *Record, log *slog.Logger) {
 	var st detect.State
-	if err := c.loadJSON(ctx, t.Name, detectorSlot, &st); err != nil {
+	if err := c.loadJSON(ctx, j, t.Name, detectorSlot, &st); err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("load detector state: %v", err))
 		return
 	}
@@ -53,12 +53,12 @@ func (c *Controller) detect(ctx context.Context, t *Target, now time.Time, curre
 	}
 	c.Metrics.alerts(t.Name, out.Firing)
 	if out.Changed() {
-		if err := c.logAlerts(ctx, t.Name, out); err != nil {
+		if err := c.logAlerts(ctx, j, t.Name, out); err != nil {
 			r.Error = join(r.Error, fmt.Sprintf("log alerts: %v", err))
 		}
 	}
 	// Kept whatever happens next: the alerts are what happened.
-	if err := c.saveJSON(ctx, t.Name, detectorSlot, d.State()); err != nil {
+	if err := c.saveJSON(ctx, j, t.Name, detectorSlot, d.State()); err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("save detector state: %v", err))
 	}
 	if c.Notifier != nil && (len(out.Firing) > 0 || len(out.Ended) > 0) {
@@ -68,14 +68,14 @@ func (c *Controller) detect(ctx context.Context, t *Target, now time.Time, curre
 		}
 	}
 	if t.Incident != nil && c.Automator != nil {
-		c.tell(ctx, t, now, obs, out, r, log)
+		c.tell(ctx, j, t, now, obs, out, r, log)
 	}
 }
 
 // tell moves the target's incident on.
-func (c *Controller) tell(ctx context.Context, t *Target, now time.Time, obs headroom.Observation, out detect.Output, r *Record, log *slog.Logger) {
+func (c *Controller) tell(ctx context.Context, j headroom.Journal, t *Target, now time.Time, obs headroom.Observation, out detect.Output, r *Record, log *slog.Logger) {
 	var st incident.AutoState
-	if err := c.loadJSON(ctx, t.Name, incidentSlot, &st); err != nil {
+	if err := c.loadJSON(ctx, j, t.Name, incidentSlot, &st); err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("load incident state: %v", err))
 		return
 	}
@@ -91,7 +91,7 @@ func (c *Controller) tell(ctx context.Context, t *Target, now time.Time, obs hea
 		log.Error("incident automation", "err", err)
 	}
 	if next != st {
-		if err := c.saveJSON(ctx, t.Name, incidentSlot, next); err != nil {
+		if err := c.saveJSON(ctx, j, t.Name, incidentSlot, next); err != nil {
 			r.Error = join(r.Error, fmt.Sprintf("save incident state: %v", err))
 		}
 	}
@@ -107,9 +107,9 @@ const (
 // logAlerts keeps the alerts that started or ended in the target's alert
 // log (the journal slot "alerts"): the detector's state holds only the
 // latest of each rule, a postmortem needs the incident's.
-func (c *Controller) logAlerts(ctx context.Context, target string, out detect.Output) error {
+func (c *Controller) logAlerts(ctx context.Context, j headroom.Journal, target string, out detect.Output) error {
 	var log []headroom.Alert
-	if err := c.loadJSON(ctx, target, alertLogSlot, &log); err != nil {
+	if err := c.loadJSON(ctx, j, target, alertLogSlot, &log); err != nil {
 		return err
 	}
 	for _, a := range out.Ended {
@@ -129,7 +129,7 @@ func (c *Controller) logAlerts(ctx context.Context, target string, out detect.Ou
 		}
 		log = log[keep:]
 	}
-	return c.saveJSON(ctx, target, alertLogSlot, log)
+	return c.saveJSON(ctx, j, target, alertLogSlot, log)
 }
 
 // AlertLog returns target's logged alerts that started in [from, to),
@@ -154,8 +154,8 @@ func AlertLog(ctx context.Context, j headroom.Journal, target string, from, to t
 
 // loadJSON decodes the journal's state of target and slot into v; v is
 // left as it is when there is none.
-func (c *Controller) loadJSON(ctx context.Context, target, slot string, v any) error {
-	data, ok, err := c.Journal.State(ctx, target, slot)
+func (c *Controller) loadJSON(ctx context.Context, j headroom.Journal, target, slot string, v any) error {
+	data, ok, err := j.State(ctx, target, slot)
 	if err != nil || !ok {
 		return err
 	}
@@ -167,14 +167,14 @@ func (c *Controller) loadJSON(ctx context.Context, target, slot string, v any) e
 
 // saveJSON keeps v as target's state in slot, even when the loop's context
 // ended meanwhile (a shutdown).
-func (c *Controller) saveJSON(ctx context.Context, target, slot string, v any) error {
+func (c *Controller) saveJSON(ctx context.Context, j headroom.Journal, target, slot string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s state: %w", slot, err)
 	}
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 	defer cancel()
-	return c.Journal.SaveState(rec, target, slot, data)
+	return j.SaveState(rec, target, slot, data)
 }
 
 // Firing returns the alerts firing for target after its last loop, from

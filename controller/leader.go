@@ -123,6 +123,19 @@ func (l *Leader) Token() int64 {
 	return l.token
 }
 
+// fence is what this process's journal writes are checked against: the
+// token it last acquired, whether or not its own clock still lets it act
+// (the store decides, which is the point of a fence). Without a Leader,
+// the zero Fence, which checks nothing.
+func (l *Leader) fence() headroom.Fence {
+	if l == nil {
+		return headroom.Fence{}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return headroom.Fence{Lease: l.Name, Token: l.token}
+}
+
 // release gives the lease up on shutdown so another process takes over at
 // once. ctx may have ended already: the release gets releaseTimeout
 // of its own, keeping ctx's values.

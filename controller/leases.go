@@ -80,3 +80,11 @@ func checkLease(name, holder string, ttl time.Duration) error {
 	}
 	return nil
 }
+
+// token returns lease name's current token, 0 when it was never taken: what
+// MemoryJournal's fenced writes are checked against.
+func (m *MemoryLeases) token(name string) int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.leases[name].Token
+}

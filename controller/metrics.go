@@ -36,7 +36,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Guards: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "headroom_guard_interventions_total",
 			Help: "Decisions a guard changed, by target and guard."}, []string{"target", "guard"}),
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "headroom_errors_total",
-			Help: "Failed metric reads and actuations, by target and kind."}, []string{"target", "kind"}),
+			Help: "Failed metric reads, actuations and journal writes (fenced: refused, another process leads), by target and kind."}, []string{"target", "kind"}),
 		Desired: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "headroom_desired_instances",
 			Help: "The instance count the last decision wanted."}, []string{"target"}),
 		Alert: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "headroom_target_alert",
@@ -114,6 +114,14 @@ func (m *Metrics) observe(r Record, readCapacityFailed, readMetricsFailed, scale
 		m.Guards.WithLabelValues(r.Target, g).Inc()
 	}
 	m.Desired.WithLabelValues(r.Target).Set(float64(r.Decision.Desired))
+}
+
+// errored counts an error of kind for target outside a record's own
+// (journal writes, fenced writes, reconciliation).
+func (m *Metrics) errored(target, kind string) {
+	if m != nil {
+		m.Errors.WithLabelValues(target, kind).Inc()
+	}
 }
 
 // leading records whether this process acts.

@@ -18,7 +18,17 @@ const decisionColumns = `target, time, mode, current_ready, current_launching,
 	applied, error,
 	observed_at, utilization, has_utilization, demand, has_demand, error_ratio, latency_ns, has_health,
 	has_proposed, proposed_time, proposed_current, proposed_desired, proposed_min, proposed_max,
-	proposed_code, proposed_message`
+	proposed_code, proposed_message, intent_id`
+
+// decisionTypes are the types of decisionColumns, in order: the fenced
+// INSERT ... SELECT casts its parameters, since a SELECT list does not take
+// its parameters' types from the target columns as VALUES does.
+var decisionTypes = []string{"text", "bigint", "text", "bigint", "bigint",
+	"bigint", "bigint", "bigint", "bigint", "bigint", "text", "text",
+	"boolean", "text",
+	"bigint", "float8", "boolean", "float8", "boolean", "float8", "bigint", "boolean",
+	"boolean", "bigint", "bigint", "bigint", "bigint", "bigint",
+	"text", "text", "bigint"}
 
 // row is one decisions row as pgx sees it; a nil pointer is NULL.
 type row struct {
@@ -43,6 +53,7 @@ type row struct {
 	pTime                          *int64
 	pCurrent, pDesired, pMin, pMax *int64
 	pCode, pMessage                *string
+	intent                         *int64
 }
 
 // fields returns pointers to the row's fields, for Scan.
@@ -52,7 +63,7 @@ func (r *row) fields() []any {
 		&r.applied, &r.err,
 		&r.observedAt, &r.utilization, &r.hasUtilization, &r.demand, &r.hasDemand, &r.errorRatio, &r.latency, &r.hasHealth,
 		&r.hasProposed, &r.pTime, &r.pCurrent, &r.pDesired, &r.pMin, &r.pMax,
-		&r.pCode, &r.pMessage}
+		&r.pCode, &r.pMessage, &r.intent}
 }
 
 // values returns the row's values, for an INSERT.
@@ -62,7 +73,7 @@ func (r *row) values() []any {
 		r.applied, r.err,
 		r.observedAt, r.utilization, r.hasUtilization, r.demand, r.hasDemand, r.errorRatio, r.latency, r.hasHealth,
 		r.hasProposed, r.pTime, r.pCurrent, r.pDesired, r.pMin, r.pMax,
-		r.pCode, r.pMessage}
+		r.pCode, r.pMessage, r.intent}
 }
 
 func toRow(r headroom.DecisionRecord) (row, error) {
@@ -78,6 +89,10 @@ func toRow(r headroom.DecisionRecord) (row, error) {
 		demand: r.Observation.Demand, hasDemand: r.Observation.HasDemand,
 		errorRatio: r.Observation.ErrorRatio, latency: int64(r.Observation.Latency),
 		hasHealth: r.Observation.HasHealth,
+	}
+	if r.Intent != 0 {
+		id := r.Intent
+		w.intent = &id
 	}
 	if w.time, err = nanos(r.Time); err != nil {
 		return row{}, fmt.Errorf("record time: %w", err)
@@ -136,6 +151,7 @@ func (w *row) record() headroom.DecisionRecord {
 		},
 		Applied: w.applied,
 		Error:   w.err,
+		Intent:  deref(w.intent),
 	}
 	if w.hasProposed {
 		r.Proposed = &headroom.Decision{
@@ -160,39 +176,121 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-var insertDecision = func() string {
-	n := strings.Count(decisionColumns, ",") + 1
-	params := make([]string, n)
-	for i := range params {
-		params[i] = "$" + strconv.Itoa(i+1)
+// Every journal write is fenced, in one statement: the CTE fence locks the
+// lease's row FOR SHARE (so a takeover, which updates the row, waits for
+// the write to commit, and a write after a takeover sees the new token),
+// and the write happens only when the lease has no token above the
+// writer's. An unfenced write passes a lease name no lease has (""): the
+// check finds no row and locks nothing.
+const (
+	fenceCTE = `fence AS (SELECT token FROM leases WHERE name = $%d FOR SHARE)`
+	unfenced = `NOT EXISTS (SELECT 1 FROM fence WHERE token > $%d)`
+)
+
+// params returns "$1::t1, $2::t2, ..." for types.
+func params(types []string) string {
+	p := make([]string, len(types))
+	for i, t := range types {
+		p[i] = "$" + strconv.Itoa(i+1) + "::" + t
 	}
-	return `INSERT INTO decisions (` + decisionColumns + `) VALUES (` + strings.Join(params, ", ") + `)`
+	return strings.Join(p, ", ")
+}
+
+// insertDecision's parameters are the row's, then the fence's lease and
+// token. settleIntent is insertDecision for a record that settles an
+// intent (its intent_id, the row's last parameter): the intent's row is
+// deleted in the same statement, and the record is written only when the
+// intent was open.
+var insertDecision, settleIntent = func() (string, string) {
+	n := len(decisionTypes)
+	insert := `WITH ` + fmt.Sprintf(fenceCTE, n+1) + `
+INSERT INTO decisions (` + decisionColumns + `)
+SELECT ` + params(decisionTypes) + `
+WHERE ` + fmt.Sprintf(unfenced, n+2)
+	settle := `WITH ` + fmt.Sprintf(fenceCTE, n+1) + `,
+closed AS (DELETE FROM intents WHERE id = $` + strconv.Itoa(n) + ` AND target = $1 AND ` + fmt.Sprintf(unfenced, n+2) + ` RETURNING id)
+INSERT INTO decisions (` + decisionColumns + `)
+SELECT ` + params(decisionTypes[:n-1]) + `, closed.id FROM closed`
+	return insert, settle
 }()
 
 const (
 	selectState = `SELECT state FROM engine_state WHERE target = $1 AND slot = $2`
-	upsertState = `INSERT INTO engine_state (target, slot, state, updated_at)
-VALUES ($1, $2, $3, $4)
+	upsertState = `WITH fence AS (SELECT token FROM leases WHERE name = $5 FOR SHARE)
+INSERT INTO engine_state (target, slot, state, updated_at)
+SELECT $1::text, $2::text, $3::bytea, $4::timestamptz
+WHERE NOT EXISTS (SELECT 1 FROM fence WHERE token > $6)
 ON CONFLICT (target, slot) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`
+	insertIntent = `WITH fence AS (SELECT token FROM leases WHERE name = $10 FOR SHARE)
+INSERT INTO intents (target, time, current_ready, current_launching, desired,
+	reason_code, reason_message, token, state)
+SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::bigint, $6::text, $7::text, $8::bigint, $9::bytea
+WHERE NOT EXISTS (SELECT 1 FROM fence WHERE token > $11)
+RETURNING id`
+	selectIntents = `SELECT id, target, time, current_ready, current_launching, desired,
+	reason_code, reason_message, token, state
+FROM intents WHERE target = $1 ORDER BY id`
+	leaseToken = `SELECT token FROM leases WHERE name = $1`
 )
 
 // Append records one iteration. It returns once the row is committed.
+// When r.Intent is set, it deletes that open intent in the same statement.
 //
 // Errors: EINVALID when a time of r is outside what UnixNano represents
 // (years 1678 to 2262) or its target, mode or reason code is not valid
-// UTF-8 without NUL; EUNAVAILABLE when the server cannot be reached;
-// EINTERNAL when the database fails otherwise.
+// UTF-8 without NUL; ECONFLICT when r.Intent is not an open intent of
+// r.Target; EUNAVAILABLE when the server cannot be reached; EINTERNAL when
+// the database fails otherwise.
 func (db *DB) Append(ctx context.Context, r headroom.DecisionRecord) error {
+	return db.append(ctx, headroom.Fence{}, r)
+}
+
+func (db *DB) append(ctx context.Context, f headroom.Fence, r headroom.DecisionRecord) error {
 	w, err := toRow(r)
 	if err != nil {
 		return &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("append decision: %w", err)}
 	}
+	q := insertDecision
+	if r.Intent != 0 {
+		q = settleIntent
+	}
 	// One statement commits on its own: no explicit transaction. pgx
 	// prepares it once per connection.
-	if _, err := db.pool.Exec(ctx, insertDecision, w.values()...); err != nil {
+	tag, err := db.pool.Exec(ctx, q, append(w.values(), f.Lease, f.Token)...)
+	if err != nil {
 		return storeError("append decision: %w", err)
 	}
-	return nil
+	if tag.RowsAffected() > 0 {
+		return nil
+	}
+	if err := db.refused(ctx, f, "append decision"); err != nil {
+		return err
+	}
+	return headroom.Errorf(headroom.ECONFLICT, "append decision: intent %d of %s is not open", r.Intent, r.Target)
+}
+
+// refused explains a fenced write that wrote nothing: the ECONFLICT error
+// wrapping headroom.ErrFenced when the lease's token is above the fence's
+// (tokens only grow: the one read now is at least the one that refused
+// it), nil when the fence did not refuse it.
+func (db *DB) refused(ctx context.Context, f headroom.Fence, op string) error {
+	if f.Lease == "" {
+		return nil
+	}
+	var token int64
+	err := db.pool.QueryRow(ctx, leaseToken, f.Lease).Scan(&token)
+	if isNoRows(err) {
+		return nil
+	}
+	if err != nil {
+		return storeError("%s: read lease %s: %w", op, f.Lease, err)
+	}
+	if token <= f.Token {
+		return nil
+	}
+	return &headroom.Error{Code: headroom.ECONFLICT,
+		Message: fmt.Sprintf("%s: lease %q is at token %d, this writer holds %d", op, f.Lease, token, f.Token),
+		Err:     headroom.ErrFenced}
 }
 
 // Records returns target's records with a time in [from, to), oldest
@@ -269,11 +367,117 @@ func (db *DB) State(ctx context.Context, target, slot string) ([]byte, bool, err
 //
 // Errors: EUNAVAILABLE, EINTERNAL as Append.
 func (db *DB) SaveState(ctx context.Context, target, slot string, state []byte) error {
+	return db.saveState(ctx, headroom.Fence{}, target, slot, state)
+}
+
+func (db *DB) saveState(ctx context.Context, f headroom.Fence, target, slot string, state []byte) error {
 	if state == nil {
 		state = []byte{} // NOT NULL: an empty state is still a state
 	}
-	if _, err := db.pool.Exec(ctx, upsertState, target, slot, state, db.Now().UTC()); err != nil {
-		return storeError("save state %s/%s: %w", target, slot, err)
+	op := "save state " + target + "/" + slot
+	tag, err := db.pool.Exec(ctx, upsertState, target, slot, state, db.Now().UTC(), f.Lease, f.Token)
+	if err != nil {
+		return storeError("%s: %w", op, err)
 	}
-	return nil
+	if tag.RowsAffected() > 0 {
+		return nil
+	}
+	if err := db.refused(ctx, f, op); err != nil {
+		return err
+	}
+	return storeError("%s: no row written", op)
 }
+
+// Intend keeps in as an open intent and returns its ID.
+//
+// Errors: EINVALID when in.Time is outside what UnixNano represents or a
+// text is not valid UTF-8 without NUL; EUNAVAILABLE, EINTERNAL as Append.
+func (db *DB) Intend(ctx context.Context, in headroom.Intent) (int64, error) {
+	return db.intend(ctx, headroom.Fence{}, in)
+}
+
+func (db *DB) intend(ctx context.Context, f headroom.Fence, in headroom.Intent) (int64, error) {
+	at, err := nanos(in.Time)
+	if err != nil {
+		return 0, &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("write intent: %w", err)}
+	}
+	var id int64
+	err = db.pool.QueryRow(ctx, insertIntent, in.Target, at, in.Current.Ready, in.Current.Launching, in.Desired,
+		string(in.Reason.Code), storable(in.Reason.Message), in.Token, in.State, f.Lease, f.Token).Scan(&id)
+	if isNoRows(err) {
+		if err := db.refused(ctx, f, "write intent"); err != nil {
+			return 0, err
+		}
+		return 0, storeError("write intent: no row written")
+	}
+	if err != nil {
+		return 0, storeError("write intent: %w", err)
+	}
+	return id, nil
+}
+
+// OpenIntents returns target's open intents, oldest first; times in UTC.
+//
+// Errors: EUNAVAILABLE, EINTERNAL as Append.
+func (db *DB) OpenIntents(ctx context.Context, target string) ([]headroom.Intent, error) {
+	rows, err := db.pool.Query(ctx, selectIntents, target)
+	if err != nil {
+		return nil, storeError("read intents of %s: %w", target, err)
+	}
+	defer rows.Close()
+	var out []headroom.Intent
+	for rows.Next() {
+		var in headroom.Intent
+		var at *int64
+		var code string
+		if err := rows.Scan(&in.ID, &in.Target, &at, &in.Current.Ready, &in.Current.Launching, &in.Desired,
+			&code, &in.Reason.Message, &in.Token, &in.State); err != nil {
+			return nil, storeError("read intents of %s: %w", target, err)
+		}
+		in.Time, in.Reason.Code = fromNanos(at), headroom.ReasonCode(code)
+		out = append(out, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError("read intents of %s: %w", target, err)
+	}
+	return out, nil
+}
+
+// Fenced returns a view of db whose writes are refused, with ECONFLICT
+// wrapping headroom.ErrFenced, once lease f.Lease has a token above
+// f.Token: each write locks the lease's row and checks the token in the
+// statement that writes, so no write of an old leader lands after the
+// next one took the lease.
+func (db *DB) Fenced(f headroom.Fence) headroom.Journal { return &fenced{db: db, f: f} }
+
+// fenced is DB.Fenced's view.
+type fenced struct {
+	db *DB
+	f  headroom.Fence
+}
+
+func (v *fenced) Append(ctx context.Context, r headroom.DecisionRecord) error {
+	return v.db.append(ctx, v.f, r)
+}
+
+func (v *fenced) Records(ctx context.Context, target string, from, to time.Time, limit int) ([]headroom.DecisionRecord, error) {
+	return v.db.Records(ctx, target, from, to, limit)
+}
+
+func (v *fenced) State(ctx context.Context, target, slot string) ([]byte, bool, error) {
+	return v.db.State(ctx, target, slot)
+}
+
+func (v *fenced) SaveState(ctx context.Context, target, slot string, state []byte) error {
+	return v.db.saveState(ctx, v.f, target, slot, state)
+}
+
+func (v *fenced) Intend(ctx context.Context, in headroom.Intent) (int64, error) {
+	return v.db.intend(ctx, v.f, in)
+}
+
+func (v *fenced) OpenIntents(ctx context.Context, target string) ([]headroom.Intent, error) {
+	return v.db.OpenIntents(ctx, target)
+}
+
+func (v *fenced) Fenced(f headroom.Fence) headroom.Journal { return v.db.Fenced(f) }

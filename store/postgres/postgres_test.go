@@ -77,6 +77,15 @@ func TestLeases(t *testing.T) {
 	})
 }
 
+// TestFencing runs the fencing contract with the journal and the leases on
+// two pools of one database, as two serve processes have them.
+func TestFencing(t *testing.T) {
+	storetest.RunFencing(t, func(t *testing.T) (headroom.Journal, headroom.Leases) {
+		url := pgtest.NewDatabase(t)
+		return openDB(t, url), openDB(t, url)
+	})
+}
+
 // TestLeasesRaceAcrossPools races holders that each opened the database
 // themselves, as separate serve processes would.
 func TestLeasesRaceAcrossPools(t *testing.T) {
@@ -139,8 +148,8 @@ func TestOpenAppliesMigrationsOnce(t *testing.T) {
 		return got
 	}
 	first := applied()
-	if len(first) != 4 || first[1].IsZero() || first[2].IsZero() || first[3].IsZero() || first[4].IsZero() {
-		t.Fatalf("schema_migrations after the first Open = %v, want versions 1 to 4", first)
+	if len(first) != 5 || first[1].IsZero() || first[2].IsZero() || first[3].IsZero() || first[4].IsZero() || first[5].IsZero() {
+		t.Fatalf("schema_migrations after the first Open = %v, want versions 1 to 5", first)
 	}
 	openDB(t, url)
 	openDB(t, url) // two open at once: neither applies anything
@@ -182,8 +191,8 @@ func TestConcurrentOpen(t *testing.T) {
 				`SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations`).Scan(&versions); err != nil {
 				t.Fatal(err)
 			}
-			if versions != "1,2,3,4" {
-				t.Errorf("schema_migrations versions = %q, want \"1,2,3,4\" (each once)", versions)
+			if versions != "1,2,3,4,5" {
+				t.Errorf("schema_migrations versions = %q, want \"1,2,3,4,5\" (each once)", versions)
 			}
 		})
 	}

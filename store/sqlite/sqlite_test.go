@@ -78,6 +78,15 @@ func TestLeases(t *testing.T) {
 	})
 }
 
+// TestFencing runs the fencing contract with the journal and the leases on
+// two handles of one file, as two serve processes on one machine have them.
+func TestFencing(t *testing.T) {
+	storetest.RunFencing(t, func(t *testing.T) (headroom.Journal, headroom.Leases) {
+		path := filepath.Join(t.TempDir(), "journal.db")
+		return openDB(t, path), openDB(t, path)
+	})
+}
+
 // TestLeasesRaceAcrossHandles races holders that each opened the file
 // themselves, as separate processes would: each has its own writer
 // connection, so the race is decided by SQLite's file lock.
@@ -168,8 +177,8 @@ func TestOpenAppliesMigrationsOnce(t *testing.T) {
 		return got
 	}
 	first := applied()
-	if len(first) != 4 || first[1] == 0 || first[2] == 0 || first[3] == 0 || first[4] == 0 {
-		t.Fatalf("schema_migrations after the first Open = %v, want versions 1 to 4", first)
+	if len(first) != 5 || first[1] == 0 || first[2] == 0 || first[3] == 0 || first[4] == 0 || first[5] == 0 {
+		t.Fatalf("schema_migrations after the first Open = %v, want versions 1 to 5", first)
 	}
 	openDB(t, path)
 	openDB(t, path) // two open at once: neither applies anything

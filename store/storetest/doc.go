@@ -17,6 +17,12 @@
 //		}))
 //	}
 //
+// RunJournal includes the write-ahead intents (Intend, OpenIntents, the
+// record that settles one). RunFencing checks Journal.Fenced against the
+// leases of the same storage (two handles on it, as two processes have):
+// an old leader's writes are refused once another took the lease, and
+// none lands after the takeover returned.
+//
 // Skip names a subtest to skip for a known defect, with the reason; the
 // skip is reported by go test -v, and a name that matches no subtest fails.
 // Subtests run one at a time, never in parallel.

@@ -17,6 +17,15 @@ func TestMemoryJournal(t *testing.T) {
 	})
 }
 
+// TestMemoryFencing runs the fencing contract against a MemoryJournal
+// checking its fences against MemoryLeases.
+func TestMemoryFencing(t *testing.T) {
+	storetest.RunFencing(t, func(t *testing.T) (headroom.Journal, headroom.Leases) {
+		l := &controller.MemoryLeases{}
+		return &controller.MemoryJournal{Leases: l}, l
+	})
+}
+
 // TestMemoryLeases runs the contract against controller.MemoryLeases.
 func TestMemoryLeases(t *testing.T) {
 	storetest.RunLeases(t, func(t *testing.T) headroom.Leases {

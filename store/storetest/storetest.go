@@ -81,6 +81,9 @@ func RunJournal(t *testing.T, open func(t *testing.T) headroom.Journal, opts ...
 		{"state is saved, overwritten and read back byte for byte", testState},
 		{"concurrent appends are all kept", testConcurrent},
 		{"records and states survive close and reopen", testReopen},
+		{"an intent is open until the record that settles it", testIntentOpenUntilRecorded},
+		{"intents are kept apart by target, oldest first", testIntentTargets},
+		{"an intent is settled once; a record of an unknown intent is refused", testIntentSettledOnce},
 	}
 	for name := range c.skip {
 		if !slices.ContainsFunc(tests, func(tt test) bool { return tt.name == name }) {
@@ -390,9 +393,17 @@ func testReopen(t *testing.T, open func(t *testing.T) headroom.Journal, c *confi
 		mustAppend(t, j, r)
 	}
 	mustSave(t, j, "api", "live", []byte("state 1"))
+	in := intent("api", 0)
+	in.ID = mustIntend(t, j, in)
 	j = reopen(t, j)
 	assertRecords(t, mustRecords(t, j, "api", time.Time{}, time.Time{}, 0), want)
 	assertState(t, j, "api", "live", []byte("state 1"))
+	// An open intent is what a restarted leader reconciles.
+	assertIntents(t, "after reopen", mustOpen(t, j, "api"), []headroom.Intent{in})
+	later := intent("api", 1)
+	if later.ID = mustIntend(t, j, later); later.ID <= in.ID {
+		t.Errorf("intent ID %d after reopen, want above %d", later.ID, in.ID)
+	}
 
 	// The reopened journal takes new writes after the old ones.
 	more := full("api", t0.Add(2*time.Second), true)
