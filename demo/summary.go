@@ -12,6 +12,7 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/postmortem"
 )
 
 // Seed is what the seed's public report says of 2021-06-30: the figures
@@ -59,7 +60,7 @@ func Rows(replay *check.PolicyResult, off, on *Outcome) []Row {
 	detected, mitigated := "no alert", "—"
 	if f != nil && !f.ImpactStart.IsZero() {
 		impact = fmt.Sprintf("%s–%s UTC (%s)", f.ImpactStart.UTC().Format("15:04:05"), f.ImpactEnd.UTC().Format("15:04:05"), words(f.ImpactEnd.Sub(f.ImpactStart)))
-		failed = count(f.FailedRequests)
+		failed = postmortem.Count(f.FailedRequests)
 		worst = pct(f.WorstErrorRatio) + " of a 15 s loop"
 		if f.LatencyIncrease >= 0 {
 			latency = "elevated by " + strconv.Itoa(int(math.Round(f.LatencyIncrease))) + "%"
@@ -74,11 +75,11 @@ func Rows(replay *check.PolicyResult, off, on *Outcome) []Row {
 	var checkFailed, checkWorst string
 	if len(replay.Violations) > 0 {
 		v := replay.Violations[0]
-		checkFailed = fmt.Sprintf("check: %s", count(v.FailedRequests))
+		checkFailed = fmt.Sprintf("check: %s", postmortem.Count(v.FailedRequests))
 		checkWorst = fmt.Sprintf("check: %s of a minute", pct(v.WorstErrorRatio))
 	}
 	add("impact", one(Seed.Impact), one(impact), one("none"))
-	add("failed requests", one(Seed.Failed), nonEmpty(failed+" (all day: "+count(off.Failed)+")", checkFailed), one(count(on.Failed)))
+	add("failed requests", one(Seed.Failed), nonEmpty(failed+" (all day: "+postmortem.Count(off.Failed)+")", checkFailed), one(postmortem.Count(on.Failed)))
 	add("worst error ratio", one("—"), nonEmpty(worst, checkWorst), one("—"))
 	add("latency", one(Seed.Latency), one(latency), one("—"))
 	add("detected", one(Seed.Detected), one(detected), one(alertsSay(on.Alerts)))
@@ -188,18 +189,6 @@ func words(d time.Duration) string {
 		return fmt.Sprintf("%d min", int(d/time.Minute))
 	}
 	return d.String()
-}
-
-func count(v float64) string {
-	s := strconv.FormatInt(int64(math.Round(v)), 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func pct(r float64) string { return strconv.FormatFloat(math.Round(1000*r)/10, 'f', -1, 64) + "%" }

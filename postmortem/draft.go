@@ -159,7 +159,7 @@ func (d *drafter) impact() {
 	}
 	src := d.cite(d.impactSource())
 	d.p("The impact lasted %s, %s. ", dur(f.ImpactEnd.Sub(f.ImpactStart)), d.impactSpan())
-	d.p("About %s requests failed%s; the worst loop failed %s of requests%s. ", count(f.FailedRequests), src, pct(f.WorstErrorRatio), src)
+	d.p("About %s requests failed%s; the worst loop failed %s of requests%s. ", Count(f.FailedRequests), src, pct(f.WorstErrorRatio), src)
 	if f.LatencyIncrease >= 0 {
 		d.p("Average response times were elevated by %s%% (%s against %s in the hour before)%s. ",
 			strconv.Itoa(int(math.Round(f.LatencyIncrease))), ms(f.ImpactLatency), ms(f.BaselineLatency),
@@ -369,7 +369,8 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-func count(v float64) string {
+// Count prints a number of requests for people: 729,309.
+func Count(v float64) string {
 	s := strconv.FormatInt(int64(math.Round(v)), 10)
 	var b strings.Builder
 	for i, r := range s {
