@@ -18,7 +18,7 @@ import (
 	"github.com/headroomhq/headroom/internal/yamlnode"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/dialect"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // APIVersion and Kind identify a config document.

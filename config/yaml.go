@@ -3,7 +3,7 @@ package config
 import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/internal/yamlnode"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // parseDocument returns the root mapping of the one YAML document in data.

@@ -13,7 +13,7 @@ import (
 	"github.com/headroomhq/headroom/internal/inputfile"
 	"github.com/headroomhq/headroom/internal/yamlnode"
 	"github.com/headroomhq/headroom/schedule"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // APIVersion is the apiVersion of headroom's own documents.

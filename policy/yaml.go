@@ -3,7 +3,7 @@ package policy
 import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/internal/yamlnode"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // documents returns the root mapping of every YAML document of data, so

@@ -9,7 +9,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/detect"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // PromTarget is one target's rules to export.

@@ -11,7 +11,7 @@ import (
 	"github.com/headroomhq/headroom/detect"
 	"github.com/headroomhq/headroom/internal/yamlnode"
 	"github.com/headroomhq/headroom/policy"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // WriteDetection returns the Service file data (read from path) with its

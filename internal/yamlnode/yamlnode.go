@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 var lineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)

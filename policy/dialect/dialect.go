@@ -14,7 +14,7 @@ import (
 	"github.com/headroomhq/headroom/policy/aws"
 	"github.com/headroomhq/headroom/policy/hpa"
 	"github.com/headroomhq/headroom/policy/keda"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Format names a policy file format.

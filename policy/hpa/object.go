@@ -15,7 +15,7 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/internal/suggest"
 	"github.com/headroomhq/headroom/internal/yamlnode"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Object is one Kubernetes object of a YAML file. It keeps its node tree, so
