@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -133,6 +135,7 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 	var worstLatency time.Duration
 	for _, tr := range opt.Traffic {
 		ev := newEvaluator(svc, p.Zone(), tr.Name)
+		model := sim.NewModel(svc)
 		ch := newChartSink(svc, tr, opt.ChartPoints)
 		sinks := []sim.Sink{ev, ch}
 		if opt.Sinks != nil {
@@ -147,7 +150,7 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 			return nil, fmt.Errorf("simulate %s on %s: %w", p.Name, tr.Name, err)
 		}
 		ev.finish()
-		attachCauses(ev.violations, res.Decisions, svc.SLO.Window)
+		attachCauses(ev.violations, res.Decisions, svc, tr, model)
 		chart := ch.finish()
 		chart.Violations = ev.violations
 		pr.Charts = append(pr.Charts, chart)
@@ -188,34 +191,111 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 	return pr, nil
 }
 
-// attachCauses names, for each violation, the decision that most likely
-// caused it: a scale-in or scheduled action inside its first SLO window
-// (a scale-in 45 s into the minute that went bad is that minute's cause),
-// else the last decision that set capacity before it started. Scale-outs
-// inside the window are responses, not causes.
-func attachCauses(vs []Violation, ds []headroom.Decision, window time.Duration) {
+// attachCauses says, for each violation, what made capacity short: the
+// last decision that changed capacity before the violation's first SLO
+// window ended, when it cut capacity below what demand needed right after
+// it; otherwise — no decision made it short — the demand rise the policy
+// could not follow, or the bound that held it. Never a scale-out, never a
+// decision older than the last change (a cut twelve days earlier that left
+// capacity enough is not why demand outgrew it today).
+func attachCauses(vs []Violation, ds []headroom.Decision, svc *headroom.Service, tr *headroom.Series, model *sim.Model) {
+	window := svc.SLO.Window
 	for i := range vs {
-		start, cut := vs[i].Start, vs[i].Start.Add(window)
-		var cause *headroom.Decision
+		v := &vs[i]
+		var last *headroom.Decision
 		for k := range ds {
 			d := &ds[k]
-			if !d.Time.Before(cut) {
+			if !d.Time.Before(v.Start.Add(window)) {
 				break
 			}
-			sets := d.Changed() || d.Reason.Code == headroom.ReasonScheduled || d.Reason.Code == headroom.ReasonInitial
-			reduces := d.Desired < d.Current || d.Reason.Code == headroom.ReasonScheduled
-			switch {
-			case d.Time.After(start) && reduces:
-				cause = d
-			case !d.Time.After(start) && sets:
-				cause = d
+			if d.Changed() {
+				last = d
 			}
 		}
-		if cause != nil {
-			c := *cause
-			vs[i].Cause = &c
+		if last != nil && last.Desired < last.Current {
+			need := model.Required(meanRate(tr, last.Time, last.Time.Add(window)), svc.SLO.MaxLatency)
+			if last.Desired < need {
+				c := *last
+				v.Cause = &c
+				v.CauseSummary = fmt.Sprintf("%s cut capacity from %d to %d at %s UTC while demand needed %d",
+					last.Reason.Code, last.Current, last.Desired, last.Time.UTC().Format("15:04:05"), need)
+				continue
+			}
+		}
+		v.CauseSummary = outgrown(v, last, svc, tr, model) + lateSchedule(v, ds, max(svc.StartupDelay, window))
+	}
+}
+
+// outgrown says why capacity fell short when no decision cut it: demand
+// rose faster than instances start, or the policy held a count that was not
+// enough (at its maximum, or by its target).
+func outgrown(v *Violation, last *headroom.Decision, svc *headroom.Service, tr *headroom.Series, model *sim.Model) string {
+	span := max(svc.StartupDelay, time.Minute)
+	before := meanRate(tr, v.Start.Add(-span-time.Minute), v.Start.Add(-span))
+	now := v.PeakDemand
+	need := model.Required(now, svc.SLO.MaxLatency)
+	if before > 0 && now > 1.1*before {
+		return fmt.Sprintf("no decision cut capacity: demand rose %sx in %s (from %s to %s req/s), faster than the policy can add capacity (instances take %s to start)",
+			sig(now/before), shortSpan(span), sig(before), sig(now), svc.StartupDelay)
+	}
+	if last != nil && last.Desired >= last.Max {
+		return fmt.Sprintf("no decision cut capacity: the policy held %d instances, its maximum; demand needed %d", last.Desired, need)
+	}
+	if last != nil {
+		return fmt.Sprintf("no decision cut capacity: the policy kept %d instances; demand needed %d", last.Desired, need)
+	}
+	return fmt.Sprintf("no decision cut capacity: demand needed %d instances", need)
+}
+
+// lateSchedule names a scheduled action that raised the floor only during
+// the violation or right after it (a pre-warm written for another zone, an
+// hour late on a DST day), or "".
+func lateSchedule(v *Violation, ds []headroom.Decision, late time.Duration) string {
+	for k := range ds {
+		d := &ds[k]
+		if d.Time.Before(v.Start) || d.Time.After(v.End.Add(late)) {
+			continue
+		}
+		if d.Reason.Code == headroom.ReasonScheduled && (d.Desired > d.Current || d.Min >= d.Current) {
+			return fmt.Sprintf("; a scheduled action raised the floor only at %s UTC, %s after the violation began: %s",
+				d.Time.UTC().Format("15:04:05"), shortSpan(d.Time.Sub(v.Start)), d.Reason.Message)
 		}
 	}
+	return ""
+}
+
+// meanRate is tr's mean request rate over [from, to), within the series.
+func meanRate(tr *headroom.Series, from, to time.Time) float64 {
+	lo := max(int(from.Sub(tr.Start)/time.Second), 0)
+	hi := min(int(to.Sub(tr.Start)/time.Second), tr.Seconds())
+	if hi <= lo {
+		return 0
+	}
+	var sum float64
+	for sec := lo; sec < hi; sec++ {
+		sum += tr.RateAt(sec)
+	}
+	return sum / float64(hi-lo)
+}
+
+// sig prints a figure with three significant digits at most: 6, 12.5, 4800.
+func sig(v float64) string {
+	if v >= 100 {
+		return strconv.FormatFloat(math.Round(v), 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+// shortSpan prints 3m, not 3m0s.
+func shortSpan(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // judge sets the verdict from the policies and the comparison.

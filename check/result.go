@@ -104,9 +104,12 @@ type Violation struct {
 	NeededInstances int     `json:"neededInstances"`
 	PeakDemand      float64 `json:"peakRequestsPerSecond"`
 	FailedRequests  float64 `json:"failedRequests"`
-	// Cause is the last capacity decision before the span started: usually
-	// the change that caused it.
-	Cause *headroom.Decision `json:"cause,omitempty"`
+	// Cause is the decision that made capacity short: the last change of
+	// capacity before the span's first window ended, when it cut capacity
+	// below what demand needed; nil when no decision did (demand outgrew
+	// the capacity). CauseSummary says which, in a sentence.
+	Cause        *headroom.Decision `json:"cause,omitempty"`
+	CauseSummary string             `json:"causeSummary"`
 }
 
 // Detection is an alert the detector raised during a replay.

@@ -96,6 +96,8 @@ type htmlViolation struct {
 	HasZone                                             bool
 	Duration, Error, Latency, ReadyNeeded, Peak, Failed string
 	CauseTime, CauseCode, CauseChange, CauseMessage     string
+	// CauseSummary says why when no decision made capacity short.
+	CauseSummary string
 }
 
 type htmlDecision struct {
@@ -205,6 +207,8 @@ func newHTMLPolicy(i int, p *check.PolicyResult, s check.Service, manyTraffic bo
 			hv.CauseChange = decisionChange(*d, "→")
 			hv.CauseMessage = d.Reason.Message
 			causes[d.Time.UTC()] = true
+		} else {
+			hv.CauseSummary = v.CauseSummary
 		}
 		hp.Violations = append(hp.Violations, hv)
 	}

@@ -128,6 +128,9 @@ func writeMarkdownViolations(b *strings.Builder, p *check.PolicyResult, manyTraf
 func mdCause(v check.Violation) string {
 	d := v.Cause
 	if d == nil {
+		if v.CauseSummary != "" {
+			return mdCell(v.CauseSummary)
+		}
 		return "–"
 	}
 	return fmt.Sprintf("%s `%s` %s: %s", fmtUTCNear(d.Time, v.Start), mdCode(string(d.Reason.Code)),

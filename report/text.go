@@ -127,5 +127,7 @@ func writeTextViolation(b *strings.Builder, bullet string, v check.Violation, zo
 	if d := v.Cause; d != nil {
 		fmt.Fprintf(b, "%scause: %s %s %s: %s\n", indent, fmtUTCNear(d.Time, v.Start),
 			d.Reason.Code, decisionChange(*d, "->"), oneLine(d.Reason.Message))
+	} else if v.CauseSummary != "" {
+		fmt.Fprintf(b, "%scause: %s\n", indent, oneLine(v.CauseSummary))
 	}
 }
