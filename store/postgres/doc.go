@@ -17,7 +17,11 @@
 //
 // A lease's expiry is computed by the server, from now() plus the TTL, in
 // one INSERT ... ON CONFLICT DO UPDATE statement: replicas whose clocks
-// disagree still agree on who holds it.
+// disagree still agree on who holds it. A fenced journal write
+// (DB.Fenced) is one statement that locks the lease's row FOR SHARE and
+// writes only while its token is not above the writer's, so a takeover
+// waits for it to commit and a write after the takeover is refused; an
+// intent is closed by the statement that inserts the record settling it.
 //
 // The same DB is the status page's incident.Store, shared by every
 // replica: components and their history, incidents with their updates,

@@ -3,7 +3,10 @@
 // modernc.org/sqlite (no cgo). It also hands out leader leases
 // (headroom.Leases) to the `headroom serve` processes of one machine that
 // share the file: each Acquire is one write transaction, and expiry is
-// counted in the machine's clock (DB.Now).
+// counted in the machine's clock (DB.Now). A fenced journal write
+// (DB.Fenced) checks the lease's token in the statement that writes, under
+// the file's one write lock; a record that settles an intent deletes it in
+// the same transaction.
 //
 // The same DB is the status page's incident.Store: components and their
 // history, incidents with their updates, admin tokens, webhook subscribers
