@@ -47,6 +47,10 @@ type Target struct {
 	// SLO, for its cause signal.
 	Detect *detect.Config
 	Needed func(demand float64) int
+	// CapacityPerInstance is the service model's requests/s per instance
+	// at 100% cpu: with it, a target whose policy tracks cpu and whose
+	// source gives none gets cpu derived from demand, as check derives it.
+	CapacityPerInstance float64
 	// Incident, when set, tells customers: the target's alerts open and
 	// update its incident on the status page (Controller.Automator).
 	Incident *incident.Automation
@@ -259,12 +263,16 @@ func (c *Controller) step(ctx context.Context, j headroom.Journal, token int64, 
 		log.Warn("read metrics", "err", err)
 		obs = headroom.Observation{Time: now}
 	}
+	obs, derived := t.derive(obs, current)
 	r.Observation = obs
 
 	if t.Mode == headroom.ModeGuard {
 		scaleFailed = !c.hold(ctx, j, t, now, current, obs, &r, log)
 	} else {
 		scaleFailed = !c.decide(ctx, j, t, now, current, obs, &r, log)
+	}
+	if derived && r.Decision.Reason.Message != "" {
+		r.Decision.Reason.Message += derivedNote
 	}
 
 	if t.Detect != nil {

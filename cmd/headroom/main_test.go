@@ -436,3 +436,19 @@ func TestCheckGuards(t *testing.T) {
 		t.Errorf("negative margin: exit %d\n%s", code, stderr)
 	}
 }
+
+// validate says, per target, which metrics serve reads and which it
+// derives: a cpu policy with only a demand query gets cpu from demand.
+func TestValidateSaysWhatIsDerived(t *testing.T) {
+	cfg := writeServeConfig(t)
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(cfg, []byte(strings.Replace(string(data), "      utilization: avg(cpu)\n", "", 1)), 0o644)
+	code, out, stderr := run(t, "validate", cfg)
+	want := "target web: reads demand from Prometheus; derives cpu from demand and ready capacity"
+	if code != ExitPass || !strings.Contains(out, want) {
+		t.Errorf("exit %d, want %q:\n%s%s", code, want, out, stderr)
+	}
+}

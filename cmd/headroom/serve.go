@@ -318,6 +318,7 @@ func modelTarget(t *config.Target) *controller.Target {
 		det.Target = t.Name
 		model := sim.NewModel(svc)
 		ct.Detect, ct.Needed = &det, func(demand float64) int { return model.Required(demand, svc.SLO.MaxLatency) }
+		ct.CapacityPerInstance = svc.CapacityPerInstance
 	}
 	if in := t.Incident; in != nil {
 		ct.Incident = automation(t.Name, in)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/config"
@@ -64,6 +65,9 @@ func validateFile(cmd *cobra.Command, path string) error {
 			warn(cmd, t.Warnings)
 		}
 		fmt.Fprintf(out, "%s: ok: Config with %d target(s), data in %s, every %s\n", path, len(cfg.Targets), cfg.DataDir, cfg.LoopInterval)
+		for _, t := range cfg.Targets {
+			fmt.Fprintf(out, "  target %s: %s\n", t.Name, metricsSentence(t))
+		}
 		return nil
 	}
 	if d := dialect.Detect(data); d != dialect.Headroom && d != "" {
@@ -108,4 +112,36 @@ func collect(err error) headroom.InputErrors {
 		return list
 	}
 	return headroom.InputErrors{{Err: err}}
+}
+
+// metricsSentence says which metrics a target reads from Prometheus and
+// which the live loop derives, as check would.
+func metricsSentence(t *config.Target) string {
+	p := t.Prometheus
+	if p == nil {
+		return "no metrics source"
+	}
+	var reads, derives []string
+	for _, m := range []struct{ name, query string }{{"demand", p.Demand}, {"cpu", p.Utilization}, {"error ratio", p.ErrorRatio}, {"latency", p.Latency}} {
+		if m.query != "" {
+			reads = append(reads, m.name)
+		}
+	}
+	cpu := false
+	if t.Policy != nil && t.Policy.Target != nil {
+		for _, m := range t.Policy.Target.Metrics {
+			cpu = cpu || m.Kind == headroom.MetricCPU
+		}
+	}
+	if cpu && p.Utilization == "" && p.Demand != "" {
+		derives = append(derives, "cpu from demand and ready capacity (the service's capacityPerInstance), as check does")
+	}
+	s := "reads " + strings.Join(reads, ", ") + " from Prometheus"
+	if len(derives) > 0 {
+		s += "; derives " + strings.Join(derives, "; ")
+	}
+	if p.ErrorRatio == "" && p.Latency == "" {
+		s += "; no error ratio or latency query: the detector's symptom rules cannot fire (only its capacity cause)"
+	}
+	return s
 }
