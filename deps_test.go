@@ -40,6 +40,7 @@ var allowedImports = map[string][]string{
 	"sim":                {".", "detect", "engine", "queueing"},
 	"sim/world":          {".", "sim"},
 	"check":              {".", "detect", "engine", "sim"},
+	"recommend":          {".", "check", "engine", "schedule", "sim"},
 	"report":             {".", "check", "internal/chart"},
 	"detect/tune":        {".", "detect", "internal/yamlnode", "policy", "sim"},
 	"postmortem":         {".", "incident"},
@@ -81,7 +82,7 @@ var allowedImports = map[string][]string{
 		"statuspage", "store/sqlite", "traffic"},
 	"cmd/headroom": {".", "actuator/exec", "actuator/k8s", "alert/alertmanager", "check", "config", "controller", "demo",
 		"detect", "detect/tune", "examples", "incident", "internal/inputfile", "metrics/prom", "policy", "policy/dialect",
-		"postmortem", "report", "sim", "statuspage", "statuspage/admin", "statuspage/webhook", "store/postgres",
+		"postmortem", "recommend", "report", "sim", "statuspage", "statuspage/admin", "statuspage/webhook", "store/postgres",
 		"store/sqlite", "traffic"},
 
 	// Benchmarks and tools: programs of their own.

@@ -1,0 +1,184 @@
+package recommend
+
+import (
+	"math"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/sim"
+)
+
+// Slots is the number of weekday-hours in a week: the granularity of the
+// floors.
+const Slots = 7 * 24
+
+// slotOf returns the weekday-hour of t in zone: Sunday 00:00 is 0.
+func slotOf(t time.Time, zone *time.Location) int {
+	l := t.In(zone)
+	return int(l.Weekday())*24 + l.Hour()
+}
+
+// nextLocalHour returns the start of the local hour after t's.
+func nextLocalHour(t time.Time, zone *time.Location) time.Time {
+	l := t.In(zone)
+	n := time.Date(l.Year(), l.Month(), l.Day(), l.Hour()+1, 0, 0, 0, zone)
+	if !n.After(t) {
+		// A fall-back night repeats the hour: move on by the clock.
+		n = t.Truncate(time.Hour).Add(time.Hour)
+	}
+	return n
+}
+
+// needer memoizes sim.Model.Required: recorded traffic repeats the same
+// rates (counts are integers over a fixed step).
+type needer struct {
+	model   *sim.Model
+	latency time.Duration
+	cache   map[float64]int
+}
+
+func newNeeder(svc *headroom.Service) *needer {
+	return &needer{model: sim.NewModel(svc), latency: svc.SLO.MaxLatency, cache: map[float64]int{}}
+}
+
+// need returns the fewest ready instances that serve rate requests/s within
+// the SLO's latency.
+func (n *needer) need(rate float64) int {
+	if v, ok := n.cache[rate]; ok {
+		return v
+	}
+	v := n.model.Required(rate, n.latency)
+	n.cache[rate] = v
+	return v
+}
+
+// Floor is one weekday-hour of the recommendation: the instances it keeps
+// ready and what drove that number.
+type Floor struct {
+	Weekday time.Weekday `json:"weekday"`
+	Hour    int          `json:"hour"`
+	// Instances is the floor in force during the hour (after the margin,
+	// the refinement and the DST merges); Need what the busiest interval
+	// needed, before the margin.
+	Instances int `json:"instances"`
+	Need      int `json:"need"`
+	// Driver is the start of the training interval that needed the most
+	// instances in the hour (or in the start-up delay before it), and
+	// Demand its rate in requests/s; zero when the hour had no traffic.
+	Driver time.Time `json:"driver,omitzero"`
+	Demand float64   `json:"demand"`
+	// Raised says what the verification added: "" when the model's floor
+	// held.
+	Raised string `json:"raised,omitempty"`
+	// seen says training traffic covered the hour.
+	seen bool
+}
+
+// learn computes the floors of every weekday-hour from the training
+// traffic: the highest need of any interval that overlaps the hour or the
+// lead before it (capacity for the hour is launched lead earlier), with
+// the demand raised by margin. Excluded spans are skipped.
+func learn(n *needer, train []*headroom.Series, zone *time.Location, lead time.Duration, margin float64, exclude []Span) [Slots]Floor {
+	var fl [Slots]Floor
+	for i := range fl {
+		fl[i].Weekday, fl[i].Hour = time.Weekday(i/24), i%24
+	}
+	for _, s := range train {
+		step := s.Step
+		for i, c := range s.Counts {
+			start := s.Start.Add(time.Duration(i) * step)
+			end := start.Add(step)
+			if excluded(exclude, start, end) {
+				continue
+			}
+			rate := c / step.Seconds()
+			need := n.need(rate)
+			withMargin := n.need(rate * (1 + margin))
+			// Every hour whose window [hour − lead, hour end) meets
+			// [start, end).
+			for h := start; h.Before(end.Add(lead)); h = nextLocalHour(h, zone) {
+				f := &fl[slotOf(h, zone)]
+				f.seen = true
+				if withMargin > f.Instances || (withMargin == f.Instances && need > f.Need) {
+					f.Instances, f.Need, f.Driver, f.Demand = withMargin, need, start, rate
+				}
+			}
+		}
+	}
+	// Hours the training traffic never covered (less than a week of
+	// data) take the highest floor of the same hour on other days.
+	for i := range fl {
+		if fl[i].seen {
+			continue
+		}
+		for d := 0; d < 7; d++ {
+			o := fl[d*24+i%24]
+			if o.seen && o.Instances > fl[i].Instances {
+				fl[i].Instances, fl[i].Need, fl[i].Driver, fl[i].Demand = o.Instances, o.Need, o.Driver, o.Demand
+			}
+		}
+	}
+	return fl
+}
+
+// excluded reports whether [start, end) meets one of the spans.
+func excluded(spans []Span, start, end time.Time) bool {
+	for _, s := range spans {
+		if start.Before(s.End) && s.Start.Before(end) {
+			return true
+		}
+	}
+	return false
+}
+
+// Oracle returns the instance-hours of the cheapest capacity with perfect
+// foresight: at every second at least the instances the model needs for
+// that second's demand are ready, each launched startup earlier and paid
+// from its launch, as the simulator counts. Instances are interchangeable,
+// so the cost splits into levels: level k is needed wherever need ≥ k;
+// between two of its runs an instance is kept through a gap no longer than
+// the start-up delay (cheaper than a relaunch) and relaunched otherwise.
+// Instances needed at the first second are taken as already running, as a
+// simulation starts. It is a lower bound no policy in the simulator can
+// beat: a window may average latency over seconds, but M/M/c latency is
+// convex in the servers, so fewer instances for part of a window cost more
+// elsewhere in it.
+func Oracle(svc *headroom.Service, tr *headroom.Series) float64 {
+	n := newNeeder(svc)
+	need := make([]int, len(tr.Counts))
+	top := 0
+	for i, c := range tr.Counts {
+		need[i] = n.need(c / tr.Step.Seconds())
+		top = max(top, need[i])
+	}
+	step := tr.Step.Seconds()
+	startup := math.Ceil(svc.StartupDelay.Seconds())
+	var seconds float64
+	for k := 1; k <= top; k++ {
+		inRun := false
+		gap := 0.0
+		started := false
+		for i, v := range need {
+			switch {
+			case v >= k && !inRun:
+				switch {
+				case !started && i == 0:
+					// running at the start: no launch
+				case started && gap <= startup:
+					seconds += gap // kept through the gap
+				default:
+					seconds += startup // a launch
+				}
+				inRun, started = true, true
+				seconds += step
+			case v >= k:
+				seconds += step
+			case inRun:
+				inRun, gap = false, step
+			default:
+				gap += step
+			}
+		}
+	}
+	return seconds / 3600
+}

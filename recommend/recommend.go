@@ -1,0 +1,594 @@
+package recommend
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/engine"
+)
+
+// Defaults and bounds of the search.
+const (
+	// DefaultMargin is the extra demand every floor is sized for: the
+	// busiest interval seen in an hour, plus 10%.
+	DefaultMargin = 0.1
+	// MaxMargin bounds --margin: sizing for eleven times the busiest
+	// traffic seen is no longer a recommendation.
+	MaxMargin = 10
+	// MinTraining is the least training traffic a recommendation learns
+	// from; below a week, every weekday takes the same hours' floors.
+	MinTraining = 24 * time.Hour
+	Week        = 7 * 24 * time.Hour
+	// MaxCPUTarget caps the utilization the search may give target
+	// tracking: Tortoise's UpperTargetResourceUtilization default (90),
+	// https://github.com/mercari/tortoise/blob/main/docs/configuration.md
+	// An rps target is capped at the same share of capacityPerInstance.
+	MaxCPUTarget = 90
+	// maxRounds bounds the verification rounds that raise floors.
+	maxRounds = 8
+	// bisectSteps is how many simulations the target bisection may run.
+	bisectSteps = 6
+)
+
+// Span is a stretch of time [Start, End), such as a known incident the
+// floors must not learn from.
+type Span struct {
+	Start, End time.Time
+}
+
+// Options is one recommendation.
+type Options struct {
+	Service *headroom.Service
+	// Current is the policy in production: the recommendation keeps its
+	// bounds, behavior and metrics, and replaces its schedules.
+	Current *headroom.Policy
+	// Train is the traffic the floors are learnt from and verified on;
+	// Holdout the traffic the proof replays (the search never sees it).
+	// Without Holdout the proof replays Train, and says so.
+	Train, Holdout []*headroom.Series
+	// Margin is the extra demand each floor is sized for (0.1: 10%).
+	Margin float64
+	// Exclude lists known incidents: their intervals size no floor and
+	// their violations do not count in the verification.
+	Exclude []Span
+	// Context cancels the search and the proof.
+	Context context.Context
+}
+
+// Result is a recommendation with its proof.
+type Result struct {
+	// Policy is the recommended policy, in headroom's terms.
+	Policy *headroom.Policy `json:"-"`
+	// Floors holds every weekday-hour, Sunday 00:00 first, in Zone.
+	Floors []Floor `json:"floors"`
+	Zone   string  `json:"timeZone"`
+	// Lead is how long before each hour its floor is set: the start-up
+	// delay and the platform's delay for scheduled actions, in whole
+	// minutes.
+	Lead   string  `json:"lead"`
+	Margin float64 `json:"margin"`
+	// Targets are the target tracking metrics, before and after the search.
+	Targets []Target `json:"targets,omitempty"`
+	// TrainDays and HoldoutDays are the days learnt from and proved on.
+	TrainDays   float64 `json:"trainDays"`
+	HoldoutDays float64 `json:"holdoutDays"`
+	// InSample says the proof replayed the training traffic (no held-out
+	// traffic was given): it shows the floors hold, not that they
+	// generalize.
+	InSample bool `json:"inSample"`
+	// Rounds is how many verification rounds raised floors; Simulations
+	// how many full simulations the search ran on the training traffic.
+	Rounds      int `json:"rounds"`
+	Simulations int `json:"simulations"`
+	// Rows compares the policies on the held-out traffic.
+	Rows []Row `json:"comparison"`
+	// Proof is `check --proposed recommended --baseline CURRENT` on the
+	// held-out traffic.
+	Proof    *check.Report `json:"proof"`
+	Warnings []string      `json:"warnings,omitempty"`
+}
+
+// Target is one target tracking metric's target, before and after.
+type Target struct {
+	Metric  string  `json:"metric"`
+	Current float64 `json:"current"`
+	New     float64 `json:"recommended"`
+}
+
+// Row is one policy on the held-out traffic.
+type Row struct {
+	Name string `json:"name"`
+	// Role is current, recommended, tortoise, aws-predictive or oracle.
+	Role             string  `json:"role"`
+	InstanceHours    float64 `json:"instanceHours"`
+	VsOracle         float64 `json:"vsOracle"`
+	ViolationSeconds int     `json:"violationSeconds"`
+	FailedRequests   float64 `json:"failedRequests"`
+	// Note says how the policy was built.
+	Note string `json:"note"`
+}
+
+// Roles of the rows.
+const (
+	RoleCurrent     = "current"
+	RoleRecommended = "recommended"
+	RoleTortoise    = "tortoise"
+	RoleAWS         = "aws-predictive"
+	RoleOracle      = "oracle"
+)
+
+// Recommend searches the cheapest policy that keeps the SLO on every
+// training day and proves it on the held-out traffic.
+//
+// Errors: a *headroom.Error with code EINVALID when the training traffic
+// spans less than MinTraining, or when the service cannot keep its SLO at
+// the policy's maximum (naming the hour, the demand and the instances it
+// needs), or when no floors keep the SLO on the training traffic after the
+// verification rounds; a cancelled context's error, wrapped.
+func Recommend(opt Options) (*Result, error) {
+	svc, cur := opt.Service, opt.Current
+	if svc == nil || cur == nil || len(opt.Train) == 0 {
+		return nil, fmt.Errorf("recommend: a service, the current policy and training traffic are required")
+	}
+	if !(opt.Margin >= 0 && opt.Margin <= MaxMargin) {
+		return nil, headroom.Errorf(headroom.EINVALID, "margin %v: expected a fraction from 0 to %d, such as 0.1", opt.Margin, MaxMargin)
+	}
+	r := &Result{Margin: opt.Margin}
+	zone := cur.Zone()
+	r.Zone = zone.String()
+	train := learnt(opt.Train, opt.Exclude)
+	r.TrainDays = train.Hours() / 24
+	if train < MinTraining {
+		return nil, headroom.Errorf(headroom.EINVALID,
+			"the training traffic spans %s (after exclusions): recommend learns from at least %s, and from a week or more to tell weekdays apart; give more --traffic or a shorter --holdout",
+			round(train), MinTraining)
+	}
+	if train < Week {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the training traffic spans %.1f days, less than a week: each hour's floor is the highest of that hour on the days seen, the same every weekday; a weekly pattern (weekends) cannot be learnt", r.TrainDays))
+	}
+	for _, s := range cur.Schedules {
+		if s.Max != nil || s.Desired != nil {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("scheduled action %q sets maxInstances or desiredInstances: the recommendation replaces every scheduled action with the floors", s.Name))
+		}
+	}
+
+	n := newNeeder(svc)
+	var delay time.Duration
+	for _, s := range cur.Schedules {
+		delay = max(delay, s.Delay)
+	}
+	lead := (svc.StartupDelay + delay + time.Minute - 1).Truncate(time.Minute)
+	r.Lead = lead.String()
+	if err := feasible(n, opt, zone); err != nil {
+		return nil, err
+	}
+	fl := learn(n, opt.Train, zone, lead, opt.Margin, opt.Exclude)
+	for i := range fl {
+		if fl[i].Instances > cur.Max {
+			fl[i].Instances, fl[i].Raised = cur.Max, fmt.Sprintf("capped at maxInstances %d (the margin asked %d)", cur.Max, fl[i].Instances)
+		}
+		fl[i].Instances = max(fl[i].Instances, 1)
+	}
+	from, to := span(opt.Train, opt.Holdout)
+	dst := dstHours(zone, from.AddDate(-1, 0, 0), to.AddDate(1, 0, 0))
+
+	s := &searcher{opt: opt, svc: svc, cur: cur, zone: zone, lead: lead, delay: delay, dst: dst, n: n}
+	// Verify the floors at the current targets, raising the hours that
+	// missed.
+	pol, err := s.refine(&fl, 1)
+	if err != nil {
+		return nil, err
+	}
+	r.Rounds = s.rounds
+	// The highest target the floors make safe.
+	pol, factor, err := s.bisect(&fl, pol)
+	if err != nil {
+		return nil, err
+	}
+	r.Simulations = s.sims
+	if t := cur.Target; t != nil {
+		for i, m := range t.Metrics {
+			r.Targets = append(r.Targets, Target{Metric: m.Name, Current: m.Target, New: pol.Target.Metrics[i].Target})
+		}
+	}
+	_ = factor
+	r.Policy = pol
+	r.Floors = fl[:]
+
+	if err := s.prove(r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// learnt is the training time outside the excluded spans.
+func learnt(train []*headroom.Series, exclude []Span) time.Duration {
+	var d time.Duration
+	for _, s := range train {
+		d += time.Duration(s.Seconds()) * time.Second
+		for _, e := range exclude {
+			from, to := maxTime(s.Start, e.Start), minTime(s.End(), e.End)
+			if from.Before(to) {
+				d -= to.Sub(from)
+			}
+		}
+	}
+	return d
+}
+
+// feasible refuses a service that cannot keep its SLO at the policy's
+// maximum on some training interval, naming the busiest one.
+func feasible(n *needer, opt Options, zone *time.Location) error {
+	cur := opt.Current
+	worst, at, rate := 0, time.Time{}, 0.0
+	for _, s := range opt.Train {
+		for i, c := range s.Counts {
+			start := s.Start.Add(time.Duration(i) * s.Step)
+			if excluded(opt.Exclude, start, start.Add(s.Step)) {
+				continue
+			}
+			if v := n.need(c / s.Step.Seconds()); v > worst {
+				worst, at, rate = v, start, c/s.Step.Seconds()
+			}
+		}
+	}
+	if worst <= cur.Max {
+		return nil
+	}
+	return &headroom.InputError{File: cur.File, Field: "maxInstances", Value: strconv.Itoa(cur.Max),
+		Expected: fmt.Sprintf("at least %d: the service cannot keep its SLO at %d instances — on %s (%s) the traffic reached %.0f requests/s, which needs %d ready instances at %.0f requests/s each; raise maxInstances (or exclude that span with --exclude if it was an incident)",
+			worst, cur.Max, at.UTC().Format("Mon 2006-01-02 15:04 UTC"), engine.Clock(at, zone), rate, worst, opt.Service.CapacityPerInstance)}
+}
+
+// searcher holds what the search's steps share.
+type searcher struct {
+	opt         Options
+	svc         *headroom.Service
+	cur         *headroom.Policy
+	zone        *time.Location
+	lead, delay time.Duration
+	dst         map[int]bool
+	n           *needer
+	rounds      int
+	sims        int
+}
+
+// build returns the current policy with the floors as its scheduled
+// actions and its per-instance targets multiplied by factor.
+func (s *searcher) build(fl *[Slots]Floor, factor float64) (*headroom.Policy, error) {
+	acts := plan(fl, s.lead, s.dst)
+	sched, err := schedules(acts, s.zone, "floor", s.delay)
+	if err != nil {
+		return nil, err
+	}
+	p := *s.cur
+	p.Name = s.cur.Name
+	p.Schedules = sched
+	p.TimeZone = s.zone
+	p.Min = math.MaxInt
+	for _, f := range fl {
+		p.Min = min(p.Min, f.Instances)
+	}
+	p.Initial = 0
+	if s.cur.Target != nil {
+		t := *s.cur.Target
+		t.Metrics = append([]headroom.MetricTarget(nil), t.Metrics...)
+		for i, m := range t.Metrics {
+			if limit, ok := s.limit(m); ok {
+				t.Metrics[i].Target = roundTarget(m, min(limit, m.Target*factor))
+			}
+		}
+		p.Target = &t
+	}
+	return &p, nil
+}
+
+// limit returns the highest target the search may give metric m, and
+// whether it searches m at all (a service-wide or clock metric is kept).
+func (s *searcher) limit(m headroom.MetricTarget) (float64, bool) {
+	switch {
+	case m.Kind == headroom.MetricCPU:
+		return max(m.Target, MaxCPUTarget), true
+	case m.Kind == headroom.MetricRPS && !m.Total && !m.External:
+		return max(m.Target, s.svc.CapacityPerInstance*MaxCPUTarget/100), true
+	}
+	return 0, false
+}
+
+// roundTarget keeps targets readable: whole percents, three significant
+// digits of a rate.
+func roundTarget(m headroom.MetricTarget, v float64) float64 {
+	if m.Kind == headroom.MetricCPU {
+		return math.Floor(v)
+	}
+	if v <= 0 {
+		return v
+	}
+	e := math.Pow(10, math.Floor(math.Log10(v))-2)
+	return math.Floor(v/e) * e
+}
+
+// verify replays p on the training traffic and returns the violations
+// outside the excluded spans.
+func (s *searcher) verify(p *headroom.Policy) ([]check.Violation, error) {
+	return s.verifyOn(p, s.opt.Train)
+}
+
+// scaled returns the traffic with every count multiplied by 1 + margin:
+// what the verification replays, so that the recommendation keeps the SLO
+// on the training days with the margin asked.
+func scaled(list []*headroom.Series, margin float64) []*headroom.Series {
+	if margin == 0 {
+		return list
+	}
+	out := make([]*headroom.Series, len(list))
+	for i, s := range list {
+		c := *s
+		c.Counts = make([]float64, len(s.Counts))
+		for k, v := range s.Counts {
+			c.Counts[k] = v * (1 + margin)
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+// verifyOn replays p on traffic and returns the violations outside the
+// excluded spans.
+func (s *searcher) verifyOn(p *headroom.Policy, traffic []*headroom.Series) ([]check.Violation, error) {
+	s.sims++
+	rep, err := check.Run(check.Options{Service: s.svc, Proposed: p, Traffic: scaled(traffic, s.opt.Margin), ChartPoints: 1, Context: s.opt.Context})
+	if err != nil {
+		return nil, err
+	}
+	var out []check.Violation
+	for _, v := range rep.Policies[0].Violations {
+		if !excluded(s.opt.Exclude, v.Start, v.End) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// refine verifies the floors at the targets' factor and raises the hours
+// of every violation (and the lead before them) to what its peak needed
+// with the margin, at least one instance more, until none is left.
+func (s *searcher) refine(fl *[Slots]Floor, factor float64) (*headroom.Policy, error) {
+	for round := 0; ; round++ {
+		p, err := s.build(fl, factor)
+		if err != nil {
+			return nil, err
+		}
+		vs, err := s.verify(p)
+		if err != nil {
+			return nil, err
+		}
+		if len(vs) == 0 {
+			return p, nil
+		}
+		if round == maxRounds {
+			v := vs[0]
+			return nil, headroom.Errorf(headroom.EINVALID,
+				"no floors keep the SLO on the training traffic after %d rounds: %d spans still miss it, the first on %s (%s), %ds at %.0f requests/s with %d ready instances; the current policy's rate limits or metrics may not let capacity follow (check it with `headroom check`), or exclude known incidents with --exclude",
+				maxRounds, len(vs), v.Start.UTC().Format("Mon 2006-01-02 15:04 UTC"), engine.Clock(v.Start, s.zone), v.DurationSeconds, v.PeakDemand, v.ReadyInstances)
+		}
+		s.rounds++
+		for _, v := range vs {
+			want := s.n.need(v.PeakDemand * (1 + s.opt.Margin))
+			for h := v.Start.Add(-s.lead); h.Before(v.End); h = nextLocalHour(h, s.zone) {
+				f := &fl[slotOf(h, s.zone)]
+				if up := min(s.cur.Max, max(f.Instances+1, want)); up > f.Instances {
+					f.Instances = up
+					f.Raised = fmt.Sprintf("raised to %d: the simulation missed the SLO on %s", up, v.Start.UTC().Format("2006-01-02 15:04 UTC"))
+				}
+			}
+		}
+	}
+}
+
+// bisect finds the highest factor of the targets that generalizes: for
+// each fold of the training traffic (a week, or a day when less than two
+// weeks are known), floors learnt from the other folds must keep the SLO on
+// it at that factor. It is cross-validation: traffic the floors have not
+// seen (a burst at a new hour) must be caught by the targets' headroom.
+// The floors of all the training traffic, refined at the factor found,
+// are returned; they keep the SLO on every training day.
+func (s *searcher) bisect(fl *[Slots]Floor, p *headroom.Policy) (*headroom.Policy, float64, error) {
+	hi := 1.0
+	if t := s.cur.Target; t != nil {
+		hi = math.Inf(1)
+		for _, m := range t.Metrics {
+			if limit, ok := s.limit(m); ok {
+				hi = min(hi, limit/m.Target)
+			}
+		}
+	}
+	if math.IsInf(hi, 1) || hi <= 1 {
+		return p, 1, nil
+	}
+	folds := split(s.opt.Train)
+	if len(folds) < 2 {
+		return p, 1, nil
+	}
+	learnt := make([][Slots]Floor, len(folds))
+	for j := range folds {
+		var others []*headroom.Series
+		for k, f := range folds {
+			if k != j {
+				others = append(others, f)
+			}
+		}
+		learnt[j] = learn(s.n, others, s.zone, s.lead, s.opt.Margin, s.opt.Exclude)
+		for i := range learnt[j] {
+			learnt[j][i].Instances = min(max(learnt[j][i].Instances, 1), s.cur.Max)
+		}
+	}
+	passes := func(f float64) (bool, error) {
+		for j, fold := range folds {
+			c, err := s.build(&learnt[j], f)
+			if err != nil {
+				return false, err
+			}
+			vs, err := s.verifyOn(c, []*headroom.Series{fold})
+			if err != nil || len(vs) > 0 {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	lo := 1.0
+	ok, err := passes(hi)
+	if err != nil {
+		return nil, 0, err
+	}
+	if ok {
+		lo = hi
+	} else {
+		for range bisectSteps - 1 {
+			mid := (lo + hi) / 2
+			ok, err := passes(mid)
+			if err != nil {
+				return nil, 0, err
+			}
+			if ok {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+	}
+	if lo == 1 {
+		return p, 1, nil
+	}
+	best, err := s.refine(fl, lo)
+	return best, lo, err
+}
+
+// split cuts the training traffic into folds: weeks when there are two
+// or more, else days.
+func split(train []*headroom.Series) []*headroom.Series {
+	var total time.Duration
+	for _, s := range train {
+		total += time.Duration(s.Seconds()) * time.Second
+	}
+	size := Week
+	if total < 2*Week {
+		size = 24 * time.Hour
+	}
+	var out []*headroom.Series
+	for _, s := range train {
+		n := max(1, int(size/s.Step))
+		for i := 0; i < len(s.Counts); i += n {
+			// A remainder shorter than half a fold joins the one before.
+			end := min(len(s.Counts), i+n)
+			if len(s.Counts)-end < n/2 {
+				end = len(s.Counts)
+			}
+			c := *s
+			c.Start = s.Start.Add(time.Duration(i) * s.Step)
+			c.Counts = s.Counts[i:end]
+			out = append(out, &c)
+			if end == len(s.Counts) {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// prove replays CURRENT, the recommendation, the Tortoise rule and the
+// AWS-style baseline on the held-out traffic (two checks at once, each
+// running its two policies concurrently) and computes the oracle.
+func (s *searcher) prove(r *Result) error {
+	hold := s.opt.Holdout
+	if len(hold) == 0 {
+		hold = s.opt.Train
+		r.InSample = true
+		r.Warnings = append(r.Warnings, "no held-out traffic: the proof replays the training traffic, which shows the floors hold, not that they generalize; give --holdout or --holdout-traffic")
+	}
+	for _, h := range hold {
+		r.HoldoutDays += float64(h.Seconds()) / 86400
+	}
+	tortoise, err := s.tortoise()
+	if err != nil {
+		return err
+	}
+	aws, err := s.awsPredictive()
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	var proof, base *check.Report
+	var errProof, errBase error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		proof, errProof = check.Run(check.Options{Service: s.svc, Proposed: r.Policy, Baseline: s.cur, Traffic: hold, Context: s.opt.Context})
+	}()
+	go func() {
+		defer wg.Done()
+		base, errBase = check.Run(check.Options{Service: s.svc, Proposed: tortoise, Baseline: aws, Traffic: hold, ChartPoints: 1, Context: s.opt.Context})
+	}()
+	wg.Wait()
+	if errProof != nil {
+		return errProof
+	}
+	if errBase != nil {
+		return errBase
+	}
+	proof.Command = "recommend"
+	r.Proof = proof
+	var oracle float64
+	for _, h := range hold {
+		oracle += Oracle(s.svc, h)
+	}
+	row := func(name, role, note string, p *check.PolicyResult) Row {
+		return Row{Name: name, Role: role, Note: note, InstanceHours: p.Totals.InstanceHours, VsOracle: p.Totals.InstanceHours / oracle,
+			ViolationSeconds: p.Totals.ViolationSeconds, FailedRequests: p.Totals.FailedRequests}
+	}
+	r.Rows = []Row{
+		row("CURRENT", RoleCurrent, "the policy in production", proof.Policies[1]),
+		row("recommended", RoleRecommended, fmt.Sprintf("floors per weekday-hour + target tracking, margin %v", s.opt.Margin), proof.Policies[0]),
+		row("Tortoise rule", RoleTortoise, "hourly min ½×, max 2× the highest replicas of the same weekday-hour over 4 weeks of CURRENT", base.Policies[0]),
+		row("AWS-predictive style", RoleAWS, "hourly forecast of 14 days, scale-out only, 300 s early, CURRENT's target tracking below", base.Policies[1]),
+		{Name: "oracle", Role: RoleOracle, Note: "perfect foresight under the start-up delay: a lower bound", InstanceHours: oracle, VsOracle: 1},
+	}
+	return nil
+}
+
+// span returns the first and last instants of the traffic.
+func span(lists ...[]*headroom.Series) (from, to time.Time) {
+	for _, l := range lists {
+		for _, s := range l {
+			if from.IsZero() || s.Start.Before(from) {
+				from = s.Start
+			}
+			if s.End().After(to) {
+				to = s.End()
+			}
+		}
+	}
+	return from, to
+}
+
+func round(d time.Duration) time.Duration { return d.Round(time.Minute) }
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
