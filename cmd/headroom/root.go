@@ -129,5 +129,6 @@ or does worse than the current one.`,
 	root.AddCommand(newCheckCmd(), newSimulateCmd(), newValidateCmd(), newServeCmd(), newDecisionsCmd(), newShadowCmd(), newVersionCmd())
 	root.AddCommand(newTokenCmd(), newIncidentCmd(), newComponentCmd(), newMaintenanceCmd())
 	root.AddCommand(newDetectCmd(), newDemoCmd())
+	root.AddCommand(newRecommendCmd())
 	return root
 }
