@@ -46,6 +46,29 @@ type Options struct {
 	// Context, when set, cancels the check (Ctrl-C): Run then returns its
 	// error, wrapped, and no report.
 	Context context.Context
+	// FailOn is FailOnAny (the default: any SLO violation fails) or
+	// FailOnRegression (only being worse than the baseline fails, beyond
+	// Tolerance): the gate a team with an imperfect baseline can adopt.
+	FailOn string
+	// Tolerance, with FailOnRegression: the share of the baseline's failed
+	// requests, and of its time out of SLO, the proposed policy may add.
+	Tolerance float64
+	// Exclude lists spans left out of the judgement (known incidents, bot
+	// spikes): their SLO windows are not judged and their requests not
+	// counted. The simulation runs through them.
+	Exclude []Span
+}
+
+// Fail-on modes.
+const (
+	FailOnAny        = "any"
+	FailOnRegression = "regression"
+)
+
+// Span is a stretch of time, [From, To).
+type Span struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
 }
 
 // Run replays every traffic series through the proposed policy (and the
@@ -58,7 +81,23 @@ func Run(opt Options) (*Report, error) {
 	if svc == nil || opt.Proposed == nil || len(opt.Traffic) == 0 {
 		return nil, fmt.Errorf("check: a service, a proposed policy and traffic are required")
 	}
-	r := &Report{Service: describeService(svc)}
+	switch opt.FailOn {
+	case "", FailOnAny:
+		opt.FailOn = FailOnAny
+	case FailOnRegression:
+		if opt.Baseline == nil {
+			return nil, headroom.Errorf(headroom.EINVALID, "fail on regression needs a baseline to compare with")
+		}
+	default:
+		return nil, headroom.Errorf(headroom.EINVALID, "fail on %q: expected %s or %s", opt.FailOn, FailOnAny, FailOnRegression)
+	}
+	if !(opt.Tolerance >= 0 && opt.Tolerance <= 1) {
+		return nil, headroom.Errorf(headroom.EINVALID, "tolerance %v: expected a share between 0 and 1", opt.Tolerance)
+	}
+	r := &Report{Service: describeService(svc), FailOn: opt.FailOn, Excluded: opt.Exclude}
+	if opt.FailOn == FailOnRegression {
+		r.Tolerance = opt.Tolerance
+	}
 	for _, tr := range opt.Traffic {
 		r.Traffic = append(r.Traffic, describeTraffic(tr))
 	}
@@ -95,7 +134,7 @@ func Run(opt Options) (*Report, error) {
 		}
 	}
 	r.Policies = results
-	judge(r)
+	judge(r, opt.FailOn, opt.Tolerance)
 	return r, nil
 }
 
@@ -135,6 +174,7 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 	var worstLatency time.Duration
 	for _, tr := range opt.Traffic {
 		ev := newEvaluator(svc, p.Zone(), tr.Name)
+		ev.exclude = opt.Exclude
 		model := sim.NewModel(svc)
 		ch := newChartSink(svc, tr, opt.ChartPoints)
 		sinks := []sim.Sink{ev, ch}
@@ -173,8 +213,10 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 				pr.Detections = append(pr.Detections, Detection{Traffic: tr.Name, Alert: a})
 			}
 		}
-		pr.Totals.Requests += res.Requests
-		pr.Totals.FailedRequests += res.Failed
+		// What excluded spans held is not judged, nor counted.
+		pr.Totals.Requests += res.Requests - ev.excludedRequests
+		pr.Totals.FailedRequests += res.Failed - ev.excludedFailed
+		pr.Totals.ExcludedSeconds += int(ev.excludedSeconds)
 		pr.Totals.InstanceHours += res.InstanceSeconds / 3600
 		pr.Totals.PeakInstances = max(pr.Totals.PeakInstances, ev.peakInstances)
 		pr.Totals.MinInstances = min(pr.Totals.MinInstances, ev.minInstances)
@@ -298,20 +340,28 @@ func shortSpan(d time.Duration) string {
 	return s
 }
 
-// judge sets the verdict from the policies and the comparison.
-func judge(r *Report) {
+// judge sets the verdict from the policies and the comparison. With
+// FailOnAny a violation of the proposed policy fails; with a baseline, so
+// does being worse than it. With FailOnRegression only being worse than
+// the baseline beyond tolerance fails; the violations both share are said,
+// not failed on.
+func judge(r *Report, failOn string, tolerance float64) {
 	proposed := r.Policies[0]
 	r.Verdict = Pass
+	var violates string
 	if proposed.ViolationCount > 0 {
-		r.Verdict = Fail
 		first := proposed.Violations[0]
 		spans := "1 span"
 		if proposed.ViolationCount > 1 {
 			spans = fmt.Sprintf("%d spans", proposed.ViolationCount)
 		}
-		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy %q misses the SLO in %s, %s in all, first on %s at %s",
+		violates = fmt.Sprintf("proposed policy %q misses the SLO in %s, %s in all, first on %s at %s",
 			proposed.Name, spans, time.Duration(proposed.Totals.ViolationSeconds)*time.Second,
-			first.Start.Format("2006-01-02"), engine.Clock(first.Start, proposed.zone)))
+			first.Start.Format("2006-01-02"), engine.Clock(first.Start, proposed.zone))
+		if failOn != FailOnRegression {
+			r.Verdict = Fail
+			r.Reasons = append(r.Reasons, violates)
+		}
 	}
 	if len(r.Policies) < 2 {
 		return
@@ -327,14 +377,33 @@ func judge(r *Report) {
 	}
 	r.Compare = c
 	// Half a request is float noise from spreading counts over seconds.
-	if c.FailedRequestsDelta > 0.5 {
+	failedAllowed := 0.5 + tolerance*base.Totals.FailedRequests
+	secondsAllowed := int(tolerance * float64(base.Totals.ViolationSeconds))
+	if c.FailedRequestsDelta > failedAllowed {
 		r.Verdict = Fail
-		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy fails %.0f more requests than the baseline", c.FailedRequestsDelta))
+		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy fails %.0f more requests than the baseline%s", c.FailedRequestsDelta, beyond(tolerance)))
 	}
-	if c.ViolationSecondsDelta > 0 {
+	if c.ViolationSecondsDelta > secondsAllowed {
 		r.Verdict = Fail
-		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy is out of SLO %s longer than the baseline", time.Duration(c.ViolationSecondsDelta)*time.Second))
+		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy is out of SLO %s longer than the baseline%s", time.Duration(c.ViolationSecondsDelta)*time.Second, beyond(tolerance)))
 	}
+	if failOn == FailOnRegression && violates != "" {
+		note := fmt.Sprintf("%s; the baseline misses it for %s: fail-on regression judges only the difference", violates,
+			time.Duration(base.Totals.ViolationSeconds)*time.Second)
+		if r.Verdict == Pass {
+			r.Notes = append(r.Notes, note+", and the proposed policy is no worse")
+		} else {
+			r.Notes = append(r.Notes, note)
+		}
+	}
+}
+
+// beyond says the tolerance a regression went beyond, if any.
+func beyond(tolerance float64) string {
+	if tolerance == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", beyond the %s%% tolerance", strconv.FormatFloat(100*tolerance, 'g', 3, 64))
 }
 
 func describeService(s *headroom.Service) Service {

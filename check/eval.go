@@ -36,6 +36,12 @@ type evaluator struct {
 	worstLatency  time.Duration
 	peakInstances int
 	minInstances  int
+
+	// exclude lists spans not judged; what their windows held is counted
+	// apart.
+	exclude                          []Span
+	excludedRequests, excludedFailed float64
+	excludedSeconds                  int64
 }
 
 func newEvaluator(svc *headroom.Service, zone *time.Location, traffic string) *evaluator {
@@ -69,6 +75,18 @@ func (e *evaluator) Add(s *headroom.Second) {
 // closeWindow judges the window just filled.
 func (e *evaluator) closeWindow() {
 	if !e.started {
+		return
+	}
+	if e.excluded() {
+		// Known incidents, bot spikes: not judged, and a violation open
+		// before one ends at it.
+		e.excludedRequests += e.requests
+		e.excludedFailed += e.failed
+		e.excludedSeconds += e.width
+		if e.open != nil {
+			e.flush()
+		}
+		e.requests, e.failed, e.latencySum, e.servedSum, e.maxDemand, e.worstLatencyInWindow = 0, 0, 0, 0, 0, 0
 		return
 	}
 	var errRatio float64
@@ -109,6 +127,19 @@ func (e *evaluator) closeWindow() {
 		e.flush()
 	}
 	e.requests, e.failed, e.latencySum, e.servedSum, e.maxDemand, e.worstLatencyInWindow = 0, 0, 0, 0, 0, 0
+}
+
+// excluded reports whether the window being closed overlaps an excluded
+// span.
+func (e *evaluator) excluded() bool {
+	from := time.Unix(e.start, 0)
+	to := time.Unix(e.end, 0)
+	for _, x := range e.exclude {
+		if from.Before(x.To) && x.From.Before(to) {
+			return true
+		}
+	}
+	return false
 }
 
 // flush finishes the open violation.

@@ -124,3 +124,38 @@ func TestSeedIncidentIsDetected(t *testing.T) {
 		t.Errorf("baseline: got %d detections, want none: %+v", n, r.Policies[1].Detections)
 	}
 }
+
+// A gate teams can adopt: with fail-on regression a policy that misses
+// the SLO where the baseline misses it too passes, with a note; one worse
+// than the baseline fails. An excluded span is not judged.
+func TestFailOnRegressionAndExclude(t *testing.T) {
+	svc, base, prop, tr := loadExample(t)
+	series := []*headroom.Series{tr}
+	same, err := check.Run(check.Options{Service: svc, Proposed: prop, Baseline: prop, Traffic: series, FailOn: check.FailOnRegression})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same.Verdict != check.Pass || len(same.Notes) != 1 || !strings.Contains(same.Notes[0], "fail-on regression judges only the difference") {
+		t.Errorf("proposed = baseline under fail-on regression: got %s %v %v, want pass with a note", same.Verdict, same.Reasons, same.Notes)
+	}
+	worse, err := check.Run(check.Options{Service: svc, Proposed: prop, Baseline: base, Traffic: series, FailOn: check.FailOnRegression, Tolerance: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if worse.Verdict != check.Fail || !strings.Contains(strings.Join(worse.Reasons, " "), "more requests than the baseline") {
+		t.Errorf("a worse proposed policy: got %s %v, want fail", worse.Verdict, worse.Reasons)
+	}
+	incident := check.Span{From: time.Date(2021, 6, 30, 16, 55, 0, 0, time.UTC), To: time.Date(2021, 6, 30, 17, 30, 0, 0, time.UTC)}
+	excl, err := check.Run(check.Options{Service: svc, Proposed: prop, Baseline: base, Traffic: series, Exclude: []check.Span{incident}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := excl.Policies[0]
+	if excl.Verdict != check.Pass || p.ViolationCount != 0 || p.Totals.FailedRequests > 0.5 || p.Totals.ExcludedSeconds != 35*60 {
+		t.Errorf("the incident excluded: got %s, %d violations, %.0f failed, %d s excluded; want pass, none, 0, 2100",
+			excl.Verdict, p.ViolationCount, p.Totals.FailedRequests, p.Totals.ExcludedSeconds)
+	}
+	if _, err := check.Run(check.Options{Service: svc, Proposed: prop, Traffic: series, FailOn: check.FailOnRegression}); headroom.ErrorCode(err) != headroom.EINVALID {
+		t.Errorf("fail-on regression without a baseline: got %v, want EINVALID", err)
+	}
+}

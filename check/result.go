@@ -25,7 +25,15 @@ type Report struct {
 	// each.
 	Verdict string   `json:"verdict"`
 	Reasons []string `json:"reasons,omitempty"`
-	Service Service  `json:"service"`
+	// FailOn is the judgement's mode: "any" (a violation fails) or
+	// "regression" (only being worse than the baseline beyond Tolerance
+	// fails); Notes say what the mode let pass.
+	FailOn    string   `json:"failOn"`
+	Tolerance float64  `json:"tolerance,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
+	// Excluded lists the spans left out of the judgement.
+	Excluded []Span  `json:"excluded,omitempty"`
+	Service  Service `json:"service"`
 	// Traffic lists the replayed files.
 	Traffic  []Traffic       `json:"traffic"`
 	Policies []*PolicyResult `json:"policies"`
@@ -125,7 +133,9 @@ type Totals struct {
 	ErrorRatio       float64 `json:"errorRatio"`
 	InstanceHours    float64 `json:"instanceHours"`
 	ViolationSeconds int     `json:"violationSeconds"`
-	WorstLatencyMs   float64 `json:"worstLatencyMs"`
+	// ExcludedSeconds is the time in excluded spans, not judged.
+	ExcludedSeconds int     `json:"excludedSeconds,omitempty"`
+	WorstLatencyMs  float64 `json:"worstLatencyMs"`
 	// PeakInstances and MinInstances are the most and fewest instances
 	// (ready plus launching) during the run.
 	PeakInstances int `json:"peakInstances"`

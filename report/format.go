@@ -383,3 +383,20 @@ func command(r *check.Report) string {
 	}
 	return "headroom " + r.Command
 }
+
+// judgement says how the check judged when not by default: fail-on
+// regression with its tolerance, and the excluded spans; "" otherwise.
+func judgement(r *check.Report) string {
+	var parts []string
+	if r.FailOn == check.FailOnRegression {
+		p := "fail on regression only (worse than the baseline"
+		if r.Tolerance > 0 {
+			p += " by more than " + fmtPercent(r.Tolerance)
+		}
+		parts = append(parts, p+")")
+	}
+	for _, x := range r.Excluded {
+		parts = append(parts, "excluded "+fmtUTC(x.From)+" to "+fmtUTCNear(x.To, x.From))
+	}
+	return strings.Join(parts, "; ")
+}

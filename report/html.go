@@ -45,6 +45,7 @@ type htmlPage struct {
 	Emoji    string
 	Heading  string
 	Reasons  []string
+	Notes    []string
 	Facts    []fact
 	Traffic  []htmlTraffic
 	Compare  string
@@ -142,6 +143,10 @@ func newHTMLPage(r *check.Report) *htmlPage {
 	for _, k := range keys {
 		p.Options = append(p.Options, fact{k, r.Options[k]})
 	}
+	if j := judgement(r); j != "" {
+		p.Options = append(p.Options, fact{"judged", j})
+	}
+	p.Notes = r.Notes
 
 	many := len(r.Traffic) > 1
 	p.ManyTraffic = many

@@ -35,8 +35,14 @@ func Markdown(w io.Writer, r *check.Report) error {
 	for _, reason := range r.Reasons {
 		fmt.Fprintf(&b, "- %s\n", mdText(reason))
 	}
-	if len(r.Reasons) > 0 {
+	for _, note := range r.Notes {
+		fmt.Fprintf(&b, "- _Note:_ %s\n", mdText(note))
+	}
+	if len(r.Reasons)+len(r.Notes) > 0 {
 		b.WriteString("\n")
+	}
+	if j := judgement(r); j != "" {
+		fmt.Fprintf(&b, "Judged: %s.\n\n", mdText(j))
 	}
 
 	b.WriteString("| Policy | Verdict | Violations | Failed requests | Error ratio | Instance-hours |\n")

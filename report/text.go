@@ -27,6 +27,9 @@ func Text(w io.Writer, r *check.Report) error {
 	for _, reason := range r.Reasons {
 		fmt.Fprintf(&b, "  - %s\n", oneLine(reason))
 	}
+	for _, note := range r.Notes {
+		fmt.Fprintf(&b, "  note: %s\n", oneLine(note))
+	}
 	b.WriteString("\n")
 
 	s := r.Service
@@ -44,6 +47,9 @@ func Text(w io.Writer, r *check.Report) error {
 
 	if t := transforms(r.Options); t != "" {
 		fmt.Fprintf(&b, "Options: %s\n", t)
+	}
+	if j := judgement(r); j != "" {
+		fmt.Fprintf(&b, "Judged: %s\n", j)
 	}
 
 	many := len(r.Traffic) > 1

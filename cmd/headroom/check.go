@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/policy/dialect"
 	"github.com/headroomhq/headroom/report"
+	"github.com/headroomhq/headroom/traffic"
 	"github.com/spf13/cobra"
 )
 
@@ -22,6 +25,80 @@ type checkFlags struct {
 	format, output, junit, html string
 	postmortem                  string
 	guards                      guardFlags
+	judge                       judgeFlags
+}
+
+// judgeFlags say what is judged, and how: a gate a team with an imperfect
+// baseline can adopt.
+type judgeFlags struct {
+	failOn      string
+	tolerance   float64
+	from, until string
+	exclude     []string
+}
+
+func (j *judgeFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&j.failOn, "fail-on", check.FailOnAny, "any: any SLO violation of the proposed policy fails; regression: only being worse than --baseline fails (more failed requests or longer out of SLO, beyond --tolerance)")
+	fl.Float64Var(&j.tolerance, "tolerance", 0, "with --fail-on regression: the share of the baseline's failed requests and time out of SLO the proposed policy may add, such as 0.05")
+	fl.StringVar(&j.from, "from", "", "judge the traffic from this time: 2021-06-30T17:00:00Z, 2021-06-30T17:00 (UTC) or 2021-06-30")
+	fl.StringVar(&j.until, "until", "", "judge the traffic until this time (same forms)")
+	fl.StringArrayVar(&j.exclude, "exclude", nil, "leave START/END out of the judgement (known incidents, bot spikes), such as 2021-06-30T17:00/2021-06-30T18:00; repeatable")
+}
+
+// apply trims the series and sets the check's judgement; options gets
+// what the report echoes.
+func (j *judgeFlags) apply(cmd *cobra.Command, series []*headroom.Series, opt *check.Options, options map[string]string) error {
+	hint := "headroom check ... --fail-on regression --tolerance 0.05 --exclude 2021-06-30T17:00/2021-06-30T18:00"
+	if j.failOn != check.FailOnAny && j.failOn != check.FailOnRegression {
+		return &usageError{msg: fmt.Sprintf("--fail-on %q: expected any or regression", j.failOn), hint: hint}
+	}
+	if j.failOn == check.FailOnRegression && opt.Baseline == nil {
+		return &usageError{msg: "--fail-on regression compares with a baseline: give --baseline or --baseline-git", hint: hint}
+	}
+	if !(j.tolerance >= 0 && j.tolerance <= 1) {
+		return &usageError{msg: fmt.Sprintf("--tolerance %v: expected a share between 0 and 1, such as 0.05", j.tolerance), hint: hint}
+	}
+	opt.FailOn, opt.Tolerance = j.failOn, j.tolerance
+	var from, until time.Time
+	var err error
+	if j.from != "" {
+		if from, err = traffic.ParseTime(j.from); err != nil {
+			return &usageError{msg: "--from " + err.Error(), hint: hint}
+		}
+		options["from"] = from.Format(time.RFC3339)
+	}
+	if j.until != "" {
+		if until, err = traffic.ParseTime(j.until); err != nil {
+			return &usageError{msg: "--until " + err.Error(), hint: hint}
+		}
+		options["until"] = until.Format(time.RFC3339)
+	}
+	if !from.IsZero() && !until.IsZero() && !until.After(from) {
+		return &usageError{msg: fmt.Sprintf("--until %s is not after --from %s", j.until, j.from), hint: hint}
+	}
+	if !from.IsZero() || !until.IsZero() {
+		for _, s := range series {
+			if err := traffic.Trim(s, from, until); err != nil {
+				return err
+			}
+		}
+	}
+	for _, x := range j.exclude {
+		a, b, ok := strings.Cut(x, "/")
+		var span check.Span
+		if ok {
+			span.From, err = traffic.ParseTime(a)
+			if err == nil {
+				span.To, err = traffic.ParseTime(b)
+			}
+		}
+		if !ok || err != nil || !span.To.After(span.From) {
+			return &usageError{msg: fmt.Sprintf("--exclude %q: expected START/END with END after START, such as 2021-06-30T17:00/2021-06-30T18:00", x), hint: hint}
+		}
+		opt.Exclude = append(opt.Exclude, span)
+	}
+	return nil
 }
 
 func newCheckCmd() *cobra.Command {
@@ -66,6 +143,7 @@ schedule written in the wrong zone shows at once.`,
 	fl.StringVar(&f.html, "report", "", "also write a self-contained HTML report with charts to this file")
 	fl.StringVar(&f.postmortem, "postmortem", "", "also write the postmortem draft the proposed policy's first violation would make (Markdown) to this file; nothing when it passes")
 	f.guards.register(cmd)
+	f.judge.register(cmd)
 	return cmd
 }
 
@@ -129,6 +207,10 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 	if err != nil {
 		return err
 	}
+	judged := map[string]string{}
+	if err := f.judge.apply(cmd, series, &opt, judged); err != nil {
+		return err
+	}
 	var pm *replayPostmortem
 	if f.postmortem != "" {
 		pm = newReplayPostmortem(svc)
@@ -139,6 +221,12 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 		return err
 	}
 	rep.Warnings, rep.Options = warnings, f.traffic.describe()
+	for k, v := range judged {
+		if rep.Options == nil {
+			rep.Options = map[string]string{}
+		}
+		rep.Options[k] = v
+	}
 	recordGuards(rep)
 
 	// Render everything before writing anything: no partial output is

@@ -452,3 +452,32 @@ func TestValidateSaysWhatIsDerived(t *testing.T) {
 		t.Errorf("exit %d, want %q:\n%s%s", code, want, out, stderr)
 	}
 }
+
+// --fail-on regression, --from/--until and --exclude are echoed in every
+// output; bad values are usage errors.
+func TestCheckJudgementFlags(t *testing.T) {
+	args := []string{"check", "--service", example + "service.yaml", "--baseline", example + "proposed.yaml", "--proposed", example + "proposed.yaml",
+		"--traffic", example + "traffic.csv", "--fail-on", "regression", "--tolerance", "0.05", "--from", "2021-06-30T12:00", "--exclude", "2021-06-30T20:00/2021-06-30T21:00"}
+	code, out, stderr := run(t, args...)
+	if code != ExitPass || !strings.Contains(out, "note: ") || !strings.Contains(out, "Judged: fail on regression only") || !strings.Contains(out, "from=2021-06-30T12:00:00Z") {
+		t.Errorf("text: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, _ = run(t, append(args, "--format", "json")...)
+	if code != ExitPass || !strings.Contains(out, `"failOn": "regression"`) || !strings.Contains(out, `"excluded": [`) || !strings.Contains(out, `"notes": [`) {
+		t.Errorf("json: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, append(args, "--format", "markdown")...)
+	if code != ExitPass || !strings.Contains(out, "Judged: fail on regression only") || !strings.Contains(out, "_Note:_") {
+		t.Errorf("markdown: exit %d\n%s", code, out)
+	}
+	for _, bad := range [][]string{{"--fail-on", "never"}, {"--exclude", "yesterday"}, {"--from", "2021-07-01", "--until", "2021-06-30"}} {
+		code, _, stderr := run(t, append(exampleArgs("proposed.yaml"), bad...)...)
+		if code != ExitInvalid || !strings.Contains(stderr, bad[0]) {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error naming the flag", bad, code, stderr)
+		}
+	}
+	code, _, stderr = run(t, "check", "--service", example+"service.yaml", "--proposed", example+"proposed.yaml", "--traffic", example+"traffic.csv", "--fail-on", "regression")
+	if code != ExitInvalid || !strings.Contains(stderr, "--fail-on regression compares with a baseline") {
+		t.Errorf("regression without a baseline: exit %d, %q", code, stderr)
+	}
+}
