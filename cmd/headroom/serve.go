@@ -92,6 +92,12 @@ func openStoreAllowEmpty(ctx context.Context, cfg *config.Config, create, allowE
 	} else if _, err := os.Stat(file); err != nil {
 		return nil, &usageError{msg: fmt.Sprintf("no decisions yet: %s does not exist", file), hint: "headroom serve --config " + cfg.Path}
 	}
+	if fi, err := os.Stat(file); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 && !create {
+		// A reader (decisions, shadow) may look in the instant a serve
+		// creates the file: nothing to read yet either way.
+		return nil, &usageError{msg: fmt.Sprintf("no decisions yet: %s is empty (a serve starting, or a database that lost its content)", file),
+			hint: "headroom serve --config " + cfg.Path}
+	}
 	if fi, err := os.Stat(file); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 && !allowEmpty {
 		return nil, &usageError{
 			msg: fmt.Sprintf("%s exists but is empty (0 bytes): not a new database but one that lost its content (a failed copy or restore, a full disk?); "+
