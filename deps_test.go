@@ -73,6 +73,7 @@ var allowedImports = map[string][]string{
 	"internal/seedreport":        nil,
 	"internal/suggest":           nil,
 	"internal/synth":             nil,
+	"internal/tracetest":         {".", "traffic"},
 	"internal/yamlnode":          {"."},
 	"queueing/internal/gentemme": nil,
 	"examples":                   nil,
@@ -89,6 +90,7 @@ var allowedImports = map[string][]string{
 	"bench/checkbench":  {"internal/synth", "traffic"},
 	"bench/detect":      {".", "detect", "detect/tune", "policy", "sim", "traffic"},
 	"bench/fixedserver": nil,
+	"bench/recommend":   {".", "internal/synth", "policy", "recommend", "traffic"},
 	"tools/trafficgen":  {"internal/synth"},
 }
 
