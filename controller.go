@@ -118,7 +118,7 @@ var ErrFenced = errors.New("fenced: another process holds the lease")
 
 // Journal keeps the live loop's decision records and the engine's memory,
 // so that a restart does not reset it. Implementations: store/sqlite,
-// store/postgres; controller.MemoryJournal for tests.
+// store/postgres; store/memory for tests.
 //
 // Errors of every method: EINTERNAL when the store fails, EUNAVAILABLE
 // when a database server cannot be reached.
@@ -176,7 +176,7 @@ type Lease struct {
 
 // Leases hands out leases so that several processes sharing a store act one
 // at a time. Implementations: store/postgres, store/sqlite (processes on one
-// machine sharing a file), controller.MemoryLeases for tests.
+// machine sharing a file); store/memory for tests.
 type Leases interface {
 	// Acquire takes lease name for holder for ttl when it is free or
 	// expired, or renews it when holder already has it. ok is false when

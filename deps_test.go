@@ -59,6 +59,7 @@ var allowedImports = map[string][]string{
 	"alert/alertmanager":         {"."},
 	"store/sqlite":               {".", "incident", "store/internal/migrations"},
 	"store/postgres":             {".", "incident", "store/internal/migrations"},
+	"store/memory":               {".", "incident"},
 	"store/internal/migrations":  nil,
 	"store/storetest":            {".", "incident"},
 	"alert/alertmanager/amtest":  nil,

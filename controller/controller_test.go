@@ -14,6 +14,7 @@ import (
 	"github.com/headroomhq/headroom/actuator/exec"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/store/memory"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -97,7 +98,7 @@ func TestSeedLive(t *testing.T) {
 			if guarded {
 				target.Guards = headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)
 			}
-			j := &controller.MemoryJournal{}
+			j := &memory.Journal{}
 			c := controller.New(j, target)
 			c.Step(context.Background(), at.Add(-15*time.Second))
 			r := c.Step(context.Background(), at)[0]
@@ -124,7 +125,7 @@ func TestFailedActuationIsRetried(t *testing.T) {
 	act, state := fleet(t, 57)
 	fail := filepath.Join(filepath.Dir(state), "fail")
 	os.WriteFile(fail, nil, 0o644)
-	j := &controller.MemoryJournal{}
+	j := &memory.Journal{}
 	c := controller.New(j, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act})
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
 	c.Step(context.Background(), at.Add(-15*time.Second))
@@ -147,7 +148,7 @@ func TestBlindWhenMetricsFail(t *testing.T) {
 	act, state := fleet(t, 57)
 	target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Guards: headroom.DefaultGuards(svc, prop, 0.1),
 		Source: steady{err: &headroom.Error{Code: headroom.EUNAVAILABLE, Message: "prometheus is down"}}, Actuator: act}
-	c := controller.New(&controller.MemoryJournal{}, target)
+	c := controller.New(&memory.Journal{}, target)
 	at := time.Date(2021, 6, 30, 16, 59, 0, 0, time.UTC)
 	var blind bool
 	for i := 0; i < 12; i++ {
@@ -165,7 +166,7 @@ func TestBlindWhenMetricsFail(t *testing.T) {
 func TestShadowAndProposedNeverAct(t *testing.T) {
 	_, prop, base := load(t)
 	act, state := fleet(t, 57)
-	j := &controller.MemoryJournal{}
+	j := &memory.Journal{}
 	c := controller.New(j, &controller.Target{Name: "web", Mode: headroom.ModeShadow, Policy: base, Proposed: prop,
 		Source: steady{demand: 3400, cpu: 60}, Actuator: act})
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
@@ -194,13 +195,13 @@ func TestRestartKeepsEngineMemory(t *testing.T) {
 		t.Helper()
 		act, state := fleet(t, 10)
 		target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: p, Source: steady{demand: 5000, cpu: 100}, Actuator: act}
-		j := &controller.MemoryJournal{}
+		j := &memory.Journal{}
 		controller.New(j, target).Step(context.Background(), at)
 		if count(t, state) != 20 {
 			t.Fatalf("first step: fleet %d, want 20 (100%% cpu on 10, limited to +100%%)", count(t, state))
 		}
 		if !keep {
-			j = &controller.MemoryJournal{}
+			j = &memory.Journal{}
 		}
 		controller.New(j, target).Step(context.Background(), at.Add(5*time.Second))
 		return count(t, state)
@@ -217,7 +218,7 @@ func TestMetrics(t *testing.T) {
 	svc, prop, _ := load(t)
 	act, _ := fleet(t, 57)
 	reg := prometheus.NewRegistry()
-	c := controller.New(&controller.MemoryJournal{}, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop,
+	c := controller.New(&memory.Journal{}, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop,
 		Guards: headroom.DefaultGuards(svc, prop, 0.1), Source: steady{demand: 3400, cpu: 60}, Actuator: act})
 	c.Metrics = controller.NewMetrics(reg)
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
@@ -276,7 +277,7 @@ func TestGuardModeHoldsTheFloor(t *testing.T) {
 	src := &steady{demand: 3400, cpu: 60}
 	target := &controller.Target{Name: "web", Mode: headroom.ModeGuard, Policy: prop, Source: src, Actuator: act, Floor: h,
 		Guards: headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)}
-	j := &controller.MemoryJournal{}
+	j := &memory.Journal{}
 	c := controller.New(j, target)
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
 

@@ -9,6 +9,7 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 // demandOnly is a source with a demand query and no utilization one.
@@ -29,7 +30,7 @@ func TestCPUDerivedFromDemand(t *testing.T) {
 	}
 	act, state := fleet(t, 20)
 	target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: pol, Source: demandOnly{demand: 1800}, Actuator: act, CapacityPerInstance: 100}
-	c := controller.New(&controller.MemoryJournal{}, target)
+	c := controller.New(&memory.Journal{}, target)
 	r := c.Step(context.Background(), time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC))[0]
 	// 1800 req/s on 20 instances of 100: cpu 90, against 65: 28 instances.
 	if !r.Observation.HasUtilization || r.Observation.Utilization != 90 {

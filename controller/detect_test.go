@@ -12,6 +12,7 @@ import (
 	"github.com/headroomhq/headroom/detect"
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/sim"
+	"github.com/headroomhq/headroom/store/memory"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -49,7 +50,7 @@ func TestSeedLiveIsDetected(t *testing.T) {
 			if guarded {
 				target.Guards = headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)
 			}
-			j := &controller.MemoryJournal{}
+			j := &memory.Journal{}
 			n := &notes{}
 			reg := prometheus.NewRegistry()
 			c := controller.New(j, target)
@@ -96,7 +97,7 @@ func TestPageShowsFiringAlerts(t *testing.T) {
 	act, _ := fleet(t, 57)
 	target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act,
 		Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) }}
-	j := &controller.MemoryJournal{}
+	j := &memory.Journal{}
 	c := controller.New(j, target)
 	c.Step(t.Context(), at.Add(-15*time.Second))
 	c.Step(t.Context(), at)
@@ -118,7 +119,7 @@ func TestPageShowsFiringAlerts(t *testing.T) {
 func TestBlindAlertsOperatorsNotCustomers(t *testing.T) {
 	svc, _, base := load(t)
 	at := time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
-	store := &incident.MemoryStore{Now: func() time.Time { return at }}
+	store := &memory.Incidents{Now: func() time.Time { return at }}
 	page, err := incident.NewService(t.Context(), incident.Config{Store: store, Page: incident.Page{ID: "p", Name: "P", TimeZone: "UTC"},
 		Components: []incident.Component{{ID: "web", Name: "Website", Position: 1}}, Now: func() time.Time { return at }})
 	if err != nil {
@@ -132,7 +133,7 @@ func TestBlindAlertsOperatorsNotCustomers(t *testing.T) {
 		Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) },
 		Incident: &incident.Automation{Target: "web", Components: []string{"web"}}}
 	n := &notes{}
-	c := controller.New(&controller.MemoryJournal{}, target)
+	c := controller.New(&memory.Journal{}, target)
 	c.Notifier, c.Automator = n, &incident.Automator{Service: page}
 	for i := range 4 {
 		c.Step(t.Context(), at.Add(time.Duration(i)*15*time.Second))

@@ -10,6 +10,7 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/schedule"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 // counting is a fleet in memory that remembers its scale calls, and who
@@ -65,7 +66,7 @@ func TestClockJumps(t *testing.T) {
 			if guarded {
 				target.Guards = headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)
 			}
-			c := controller.New(&controller.MemoryJournal{}, target)
+			c := controller.New(&memory.Journal{}, target)
 			var r controller.Record
 			for _, now := range jumps {
 				r = c.Step(context.Background(), now)[0]
@@ -127,7 +128,7 @@ func TestDSTDuringAScheduledAction(t *testing.T) {
 	} {
 		t.Run(day.name, func(t *testing.T) {
 			act := &counting{count: 5}
-			c := controller.New(&controller.MemoryJournal{}, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: p,
+			c := controller.New(&memory.Journal{}, &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: p,
 				Source: steady{demand: 100, cpu: 50}, Actuator: act})
 			var when []string
 			for now := day.start; now.Before(day.end); now = now.Add(15 * time.Second) {

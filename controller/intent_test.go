@@ -16,6 +16,7 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 // plainPolicy is the process tests' policy: cpu at 60%, 2 to 50 instances.
@@ -158,7 +159,7 @@ func TestDeathBetweenActuationAndRecord(t *testing.T) {
 		{"the platform did not take it: recorded not applied, then made by the new process", false, []int{34, 34}, []int{34}, "not the intended 34: not applied"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			store := &controller.MemoryJournal{}
+			store := &memory.Journal{}
 			fleet := &counting{count: 20}
 			src := loaded{fleet: fleet, demand: 2040} // 102% of 20: 34 are needed
 			dead := &atomic.Bool{}

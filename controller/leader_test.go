@@ -11,6 +11,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/controller"
+	"github.com/headroomhq/headroom/store/memory"
 	"github.com/headroomhq/headroom/store/sqlite"
 )
 
@@ -31,8 +32,8 @@ func (h hand) Scale(_ context.Context, desired int, _ headroom.Reason) error {
 func TestLeaderTakesTurns(t *testing.T) {
 	_, prop, _ := load(t)
 	p := &counting{count: 10}
-	leases := &controller.MemoryLeases{}
-	j := &controller.MemoryJournal{}
+	leases := &memory.Leases{}
+	j := &memory.Journal{}
 	src := &steady{demand: 1000, cpu: 100} // always more: every sync scales out
 	// The engine's clock moves a sync period per loop so that every loop
 	// decides; the lease runs on real time.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/controller"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 // pageNow is the page's clock in these tests: an hour after the seed's bad
@@ -123,13 +124,13 @@ func (s dailyDemand) Observe(_ context.Context, now time.Time) (headroom.Observa
 //   - blind: its latest decision is MetricsBlind.
 //   - quiet: its last decision was three hours ago.
 //   - idle: no decisions at all.
-func pageJournal(t *testing.T) (*controller.MemoryJournal, []controller.PageTarget) {
+func pageJournal(t *testing.T) (*memory.Journal, []controller.PageTarget) {
 	t.Helper()
 	svc, prop, base := load(t)
 	fleet := &pageFleet{ready: 40}
 	web := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Proposed: base,
 		Guards: headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin), Source: dailyDemand{fleet}, Actuator: fleet}
-	j := &controller.MemoryJournal{}
+	j := &memory.Journal{}
 	c := controller.New(j, web)
 	c.Logger = slog.New(slog.DiscardHandler)
 	for at := pageNow.Add(-6 * time.Hour); at.Before(pageNow); at = at.Add(15 * time.Second) {
@@ -165,7 +166,7 @@ func pageJournal(t *testing.T) (*controller.MemoryJournal, []controller.PageTarg
 	return j, targets
 }
 
-func newTestPage(t *testing.T) (*controller.Page, *controller.MemoryJournal) {
+func newTestPage(t *testing.T) (*controller.Page, *memory.Journal) {
 	t.Helper()
 	j, targets := pageJournal(t)
 	p := controller.NewPage(j, targets, func() time.Time { return pageNow })
@@ -493,7 +494,7 @@ func TestPageSecurityHeaders(t *testing.T) {
 }
 
 // failingJournal cannot read.
-type failingJournal struct{ controller.MemoryJournal }
+type failingJournal struct{ memory.Journal }
 
 func (*failingJournal) Records(context.Context, string, time.Time, time.Time, int) ([]controller.Record, error) {
 	return nil, errors.New("disk I/O error: secret path /var/lib/headroom")

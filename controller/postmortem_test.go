@@ -17,6 +17,7 @@ import (
 	"github.com/headroomhq/headroom/postmortem"
 	"github.com/headroomhq/headroom/sim"
 	"github.com/headroomhq/headroom/sim/world"
+	"github.com/headroomhq/headroom/store/memory"
 	"github.com/headroomhq/headroom/traffic"
 )
 
@@ -50,7 +51,7 @@ func TestLivePostmortemAgreesWithCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := &vclock{now: w.Start()}
-	store := &incident.MemoryStore{Now: clk.Now}
+	store := &memory.Incidents{Now: clk.Now}
 	page, err := incident.NewService(t.Context(), incident.Config{Store: store, Page: incident.Page{ID: "p", Name: "Bitbucket", TimeZone: "UTC"},
 		Components: []incident.Component{{ID: "website-and-api", Name: "Website and API", Position: 1}}, Now: clk.Now})
 	if err != nil {
@@ -61,7 +62,7 @@ func TestLivePostmortemAgreesWithCheck(t *testing.T) {
 	target := &controller.Target{Name: "website-and-api", Mode: headroom.ModeEnforce, Policy: prop, Source: w, Actuator: w,
 		Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) },
 		Incident: &incident.Automation{Target: "website-and-api", Service: "website and API services", Components: []string{"website-and-api"}, ResolveAfter: 20 * time.Minute}}
-	j := &controller.MemoryJournal{}
+	j := &memory.Journal{}
 	c := controller.New(j, target)
 	c.Logger = slog.New(slog.DiscardHandler)
 	var drafted postmortem.Input

@@ -42,10 +42,10 @@ func BuildSnapshot(in SnapshotInput) *Snapshot {
 	slices.SortStableFunc(s.Groups, func(a, b Group) int { return cmp.Compare(a.Position, b.Position) })
 	for _, inc := range in.Data.Incidents {
 		if inc.Draft {
-			s.Drafts = append(s.Drafts, cloneIncident(inc))
+			s.Drafts = append(s.Drafts, inc.Clone())
 			continue
 		}
-		s.Incidents = append(s.Incidents, cloneIncident(inc))
+		s.Incidents = append(s.Incidents, inc.Clone())
 	}
 	sortNewestFirst(s.Incidents)
 	sortNewestFirst(s.Drafts)

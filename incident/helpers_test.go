@@ -2,13 +2,26 @@ package incident_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/store/memory"
 )
+
+// wantCode fails unless err is a *headroom.Error with code.
+func wantCode(t *testing.T, err error, code string) *headroom.Error {
+	t.Helper()
+	var e *headroom.Error
+	if !errors.As(err, &e) || e.Code != code {
+		t.Fatalf("error = %v; want a *headroom.Error with code %q", err, code)
+	}
+	return e
+}
 
 // clock is a settable test clock.
 type clock struct {
@@ -76,12 +89,12 @@ func existingComponents(t *testing.T, store incident.Store, created time.Time) {
 }
 
 // newService starts a Service on the Bitbucket page at now, over store
-// (a new MemoryStore when nil) whose components exist since 2014.
+// (a new memory.Incidents when nil) whose components exist since 2014.
 func newService(t *testing.T, store incident.Store, now time.Time) (*incident.Service, *clock, incident.Store) {
 	t.Helper()
 	c := &clock{now: now}
 	if store == nil {
-		m := &incident.MemoryStore{Now: c.Now}
+		m := &memory.Incidents{Now: c.Now}
 		existingComponents(t, m, time.Date(2014, 5, 3, 1, 22, 7, 0, time.UTC))
 		store = m
 	}

@@ -171,6 +171,17 @@ type Incident struct {
 	Version int64
 }
 
+// Clone returns a copy of i sharing nothing with it: its component IDs,
+// updates and their affected components are copied.
+func (i Incident) Clone() Incident {
+	i.ComponentIDs = slices.Clone(i.ComponentIDs)
+	i.Updates = slices.Clone(i.Updates)
+	for k := range i.Updates {
+		i.Updates[k].Affected = slices.Clone(i.Updates[k].Affected)
+	}
+	return i
+}
+
 // Unresolved says whether an incident still needs attention: not resolved,
 // not a postmortem, not a maintenance.
 func (i *Incident) Unresolved() bool {

@@ -189,7 +189,7 @@ func NewService(ctx context.Context, cfg Config) (*Service, error) {
 func checkConfig(cfg Config) error {
 	var ps problems
 	if cfg.Store == nil {
-		ps.add("store: none; expected a Store (store/sqlite, store/postgres or a MemoryStore)")
+		ps.add("store: none; expected a Store (store/sqlite, store/postgres or store/memory)")
 	}
 	if cfg.Page.TimeZone != "" {
 		if _, err := time.LoadLocation(cfg.Page.TimeZone); err != nil {
@@ -472,7 +472,7 @@ func (s *Service) notifyIncident(c *Change, d *Data, comps map[string]Component,
 func findIncident(d *Data, id string) (*Incident, error) {
 	for i := range d.Incidents {
 		if d.Incidents[i].ID == id {
-			inc := cloneIncident(d.Incidents[i])
+			inc := d.Incidents[i].Clone()
 			return &inc, nil
 		}
 	}
@@ -600,7 +600,7 @@ func (s *Service) update(ctx context.Context, id string, u PostUpdate, now time.
 		if err := checkTransition(prev, u); err != nil {
 			return nil, err
 		}
-		inc := cloneIncident(*prev)
+		inc := prev.Clone()
 		inc.Version++
 		inc.UpdatedAt = now
 		inc.Status = u.Status

@@ -10,6 +10,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 var day1 = time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
@@ -606,7 +607,7 @@ func TestServiceRefresh(t *testing.T) {
 func TestNewService(t *testing.T) {
 	c := &clock{now: day1}
 	t.Run("configuration errors", func(t *testing.T) {
-		cfg := bitbucketConfig(&incident.MemoryStore{}, c)
+		cfg := bitbucketConfig(&memory.Incidents{}, c)
 		cfg.Page.TimeZone = "Mars/Olympus"
 		cfg.Components = append(cfg.Components,
 			incident.Component{ID: "api", Name: "API again"},
@@ -623,7 +624,7 @@ func TestNewService(t *testing.T) {
 		}
 	})
 	t.Run("sync keeps stored statuses, adds new components operational", func(t *testing.T) {
-		m := &incident.MemoryStore{}
+		m := &memory.Incidents{}
 		old := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC)
 		if err := m.Commit(t.Context(), &incident.Change{Components: []incident.Component{
 			{ID: "api", Name: "Old name", Status: incident.MajorOutage, CreatedAt: old, UpdatedAt: old},

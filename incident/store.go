@@ -42,7 +42,7 @@ type Change struct {
 }
 
 // Store keeps the status page. Implementations: store/sqlite,
-// store/postgres; MemoryStore for tests. Errors: EINTERNAL when the store
+// store/postgres; store/memory for tests. Errors: EINTERNAL when the store
 // fails, EUNAVAILABLE when its server cannot be reached; the others are
 // named per method.
 type Store interface {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/statuspage"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 // A draft incident is on no public page, JSON document or feed, and its
@@ -16,7 +17,7 @@ import (
 func TestDraftIsNotPublic(t *testing.T) {
 	now := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
 	clk := func() time.Time { return now }
-	svc, err := incident.NewService(t.Context(), incident.Config{Store: &incident.MemoryStore{Now: clk}, Now: clk,
+	svc, err := incident.NewService(t.Context(), incident.Config{Store: &memory.Incidents{Now: clk}, Now: clk,
 		Page:       incident.Page{ID: "acmepage0001", Name: "Acme", URL: "https://status.acme.test", TimeZone: "UTC"},
 		Components: []incident.Component{{ID: "website", Name: "Website"}, {ID: "api", Name: "API", Position: 1}}})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/internal/kubetest"
 	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/store/memory"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -55,7 +56,7 @@ func TestSeedLiveOnADeployment(t *testing.T) {
 			if guarded {
 				target.Guards = headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)
 			}
-			j := &controller.MemoryJournal{}
+			j := &memory.Journal{}
 			ctl := controller.New(j, target)
 			ctl.Step(context.Background(), at.Add(-15*time.Second))
 			r := ctl.Step(context.Background(), at)[0]
@@ -100,7 +101,7 @@ func TestGuardModeOnAnHPA(t *testing.T) {
 		Guards: headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)}
 	a := newActuator(t, c, ns, k8s.Deployment, "web", "web")
 	target.Actuator, target.Floor = a, a
-	ctl := controller.New(&controller.MemoryJournal{}, target)
+	ctl := controller.New(&memory.Journal{}, target)
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
 	r := ctl.Step(ctx, at)[0]
 	if lo, _, _ := bounds(t, c, ns, "web"); lo != 57 || r.Error != "" || r.Decision.Reason.Code != headroom.ReasonScaleInDeferred {
@@ -150,7 +151,7 @@ func TestLeavingGuardModeGivesTheHPABack(t *testing.T) {
 	a := newActuator(t, c, ns, k8s.Deployment, "web", "web")
 	target := &controller.Target{Name: "web", Mode: headroom.ModeGuard, Policy: prop, Source: demand{3400, 60}, Actuator: a, Floor: a,
 		Guards: headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)}
-	ctl := controller.New(&controller.MemoryJournal{}, target)
+	ctl := controller.New(&memory.Journal{}, target)
 	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
 	ctl.Step(ctx, at)
 	if lo, _, _ := bounds(t, c, ns, "web"); lo != 57 {

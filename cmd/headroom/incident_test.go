@@ -20,20 +20,21 @@ import (
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/statuspage/admin"
 	"github.com/headroomhq/headroom/statuspage/webhook"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
-// adminServer is a real admin API on loopback over a MemoryStore.
+// adminServer is a real admin API on loopback over a memory.Incidents.
 type adminServer struct {
 	URL   string
 	Token string
-	Store *incident.MemoryStore
+	Store *memory.Incidents
 	Svc   *incident.Service
 }
 
 func startAdmin(t *testing.T, pageURL string) *adminServer {
 	t.Helper()
 	ctx := context.Background()
-	st := &incident.MemoryStore{}
+	st := &memory.Incidents{}
 	svc, err := incident.NewService(ctx, incident.Config{Store: st, Page: incident.Page{ID: "bitbucket", Name: "Bitbucket", URL: pageURL},
 		Components: []incident.Component{{ID: "website", Name: "Website and API"}, {ID: "git", Name: "Git", Position: 1}}})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/sim/world"
+	"github.com/headroomhq/headroom/store/memory"
 	"github.com/headroomhq/headroom/traffic"
 )
 
@@ -50,7 +51,7 @@ func TestLiveLoopAgreesWithCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: w, Actuator: w}
-	c := controller.New(&controller.MemoryJournal{}, target)
+	c := controller.New(&memory.Journal{}, target)
 	c.Logger = slog.New(slog.DiscardHandler)
 	for now := w.Start(); now.Before(w.End()); now = now.Add(controller.DefaultInterval) {
 		w.AdvanceTo(now)

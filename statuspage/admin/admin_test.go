@@ -22,6 +22,7 @@ import (
 	"github.com/headroomhq/headroom/statuspage"
 	"github.com/headroomhq/headroom/statuspage/admin"
 	"github.com/headroomhq/headroom/statuspage/webhook"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 // clock is a settable clock for the store, the service and the API.
@@ -60,7 +61,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// fixture is an admin API on loopback over a MemoryStore, with a valid
+// fixture is an admin API on loopback over a memory.Incidents, with a valid
 // and a revoked token.
 type fixture struct {
 	t       testing.TB
@@ -79,7 +80,7 @@ func newFixture(t testing.TB, opts ...admin.Option) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)}
-	st := &faultyStore{MemoryStore: &incident.MemoryStore{Now: clk.Now}}
+	st := &faultyStore{Incidents: &memory.Incidents{Now: clk.Now}}
 	svc, err := incident.NewService(ctx, incident.Config{Store: st, Page: page, Now: clk.Now, Text: statuspage.MarkdownText,
 		Groups: []incident.Group{{ID: "edge", Name: "Edge"}},
 		Components: []incident.Component{
@@ -1013,10 +1014,10 @@ func TestTokenStoreDownIsNot401(t *testing.T) {
 	}
 }
 
-// faultyStore is a MemoryStore whose writes and token reads fail on
+// faultyStore is a memory.Incidents whose writes and token reads fail on
 // demand.
 type faultyStore struct {
-	*incident.MemoryStore
+	*memory.Incidents
 	mu                  sync.Mutex
 	commitErr, tokenErr error
 }
@@ -1040,7 +1041,7 @@ func (s *faultyStore) Commit(ctx context.Context, c *incident.Change) error {
 	if err != nil {
 		return err
 	}
-	return s.MemoryStore.Commit(ctx, c)
+	return s.Incidents.Commit(ctx, c)
 }
 
 func (s *faultyStore) Tokens(ctx context.Context) ([]incident.Token, error) {
@@ -1050,7 +1051,7 @@ func (s *faultyStore) Tokens(ctx context.Context) ([]incident.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.MemoryStore.Tokens(ctx)
+	return s.Incidents.Tokens(ctx)
 }
 
 // Whatever the body, the answer is a 201 or a 4xx with the error JSON,

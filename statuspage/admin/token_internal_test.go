@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 func TestNewToken(t *testing.T) {
@@ -49,7 +49,7 @@ func TestTokensCompareInConstantTime(t *testing.T) {
 		t.Fatal("tokens do not compare with subtle.ConstantTimeCompare")
 	}
 	ctx := context.Background()
-	st := &incident.MemoryStore{}
+	st := &memory.Incidents{}
 	now := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
 	var secrets []string
 	for _, name := range []string{"a", "b", "c", "d"} {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/statuspage/webhook"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 // clock is a settable clock shared by the store and the worker.
@@ -96,10 +97,10 @@ func (rc *receiver) got() []string {
 }
 
 // setup returns a store whose deliveries are stamped by clk.
-func setup(t *testing.T) (*incident.MemoryStore, *clock) {
+func setup(t *testing.T) (*memory.Incidents, *clock) {
 	t.Helper()
 	clk := newClock()
-	return &incident.MemoryStore{Now: clk.Now}, clk
+	return &memory.Incidents{Now: clk.Now}, clk
 }
 
 func subscribe(t *testing.T, st incident.Store, id, url, secret string, components ...string) {

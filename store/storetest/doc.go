@@ -1,6 +1,6 @@
 // Package storetest is the contract every headroom.Journal implementation
 // passes: store/sqlite runs it against a SQLite file, the PostgreSQL store
-// against a real server, controller.MemoryJournal in memory.
+// against a real server, store/memory in memory.
 //
 // An implementation's test calls RunJournal with a func that opens a new,
 // empty journal (registering its cleanup with t.Cleanup) and, for a

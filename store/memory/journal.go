@@ -1,4 +1,4 @@
-package controller
+package memory
 
 import (
 	"context"
@@ -10,31 +10,33 @@ import (
 	"github.com/headroomhq/headroom"
 )
 
-// MemoryJournal keeps records, states and intents in memory: for tests,
-// and for `serve` before a database is configured.
-type MemoryJournal struct {
+// Journal is a headroom.Journal in memory, for tests: it keeps records,
+// states and intents as store/sqlite and store/postgres do, and passes the
+// same contract (storetest.RunJournal, RunFencing). The zero value is
+// ready to use.
+type Journal struct {
 	// Leases, when set, is what the fenced views (Fenced) check their
 	// token against; without it a fence checks nothing.
-	Leases *MemoryLeases
+	Leases *Leases
 
 	mu         sync.Mutex
-	records    []Record
+	records    []headroom.DecisionRecord
 	states     map[string][]byte
 	intents    []headroom.Intent // open ones, oldest first
 	lastIntent int64
 }
 
-var _ headroom.Journal = (*MemoryJournal)(nil)
+var _ headroom.Journal = (*Journal)(nil)
 
 // Append records r (a copy: the caller may reuse its Proposed) and closes
 // its intent.
 //
 // Errors: ECONFLICT when r.Intent is not an open intent of r.Target.
-func (j *MemoryJournal) Append(ctx context.Context, r Record) error {
+func (j *Journal) Append(ctx context.Context, r headroom.DecisionRecord) error {
 	return j.append(ctx, headroom.Fence{}, r)
 }
 
-func (j *MemoryJournal) append(_ context.Context, f headroom.Fence, r Record) error {
+func (j *Journal) append(_ context.Context, f headroom.Fence, r headroom.DecisionRecord) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if err := j.check(f, "append decision"); err != nil {
@@ -53,17 +55,17 @@ func (j *MemoryJournal) append(_ context.Context, f headroom.Fence, r Record) er
 
 // Records returns target's records in [from, to), oldest first (records
 // of the same time in append order); zero times are open bounds.
-func (j *MemoryJournal) Records(_ context.Context, target string, from, to time.Time, limit int) ([]Record, error) {
+func (j *Journal) Records(_ context.Context, target string, from, to time.Time, limit int) ([]headroom.DecisionRecord, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	var out []Record
+	var out []headroom.DecisionRecord
 	for _, r := range j.records {
 		if r.Target != target || (!from.IsZero() && r.Time.Before(from)) || (!to.IsZero() && !r.Time.Before(to)) {
 			continue
 		}
 		out = append(out, detach(r))
 	}
-	slices.SortStableFunc(out, func(a, b Record) int { return a.Time.Compare(b.Time) })
+	slices.SortStableFunc(out, func(a, b headroom.DecisionRecord) int { return a.Time.Compare(b.Time) })
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
 	}
@@ -71,7 +73,7 @@ func (j *MemoryJournal) Records(_ context.Context, target string, from, to time.
 }
 
 // detach copies what a record points to.
-func detach(r Record) Record {
+func detach(r headroom.DecisionRecord) headroom.DecisionRecord {
 	if r.Proposed != nil {
 		p := *r.Proposed
 		r.Proposed = &p
@@ -81,7 +83,7 @@ func detach(r Record) Record {
 }
 
 // State returns the saved state.
-func (j *MemoryJournal) State(_ context.Context, target, slot string) ([]byte, bool, error) {
+func (j *Journal) State(_ context.Context, target, slot string) ([]byte, bool, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	st, ok := j.states[target+"/"+slot]
@@ -89,11 +91,11 @@ func (j *MemoryJournal) State(_ context.Context, target, slot string) ([]byte, b
 }
 
 // SaveState keeps state.
-func (j *MemoryJournal) SaveState(ctx context.Context, target, slot string, state []byte) error {
+func (j *Journal) SaveState(ctx context.Context, target, slot string, state []byte) error {
 	return j.saveState(ctx, headroom.Fence{}, target, slot, state)
 }
 
-func (j *MemoryJournal) saveState(_ context.Context, f headroom.Fence, target, slot string, state []byte) error {
+func (j *Journal) saveState(_ context.Context, f headroom.Fence, target, slot string, state []byte) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if err := j.check(f, "save state "+target+"/"+slot); err != nil {
@@ -107,11 +109,11 @@ func (j *MemoryJournal) saveState(_ context.Context, f headroom.Fence, target, s
 }
 
 // Intend keeps in open and returns its ID.
-func (j *MemoryJournal) Intend(ctx context.Context, in headroom.Intent) (int64, error) {
+func (j *Journal) Intend(ctx context.Context, in headroom.Intent) (int64, error) {
 	return j.intend(ctx, headroom.Fence{}, in)
 }
 
-func (j *MemoryJournal) intend(_ context.Context, f headroom.Fence, in headroom.Intent) (int64, error) {
+func (j *Journal) intend(_ context.Context, f headroom.Fence, in headroom.Intent) (int64, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if err := j.check(f, "write intent"); err != nil {
@@ -127,7 +129,7 @@ func (j *MemoryJournal) intend(_ context.Context, f headroom.Fence, in headroom.
 }
 
 // OpenIntents returns target's open intents, oldest first.
-func (j *MemoryJournal) OpenIntents(_ context.Context, target string) ([]headroom.Intent, error) {
+func (j *Journal) OpenIntents(_ context.Context, target string) ([]headroom.Intent, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var out []headroom.Intent
@@ -144,13 +146,13 @@ func (j *MemoryJournal) OpenIntents(_ context.Context, target string) ([]headroo
 
 // Fenced returns a view whose writes are refused once j.Leases has given
 // lease f.Lease a token above f.Token (nothing is checked without Leases).
-func (j *MemoryJournal) Fenced(f headroom.Fence) headroom.Journal {
-	return &memoryFenced{j: j, f: f}
+func (j *Journal) Fenced(f headroom.Fence) headroom.Journal {
+	return &fencedJournal{j: j, f: f}
 }
 
 // check refuses a write under fence f when the lease has moved on; j.mu is
 // held, so the check and the write are one step.
-func (j *MemoryJournal) check(f headroom.Fence, op string) error {
+func (j *Journal) check(f headroom.Fence, op string) error {
 	if f.Lease == "" || j.Leases == nil {
 		return nil
 	}
@@ -168,34 +170,34 @@ func fenced(op string, f headroom.Fence, token int64) error {
 		Err:     headroom.ErrFenced}
 }
 
-// memoryFenced is MemoryJournal.Fenced's view.
-type memoryFenced struct {
-	j *MemoryJournal
+// fencedJournal is Journal.Fenced's view.
+type fencedJournal struct {
+	j *Journal
 	f headroom.Fence
 }
 
-func (m *memoryFenced) Append(ctx context.Context, r Record) error {
+func (m *fencedJournal) Append(ctx context.Context, r headroom.DecisionRecord) error {
 	return m.j.append(ctx, m.f, r)
 }
 
-func (m *memoryFenced) Records(ctx context.Context, target string, from, to time.Time, limit int) ([]Record, error) {
+func (m *fencedJournal) Records(ctx context.Context, target string, from, to time.Time, limit int) ([]headroom.DecisionRecord, error) {
 	return m.j.Records(ctx, target, from, to, limit)
 }
 
-func (m *memoryFenced) State(ctx context.Context, target, slot string) ([]byte, bool, error) {
+func (m *fencedJournal) State(ctx context.Context, target, slot string) ([]byte, bool, error) {
 	return m.j.State(ctx, target, slot)
 }
 
-func (m *memoryFenced) SaveState(ctx context.Context, target, slot string, state []byte) error {
+func (m *fencedJournal) SaveState(ctx context.Context, target, slot string, state []byte) error {
 	return m.j.saveState(ctx, m.f, target, slot, state)
 }
 
-func (m *memoryFenced) Intend(ctx context.Context, in headroom.Intent) (int64, error) {
+func (m *fencedJournal) Intend(ctx context.Context, in headroom.Intent) (int64, error) {
 	return m.j.intend(ctx, m.f, in)
 }
 
-func (m *memoryFenced) OpenIntents(ctx context.Context, target string) ([]headroom.Intent, error) {
+func (m *fencedJournal) OpenIntents(ctx context.Context, target string) ([]headroom.Intent, error) {
 	return m.j.OpenIntents(ctx, target)
 }
 
-func (m *memoryFenced) Fenced(f headroom.Fence) headroom.Journal { return m.j.Fenced(f) }
+func (m *fencedJournal) Fenced(f headroom.Fence) headroom.Journal { return m.j.Fenced(f) }

@@ -1,43 +1,43 @@
-package storetest_test
+package memory_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/headroomhq/headroom"
-	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/store/memory"
 	"github.com/headroomhq/headroom/store/storetest"
 )
 
-// TestMemoryJournal runs the contract against controller.MemoryJournal.
-func TestMemoryJournal(t *testing.T) {
+// TestJournal runs the contract against memory.Journal.
+func TestJournal(t *testing.T) {
 	storetest.RunJournal(t, func(t *testing.T) headroom.Journal {
-		return &controller.MemoryJournal{}
+		return &memory.Journal{}
 	})
 }
 
-// TestMemoryFencing runs the fencing contract against a MemoryJournal
-// checking its fences against MemoryLeases.
-func TestMemoryFencing(t *testing.T) {
+// TestFencing runs the fencing contract against a Journal
+// checking its fences against Leases.
+func TestFencing(t *testing.T) {
 	storetest.RunFencing(t, func(t *testing.T) (headroom.Journal, headroom.Leases) {
-		l := &controller.MemoryLeases{}
-		return &controller.MemoryJournal{Leases: l}, l
+		l := &memory.Leases{}
+		return &memory.Journal{Leases: l}, l
 	})
 }
 
-// TestMemoryLeases runs the contract against controller.MemoryLeases.
-func TestMemoryLeases(t *testing.T) {
+// TestLeases runs the contract against memory.Leases.
+func TestLeases(t *testing.T) {
 	storetest.RunLeases(t, func(t *testing.T) headroom.Leases {
-		return &controller.MemoryLeases{}
+		return &memory.Leases{}
 	})
 }
 
-// TestMemoryLeasesClock checks MemoryLeases' expiry against its injected
+// TestLeasesClock checks Leases' expiry against its injected
 // clock, to the nanosecond: the contract can only sleep.
-func TestMemoryLeasesClock(t *testing.T) {
+func TestLeasesClock(t *testing.T) {
 	now := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
-	m := &controller.MemoryLeases{Now: func() time.Time { return now }}
+	m := &memory.Leases{Now: func() time.Time { return now }}
 	ctx := t.Context()
 	acquire := func(holder string) (headroom.Lease, bool) {
 		t.Helper()
@@ -67,9 +67,9 @@ func TestMemoryLeasesClock(t *testing.T) {
 	}
 }
 
-// TestMemoryIncidents runs the contract against incident.MemoryStore.
-func TestMemoryIncidents(t *testing.T) {
+// TestIncidents runs the contract against memory.Incidents.
+func TestIncidents(t *testing.T) {
 	storetest.RunIncidents(t, func(t *testing.T) incident.Store {
-		return &incident.MemoryStore{}
+		return &memory.Incidents{}
 	})
 }

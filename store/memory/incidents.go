@@ -1,4 +1,4 @@
-package incident
+package memory
 
 import (
 	"cmp"
@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/incident"
 )
 
-// MemoryStore is a Store in memory, for tests and for a page that need not
-// survive a restart. It passes the contract the SQL stores pass
+// Incidents is an incident.Store in memory, for tests. It passes the contract the SQL stores pass
 // (storetest.RunIncidents, whose doc settles what store.go leaves open:
 // times in UTC to the nanosecond, Version raised by every Commit, the
 // outbox in queue order, Delivered and Retry of a gone delivery doing
@@ -33,30 +33,30 @@ import (
 //
 // Every value goes in and comes out as a copy: callers may keep and change
 // what they passed or got.
-type MemoryStore struct {
+type Incidents struct {
 	// Now stamps queued deliveries (CreatedAt, NextAt); time.Now when nil.
 	Now func() time.Time
 
 	mu          sync.Mutex
 	version     int64
-	components  []Component
+	components  []incident.Component
 	incidents   []storedIncident
 	seq         int64 // insertion order of incidents
-	history     []StatusChange
-	tokens      []Token
-	subscribers []Subscriber
-	deliveries  []Delivery
+	history     []incident.StatusChange
+	tokens      []incident.Token
+	subscribers []incident.Subscriber
+	deliveries  []incident.Delivery
 	deliveryID  int64
 }
 
 type storedIncident struct {
 	seq int64
-	Incident
+	incident.Incident
 }
 
-var _ Store = (*MemoryStore)(nil)
+var _ incident.Store = (*Incidents)(nil)
 
-func (m *MemoryStore) now() time.Time {
+func (m *Incidents) now() time.Time {
 	if m.Now != nil {
 		return m.Now()
 	}
@@ -64,13 +64,13 @@ func (m *MemoryStore) now() time.Time {
 }
 
 // Load returns copies of everything, with history at or after since.
-func (m *MemoryStore) Load(ctx context.Context, since time.Time) (*Data, error) {
+func (m *Incidents) Load(ctx context.Context, since time.Time) (*incident.Data, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	d := &Data{Version: m.version}
+	d := &incident.Data{Version: m.version}
 	d.Components = slices.Clone(m.components)
 	incs := slices.Clone(m.incidents)
 	slices.SortStableFunc(incs, func(a, b storedIncident) int {
@@ -80,14 +80,14 @@ func (m *MemoryStore) Load(ctx context.Context, since time.Time) (*Data, error) 
 		return cmp.Compare(b.seq, a.seq)
 	})
 	for _, si := range incs {
-		d.Incidents = append(d.Incidents, cloneIncident(si.Incident))
+		d.Incidents = append(d.Incidents, si.Clone())
 	}
 	for _, h := range m.history {
 		if !h.At.Before(since) {
 			d.History = append(d.History, h)
 		}
 	}
-	slices.SortStableFunc(d.History, func(a, b StatusChange) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(d.History, func(a, b incident.StatusChange) int { return a.At.Compare(b.At) })
 	return d, nil
 }
 
@@ -95,7 +95,7 @@ func (m *MemoryStore) Load(ctx context.Context, since time.Time) (*Data, error) 
 // Errors: ECONFLICT when c.Incident's Version is not the stored one plus
 // one (1 for a new incident); EINVALID for a missing ID or a history entry
 // of an unknown component.
-func (m *MemoryStore) Commit(ctx context.Context, c *Change) error {
+func (m *Incidents) Commit(ctx context.Context, c *incident.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Change) error {
 	now := m.now().UTC()
 	for _, comp := range c.Components {
 		comp.CreatedAt, comp.UpdatedAt = comp.CreatedAt.UTC(), comp.UpdatedAt.UTC()
-		if i := slices.IndexFunc(m.components, func(x Component) bool { return x.ID == comp.ID }); i >= 0 {
+		if i := slices.IndexFunc(m.components, func(x incident.Component) bool { return x.ID == comp.ID }); i >= 0 {
 			m.components[i] = comp
 		} else {
 			m.components = append(m.components, comp)
@@ -140,7 +140,7 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Change) error {
 		m.history = append(m.history, h)
 	}
 	if c.Incident != nil {
-		inc := utcIncident(cloneIncident(*c.Incident))
+		inc := utcIncident(c.Incident.Clone())
 		if at >= 0 {
 			m.incidents[at].Incident = inc
 		} else {
@@ -154,7 +154,7 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Change) error {
 				continue
 			}
 			m.deliveryID++
-			m.deliveries = append(m.deliveries, Delivery{
+			m.deliveries = append(m.deliveries, incident.Delivery{
 				ID:           m.deliveryID,
 				SubscriberID: s.ID,
 				URL:          s.URL,
@@ -179,7 +179,7 @@ func conflictMessage(id string, got, stored int64) string {
 }
 
 // Version returns the number of commits so far.
-func (m *MemoryStore) Version(ctx context.Context) (int64, error) {
+func (m *Incidents) Version(ctx context.Context) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -190,7 +190,7 @@ func (m *MemoryStore) Version(ctx context.Context) (int64, error) {
 
 // CreateToken stores t. Errors: ECONFLICT when its ID is taken, EINVALID
 // when it has none.
-func (m *MemoryStore) CreateToken(ctx context.Context, t Token) error {
+func (m *Incidents) CreateToken(ctx context.Context, t incident.Token) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (m *MemoryStore) CreateToken(ctx context.Context, t Token) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if slices.ContainsFunc(m.tokens, func(x Token) bool { return x.ID == t.ID }) {
+	if slices.ContainsFunc(m.tokens, func(x incident.Token) bool { return x.ID == t.ID }) {
 		return headroom.Errorf(headroom.ECONFLICT, "token %q: already exists", t.ID)
 	}
 	t.Hash = slices.Clone(t.Hash)
@@ -209,30 +209,30 @@ func (m *MemoryStore) CreateToken(ctx context.Context, t Token) error {
 }
 
 // Tokens returns every token, revoked too, oldest first.
-func (m *MemoryStore) Tokens(ctx context.Context) ([]Token, error) {
+func (m *Incidents) Tokens(ctx context.Context) ([]incident.Token, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]Token, len(m.tokens))
+	out := make([]incident.Token, len(m.tokens))
 	for i, t := range m.tokens {
 		t.Hash = slices.Clone(t.Hash)
 		out[i] = t
 	}
-	slices.SortStableFunc(out, func(a, b Token) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	slices.SortStableFunc(out, func(a, b incident.Token) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, nil
 }
 
 // RevokeToken marks the token revoked at at; a token already revoked keeps
 // its first revocation time. Errors: ENOTFOUND.
-func (m *MemoryStore) RevokeToken(ctx context.Context, id string, at time.Time) error {
+func (m *Incidents) RevokeToken(ctx context.Context, id string, at time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	i := slices.IndexFunc(m.tokens, func(x Token) bool { return x.ID == id })
+	i := slices.IndexFunc(m.tokens, func(x incident.Token) bool { return x.ID == id })
 	if i < 0 {
 		return headroom.Errorf(headroom.ENOTFOUND, "token %q: not found", id)
 	}
@@ -244,7 +244,7 @@ func (m *MemoryStore) RevokeToken(ctx context.Context, id string, at time.Time) 
 
 // AddSubscriber stores s. Errors: ECONFLICT when its ID is taken, EINVALID
 // when it has none.
-func (m *MemoryStore) AddSubscriber(ctx context.Context, s Subscriber) error {
+func (m *Incidents) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func (m *MemoryStore) AddSubscriber(ctx context.Context, s Subscriber) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if slices.ContainsFunc(m.subscribers, func(x Subscriber) bool { return x.ID == s.ID }) {
+	if slices.ContainsFunc(m.subscribers, func(x incident.Subscriber) bool { return x.ID == s.ID }) {
 		return headroom.Errorf(headroom.ECONFLICT, "subscriber %q: already exists", s.ID)
 	}
 	s.ComponentIDs = slices.Clone(s.ComponentIDs)
@@ -263,41 +263,41 @@ func (m *MemoryStore) AddSubscriber(ctx context.Context, s Subscriber) error {
 }
 
 // Subscribers returns every subscriber, oldest first.
-func (m *MemoryStore) Subscribers(ctx context.Context) ([]Subscriber, error) {
+func (m *Incidents) Subscribers(ctx context.Context) ([]incident.Subscriber, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]Subscriber, len(m.subscribers))
+	out := make([]incident.Subscriber, len(m.subscribers))
 	for i, s := range m.subscribers {
 		s.ComponentIDs = slices.Clone(s.ComponentIDs)
 		out[i] = s
 	}
-	slices.SortStableFunc(out, func(a, b Subscriber) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	slices.SortStableFunc(out, func(a, b incident.Subscriber) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, nil
 }
 
 // RemoveSubscriber removes the subscriber and its queued deliveries.
 // Errors: ENOTFOUND.
-func (m *MemoryStore) RemoveSubscriber(ctx context.Context, id string) error {
+func (m *Incidents) RemoveSubscriber(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	i := slices.IndexFunc(m.subscribers, func(x Subscriber) bool { return x.ID == id })
+	i := slices.IndexFunc(m.subscribers, func(x incident.Subscriber) bool { return x.ID == id })
 	if i < 0 {
 		return headroom.Errorf(headroom.ENOTFOUND, "subscriber %q: not found", id)
 	}
 	m.subscribers = slices.Delete(m.subscribers, i, i+1)
-	m.deliveries = slices.DeleteFunc(m.deliveries, func(d Delivery) bool { return d.SubscriberID == id })
+	m.deliveries = slices.DeleteFunc(m.deliveries, func(d incident.Delivery) bool { return d.SubscriberID == id })
 	return nil
 }
 
 // DueDeliveries returns at most limit deliveries whose NextAt is at or
 // before now, oldest first. Errors: EINVALID for limit < 1.
-func (m *MemoryStore) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
+func (m *Incidents) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]incident.Delivery, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -306,7 +306,7 @@ func (m *MemoryStore) DueDeliveries(ctx context.Context, now time.Time, limit in
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Delivery
+	var out []incident.Delivery
 	for _, d := range m.deliveries { // kept in ID order
 		if d.NextAt.After(now) {
 			continue
@@ -322,7 +322,7 @@ func (m *MemoryStore) DueDeliveries(ctx context.Context, now time.Time, limit in
 
 // Queued returns each subscriber's oldest perSubscriber deliveries, in ID
 // order.
-func (m *MemoryStore) Queued(ctx context.Context, perSubscriber int) ([]Delivery, error) {
+func (m *Incidents) Queued(ctx context.Context, perSubscriber int) ([]incident.Delivery, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -331,7 +331,7 @@ func (m *MemoryStore) Queued(ctx context.Context, perSubscriber int) ([]Delivery
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Delivery
+	var out []incident.Delivery
 	seen := map[string]int{}
 	for _, d := range m.deliveries { // kept in ID order
 		if seen[d.SubscriberID] == perSubscriber {
@@ -346,25 +346,25 @@ func (m *MemoryStore) Queued(ctx context.Context, perSubscriber int) ([]Delivery
 
 // Delivered removes a delivery; of one already removed (another worker
 // delivered it) it does nothing.
-func (m *MemoryStore) Delivered(ctx context.Context, id int64) error {
+func (m *Incidents) Delivered(ctx context.Context, id int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.deliveries = slices.DeleteFunc(m.deliveries, func(d Delivery) bool { return d.ID == id })
+	m.deliveries = slices.DeleteFunc(m.deliveries, func(d incident.Delivery) bool { return d.ID == id })
 	return nil
 }
 
 // Retry counts a failed attempt and sets when to try again; of a delivery
 // already removed it does nothing.
-func (m *MemoryStore) Retry(ctx context.Context, id int64, next time.Time, lastError string) error {
+func (m *Incidents) Retry(ctx context.Context, id int64, next time.Time, lastError string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if i := slices.IndexFunc(m.deliveries, func(d Delivery) bool { return d.ID == id }); i >= 0 {
+	if i := slices.IndexFunc(m.deliveries, func(d incident.Delivery) bool { return d.ID == id }); i >= 0 {
 		m.deliveries[i].Attempts++
 		m.deliveries[i].NextAt = next.UTC()
 		m.deliveries[i].LastError = lastError
@@ -372,19 +372,9 @@ func (m *MemoryStore) Retry(ctx context.Context, id int64, next time.Time, lastE
 	return nil
 }
 
-// cloneIncident copies what an incident points to.
-func cloneIncident(i Incident) Incident {
-	i.ComponentIDs = slices.Clone(i.ComponentIDs)
-	i.Updates = slices.Clone(i.Updates)
-	for k := range i.Updates {
-		i.Updates[k].Affected = slices.Clone(i.Updates[k].Affected)
-	}
-	return i
-}
-
 // utcIncident puts an incident's times in UTC, as the SQL stores return
 // them.
-func utcIncident(i Incident) Incident {
+func utcIncident(i incident.Incident) incident.Incident {
 	for _, t := range []*time.Time{&i.CreatedAt, &i.UpdatedAt, &i.StartedAt, &i.MonitoringAt, &i.ResolvedAt,
 		&i.ScheduledFor, &i.ScheduledUntil, &i.PostmortemPublishedAt, &i.PublishedAt} {
 		*t = t.UTC()

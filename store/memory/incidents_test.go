@@ -1,4 +1,4 @@
-package incident_test
+package memory_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 var t0 = time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
@@ -21,9 +22,9 @@ func wantCode(t *testing.T, err error, code string) *headroom.Error {
 	return e
 }
 
-func TestMemoryStoreCommit(t *testing.T) {
+func TestIncidentsCommit(t *testing.T) {
 	ctx := t.Context()
-	m := &incident.MemoryStore{Now: func() time.Time { return t0 }}
+	m := &memory.Incidents{Now: func() time.Time { return t0 }}
 	web := incident.Component{ID: "website", Name: "Website", Status: incident.Operational, CreatedAt: t0}
 	inc := &incident.Incident{ID: "i1", Kind: incident.KindIncident, Name: "502s", Status: incident.Investigating, CreatedAt: t0, Version: 1,
 		Updates: []incident.Update{{ID: "u1", Status: incident.Investigating, Body: "Looking."}}}
@@ -91,10 +92,10 @@ func TestMemoryStoreCommit(t *testing.T) {
 	})
 }
 
-func TestMemoryStoreOutbox(t *testing.T) {
+func TestIncidentsOutbox(t *testing.T) {
 	ctx := t.Context()
 	now := t0
-	m := &incident.MemoryStore{Now: func() time.Time { return now }}
+	m := &memory.Incidents{Now: func() time.Time { return now }}
 	for _, s := range []incident.Subscriber{
 		{ID: "all", URL: "https://a.example/hook", Secret: "sa", CreatedAt: t0},
 		{ID: "web", URL: "https://b.example/hook", ComponentIDs: []string{"website"}, CreatedAt: t0.Add(time.Second)},
@@ -180,9 +181,9 @@ func TestMemoryStoreOutbox(t *testing.T) {
 	}
 }
 
-func TestMemoryStoreTokens(t *testing.T) {
+func TestIncidentsTokens(t *testing.T) {
 	ctx := t.Context()
-	m := &incident.MemoryStore{}
+	m := &memory.Incidents{}
 	if err := m.CreateToken(ctx, incident.Token{ID: "t1", Name: "ci", Hash: []byte{1, 2}, CreatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}

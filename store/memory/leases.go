@@ -1,4 +1,4 @@
-package controller
+package memory
 
 import (
 	"context"
@@ -8,9 +8,10 @@ import (
 	"github.com/headroomhq/headroom"
 )
 
-// MemoryLeases hands out leases among the goroutines of one process: for
-// tests. The zero value is ready to use.
-type MemoryLeases struct {
+// Leases is a headroom.Leases in memory, handing out leases among the
+// goroutines of one process: for tests. It passes the contract the SQL
+// stores pass (storetest.RunLeases). The zero value is ready to use.
+type Leases struct {
 	// Now is the leases' clock; nil means time.Now. Tests set it to move
 	// time by hand.
 	Now func() time.Time
@@ -19,9 +20,9 @@ type MemoryLeases struct {
 	leases map[string]headroom.Lease
 }
 
-var _ headroom.Leases = (*MemoryLeases)(nil)
+var _ headroom.Leases = (*Leases)(nil)
 
-func (m *MemoryLeases) now() time.Time {
+func (m *Leases) now() time.Time {
 	if m.Now != nil {
 		return m.Now()
 	}
@@ -32,7 +33,7 @@ func (m *MemoryLeases) now() time.Time {
 // expired (its expiry is not after now) or already holder's.
 //
 // Errors: EINVALID when name or holder is empty or ttl is not positive.
-func (m *MemoryLeases) Acquire(_ context.Context, name, holder string, ttl time.Duration) (headroom.Lease, bool, error) {
+func (m *Leases) Acquire(_ context.Context, name, holder string, ttl time.Duration) (headroom.Lease, bool, error) {
 	if err := checkLease(name, holder, ttl); err != nil {
 		return headroom.Lease{}, false, err
 	}
@@ -57,7 +58,7 @@ func (m *MemoryLeases) Acquire(_ context.Context, name, holder string, ttl time.
 
 // Release ends holder's lease name now; it does nothing when holder does
 // not hold it.
-func (m *MemoryLeases) Release(_ context.Context, name, holder string) error {
+func (m *Leases) Release(_ context.Context, name, holder string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
@@ -82,8 +83,8 @@ func checkLease(name, holder string, ttl time.Duration) error {
 }
 
 // token returns lease name's current token, 0 when it was never taken: what
-// MemoryJournal's fenced writes are checked against.
-func (m *MemoryLeases) token(name string) int64 {
+// Journal's fenced writes are checked against.
+func (m *Leases) token(name string) int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.leases[name].Token
