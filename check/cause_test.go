@@ -41,6 +41,10 @@ func TestAttachCauses(t *testing.T) {
 			func(int) float64 { return 3000 },
 			[]headroom.Decision{dec(at(16, 0), 20, 40, headroom.ReasonScaleUp), dec(at(17, 0), 40, 12, headroom.ReasonScheduled)},
 			at(17, 0), headroom.ReasonScheduled, "cut capacity from 40 to 12 at 17:00:00 UTC while demand needed 3"},
+		{"the response inside the first window does not take the blame",
+			func(int) float64 { return 3000 },
+			[]headroom.Decision{dec(at(17, 0), 40, 12, headroom.ReasonScheduled), dec(at(17, 0).Add(30*time.Second), 12, 17, headroom.ReasonScaleUp)},
+			at(17, 0), headroom.ReasonScheduled, "cut capacity from 40 to 12"},
 		{"an old scale-down is not blamed for a later rise",
 			func(m int) float64 {
 				if m >= 6*60+35 {

@@ -22,6 +22,11 @@ const (
 	// maxListed caps the violations and decisions a report lists; the
 	// counts stay exact.
 	maxListed = 500
+	// The first maxZoomed violations get a chart of their own: zoomMargin
+	// either side, in zoomBucket-second buckets (a live loop's).
+	maxZoomed  = 10
+	zoomMargin = 30 * time.Minute
+	zoomBucket = 15
 )
 
 // Options is one check: a service, the proposed policy, an optional
@@ -177,7 +182,8 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 		ev.exclude = opt.Exclude
 		model := sim.NewModel(svc)
 		ch := newChartSink(svc, tr, opt.ChartPoints)
-		sinks := []sim.Sink{ev, ch}
+		fine := newBucketSink(svc, tr, zoomBucket)
+		sinks := []sim.Sink{ev, ch, fine}
 		if opt.Sinks != nil {
 			sinks = append(sinks, opt.Sinks(role, tr)...)
 		}
@@ -198,6 +204,13 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 		for _, v := range ev.violations {
 			if len(pr.Violations) < maxListed {
 				pr.Violations = append(pr.Violations, v)
+				var z *Chart
+				if len(pr.Zooms) < maxZoomed {
+					if z = fine.window(v.Start.Add(-zoomMargin), v.End.Add(zoomMargin)); z != nil {
+						z.Violations = []Violation{v}
+					}
+				}
+				pr.Zooms = append(pr.Zooms, z)
 			}
 			pr.Totals.ViolationSeconds += v.DurationSeconds
 		}
@@ -234,9 +247,9 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 }
 
 // attachCauses says, for each violation, what made capacity short: the
-// last decision that changed capacity before the violation's first SLO
-// window ended, when it cut capacity below what demand needed right after
-// it; otherwise — no decision made it short — the demand rise the policy
+// last decision that changed capacity at its start (or cut it inside its
+// first SLO window), when it cut capacity below what demand needed right
+// after it; otherwise — no decision made it short — the demand rise the policy
 // could not follow, or the bound that held it. Never a scale-out, never a
 // decision older than the last change (a cut twelve days earlier that left
 // capacity enough is not why demand outgrew it today).
@@ -244,13 +257,16 @@ func attachCauses(vs []Violation, ds []headroom.Decision, svc *headroom.Service,
 	window := svc.SLO.Window
 	for i := range vs {
 		v := &vs[i]
+		// The last change at or before the start; a cut inside the first
+		// window (45 s into the minute that went bad) takes its place,
+		// while a scale-out there is the response, not the cause.
 		var last *headroom.Decision
 		for k := range ds {
 			d := &ds[k]
 			if !d.Time.Before(v.Start.Add(window)) {
 				break
 			}
-			if d.Changed() {
+			if d.Changed() && (!d.Time.After(v.Start) || d.Desired < d.Current) {
 				last = d
 			}
 		}

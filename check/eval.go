@@ -180,7 +180,12 @@ func newChartSink(svc *headroom.Service, tr *headroom.Series, points int) *chart
 	if points <= 0 {
 		points = DefaultChartPoints
 	}
-	width := max(1, (tr.Seconds()+points-1)/points)
+	return newBucketSink(svc, tr, max(1, (tr.Seconds()+points-1)/points))
+}
+
+// newBucketSink keeps buckets of width seconds: the zoom charts' sink has
+// a fine one over the whole run, cut around each violation afterwards.
+func newBucketSink(svc *headroom.Service, tr *headroom.Series, width int) *chartSink {
 	return &chartSink{c: &Chart{Traffic: tr.Name, Start: tr.Start, Bucket: time.Duration(width) * time.Second},
 		model: sim.NewModel(svc), slo: svc.SLO, per: svc.CapacityPerInstance, width: width}
 }
@@ -215,12 +220,35 @@ func (c *chartSink) finish() *Chart {
 	if c.n > 0 {
 		c.flush()
 	}
-	ch := c.c
+	c.capacities(c.c)
+	return c.c
+}
+
+// capacities fills ch's ready and required capacity in requests/s.
+func (c *chartSink) capacities(ch *Chart) {
 	ch.Capacity = make([]float64, len(ch.Ready))
 	ch.Required = make([]float64, len(ch.Ready))
 	for i := range ch.Ready {
 		ch.Capacity[i] = float64(ch.Ready[i]) * c.per
 		ch.Required[i] = float64(c.model.Required(ch.Demand[i], c.slo.MaxLatency)) * c.per
 	}
+}
+
+// window returns the buckets in [from, to) as a chart of their own, with
+// its capacities: a zoom on one violation.
+func (c *chartSink) window(from, to time.Time) *Chart {
+	if c.n > 0 {
+		c.flush()
+	}
+	all := c.c
+	lo := max(int(from.Sub(all.Start)/all.Bucket), 0)
+	hi := min(int((to.Sub(all.Start)+all.Bucket-1)/all.Bucket), len(all.Demand))
+	if hi <= lo {
+		return nil
+	}
+	ch := &Chart{Traffic: all.Traffic, Start: all.Start.Add(time.Duration(lo) * all.Bucket), Bucket: all.Bucket,
+		Demand: all.Demand[lo:hi], Ready: all.Ready[lo:hi], Desired: all.Desired[lo:hi],
+		ErrorRatio: all.ErrorRatio[lo:hi], LatencyMs: all.LatencyMs[lo:hi]}
+	c.capacities(ch)
 	return ch
 }

@@ -55,6 +55,12 @@ func TestSeedIncidentIsCaught(t *testing.T) {
 	if v.Start.Before(from) || !v.Start.Before(to) {
 		t.Errorf("first violation starts at %s, want 17:0x UTC", v.Start)
 	}
+	// Regression test for the scale-outs at 17:00:30 and 17:00:45, the
+	// response inside the first bad minute, taking the blame from the cut.
+	if c := v.Cause; c == nil || c.Reason.Code != headroom.ReasonScheduled || c.Desired != 12 ||
+		!strings.Contains(v.CauseSummary, "ScheduledAction cut capacity from 60 to 12 at 17:00:00 UTC") {
+		t.Errorf("cause: got %+v (%q), want the scheduled cut to 12 at 17:00", c, v.CauseSummary)
+	}
 	t.Logf("violation %s..%s worst err %.3f latency %.0fms ready %d needed %d cause %v", v.Start, v.End, v.WorstErrorRatio, v.WorstLatencyMs, v.ReadyInstances, v.NeededInstances, v.Cause)
 	for _, pr := range r.Policies {
 		t.Logf("%s: %s violations=%d failed=%.0f err=%.5f ih=%.1f", pr.Role, pr.Verdict, pr.ViolationCount, pr.Totals.FailedRequests, pr.Totals.ErrorRatio, pr.Totals.InstanceHours)

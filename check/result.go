@@ -92,7 +92,10 @@ type PolicyResult struct {
 	Detections     []Detection `json:"detections"`
 	DetectionCount int         `json:"detectionCount"`
 	Charts         []*Chart    `json:"-"`
-	zone           *time.Location
+	// Zooms holds, for each listed violation, its chart ±30 minutes at
+	// 15 s (nil past the first few).
+	Zooms []*Chart `json:"-"`
+	zone  *time.Location
 }
 
 // Violation is a span of consecutive SLO windows that missed the SLO.

@@ -80,6 +80,8 @@ func fixture() *check.Report {
 		DetectionCount: 2,
 	}
 	proposed.Charts = []*check.Chart{dayChart(proposed.Violations, true)}
+	zoom := dayChart(proposed.Violations[:1], true)
+	proposed.Zooms = []*check.Chart{zoom, nil}
 
 	baseline := &check.PolicyResult{
 		Role: check.RoleBaseline, Name: "current", File: "policies/current.yaml",

@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/headroomhq/headroom/check"
@@ -40,9 +41,11 @@ func HTML(w io.Writer, r *check.Report) error {
 }
 
 type htmlPage struct {
-	Title    string
-	Verdict  string
-	Emoji    string
+	Title   string
+	Verdict string
+	// Badge is the verdict in capitals: text the page's style colours,
+	// not an emoji a font may lack.
+	Badge    string
 	Heading  string
 	Reasons  []string
 	Notes    []string
@@ -97,6 +100,9 @@ type htmlViolation struct {
 	HasZone                                             bool
 	Duration, Error, Latency, ReadyNeeded, Peak, Failed string
 	CauseTime, CauseCode, CauseChange, CauseMessage     string
+	// Zoom is the violation's own chart, ±30 minutes, with the decisions
+	// marked and its cause shaded; empty past the first few.
+	Zoom template.HTML
 	// CauseSummary says why when no decision made capacity short.
 	CauseSummary string
 }
@@ -109,12 +115,12 @@ type htmlDecision struct {
 func newHTMLPage(r *check.Report) *htmlPage {
 	p := &htmlPage{
 		Verdict:  r.Verdict,
-		Emoji:    verdictEmoji(r.Verdict),
+		Badge:    upper(r.Verdict),
 		Heading:  fmt.Sprintf("%s %s: %s", command(r), verdictWord(r.Verdict), r.Service.Name),
 		Reasons:  r.Reasons,
 		Warnings: r.Warnings,
 	}
-	p.Title = fmt.Sprintf("%s %s · %s · %s", p.Emoji, upper(r.Verdict), command(r), r.Service.Name)
+	p.Title = fmt.Sprintf("%s · %s · %s", upper(r.Verdict), command(r), r.Service.Name)
 
 	s := r.Service
 	p.Facts = []fact{
@@ -192,12 +198,12 @@ func newHTMLPolicy(i int, p *check.PolicyResult, s check.Service, manyTraffic bo
 	}
 
 	causes := map[time.Time]bool{}
-	for _, v := range p.Violations {
+	for i, v := range p.Violations {
 		hv := htmlViolation{
 			Traffic:     v.Traffic,
 			Start:       fmtUTC(v.Start),
-			End:         fmtUTC(v.End),
-			StartLocal:  localStart(v, p.Zone),
+			End:         fmtUTCNear(v.End, v.Start),
+			StartLocal:  strings.TrimSuffix(localStart(v, p.Zone), " "+p.Zone), // the zone is in the header
 			HasZone:     hp.Zone != "",
 			Duration:    fmtSeconds(durationSeconds(v)),
 			Error:       fmtPercent(v.WorstErrorRatio),
@@ -214,6 +220,9 @@ func newHTMLPolicy(i int, p *check.PolicyResult, s check.Service, manyTraffic bo
 			causes[d.Time.UTC()] = true
 		} else {
 			hv.CauseSummary = v.CauseSummary
+		}
+		if i < len(p.Zooms) && p.Zooms[i] != nil {
+			hv.Zoom = zoomChart(p.Zooms[i], v, p.Decisions)
 		}
 		hp.Violations = append(hp.Violations, hv)
 	}

@@ -387,7 +387,9 @@ func TestHTML(t *testing.T) {
 	}
 
 	for _, want := range []string{
-		"<title>❌ FAIL · headroom check · bitbucket-web</title>",
+		"<title>FAIL · headroom check · bitbucket-web</title>",
+		`<span class="badge fail">FAIL</span>`,
+		"the decision that caused it", // the zoom chart's cause band
 		`<meta name="viewport" content="width=device-width, initial-scale=1"/>`,
 		"<svg",
 		"2021-07-01 03:00 Australia/Sydney",
@@ -403,11 +405,32 @@ func TestHTML(t *testing.T) {
 		}
 	}
 
-	// Three charts per policy and traffic; each of the proposed policy's
+	// No emoji: a machine may lack the font (the verdict is a styled word).
+	for _, r := range out {
+		if r >= 0x1F000 || (r >= 0x2600 && r <= 0x27BF) {
+			t.Errorf("HTML has %q, a symbol a font may lack", r)
+			break
+		}
+	}
+	// The first violation's zoom chart comes first, in its table; then
+	// three charts per policy and traffic; each of the proposed policy's
 	// shades its two violations, the baseline's none.
+	if _, zoom, _ := strings.Cut(out, `<figure class="zoom">`); !strings.Contains(zoom, "<svg") {
+		t.Fatal("no zoom chart under the violations table")
+	}
 	svgs := strings.Split(out, "<svg")[1:]
+	if len(svgs) != 7 {
+		t.Fatalf("got %d charts, want 7 (6 and a zoom)", len(svgs))
+	}
+	var day []string
+	for _, svg := range svgs {
+		if !strings.Contains(svg[:min(len(svg), 400)], "from 2021-06-30") {
+			day = append(day, svg)
+		}
+	}
+	svgs = day
 	if len(svgs) != 6 {
-		t.Fatalf("got %d charts, want 6", len(svgs))
+		t.Fatalf("got %d day charts, want 6", len(svgs))
 	}
 	for i, svg := range svgs {
 		svg, _, _ = strings.Cut(svg, "</svg>")

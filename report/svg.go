@@ -2,9 +2,11 @@ package report
 
 import (
 	"fmt"
+	"html/template"
 	"math"
 	"time"
 
+	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/internal/chart"
 )
@@ -92,4 +94,42 @@ func maxFinite(xs []float64) float64 {
 		}
 	}
 	return m
+}
+
+// zoomFrame is a violation's own chart: shorter than the day's.
+var zoomFrame = chart.Frame{W: 900, H: 180, Left: 62, Right: 24, Top: 28, Bottom: 40}
+
+// causeBand shades the decision that caused a violation on its zoom chart.
+var causeBand = chart.BandStyle{Class: "cause", Fill: chart.Orange, Opacity: "0.55", Name: "the decision that caused it"}
+
+// zoomChart draws one violation ±30 minutes at 15 s: demand, ready and
+// required capacity, the decisions in it as marks and its cause shaded.
+func zoomChart(z *check.Chart, v check.Violation, decisions []headroom.Decision) template.HTML {
+	end := z.Start.Add(time.Duration(len(z.Demand)) * z.Bucket)
+	points := func(values []float64) []chart.Point { return chart.Buckets(z.Start, z.Bucket, values) }
+	c := chart.Chart{Label: fmt.Sprintf("Demand and capacity from %s to %s", fmtUTC(z.Start), fmtUTCNear(end, z.Start)),
+		Unit: "req/s", Frame: zoomFrame, Start: z.Start, End: end, MarkName: "decision",
+		Series: []chart.Series{
+			{Name: "demand", Class: "s-demand", Colour: chart.Blue, Points: points(z.Demand)},
+			{Name: "ready capacity", Class: "s-capacity", Colour: chart.Black, Step: true, Points: points(z.Capacity)},
+			{Name: "required capacity", Class: "s-required", Colour: chart.Orange, Dash: "6 4", Points: points(z.Required)},
+		},
+		Bands: []chart.Band{{Start: v.Start, End: v.End, Title: "SLO violation " + fmtUTC(v.Start) + " to " + fmtUTCNear(v.End, v.Start), Style: violationBand}},
+	}
+	for _, d := range decisions {
+		if d.Time.Before(z.Start) || !d.Time.Before(end) {
+			continue
+		}
+		title := fmt.Sprintf("%s %s %s: %s", fmtUTC(d.Time), d.Reason.Code, decisionChange(d, "→"), oneLine(d.Reason.Message))
+		if c := v.Cause; c != nil && c.Time.Equal(d.Time) {
+			continue // shaded as the cause below
+		}
+		c.Marks = append(c.Marks, chart.Mark{At: d.Time, Title: title})
+	}
+	if cause := v.Cause; cause != nil && !cause.Time.Before(z.Start) && cause.Time.Before(end) {
+		c.Bands = append(c.Bands, chart.Band{Start: cause.Time, End: cause.Time.Add(z.Bucket),
+			Title: fmt.Sprintf("cause: %s %s %s: %s", fmtUTC(cause.Time), cause.Reason.Code, decisionChange(*cause, "→"), oneLine(cause.Reason.Message)),
+			Style: causeBand})
+	}
+	return c.Render().SVG
 }
