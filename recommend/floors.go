@@ -36,18 +36,15 @@ func dstHours(zone *time.Location, from, to time.Time) map[int]bool {
 		if off0 == off1 {
 			continue
 		}
-		seen := map[int]int{} // hour -> runs
-		last := -1
+		// Quarter hours lived in each local hour: 4, or 0 when the hour
+		// is skipped, 8 when it is repeated.
+		seen := map[int]int{}
 		for t := day; t.Before(next); t = t.Add(15 * time.Minute) {
-			h := t.In(zone).Hour()
-			if h != last {
-				seen[h]++
-				last = h
-			}
+			seen[t.In(zone).Hour()]++
 		}
 		wd := int(day.Weekday())
 		for h := 0; h < 24; h++ {
-			if seen[h] != 1 {
+			if seen[h] != 4 {
 				out[wd*24+h] = true
 			}
 		}

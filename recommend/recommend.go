@@ -73,6 +73,10 @@ type Result struct {
 	// minutes.
 	Lead   string  `json:"lead"`
 	Margin float64 `json:"margin"`
+	// FloorShare is the fraction of the learnt floors the search kept: 1
+	// plans for every hour's busiest interval, 0 leaves target tracking
+	// alone above a minimum of one.
+	FloorShare float64 `json:"floorShare"`
 	// Targets are the target tracking metrics, before and after the search.
 	Targets []Target `json:"targets,omitempty"`
 	// TrainDays and HoldoutDays are the days learnt from and proved on.
@@ -133,8 +137,8 @@ const (
 // verification rounds; a cancelled context's error, wrapped.
 func Recommend(opt Options) (*Result, error) {
 	svc, cur := opt.Service, opt.Current
-	if svc == nil || cur == nil || len(opt.Train) == 0 {
-		return nil, fmt.Errorf("recommend: a service, the current policy and training traffic are required")
+	if svc == nil || cur == nil {
+		return nil, fmt.Errorf("recommend: a service and the current policy are required")
 	}
 	if !(opt.Margin >= 0 && opt.Margin <= MaxMargin) {
 		return nil, headroom.Errorf(headroom.EINVALID, "margin %v: expected a fraction from 0 to %d, such as 0.1", opt.Margin, MaxMargin)
@@ -179,25 +183,18 @@ func Recommend(opt Options) (*Result, error) {
 	dst := dstHours(zone, from.AddDate(-1, 0, 0), to.AddDate(1, 0, 0))
 
 	s := &searcher{opt: opt, svc: svc, cur: cur, zone: zone, lead: lead, delay: delay, dst: dst, n: n}
-	// Verify the floors at the current targets, raising the hours that
-	// missed.
-	pol, err := s.refine(&fl, 1)
+	// The floors' share and the targets that generalize, then the floors
+	// verified (and raised where they missed) on every training day.
+	pol, err := s.search(&fl)
 	if err != nil {
 		return nil, err
 	}
-	r.Rounds = s.rounds
-	// The highest target the floors make safe.
-	pol, factor, err := s.bisect(&fl, pol)
-	if err != nil {
-		return nil, err
-	}
-	r.Simulations = s.sims
+	r.Rounds, r.Simulations, r.FloorShare = s.rounds, s.sims, s.share
 	if t := cur.Target; t != nil {
 		for i, m := range t.Metrics {
 			r.Targets = append(r.Targets, Target{Metric: m.Name, Current: m.Target, New: pol.Target.Metrics[i].Target})
 		}
 	}
-	_ = factor
 	r.Policy = pol
 	r.Floors = fl[:]
 
@@ -257,6 +254,8 @@ type searcher struct {
 	n           *needer
 	rounds      int
 	sims        int
+	// share and factor are what the search chose.
+	share, factor float64
 }
 
 // build returns the current policy with the floors as its scheduled
@@ -317,7 +316,8 @@ func roundTarget(m headroom.MetricTarget, v float64) float64 {
 // verify replays p on the training traffic and returns the violations
 // outside the excluded spans.
 func (s *searcher) verify(p *headroom.Policy) ([]check.Violation, error) {
-	return s.verifyOn(p, s.opt.Train)
+	vs, _, err := s.verifyOn(p, s.opt.Train)
+	return vs, err
 }
 
 // scaled returns the traffic with every count multiplied by 1 + margin:
@@ -340,12 +340,12 @@ func scaled(list []*headroom.Series, margin float64) []*headroom.Series {
 }
 
 // verifyOn replays p on traffic and returns the violations outside the
-// excluded spans.
-func (s *searcher) verifyOn(p *headroom.Policy, traffic []*headroom.Series) ([]check.Violation, error) {
+// excluded spans, and the instance-hours.
+func (s *searcher) verifyOn(p *headroom.Policy, traffic []*headroom.Series) ([]check.Violation, float64, error) {
 	s.sims++
 	rep, err := check.Run(check.Options{Service: s.svc, Proposed: p, Traffic: scaled(traffic, s.opt.Margin), ChartPoints: 1, Context: s.opt.Context})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var out []check.Violation
 	for _, v := range rep.Policies[0].Violations {
@@ -353,7 +353,7 @@ func (s *searcher) verifyOn(p *headroom.Policy, traffic []*headroom.Series) ([]c
 			out = append(out, v)
 		}
 	}
-	return out, nil
+	return out, rep.Policies[0].Totals.InstanceHours, nil
 }
 
 // refine verifies the floors at the targets' factor and raises the hours
@@ -392,14 +392,26 @@ func (s *searcher) refine(fl *[Slots]Floor, factor float64) (*headroom.Policy, e
 	}
 }
 
-// bisect finds the highest factor of the targets that generalizes: for
-// each fold of the training traffic (a week, or a day when less than two
-// weeks are known), floors learnt from the other folds must keep the SLO on
-// it at that factor. It is cross-validation: traffic the floors have not
-// seen (a burst at a new hour) must be caught by the targets' headroom.
-// The floors of all the training traffic, refined at the factor found,
-// are returned; they keep the SLO on every training day.
-func (s *searcher) bisect(fl *[Slots]Floor, p *headroom.Policy) (*headroom.Policy, float64, error) {
+// shares are the fractions of the learnt floors the search tries: all of
+// them (capacity planned ahead for the busiest hour seen) down to none
+// (target tracking alone, at the lowest minimum). Spiky traffic whose peaks
+// move from week to week is cheaper to follow than to plan for.
+var shares = []float64{1, 0.8, 0.6, 0.4, 0.2, 0}
+
+// minSaving is how much cheaper over the folds a smaller share of the
+// floors must be to be chosen over a larger one.
+const minSaving = 0.1
+
+// search picks the floors' share and the targets' factor by
+// cross-validation: for each fold of the training traffic (a week, or a day
+// when less than two weeks are known), floors learnt from the other folds
+// must keep the SLO on it (its demand raised by the margin). Traffic the
+// floors have not seen — a burst at a new hour — must then be caught by the
+// targets' headroom. For each share a bisection finds the highest factor
+// that passes every fold; the cheapest passing pair over the folds wins.
+// The floors of all the training traffic, at that share, are then refined
+// at that factor until they keep the SLO on every training day.
+func (s *searcher) search(fl *[Slots]Floor) (*headroom.Policy, error) {
 	hi := 1.0
 	if t := s.cur.Target; t != nil {
 		hi = math.Inf(1)
@@ -408,66 +420,91 @@ func (s *searcher) bisect(fl *[Slots]Floor, p *headroom.Policy) (*headroom.Polic
 				hi = min(hi, limit/m.Target)
 			}
 		}
-	}
-	if math.IsInf(hi, 1) || hi <= 1 {
-		return p, 1, nil
+		if math.IsInf(hi, 1) {
+			hi = 1
+		}
 	}
 	folds := split(s.opt.Train)
-	if len(folds) < 2 {
-		return p, 1, nil
-	}
-	learnt := make([][Slots]Floor, len(folds))
-	for j := range folds {
-		var others []*headroom.Series
-		for k, f := range folds {
-			if k != j {
-				others = append(others, f)
+	s.share, s.factor = 1, 1
+	if len(folds) >= 2 {
+		learnt := make([][Slots]Floor, len(folds))
+		for j := range folds {
+			var others []*headroom.Series
+			for k, f := range folds {
+				if k != j {
+					others = append(others, f)
+				}
 			}
+			learnt[j] = learn(s.n, others, s.zone, s.lead, s.opt.Margin, s.opt.Exclude)
 		}
-		learnt[j] = learn(s.n, others, s.zone, s.lead, s.opt.Margin, s.opt.Exclude)
-		for i := range learnt[j] {
-			learnt[j][i].Instances = min(max(learnt[j][i].Instances, 1), s.cur.Max)
+		// cost returns the instance-hours over the folds at share and
+		// factor, and whether every fold keeps the SLO.
+		cost := func(share, factor float64) (float64, bool, error) {
+			var total float64
+			for j, fold := range folds {
+				fj := shareOf(&learnt[j], share, s.cur.Max)
+				c, err := s.build(&fj, factor)
+				if err != nil {
+					return 0, false, err
+				}
+				vs, hours, err := s.verifyOn(c, []*headroom.Series{fold})
+				if err != nil || len(vs) > 0 {
+					return 0, false, err
+				}
+				total += hours
+			}
+			return total, true, nil
 		}
-	}
-	passes := func(f float64) (bool, error) {
-		for j, fold := range folds {
-			c, err := s.build(&learnt[j], f)
+		best := math.Inf(1)
+		for _, share := range shares {
+			lo, top := 0.0, hi
+			c, ok, err := cost(share, top)
 			if err != nil {
-				return false, err
-			}
-			vs, err := s.verifyOn(c, []*headroom.Series{fold})
-			if err != nil || len(vs) > 0 {
-				return false, err
-			}
-		}
-		return true, nil
-	}
-	lo := 1.0
-	ok, err := passes(hi)
-	if err != nil {
-		return nil, 0, err
-	}
-	if ok {
-		lo = hi
-	} else {
-		for range bisectSteps - 1 {
-			mid := (lo + hi) / 2
-			ok, err := passes(mid)
-			if err != nil {
-				return nil, 0, err
+				return nil, err
 			}
 			if ok {
-				lo = mid
-			} else {
-				hi = mid
+				lo = top
+			} else if top > 1 {
+				c1, ok1, err := cost(share, 1)
+				if err != nil {
+					return nil, err
+				}
+				if ok1 {
+					lo, c = 1, c1
+					for range bisectSteps - 2 {
+						mid := (lo + top) / 2
+						cm, okm, err := cost(share, mid)
+						if err != nil {
+							return nil, err
+						}
+						if okm {
+							lo, c = mid, cm
+						} else {
+							top = mid
+						}
+					}
+				}
+			}
+			// A smaller share plans less ahead and leans on the targets'
+			// headroom for what the folds did not show: take it only when
+			// it saves at least minSaving.
+			if lo > 0 && (math.IsInf(best, 1) || c < best*(1-minSaving)) {
+				best, s.share, s.factor = c, share, lo
 			}
 		}
 	}
-	if lo == 1 {
-		return p, 1, nil
+	*fl = shareOf(fl, s.share, s.cur.Max)
+	return s.refine(fl, s.factor)
+}
+
+// shareOf returns the floors at share of their instances (at least one,
+// at most max).
+func shareOf(fl *[Slots]Floor, share float64, most int) [Slots]Floor {
+	out := *fl
+	for i := range out {
+		out[i].Instances = min(max(1, int(math.Ceil(share*float64(out[i].Instances)))), most)
 	}
-	best, err := s.refine(fl, lo)
-	return best, lo, err
+	return out
 }
 
 // split cuts the training traffic into folds: weeks when there are two

@@ -1,0 +1,114 @@
+package recommend_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/recommend"
+)
+
+// TestHeldOutWeekPasses is the algorithm's main property: a
+// recommendation learnt from two weeks of the example's traffic keeps the
+// SLO on the week after (which the search never saw), is no worse than
+// CURRENT there, costs less than it, and no less than the oracle.
+func TestHeldOutWeekPasses(t *testing.T) {
+	svc, cur := loadExample(t)
+	// Three weeks from one recording (the generator's default seed); the
+	// last one held out.
+	all := days(t, time.Date(2021, 6, 16, 0, 0, 0, 0, time.UTC), 21, 20210630)
+	n := len(all.Counts) * 2 / 3
+	train, hold := *all, *all
+	train.Counts, hold.Counts = all.Counts[:n], all.Counts[n:]
+	hold.Start = all.Start.Add(time.Duration(n) * all.Step)
+	r, err := recommend.Recommend(recommend.Options{Service: svc, Current: cur, Train: []*headroom.Series{&train},
+		Holdout: []*headroom.Series{&hold}, Margin: recommend.DefaultMargin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Proof.Verdict != check.Pass {
+		t.Fatalf("proof: got %s %v, want pass", r.Proof.Verdict, r.Proof.Reasons)
+	}
+	rows := map[string]recommend.Row{}
+	for _, row := range r.Rows {
+		rows[row.Role] = row
+	}
+	rec, base, oracle := rows[recommend.RoleRecommended], rows[recommend.RoleCurrent], rows[recommend.RoleOracle]
+	if rec.ViolationSeconds != 0 {
+		t.Errorf("held-out violation: got %ds, want 0", rec.ViolationSeconds)
+	}
+	if !(rec.InstanceHours < base.InstanceHours) {
+		t.Errorf("instance-hours: got %.1f, want less than CURRENT's %.1f", rec.InstanceHours, base.InstanceHours)
+	}
+	for _, row := range r.Rows {
+		if row.InstanceHours < oracle.InstanceHours {
+			t.Errorf("%s: %.1f instance-hours, below the oracle's %.1f: the oracle is not a lower bound", row.Name, row.InstanceHours, oracle.InstanceHours)
+		}
+	}
+	if len(r.Floors) != recommend.Slots {
+		t.Fatalf("floors: got %d, want %d", len(r.Floors), recommend.Slots)
+	}
+	for _, f := range r.Floors {
+		if f.Instances < 1 || f.Driver.IsZero() {
+			t.Errorf("%s %02d:00: floor %d driven by %v, want a floor of at least 1 and the interval that drove it", f.Weekday, f.Hour, f.Instances, f.Driver)
+		}
+	}
+}
+
+// TestRefusesLessThanADay: a day is the least a floor per hour can be
+// learnt from.
+func TestRefusesLessThanADay(t *testing.T) {
+	svc, cur := loadExample(t)
+	tr := days(t, time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC), 1, 1)
+	tr.Counts = tr.Counts[:len(tr.Counts)-4] // a minute short
+	_, err := recommend.Recommend(recommend.Options{Service: svc, Current: cur, Train: []*headroom.Series{tr}})
+	if headroom.ErrorCode(err) != headroom.EINVALID || !strings.Contains(err.Error(), "at least 24h0m0s") {
+		t.Fatalf("got %v, want an invalid-input error asking for at least a day", err)
+	}
+}
+
+// TestInfeasibleNamesHourAndInstances: a maximum the traffic outgrows is
+// refused, naming when and how many instances it would need.
+func TestInfeasibleNamesHourAndInstances(t *testing.T) {
+	svc, cur := loadExample(t)
+	cur.Max = 30
+	tr := days(t, time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC), 2, 1)
+	_, err := recommend.Recommend(recommend.Options{Service: svc, Current: cur, Train: []*headroom.Series{tr}})
+	var in *headroom.InputError
+	if !errors.As(err, &in) || in.Field != "maxInstances" {
+		t.Fatalf("got %v, want an input error at maxInstances", err)
+	}
+	for _, want := range []string{"cannot keep its SLO at 30 instances", "UTC", "America/Los_Angeles", "ready instances"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q: want it to say %q", err, want)
+		}
+	}
+}
+
+// TestOracle checks the oracle's arithmetic on a step of demand.
+func TestOracle(t *testing.T) {
+	svc, _ := loadExample(t)
+	start := time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC)
+	// 1 h at 950 req/s (10 instances), a gap of 2 min at 0 (shorter than
+	// the 3 min start-up: kept), 1 h at 950, 10 min at 0 (relaunched).
+	var counts []float64
+	add := func(minutes int, rate float64) {
+		for range minutes {
+			counts = append(counts, rate*60)
+		}
+	}
+	add(60, 950)
+	add(2, 0)
+	add(60, 950)
+	add(10, 0)
+	add(60, 950)
+	tr := &headroom.Series{Start: start, Step: time.Minute, Counts: counts}
+	need := 10.0
+	want := need * (3*60 + 2 + 3) / 60 // 3 h, the 2 min kept, one 3 min launch
+	if got := recommend.Oracle(svc, tr); got < want-0.01 || got > want+0.01 {
+		t.Errorf("oracle: got %.3f instance-hours, want %.3f", got, want)
+	}
+}
