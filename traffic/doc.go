@@ -71,4 +71,14 @@
 //
 // Scale and Shift transform a series for what-if runs: more traffic, or the
 // same traffic at another time.
+//
+// # Pulling and joining
+//
+// Pull asks a range query (a RangeFunc, such as metrics/prom's Ranger) for
+// a span of history in chunks Prometheus answers (at most 11,000 points per
+// series), joins the answers in time order and reports the evaluation times
+// without a value as Gaps; WriteCSV writes the result as the CSV above, a
+// gap being missing rows. Join makes one series of several recordings of
+// one period, reporting overlaps (the recording that starts first keeps its
+// counts) and handling the gaps between them as the gap policy says.
 package traffic

@@ -57,7 +57,28 @@ func (p *Server) Log() string {
 // (host:port) every second, and waits until it is ready. Cleanup kills it.
 func Start(t *testing.T, bin string, targets map[string]string) *Server {
 	t.Helper()
+	return StartWith(t, bin, Options{Targets: targets})
+}
+
+// Options are what StartWith may change of Start's server.
+type Options struct {
+	// Targets are scraped every second: job name → host:port.
+	Targets map[string]string
+	// DataDir is the TSDB directory the server opens, such as blocks that
+	// promtool backfilled (Backfill); a new one in the test's temporary
+	// directory when empty. The server writes to it (its lock, the WAL).
+	DataDir string
+}
+
+// StartWith is Start with Options.
+func StartWith(t *testing.T, bin string, opt Options) *Server {
+	t.Helper()
+	targets := opt.Targets
 	dir := t.TempDir()
+	data := opt.DataDir
+	if data == "" {
+		data = filepath.Join(dir, "data")
+	}
 	var cfg strings.Builder
 	cfg.WriteString("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n")
 	for job, addr := range targets {
@@ -74,7 +95,7 @@ func Start(t *testing.T, bin string, targets map[string]string) *Server {
 		p := &Server{URL: "http://" + addr, done: make(chan struct{})}
 		p.cmd = exec.Command(bin,
 			"--config.file="+config,
-			"--storage.tsdb.path="+filepath.Join(dir, "data"),
+			"--storage.tsdb.path="+data,
 			"--web.listen-address="+addr,
 			"--log.level=warn")
 		p.cmd.Dir = dir
@@ -137,4 +158,28 @@ func (p *Server) waitReady(timeout time.Duration) error {
 func (p *Server) Kill() {
 	_ = p.cmd.Process.Kill()
 	<-p.done
+}
+
+// Backfill writes the OpenMetrics text at openMetrics (samples with
+// timestamps, ending in "# EOF") into TSDB blocks in a new directory with
+// promtool's `tsdb create-blocks-from openmetrics`, the way history is
+// backfilled into a real server, and returns the directory for
+// Options.DataDir. promtool ships with Debian's prometheus package; a
+// missing one skips the test (fails it under CI=true).
+func Backfill(t *testing.T, openMetrics string) string {
+	t.Helper()
+	bin, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no promtool on PATH: CI must install Debian's prometheus package")
+		}
+		t.Skip("no promtool on PATH; install Debian's prometheus package (apt-get install prometheus)")
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	cmd := exec.Command(bin, "tsdb", "create-blocks-from", "openmetrics", openMetrics, dir)
+	dieWithParent(cmd)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool tsdb create-blocks-from openmetrics %s: %v\n%s", openMetrics, err, out)
+	}
+	return dir
 }
