@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -24,13 +25,16 @@ type trafficFlags struct {
 	gaps   string
 	scale  float64
 	shift  time.Duration
+	// join makes one series of every file (recordings of one period).
+	join bool
 	// progress forces the progress line even when stderr is not a terminal.
 	progress bool
 }
 
 func (f *trafficFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.files, "traffic", nil, "recorded traffic: CSV timestamp,requests, Prometheus query_range JSON or an access log (repeat for several recordings; each is replayed on its own)")
+	fl.StringArrayVar(&f.files, "traffic", nil, "recorded traffic: CSV timestamp,requests, Prometheus query_range JSON or an access log (repeat for several recordings; each is replayed on its own); a glob pattern such as 'week-*.csv' joins the files it matches into one recording")
+	fl.BoolVar(&f.join, "join", false, "join every --traffic file into one recording (pieces of one period, e.g. from headroom traffic pull); overlaps and gaps between them are reported, gaps handled as --gaps says")
 	fl.StringVar(&f.format, "traffic-format", "auto", "traffic format: auto, csv, prometheus or accesslog")
 	fl.StringVar(&f.gaps, "gaps", "error", "missing intervals in traffic: error, zero (fill with 0) or hold (repeat the previous count)")
 	fl.Float64Var(&f.scale, "scale", 1, "multiply traffic, e.g. 1.3 for 30% growth")
@@ -65,17 +69,12 @@ func (f *trafficFlags) load(cmd *cobra.Command) ([]*headroom.Series, []string, e
 	if f.shift%time.Second != 0 {
 		return nil, nil, &usageError{msg: fmt.Sprintf("--shift %s: expected whole seconds", f.shift), hint: cmd.CommandPath() + " --help"}
 	}
+	recordings, warnings, err := f.read(cmd, traffic.Options{Format: format, Gaps: gaps})
+	if err != nil {
+		return nil, nil, err
+	}
 	var out []*headroom.Series
-	var warnings []string
-	for _, path := range f.files {
-		s, ws, err := traffic.ReadFile(path, traffic.Options{Format: format, Gaps: gaps})
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, w := range ws {
-			warnings = append(warnings, w.String())
-			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
-		}
+	for _, s := range recordings {
 		if f.scale != 1 {
 			traffic.Scale(s, f.scale)
 		}
@@ -91,6 +90,71 @@ func (f *trafficFlags) load(cmd *cobra.Command) ([]*headroom.Series, []string, e
 		out = append(out, s)
 	}
 	return out, warnings, nil
+}
+
+// read reads every --traffic file: each is a recording, a glob pattern's
+// matches are joined into one, and with --join all of them are. The
+// readers' and the join's warnings go to stderr.
+func (f *trafficFlags) read(cmd *cobra.Command, opt traffic.Options) ([]*headroom.Series, []string, error) {
+	var warnings []string
+	report := func(ws []traffic.Warning) {
+		for _, w := range ws {
+			warnings = append(warnings, w.String())
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+		}
+	}
+	var out, all []*headroom.Series
+	for _, arg := range f.files {
+		paths, err := expandTraffic(cmd, arg)
+		if err != nil {
+			return nil, nil, err
+		}
+		var parts []*headroom.Series
+		for _, path := range paths {
+			s, ws, err := traffic.ReadFile(path, opt)
+			if err != nil {
+				return nil, nil, err
+			}
+			report(ws)
+			parts = append(parts, s)
+		}
+		all = append(all, parts...)
+		if len(parts) == 1 {
+			out = append(out, parts[0])
+			continue
+		}
+		joined, ws, err := traffic.Join(arg, parts, opt.Gaps)
+		if err != nil {
+			return nil, nil, err
+		}
+		report(ws)
+		out = append(out, joined)
+	}
+	if f.join && len(all) > 1 {
+		joined, ws, err := traffic.Join(strings.Join(f.files, "+"), all, opt.Gaps)
+		if err != nil {
+			return nil, nil, err
+		}
+		report(ws)
+		out = []*headroom.Series{joined}
+	}
+	return out, warnings, nil
+}
+
+// expandTraffic returns the files of a --traffic value: the file itself,
+// or the files a glob pattern matches, in name order.
+func expandTraffic(cmd *cobra.Command, arg string) ([]string, error) {
+	if _, err := os.Stat(arg); err == nil || !strings.ContainsAny(arg, "*?[") {
+		return []string{arg}, nil
+	}
+	paths, err := filepath.Glob(arg)
+	if err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("--traffic %q: %v", arg, err), hint: cmd.CommandPath() + " ... --traffic 'traffic/week-*.csv'"}
+	}
+	if len(paths) == 0 {
+		return nil, &usageError{msg: fmt.Sprintf("--traffic %q: no file matches the pattern", arg), hint: cmd.CommandPath() + " ... --traffic 'traffic/week-*.csv'"}
+	}
+	return paths, nil
 }
 
 // transformed says which flags changed the series, for an error about it.
@@ -191,6 +255,14 @@ func loadService(cmd *cobra.Command, path string) (*headroom.Service, error) {
 // than a second: always with --progress, by default only when stderr is a
 // terminal, so CI logs stay clean.
 func progressFunc(w io.Writer, label string, force bool) func(done, total int) {
+	return progressBar(w, label, force, func(done, _ int) string {
+		return (time.Duration(done) * time.Second).String() + " simulated"
+	})
+}
+
+// progressBar is progressFunc with the words after the bar: what says how
+// far done is.
+func progressBar(w io.Writer, label string, force bool, what func(done, total int) string) func(done, total int) {
 	f, ok := w.(*os.File)
 	if !force && (!ok || !term.IsTerminal(int(f.Fd()))) {
 		return nil
@@ -206,7 +278,7 @@ func progressFunc(w io.Writer, label string, force bool) func(done, total int) {
 		last, shown = now, true
 		pct := 100 * float64(done) / float64(max(total, 1))
 		bar := strings.Repeat("█", int(pct/5)) + strings.Repeat("░", 20-int(pct/5))
-		fmt.Fprintf(w, "\r%s %s %5.1f%%  %s simulated", label, bar, pct, time.Duration(done)*time.Second)
+		fmt.Fprintf(w, "\r%s %s %5.1f%%  %s", label, bar, pct, what(done, total))
 		if done >= total && shown {
 			fmt.Fprintln(w)
 		}

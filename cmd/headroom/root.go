@@ -130,5 +130,6 @@ or does worse than the current one.`,
 	root.AddCommand(newTokenCmd(), newIncidentCmd(), newComponentCmd(), newMaintenanceCmd())
 	root.AddCommand(newDetectCmd(), newDemoCmd())
 	root.AddCommand(newRecommendCmd())
+	root.AddCommand(newTrafficCmd())
 	return root
 }
