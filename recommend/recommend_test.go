@@ -8,6 +8,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/recommend"
 )
 
@@ -110,5 +111,49 @@ func TestOracle(t *testing.T) {
 	want := need * (3*60 + 2 + 3) / 60 // 3 h, the 2 min kept, one 3 min launch
 	if got := recommend.Oracle(svc, tr); got < want-0.01 || got > want+0.01 {
 		t.Errorf("oracle: got %.3f instance-hours, want %.3f", got, want)
+	}
+}
+
+// TestRealTraceHeldOutWeek: on WorldCup98 before the tournament (three
+// weeks learnt, the next one held out), the recommendation's proof passes
+// and it is cheaper than CURRENT.
+func TestRealTraceHeldOutWeek(t *testing.T) {
+	requireTraces(t)
+	if testing.Short() {
+		t.Skip("a month of simulations: not in -short")
+	}
+	svc, _ := loadExample(t)
+	cur, err := policy.ParsePolicy("current.yaml", []byte(`apiVersion: headroom.dev/v1alpha1
+kind: ScalingPolicy
+metadata: {name: plain-hpa}
+spec:
+  minInstances: 2
+  maxInstances: 300
+  timeZone: Europe/Paris
+  targetTracking: {metric: cpu, target: 60}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := trace(t, "worldcup98_1min.csv", 1)
+	at := func(v string) int {
+		tm, _ := time.Parse(time.RFC3339, v)
+		return int(tm.Sub(s.Start) / s.Step)
+	}
+	train, hold := *s, *s
+	train.Counts = s.Counts[at("1998-05-04T00:00:00Z"):at("1998-05-25T00:00:00Z")]
+	train.Start = s.Start.Add(time.Duration(at("1998-05-04T00:00:00Z")) * s.Step)
+	hold.Counts = s.Counts[at("1998-05-25T00:00:00Z"):at("1998-06-01T00:00:00Z")]
+	hold.Start = s.Start.Add(time.Duration(at("1998-05-25T00:00:00Z")) * s.Step)
+	r, err := recommend.Recommend(recommend.Options{Service: svc, Current: cur, Train: []*headroom.Series{&train},
+		Holdout: []*headroom.Series{&hold}, Margin: recommend.DefaultMargin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Proof.Verdict != check.Pass {
+		t.Fatalf("proof: got %s %v, want pass", r.Proof.Verdict, r.Proof.Reasons)
+	}
+	if c := r.Proof.Compare; c == nil || c.InstanceHoursDelta >= 0 {
+		t.Errorf("comparison %+v: want fewer instance-hours than CURRENT", c)
 	}
 }
