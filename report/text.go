@@ -104,6 +104,7 @@ func writeTextPolicy(b *strings.Builder, p *check.PolicyResult, manyTraffic bool
 		fmt.Fprintf(b, "  ... and %d more\n", more)
 	}
 
+	writeTextGuards(b, p)
 	writeTextDetections(b, p)
 
 	t := p.Totals
