@@ -10,8 +10,9 @@
 //   - [ErlangB] is the probability that all c servers are busy in the loss
 //     system; it is the building block for the rest.
 //   - [ErlangC] is the probability that an arriving request has to wait.
-//   - [MeanWait] is the mean time spent queueing, and [WaitTail] the chance a
-//     request queues for longer than t, the figure an SLO on latency needs.
+//   - [MeanWait] is the mean time spent queueing; [Waits] returns it with the
+//     chance a request queues for longer than t, the figure an SLO on
+//     latency needs.
 //   - [MinServers] inverts MeanWait: the fewest servers that keep the mean
 //     queueing delay under a target.
 //

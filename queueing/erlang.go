@@ -74,45 +74,43 @@ func ErlangC(c int, a float64) float64 {
 // It is +Inf when lambda >= c*mu (the queue grows without bound), 0 when
 // lambda <= 0, and NaN when an argument is NaN.
 func MeanWait(c int, lambda, mu float64) float64 {
-	switch {
-	case math.IsNaN(lambda) || math.IsNaN(mu):
-		return math.NaN()
-	case lambda <= 0:
-		return 0
-	}
-	capacity := float64(c) * mu
-	if !(lambda < capacity) {
-		return math.Inf(1)
-	}
-	return ErlangC(c, lambda/mu) / (capacity - lambda)
+	mean, _ := Waits(c, lambda, mu, 0)
+	return mean
 }
 
-// WaitTail returns P(Wq > t), the probability that a request queues for
-// longer than t: C(c, a)·exp(-(cμ - λ)·t). In an M/M/c queue the wait of a
-// request that does queue is exponential with rate cμ - λ, which is what
-// makes latency percentiles cheap to compute.
+// Waits returns MeanWait(c, lambda, mu) and P(Wq > t), the probability that
+// a request queues for longer than t: C(c, a)·exp(-(cμ - λ)·t). In an M/M/c
+// queue the wait of a request that does queue is exponential with rate
+// cμ - λ, which is what makes latency percentiles cheap to compute. Both
+// come from one evaluation of Erlang C: the simulator needs both every
+// second.
 //
-// It is 1 when lambda >= c*mu (unstable) or t < 0, 0 when lambda <= 0 and
-// t >= 0, and NaN when an argument is NaN.
-func WaitTail(c int, lambda, mu, t float64) float64 {
-	switch {
-	case math.IsNaN(lambda) || math.IsNaN(mu) || math.IsNaN(t):
-		return math.NaN()
-	case t < 0:
-		return 1
-	case lambda <= 0:
-		return 0
+// The tail is 1 when lambda >= c*mu (unstable) or t < 0, 0 when lambda <= 0
+// and t >= 0; both are NaN when an argument is NaN.
+func Waits(c int, lambda, mu, t float64) (mean, tail float64) {
+	if math.IsNaN(lambda) || math.IsNaN(mu) || math.IsNaN(t) {
+		return math.NaN(), math.NaN()
 	}
 	capacity := float64(c) * mu
-	if !(lambda < capacity) {
-		return 1
+	switch {
+	case lambda <= 0:
+		mean, tail = 0, 0
+	case !(lambda < capacity):
+		return math.Inf(1), 1
+	default:
+		erl := ErlangC(c, lambda/mu)
+		gap := capacity - lambda
+		mean, tail = erl/gap, erl
+		if t > 0 {
+			// Not erl·exp(-Inf·0) at t = 0 when cμ overflows.
+			tail = erl * math.Exp(-gap*t)
+		}
 	}
-	p := ErlangC(c, lambda/mu)
-	if t == 0 {
-		// Not p·exp(-Inf·0) when cμ overflows.
-		return p
+	if t < 0 {
+		// Every wait, none included, is longer than a negative t.
+		tail = 1
 	}
-	return p * math.Exp(-(capacity-lambda)*t)
+	return mean, tail
 }
 
 // MinServers returns the smallest c >= 1 such that the queue is stable

@@ -116,7 +116,7 @@ func TestMeanWaitPublished(t *testing.T) {
 	}
 }
 
-func TestWaitTail(t *testing.T) {
+func TestWaits(t *testing.T) {
 	const callLambda, callMu = 360.0 / 1800, 1.0 / 240
 	tests := []struct {
 		name          string
@@ -139,9 +139,12 @@ func TestWaitTail(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := WaitTail(tt.c, tt.lambda, tt.mu, tt.t)
+			mean, got := Waits(tt.c, tt.lambda, tt.mu, tt.t)
 			if math.Abs(got-tt.want) > 1e-13*math.Max(tt.want, 1e-300) && got != tt.want {
-				t.Errorf("WaitTail(%d, %g, %g, %g) = %.17g, want %.17g", tt.c, tt.lambda, tt.mu, tt.t, got, tt.want)
+				t.Errorf("Waits(%d, %g, %g, %g) tail = %.17g, want %.17g", tt.c, tt.lambda, tt.mu, tt.t, got, tt.want)
+			}
+			if want := MeanWait(tt.c, tt.lambda, tt.mu); mean != want {
+				t.Errorf("Waits(%d, %g, %g, %g) mean = %.17g, want MeanWait's %.17g", tt.c, tt.lambda, tt.mu, tt.t, mean, want)
 			}
 		})
 	}
@@ -175,7 +178,8 @@ func TestEdgeCases(t *testing.T) {
 		{name: "MeanWait: no traffic", got: MeanWait(3, 0, 1), want: 0},
 		{name: "MeanWait: infinitely fast servers", got: MeanWait(3, 1, inf), want: 0},
 		{name: "MeanWait: NaN", got: MeanWait(3, nan, 1), want: nan},
-		{name: "WaitTail: NaN", got: WaitTail(3, 1, 1, nan), want: nan},
+		{name: "Waits: NaN t, NaN tail", got: second(Waits(3, 1, 1, nan)), want: nan},
+		{name: "Waits: NaN t, NaN mean", got: first(Waits(3, 1, 1, nan)), want: nan},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -349,3 +353,7 @@ func relErr(got, want float64) float64 {
 	}
 	return math.Abs(got-want) / math.Abs(want)
 }
+
+// first and second pick one of two results, for a table of calls.
+func first(a, _ float64) float64  { return a }
+func second(_, b float64) float64 { return b }

@@ -44,8 +44,8 @@ func FuzzErlangC(f *testing.F) {
 		if w := MeanWait(c, a, 1); math.IsNaN(w) || w < 0 {
 			t.Fatalf("MeanWait(%d, %g, 1) = %v", c, a, w)
 		}
-		if p := WaitTail(c, a, 1, 1); !(p >= 0 && p <= 1) {
-			t.Fatalf("WaitTail(%d, %g, 1, 1) = %v", c, a, p)
+		if _, p := Waits(c, a, 1, 1); !(p >= 0 && p <= 1) {
+			t.Fatalf("Waits(%d, %g, 1, 1) tail = %v", c, a, p)
 		}
 	})
 }

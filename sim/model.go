@@ -107,9 +107,7 @@ func (m *Model) stable(c int, lambda float64) (wait, tail float64) {
 	if e.c == c && e.lambda == lambda {
 		return e.wait, e.tail
 	}
-	erl := queueing.ErlangC(c, a)
-	gap := float64(c)*m.mu - lambda
-	wait, tail = erl/gap, erl*math.Exp(-gap*(m.timeout-m.base))
+	wait, tail = queueing.Waits(c, lambda, m.mu, m.timeout-m.base)
 	*e = cacheEntry{c: c, lambda: lambda, wait: wait, tail: tail}
 	return wait, tail
 }
