@@ -238,6 +238,9 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 	if pr.Totals.Requests > 0 {
 		pr.Totals.ErrorRatio = min(1, pr.Totals.FailedRequests/pr.Totals.Requests)
 	}
+	// Counts of requests are whole: the model's fractions (counts spread
+	// over seconds, a fluid backlog) are float noise to a reader.
+	pr.Totals.Requests, pr.Totals.FailedRequests = math.Round(pr.Totals.Requests), math.Round(pr.Totals.FailedRequests)
 	pr.Totals.WorstLatencyMs = ms(worstLatency)
 	pr.Verdict = Pass
 	if pr.ViolationCount > 0 {

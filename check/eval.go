@@ -147,6 +147,7 @@ func (e *evaluator) flush() {
 	v := e.open
 	e.open = nil
 	v.DurationSeconds = int(v.End.Sub(v.Start) / time.Second)
+	v.FailedRequests = math.Round(v.FailedRequests)
 	v.NeededInstances = e.model.Required(v.PeakDemand, e.slo.MaxLatency)
 	v.StartLocal = v.Start.In(e.zone).Format(time.RFC3339)
 	v.EndLocal = v.End.In(e.zone).Format(time.RFC3339)
