@@ -481,3 +481,20 @@ func TestCheckJudgementFlags(t *testing.T) {
 		t.Errorf("regression without a baseline: exit %d, %q", code, stderr)
 	}
 }
+
+func TestSimulateFormatAndOutput(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "sim.json")
+	code, stdout, stderr := run(t, "simulate", "--service", example+"service.yaml", "--policy", example+"proposed.yaml",
+		"--traffic", example+"traffic.csv", "--format", "json", "-o", out)
+	if code != ExitPass || stdout != "" {
+		t.Fatalf("exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(data), `"command": "simulate"`) {
+		t.Errorf("%s: %v\n%.200s", out, err, data)
+	}
+	if code, _, stderr := run(t, "simulate", "--service", example+"service.yaml", "--policy", example+"proposed.yaml",
+		"--traffic", example+"traffic.csv", "--format", "yaml"); code != ExitInvalid || !strings.Contains(stderr, "--format") {
+		t.Errorf("--format yaml: exit %d, %q", code, stderr)
+	}
+}

@@ -26,6 +26,7 @@ type simulateFlags struct {
 	guards         guardFlags
 	timeline, html string
 	timelineStep   time.Duration
+	format, output string
 }
 
 func newSimulateCmd() *cobra.Command {
@@ -60,12 +61,17 @@ check to gate; 2 on bad input or when interrupted (nothing is written).`,
 	fl.StringVar(&f.timeline, "timeline", "", "write the per-second timeline as CSV to this file (its size is printed first)")
 	fl.DurationVar(&f.timelineStep, "timeline-step", time.Second, "with --timeline: one row per this much simulated time, e.g. 1m (whole seconds)")
 	fl.StringVar(&f.html, "report", "", "write a self-contained HTML report with charts to this file")
+	fl.StringVar(&f.format, "format", "text", "summary: text, json or markdown (the check report's forms)")
+	fl.StringVarP(&f.output, "output", "o", "", "write the summary to this file instead of stdout")
 	return cmd
 }
 
 func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	if len(f.policy) == 0 {
 		return &usageError{msg: "no policy: give --policy policy.yaml", hint: "headroom simulate --service service.yaml --policy policy.yaml --traffic traffic.csv"}
+	}
+	if _, err := renderer(f.format); err != nil {
+		return &usageError{msg: err.Error(), hint: "headroom simulate ... --format json -o summary.json"}
 	}
 	if f.timelineStep < time.Second || f.timelineStep%time.Second != 0 || f.timelineStep > maxTimelineStep {
 		what := "expected"
@@ -137,16 +143,31 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 func finishSimulate(cmd *cobra.Command, f *simulateFlags, rep *check.Report, warnings []string, recordGuards func(*check.Report)) error {
 	rep.Warnings, rep.Options, rep.Command = warnings, f.traffic.describe(), "simulate"
 	recordGuards(rep)
+	render, err := renderer(f.format)
+	if err != nil {
+		return &usageError{msg: err.Error(), hint: "headroom simulate ... --format json -o summary.json"}
+	}
+	// Everything rendered before anything is written.
+	var main, page bytes.Buffer
+	if err := render(&main, rep); err != nil {
+		return fmt.Errorf("render %s: %w", f.format, err)
+	}
 	if f.html != "" {
-		var b bytes.Buffer
-		if err := report.HTML(&b, rep); err != nil {
+		if err := report.HTML(&page, rep); err != nil {
 			return fmt.Errorf("render report: %w", err)
 		}
-		if err := os.WriteFile(f.html, b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(f.html, page.Bytes(), 0o644); err != nil {
 			return &headroom.Error{Code: headroom.EINVALID, Message: "write " + f.html, Err: err}
 		}
 	}
-	return report.Text(cmd.OutOrStdout(), rep)
+	if f.output != "" {
+		if err := os.WriteFile(f.output, main.Bytes(), 0o644); err != nil {
+			return &headroom.Error{Code: headroom.EINVALID, Message: "write " + f.output, Err: err}
+		}
+		return nil
+	}
+	_, err = cmd.OutOrStdout().Write(main.Bytes())
+	return err
 }
 
 // maxTimelineStep bounds --timeline-step: a row a day is the coarsest.
