@@ -552,7 +552,7 @@ func (m *model) affected(inc *incident.Incident) string {
 			names[i] += " (" + strings.Join(it.members, ", ") + ")"
 		}
 	}
-	return englishList(names)
+	return incident.Sentence(names)
 }
 
 func affectedName(inc *incident.Incident, id string) string {
@@ -564,19 +564,6 @@ func affectedName(inc *incident.Incident, id string) string {
 		}
 	}
 	return ""
-}
-
-// englishList joins "A", "A and B", "A, B, and C".
-func englishList(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	case 2:
-		return names[0] + " and " + names[1]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + ", and " + names[len(names)-1]
 }
 
 // window is a maintenance's "Jul 01, 2021 02:00 - 04:00 UTC".
