@@ -21,8 +21,6 @@ import (
 
 // Defaults of a Worker's tunables.
 const (
-	// DefaultInterval is how often the worker looks at the outbox.
-	DefaultInterval = time.Second
 	// DefaultTimeout bounds one POST, connection to last byte of the
 	// answer.
 	DefaultTimeout = 10 * time.Second
@@ -63,8 +61,9 @@ const userAgent = "headroom-webhook/1"
 // order they happened. Different subscribers are called concurrently, at
 // most Concurrency at once, so a slow one does not hold up the others.
 //
-// Run one Worker per store: two would both send a delivery neither has
-// acknowledged yet (serve runs it in the process holding the lease).
+// Use one Worker per store: two would both send a delivery neither has
+// acknowledged yet (serve calls Once from the status page's Runner, in the
+// process holding the lease).
 // Zero fields take the Default values; Store is required.
 type Worker struct {
 	Store incident.Store
@@ -86,9 +85,8 @@ type Worker struct {
 	// Logger receives failed attempts and store errors; slog.Default
 	// when nil.
 	Logger *slog.Logger
-	// Interval is how often the outbox is read; Timeout bounds each
-	// request.
-	Interval, Timeout time.Duration
+	// Timeout bounds each request.
+	Timeout time.Duration
 	// Concurrency is how many subscribers are called at once; Scan how
 	// many queued deliveries of each subscriber one look at the outbox
 	// reads.
@@ -122,9 +120,6 @@ func (w *Worker) init() {
 		if w.Logger == nil {
 			w.Logger = slog.Default()
 		}
-		if w.Interval <= 0 {
-			w.Interval = DefaultInterval
-		}
 		if w.Timeout <= 0 {
 			w.Timeout = DefaultTimeout
 		}
@@ -147,27 +142,6 @@ func (w *Worker) init() {
 		w.sem = make(chan struct{}, w.Concurrency)
 		w.busy = map[string]bool{}
 	})
-}
-
-// Run delivers what is due every Interval until ctx ends, then waits for
-// the requests in flight to end (they are cancelled with ctx) and returns
-// ctx's error. A store that fails is logged and read again at the next
-// interval.
-func (w *Worker) Run(ctx context.Context) error {
-	w.init()
-	defer w.wg.Wait()
-	t := time.NewTicker(w.Interval)
-	defer t.Stop()
-	for {
-		if err := w.dispatch(ctx); err != nil && ctx.Err() == nil {
-			w.Logger.Error("webhook: read the outbox", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
 }
 
 // Once delivers what is due now and returns when every request it made
