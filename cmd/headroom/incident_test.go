@@ -18,6 +18,7 @@ import (
 
 	"github.com/headroomhq/headroom/config"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/statuspage"
 	"github.com/headroomhq/headroom/statuspage/admin"
 	"github.com/headroomhq/headroom/statuspage/webhook"
 	"github.com/headroomhq/headroom/store/memory"
@@ -355,5 +356,23 @@ func TestAutomationPublishMode(t *testing.T) {
 		if got := automation("web", &config.Incident{Components: []string{"website"}, Publish: tt.in}).Publish; got != tt.want {
 			t.Errorf("publish %q: automation has %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// component list reads the page's public JSON: ids to use with set.
+func TestComponentList(t *testing.T) {
+	a := startAdmin(t, "https://status.example.com")
+	public := statuspage.New()
+	public.Logger = slog.New(slog.DiscardHandler)
+	public.Publish(a.Svc.Snapshot())
+	srv := httptest.NewServer(public)
+	t.Cleanup(srv.Close)
+	code, out, errOut := run(t, "component", "list", "--server", srv.URL)
+	if code != 0 || !regexp.MustCompile(`(?m)^website\s+Website and API\s+-\s+operational$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^git\s+Git\s+-\s+operational$`).MatchString(out) {
+		t.Errorf("component list: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "component", "list", "--server", closedServer(t)); code != ExitInvalid || !strings.Contains(errOut, "list components") {
+		t.Errorf("server down: exit %d, %q", code, errOut)
 	}
 }
