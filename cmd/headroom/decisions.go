@@ -72,7 +72,7 @@ func newDecisionsCmd() *cobra.Command {
 }
 
 func newShadowCmd() *cobra.Command {
-	var path string
+	var path, format string
 	var window time.Duration
 	cmd := &cobra.Command{
 		Use:   "shadow TARGET",
@@ -100,7 +100,21 @@ for a day before it is promoted.`,
 			if err != nil {
 				return err
 			}
+			if format != "text" && format != "json" {
+				return &usageError{msg: fmt.Sprintf("--format %q: expected text or json", format), hint: "headroom shadow " + t.Name + " --format json"}
+			}
 			model := sim.NewModel(t.Service)
+			// A divergence as JSON: the record's time, the two counts, the
+			// demand and what it needed, and the proposed policy's reason.
+			type divergence struct {
+				Time     time.Time       `json:"time"`
+				Proposed int             `json:"proposedDesired"`
+				Live     int             `json:"liveDesired"`
+				Demand   float64         `json:"demand,omitempty"`
+				Needed   int             `json:"neededInstances,omitempty"`
+				Reason   headroom.Reason `json:"proposedReason"`
+			}
+			diverged := []divergence{}
 			n := 0
 			for _, r := range recs {
 				p := r.Proposed
@@ -108,8 +122,25 @@ for a day before it is promoted.`,
 					continue
 				}
 				n++
+				if format == "json" {
+					d := divergence{Time: r.Time.UTC(), Proposed: p.Desired, Live: r.Decision.Desired, Reason: p.Reason}
+					if r.Observation.HasDemand {
+						d.Demand, d.Needed = r.Observation.Demand, model.Required(r.Observation.Demand, t.Service.SLO.MaxLatency)
+					}
+					diverged = append(diverged, d)
+					continue
+				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: proposed would have had %d instances while the live policy decided %d%s (%s)\n",
 					r.Time.UTC().Format("2006-01-02 15:04 UTC"), p.Desired, r.Decision.Desired, needed(model, t.Service, r.Observation), p.Reason.Message)
+			}
+			if format == "json" {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Target    string       `json:"target"`
+					Decisions int          `json:"decisions"`
+					Diverged  []divergence `json:"diverged"`
+				}{t.Name, len(recs), diverged})
 			}
 			if n == 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "the proposed policy agreed with the live one in all %d decisions\n", len(recs))
@@ -120,6 +151,7 @@ for a day before it is promoted.`,
 	cmd.Flags().StringVar(&path, "config", "headroom.yaml", "the configuration serve runs")
 	dbFlag(cmd.Flags())
 	cmd.Flags().DurationVar(&window, "since", 24*time.Hour, "how far back (0: everything)")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	return cmd
 }
 

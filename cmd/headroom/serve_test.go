@@ -111,6 +111,15 @@ func TestServeOnceRecordsDecisions(t *testing.T) {
 	if code != ExitPass || out == "" {
 		t.Errorf("shadow: exit %d\n%s%s", code, out, stderr)
 	}
+	code, out, stderr = run(t, "shadow", "web", "--config", cfg, "--format", "json")
+	var shadow struct {
+		Target    string           `json:"target"`
+		Decisions int              `json:"decisions"`
+		Diverged  []map[string]any `json:"diverged"`
+	}
+	if code != ExitPass || json.Unmarshal([]byte(out), &shadow) != nil || shadow.Target != "web" || shadow.Decisions != 1 || shadow.Diverged == nil {
+		t.Errorf("shadow --format json: exit %d\n%s%s", code, out, stderr)
+	}
 	if code, _, stderr := run(t, "decisions", "nope", "--config", cfg); code != ExitInvalid || !strings.Contains(stderr, `no target "nope"`) {
 		t.Errorf("unknown target: exit %d\n%s", code, stderr)
 	}
