@@ -210,7 +210,7 @@ command line is wrong, or when the server cannot be reached.`,
     --component website=major_outage --body "We are investigating 502 errors."
   headroom incident update k3x9abcd1234 --status identified --body "A scheduled scale-in removed capacity."
   headroom incident resolve k3x9abcd1234 --body "Capacity is back; error rates are normal."
-  headroom incident postmortem k3x9abcd1234 --file postmortem.md --publish
+  headroom incident postmortem k3x9abcd1234 --body-file postmortem.md --publish
   # A draft (opened with --draft, or by detection with publish: draft) goes public:
   headroom incident publish k3x9abcd1234`,
 		Args: cobra.NoArgs,
@@ -393,33 +393,33 @@ func newIncidentPostmortemCmd(f *adminFlags) *cobra.Command {
 	var file, configPath string
 	var publish, rebuild bool
 	cmd := &cobra.Command{
-		Use:   "postmortem ID --file FILE [--publish]",
+		Use:   "postmortem ID --body-file FILE [--publish]",
 		Short: "Save a resolved incident's postmortem draft; --publish puts it on the status page",
-		Long: `postmortem saves the Markdown of --file as the incident's postmortem draft,
+		Long: `postmortem saves the Markdown of --body-file as the incident's postmortem draft,
 which only admins see (headroom incident show ID). With --publish it is
 published: the incident's status becomes postmortem and subscribers are
-told. --publish without --file publishes the draft saved before.
+told. --publish without --body-file publishes the draft saved before.
 
 --draft builds the draft again from what headroom recorded (the journal of
 the target whose incident block names the incident's components, in the
 store of --config's headroom.yaml: its loops, decisions and alerts) and
 saves it, replacing the one saved before; serve drafts it by itself when an
 incident of a target is resolved. See docs/DETECT.md.`,
-		Example: `  headroom incident postmortem k3x9abcd1234 --file postmortem.md
+		Example: `  headroom incident postmortem k3x9abcd1234 --body-file postmortem.md
   headroom incident postmortem k3x9abcd1234 --draft --config headroom.yaml
   headroom incident postmortem k3x9abcd1234 --publish`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if file == "" && !publish && !rebuild {
-				return &usageError{msg: "nothing to do: give --file FILE (the draft), --draft (built from the record), --publish, or both", hint: "headroom incident postmortem " + args[0] + " --file postmortem.md --publish"}
+				return &usageError{msg: "nothing to do: give --body-file FILE (the draft), --draft (built from the record), --publish, or both", hint: "headroom incident postmortem " + args[0] + " --body-file postmortem.md --publish"}
 			}
 			if file != "" && rebuild {
-				return &usageError{msg: "--file and --draft both give the draft: give one", hint: "headroom incident postmortem " + args[0] + " --draft --config headroom.yaml"}
+				return &usageError{msg: "--body-file and --draft both give the draft: give one", hint: "headroom incident postmortem " + args[0] + " --draft --config headroom.yaml"}
 			}
 			var draft string
 			if file != "" {
 				var err error
-				if draft, err = readText(cmd, file, "--file"); err != nil {
+				if draft, err = readText(cmd, file, "--body-file"); err != nil {
 					return err
 				}
 			}
@@ -450,7 +450,10 @@ incident of a target is resolved. See docs/DETECT.md.`,
 			return printIncident(cmd, f, verb, inc)
 		},
 	}
-	cmd.Flags().StringVar(&file, "file", "", "the postmortem, Markdown (- for stdin)")
+	cmd.Flags().StringVar(&file, "body-file", "", "the postmortem, Markdown (- for stdin): the flag every incident command takes for a body")
+	// --file was this command's name for it; kept so scripts do not break.
+	cmd.Flags().StringVar(&file, "file", "", "the same as --body-file")
+	cmd.Flags().MarkDeprecated("file", "use --body-file, as every other incident command")
 	cmd.Flags().BoolVar(&publish, "publish", false, "publish the postmortem")
 	cmd.Flags().BoolVar(&rebuild, "draft", false, "build the draft from what headroom recorded of the incident's target, and save it")
 	cmd.Flags().StringVar(&configPath, "config", "headroom.yaml", "with --draft: the headroom.yaml whose store and targets recorded the incident")

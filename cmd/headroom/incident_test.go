@@ -118,7 +118,7 @@ func TestIncidentFlowThroughTheCLI(t *testing.T) {
 
 	pm := filepath.Join(t.TempDir(), "postmortem.md")
 	os.WriteFile(pm, []byte("## What happened\n\nA scheduled scaling event reduced capacity aggressively.\n"), 0o644)
-	code, out, errOut = run(t, a.args("incident", "postmortem", id, "--file", pm)...)
+	code, out, errOut = run(t, a.args("incident", "postmortem", id, "--body-file", pm)...)
 	if code != 0 || !strings.Contains(out, "postmortem draft saved") {
 		t.Fatalf("postmortem: exit %d\n%s%s", code, out, errOut)
 	}
@@ -236,7 +236,7 @@ func TestAdminCommandErrors(t *testing.T) {
 			[]string{"resolve incident nosuchincident:", "nosuchincident"}},
 		{"postmortem of an unresolved incident", a.args("incident", "postmortem", id, "--publish"),
 			[]string{"publish the postmortem of incident " + id + ":"}},
-		{"postmortem with nothing to do", a.args("incident", "postmortem", id), []string{"nothing to do: give --file FILE"}},
+		{"postmortem with nothing to do", a.args("incident", "postmortem", id), []string{"nothing to do: give --body-file FILE"}},
 		{"server down", []string{"incident", "open", "--server", closedServer(t), "--token", a.Token, "--name", "x", "--body", "y"},
 			[]string{"open incident: cannot reach the admin API at http://127.0.0.1:", "is headroom serve running there?"}},
 		{"not a server URL", []string{"component", "set", "git", "operational", "--token", a.Token, "--server", "127.0.0.1:8080"},
