@@ -16,12 +16,22 @@ import (
 func newValidateCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate FILE...",
-		Short: "Check service and policy files (headroom YAML, Kubernetes HPA) and explain every problem with file:line",
-		Long: `validate reads headroom YAML files (kind Service or ScalingPolicy) and
-reports every problem at once, each with file:line, the field, the value
-found and what was expected; also native policy files (HPA, KEDA, AWS JSON)
-and headroom.yaml (kind Config, what serve runs). It exits 0 when all files
-are valid, 2 otherwise.`,
+		Short: "Check service, policy and config files (every format check and serve read) and explain every problem with file:line",
+		Long: `validate reads every file headroom reads and reports every problem at once,
+each with file:line, the field, the value found and what was expected. The
+format is detected from the content:
+
+  headroom YAML    kind Service (the service model, the SLO, detection rules),
+                   kind ScalingPolicy (apiVersion headroom.dev/v1alpha1)
+  Kubernetes HPA   a HorizontalPodAutoscaler (autoscaling/v2, v2beta2, v1),
+                   alone or next to its Deployment or StatefulSet
+  KEDA             a ScaledObject (keda.sh/v1alpha1), alone or next to its workload
+  AWS              the JSON of the AWS CLI's describe commands for Application
+                   Auto Scaling and EC2 Auto Scaling
+  headroom.yaml    kind Config: what serve runs; its targets' metrics are
+                   listed, with those serve derives (cpu from demand)
+
+It exits 0 when all files are valid, 2 otherwise.`,
 		Example: `  headroom validate examples/bitbucket-2021-06-30/*.yaml`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
