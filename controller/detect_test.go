@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -179,4 +180,28 @@ func (s *switchable) Observe(ctx context.Context, now time.Time) (headroom.Obser
 	st := s.steady
 	s.mu.Unlock()
 	return st.Observe(ctx, now)
+}
+
+// A target that started ten minutes ago: the default window (6h) would
+// show its records as a sliver at the right edge; the chart starts with
+// its data, in minutes, while a window asked for in the URL stays.
+func TestPageShowsANewTargetsData(t *testing.T) {
+	now := time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
+	j := &memory.Journal{}
+	for at := now.Add(-10 * time.Minute); !at.After(now); at = at.Add(15 * time.Second) {
+		r := controller.Record{Target: "new", Time: at, Mode: "shadow", Observation: headroom.Observation{Demand: 100, HasDemand: true},
+			Current: headroom.Capacity{Ready: 3}, Decision: headroom.Decision{Time: at, Current: 3, Desired: 3, Reason: headroom.Reason{Code: headroom.ReasonWithinTolerance}}}
+		if err := j.Append(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := controller.NewPage(j, []controller.PageTarget{{Name: "new", Mode: headroom.ModeShadow}}, func() time.Time { return now })
+	page := get(t, p, "/decisions/new").Body.String()
+	if !strings.Contains(page, ">11:52<") {
+		t.Errorf("the default window's chart has no tick at 11:52: it does not start with the data:\n%s", regexp.MustCompile(`>[0-9:]{5}<`).FindAllString(page, -1))
+	}
+	asked := get(t, p, "/decisions/new?since=6h").Body.String()
+	if strings.Contains(asked, ">11:52<") || !strings.Contains(asked, ">08:00<") {
+		t.Errorf("since=6h: the chart should span the six hours asked for")
+	}
 }

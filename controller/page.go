@@ -322,7 +322,14 @@ func (p *Page) target(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	view := p.targetView(t, q, recs, newest, latest, now, from)
+	// A new target's few minutes of records would be a sliver at the right
+	// edge of the default window: the chart starts with its data instead
+	// (a window asked for in the URL stays as asked).
+	shown := from
+	if !q.sinceSet && len(recs) > 0 && recs[0].Time.After(from.Add(q.since/10)) {
+		shown = recs[0].Time.Add(-max(now.Sub(recs[0].Time)/20, time.Minute))
+	}
+	view := p.targetView(t, q, recs, newest, latest, now, shown)
 	firing, err := Firing(r.Context(), p.journal, t.Name)
 	if err != nil {
 		p.fail(w, r, "./", err)
