@@ -9,18 +9,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/store/internal/rows"
 )
 
-// decisionColumns lists the decisions columns Append writes and Records
-// reads, in the order of row's fields.
-const decisionColumns = `target, time, mode, current_ready, current_launching,
-	decision_time, decision_current, desired, min, max, reason_code, reason_message,
-	applied, error,
-	observed_at, utilization, has_utilization, demand, has_demand, error_ratio, latency_ns, has_health,
-	has_proposed, proposed_time, proposed_current, proposed_desired, proposed_min, proposed_max,
-	proposed_code, proposed_message, intent_id`
-
-// decisionTypes are the types of decisionColumns, in order: the fenced
+// decisionTypes are the types of rows.DecisionColumns, in order: the fenced
 // INSERT ... SELECT casts its parameters, since a SELECT list does not take
 // its parameters' types from the target columns as VALUES does.
 var decisionTypes = []string{"text", "bigint", "text", "bigint", "bigint",
@@ -30,92 +22,6 @@ var decisionTypes = []string{"text", "bigint", "text", "bigint", "bigint",
 	"boolean", "bigint", "bigint", "bigint", "bigint", "bigint",
 	"text", "text", "bigint"}
 
-// row is one decisions row as pgx sees it; a nil pointer is NULL.
-type row struct {
-	target                         string
-	time                           *int64
-	mode                           string
-	ready, launching               int64
-	decisionTime                   *int64
-	current, desired, min, max     int64
-	code, message                  string
-	applied                        bool
-	err                            string
-	observedAt                     *int64
-	utilization                    float64
-	hasUtilization                 bool
-	demand                         float64
-	hasDemand                      bool
-	errorRatio                     float64
-	latency                        int64
-	hasHealth                      bool
-	hasProposed                    bool
-	pTime                          *int64
-	pCurrent, pDesired, pMin, pMax *int64
-	pCode, pMessage                *string
-	intent                         *int64
-}
-
-// fields returns pointers to the row's fields, for Scan.
-func (r *row) fields() []any {
-	return []any{&r.target, &r.time, &r.mode, &r.ready, &r.launching,
-		&r.decisionTime, &r.current, &r.desired, &r.min, &r.max, &r.code, &r.message,
-		&r.applied, &r.err,
-		&r.observedAt, &r.utilization, &r.hasUtilization, &r.demand, &r.hasDemand, &r.errorRatio, &r.latency, &r.hasHealth,
-		&r.hasProposed, &r.pTime, &r.pCurrent, &r.pDesired, &r.pMin, &r.pMax,
-		&r.pCode, &r.pMessage, &r.intent}
-}
-
-// values returns the row's values, for an INSERT.
-func (r *row) values() []any {
-	return []any{r.target, r.time, r.mode, r.ready, r.launching,
-		r.decisionTime, r.current, r.desired, r.min, r.max, r.code, r.message,
-		r.applied, r.err,
-		r.observedAt, r.utilization, r.hasUtilization, r.demand, r.hasDemand, r.errorRatio, r.latency, r.hasHealth,
-		r.hasProposed, r.pTime, r.pCurrent, r.pDesired, r.pMin, r.pMax,
-		r.pCode, r.pMessage, r.intent}
-}
-
-func toRow(r headroom.DecisionRecord) (row, error) {
-	var err error
-	w := row{
-		target: r.Target, mode: r.Mode,
-		ready: int64(r.Current.Ready), launching: int64(r.Current.Launching),
-		current: int64(r.Decision.Current), desired: int64(r.Decision.Desired),
-		min: int64(r.Decision.Min), max: int64(r.Decision.Max),
-		code: string(r.Decision.Reason.Code), message: storable(r.Decision.Reason.Message),
-		applied: r.Applied, err: storable(r.Error),
-		utilization: r.Observation.Utilization, hasUtilization: r.Observation.HasUtilization,
-		demand: r.Observation.Demand, hasDemand: r.Observation.HasDemand,
-		errorRatio: r.Observation.ErrorRatio, latency: int64(r.Observation.Latency),
-		hasHealth: r.Observation.HasHealth,
-	}
-	if r.Intent != 0 {
-		id := r.Intent
-		w.intent = &id
-	}
-	if w.time, err = nanos(r.Time); err != nil {
-		return row{}, fmt.Errorf("record time: %w", err)
-	}
-	if w.decisionTime, err = nanos(r.Decision.Time); err != nil {
-		return row{}, fmt.Errorf("decision time: %w", err)
-	}
-	if w.observedAt, err = nanos(r.Observation.Time); err != nil {
-		return row{}, fmt.Errorf("observation time: %w", err)
-	}
-	if p := r.Proposed; p != nil {
-		w.hasProposed = true
-		if w.pTime, err = nanos(p.Time); err != nil {
-			return row{}, fmt.Errorf("proposed time: %w", err)
-		}
-		current, desired, lo, hi := int64(p.Current), int64(p.Desired), int64(p.Min), int64(p.Max)
-		code, message := string(p.Reason.Code), storable(p.Reason.Message)
-		w.pCurrent, w.pDesired, w.pMin, w.pMax = &current, &desired, &lo, &hi
-		w.pCode, w.pMessage = &code, &message
-	}
-	return w, nil
-}
-
 // storable returns s as PostgreSQL text can hold it: valid UTF-8 without
 // NUL bytes, each offending byte sequence replaced with U+FFFD.
 func storable(s string) string {
@@ -123,57 +29,6 @@ func storable(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
-}
-
-func (w *row) record() headroom.DecisionRecord {
-	r := headroom.DecisionRecord{
-		Target: w.target,
-		Time:   fromNanos(w.time),
-		Mode:   w.mode,
-		Observation: headroom.Observation{
-			Time:           fromNanos(w.observedAt),
-			Utilization:    w.utilization,
-			HasUtilization: w.hasUtilization,
-			Demand:         w.demand,
-			HasDemand:      w.hasDemand,
-			ErrorRatio:     w.errorRatio,
-			Latency:        time.Duration(w.latency),
-			HasHealth:      w.hasHealth,
-		},
-		Current: headroom.Capacity{Ready: int(w.ready), Launching: int(w.launching)},
-		Decision: headroom.Decision{
-			Time:    fromNanos(w.decisionTime),
-			Current: int(w.current),
-			Desired: int(w.desired),
-			Min:     int(w.min),
-			Max:     int(w.max),
-			Reason:  headroom.Reason{Code: headroom.ReasonCode(w.code), Message: w.message},
-		},
-		Applied: w.applied,
-		Error:   w.err,
-		Intent:  deref(w.intent),
-	}
-	if w.hasProposed {
-		r.Proposed = &headroom.Decision{
-			Time:    fromNanos(w.pTime),
-			Current: int(deref(w.pCurrent)),
-			Desired: int(deref(w.pDesired)),
-			Min:     int(deref(w.pMin)),
-			Max:     int(deref(w.pMax)),
-			Reason:  headroom.Reason{Code: headroom.ReasonCode(deref(w.pCode)), Message: deref(w.pMessage)},
-		}
-	}
-	return r
-}
-
-// deref returns *p, or the zero value for NULL (which the table's CHECK
-// forbids when has_proposed is set).
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }
 
 // Every journal write is fenced, in one statement: the CTE fence locks the
@@ -204,12 +59,12 @@ func params(types []string) string {
 var insertDecision, settleIntent = func() (string, string) {
 	n := len(decisionTypes)
 	insert := `WITH ` + fmt.Sprintf(fenceCTE, n+1) + `
-INSERT INTO decisions (` + decisionColumns + `)
+INSERT INTO decisions (` + rows.DecisionColumns + `)
 SELECT ` + params(decisionTypes) + `
 WHERE ` + fmt.Sprintf(unfenced, n+2)
 	settle := `WITH ` + fmt.Sprintf(fenceCTE, n+1) + `,
 closed AS (DELETE FROM intents WHERE id = $` + strconv.Itoa(n) + ` AND target = $1 AND ` + fmt.Sprintf(unfenced, n+2) + ` RETURNING id)
-INSERT INTO decisions (` + decisionColumns + `)
+INSERT INTO decisions (` + rows.DecisionColumns + `)
 SELECT ` + params(decisionTypes[:n-1]) + `, closed.id FROM closed`
 	return insert, settle
 }()
@@ -222,15 +77,12 @@ SELECT $1::text, $2::text, $3::bytea, $4::timestamptz
 WHERE NOT EXISTS (SELECT 1 FROM fence WHERE token > $6)
 ON CONFLICT (target, slot) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`
 	insertIntent = `WITH fence AS (SELECT token FROM leases WHERE name = $10 FOR SHARE)
-INSERT INTO intents (target, time, current_ready, current_launching, desired,
-	reason_code, reason_message, token, state)
+INSERT INTO intents (` + rows.IntentColumns + `)
 SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::bigint, $6::text, $7::text, $8::bigint, $9::bytea
 WHERE NOT EXISTS (SELECT 1 FROM fence WHERE token > $11)
 RETURNING id`
-	selectIntents = `SELECT id, target, time, current_ready, current_launching, desired,
-	reason_code, reason_message, token, state
-FROM intents WHERE target = $1 ORDER BY id`
-	leaseToken = `SELECT token FROM leases WHERE name = $1`
+	selectIntents = `SELECT id, ` + rows.IntentColumns + ` FROM intents WHERE target = $1 ORDER BY id`
+	leaseToken    = `SELECT token FROM leases WHERE name = $1`
 )
 
 // Append records one iteration. It returns once the row is committed.
@@ -246,7 +98,7 @@ func (db *DB) Append(ctx context.Context, r headroom.DecisionRecord) error {
 }
 
 func (db *DB) append(ctx context.Context, f headroom.Fence, r headroom.DecisionRecord) error {
-	w, err := toRow(r)
+	w, err := rows.FromRecord(r, storable)
 	if err != nil {
 		return &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("append decision: %w", err)}
 	}
@@ -256,7 +108,7 @@ func (db *DB) append(ctx context.Context, f headroom.Fence, r headroom.DecisionR
 	}
 	// One statement commits on its own: no explicit transaction. pgx
 	// prepares it once per connection.
-	tag, err := db.pool.Exec(ctx, q, append(w.values(), f.Lease, f.Token)...)
+	tag, err := db.pool.Exec(ctx, q, append(w.Values(), f.Lease, f.Token)...)
 	if err != nil {
 		return storeError("append decision: %w", err)
 	}
@@ -302,10 +154,10 @@ func (db *DB) refused(ctx context.Context, f headroom.Fence, op string) error {
 // Errors: EINVALID when from or to is outside what UnixNano represents;
 // EUNAVAILABLE, EINTERNAL as Append.
 func (db *DB) Records(ctx context.Context, target string, from, to time.Time, limit int) ([]headroom.DecisionRecord, error) {
-	q := `SELECT ` + decisionColumns + ` FROM decisions WHERE target = $1`
+	q := `SELECT ` + rows.DecisionColumns + ` FROM decisions WHERE target = $1`
 	args := []any{target}
 	if !from.IsZero() {
-		n, err := nanos(from)
+		n, err := rows.Nanos(from)
 		if err != nil {
 			return nil, &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("read decisions: from: %w", err)}
 		}
@@ -313,7 +165,7 @@ func (db *DB) Records(ctx context.Context, target string, from, to time.Time, li
 		q += ` AND time >= $` + strconv.Itoa(len(args))
 	}
 	if !to.IsZero() {
-		n, err := nanos(to)
+		n, err := rows.Nanos(to)
 		if err != nil {
 			return nil, &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("read decisions: to: %w", err)}
 		}
@@ -325,20 +177,8 @@ func (db *DB) Records(ctx context.Context, target string, from, to time.Time, li
 		args = append(args, limit)
 		q += ` LIMIT $` + strconv.Itoa(len(args))
 	}
-	rows, err := db.pool.Query(ctx, q, args...)
+	out, err := query(ctx, db.pool, rows.ScanRecord, q, args...)
 	if err != nil {
-		return nil, storeError("read decisions: %w", err)
-	}
-	defer rows.Close()
-	var out []headroom.DecisionRecord
-	for rows.Next() {
-		var w row
-		if err := rows.Scan(w.fields()...); err != nil {
-			return nil, storeError("read decisions: %w", err)
-		}
-		out = append(out, w.record())
-	}
-	if err := rows.Err(); err != nil {
 		return nil, storeError("read decisions: %w", err)
 	}
 	return out, nil
@@ -397,13 +237,12 @@ func (db *DB) Intend(ctx context.Context, in headroom.Intent) (int64, error) {
 }
 
 func (db *DB) intend(ctx context.Context, f headroom.Fence, in headroom.Intent) (int64, error) {
-	at, err := nanos(in.Time)
+	values, err := rows.IntentValues(in, storable)
 	if err != nil {
 		return 0, &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("write intent: %w", err)}
 	}
 	var id int64
-	err = db.pool.QueryRow(ctx, insertIntent, in.Target, at, in.Current.Ready, in.Current.Launching, in.Desired,
-		string(in.Reason.Code), storable(in.Reason.Message), in.Token, in.State, f.Lease, f.Token).Scan(&id)
+	err = db.pool.QueryRow(ctx, insertIntent, append(values, f.Lease, f.Token)...).Scan(&id)
 	if isNoRows(err) {
 		if err := db.refused(ctx, f, "write intent"); err != nil {
 			return 0, err
@@ -420,24 +259,8 @@ func (db *DB) intend(ctx context.Context, f headroom.Fence, in headroom.Intent) 
 //
 // Errors: EUNAVAILABLE, EINTERNAL as Append.
 func (db *DB) OpenIntents(ctx context.Context, target string) ([]headroom.Intent, error) {
-	rows, err := db.pool.Query(ctx, selectIntents, target)
+	out, err := query(ctx, db.pool, rows.ScanIntent, selectIntents, target)
 	if err != nil {
-		return nil, storeError("read intents of %s: %w", target, err)
-	}
-	defer rows.Close()
-	var out []headroom.Intent
-	for rows.Next() {
-		var in headroom.Intent
-		var at *int64
-		var code string
-		if err := rows.Scan(&in.ID, &in.Target, &at, &in.Current.Ready, &in.Current.Launching, &in.Desired,
-			&code, &in.Reason.Message, &in.Token, &in.State); err != nil {
-			return nil, storeError("read intents of %s: %w", target, err)
-		}
-		in.Time, in.Reason.Code = fromNanos(at), headroom.ReasonCode(code)
-		out = append(out, in)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, storeError("read intents of %s: %w", target, err)
 	}
 	return out, nil

@@ -2,23 +2,23 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/store/internal/rows"
 )
 
 const (
-	insertToken  = `INSERT INTO tokens (id, name, hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`
-	selectTokens = `SELECT id, name, hash, created_at, revoked_at FROM tokens ORDER BY created_at, id COLLATE "C"`
+	insertToken  = `INSERT INTO tokens (` + rows.TokenColumns + `) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`
+	selectTokens = `SELECT ` + rows.TokenColumns + ` FROM tokens ORDER BY created_at, id COLLATE "C"`
 	// revokeToken keeps the first revocation time; it matches the row
 	// either way, so that an unknown id is told from a revoked one.
 	revokeToken = `UPDATE tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`
 
-	insertSubscriber = `INSERT INTO subscribers (id, url, component_ids, secret, created_at) VALUES ($1, $2, $3, $4, $5)
+	insertSubscriber = `INSERT INTO subscribers (` + rows.SubscriberColumns + `) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (id) DO NOTHING`
 	// selectSubscribers reads component_ids as text, which decodeIDs
 	// takes.
@@ -34,10 +34,9 @@ VALUES ($1, $2, $3, $4, 0, $5, '', $5)`
 	// selectDue returns the due deliveries in the order they were queued:
 	// Commits take turns (the page_version lock), so identities grow in
 	// commit order.
-	selectDue = `SELECT id, subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at
-FROM deliveries WHERE next_at <= $1 ORDER BY id LIMIT $2`
+	selectDue = `SELECT ` + rows.DeliveryColumns + ` FROM deliveries WHERE next_at <= $1 ORDER BY id LIMIT $2`
 	// selectQueued returns each subscriber's oldest deliveries.
-	selectQueued = `SELECT id, subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at
+	selectQueued = `SELECT ` + rows.DeliveryColumns + `
 FROM (SELECT *, row_number() OVER (PARTITION BY subscriber_id ORDER BY id) AS n FROM deliveries) AS q
 WHERE n <= $1 ORDER BY id`
 	deleteDelivery = `DELETE FROM deliveries WHERE id = $1`
@@ -69,16 +68,11 @@ func (db *DB) CreateToken(ctx context.Context, t incident.Token) error {
 	if t.ID == "" {
 		return headroom.Errorf(headroom.EINVALID, "create token: id: empty, expected the token's ID")
 	}
-	var e timeEncoder
-	created, revoked := e.at("CreatedAt", t.CreatedAt), e.at("RevokedAt", t.RevokedAt)
-	if e.err != nil {
-		return invalid("create token %s: %w", t.ID, e.err)
+	values, err := rows.TokenValues(t)
+	if err != nil {
+		return invalid("create token %s: %w", t.ID, err)
 	}
-	hash := t.Hash
-	if hash == nil {
-		hash = []byte{} // NOT NULL
-	}
-	n, err := db.changed(ctx, insertToken, t.ID, t.Name, hash, created, revoked)
+	n, err := db.changed(ctx, insertToken, values...)
 	if err != nil {
 		return storeError("create token %s: %w", t.ID, err)
 	}
@@ -93,22 +87,8 @@ func (db *DB) CreateToken(ctx context.Context, t incident.Token) error {
 // Errors: EUNAVAILABLE when the server cannot be reached; EINTERNAL
 // otherwise.
 func (db *DB) Tokens(ctx context.Context) ([]incident.Token, error) {
-	rows, err := db.pool.Query(ctx, selectTokens)
+	out, err := query(ctx, db.pool, rows.ScanToken, selectTokens)
 	if err != nil {
-		return nil, storeError("read tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []incident.Token
-	for rows.Next() {
-		var t incident.Token
-		var created, revoked *int64
-		if err := rows.Scan(&t.ID, &t.Name, &t.Hash, &created, &revoked); err != nil {
-			return nil, storeError("read tokens: %w", err)
-		}
-		t.CreatedAt, t.RevokedAt = fromNanos(created), fromNanos(revoked)
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, storeError("read tokens: %w", err)
 	}
 	return out, nil
@@ -121,7 +101,7 @@ func (db *DB) Tokens(ctx context.Context) ([]incident.Token, error) {
 // outside what UnixNano represents; EUNAVAILABLE when the server cannot
 // be reached; EINTERNAL otherwise.
 func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
-	revoked, err := nanos(at)
+	revoked, err := rows.Nanos(at)
 	if err != nil || revoked == nil {
 		return headroom.Errorf(headroom.EINVALID, "revoke token %s: time %v, want one between 1678 and 2262", id, at)
 	}
@@ -146,15 +126,11 @@ func (db *DB) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
 	if s.ID == "" {
 		return headroom.Errorf(headroom.EINVALID, "add subscriber: id: empty, expected the subscriber's ID")
 	}
-	created, err := nanos(s.CreatedAt)
+	values, err := rows.SubscriberValues(s)
 	if err != nil {
-		return invalid("add subscriber %s: CreatedAt: %w", s.ID, err)
+		return invalid("add subscriber %s: %w", s.ID, err)
 	}
-	ids, err := encodeIDs(s.ComponentIDs)
-	if err != nil {
-		return storeError("add subscriber %s: component IDs: %w", s.ID, err)
-	}
-	n, err := db.changed(ctx, insertSubscriber, s.ID, s.URL, ids, s.Secret, created)
+	n, err := db.changed(ctx, insertSubscriber, values...)
 	if err != nil {
 		return storeError("add subscriber %s: %w", s.ID, err)
 	}
@@ -178,27 +154,8 @@ func (db *DB) Subscribers(ctx context.Context) ([]incident.Subscriber, error) {
 
 // subscribers reads the subscribers with query: selectSubscribers or
 // lockSubscribers.
-func subscribers(ctx context.Context, q querier, query string) ([]incident.Subscriber, error) {
-	rows, err := q.Query(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []incident.Subscriber
-	for rows.Next() {
-		var s incident.Subscriber
-		var ids string
-		var created *int64
-		if err := rows.Scan(&s.ID, &s.URL, &ids, &s.Secret, &created); err != nil {
-			return nil, err
-		}
-		if s.ComponentIDs, err = decodeIDs(ids); err != nil {
-			return nil, fmt.Errorf("subscriber %s: component_ids: %w", s.ID, err)
-		}
-		s.CreatedAt = fromNanos(created)
-		out = append(out, s)
-	}
-	return out, rows.Err()
+func subscribers(ctx context.Context, q querier, stmt string) ([]incident.Subscriber, error) {
+	return query(ctx, q, rows.ScanSubscriber, stmt)
 }
 
 // RemoveSubscriber removes subscriber id and, in the same transaction, its
@@ -241,7 +198,7 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]in
 	if limit < 1 {
 		return nil, headroom.Errorf(headroom.EINVALID, "read due deliveries: limit %d, expected at least 1", limit)
 	}
-	n, err := nanos(now)
+	n, err := rows.Nanos(now)
 	if err != nil {
 		return nil, invalid("read due deliveries: now: %w", err)
 	}
@@ -261,23 +218,9 @@ func (db *DB) Queued(ctx context.Context, perSubscriber int) ([]incident.Deliver
 }
 
 // deliveries runs a query of deliveries' columns.
-func (db *DB) deliveries(ctx context.Context, what, query string, args ...any) ([]incident.Delivery, error) {
-	rows, err := db.pool.Query(ctx, query, args...)
+func (db *DB) deliveries(ctx context.Context, what, stmt string, args ...any) ([]incident.Delivery, error) {
+	out, err := query(ctx, db.pool, rows.ScanDelivery, stmt, args...)
 	if err != nil {
-		return nil, storeError("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []incident.Delivery
-	for rows.Next() {
-		var d incident.Delivery
-		var next, created *int64
-		if err := rows.Scan(&d.ID, &d.SubscriberID, &d.URL, &d.Secret, &d.Payload, &d.Attempts, &next, &d.LastError, &created); err != nil {
-			return nil, storeError("%s: %w", what, err)
-		}
-		d.NextAt, d.CreatedAt = fromNanos(next), fromNanos(created)
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, storeError("%s: %w", what, err)
 	}
 	return out, nil
@@ -304,7 +247,7 @@ func (db *DB) Delivered(ctx context.Context, id int64) error {
 // Errors: EINVALID when next is zero or outside what UnixNano represents;
 // EUNAVAILABLE when the server cannot be reached; EINTERNAL otherwise.
 func (db *DB) Retry(ctx context.Context, id int64, next time.Time, lastError string) error {
-	n, err := nanos(next)
+	n, err := rows.Nanos(next)
 	if err != nil || n == nil {
 		return headroom.Errorf(headroom.EINVALID, "retry delivery %d: next %v, want a time between 1678 and 2262", id, next)
 	}

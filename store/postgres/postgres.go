@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"net"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/store/internal/migrations"
+	"github.com/headroomhq/headroom/store/internal/rows"
 )
 
 //go:embed migrations/*.sql
@@ -191,31 +191,14 @@ func errorCode(err error) string {
 	return headroom.EINTERNAL
 }
 
-// Times are kept as UTC Unix nanoseconds, NULL for the zero time.
-var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
-)
-
-// nanos encodes t; nil is NULL. It fails for times UnixNano cannot
-// represent (before 1678 or after 2262).
-func nanos(t time.Time) (*int64, error) {
-	if t.IsZero() {
-		return nil, nil
+// query runs stmt with args on q and scans every row it returns with scan.
+func query[T any](ctx context.Context, q querier, scan func(rows.Scanner) (T, error), stmt string, args ...any) ([]T, error) {
+	rs, err := q.Query(ctx, stmt, args...)
+	if err != nil {
+		return nil, err
 	}
-	if t.Before(minTime) || t.After(maxTime) {
-		return nil, fmt.Errorf("time %s out of range", t.Format(time.RFC3339Nano))
-	}
-	n := t.UnixNano()
-	return &n, nil
-}
-
-// fromNanos decodes what nanos encoded, in UTC.
-func fromNanos(n *int64) time.Time {
-	if n == nil {
-		return time.Time{}
-	}
-	return time.Unix(0, *n).UTC()
+	defer rs.Close()
+	return rows.All(rs, scan)
 }
 
 // isNoRows reports whether err says a query returned no row.

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -12,16 +11,14 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/store/internal/rows"
 )
 
 var _ incident.Store = (*DB)(nil)
 
 // incidentColumns are the incidents columns, in the order of
-// incidentValues; id comes first and version last.
-var incidentColumns = []string{"id", "kind", "name", "status", "impact", "component_ids",
-	"created_at", "updated_at", "started_at", "monitoring_at", "resolved_at",
-	"scheduled_for", "scheduled_until", "auto_start", "auto_complete",
-	"postmortem_draft", "postmortem_body", "postmortem_published_at", "draft", "published_at", "version"}
+// rows.IncidentValues; id comes first and version last.
+var incidentColumns = rows.IncidentColumns
 
 var (
 	selectIncidents = `SELECT ` + strings.Join(incidentColumns, ", ") + ` FROM incidents ORDER BY created_at DESC, id`
@@ -39,19 +36,18 @@ const (
 	selectPageVersion = `SELECT version FROM page_version WHERE id = 1`
 	raisePageVersion  = `UPDATE page_version SET version = version + 1 WHERE id = 1`
 
-	componentColumns = `id, name, description, group_id, position, status, created_at, updated_at`
-	selectComponents = `SELECT ` + componentColumns + ` FROM components ORDER BY position, id`
-	upsertComponent  = `INSERT INTO components (` + componentColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	selectComponents = `SELECT ` + rows.ComponentColumns + ` FROM components ORDER BY position, id`
+	upsertComponent  = `INSERT INTO components (` + rows.ComponentColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
 	group_id = excluded.group_id, position = excluded.position, status = excluded.status,
 	created_at = excluded.created_at, updated_at = excluded.updated_at`
 
-	selectHistory = `SELECT component_id, at, from_status, to_status FROM component_history`
-	insertHistory = `INSERT INTO component_history (component_id, at, from_status, to_status) VALUES (?, ?, ?, ?)`
+	selectHistory = `SELECT ` + rows.HistoryColumns + ` FROM component_history`
+	insertHistory = `INSERT INTO component_history (` + rows.HistoryColumns + `) VALUES (?, ?, ?, ?)`
 
-	updateColumns  = `incident_id, position, id, status, body, created_at, display_at, affected`
-	selectUpdates  = `SELECT ` + updateColumns + ` FROM incident_updates ORDER BY incident_id, position`
-	insertUpdate   = `INSERT INTO incident_updates (` + updateColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	selectUpdates = `SELECT incident_id, id, status, body, created_at, display_at, affected
+FROM incident_updates ORDER BY incident_id, position`
+	insertUpdate   = `INSERT INTO incident_updates (` + rows.UpdateColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	deleteUpdates  = `DELETE FROM incident_updates WHERE incident_id = ?`
 	selectIncident = `SELECT version FROM incidents WHERE id = ?`
 )
@@ -82,7 +78,7 @@ func assignments(cols []string, first int) string {
 // Errors: EINVALID when since is outside what UnixNano represents;
 // EINTERNAL when the database fails.
 func (db *DB) Load(ctx context.Context, since time.Time) (*incident.Data, error) {
-	from, err := nanos(since)
+	from, err := rows.Nanos(since)
 	if err != nil {
 		return nil, &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("load status page: since: %w", err)}
 	}
@@ -109,104 +105,28 @@ func (db *DB) Load(ctx context.Context, since time.Time) (*incident.Data, error)
 }
 
 func loadComponents(ctx context.Context, tx *sql.Tx) ([]incident.Component, error) {
-	rows, err := tx.QueryContext(ctx, selectComponents)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []incident.Component
-	for rows.Next() {
-		var c incident.Component
-		var created, updated sql.NullInt64
-		if err := rows.Scan(&c.ID, &c.Name, &c.Description, &c.GroupID, &c.Position, &c.Status, &created, &updated); err != nil {
-			return nil, err
-		}
-		c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return query(ctx, tx, rows.ScanComponent, selectComponents)
 }
 
 func loadIncidents(ctx context.Context, tx *sql.Tx) ([]incident.Incident, error) {
-	rows, err := tx.QueryContext(ctx, selectIncidents)
+	incs, err := query(ctx, tx, rows.ScanIncident, selectIncidents)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []incident.Incident
-	index := map[string]int{}
-	for rows.Next() {
-		var i incident.Incident
-		var ids string
-		var created, updated, started, monitoring, resolved, schedFor, schedUntil, published, publishedAt sql.NullInt64
-		if err := rows.Scan(&i.ID, &i.Kind, &i.Name, &i.Status, &i.Impact, &ids,
-			&created, &updated, &started, &monitoring, &resolved, &schedFor, &schedUntil,
-			&i.AutoStart, &i.AutoComplete, &i.PostmortemDraft, &i.PostmortemBody, &published, &i.Draft, &publishedAt, &i.Version); err != nil {
-			return nil, err
-		}
-		if i.ComponentIDs, err = decodeIDs(ids); err != nil {
-			return nil, fmt.Errorf("incident %s: component_ids: %w", i.ID, err)
-		}
-		i.CreatedAt, i.UpdatedAt, i.StartedAt = fromNanos(created), fromNanos(updated), fromNanos(started)
-		i.MonitoringAt, i.ResolvedAt = fromNanos(monitoring), fromNanos(resolved)
-		i.ScheduledFor, i.ScheduledUntil = fromNanos(schedFor), fromNanos(schedUntil)
-		i.PostmortemPublishedAt, i.PublishedAt = fromNanos(published), fromNanos(publishedAt)
-		index[i.ID] = len(out)
-		out = append(out, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-
-	urows, err := tx.QueryContext(ctx, selectUpdates)
+	us, err := query(ctx, tx, rows.ScanUpdate, selectUpdates)
 	if err != nil {
 		return nil, err
 	}
-	defer urows.Close()
-	for urows.Next() {
-		var u incident.Update
-		var incidentID, affected string
-		var position int
-		var created, display sql.NullInt64
-		if err := urows.Scan(&incidentID, &position, &u.ID, &u.Status, &u.Body, &created, &display, &affected); err != nil {
-			return nil, err
-		}
-		u.CreatedAt, u.DisplayAt = fromNanos(created), fromNanos(display)
-		if u.Affected, err = decodeAffected(affected); err != nil {
-			return nil, fmt.Errorf("incident %s, update %s: affected: %w", incidentID, u.ID, err)
-		}
-		k, ok := index[incidentID]
-		if !ok {
-			return nil, fmt.Errorf("update %s of incident %s, which is not stored", u.ID, incidentID)
-		}
-		out[k].Updates = append(out[k].Updates, u)
-	}
-	return out, urows.Err()
+	return incs, rows.AttachUpdates(incs, us)
 }
 
-func loadHistory(ctx context.Context, tx *sql.Tx, from sql.NullInt64) ([]incident.StatusChange, error) {
+func loadHistory(ctx context.Context, tx *sql.Tx, from *int64) ([]incident.StatusChange, error) {
 	q, args := selectHistory, []any{}
-	if from.Valid {
+	if from != nil {
 		q += ` WHERE at >= ?`
-		args = append(args, from.Int64)
+		args = append(args, *from)
 	}
-	rows, err := tx.QueryContext(ctx, q+` ORDER BY at, id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []incident.StatusChange
-	for rows.Next() {
-		var h incident.StatusChange
-		var at sql.NullInt64
-		if err := rows.Scan(&h.ComponentID, &at, &h.From, &h.To); err != nil {
-			return nil, err
-		}
-		h.At = fromNanos(at)
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return query(ctx, tx, rows.ScanStatusChange, q+` ORDER BY at, id`, args...)
 }
 
 // Version returns the number of Commits the database has taken.
@@ -249,11 +169,11 @@ func (db *DB) Commit(ctx context.Context, c *incident.Change) error {
 		}
 	}
 	for _, h := range c.History {
-		at, err := nanos(h.At)
+		values, err := rows.HistoryValues(h)
 		if err != nil {
 			return invalid("commit: history of %s: %w", h.ComponentID, err)
 		}
-		if _, err := tx.ExecContext(ctx, insertHistory, h.ComponentID, at, string(h.From), string(h.To)); err != nil {
+		if _, err := tx.ExecContext(ctx, insertHistory, values...); err != nil {
 			return internal("commit: history of %s: %w", h.ComponentID, err)
 		}
 	}
@@ -291,13 +211,11 @@ func checkChange(c *incident.Change) error {
 }
 
 func storeComponent(ctx context.Context, tx *sql.Tx, c incident.Component) error {
-	var e timeEncoder
-	created, updated := e.at("CreatedAt", c.CreatedAt), e.at("UpdatedAt", c.UpdatedAt)
-	if e.err != nil {
-		return invalid("commit: component %s: %w", c.ID, e.err)
+	values, err := rows.ComponentValues(c)
+	if err != nil {
+		return invalid("commit: component %s: %w", c.ID, err)
 	}
-	if _, err := tx.ExecContext(ctx, upsertComponent, c.ID, c.Name, c.Description, c.GroupID, c.Position,
-		string(c.Status), created, updated); err != nil {
+	if _, err := tx.ExecContext(ctx, upsertComponent, values...); err != nil {
 		return internal("commit: component %s: %w", c.ID, err)
 	}
 	return nil
@@ -306,19 +224,9 @@ func storeComponent(ctx context.Context, tx *sql.Tx, c incident.Component) error
 // storeIncident replaces i and its updates when the stored version is
 // i.Version-1, or inserts it at version 1.
 func storeIncident(ctx context.Context, tx *sql.Tx, i *incident.Incident) error {
-	ids, err := encodeIDs(i.ComponentIDs)
+	values, err := rows.IncidentValues(i)
 	if err != nil {
-		return internal("commit: incident %s: component IDs: %w", i.ID, err)
-	}
-	var e timeEncoder
-	values := []any{i.ID, string(i.Kind), i.Name, string(i.Status), string(i.Impact), ids,
-		e.at("CreatedAt", i.CreatedAt), e.at("UpdatedAt", i.UpdatedAt), e.at("StartedAt", i.StartedAt),
-		e.at("MonitoringAt", i.MonitoringAt), e.at("ResolvedAt", i.ResolvedAt),
-		e.at("ScheduledFor", i.ScheduledFor), e.at("ScheduledUntil", i.ScheduledUntil),
-		i.AutoStart, i.AutoComplete, i.PostmortemDraft, i.PostmortemBody,
-		e.at("PostmortemPublishedAt", i.PostmortemPublishedAt), i.Draft, e.at("PublishedAt", i.PublishedAt), i.Version}
-	if e.err != nil {
-		return invalid("commit: incident %s: %w", i.ID, e.err)
+		return invalid("commit: incident %s: %w", i.ID, err)
 	}
 	var res sql.Result
 	switch {
@@ -343,17 +251,11 @@ func storeIncident(ctx context.Context, tx *sql.Tx, i *incident.Incident) error 
 		return internal("commit: incident %s: updates: %w", i.ID, err)
 	}
 	for pos, u := range i.Updates {
-		var e timeEncoder
-		created, display := e.at("CreatedAt", u.CreatedAt), e.at("DisplayAt", u.DisplayAt)
-		if e.err != nil {
-			return invalid("commit: incident %s: update %s: %w", i.ID, u.ID, e.err)
-		}
-		affected, err := encodeAffected(u.Affected)
+		values, err := rows.UpdateValues(i.ID, pos, u)
 		if err != nil {
-			return internal("commit: incident %s: update %s: affected: %w", i.ID, u.ID, err)
+			return invalid("commit: incident %s: update %s: %w", i.ID, u.ID, err)
 		}
-		if _, err := tx.ExecContext(ctx, insertUpdate, i.ID, pos, u.ID, string(u.Status), u.Body,
-			created, display, affected); err != nil {
+		if _, err := tx.ExecContext(ctx, insertUpdate, values...); err != nil {
 			return internal("commit: incident %s: update %s: %w", i.ID, u.ID, err)
 		}
 	}
@@ -376,8 +278,8 @@ func conflict(ctx context.Context, tx *sql.Tx, i *incident.Incident) error {
 
 // queue inserts one delivery of n per subscriber it concerns, due at now.
 func queue(ctx context.Context, tx *sql.Tx, n *incident.Notification, now time.Time) error {
-	at, err := nanos(now)
-	if err == nil && !at.Valid {
+	at, err := rows.Nanos(now)
+	if err == nil && at == nil {
 		err = errors.New("zero time")
 	}
 	if err != nil {
@@ -395,78 +297,11 @@ func queue(ctx context.Context, tx *sql.Tx, n *incident.Notification, now time.T
 		if !s.Concerns(n.ComponentIDs) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, insertDelivery, s.ID, s.URL, s.Secret, payload, at.Int64); err != nil {
+		if _, err := tx.ExecContext(ctx, insertDelivery, s.ID, s.URL, s.Secret, payload, *at); err != nil {
 			return internal("commit: notify %s: %w", s.ID, err)
 		}
 	}
 	return nil
-}
-
-// affectedJSON is the stored form of an incident.Affected: the column's
-// format, kept apart from the Go type's field names.
-type affectedJSON struct {
-	ComponentID string `json:"componentId"`
-	Name        string `json:"name"`
-	Old         string `json:"old"`
-	New         string `json:"new"`
-}
-
-// encodeIDs returns ids as a JSON array, [] for none.
-func encodeIDs(ids []string) (string, error) {
-	if len(ids) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(ids)
-	return string(b), err
-}
-
-// decodeIDs decodes what encodeIDs encoded, nil for none.
-func decodeIDs(s string) ([]string, error) {
-	var ids []string
-	if err := json.Unmarshal([]byte(s), &ids); err != nil {
-		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	return ids, nil
-}
-
-// encodeAffected returns a as a JSON array of affectedJSON.
-func encodeAffected(a []incident.Affected) (string, error) {
-	rows := make([]affectedJSON, len(a))
-	for i, x := range a {
-		rows[i] = affectedJSON{ComponentID: x.ComponentID, Name: x.Name, Old: string(x.Old), New: string(x.New)}
-	}
-	b, err := json.Marshal(rows)
-	return string(b), err
-}
-
-// decodeAffected decodes what encodeAffected encoded, nil for none.
-func decodeAffected(s string) ([]incident.Affected, error) {
-	var rows []affectedJSON
-	if err := json.Unmarshal([]byte(s), &rows); err != nil {
-		return nil, err
-	}
-	var out []incident.Affected
-	for _, r := range rows {
-		out = append(out, incident.Affected{ComponentID: r.ComponentID, Name: r.Name,
-			Old: incident.ComponentStatus(r.Old), New: incident.ComponentStatus(r.New)})
-	}
-	return out, nil
-}
-
-// timeEncoder encodes the times of one row, keeping the first error.
-type timeEncoder struct{ err error }
-
-// at returns nanos(t); when t is out of range it records the error,
-// naming field.
-func (e *timeEncoder) at(field string, t time.Time) sql.NullInt64 {
-	n, err := nanos(t)
-	if err != nil && e.err == nil {
-		e.err = fmt.Errorf("%s: %w", field, err)
-	}
-	return n
 }
 
 // invalid wraps an error as an EINVALID *headroom.Error.

@@ -9,156 +9,8 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/store/internal/rows"
 )
-
-// decisionColumns lists the decisions columns Append writes and Records
-// reads, in the order of record's fields.
-const decisionColumns = `target, time, mode, current_ready, current_launching,
-	decision_time, decision_current, desired, min, max, reason_code, reason_message,
-	applied, error,
-	observed_at, utilization, has_utilization, demand, has_demand, error_ratio, latency_ns, has_health,
-	has_proposed, proposed_time, proposed_current, proposed_desired, proposed_min, proposed_max,
-	proposed_code, proposed_message, intent_id`
-
-// row is one decisions row as database/sql sees it.
-type row struct {
-	target                         string
-	time                           sql.NullInt64
-	mode                           string
-	ready, launching               int64
-	decisionTime                   sql.NullInt64
-	current, desired, min, max     int64
-	code, message                  string
-	applied                        bool
-	err                            string
-	observedAt                     sql.NullInt64
-	utilization                    sql.NullFloat64
-	hasUtilization                 bool
-	demand                         sql.NullFloat64
-	hasDemand                      bool
-	errorRatio                     sql.NullFloat64
-	latency                        int64
-	hasHealth                      bool
-	hasProposed                    bool
-	pTime                          sql.NullInt64
-	pCurrent, pDesired, pMin, pMax sql.NullInt64
-	pCode, pMessage                sql.NullString
-	intent                         sql.NullInt64
-}
-
-func (r *row) fields() []any {
-	return []any{&r.target, &r.time, &r.mode, &r.ready, &r.launching,
-		&r.decisionTime, &r.current, &r.desired, &r.min, &r.max, &r.code, &r.message,
-		&r.applied, &r.err,
-		&r.observedAt, &r.utilization, &r.hasUtilization, &r.demand, &r.hasDemand, &r.errorRatio, &r.latency, &r.hasHealth,
-		&r.hasProposed, &r.pTime, &r.pCurrent, &r.pDesired, &r.pMin, &r.pMax,
-		&r.pCode, &r.pMessage, &r.intent}
-}
-
-// values returns the row's values for an INSERT, dereferencing fields.
-func (r *row) values() []any {
-	f := r.fields()
-	v := make([]any, len(f))
-	for i, p := range f {
-		switch p := p.(type) {
-		case *string:
-			v[i] = *p
-		case *int64:
-			v[i] = *p
-		case *bool:
-			v[i] = *p
-		case *sql.NullInt64:
-			v[i] = *p
-		case *sql.NullFloat64:
-			v[i] = *p
-		case *sql.NullString:
-			v[i] = *p
-		default:
-			panic(fmt.Sprintf("sqlite: unhandled column type %T", p))
-		}
-	}
-	return v
-}
-
-func toRow(r headroom.DecisionRecord) (row, error) {
-	var err error
-	w := row{
-		target: r.Target, mode: r.Mode,
-		ready: int64(r.Current.Ready), launching: int64(r.Current.Launching),
-		current: int64(r.Decision.Current), desired: int64(r.Decision.Desired),
-		min: int64(r.Decision.Min), max: int64(r.Decision.Max),
-		code: string(r.Decision.Reason.Code), message: r.Decision.Reason.Message,
-		applied: r.Applied, err: r.Error,
-		utilization: float(r.Observation.Utilization), hasUtilization: r.Observation.HasUtilization,
-		demand: float(r.Observation.Demand), hasDemand: r.Observation.HasDemand,
-		errorRatio: float(r.Observation.ErrorRatio), latency: int64(r.Observation.Latency),
-		hasHealth: r.Observation.HasHealth,
-		intent:    sql.NullInt64{Int64: r.Intent, Valid: r.Intent != 0},
-	}
-	if w.time, err = nanos(r.Time); err != nil {
-		return row{}, fmt.Errorf("record time: %w", err)
-	}
-	if w.decisionTime, err = nanos(r.Decision.Time); err != nil {
-		return row{}, fmt.Errorf("decision time: %w", err)
-	}
-	if w.observedAt, err = nanos(r.Observation.Time); err != nil {
-		return row{}, fmt.Errorf("observation time: %w", err)
-	}
-	if p := r.Proposed; p != nil {
-		w.hasProposed = true
-		if w.pTime, err = nanos(p.Time); err != nil {
-			return row{}, fmt.Errorf("proposed time: %w", err)
-		}
-		w.pCurrent = sql.NullInt64{Int64: int64(p.Current), Valid: true}
-		w.pDesired = sql.NullInt64{Int64: int64(p.Desired), Valid: true}
-		w.pMin = sql.NullInt64{Int64: int64(p.Min), Valid: true}
-		w.pMax = sql.NullInt64{Int64: int64(p.Max), Valid: true}
-		w.pCode = sql.NullString{String: string(p.Reason.Code), Valid: true}
-		w.pMessage = sql.NullString{String: p.Reason.Message, Valid: true}
-	}
-	return w, nil
-}
-
-func (w *row) record() headroom.DecisionRecord {
-	r := headroom.DecisionRecord{
-		Target: w.target,
-		Time:   fromNanos(w.time),
-		Mode:   w.mode,
-		Observation: headroom.Observation{
-			Time:           fromNanos(w.observedAt),
-			Utilization:    fromFloat(w.utilization),
-			HasUtilization: w.hasUtilization,
-			Demand:         fromFloat(w.demand),
-			HasDemand:      w.hasDemand,
-			ErrorRatio:     fromFloat(w.errorRatio),
-			Latency:        time.Duration(w.latency),
-			HasHealth:      w.hasHealth,
-		},
-		Current: headroom.Capacity{Ready: int(w.ready), Launching: int(w.launching)},
-		Decision: headroom.Decision{
-			Time:    fromNanos(w.decisionTime),
-			Current: int(w.current),
-			Desired: int(w.desired),
-			Min:     int(w.min),
-			Max:     int(w.max),
-			Reason:  headroom.Reason{Code: headroom.ReasonCode(w.code), Message: w.message},
-		},
-		Applied: w.applied,
-		Error:   w.err,
-		Intent:  w.intent.Int64,
-	}
-	if w.hasProposed {
-		r.Proposed = &headroom.Decision{
-			Time:    fromNanos(w.pTime),
-			Current: int(w.pCurrent.Int64),
-			Desired: int(w.pDesired.Int64),
-			Min:     int(w.pMin.Int64),
-			Max:     int(w.pMax.Int64),
-			Reason:  headroom.Reason{Code: headroom.ReasonCode(w.pCode.String), Message: w.pMessage.String},
-		}
-	}
-	return r
-}
 
 // unfenced is the condition every journal write carries, its last two
 // parameters: the write happens only while the fence's lease has no token
@@ -168,8 +20,8 @@ func (w *row) record() headroom.DecisionRecord {
 // write are one atomic step.
 const unfenced = ` WHERE NOT EXISTS (SELECT 1 FROM leases WHERE name = ? AND token > ?)`
 
-var insertDecision = `INSERT INTO decisions (` + decisionColumns + `) SELECT ?` +
-	strings.Repeat(", ?", strings.Count(decisionColumns, ",")) + unfenced
+var insertDecision = `INSERT INTO decisions (` + rows.DecisionColumns + `) SELECT ?` +
+	strings.Repeat(", ?", strings.Count(rows.DecisionColumns, ",")) + unfenced
 
 const (
 	selectState = `SELECT state FROM engine_state WHERE target = ? AND slot = ?`
@@ -177,15 +29,10 @@ const (
 SELECT ?, ?, ?, ?` + unfenced + `
 ON CONFLICT (target, slot) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`
 	// closeIntent deletes the open intent a record settles.
-	closeIntent  = `DELETE FROM intents WHERE id = ? AND target = ?`
-	insertIntent = `INSERT INTO intents (target, time, current_ready, current_launching, desired,
-	reason_code, reason_message, token, state)
-SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?` + unfenced + `
-RETURNING id`
-	selectIntents = `SELECT id, target, time, current_ready, current_launching, desired,
-	reason_code, reason_message, token, state
-FROM intents WHERE target = ? ORDER BY id`
-	leaseToken = `SELECT token FROM leases WHERE name = ?`
+	closeIntent   = `DELETE FROM intents WHERE id = ? AND target = ?`
+	insertIntent  = `INSERT INTO intents (` + rows.IntentColumns + `) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?` + unfenced + ` RETURNING id`
+	selectIntents = `SELECT id, ` + rows.IntentColumns + ` FROM intents WHERE target = ? ORDER BY id`
+	leaseToken    = `SELECT token FROM leases WHERE name = ?`
 )
 
 // Append records one iteration. It returns once the row is committed.
@@ -200,7 +47,7 @@ func (db *DB) Append(ctx context.Context, r headroom.DecisionRecord) error {
 }
 
 func (db *DB) append(ctx context.Context, f headroom.Fence, r headroom.DecisionRecord) error {
-	w, err := toRow(r)
+	w, err := rows.FromRecord(r, nil)
 	if err != nil {
 		return &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("append decision: %w", err)}
 	}
@@ -208,7 +55,7 @@ func (db *DB) append(ctx context.Context, f headroom.Fence, r headroom.DecisionR
 	if err != nil {
 		return internal("append decision: %w", err)
 	}
-	args := append(w.values(), f.Lease, f.Token)
+	args := append(w.Values(), f.Lease, f.Token)
 	if r.Intent == 0 {
 		// A single statement commits on its own: no explicit transaction.
 		res, err := st.ExecContext(ctx, args...)
@@ -267,43 +114,31 @@ func (db *DB) refused(ctx context.Context, res sql.Result, f headroom.Fence, op 
 // first (ties in append order), at most limit (0: no limit). A zero from
 // or to leaves that side open. Times come back in UTC.
 func (db *DB) Records(ctx context.Context, target string, from, to time.Time, limit int) ([]headroom.DecisionRecord, error) {
-	q := `SELECT ` + decisionColumns + ` FROM decisions WHERE target = ?`
+	q := `SELECT ` + rows.DecisionColumns + ` FROM decisions WHERE target = ?`
 	args := []any{target}
 	if !from.IsZero() {
-		n, err := nanos(from)
+		n, err := rows.Nanos(from)
 		if err != nil {
 			return nil, &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("read decisions: from: %w", err)}
 		}
 		q += ` AND time >= ?`
-		args = append(args, n)
+		args = append(args, *n)
 	}
 	if !to.IsZero() {
-		n, err := nanos(to)
+		n, err := rows.Nanos(to)
 		if err != nil {
 			return nil, &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("read decisions: to: %w", err)}
 		}
 		q += ` AND time < ?`
-		args = append(args, n)
+		args = append(args, *n)
 	}
 	q += ` ORDER BY time, id`
 	if limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, limit)
 	}
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	out, err := query(ctx, db.read, rows.ScanRecord, q, args...)
 	if err != nil {
-		return nil, internal("read decisions: %w", err)
-	}
-	defer rows.Close()
-	var out []headroom.DecisionRecord
-	for rows.Next() {
-		var w row
-		if err := rows.Scan(w.fields()...); err != nil {
-			return nil, internal("read decisions: %w", err)
-		}
-		out = append(out, w.record())
-	}
-	if err := rows.Err(); err != nil {
 		return nil, internal("read decisions: %w", err)
 	}
 	return out, nil
@@ -360,13 +195,12 @@ func (db *DB) Intend(ctx context.Context, in headroom.Intent) (int64, error) {
 }
 
 func (db *DB) intend(ctx context.Context, f headroom.Fence, in headroom.Intent) (int64, error) {
-	at, err := nanos(in.Time)
+	values, err := rows.IntentValues(in, nil)
 	if err != nil {
 		return 0, &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("write intent: %w", err)}
 	}
 	var id int64
-	err = db.write.QueryRowContext(ctx, insertIntent, in.Target, at, in.Current.Ready, in.Current.Launching, in.Desired,
-		string(in.Reason.Code), in.Reason.Message, in.Token, in.State, f.Lease, f.Token).Scan(&id)
+	err = db.write.QueryRowContext(ctx, insertIntent, append(values, f.Lease, f.Token)...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, db.refused(ctx, noRows{}, f, "write intent")
 	}
@@ -386,24 +220,8 @@ func (noRows) RowsAffected() (int64, error) { return 0, nil }
 //
 // Errors: EINTERNAL when the database fails.
 func (db *DB) OpenIntents(ctx context.Context, target string) ([]headroom.Intent, error) {
-	rows, err := db.read.QueryContext(ctx, selectIntents, target)
+	out, err := query(ctx, db.read, rows.ScanIntent, selectIntents, target)
 	if err != nil {
-		return nil, internal("read intents of %s: %w", target, err)
-	}
-	defer rows.Close()
-	var out []headroom.Intent
-	for rows.Next() {
-		var in headroom.Intent
-		var at sql.NullInt64
-		var code string
-		if err := rows.Scan(&in.ID, &in.Target, &at, &in.Current.Ready, &in.Current.Launching, &in.Desired,
-			&code, &in.Reason.Message, &in.Token, &in.State); err != nil {
-			return nil, internal("read intents of %s: %w", target, err)
-		}
-		in.Time, in.Reason.Code = fromNanos(at), headroom.ReasonCode(code)
-		out = append(out, in)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, internal("read intents of %s: %w", target, err)
 	}
 	return out, nil

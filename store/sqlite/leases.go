@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/store/internal/rows"
 )
 
 var _ headroom.Leases = (*DB)(nil)
@@ -39,7 +40,7 @@ func (db *DB) Acquire(ctx context.Context, name, holder string, ttl time.Duratio
 		return headroom.Lease{}, false, err
 	}
 	now := db.Now()
-	expires, err := nanos(now.Add(ttl))
+	expires, err := rows.Nanos(now.Add(ttl))
 	if err != nil {
 		return headroom.Lease{}, false, &headroom.Error{Code: headroom.EINVALID, Err: fmt.Errorf("acquire lease %s: ttl %s: %w", name, ttl, err)}
 	}
@@ -51,7 +52,7 @@ func (db *DB) Acquire(ctx context.Context, name, holder string, ttl time.Duratio
 	l := headroom.Lease{Name: name}
 	var at int64
 	ok := true
-	err = tx.QueryRowContext(ctx, acquireLease, name, holder, expires.Int64, now.UnixNano()).Scan(&l.Holder, &l.Token, &at)
+	err = tx.QueryRowContext(ctx, acquireLease, name, holder, expires, now.UnixNano()).Scan(&l.Holder, &l.Token, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Another holder has it: say who, as of this transaction.
 		ok = false

@@ -3,22 +3,22 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/store/internal/rows"
 )
 
 const (
-	insertToken  = `INSERT INTO tokens (id, name, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
-	selectTokens = `SELECT id, name, hash, created_at, revoked_at FROM tokens ORDER BY created_at, id`
+	insertToken  = `INSERT INTO tokens (` + rows.TokenColumns + `) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	selectTokens = `SELECT ` + rows.TokenColumns + ` FROM tokens ORDER BY created_at, id`
 	// revokeToken keeps the first revocation time; it matches the row
 	// either way, so that an unknown id is told from a revoked one.
 	revokeToken = `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`
 
-	insertSubscriber  = `INSERT INTO subscribers (id, url, component_ids, secret, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
-	selectSubscribers = `SELECT id, url, component_ids, secret, created_at FROM subscribers ORDER BY created_at, id`
+	insertSubscriber  = `INSERT INTO subscribers (` + rows.SubscriberColumns + `) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	selectSubscribers = `SELECT ` + rows.SubscriberColumns + ` FROM subscribers ORDER BY created_at, id`
 	deleteSubscriber  = `DELETE FROM subscribers WHERE id = ?`
 	deleteQueued      = `DELETE FROM deliveries WHERE subscriber_id = ?`
 
@@ -26,10 +26,9 @@ const (
 VALUES (?1, ?2, ?3, ?4, 0, ?5, '', ?5)`
 	// selectDue returns the due deliveries in the order they were queued:
 	// ids only grow (AUTOINCREMENT).
-	selectDue = `SELECT id, subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at
-FROM deliveries WHERE next_at <= ? ORDER BY id LIMIT ?`
+	selectDue = `SELECT ` + rows.DeliveryColumns + ` FROM deliveries WHERE next_at <= ? ORDER BY id LIMIT ?`
 	// selectQueued returns each subscriber's oldest deliveries.
-	selectQueued = `SELECT id, subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at
+	selectQueued = `SELECT ` + rows.DeliveryColumns + `
 FROM (SELECT *, row_number() OVER (PARTITION BY subscriber_id ORDER BY id) AS n FROM deliveries) AS q
 WHERE n <= ? ORDER BY id`
 	deleteDelivery = `DELETE FROM deliveries WHERE id = ?`
@@ -48,11 +47,6 @@ func changed(ctx context.Context, db interface {
 	return res.RowsAffected()
 }
 
-// querier is a *sql.DB or a *sql.Tx.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 // CreateToken stores t.
 //
 // Errors: ECONFLICT when a token has t.ID already; EINVALID when t has no
@@ -61,16 +55,11 @@ func (db *DB) CreateToken(ctx context.Context, t incident.Token) error {
 	if t.ID == "" {
 		return headroom.Errorf(headroom.EINVALID, "create token: id: empty, expected the token's ID")
 	}
-	var e timeEncoder
-	created, revoked := e.at("CreatedAt", t.CreatedAt), e.at("RevokedAt", t.RevokedAt)
-	if e.err != nil {
-		return invalid("create token %s: %w", t.ID, e.err)
+	values, err := rows.TokenValues(t)
+	if err != nil {
+		return invalid("create token %s: %w", t.ID, err)
 	}
-	hash := t.Hash
-	if hash == nil {
-		hash = []byte{} // NOT NULL
-	}
-	n, err := changed(ctx, db.write, insertToken, t.ID, t.Name, hash, created, revoked)
+	n, err := changed(ctx, db.write, insertToken, values...)
 	if err != nil {
 		return internal("create token %s: %w", t.ID, err)
 	}
@@ -84,22 +73,8 @@ func (db *DB) CreateToken(ctx context.Context, t incident.Token) error {
 //
 // Errors: EINTERNAL when the database fails.
 func (db *DB) Tokens(ctx context.Context) ([]incident.Token, error) {
-	rows, err := db.read.QueryContext(ctx, selectTokens)
+	out, err := query(ctx, db.read, rows.ScanToken, selectTokens)
 	if err != nil {
-		return nil, internal("read tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []incident.Token
-	for rows.Next() {
-		var t incident.Token
-		var created, revoked sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.Name, &t.Hash, &created, &revoked); err != nil {
-			return nil, internal("read tokens: %w", err)
-		}
-		t.CreatedAt, t.RevokedAt = fromNanos(created), fromNanos(revoked)
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, internal("read tokens: %w", err)
 	}
 	return out, nil
@@ -111,8 +86,8 @@ func (db *DB) Tokens(ctx context.Context) ([]incident.Token, error) {
 // Errors: ENOTFOUND for an unknown id; EINVALID when at is zero or
 // outside what UnixNano represents; EINTERNAL when the database fails.
 func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
-	revoked, err := nanos(at)
-	if err != nil || !revoked.Valid {
+	revoked, err := rows.Nanos(at)
+	if err != nil || revoked == nil {
 		return headroom.Errorf(headroom.EINVALID, "revoke token %s: time %v, want one between 1678 and 2262", id, at)
 	}
 	n, err := changed(ctx, db.write, revokeToken, revoked, id)
@@ -135,15 +110,11 @@ func (db *DB) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
 	if s.ID == "" {
 		return headroom.Errorf(headroom.EINVALID, "add subscriber: id: empty, expected the subscriber's ID")
 	}
-	created, err := nanos(s.CreatedAt)
+	values, err := rows.SubscriberValues(s)
 	if err != nil {
-		return invalid("add subscriber %s: CreatedAt: %w", s.ID, err)
+		return invalid("add subscriber %s: %w", s.ID, err)
 	}
-	ids, err := encodeIDs(s.ComponentIDs)
-	if err != nil {
-		return internal("add subscriber %s: component IDs: %w", s.ID, err)
-	}
-	n, err := changed(ctx, db.write, insertSubscriber, s.ID, s.URL, ids, s.Secret, created)
+	n, err := changed(ctx, db.write, insertSubscriber, values...)
 	if err != nil {
 		return internal("add subscriber %s: %w", s.ID, err)
 	}
@@ -165,26 +136,7 @@ func (db *DB) Subscribers(ctx context.Context) ([]incident.Subscriber, error) {
 }
 
 func subscribers(ctx context.Context, q querier) ([]incident.Subscriber, error) {
-	rows, err := q.QueryContext(ctx, selectSubscribers)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []incident.Subscriber
-	for rows.Next() {
-		var s incident.Subscriber
-		var ids string
-		var created sql.NullInt64
-		if err := rows.Scan(&s.ID, &s.URL, &ids, &s.Secret, &created); err != nil {
-			return nil, err
-		}
-		if s.ComponentIDs, err = decodeIDs(ids); err != nil {
-			return nil, fmt.Errorf("subscriber %s: component_ids: %w", s.ID, err)
-		}
-		s.CreatedAt = fromNanos(created)
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return query(ctx, q, rows.ScanSubscriber, selectSubscribers)
 }
 
 // RemoveSubscriber removes subscriber id and, in the same transaction, its
@@ -223,7 +175,7 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]in
 	if limit < 1 {
 		return nil, headroom.Errorf(headroom.EINVALID, "read due deliveries: limit %d, expected at least 1", limit)
 	}
-	n, err := nanos(now)
+	n, err := rows.Nanos(now)
 	if err != nil {
 		return nil, invalid("read due deliveries: now: %w", err)
 	}
@@ -243,23 +195,9 @@ func (db *DB) Queued(ctx context.Context, perSubscriber int) ([]incident.Deliver
 }
 
 // deliveries runs a query of deliveries' columns.
-func (db *DB) deliveries(ctx context.Context, what, query string, args ...any) ([]incident.Delivery, error) {
-	rows, err := db.read.QueryContext(ctx, query, args...)
+func (db *DB) deliveries(ctx context.Context, what, stmt string, args ...any) ([]incident.Delivery, error) {
+	out, err := query(ctx, db.read, rows.ScanDelivery, stmt, args...)
 	if err != nil {
-		return nil, internal("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []incident.Delivery
-	for rows.Next() {
-		var d incident.Delivery
-		var next, created sql.NullInt64
-		if err := rows.Scan(&d.ID, &d.SubscriberID, &d.URL, &d.Secret, &d.Payload, &d.Attempts, &next, &d.LastError, &created); err != nil {
-			return nil, internal("%s: %w", what, err)
-		}
-		d.NextAt, d.CreatedAt = fromNanos(next), fromNanos(created)
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, internal("%s: %w", what, err)
 	}
 	return out, nil
@@ -283,8 +221,8 @@ func (db *DB) Delivered(ctx context.Context, id int64) error {
 // Errors: EINVALID when next is zero or outside what UnixNano represents;
 // EINTERNAL when the database fails.
 func (db *DB) Retry(ctx context.Context, id int64, next time.Time, lastError string) error {
-	n, err := nanos(next)
-	if err != nil || !n.Valid {
+	n, err := rows.Nanos(next)
+	if err != nil || n == nil {
 		return headroom.Errorf(headroom.EINVALID, "retry delivery %d: next %v, want a time between 1678 and 2262", id, next)
 	}
 	if _, err := db.write.ExecContext(ctx, retryDelivery, n, lastError, id); err != nil {

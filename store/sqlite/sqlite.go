@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"net/url"
 	"strconv"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/store/internal/migrations"
+	"github.com/headroomhq/headroom/store/internal/rows"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -197,43 +197,17 @@ func internal(format string, args ...any) error {
 	return &headroom.Error{Code: headroom.EINTERNAL, Err: fmt.Errorf(format, args...)}
 }
 
-// Times are kept as UTC Unix nanoseconds, NULL for the zero time.
-var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
-)
-
-// nanos encodes t. It fails for times UnixNano cannot represent (before
-// 1678 or after 2262).
-func nanos(t time.Time) (sql.NullInt64, error) {
-	if t.IsZero() {
-		return sql.NullInt64{}, nil
-	}
-	if t.Before(minTime) || t.After(maxTime) {
-		return sql.NullInt64{}, fmt.Errorf("time %s out of range", t.Format(time.RFC3339Nano))
-	}
-	return sql.NullInt64{Int64: t.UnixNano(), Valid: true}, nil
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// fromNanos decodes what nanos encoded, in UTC.
-func fromNanos(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
+// query runs stmt with args on q and scans every row it returns with scan.
+func query[T any](ctx context.Context, q querier, scan func(rows.Scanner) (T, error), stmt string, args ...any) ([]T, error) {
+	rs, err := q.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, err
 	}
-	return time.Unix(0, n.Int64).UTC()
-}
-
-// float encodes f; SQLite would store NaN as NULL anyway, say so.
-func float(f float64) sql.NullFloat64 {
-	if math.IsNaN(f) {
-		return sql.NullFloat64{}
-	}
-	return sql.NullFloat64{Float64: f, Valid: true}
-}
-
-func fromFloat(f sql.NullFloat64) float64 {
-	if !f.Valid {
-		return math.NaN()
-	}
-	return f.Float64
+	defer rs.Close()
+	return rows.All(rs, scan)
 }
