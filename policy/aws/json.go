@@ -40,10 +40,12 @@ func (k kind) String() string {
 // to case, which would let a misspelt "mincapacity" through.
 type value struct {
 	kind kind
-	off  int64
-	str  string
-	num  json.Number
-	b    bool
+	// off and end are the byte offsets of the value's first byte and of
+	// the byte after its last: the writer splices new values in there.
+	off, end int64
+	str      string
+	num      json.Number
+	b        bool
 	// keys are an object's keys in file order, and fields their values.
 	keys   []string
 	fields map[string]*value
@@ -245,6 +247,7 @@ func (p *jsonParser) value(tok json.Token, start int64, depth int, path string) 
 			return nil, p.syntaxError(err, end)
 		}
 	}
+	v.end = p.dec.InputOffset()
 	return v, nil
 }
 
