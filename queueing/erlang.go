@@ -135,12 +135,25 @@ func MinServers(lambda, mu, maxWait float64) int {
 	case maxWait == 0 || mu <= 0 || math.IsInf(lambda, 1):
 		return -1
 	}
+	return minServers(lambda, mu, func(c int) bool { return MeanWait(c, lambda, mu) <= maxWait })
+}
+
+// minServers returns the smallest stable c for which holds, a test that
+// stays true once true as c grows: 1 when lambda <= 0, -1 when mu <= 0,
+// lambda is infinite or NaN, or the answer is above 2^52.
+func minServers(lambda, mu float64, holds func(int) bool) int {
+	switch {
+	case math.IsNaN(lambda) || math.IsNaN(mu):
+		return -1
+	case lambda <= 0:
+		return 1
+	case mu <= 0 || math.IsInf(lambda, 1):
+		return -1
+	}
 	a := lambda / mu
 	if a >= maxServers {
 		return -1
 	}
-	holds := func(c int) bool { return MeanWait(c, lambda, mu) <= maxWait }
-
 	// The smallest stable c is floor(a)+1; nudge it so that it agrees with
 	// MeanWait's own stability test, lambda < c*mu, whatever the rounding of a.
 	lo := int(a) + 1
