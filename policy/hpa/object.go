@@ -46,6 +46,11 @@ func ReadObjects(path string, data []byte) ([]*Object, error) {
 	if err != nil {
 		return nil, err
 	}
+	return objectsOf(path, roots)
+}
+
+// objectsOf returns the objects of the document roots.
+func objectsOf(path string, roots []*yaml.Node) ([]*Object, error) {
 	var objs []*Object
 	var errs headroom.InputErrors
 	for _, root := range roots {
