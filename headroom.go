@@ -95,11 +95,17 @@ func (s *Service) Timeout() time.Duration {
 }
 
 // SLO is the service level objective a run must keep: in every window, the
-// ratio of failed requests and the mean latency stay at or under their maximum.
+// ratio of failed requests and the mean latency stay at or under their
+// maximum, and so does a latency percentile when one is set.
 type SLO struct {
 	MaxErrorRatio float64
-	MaxLatency    time.Duration
-	Window        time.Duration
+	// MaxLatency bounds the mean latency of the requests served.
+	MaxLatency time.Duration
+	// Percentile, when above 0, is a latency percentile (99 for p99) whose
+	// window value must stay at or under MaxPercentileLatency.
+	Percentile           float64
+	MaxPercentileLatency time.Duration
+	Window               time.Duration
 }
 
 // Capacity is the instance count of a service at one moment.

@@ -14,16 +14,24 @@ import (
 // Each instance is k = round(capacity × base latency) parallel workers (at
 // least 1), so a pool of n ready instances is an M/M/c queue with c = n·k
 // servers, each serving capacity/k requests per second: total throughput is
-// exactly n × capacity. While demand is below throughput, latency is the
-// base latency plus the Erlang C mean wait, and requests whose wait would
-// pass the timeout fail: P(Wq > t) = C(c, a)·e^(−(cμ−λ)t).
+// exactly n × capacity. The proxy in front answers 502 to a request that
+// could not start within the request timeout, which makes the queue M/M/c+D
+// (queueing.Deadline): while demand is below throughput, latency is the
+// base latency plus the served requests' mean wait, and the requests that
+// would wait past the timeout fail. (The plain M/M/c tail C(c, a)·e^(−(cμ−λ)t)
+// counts them as if they still waited in the queue: near saturation it
+// overstated the 502s by a factor 1/(1−ρ) and the served requests' wait
+// without bound; bench/model measured both against a real service.)
 //
 // When demand exceeds throughput, the excess queues as a fluid backlog that
 // carries over to the next second; requests that could not start within the
-// request timeout are answered 502 by the proxy in front. At or over
-// capacity, served requests wait about the timeout (an M/M/c queue at 100%
-// has no steady state); while a backlog drains, they wait for it. With no
-// ready instance, everything fails. That is the shape of the seed incident: 502s and a latency jump.
+// request timeout are answered 502 by the proxy in front. First come first
+// served behind the backlog, a second's served requests waited from what
+// the backlog held when the second began to what it holds when it ends
+// (over throughput), evenly spread: a backlog builds up to the timeout's
+// worth over seconds rather than at once, and drains the same way. With no
+// ready instance, everything fails. That is the shape of the seed incident:
+// 502s and a latency jump.
 type Model struct {
 	svc     *headroom.Service
 	k       int     // workers per instance
@@ -40,8 +48,7 @@ type Model struct {
 type cacheEntry struct {
 	c      int
 	lambda float64
-	wait   float64 // Wq, seconds
-	tail   float64 // P(Wq > timeout − base)
+	queue  queueing.Deadline
 }
 
 // Outcome is one second as users saw it.
@@ -51,9 +58,116 @@ type Outcome struct {
 	// 1, and 1 while a backlog waits): what a CPU metric reads.
 	Utilization float64
 	Busy        float64
-	Latency     time.Duration
-	ErrorRatio  float64
-	Failed      float64
+	// Latency is the mean response time of the requests served;
+	// Latencies their distribution, for percentiles.
+	Latency    time.Duration
+	Latencies  Latencies
+	ErrorRatio float64
+	Failed     float64
+}
+
+// Latencies is the distribution of one second's served response times: the
+// base latency plus a wait, either the M/M/c+D queue's (a stable second) or
+// spread evenly between two bounds (a second behind a fluid backlog).
+type Latencies struct {
+	base     float64
+	queue    queueing.Deadline
+	fluid    bool
+	from, to float64 // a fluid second's waits, seconds
+}
+
+// Exceeds returns the share of the served requests slower than d.
+func (l Latencies) Exceeds(d time.Duration) float64 {
+	t := d.Seconds() - l.base
+	switch {
+	case t < 0:
+		return 1
+	case !l.fluid:
+		return l.queue.Tail(t)
+	case t >= l.to:
+		return 0
+	case t < l.from:
+		return 1
+	}
+	return (l.to - t) / (l.to - l.from)
+}
+
+// Quantile returns the p-quantile (0 < p < 1) of the served requests'
+// response times, in closed form: base + the wait's quantile.
+func (l Latencies) Quantile(p float64) time.Duration {
+	if !l.fluid {
+		return seconds(l.base + l.queue.Quantile(p))
+	}
+	return seconds(l.base + l.from + p*(l.to-l.from))
+}
+
+// Mixture is the response times of several seconds together, each weighted
+// by the requests it served: a window's. Its percentile is not the mean of
+// the seconds' percentiles.
+type Mixture struct {
+	parts   []Latencies
+	weights []float64
+	total   float64
+	lo, hi  float64 // bounds of every response time, seconds
+}
+
+// Add adds a second's served requests; equal consecutive seconds (traffic
+// at a minute's step) share one entry.
+func (x *Mixture) Add(l Latencies, served float64) {
+	if !(served > 0) {
+		return
+	}
+	if n := len(x.parts); n > 0 && x.parts[n-1] == l {
+		x.weights[n-1] += served
+	} else {
+		x.parts = append(x.parts, l)
+		x.weights = append(x.weights, served)
+		lo, hi := l.base, l.base+l.queue.Quantile(1-1e-15)
+		if l.fluid {
+			hi = l.base + l.to
+		}
+		if len(x.parts) == 1 {
+			x.lo, x.hi = lo, hi
+		}
+		x.lo, x.hi = min(x.lo, lo), max(x.hi, hi)
+	}
+	x.total += served
+}
+
+// Reset empties the mixture, keeping its memory.
+func (x *Mixture) Reset() {
+	x.parts, x.weights, x.total = x.parts[:0], x.weights[:0], 0
+}
+
+// Served returns the requests the mixture holds.
+func (x *Mixture) Served() float64 { return x.total }
+
+// Quantile returns the p-quantile (0 < p < 1) of the mixture's response
+// times: the t at which the served requests slower than t are 1 − p of
+// them, found by bisection on the mixture's distribution (60 halvings: to
+// well under a microsecond). Zero when the mixture is empty.
+func (x *Mixture) Quantile(p float64) time.Duration {
+	if x.total == 0 {
+		return 0
+	}
+	if len(x.parts) == 1 {
+		return x.parts[0].Quantile(p)
+	}
+	target := (1 - p) * x.total
+	lo, hi := x.lo, x.hi
+	for range 60 {
+		mid := lo + (hi-lo)/2
+		var above float64
+		for i, l := range x.parts {
+			above += x.weights[i] * l.Exceeds(seconds(mid))
+		}
+		if above > target {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return seconds(hi)
 }
 
 // Bounds that keep the model's integer arithmetic from overflowing, whatever
@@ -90,26 +204,25 @@ func (m *Model) servers(ready int) int {
 // WorkersPerInstance returns k, the parallel workers one instance has.
 func (m *Model) WorkersPerInstance() int { return m.k }
 
-// stable returns Wq and the timeout tail of an M/M/c queue with c servers
-// at arrival rate lambda, which must be under c·μ.
-func (m *Model) stable(c int, lambda float64) (wait, tail float64) {
-	a := lambda / m.mu
-	if x := float64(c) - a; x > 0 && x*x > 40*float64(c) {
+// stable returns the M/M/c+D queue with c servers at arrival rate lambda,
+// which must be at most c·μ.
+func (m *Model) stable(c int, lambda float64) queueing.Deadline {
+	if x := float64(c) - lambda/m.mu; x > 0 && x*x > 40*float64(c) {
 		// Far from saturation a Poisson tail bounds Erlang C: with N ~
 		// Poisson(a), B ≤ 2·P(N ≥ a+x) ≤ 2·e^(−x²/2c) < 5e-9 and
 		// C ≤ B/(1−ρ) = B·c/x < 1e-9·√c. The wait is under a
 		// microsecond and the timeout tail under 1e-7 even for 20,000
 		// servers: not worth an evaluation per simulated second.
-		return 0, 0
+		return queueing.Deadline{}
 	}
 	h := uint64(c)*0x9E3779B97F4A7C15 ^ math.Float64bits(lambda)*0xBF58476D1CE4E5B9
 	e := &m.cache[h>>52]
 	if e.c == c && e.lambda == lambda {
-		return e.wait, e.tail
+		return e.queue
 	}
-	wait, tail = queueing.Waits(c, lambda, m.mu, m.timeout-m.base)
-	*e = cacheEntry{c: c, lambda: lambda, wait: wait, tail: tail}
-	return wait, tail
+	q := queueing.NewDeadline(c, lambda, m.mu, m.timeout-m.base)
+	*e = cacheEntry{c: c, lambda: lambda, queue: q}
+	return q
 }
 
 // Serve simulates one second of demand (requests/s) on ready instances.
@@ -122,19 +235,21 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 		o.Utilization = math.Inf(1)
 	}
 	maxWait := m.timeout - m.base
-	if m.backlog == 0 && demand < throughput {
-		// Stable: M/M/c.
+	if m.backlog == 0 && demand <= throughput && throughput > 0 {
+		// Stable: M/M/c with the proxy's deadline. At exactly 100% the
+		// plain M/M/c queue has no steady state; with the deadline it
+		// has one, its waits spread up to the timeout.
 		o.Busy = o.Utilization
-		wq, tail := m.stable(m.servers(ready), demand)
-		tail = min(1, tail)
-		o.Failed = demand * tail
-		o.Latency = seconds(m.base + wq)
+		q := m.stable(m.servers(ready), demand)
+		o.Failed = demand * q.TimedOut
+		o.Latency = seconds(m.base + q.MeanWait)
+		o.Latencies = Latencies{base: m.base, queue: q}
 		if demand > 0 {
-			o.ErrorRatio = tail
+			o.ErrorRatio = q.TimedOut
 		}
 		return o
 	}
-	// Overloaded: fluid backlog with a timeout.
+	// Overloaded, or draining a backlog: a fluid queue with a timeout.
 	queued := m.backlog + demand
 	served := min(queued, throughput)
 	if throughput > 0 {
@@ -143,23 +258,26 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	left := queued - served
 	keep := throughput * maxWait // what can still start before timing out
 	failed := max(0, left-keep)
+	// First come first served, the second's first request served waited
+	// for the backlog before it, its last for the backlog it leaves.
+	from, to := maxWait, maxWait
+	if throughput > 0 {
+		from = min(maxWait, m.backlog/throughput)
+	}
 	m.backlog = left - failed
 	if m.backlog < 1e-9 {
 		m.backlog = 0
 	}
+	if throughput > 0 {
+		to = min(maxWait, m.backlog/throughput)
+	}
+	from, to = min(from, to), max(from, to)
 	o.Failed = failed
 	if demand > 0 {
 		o.ErrorRatio = min(1, failed/demand)
 	}
-	// At or over capacity an M/M/c queue has no steady state: it grows
-	// until requests time out, so served requests wait about the timeout.
-	// Draining a backlog, they wait for it plus the M/M/c wait.
-	wait := maxWait
-	if demand < throughput {
-		mmc, _ := m.stable(m.servers(ready), demand)
-		wait = min(maxWait, m.backlog/throughput+mmc)
-	}
-	o.Latency = seconds(m.base + wait)
+	o.Latency = seconds(m.base + (from+to)/2)
+	o.Latencies = Latencies{base: m.base, fluid: true, from: from, to: to}
 	return o
 }
 
@@ -173,12 +291,22 @@ func Utilization(o Outcome, ready int) float64 {
 }
 
 // Required returns the fewest ready instances that serve demand with a mean
-// latency within maxLatency: the capacity a policy should have had.
+// latency within maxLatency and, when the service's SLO bounds a latency
+// percentile, that percentile within its bound: the capacity a policy
+// should have had. Both are the plain M/M/c queue's (no timeout to relieve
+// it), stable.
 func (m *Model) Required(demand float64, maxLatency time.Duration) int {
 	if demand <= 0 {
 		return 0
 	}
 	servers := queueing.MinServers(demand, m.mu, maxLatency.Seconds()-m.base)
+	if slo := m.svc.SLO; slo.Percentile > 0 && servers >= 0 {
+		q := queueing.MinServersQuantile(demand, m.mu, slo.Percentile/100, slo.MaxPercentileLatency.Seconds()-m.base)
+		servers = max(servers, q)
+		if q < 0 {
+			servers = -1
+		}
+	}
 	if servers < 0 {
 		// No count meets a latency at or under the base latency (validation
 		// refuses such an SLO), or the answer is beyond 2^52 servers; say

@@ -29,23 +29,25 @@ func TestModelStable(t *testing.T) {
 		demand      float64
 		ready       int
 		wantLatency float64 // seconds
+		tol         float64
 	}{
 		// One worker per instance (10 req/s × 100 ms): an M/M/1 queue with
 		// μ = 10, λ = 5, so Wq = ρ/(μ−λ) = 0.5/5 = 0.1 s.
-		{"M/M/1 at half load: W = S + ρ/(μ−λ)", 10, 100 * time.Millisecond, 5, 1, 0.2},
-		// M/M/1 at 90%: Wq = 0.9/(10−9) = 0.9 s.
-		{"M/M/1 at 90%", 10, 100 * time.Millisecond, 9, 1, 1.0},
+		{"M/M/1 at half load: W = S + ρ/(μ−λ)", 10, 100 * time.Millisecond, 5, 1, 0.2, 1e-6},
+		// M/M/1 at 90%: Wq = 0.9/(10−9) = 0.9 s, less the waits past the
+		// 10 s timeout, which fail and are not served (0.0005 s).
+		{"M/M/1 at 90%", 10, 100 * time.Millisecond, 9, 1, 1.0, 1e-3},
 		// Two instances of one worker: M/M/2 with a = 1, C = 1/3 (ρ = 0.5,
 		// C = 2ρ²/(1+ρ)), Wq = C/(2μ−λ) = (1/3)/10.
-		{"M/M/2 with a = 1: C = 1/3", 10, 100 * time.Millisecond, 10, 2, 0.1 + 1.0/30},
+		{"M/M/2 with a = 1: C = 1/3", 10, 100 * time.Millisecond, 10, 2, 0.1 + 1.0/30, 1e-6},
 		// An idle pool answers at the base latency.
-		{"no demand", 100, 80 * time.Millisecond, 0, 3, 0.08},
+		{"no demand", 100, 80 * time.Millisecond, 0, 3, 0.08, 1e-6},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := NewModel(service(tc.capacity, tc.base))
 			o := m.Serve(tc.demand, tc.ready)
-			if !near(o.Latency.Seconds(), tc.wantLatency, 1e-6) {
+			if !near(o.Latency.Seconds(), tc.wantLatency, tc.tol) {
 				t.Errorf("latency: got %.6fs, want %.6fs", o.Latency.Seconds(), tc.wantLatency)
 			}
 			if want := tc.demand / (tc.capacity * float64(tc.ready)); !near(o.Utilization, want, 1e-12) {
@@ -55,14 +57,76 @@ func TestModelStable(t *testing.T) {
 	}
 }
 
+// Regression test for the timeout tail counted as in a queue without one:
+// C·e^(−(cμ−λ)T) is the share of an M/M/c queue's requests that wait past
+// T, but those fail at T and leave, and the queue behind them is shorter.
 func TestModelTimeoutTail(t *testing.T) {
-	// M/M/1, μ = 10, λ = 9.9, timeout 10 s, base 0.1: P(Wq > 9.9) =
-	// ρ·e^(−(μ−λ)·9.9) = 0.99·e^(−0.99).
+	// M/M/1, μ = 10, λ = 9.9, timeout 10 s, base 0.1, so T = 9.9: the
+	// offered wait's density is ∝ e^(−(μ−λ)x) up to T and e^(λT−μx)
+	// beyond, J = (1−e^(−0.99))/0.1 + e^(−0.99)/10, the server is busy
+	// with probability λJ/(1+λJ) and a request times out with
+	// probability busy·(e^(−0.99)/10)/J: 0.58%, not the 36.8% of
+	// 0.99·e^(−0.99).
 	svc := service(10, 100*time.Millisecond)
 	o := NewModel(svc).Serve(9.9, 1)
-	want := 0.99 * math.Exp(-0.1*9.9)
+	j := (1-math.Exp(-0.99))/0.1 + math.Exp(-0.99)/10
+	busy := 9.9 * j / (1 + 9.9*j)
+	want := busy * math.Exp(-0.99) / 10 / j
 	if !near(o.ErrorRatio, want, 1e-9) {
 		t.Errorf("error ratio: got %v, want %v", o.ErrorRatio, want)
+	}
+}
+
+// Regression test for a short overload charged the whole timeout: the
+// backlog of a second at 120% is a fifth of a second's throughput, and its
+// requests wait up to that, not the 10 s timeout.
+func TestModelOverloadBuildsUp(t *testing.T) {
+	m := NewModel(service(100, 80*time.Millisecond))
+	o := m.Serve(240, 2)
+	if got, want := o.Latency.Seconds(), 0.08+0.1; !near(got, want, 1e-9) {
+		t.Errorf("first second at 120%%: latency %.4fs, want %.4fs (half of the 0.2 s backlog)", got, want)
+	}
+	if got, want := o.Latencies.Quantile(0.99).Seconds(), 0.08+0.99*0.2; !near(got, want, 1e-9) {
+		t.Errorf("first second at 120%%: p99 %.4fs, want %.4fs", got, want)
+	}
+	for range 9 {
+		o = m.Serve(240, 2)
+	}
+	if got, want := o.Latency.Seconds(), 0.08+1.9; !near(got, want, 1e-9) {
+		t.Errorf("tenth second: latency %.4fs, want %.4fs (the backlog grew 1.8 → 2 s)", got, want)
+	}
+	if o.Failed != 0 {
+		t.Errorf("tenth second: %v failed, want none before the backlog reaches the timeout", o.Failed)
+	}
+}
+
+func TestMixtureQuantile(t *testing.T) {
+	// A fluid second with waits spread over [0, 1] s and a second with
+	// none, equally weighted: the p75 is where half of the first is
+	// slower, 0.5 s; the mean of their p75s would be 0.375 s.
+	slow := Latencies{fluid: true, from: 0, to: 1}
+	fast := Latencies{fluid: true}
+	var x Mixture
+	x.Add(slow, 100)
+	x.Add(fast, 100)
+	if got := x.Quantile(0.75); !near(got.Seconds(), 0.5, 1e-9) {
+		t.Errorf("p75 of the mixture: got %v, want 500ms", got)
+	}
+	// One stable second alone: its closed form.
+	m := NewModel(service(10, 100*time.Millisecond))
+	o := m.Serve(9, 1)
+	x.Reset()
+	x.Add(o.Latencies, 9)
+	if got, want := x.Quantile(0.99), o.Latencies.Quantile(0.99); got != want {
+		t.Errorf("one second: got %v, want %v", got, want)
+	}
+	// Two stable seconds: the bisection lands where the mixture's tail is 1%.
+	o2 := NewModel(service(10, 100*time.Millisecond)).Serve(5, 1)
+	x.Add(o2.Latencies, 5)
+	q := x.Quantile(0.99)
+	tail := (9*o.Latencies.Exceeds(q) + 5*o2.Latencies.Exceeds(q)) / 14
+	if !near(tail, 0.01, 1e-6) {
+		t.Errorf("mixture p99 %v: tail there %v, want 0.01", q, tail)
 	}
 }
 
