@@ -57,11 +57,10 @@ type Fleet struct {
 	done sync.WaitGroup
 }
 
-// launch is an instance starting: it becomes ready at readyAt unless
-// cancelled.
+// launch is an instance starting: its timer makes it ready unless it is
+// cancelled first.
 type launch struct {
-	readyAt time.Time
-	timer   *time.Timer
+	timer *time.Timer
 }
 
 // Start starts cfg's fleet with cfg.Initial ready instances and registers
@@ -159,7 +158,7 @@ func (f *Fleet) resize(n int) {
 	}
 	f.desired = n
 	for total := len(f.running) + len(f.launching); total < n; total++ {
-		l := &launch{readyAt: time.Now().Add(f.cfg.StartupDelay)}
+		l := &launch{}
 		l.timer = time.AfterFunc(f.cfg.StartupDelay, func() { f.becomeReady(l) })
 		f.launching = append(f.launching, l)
 	}

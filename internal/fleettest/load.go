@@ -27,9 +27,11 @@ type Load struct {
 // sends nothing for a moment.
 func StartLoad(ctx context.Context, url string, rate func(time.Time) float64, seed uint64) *Load {
 	l := &Load{codes: map[int]int{}, done: make(chan struct{})}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024}}
 	go func() {
-		l.run(ctx, url, rate, seed)
+		l.run(ctx, client, url, rate, seed)
 		l.wg.Wait()
+		client.CloseIdleConnections()
 		close(l.done)
 	}()
 	return l
@@ -38,8 +40,7 @@ func StartLoad(ctx context.Context, url string, rate func(time.Time) float64, se
 // Wait returns once the load has stopped and every request was answered.
 func (l *Load) Wait() { <-l.done }
 
-func (l *Load) run(ctx context.Context, url string, rate func(time.Time) float64, seed uint64) {
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024}}
+func (l *Load) run(ctx context.Context, client *http.Client, url string, rate func(time.Time) float64, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	next := time.Now()
 	for {
@@ -91,13 +92,15 @@ func (l *Load) one(client *http.Client, url string) {
 	}
 }
 
-// Sent is the number of requests sent; Errors those that got no answer.
+// Sent is the number of requests sent.
 func (l *Load) Sent() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.sent
 }
 
+// Errors is the number of requests that got no answer (refused, reset,
+// timed out on the client's side).
 func (l *Load) Errors() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
