@@ -104,9 +104,11 @@ type alertRuleSpec struct {
 }
 
 type sloSpec struct {
-	MaxErrorRatio *float64          `yaml:"maxErrorRatio"`
-	MaxLatency    yamlnode.Duration `yaml:"maxLatency"`
-	Window        yamlnode.Duration `yaml:"window"`
+	MaxErrorRatio *float64 `yaml:"maxErrorRatio"`
+	// MaxLatency is a duration (the mean's bound) or a mapping of mean
+	// and one percentile: {p99: 500ms} or {mean: 250ms, p99: 500ms}.
+	MaxLatency yaml.Node         `yaml:"maxLatency"`
+	Window     yamlnode.Duration `yaml:"window"`
 }
 
 type policySpec struct {
@@ -344,10 +346,7 @@ func (p *parser) service(name string, s *serviceSpec) *headroom.Service {
 	default:
 		svc.SLO.MaxErrorRatio = *r
 	}
-	svc.SLO.MaxLatency = p.duration("spec.slo.maxLatency", s.SLO.MaxLatency, true, 0)
-	if s.SLO.MaxLatency.Set && !s.SLO.MaxLatency.Bad && svc.SLO.MaxLatency <= svc.BaseLatency {
-		p.fail("spec.slo.maxLatency", s.SLO.MaxLatency.Raw, "a latency above baseLatency (no instance count can do better than an idle one)")
-	}
+	maxLatencyRaw := p.maxLatency(svc, &s.SLO.MaxLatency)
 	svc.SLO.Window = p.duration("spec.slo.window", s.SLO.Window, false, DefaultSLOWindow)
 	if svc.SLO.Window < time.Second || svc.SLO.Window%time.Second != 0 {
 		p.fail("spec.slo.window", s.SLO.Window.Raw, "a whole number of seconds, at least 1s")
@@ -363,7 +362,7 @@ func (p *parser) service(name string, s *serviceSpec) *headroom.Service {
 		{"spec.startupDelay", s.StartupDelay.Raw, svc.StartupDelay},
 		{"spec.baseLatency", s.BaseLatency.Raw, svc.BaseLatency},
 		{"spec.requestTimeout", s.RequestTimeout.Raw, svc.RequestTimeout},
-		{"spec.slo.maxLatency", s.SLO.MaxLatency.Raw, svc.SLO.MaxLatency},
+		{"spec.slo.maxLatency", maxLatencyRaw, max(svc.SLO.MaxLatency, svc.SLO.MaxPercentileLatency)},
 		{"spec.slo.window", s.SLO.Window.Raw, svc.SLO.Window},
 	} {
 		if d.v > MaxServiceDuration*time.Second {
@@ -374,6 +373,81 @@ func (p *parser) service(name string, s *serviceSpec) *headroom.Service {
 		return nil
 	}
 	return svc
+}
+
+// maxLatency reads the SLO's latency bounds into svc.SLO: a duration bounds
+// the mean; a mapping holds mean and one percentile, pNN (p50 to p99.99).
+// A percentile alone bounds the mean by the same value, for what reads a
+// mean (the detector's latency rules, the guards, Required's mean). It
+// returns what was written, for messages.
+func (p *parser) maxLatency(svc *headroom.Service, n *yaml.Node) string {
+	const path = "spec.slo.maxLatency"
+	const expected = "a duration such as 250ms (the mean) or a mapping such as {p99: 500ms} or {mean: 250ms, p99: 500ms}"
+	above := func(at string, line int, raw string, d time.Duration) {
+		if d <= svc.BaseLatency {
+			p.errs = append(p.errs, &headroom.InputError{File: p.file, Line: line, Field: at, Value: raw,
+				Expected: "a latency above baseLatency (no instance count can do better than an idle one)"})
+		}
+	}
+	duration := func(at string, v *yaml.Node) (time.Duration, bool) {
+		var d yamlnode.Duration
+		d.UnmarshalYAML(v)
+		if d.Bad {
+			p.errs = append(p.errs, &headroom.InputError{File: p.file, Line: v.Line, Field: at, Value: d.Raw,
+				Expected: "a duration such as 500ms, 30s or 3m (" + d.Problem() + ")"})
+			return 0, false
+		}
+		return d.D, true
+	}
+	switch n.Kind {
+	case 0:
+		p.fail(path, "", expected)
+		return ""
+	case yaml.ScalarNode:
+		d, ok := duration(path, n)
+		if ok {
+			svc.SLO.MaxLatency = d
+			above(path, n.Line, n.Value, d)
+		}
+		return n.Value
+	case yaml.MappingNode:
+	default:
+		p.errs = append(p.errs, &headroom.InputError{File: p.file, Line: n.Line, Field: path, Expected: expected})
+		return ""
+	}
+	var mean bool
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		at := path + "." + k.Value
+		d, ok := duration(at, v)
+		if !ok {
+			continue
+		}
+		if k.Value == "mean" {
+			svc.SLO.MaxLatency, mean = d, true
+			above(at, v.Line, v.Value, d)
+			continue
+		}
+		pct, err := strconv.ParseFloat(strings.TrimPrefix(k.Value, "p"), 64)
+		switch {
+		case !strings.HasPrefix(k.Value, "p") || err != nil || !(pct >= 50 && pct < 100) || math.Round(pct*100) != pct*100:
+			p.errs = append(p.errs, &headroom.InputError{File: p.file, Line: k.Line, Field: at, Value: k.Value,
+				Expected: "mean or a percentile from p50 to p99.99, such as p95 or p99"})
+		case svc.SLO.Percentile > 0:
+			p.errs = append(p.errs, &headroom.InputError{File: p.file, Line: k.Line, Field: at, Value: k.Value,
+				Expected: fmt.Sprintf("one percentile (p%g is already bounded)", svc.SLO.Percentile)})
+		default:
+			svc.SLO.Percentile, svc.SLO.MaxPercentileLatency = pct, d
+			above(at, v.Line, v.Value, d)
+		}
+	}
+	switch {
+	case len(n.Content) == 0:
+		p.errs = append(p.errs, &headroom.InputError{File: p.file, Line: n.Line, Field: path, Expected: expected})
+	case !mean && svc.SLO.Percentile > 0:
+		svc.SLO.MaxLatency = svc.SLO.MaxPercentileLatency
+	}
+	return fmt.Sprintf("mean %s, p%g %s", svc.SLO.MaxLatency, svc.SLO.Percentile, svc.SLO.MaxPercentileLatency)
 }
 
 // detection reads the detector's rules; see docs/DETECT.md.

@@ -301,3 +301,46 @@ func TestServiceNumbersInRange(t *testing.T) {
 		})
 	}
 }
+
+func TestSLOPercentile(t *testing.T) {
+	svcHead := strings.TrimSuffix(serviceHead, "    maxLatency: 250ms\n")
+	tests := []struct {
+		name                 string
+		maxLatency           string
+		wantMean, wantBound  time.Duration
+		wantPercentile       float64
+		wantErr, wantMessage string // "line:field", text
+	}{
+		{name: "a duration is the mean", maxLatency: "250ms", wantMean: 250 * time.Millisecond},
+		{name: "a percentile alone bounds the mean too", maxLatency: "{p99: 500ms}",
+			wantMean: 500 * time.Millisecond, wantPercentile: 99, wantBound: 500 * time.Millisecond},
+		{name: "mean and a percentile", maxLatency: "\n      mean: 200ms\n      p99.9: 1s",
+			wantMean: 200 * time.Millisecond, wantPercentile: 99.9, wantBound: time.Second},
+		{name: "an unknown key", maxLatency: "\n      p100: 1s", wantErr: "12:spec.slo.maxLatency.p100", wantMessage: "from p50 to p99.99"},
+		{name: "two percentiles", maxLatency: "\n      p95: 300ms\n      p99: 1s", wantErr: "13:spec.slo.maxLatency.p99", wantMessage: "one percentile"},
+		{name: "a bare number", maxLatency: "\n      p99: 500", wantErr: "12:spec.slo.maxLatency.p99", wantMessage: "a bare number is ambiguous"},
+		{name: "under the base latency", maxLatency: "{p95: 50ms}", wantErr: "11:spec.slo.maxLatency.p95", wantMessage: "above baseLatency"},
+		{name: "empty mapping", maxLatency: "{}", wantErr: "11:spec.slo.maxLatency", wantMessage: "{p99: 500ms}"},
+		{name: "a list", maxLatency: "[250ms]", wantErr: "11:spec.slo.maxLatency", wantMessage: "a duration such as 250ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, err := parseService(t, svcHead+"    maxLatency: "+tt.maxLatency+"\n")
+			if tt.wantErr != "" {
+				errs := headroom.AsInputErrors(err)
+				if len(errs) != 1 || itoa(errs[0].Line)+":"+errs[0].Field != tt.wantErr || !strings.Contains(err.Error(), tt.wantMessage) {
+					t.Fatalf("got %v, want one error at %s saying %q", err, tt.wantErr, tt.wantMessage)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := svc.SLO
+			if got.MaxLatency != tt.wantMean || got.Percentile != tt.wantPercentile || got.MaxPercentileLatency != tt.wantBound {
+				t.Errorf("got mean %v, p%g %v; want mean %v, p%g %v", got.MaxLatency, got.Percentile, got.MaxPercentileLatency,
+					tt.wantMean, tt.wantPercentile, tt.wantBound)
+			}
+		})
+	}
+}
