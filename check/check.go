@@ -428,7 +428,8 @@ func beyond(tolerance float64) string {
 func describeService(s *headroom.Service) Service {
 	return Service{Name: s.Name, CapacityPerInstance: s.CapacityPerInstance, StartupDelay: s.StartupDelay.String(),
 		BaseLatency: s.BaseLatency.String(),
-		SLO:         SLO{MaxErrorRatio: s.SLO.MaxErrorRatio, MaxLatencyMs: ms(s.SLO.MaxLatency), WindowSeconds: int(s.SLO.Window / time.Second)}}
+		SLO: SLO{MaxErrorRatio: s.SLO.MaxErrorRatio, MaxLatencyMs: ms(s.SLO.MaxLatency), Percentile: s.SLO.Percentile,
+			MaxPercentileLatencyMs: ms(s.SLO.MaxPercentileLatency), WindowSeconds: int(s.SLO.Window / time.Second)}}
 }
 
 func describeTraffic(tr *headroom.Series) Traffic {

@@ -13,8 +13,16 @@ import (
 // since the Unix epoch (a 1-minute SLO is judged per clock minute), like
 // Prometheus range vectors at a step of the same length.
 type evaluator struct {
-	slo     headroom.SLO
-	model   *sim.Model // for Required only; its backlog is never used
+	slo   headroom.SLO
+	model *sim.Model // for Required only; its backlog is never used
+	// twin replays the run's model when the SLO bounds a percentile: the
+	// model is deterministic, so fed the same demand and ready counts it
+	// holds the same backlog and gives each second's latency
+	// distribution, which a headroom.Second does not carry. The window's
+	// percentile comes from their mixture (not the mean of the seconds'
+	// percentiles).
+	twin    *sim.Model
+	mixture sim.Mixture
 	zone    *time.Location
 	traffic string
 	width   int64 // window, seconds
@@ -32,10 +40,11 @@ type evaluator struct {
 	worstLatencyInWindow  time.Duration
 	open                  *Violation
 
-	violations    []Violation
-	worstLatency  time.Duration
-	peakInstances int
-	minInstances  int
+	violations      []Violation
+	worstLatency    time.Duration
+	worstPercentile time.Duration // the SLO's percentile, worst window
+	peakInstances   int
+	minInstances    int
 
 	// exclude lists spans not judged; what their windows held is counted
 	// apart.
@@ -45,8 +54,12 @@ type evaluator struct {
 }
 
 func newEvaluator(svc *headroom.Service, zone *time.Location, traffic string) *evaluator {
-	return &evaluator{slo: svc.SLO, model: sim.NewModel(svc), zone: zone, traffic: traffic,
+	e := &evaluator{slo: svc.SLO, model: sim.NewModel(svc), zone: zone, traffic: traffic,
 		width: int64(svc.SLO.Window / time.Second), minInstances: math.MaxInt}
+	if svc.SLO.Percentile > 0 {
+		e.twin = sim.NewModel(svc)
+	}
+	return e
 }
 
 func (e *evaluator) Add(s *headroom.Second) {
@@ -67,6 +80,10 @@ func (e *evaluator) Add(s *headroom.Second) {
 	e.minReady = min(e.minReady, s.Ready)
 	e.maxDemand = max(e.maxDemand, s.Demand)
 	e.worstLatencyInWindow = max(e.worstLatencyInWindow, s.Latency)
+	if e.twin != nil {
+		o := e.twin.Serve(s.Demand, s.Ready)
+		e.mixture.Add(o.Latencies, max(0, s.Demand-o.Failed))
+	}
 	n := s.Total()
 	e.peakInstances = max(e.peakInstances, n)
 	e.minInstances = min(e.minInstances, n)
@@ -86,7 +103,7 @@ func (e *evaluator) closeWindow() {
 		if e.open != nil {
 			e.flush()
 		}
-		e.requests, e.failed, e.latencySum, e.servedSum, e.maxDemand, e.worstLatencyInWindow = 0, 0, 0, 0, 0, 0
+		e.reset()
 		return
 	}
 	var errRatio float64
@@ -107,6 +124,14 @@ func (e *evaluator) closeWindow() {
 	}
 	e.worstLatency = max(e.worstLatency, latency)
 	bad := errRatio > e.slo.MaxErrorRatio || latency > e.slo.MaxLatency
+	var pct time.Duration
+	if e.twin != nil {
+		// Only failures in the window: no served request, no percentile
+		// (the error ratio judges it).
+		pct = e.mixture.Quantile(e.slo.Percentile / 100)
+		e.worstPercentile = max(e.worstPercentile, pct)
+		bad = bad || pct > e.slo.MaxPercentileLatency
+	}
 	from := time.Unix(e.start, 0).UTC()
 	to := from.Add(time.Duration(e.width) * time.Second)
 	switch {
@@ -118,6 +143,10 @@ func (e *evaluator) closeWindow() {
 		v.End = to
 		v.WorstErrorRatio = math.Max(v.WorstErrorRatio, errRatio)
 		v.WorstLatencyMs = math.Max(v.WorstLatencyMs, ms(latency))
+		if e.twin != nil {
+			v.Percentile = e.slo.Percentile
+			v.WorstPercentileLatencyMs = math.Max(v.WorstPercentileLatencyMs, ms(pct))
+		}
 		v.ReadyInstances = min(v.ReadyInstances, e.minReady)
 		v.FailedRequests += e.failed
 		if e.maxDemand > v.PeakDemand {
@@ -126,7 +155,13 @@ func (e *evaluator) closeWindow() {
 	case e.open != nil:
 		e.flush()
 	}
+	e.reset()
+}
+
+// reset empties the window's sums.
+func (e *evaluator) reset() {
 	e.requests, e.failed, e.latencySum, e.servedSum, e.maxDemand, e.worstLatencyInWindow = 0, 0, 0, 0, 0, 0
+	e.mixture.Reset()
 }
 
 // excluded reports whether the window being closed overlaps an excluded

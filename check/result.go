@@ -54,11 +54,14 @@ type Service struct {
 	SLO                 SLO     `json:"slo"`
 }
 
-// SLO as written in the service file.
+// SLO as written in the service file. MaxLatencyMs bounds the mean;
+// Percentile (99 for p99), when set, a percentile's window value.
 type SLO struct {
-	MaxErrorRatio float64 `json:"maxErrorRatio"`
-	MaxLatencyMs  float64 `json:"maxLatencyMs"`
-	WindowSeconds int     `json:"windowSeconds"`
+	MaxErrorRatio          float64 `json:"maxErrorRatio"`
+	MaxLatencyMs           float64 `json:"maxLatencyMs"`
+	Percentile             float64 `json:"percentile,omitempty"`
+	MaxPercentileLatencyMs float64 `json:"maxPercentileLatencyMs,omitempty"`
+	WindowSeconds          int     `json:"windowSeconds"`
 }
 
 // Traffic describes one replayed series.
@@ -108,7 +111,12 @@ type Violation struct {
 	EndLocal        string  `json:"endLocal"`
 	DurationSeconds int     `json:"durationSeconds"`
 	WorstErrorRatio float64 `json:"worstErrorRatio"`
-	WorstLatencyMs  float64 `json:"worstLatencyMs"`
+	// WorstLatencyMs is the worst window's mean latency;
+	// WorstPercentileLatencyMs its value of the SLO's percentile
+	// (Percentile, 99 for p99), when the SLO bounds one.
+	WorstLatencyMs           float64 `json:"worstLatencyMs"`
+	Percentile               float64 `json:"percentile,omitempty"`
+	WorstPercentileLatencyMs float64 `json:"worstPercentileLatencyMs,omitempty"`
 	// ReadyInstances is the fewest ready instances during the span;
 	// NeededInstances what the peak demand in it needed to keep the SLO.
 	ReadyInstances  int     `json:"readyInstances"`
