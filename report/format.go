@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -301,6 +302,15 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
+// violationLatency is a violation's worst window latency: the mean, and the
+// SLO's percentile when it bounds one ("2.1s, p99 4.5s").
+func violationLatency(v check.Violation) string {
+	if v.Percentile > 0 {
+		return fmt.Sprintf("%s, p%g %s", fmtLatency(v.WorstLatencyMs), v.Percentile, fmtLatency(v.WorstPercentileLatencyMs))
+	}
+	return fmtLatency(v.WorstLatencyMs)
+}
+
 // sloSentence describes the SLO in one line, with le as the "at most"
 // sign: "<=" in plain text, "≤" where Unicode is safe.
 func sloSentence(s check.SLO, le string) string {
@@ -310,6 +320,9 @@ func sloSentence(s check.SLO, le string) string {
 	}
 	if s.MaxLatencyMs > 0 {
 		parts = append(parts, "mean latency "+le+" "+fmtLatency(s.MaxLatencyMs))
+	}
+	if s.Percentile > 0 {
+		parts = append(parts, fmt.Sprintf("p%g latency %s %s", s.Percentile, le, fmtLatency(s.MaxPercentileLatencyMs)))
 	}
 	if len(parts) == 0 {
 		return "no SLO"

@@ -207,7 +207,7 @@ func newHTMLPolicy(i int, p *check.PolicyResult, s check.Service, manyTraffic bo
 			HasZone:     hp.Zone != "",
 			Duration:    fmtSeconds(durationSeconds(v)),
 			Error:       fmtPercent(v.WorstErrorRatio),
-			Latency:     fmtLatency(v.WorstLatencyMs),
+			Latency:     violationLatency(v),
 			ReadyNeeded: fmt.Sprintf("%d / %d", v.ReadyInstances, v.NeededInstances),
 			Peak:        sig3(v.PeakDemand),
 			Failed:      fmtCount(v.FailedRequests),

@@ -123,7 +123,7 @@ func writeMarkdownViolations(b *strings.Builder, p *check.PolicyResult, manyTraf
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d / %d | %s |\n",
 			v.Start.UTC().Format(layoutUTC), mdCell(loc), fmtSeconds(durationSeconds(v)),
-			fmtPercent(v.WorstErrorRatio), fmtLatency(v.WorstLatencyMs),
+			fmtPercent(v.WorstErrorRatio), violationLatency(v),
 			v.ReadyInstances, v.NeededInstances, mdCause(v))
 	}
 	if more := violationCount(p) - len(listed); more > 0 {

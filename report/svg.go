@@ -27,7 +27,7 @@ func newHTMLChart(c *check.Chart, s check.Service, zone string) htmlChart {
 	for _, v := range c.Violations {
 		title := fmt.Sprintf("SLO violation %s to %s (%s), error ratio up to %s, latency up to %s",
 			fmtUTC(v.Start), fmtUTCNear(v.End, v.Start), fmtSeconds(durationSeconds(v)),
-			fmtPercent(v.WorstErrorRatio), fmtLatency(v.WorstLatencyMs))
+			fmtPercent(v.WorstErrorRatio), violationLatency(v))
 		if local := localStart(v, zone); local != "" {
 			title += "; started " + local
 		}

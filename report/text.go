@@ -129,7 +129,7 @@ func writeTextViolation(b *strings.Builder, bullet string, v check.Violation, zo
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(b, "%serror ratio up to %s, latency up to %s, %d ready of %d needed instances, %s failed requests\n",
-		indent, fmtPercent(v.WorstErrorRatio), fmtLatency(v.WorstLatencyMs),
+		indent, fmtPercent(v.WorstErrorRatio), violationLatency(v),
 		v.ReadyInstances, v.NeededInstances, fmtCount(v.FailedRequests))
 	if d := v.Cause; d != nil {
 		fmt.Fprintf(b, "%scause: %s %s %s: %s\n", indent, fmtUTCNear(d.Time, v.Start),
