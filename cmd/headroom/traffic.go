@@ -162,7 +162,7 @@ func (f *pullFlags) run(cmd *cobra.Command) error {
 	fmt.Fprintf(stderr, "headroom: pulled %d intervals of %s from %s to %s in %d %s (%s): %s requests (%s); wrote %s\n",
 		len(pulled.Samples), f.step, opt.From.UTC().Format(time.RFC3339), opt.Until.UTC().Format(time.RFC3339),
 		pulled.Queries, plural(pulled.Queries, "query", "queries"), time.Since(started).Round(time.Millisecond),
-		strconv.FormatFloat(pulled.Total(), 'f', -1, 64), unit, f.output)
+		strconv.FormatFloat(pulled.Total(), 'f', -1, 64), unit, outputName(f.output))
 	if missing > 0 {
 		fmt.Fprintf(stderr, "headroom: %d of %d intervals are missing in %d %s: check and simulate refuse the file unless --gaps zero (no traffic then) or --gaps hold (the recording stalled)\n",
 			missing, missing+len(pulled.Samples), len(pulled.Gaps), plural(len(pulled.Gaps), "gap", "gaps"))
@@ -260,4 +260,12 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// outputName names where -o wrote, for messages.
+func outputName(path string) string {
+	if path == "-" {
+		return "stdout"
+	}
+	return path
 }

@@ -245,3 +245,32 @@ func TestTrafficJoin(t *testing.T) {
 		t.Errorf("a pattern matching nothing: exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestTrafficPullRefuses(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "week.csv")
+	base := []string{"traffic", "pull", "--prometheus", "http://127.0.0.1:1", "--query", "sum(rate(x[1m]))"}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no span", append(base, "-o", out), "no span: give --since 7d, or --from and --until"},
+		{"two spans", append(base, "--since", "7d", "--from", "2021-06-01", "--until", "2021-06-08", "-o", out), "give one span"},
+		{"no output", append(base, "--since", "7d"), "no output"},
+		{"a step under a second", append(base, "--since", "7d", "--step", "500ms", "-o", out), "--step 500ms: expected whole seconds"},
+		{"more points than Prometheus answers", append(base, "--since", "7d", "--chunk", "20000", "-o", out), "--chunk 20000"},
+		{"the end first", append(base, "--from", "2021-06-08", "--until", "2021-06-01", "-o", out), "expected the start before the end"},
+		{"Prometheus unreachable", append(base, "--since", "1h", "--retries", "0", "-o", out), "did not answer the range query"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := run(t, tt.args...)
+			if code != 2 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tt.want)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("%s was written by a pull that failed", out)
+			}
+		})
+	}
+}

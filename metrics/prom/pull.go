@@ -109,8 +109,8 @@ func (r *Ranger) Range(ctx context.Context, start, end time.Time, step time.Dura
 		}
 		if attempt >= retries {
 			return nil, &headroom.Error{Code: headroom.EUNAVAILABLE,
-				Message: fmt.Sprintf("prometheus at %s: range query from %s to %s failed %d times", r.URL,
-					start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), attempt+1), Err: err}
+				Message: fmt.Sprintf("prometheus at %s did not answer the range query from %s to %s (%d %s)", r.URL,
+					start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), attempt+1, attempts(attempt+1)), Err: err}
 		}
 		if r.OnRetry != nil {
 			r.OnRetry(err, backoff)
@@ -189,4 +189,11 @@ func (r *Ranger) sum(value model.Value) ([]Point, error) {
 	}
 	sort.Slice(points, func(i, j int) bool { return points[i].Time.Before(points[j].Time) })
 	return points, nil
+}
+
+func attempts(n int) string {
+	if n == 1 {
+		return "attempt"
+	}
+	return "attempts"
 }

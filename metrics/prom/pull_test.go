@@ -80,8 +80,8 @@ func TestRangerGivesUp(t *testing.T) {
 		want      string
 	}{
 		{"a refused query is not retried", []int{http.StatusBadRequest}, 3, 1, headroom.EINVALID, "parse error: unexpected end of input"},
-		{"server errors until the retries run out", []int{502, 502, 502}, 2, 3, headroom.EUNAVAILABLE, "failed 3 times"},
-		{"no retry when told so", []int{502}, -1, 1, headroom.EUNAVAILABLE, "failed 1 times"},
+		{"server errors until the retries run out", []int{502, 502, 502}, 2, 3, headroom.EUNAVAILABLE, "(3 attempts)"},
+		{"no retry when told so", []int{502}, -1, 1, headroom.EUNAVAILABLE, "(1 attempt)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
