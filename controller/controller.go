@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -61,6 +60,8 @@ type Target struct {
 	// record that should have closed an intent failed to be written.
 	reconciled   bool
 	reconciledAt int64
+	// kept is the memory the loop keeps between iterations (memo.go).
+	kept *kept
 }
 
 // Record is one iteration for one target.
@@ -95,12 +96,16 @@ type Controller struct {
 	// Automator, when set, writes the incidents of targets with an
 	// Incident automation.
 	Automator *incident.Automator
+	// Refresh bounds how old a target's engine and detector states in the
+	// journal grow while only their clocks move; DefaultRefresh when 0.
+	// They are written at once when anything else in them changes.
+	Refresh time.Duration
 }
 
 // New returns a controller with the defaults.
 func New(j headroom.Journal, targets ...*Target) *Controller {
 	return &Controller{Targets: targets, Journal: j, Interval: DefaultInterval, Concurrency: DefaultConcurrency,
-		Now: time.Now, Logger: slog.Default()}
+		Now: time.Now, Logger: slog.Default(), Refresh: DefaultRefresh}
 }
 
 // Run steps every target every Interval until ctx ends; with a Leader,
@@ -253,7 +258,10 @@ func (c *Controller) step(ctx context.Context, j headroom.Journal, token int64, 
 			return r
 		}
 		t.reconciled, t.reconciledAt = true, token
+		// The reconciliation may have saved an intent's engine state.
+		t.forget()
 	}
+	k := c.keptOf(t, token)
 	obs, err := t.Source.Observe(ctx, now)
 	if err != nil {
 		metricsFailed = true
@@ -267,25 +275,25 @@ func (c *Controller) step(ctx context.Context, j headroom.Journal, token int64, 
 	r.Observation = obs
 
 	if t.Mode == headroom.ModeGuard {
-		scaleFailed = !c.hold(ctx, j, t, now, current, obs, &r, log)
+		scaleFailed = !c.hold(ctx, j, k, t, now, current, obs, &r, log)
 	} else {
-		scaleFailed = !c.decide(ctx, j, t, now, current, obs, &r, log)
+		scaleFailed = !c.decide(ctx, j, k, t, now, current, obs, &r, log)
 	}
 	if derived && r.Decision.Reason.Message != "" {
 		r.Decision.Reason.Message += derivedNote
 	}
 
 	if t.Detect != nil {
-		c.detect(ctx, j, t, now, current, obs, metricsFailed, &r, log)
+		c.detect(ctx, j, k, t, now, current, obs, metricsFailed, &r, log)
 	}
 
 	if t.Proposed != nil {
-		pst, err := c.state(ctx, j, t.Name, proposedPolicy, t.Proposed, now, current)
+		pst, err := c.state(ctx, j, &k.proposed, t.Name, proposedPolicy, t.Proposed, now, current)
 		if err == nil {
 			pout := engine.Decide(engine.Input{Now: now, Policy: t.Proposed, Current: current, Observation: obs, State: pst, Guards: t.Guards})
 			d := pout.Decision
 			r.Proposed = &d
-			err = c.save(ctx, j, t.Name, proposedPolicy, pout.State)
+			err = c.save(ctx, j, &k.proposed, t.Name, proposedPolicy, pout.State, now, false)
 		}
 		if err != nil {
 			r.Error = join(r.Error, fmt.Sprintf("proposed policy: %v", err))
@@ -298,8 +306,8 @@ func (c *Controller) step(ctx context.Context, j headroom.Journal, token int64, 
 // writes the intent first (write-ahead), so that an actuation whose record
 // is lost with the process is found by the next leader. It returns false
 // when the actuator failed or the intent could not be written.
-func (c *Controller) decide(ctx context.Context, j headroom.Journal, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, r *Record, log *slog.Logger) bool {
-	st, err := c.state(ctx, j, t.Name, livePolicy, t.Policy, now, current)
+func (c *Controller) decide(ctx context.Context, j headroom.Journal, k *kept, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, r *Record, log *slog.Logger) bool {
+	st, err := c.state(ctx, j, &k.live, t.Name, livePolicy, t.Policy, now, current)
 	if err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("load engine state: %v", err))
 		return true
@@ -345,7 +353,7 @@ func (c *Controller) decide(ctx context.Context, j headroom.Journal, t *Target, 
 		// not: without it the next loop would cut again at once.
 		rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 		defer cancel()
-		if err := c.save(rec, j, t.Name, livePolicy, out.State); err != nil {
+		if err := c.save(rec, j, &k.live, t.Name, livePolicy, out.State, now, r.Applied); err != nil {
 			r.Error = join(r.Error, fmt.Sprintf("save engine state: %v", err))
 		}
 	}
@@ -355,7 +363,7 @@ func (c *Controller) decide(ctx context.Context, j headroom.Journal, t *Target, 
 // hold is Guard mode: the platform's autoscaler scales; the guards, asked
 // about its deepest cut, give the floor it is held at. It returns false
 // when the platform could not be read or held.
-func (c *Controller) hold(ctx context.Context, j headroom.Journal, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, r *Record, log *slog.Logger) bool {
+func (c *Controller) hold(ctx context.Context, j headroom.Journal, k *kept, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, r *Record, log *slog.Logger) bool {
 	platformMin, err := t.Floor.PlatformMin(ctx)
 	if err != nil {
 		// Whatever floor is in place stays: nothing is restored blind.
@@ -363,7 +371,7 @@ func (c *Controller) hold(ctx context.Context, j headroom.Journal, t *Target, no
 		log.Error("read the platform's minimum", "err", err)
 		return false
 	}
-	st, err := c.state(ctx, j, t.Name, livePolicy, t.Policy, now, current)
+	st, err := c.state(ctx, j, &k.live, t.Name, livePolicy, t.Policy, now, current)
 	if err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("load engine state: %v", err))
 		return true
@@ -391,36 +399,10 @@ func (c *Controller) hold(ctx context.Context, j headroom.Journal, t *Target, no
 	}
 	// The memory is what the platform did, true whether or not the floor
 	// could be set.
-	if err := c.save(ctx, j, t.Name, livePolicy, out.State); err != nil {
+	if err := c.save(ctx, j, &k.live, t.Name, livePolicy, out.State, now, false); err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("save engine state: %v", err))
 	}
 	return ok
-}
-
-// state loads the engine's memory, or starts it: the service has been
-// steady at its current count.
-func (c *Controller) state(ctx context.Context, j headroom.Journal, target, slot string, p *headroom.Policy, now time.Time, current headroom.Capacity) (engine.State, error) {
-	data, ok, err := j.State(ctx, target, slot)
-	if err != nil {
-		return engine.State{}, err
-	}
-	if !ok {
-		return engine.NewState(p, now).Settled(now, current.Total()), nil
-	}
-	var st engine.State
-	if err := json.Unmarshal(data, &st); err != nil {
-		return engine.State{}, fmt.Errorf("decode engine state: %w", err)
-	}
-	return st, nil
-}
-
-// save keeps the engine's memory.
-func (c *Controller) save(ctx context.Context, j headroom.Journal, target, slot string, st engine.State) error {
-	data, err := json.Marshal(st)
-	if err != nil {
-		return fmt.Errorf("encode engine state: %w", err)
-	}
-	return j.SaveState(ctx, target, slot, data)
 }
 
 func (c *Controller) logger() *slog.Logger {

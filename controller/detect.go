@@ -17,13 +17,17 @@ import (
 // the incident automation's live in the journal, so a restart during an
 // alert neither pages again nor opens a second incident. Failures are
 // recorded in r and never stop the loop.
-func (c *Controller) detect(ctx context.Context, j headroom.Journal, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, metricsFailed bool, r *Record, log *slog.Logger) {
-	var st detect.State
-	if err := c.loadJSON(ctx, j, t.Name, detectorSlot, &st); err != nil {
-		r.Error = join(r.Error, fmt.Sprintf("load detector state: %v", err))
-		return
+func (c *Controller) detect(ctx context.Context, j headroom.Journal, k *kept, t *Target, now time.Time, current headroom.Capacity, obs headroom.Observation, metricsFailed bool, r *Record, log *slog.Logger) {
+	d := k.detector
+	if d == nil {
+		var st detect.State
+		if err := c.loadJSON(ctx, j, t.Name, detectorSlot, &st); err != nil {
+			r.Error = join(r.Error, fmt.Sprintf("load detector state: %v", err))
+			return
+		}
+		d = detect.New(*t.Detect, st)
+		k.detector, k.detSaved = d, savedKey{}
 	}
-	d := detect.New(*t.Detect, st)
 	in := detect.Input{Now: now, Interval: c.Interval, Ready: current.Ready, Desired: current.Total()}
 	if !metricsFailed && obs.HasDemand {
 		in.Demand, in.HasDemand = obs.Demand, true
@@ -58,7 +62,7 @@ func (c *Controller) detect(ctx context.Context, j headroom.Journal, t *Target, 
 		}
 	}
 	// Kept whatever happens next: the alerts are what happened.
-	if err := c.saveJSON(ctx, j, t.Name, detectorSlot, d.State()); err != nil {
+	if err := c.saveDetector(ctx, j, k, t.Name, now, out.Changed()); err != nil {
 		r.Error = join(r.Error, fmt.Sprintf("save detector state: %v", err))
 	}
 	if c.Notifier != nil && (len(out.Firing) > 0 || len(out.Ended) > 0) {
@@ -70,6 +74,27 @@ func (c *Controller) detect(ctx context.Context, j headroom.Journal, t *Target, 
 	if t.Incident != nil && c.Automator != nil {
 		c.tell(ctx, j, t, now, obs, out, r, log)
 	}
+}
+
+// saveDetector writes the detector's memory when its rules, alerts or
+// cause changed (or force), or when the journal's copy of its history is
+// Refresh old. A failed write forgets the kept detector: the next loop
+// resumes from the journal's, as before the write.
+func (c *Controller) saveDetector(ctx context.Context, j headroom.Journal, k *kept, target string, now time.Time, force bool) error {
+	st := k.detector.State()
+	key, err := detectorKey(st)
+	if err != nil {
+		return fmt.Errorf("encode detector state: %w", err)
+	}
+	if !force && !k.detSaved.due(key, now, c.refresh()) {
+		return nil
+	}
+	if err := c.saveJSON(ctx, j, target, detectorSlot, st); err != nil {
+		k.detector, k.detSaved = nil, savedKey{}
+		return err
+	}
+	k.detSaved = savedKey{key: key, at: now}
+	return nil
 }
 
 // tell moves the target's incident on.
