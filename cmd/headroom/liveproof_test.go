@@ -371,11 +371,19 @@ func liveProof(t *testing.T, promBin, database string) {
 	}
 	t.Logf("guards on: %d requests, answers %v (502s at %s from the cut: %v), %d without an answer",
 		onSent, onCodes, strings.Join(at, ", "), on.proxy.BadGateways(), on.load.Errors())
-	// No burst: the 502s are fewer than the SLO's budget (0.1%) of the
-	// requests, and at most 5 in any second (5% of a second's requests;
-	// the detector's fast rule pages at 3%).
-	if n := len(onBad); float64(n) > 0.001*float64(onSent) || proofBurst(onBad, time.Second) > 5 {
-		t.Errorf("guards on: %d 502s of %d requests (at most %d in one second): want fewer than the SLO's 0.1%% and no burst", n, onSent, proofBurst(onBad, time.Second))
+	// No burst from the cut on: the 502s are fewer than the SLO's budget
+	// (0.1%) of the requests, and at most 5 in any second (5% of a
+	// second's requests; the detector's fast rule pages at 3%). Before
+	// the cut both servers run the same policy, and a stall of this
+	// shared machine can fail a few requests in either: not the cut's.
+	var afterCut []time.Time
+	for _, b := range onBad {
+		if !b.Before(cut) {
+			afterCut = append(afterCut, b)
+		}
+	}
+	if n := len(afterCut); float64(n) > 0.001*float64(onSent) || proofBurst(afterCut, time.Second) > 5 {
+		t.Errorf("guards on: %d 502s from the cut on, of %d requests (at most %d in one second): want fewer than the SLO's 0.1%% and no burst", n, onSent, proofBurst(afterCut, time.Second))
 	}
 	if !proofDeferred(t, on.cfg, cut) {
 		t.Errorf("guards on: no decision deferred the cut\n%s", on.serve.output())
@@ -500,7 +508,10 @@ func proofDeferred(t *testing.T, cfg string, cut time.Time) bool {
 		t.Fatalf("decisions: %v\n%s", err, out)
 	}
 	for _, r := range recs {
-		if !r.Time.Before(cut) && r.Decision.Reason.Code == headroom.ReasonScaleInDeferred {
+		// Deferred by the scale-in guard, or held by the rate limit
+		// after it (the reason then ends with the rate limit's code).
+		held := r.Decision.Reason.Code == headroom.ReasonScaleInDeferred || r.Decision.Reason.Code == headroom.ReasonScaleInLimited
+		if !r.Time.Before(cut) && held && strings.Contains(r.Decision.Reason.Message, "scheduled action") {
 			return true
 		}
 	}
