@@ -75,6 +75,7 @@ var allowedImports = map[string][]string{
 	"internal/seedreport":        nil,
 	"internal/suggest":           nil,
 	"internal/synth":             nil,
+	"internal/fleettest":         nil,
 	"internal/tracetest":         {".", "traffic"},
 	"internal/yamlnode":          {"."},
 	"queueing/internal/gentemme": nil,
