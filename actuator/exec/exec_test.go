@@ -9,6 +9,7 @@ import (
 	osexec "os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -350,11 +351,25 @@ echo $((n+1)) > "$OUT/count"
 				Retries: 5,
 				Backoff: 10 * time.Second,
 			})
+			// Cancelled once the first run has started (its count is
+			// written), not after a fixed 100 ms: on a loaded machine the
+			// shell may not have started by then (regression test for a
+			// flake that saw 0 runs).
 			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(100*time.Millisecond, cancel)
-			start := time.Now()
+			var cancelled atomic.Int64
+			go func() {
+				for {
+					if _, err := os.Stat(filepath.Join(dir, "count")); err == nil {
+						time.Sleep(50 * time.Millisecond) // inside the run or its backoff
+						cancelled.Store(time.Now().UnixNano())
+						cancel()
+						return
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}()
 			err := a.Scale(ctx, 1, headroom.Reason{})
-			elapsed := time.Since(start)
+			elapsed := time.Since(time.Unix(0, cancelled.Load()))
 
 			ce := commandError(t, err)
 			if !errors.Is(err, context.Canceled) {
@@ -367,7 +382,7 @@ echo $((n+1)) > "$OUT/count"
 				t.Errorf("runs: got %d, want %d", got, want)
 			}
 			if elapsed > time.Second {
-				t.Errorf("took %v, want to stop soon after the 100ms cancel", elapsed)
+				t.Errorf("took %v after the cancel, want to stop soon", elapsed)
 			}
 		})
 	}
