@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +60,55 @@ type Options struct {
 	Exclude []Span
 	// Context cancels the search and the proof.
 	Context context.Context
+	// Platform is what CURRENT's format can express; the zero value is
+	// headroom's own YAML.
+	Platform Platform
+	// Alternatives are other ways to run the floors, searched (or, for
+	// guard mode, simulated) beside the recommendation and costed on the
+	// held-out traffic: for a format without schedules.
+	Alternatives []Alternative
+}
+
+// Platform is the format a recommendation is written in, as the search
+// needs to know it.
+type Platform struct {
+	// Express returns what a candidate (CURRENT with the floors as
+	// scheduled actions that set the minimum, and the searched targets)
+	// becomes once written in the format and read back; the search and
+	// the proof simulate that. Nil keeps the candidate (headroom's YAML).
+	Express func(*headroom.Policy) (*headroom.Policy, error)
+	// NoSchedules says the format has no schedules (a plain HPA): the
+	// nearest policy it can express holds the highest floor as its
+	// minimum, and the search weighs that against lower floors and target
+	// tracking's headroom.
+	NoSchedules bool
+	// Delay is how late the platform sets a floor after its time (EC2
+	// scheduled actions: up to 2 min; a KEDA cron window: the HPA's next
+	// sync); each floor is set that much earlier.
+	Delay time.Duration
+}
+
+// Alternative is another way to run the recommendation where CURRENT's
+// format cannot express its floors.
+type Alternative struct {
+	// Name and Note are its row in the comparison.
+	Name, Note string
+	// Platform is the format it is searched and written in.
+	Platform Platform
+	// Guard, instead, simulates headroom serve in guard mode over the
+	// recommendation: its minimum lowered to the quietest hour's floor,
+	// with headroom's default guards holding it up while demand needs it
+	// (docs/SERVE.md, docs/GUARDS.md).
+	Guard bool
+}
+
+// AlternativeResult is an alternative, searched and proved.
+type AlternativeResult struct {
+	Row
+	// Policy is the alternative's policy; Verdict its check against
+	// CURRENT on the held-out traffic (pass or fail).
+	Policy  *headroom.Policy `json:"-"`
+	Verdict string           `json:"verdict"`
 }
 
 // Result is a recommendation with its proof.
@@ -94,8 +144,13 @@ type Result struct {
 	Rows []Row `json:"comparison"`
 	// Proof is `check --proposed recommended --baseline CURRENT` on the
 	// held-out traffic.
-	Proof    *check.Report `json:"proof"`
-	Warnings []string      `json:"warnings,omitempty"`
+	Proof *check.Report `json:"proof"`
+	// Alternatives are Options.Alternatives, in order.
+	Alternatives []AlternativeResult `json:"alternatives,omitempty"`
+	// Notes say what the format could not express and what was written
+	// instead (the caller's, and each alternative's verdict).
+	Notes    []string `json:"notes,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Target is one target tracking metric's target, before and after.
@@ -125,6 +180,7 @@ const (
 	RoleTortoise    = "tortoise"
 	RoleAWS         = "aws-predictive"
 	RoleOracle      = "oracle"
+	RoleAlternative = "alternative"
 )
 
 // Recommend searches the cheapest policy that keeps the SLO on every
@@ -163,36 +219,34 @@ func Recommend(opt Options) (*Result, error) {
 	}
 
 	n := newNeeder(svc)
-	var delay time.Duration
-	for _, s := range cur.Schedules {
-		delay = max(delay, s.Delay)
-	}
-	lead := (svc.StartupDelay + delay + time.Minute - 1).Truncate(time.Minute)
-	r.Lead = lead.String()
 	if err := feasible(n, opt, zone); err != nil {
 		return nil, err
-	}
-	fl := learn(n, opt.Train, zone, lead, opt.Margin, opt.Exclude)
-	for i := range fl {
-		if fl[i].Instances > cur.Max {
-			fl[i].Instances, fl[i].Raised = cur.Max, fmt.Sprintf("capped at maxInstances %d (the margin asked %d)", cur.Max, fl[i].Instances)
-		}
-		fl[i].Instances = max(fl[i].Instances, 1)
 	}
 	from, to := span(opt.Train, opt.Holdout)
 	dst := dstHours(zone, from.AddDate(-1, 0, 0), to.AddDate(1, 0, 0))
 
-	s := &searcher{opt: opt, svc: svc, cur: cur, zone: zone, lead: lead, delay: delay, dst: dst, n: n}
 	// The floors' share and the targets that generalize, then the floors
 	// verified (and raised where they missed) on every training day.
-	pol, err := s.search(&fl)
+	s, pol, fl, err := searchOn(opt, opt.Platform, n, zone, dst)
 	if err != nil {
 		return nil, err
 	}
+	r.Lead = s.lead.String()
 	r.Rounds, r.Simulations, r.FloorShare = s.rounds, s.sims, s.share
-	if t := cur.Target; t != nil {
-		for i, m := range t.Metrics {
-			r.Targets = append(r.Targets, Target{Metric: m.Name, Current: m.Target, New: pol.Target.Metrics[i].Target})
+	if t := cur.Target; t != nil && pol.Target != nil {
+		var got []headroom.MetricTarget
+		for _, m := range pol.Target.Metrics {
+			if m.Kind != headroom.MetricCron {
+				got = append(got, m)
+			}
+		}
+		i := 0
+		for _, m := range t.Metrics {
+			if m.Kind == headroom.MetricCron || i >= len(got) {
+				continue
+			}
+			r.Targets = append(r.Targets, Target{Metric: m.Name, Current: m.Target, New: got[i].Target})
+			i++
 		}
 	}
 	r.Policy = pol
@@ -201,7 +255,85 @@ func Recommend(opt Options) (*Result, error) {
 	if err := s.prove(r); err != nil {
 		return nil, err
 	}
+	if err := s.alternatives(r, &fl); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// searchOn learns the floors and searches the policy for one platform.
+func searchOn(opt Options, pl Platform, n *needer, zone *time.Location, dst map[int]bool) (*searcher, *headroom.Policy, [Slots]Floor, error) {
+	cur := opt.Current
+	delay := pl.Delay
+	for _, a := range cur.Schedules {
+		delay = max(delay, a.Delay)
+	}
+	lead := (opt.Service.StartupDelay + delay + time.Minute - 1).Truncate(time.Minute)
+	fl := learn(n, opt.Train, zone, lead, opt.Margin, opt.Exclude)
+	for i := range fl {
+		if fl[i].Instances > cur.Max {
+			fl[i].Instances, fl[i].Raised = cur.Max, fmt.Sprintf("capped at maxInstances %d (the margin asked %d)", cur.Max, fl[i].Instances)
+		}
+		fl[i].Instances = max(fl[i].Instances, 1)
+	}
+	s := &searcher{opt: opt, svc: opt.Service, cur: cur, zone: zone, lead: lead, delay: delay, dst: dst, n: n, platform: pl}
+	pol, err := s.search(&fl)
+	return s, pol, fl, err
+}
+
+// alternatives searches each alternative and checks it against CURRENT
+// on the held-out traffic; its row goes before the oracle's.
+func (s *searcher) alternatives(r *Result, fl *[Slots]Floor) error {
+	hold := s.opt.Holdout
+	if len(hold) == 0 {
+		hold = s.opt.Train
+	}
+	oracle := r.Rows[len(r.Rows)-1]
+	for _, alt := range s.opt.Alternatives {
+		var p *headroom.Policy
+		var guards func(*headroom.Policy) *headroom.Guards
+		if alt.Guard {
+			// The recommendation with the quietest hour's floor as its
+			// minimum, guarded.
+			q := *r.Policy
+			q.Min = math.MaxInt
+			for _, f := range fl {
+				q.Min = min(q.Min, f.Instances)
+			}
+			q.Schedules = nil
+			p = &q
+			if s.platform.Express != nil {
+				var err error
+				if p, err = s.platform.Express(&q); err != nil {
+					return err
+				}
+			}
+			guards = func(x *headroom.Policy) *headroom.Guards {
+				if x == p {
+					return headroom.DefaultGuards(s.svc, x, headroom.DefaultGuardMargin)
+				}
+				return nil
+			}
+		} else {
+			_, q, _, err := searchOn(s.opt, alt.Platform, s.n, s.zone, s.dst)
+			if err != nil {
+				return fmt.Errorf("alternative %s: %w", alt.Name, err)
+			}
+			p = q
+		}
+		rep, err := check.Run(check.Options{Service: s.svc, Proposed: p, Baseline: s.cur, Traffic: hold, ChartPoints: 1, Guards: guards, Context: s.opt.Context})
+		if err != nil {
+			return err
+		}
+		t := rep.Policies[0].Totals
+		row := Row{Name: alt.Name, Role: RoleAlternative, Note: alt.Note, InstanceHours: t.InstanceHours, VsOracle: t.InstanceHours / oracle.InstanceHours,
+			ViolationSeconds: t.ViolationSeconds, FailedRequests: t.FailedRequests}
+		r.Alternatives = append(r.Alternatives, AlternativeResult{Row: row, Policy: p, Verdict: string(rep.Verdict)})
+		r.Notes = append(r.Notes, fmt.Sprintf("%s: check against CURRENT on the held-out traffic: %s, %.1f instance-hours (%+.1f%% against the recommendation)",
+			alt.Name, strings.ToUpper(string(rep.Verdict)), t.InstanceHours, 100*(t.InstanceHours/r.Rows[1].InstanceHours-1)))
+		r.Rows = append(r.Rows[:len(r.Rows)-1], row, oracle)
+	}
+	return nil
 }
 
 // learnt is the training time outside the excluded spans.
@@ -252,6 +384,7 @@ type searcher struct {
 	lead, delay time.Duration
 	dst         map[int]bool
 	n           *needer
+	platform    Platform
 	rounds      int
 	sims        int
 	// share and factor are what the search chose.
@@ -277,13 +410,32 @@ func (s *searcher) build(fl *[Slots]Floor, factor float64) (*headroom.Policy, er
 	p.Initial = 0
 	if s.cur.Target != nil {
 		t := *s.cur.Target
-		t.Metrics = append([]headroom.MetricTarget(nil), t.Metrics...)
-		for i, m := range t.Metrics {
-			if limit, ok := s.limit(m); ok {
-				t.Metrics[i].Target = roundTarget(m, min(limit, m.Target*factor))
+		// CURRENT's cron metrics (KEDA's) are its schedule: the floors
+		// replace them.
+		t.Metrics = nil
+		for _, m := range s.cur.Target.Metrics {
+			if m.Kind == headroom.MetricCron {
+				continue
 			}
+			if limit, ok := s.limit(m); ok {
+				m.Target = roundTarget(m, min(limit, m.Target*factor))
+			}
+			t.Metrics = append(t.Metrics, m)
 		}
 		p.Target = &t
+		if len(t.Metrics) == 0 {
+			p.Target = nil
+		}
+	}
+	if s.platform.NoSchedules {
+		// The nearest policy without schedules: the highest floor, all week.
+		p.Schedules, p.Min = nil, 0
+		for _, f := range fl {
+			p.Min = max(p.Min, f.Instances)
+		}
+	}
+	if s.platform.Express != nil {
+		return s.platform.Express(&p)
 	}
 	return &p, nil
 }

@@ -43,6 +43,9 @@ func Text(w io.Writer, r *Result, explain bool) error {
 	if c := r.Proof.Compare; c != nil {
 		fmt.Fprintf(&b, "  instance-hours %+.1f%% against CURRENT\n", 100*c.InstanceHoursChange)
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
@@ -91,6 +94,9 @@ func Markdown(w io.Writer, r *Result, explain bool) error {
 	}
 	for _, reason := range r.Proof.Reasons {
 		fmt.Fprintf(&b, "\n- %s", reason)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "\n- note: %s", n)
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "\n- warning: %s", w)
