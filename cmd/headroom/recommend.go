@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -52,7 +53,11 @@ rule, an AWS-predictive-style forecast and the oracle (perfect foresight: a
 lower bound).
 
 The recommendation is written with -o in the format of CURRENT, as a minimal
-diff. See docs/RECOMMEND.md.
+diff: headroom YAML, a KEDA ScaledObject (the floors as cron triggers), AWS
+describe JSON (and beside it a .sh of the AWS CLI commands that apply it). A
+plain HPA has no schedules: it gets the nearest policy it can express, and
+the table costs the alternatives, KEDA cron triggers (written to NEW.keda.yaml
+when they pass) and headroom serve in guard mode. See docs/RECOMMEND.md.
 
 Exit codes: 0 the proof passes (and -o is written), 1 it fails (nothing is
 written), 2 bad input: traffic shorter than a day, a service that cannot
@@ -116,19 +121,46 @@ func runRecommend(cmd *cobra.Command, f *recommendFlags) error {
 		return err
 	}
 	warnings := warn(cmd, ws)
-	// Refuse a format that cannot be written back before the search, so
-	// that nothing runs for a file that cannot be produced.
-	var original []byte
+	// The format of CURRENT decides what the search may write: refuse a
+	// file that cannot be written back before the search, so that nothing
+	// runs for a file that cannot be produced.
+	if f.output != "" && len(f.policy) > 1 {
+		return &usageError{msg: "-o writes one file: give CURRENT as one file (merge AWS outputs into one)", hint: "jq -s add targets.json policies.json actions.json > scaling.json"}
+	}
+	var w, kw *dialect.Writer
+	var platform recommend.Platform
+	var alts []recommend.Alternative
+	var notes []string
+	kedaOut := "scaledobject.yaml"
 	if f.output != "" {
-		if len(f.policy) > 1 {
-			return &usageError{msg: "-o writes one file: give CURRENT as one file (merge AWS outputs into one)", hint: "jq -s add targets.json policies.json actions.json > scaling.json"}
-		}
-		if original, err = inputfile.Read(f.policy[0], inputfile.MaxDocumentSize); err != nil {
+		ext := filepath.Ext(f.output)
+		kedaOut = strings.TrimSuffix(f.output, ext) + ".keda" + ext
+	}
+	if len(f.policy) == 1 {
+		original, err := inputfile.Read(f.policy[0], inputfile.MaxDocumentSize)
+		if err != nil {
 			return &headroom.InputError{File: f.policy[0], Expected: "a readable policy file", Err: err}
 		}
-		if _, err := dialect.Rewrite(f.policy[0], original, format, cur); err != nil {
+		if w, err = dialect.NewWriter(f.policy[0], original, format); err != nil {
 			return err
 		}
+		if _, err := w.Write(cur); err != nil {
+			return err
+		}
+		platform = recommend.Platform{Express: w.Express, NoSchedules: !w.Schedules(), Delay: w.FloorDelay()}
+		if !w.Schedules() {
+			notes = append(notes, "a HorizontalPodAutoscaler has no schedules: the recommendation is the nearest policy it can express (one minReplicas all week, the target searched with it); the floors by weekday-hour can run as KEDA cron triggers or under headroom serve in guard mode, costed below")
+			alts = append(alts, recommend.Alternative{Name: "guard mode", Guard: true,
+				Note: "the HPA with the quietest hour's floor as minReplicas, and headroom serve in guard mode holding minReplicas up while demand needs it (docs/SERVE.md; the default guards, docs/GUARDS.md); it does not pre-warm for a ramp"})
+			if kw, err = w.KEDA(kedaOut); err != nil {
+				notes = append(notes, "no KEDA alternative: "+err.Error())
+			} else {
+				alts = append(alts, recommend.Alternative{Name: "KEDA cron triggers", Platform: recommend.Platform{Express: kw.Express, Delay: kw.FloorDelay()},
+					Note: "a ScaledObject for the same workload: the floors as cron triggers beside the cpu trigger, searched for KEDA (the HPA's tolerance applies to a window; its end waits out the scale-down window)"})
+			}
+		}
+	} else {
+		notes = append(notes, "CURRENT is several AWS files: the floors are searched as headroom's own scheduled actions; merge the outputs into one file to write them back")
 	}
 	series, tw, err := f.traffic.load(cmd)
 	if err != nil {
@@ -147,11 +179,12 @@ func runRecommend(cmd *cobra.Command, f *recommendFlags) error {
 		train, hold = splitHoldout(series, holdout)
 	}
 	res, err := recommend.Recommend(recommend.Options{Service: svc, Current: cur, Train: train, Holdout: hold,
-		Margin: f.margin, Exclude: exclude, Context: cmd.Context()})
+		Margin: f.margin, Exclude: exclude, Context: cmd.Context(), Platform: platform, Alternatives: alts})
 	if err != nil {
 		return err
 	}
 	res.Warnings = append(warnings, res.Warnings...)
+	res.Notes = append(notes, res.Notes...)
 
 	// Render everything before writing anything.
 	var out bytes.Buffer
@@ -166,10 +199,35 @@ func runRecommend(cmd *cobra.Command, f *recommendFlags) error {
 	if err != nil {
 		return fmt.Errorf("render %s: %w", f.format, err)
 	}
-	var written []byte
+	// Every file is rendered before any is written: the recommendation;
+	// for AWS the script of the CLI commands that apply it; for an HPA the
+	// ScaledObject of the KEDA alternative when it passes too.
+	type file struct {
+		path string
+		data []byte
+	}
+	var files []file
 	if f.output != "" {
-		if written, err = dialect.Rewrite(f.policy[0], original, format, res.Policy); err != nil {
+		written, err := w.Write(res.Policy)
+		if err != nil {
 			return err
+		}
+		files = append(files, file{f.output, written})
+		script, err := w.Script(res.Policy)
+		if err != nil {
+			return err
+		}
+		if script != nil {
+			files = append(files, file{strings.TrimSuffix(f.output, filepath.Ext(f.output)) + ".sh", script})
+		}
+		for _, a := range res.Alternatives {
+			if kw != nil && a.Name == "KEDA cron triggers" && a.Verdict == "pass" {
+				so, err := kw.Write(a.Policy)
+				if err != nil {
+					return err
+				}
+				files = append(files, file{kedaOut, so})
+			}
 		}
 	}
 	if _, err := cmd.OutOrStdout().Write(out.Bytes()); err != nil {
@@ -181,12 +239,20 @@ func runRecommend(cmd *cobra.Command, f *recommendFlags) error {
 		}
 		return errFailed
 	}
-	if f.output != "" {
-		if err := os.WriteFile(f.output, written, 0o644); err != nil {
-			return &headroom.Error{Code: headroom.EINVALID, Message: "write " + f.output, Err: err}
+	for _, out := range files {
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(out.path, ".sh") {
+			mode = 0o755
+		}
+		if err := os.WriteFile(out.path, out.data, mode); err != nil {
+			return &headroom.Error{Code: headroom.EINVALID, Message: "write " + out.path, Err: err}
+		}
+		if mode == 0o755 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "headroom: wrote %s, the AWS CLI commands that apply %s; review it, then run: sh %s\n", out.path, f.output, out.path)
+			continue
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "headroom: wrote %s; check it with: headroom check --service %s --baseline %s --proposed %s --traffic ...\n",
-			f.output, f.service, f.policy[0], f.output)
+			out.path, f.service, f.policy[0], out.path)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom/internal/synth"
+	"github.com/headroomhq/headroom/policy/dialect"
 )
 
 // generated writes the example's generator's traffic for n days from
@@ -87,6 +88,83 @@ func TestRecommendBadInput(t *testing.T) {
 			}
 			if _, err := os.Stat(out); err == nil {
 				t.Errorf("%s was written after bad input", out)
+			}
+		})
+	}
+}
+
+// TestRecommendWritesEachFormat: the shipped example's policy as a KEDA
+// ScaledObject, as Application and EC2 Auto Scaling output and as a plain
+// HPA: the recommendation is written in CURRENT's format, `check
+// --baseline CURRENT --proposed NEW` passes on the traffic, and the written
+// file read back and written again is the same file (what the search
+// simulated is what was written).
+func TestRecommendWritesEachFormat(t *testing.T) {
+	dir := t.TempDir()
+	// Two weeks to learn from and the week after to prove on, as
+	// recordings of their own: check replays the held-out week only.
+	tr := generated(t, t.TempDir(), time.Date(2021, 6, 16, 0, 0, 0, 0, time.UTC), 14)
+	hold := generated(t, t.TempDir(), time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC), 7)
+	svc := "../../examples/bitbucket-2021-06-30/service.yaml"
+	tests := []struct {
+		name, policy, out string
+		// also lists the other files written, and what the output says.
+		also, says []string
+	}{
+		{"keda", "../../policy/keda/testdata/example-keda.yaml", "new.yaml", nil, []string{"PASS"}},
+		{"aws application auto scaling", "../../policy/aws/testdata/example-ecs.json", "new.json", []string{"new.sh"}, []string{"PASS"}},
+		{"aws ec2 auto scaling", "../../policy/aws/testdata/example-ec2.json", "new.json", []string{"new.sh"}, []string{"PASS"}},
+		{"hpa", "../../policy/hpa/testdata/example-hpa.yaml", "new.yaml", []string{"new.keda.yaml"},
+			[]string{"a HorizontalPodAutoscaler has no schedules", "guard mode", "KEDA cron triggers"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sub := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-"))
+			if err := os.Mkdir(sub, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(sub, tt.out)
+			code, stdout, stderr := run(t, "recommend", "--service", svc, "--policy", tt.policy, "--traffic", tr, "--holdout-traffic", hold, "-o", out)
+			if code != ExitPass {
+				t.Fatalf("recommend: exit %d\n%s\n%s", code, stdout, stderr)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("recommend's output lacks %q:\n%s", s, stdout)
+				}
+			}
+			t.Logf("%s", stdout)
+			for _, written := range append([]string{tt.out}, tt.also...) {
+				path := filepath.Join(sub, written)
+				if _, err := os.Stat(path); err != nil {
+					t.Fatalf("%s not written: %v\n%s", written, err, stderr)
+				}
+				if strings.HasSuffix(written, ".sh") {
+					continue
+				}
+				code, stdout, stderr = run(t, "check", "--service", svc, "--baseline", tt.policy, "--proposed", path, "--traffic", hold)
+				if code != ExitPass {
+					t.Errorf("check --baseline %s --proposed %s: exit %d\n%s\n%s", tt.policy, written, code, stdout, stderr)
+				}
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, _, err := dialect.ParsePolicy(path, data, dialect.Auto)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w, err := dialect.NewWriter(path, data, dialect.Auto)
+				if err != nil {
+					t.Fatal(err)
+				}
+				again, err := w.Write(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(again) != string(data) {
+					t.Errorf("%s read back and written again differs:\n%s\nwant\n%s", written, again, data)
+				}
 			}
 		})
 	}
