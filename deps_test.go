@@ -72,6 +72,7 @@ var allowedImports = map[string][]string{
 	"internal/chart":             nil,
 	"internal/htmltext":          nil,
 	"internal/inputfile":         nil,
+	"internal/loadtest":          nil,
 	"internal/seedreport":        nil,
 	"internal/suggest":           nil,
 	"internal/synth":             nil,
@@ -93,6 +94,7 @@ var allowedImports = map[string][]string{
 	"bench/checkbench":  {"internal/synth", "traffic"},
 	"bench/detect":      {".", "detect", "detect/tune", "policy", "sim", "traffic"},
 	"bench/fixedserver": nil,
+	"bench/model":       {".", "internal/loadtest", "sim"},
 	"bench/recommend":   {".", "internal/synth", "policy", "recommend", "traffic"},
 	"tools/trafficgen":  {"internal/synth"},
 }

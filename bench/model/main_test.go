@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+)
+
+// TestModelAgainstRealService runs three utilisations on two pool sizes of
+// the real loopback service (about 30 s) and holds the model to what it
+// measured: in the stable regime the mean latency within 25% (plus 5 ms of
+// the machine's timer and scheduler jitter) and no more than 1% errors on
+// either side; in overload, both failing between a fifth and a half of
+// the requests, within 0.12 of each other, and the latency near the
+// timeout. bench/model prints the whole grid.
+func TestModelAgainstRealService(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a real service for about 30 s")
+	}
+	e := Experiment{Workers: defaultWorkers, Service: defaultService, QueueTimeout: defaultQueueTimeout,
+		Duration: 4 * time.Second, Seed: 1}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, n := range []int{2, 8} {
+		for _, u := range []float64{0.5, 0.8, 1.5} {
+			row, err := e.Run(ctx, Level{Instances: n, Utilization: u})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, p := row.Measured, row.Modelled
+			t.Logf("%d instances at %.1f: errors %.4f real, %.4f model; mean %.1f ms real, %.1f ms model; p99 wait %.1f ms real, %.1f ms model; hold %s; CPU %.2f",
+				n, u, m.ErrorRatio, p.ErrorRatio, 1000*m.Mean, 1000*p.Mean, 1000*m.WaitP99, 1000*p.WaitP99, row.Hold, row.CPU)
+			if u < 1 {
+				if m.ErrorRatio > 0.01 || p.ErrorRatio > 0.01 {
+					t.Errorf("%d instances at %.1f: error ratio %.4f real, %.4f model; want both under 1%%", n, u, m.ErrorRatio, p.ErrorRatio)
+				}
+				if math.Abs(p.Mean-m.Mean) > 0.25*m.Mean+0.005 {
+					t.Errorf("%d instances at %.1f: mean latency %.1f ms real, %.1f ms model; want within 25%% + 5 ms", n, u, 1000*m.Mean, 1000*p.Mean)
+				}
+				continue
+			}
+			for _, r := range []float64{m.ErrorRatio, p.ErrorRatio} {
+				if r < 0.2 || r > 0.5 {
+					t.Errorf("%d instances at %.1f: error ratio %.4f real, %.4f model; want both in [0.2, 0.5]", n, u, m.ErrorRatio, p.ErrorRatio)
+				}
+			}
+			if math.Abs(p.ErrorRatio-m.ErrorRatio) > 0.12 {
+				t.Errorf("%d instances at %.1f: error ratio %.4f real, %.4f model; want within 0.12", n, u, m.ErrorRatio, p.ErrorRatio)
+			}
+			if floor := (row.Hold + e.QueueTimeout/2).Seconds(); m.Mean < floor || p.Mean < floor {
+				t.Errorf("%d instances at %.1f: mean latency %.1f ms real, %.1f ms model; want both past base + half the timeout", n, u, 1000*m.Mean, 1000*p.Mean)
+			}
+		}
+	}
+}
