@@ -35,9 +35,9 @@ func (h *Handler) renderAPI(m *model, out *rendered) error {
 	summary.Status = apiStatus(s)
 	var (
 		limit                  = max(h.APIIncidents, 1)
-		incidents, unresolved  = []incident.APIIncident{}, []incident.APIIncident{}
-		maintenances, upcoming = []incident.APIIncident{}, []incident.APIIncident{}
-		active                 = []incident.APIIncident{}
+		incidents, unresolved  [][]byte
+		maintenances, upcoming [][]byte
+		active                 [][]byte
 	)
 	var err error
 	put := func(path string, v any) {
@@ -51,30 +51,36 @@ func (h *Handler) renderAPI(m *model, out *rendered) error {
 		}
 		out.pages[path] = doc{body: b, contentType: typeJSON, cors: true}
 	}
+	pageJSON, err := json.Marshal(page)
+	if err != nil {
+		return fmt.Errorf("encode page: %w", err)
+	}
 	for i := range s.Incidents {
 		inc := &s.Incidents[i]
-		ai := incident.ToAPIIncident(s.Page, inc, s.Components)
-		put("/api/v2/incidents/"+url.PathEscape(inc.ID)+".json", struct {
-			Page     incident.APIPage     `json:"page"`
-			Incident incident.APIIncident `json:"incident"`
-		}{page, ai})
+		// {"page":…,"incident":…}: the incident's JSON as rendered with
+		// its page (unchanged by most writes), the page's encoded once.
+		d := m.incidents[inc.ID]
+		if d.apiDoc == nil || !bytes.Equal(d.apiPage, pageJSON) {
+			d.apiDoc, d.apiPage = spliceJSON(pageJSON, "incident", false, d.api), pageJSON
+		}
+		out.pages["/api/v2/incidents/"+url.PathEscape(inc.ID)+".json"] = doc{body: d.apiDoc, contentType: typeJSON, cors: true}
 		if inc.Kind == incident.KindMaintenance {
 			if len(maintenances) < limit {
-				maintenances = append(maintenances, ai)
+				maintenances = append(maintenances, d.api)
 			}
 			switch inc.Status {
 			case incident.Scheduled:
-				upcoming = append(upcoming, ai)
+				upcoming = append(upcoming, d.api)
 			case incident.InProgress, incident.Verifying:
-				active = append(active, ai)
+				active = append(active, d.api)
 			}
 			continue
 		}
 		if len(incidents) < limit {
-			incidents = append(incidents, ai)
+			incidents = append(incidents, d.api)
 		}
 		if inc.Unresolved() {
-			unresolved = append(unresolved, ai)
+			unresolved = append(unresolved, d.api)
 		}
 	}
 	put("/api/v2/summary.json", summary)
@@ -86,19 +92,14 @@ func (h *Handler) renderAPI(m *model, out *rendered) error {
 		Page       incident.APIPage        `json:"page"`
 		Components []incident.APIComponent `json:"components"`
 	}{page, summary.Components})
-	type incidentList struct {
-		Page      incident.APIPage       `json:"page"`
-		Incidents []incident.APIIncident `json:"incidents"`
+	list := func(path, key string, items [][]byte) {
+		out.pages[path] = doc{body: spliceJSON(pageJSON, key, true, items...), contentType: typeJSON, cors: true}
 	}
-	put("/api/v2/incidents.json", incidentList{page, incidents})
-	put("/api/v2/incidents/unresolved.json", incidentList{page, unresolved})
-	type maintenanceList struct {
-		Page                  incident.APIPage       `json:"page"`
-		ScheduledMaintenances []incident.APIIncident `json:"scheduled_maintenances"`
-	}
-	put("/api/v2/scheduled-maintenances.json", maintenanceList{page, maintenances})
-	put("/api/v2/scheduled-maintenances/upcoming.json", maintenanceList{page, upcoming})
-	put("/api/v2/scheduled-maintenances/active.json", maintenanceList{page, active})
+	list("/api/v2/incidents.json", "incidents", incidents)
+	list("/api/v2/incidents/unresolved.json", "incidents", unresolved)
+	list("/api/v2/scheduled-maintenances.json", "scheduled_maintenances", maintenances)
+	list("/api/v2/scheduled-maintenances/upcoming.json", "scheduled_maintenances", upcoming)
+	list("/api/v2/scheduled-maintenances/active.json", "scheduled_maintenances", active)
 	if err != nil {
 		return err
 	}
@@ -110,6 +111,32 @@ func (h *Handler) renderAPI(m *model, out *rendered) error {
 	}
 	out.noJSON = doc{body: b, contentType: typeJSON, cors: true}
 	return nil
+}
+
+// spliceJSON writes {"page":page,"key":item} (or, as a list,
+// {"page":page,"key":[item,…]}) and a final newline, as encodeJSON writes
+// the same struct: page and items are JSON encoded already.
+func spliceJSON(page []byte, key string, list bool, items ...[]byte) []byte {
+	n := len(page) + len(key) + 16
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(append(append(append(b, `{"page":`...), page...), `,"`...), key...)
+	b = append(b, `":`...)
+	if list {
+		b = append(b, '[')
+	}
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it...)
+	}
+	if list {
+		b = append(b, ']')
+	}
+	return append(b, "}\n"...)
 }
 
 // apiStatus is the page's status; a snapshot without one (never built by

@@ -112,7 +112,11 @@ func (h *Handler) renderFeeds(m *model, out *rendered) error {
 	}
 	for _, inc := range incidents {
 		link := incident.IncidentURL(s.Page, url.PathEscape(inc.ID))
-		content := m.feedContent(inc)
+		d := m.incidents[inc.ID]
+		if d.feed == "" {
+			d.feed = m.feedContent(inc)
+		}
+		content := d.feed
 		atom.Entries = append(atom.Entries, atomEntry{ID: tag + "Incident/" + inc.ID,
 			Published: inc.CreatedAt.UTC().Format(time.RFC3339), Updated: inc.UpdatedAt.UTC().Format(time.RFC3339),
 			Link: atomLink{Rel: "alternate", Type: "text/html", Href: link}, Title: inc.Name,

@@ -3,10 +3,12 @@ package statuspage
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,13 +70,65 @@ type model struct {
 	// bodies memoizes rendered Markdown: "This incident has been
 	// resolved." is on most incidents. prev holds the last render's.
 	bodies, prev map[string]template.HTML
+	// context is what an incident's page and JSON depend on besides the
+	// incident (the page, its components and groups); incidents holds
+	// this render's incident pages and JSON, prevIncidents the last's:
+	// a write changes one incident, and the others' answers are reused.
+	context                 string
+	incidents, prevIncidents map[string]*incidentDocs
+}
+
+// incidentDocs is an incident's page and the JSON of its API incident, as
+// rendered from inc (a copy) in a context.
+type incidentDocs struct {
+	inc     incident.Incident
+	context string
+	page    doc
+	api     []byte
+	// feed is the content of its feed entry, made when a feed lists it.
+	feed string
+	// apiDoc is incidents/{id}.json as last written with the page's JSON
+	// apiPage.
+	apiDoc, apiPage []byte
+}
+
+// incidentDocs returns inc's rendered page and API JSON: the last render's
+// when neither inc nor the context changed.
+func (m *model) incidentDocs(inc *incident.Incident, html func(string, any) doc) (*incidentDocs, error) {
+	if d, ok := m.prevIncidents[inc.ID]; ok && d.context == m.context && reflect.DeepEqual(&d.inc, inc) {
+		m.incidents[inc.ID] = d
+		return d, nil
+	}
+	api, err := json.Marshal(incident.ToAPIIncident(m.snap.Page, inc, m.snap.Components))
+	if err != nil {
+		return nil, fmt.Errorf("encode incident %s: %w", inc.ID, err)
+	}
+	d := &incidentDocs{inc: inc.Clone(), context: m.context, page: html("incident", m.incidentView(inc)), api: api}
+	m.incidents[inc.ID] = d
+	return d, nil
+}
+
+// contextKey is what every incident's page and JSON read besides the
+// incident.
+func contextKey(s *incident.Snapshot) (string, error) {
+	b, err := json.Marshal(struct {
+		Page       incident.Page
+		Components []incident.Component
+		Groups     []incident.Group
+	}{s.Page, s.Components, s.Groups})
+	return string(b), err
 }
 
 // render renders every answer of snap; bodies are the Markdown rendered
 // last time, and it returns this time's.
 func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTML) (*rendered, map[string]template.HTML, error) {
+	ctx, err := contextKey(snap)
+	if err != nil {
+		return nil, nil, fmt.Errorf("page context: %w", err)
+	}
 	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), components: map[string]*incident.Component{},
-		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies}
+		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies,
+		context: ctx, incidents: map[string]*incidentDocs{}, prevIncidents: h.incidents}
 	for i := range snap.Components {
 		m.components[snap.Components[i].ID] = &snap.Components[i]
 	}
@@ -82,7 +136,6 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		m.groups[snap.Groups[i].ID] = &snap.Groups[i]
 	}
 	out := &rendered{pages: map[string]doc{}}
-	var err error
 	html := func(name string, data any) doc {
 		if err != nil {
 			return doc{}
@@ -98,9 +151,20 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	out.pages["/"] = html("index", h.indexView(m))
 	for i := range snap.Incidents {
 		inc := &snap.Incidents[i]
-		out.pages["/incidents/"+inc.ID] = html("incident", m.incidentView(inc))
+		d, e := m.incidentDocs(inc, html)
+		if e != nil {
+			return nil, nil, e
+		}
+		out.pages["/incidents/"+inc.ID] = d.page
 	}
-	for _, v := range h.historyViews(m) {
+	// A history page is rendered again only when what it shows changed:
+	// a write changes the months of one incident.
+	views := h.historyViews(m)
+	for i, v := range views {
+		if i < len(h.history) && reflect.DeepEqual(h.history[i].view, v) {
+			out.history = append(out.history, h.history[i].doc)
+			continue
+		}
 		out.history = append(out.history, html("history", v))
 	}
 	out.pages["/history"] = out.history[0]
@@ -115,6 +179,11 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	}
 	if err := h.renderFeeds(m, out); err != nil {
 		return nil, nil, err
+	}
+	h.incidents = m.incidents
+	h.history = h.history[:0]
+	for i, v := range views {
+		h.history = append(h.history, historyDoc{view: v, doc: out.history[i]})
 	}
 	return out, m.bodies, nil
 }
@@ -586,6 +655,12 @@ func (m *model) posted(t time.Time) string { return t.In(m.loc).Format("Jan 02, 
 
 // short is the status page's "Jun 30, 17:53 UTC".
 func (m *model) short(t time.Time) string { return t.In(m.loc).Format("Jan 2, 15:04 MST") }
+
+// historyDoc is a rendered page of /history and the view it shows.
+type historyDoc struct {
+	view historyView
+	doc  doc
+}
 
 // historyView is one page of /history: months, newest first.
 type historyView struct {

@@ -79,6 +79,10 @@ type Handler struct {
 	// bodies are the last Publish's rendered Markdown, by source: most
 	// bodies do not change from one write to the next.
 	bodies map[string]template.HTML
+	// incidents are the last Publish's incident pages and JSON, by ID.
+	incidents map[string]*incidentDocs
+	// history are the last Publish's pages of /history.
+	history []historyDoc
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -171,6 +175,11 @@ type entry struct {
 // has the same body (most pages do not change on a write), its compressed
 // variant is reused.
 func (h *Handler) newEntry(d doc, old *entry) *entry {
+	if old != nil && len(d.body) > 0 && len(old.body) == len(d.body) && &old.body[0] == &d.body[0] {
+		// The very bytes the last Publish rendered (an unchanged
+		// incident's page): its entry as it is.
+		return old
+	}
 	sum := sha256.Sum256(d.body)
 	tag := hex.EncodeToString(sum[:12])
 	e := &entry{body: d.body, contentType: []string{d.contentType}, cors: d.cors,
@@ -196,13 +205,15 @@ func (h *Handler) newEntry(d doc, old *entry) *entry {
 // trailer eat the gain.
 const minGzip = 256
 
-// compress gzips b at the best compression: done once per change, read by
-// every client. nil when it does not shrink b.
+// compress gzips b at gzip's default level: done once per change, read by
+// every client. The best level makes the pages 1–5% smaller and costs up
+// to five times the time on the feeds (4 ms for a 74 KB Atom feed), on
+// every write. nil when it does not shrink b.
 func (h *Handler) compress(b []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(b)/4 + 64)
 	if h.zw == nil {
-		h.zw, _ = gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
+		h.zw, _ = gzip.NewWriterLevel(&buf, gzip.DefaultCompression) // a valid level: no error
 	} else {
 		h.zw.Reset(&buf)
 	}
