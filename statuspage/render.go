@@ -74,7 +74,7 @@ type model struct {
 	// incident (the page, its components and groups); incidents holds
 	// this render's incident pages and JSON, prevIncidents the last's:
 	// a write changes one incident, and the others' answers are reused.
-	context                 string
+	context                  string
 	incidents, prevIncidents map[string]*incidentDocs
 }
 
