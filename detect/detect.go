@@ -139,9 +139,9 @@ func (d *Detector) State() State { return d.st.clone() }
 // Firing returns the alerts firing now.
 func (d *Detector) Firing() []headroom.Alert { return d.st.firing() }
 
-// Step evaluates the signals at in.Now. Inputs must come in time order; a
-// sample older than the last is ignored for history (a clock stepping back)
-// but rules are still evaluated.
+// Step evaluates the signals at in.Now. Inputs come in time order; a
+// sample older than the newest bucket (a clock stepping back) is counted in
+// the newest bucket, and the rules are evaluated as usual.
 func (d *Detector) Step(in Input) Output {
 	before := d.st.firing()
 	if in.HasDemand && finite(in.Demand) {
