@@ -137,8 +137,11 @@ func TestDeployRBACIsWhatTheActuatorNeeds(t *testing.T) {
 	var reasons []string
 	for _, e := range events.Items {
 		reasons = append(reasons, e.InvolvedObject.Kind+"/"+e.Reason)
+		if e.InvolvedObject.Kind == "Deployment" && !strings.Contains(e.Message, reason.Message) {
+			t.Errorf("the Deployment's event says %q, want the decision's reason %q", e.Message, reason.Message)
+		}
 	}
-	for _, want := range []string{"Deployment/TargetTracking", "HorizontalPodAutoscaler/GuardFloor"} {
+	for _, want := range []string{"Deployment/Rescaled", "HorizontalPodAutoscaler/GuardFloor"} {
 		if !strings.Contains(strings.Join(reasons, " "), want) {
 			t.Errorf("events = %v, want one %s written as the ServiceAccount", reasons, want)
 		}
