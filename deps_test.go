@@ -107,7 +107,7 @@ var heavySDKs = map[string][]string{
 	"k8s.io/client-go":                    {"actuator/k8s", "internal/kubetest", "cmd/headroom"},
 	"github.com/jackc/pgx":                {"store/postgres", "internal/pgtest", "cmd/headroom"},
 	"modernc.org/sqlite":                  {"store/sqlite", "demo", "cmd/headroom"},
-	"github.com/prometheus/client_golang": {"metrics/prom", "alert/alertmanager", "controller", "demo", "cmd/headroom"},
+	"github.com/prometheus/client_golang": {"metrics/prom", "alert/alertmanager", "controller", "demo", "cmd/headroom", "internal/fleettest"},
 }
 
 type listed struct {
