@@ -76,6 +76,7 @@ var allowedImports = map[string][]string{
 	"internal/seedreport":        nil,
 	"internal/suggest":           nil,
 	"internal/synth":             nil,
+	"internal/exampletest":       {".", "policy", "traffic"},
 	"internal/fleettest":         nil,
 	"internal/tracetest":         {".", "traffic"},
 	"internal/yamlnode":          {"."},

@@ -7,31 +7,15 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
-	"github.com/headroomhq/headroom/policy"
-	"github.com/headroomhq/headroom/traffic"
+	"github.com/headroomhq/headroom/internal/exampletest"
 )
 
 const example = "../examples/bitbucket-2021-06-30/"
 
 func loadExample(t *testing.T) (*headroom.Service, *headroom.Policy, *headroom.Policy, *headroom.Series) {
 	t.Helper()
-	svc, err := policy.LoadService(example + "service.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := policy.LoadPolicy(example + "baseline.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prop, err := policy.LoadPolicy(example + "proposed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, _, err := traffic.ReadFile(example+"traffic.csv", traffic.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc, base, prop, tr
+	ex := exampletest.Load(t)
+	return ex.Service, ex.Baseline, ex.Proposed, ex.Traffic
 }
 
 // The seed incident: a scheduled scale-in at 17:00 UTC on 2021-06-30,

@@ -8,31 +8,18 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
-	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/internal/exampletest"
 	"github.com/headroomhq/headroom/postmortem"
 	"github.com/headroomhq/headroom/sim"
-	"github.com/headroomhq/headroom/traffic"
 )
-
-const example = "../examples/bitbucket-2021-06-30/"
 
 // replay runs check on the example's proposed policy with a Sampler on
 // it, and returns the report and the draft's input for its first
 // violation.
 func replay(t *testing.T) (*check.Report, postmortem.Input) {
 	t.Helper()
-	svc, err := policy.LoadService(example + "service.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prop, err := policy.LoadPolicy(example + "proposed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, _, err := traffic.ReadFile(example+"traffic.csv", traffic.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex := exampletest.Load(t)
+	svc, prop, tr := ex.Service, ex.Proposed, ex.Traffic
 	model := sim.NewModel(svc)
 	s := &postmortem.Sampler{Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) }}
 	r, err := check.Run(check.Options{Service: svc, Proposed: prop, Traffic: []*headroom.Series{tr},

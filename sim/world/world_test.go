@@ -10,29 +10,15 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/controller"
-	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/internal/exampletest"
 	"github.com/headroomhq/headroom/sim/world"
 	"github.com/headroomhq/headroom/store/memory"
-	"github.com/headroomhq/headroom/traffic"
 )
-
-const example = "../../examples/bitbucket-2021-06-30/"
 
 func load(t *testing.T) (*headroom.Service, *headroom.Policy, *headroom.Series) {
 	t.Helper()
-	svc, err := policy.LoadService(example + "service.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prop, err := policy.LoadPolicy(example + "proposed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, _, err := traffic.ReadFile(example+"traffic.csv", traffic.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc, prop, tr
+	ex := exampletest.Load(t)
+	return ex.Service, ex.Proposed, ex.Traffic
 }
 
 // The live controller on the simulated world does what check's replay
