@@ -222,8 +222,13 @@ func newChartSink(svc *headroom.Service, tr *headroom.Series, points int) *chart
 // newBucketSink keeps buckets of width seconds: the zoom charts' sink has
 // a fine one over the whole run, cut around each violation afterwards.
 func newBucketSink(svc *headroom.Service, tr *headroom.Series, width int) *chartSink {
-	return &chartSink{c: &Chart{Traffic: tr.Name, Start: tr.Start, Bucket: time.Duration(width) * time.Second},
-		model: sim.NewModel(svc), slo: svc.SLO, per: svc.CapacityPerInstance, width: width}
+	// Sized for every bucket up front: the fine sink's slices, grown by
+	// appending, cost a copy and garbage each time they doubled.
+	n := (tr.Seconds() + width - 1) / width
+	c := &Chart{Traffic: tr.Name, Start: tr.Start, Bucket: time.Duration(width) * time.Second,
+		Demand: make([]float64, 0, n), Ready: make([]int, 0, n), Desired: make([]int, 0, n),
+		ErrorRatio: make([]float64, 0, n), LatencyMs: make([]float64, 0, n)}
+	return &chartSink{c: c, model: sim.NewModel(svc), slo: svc.SLO, per: svc.CapacityPerInstance, width: width}
 }
 
 func (c *chartSink) Add(s *headroom.Second) {

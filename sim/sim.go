@@ -218,7 +218,10 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 				res.Decisions = append(res.Decisions, out.Decision)
 			}
 			if out.Desired < out.Current {
-				cut = &out.Decision
+				// A copy: the detector may keep it, and out stays on
+				// the stack (it was a heap object every decision).
+				d := out.Decision
+				cut = &d
 			}
 			f.Scale(out.Desired, sec, startup)
 			desired = out.Desired
@@ -243,7 +246,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		c := f.Capacity()
 		o := model.Serve(demand, c.Ready)
 		if cfg.Inject != nil {
-			cfg.Inject(sec, demand, &o)
+			o = inject(cfg.Inject, sec, demand, o)
 		}
 		*row = headroom.Second{
 			Time: now, Demand: demand, Capacity: c, Desired: desired,
@@ -271,6 +274,15 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		cfg.Progress(total, total)
 	}
 	return res, nil
+}
+
+// inject applies Config.Inject to a copy of o: only that copy reaches the
+// heap (through the function value), not each second's outcome.
+//
+//go:noinline
+func inject(f func(sec int, demand float64, o *Outcome), sec int, demand float64, o Outcome) Outcome {
+	f(sec, demand, &o)
+	return o
 }
 
 // detection runs the detector beside the engine: it sums the seconds since
