@@ -104,8 +104,16 @@ func (c *Controller) tell(ctx context.Context, j headroom.Journal, t *Target, no
 		r.Error = join(r.Error, fmt.Sprintf("load incident state: %v", err))
 		return
 	}
-	mitigating := r.Decision.Desired > r.Decision.Current ||
-		r.Decision.Reason.Code == headroom.ReasonEmergency || r.Decision.Reason.Code == headroom.ReasonScaleInDeferred
+	// Capacity is being added only when headroom acts: an applied
+	// scale-out or a deferred cut in enforce mode, a floor held above the
+	// platform's minimum in guard mode; never a shadow's recommendation.
+	var mitigating bool
+	switch headroom.Mode(r.Mode) {
+	case headroom.ModeEnforce:
+		mitigating = (r.Applied && r.Decision.Desired > r.Decision.Current) || r.Decision.Reason.Code == headroom.ReasonScaleInDeferred
+	case headroom.ModeGuard:
+		mitigating = r.Applied && r.Decision.Desired > r.Decision.Min
+	}
 	in := incident.AutoInput{Now: now, Alerts: out.Firing, ErrorRatio: obs.ErrorRatio, Latency: obs.Latency, HasHealth: obs.HasHealth, Mitigating: mitigating}
 	if d := t.Detect; d != nil && obs.HasHealth {
 		in.Unhealthy = obs.ErrorRatio > d.Budget || (d.MaxLatency > 0 && obs.Latency > d.MaxLatency)

@@ -205,3 +205,56 @@ func TestPageShowsANewTargetsData(t *testing.T) {
 		t.Errorf("since=6h: the chart should span the six hours asked for")
 	}
 }
+
+// failing is a source whose users get errors while demand outruns a busy
+// fleet: the engine wants more instances.
+type failing struct{ steady }
+
+func (f failing) Observe(ctx context.Context, now time.Time) (headroom.Observation, error) {
+	o, err := f.steady.Observe(ctx, now)
+	o.ErrorRatio, o.Latency = 0.2, 2*time.Second
+	return o, err
+}
+
+// The status page says capacity is being added only when headroom adds
+// it: a shadow target's scale-out is a recommendation nobody applied.
+func TestIdentifiedSaysMitigatingOnlyWhenActing(t *testing.T) {
+	svc, _, base := load(t)
+	for _, mode := range []headroom.Mode{headroom.ModeShadow, headroom.ModeEnforce} {
+		t.Run(string(mode), func(t *testing.T) {
+			at := time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
+			store := &memory.Incidents{Now: func() time.Time { return at }}
+			page, err := incident.NewService(t.Context(), incident.Config{Store: store, Page: incident.Page{ID: "p", Name: "P", TimeZone: "UTC"},
+				Components: []incident.Component{{ID: "web", Name: "Website", Position: 1}}, Now: func() time.Time { return at }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			model := sim.NewModel(svc)
+			cfg := detect.ForService(svc)
+			act, _ := fleet(t, 20)
+			target := &controller.Target{Name: "web", Mode: mode, Policy: base, Source: failing{steady{demand: 3400, cpu: 95}}, Actuator: act,
+				Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) },
+				Incident: &incident.Automation{Target: "web", Components: []string{"web"}}}
+			c := controller.New(&memory.Journal{}, target)
+			c.Automator = &incident.Automator{Service: page}
+			var identified string
+			for i := range 20 {
+				c.Step(t.Context(), at.Add(time.Duration(i)*15*time.Second))
+				for _, inc := range page.Snapshot().Incidents {
+					for _, u := range inc.Updates {
+						if u.Status == incident.Identified {
+							identified = u.Body
+						}
+					}
+				}
+			}
+			if identified == "" {
+				t.Fatalf("no Identified update: %+v", page.Snapshot().Incidents)
+			}
+			says := strings.Contains(identified, "increasing capacity")
+			if want := mode == headroom.ModeEnforce; says != want {
+				t.Errorf("Identified says %q: want increasing capacity %v", identified, want)
+			}
+		})
+	}
+}
