@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -144,6 +145,7 @@ func (d *Detector) Firing() []headroom.Alert { return d.st.firing() }
 // the newest bucket, and the rules are evaluated as usual.
 func (d *Detector) Step(in Input) Output {
 	before := d.st.firing()
+	gone := d.dropRemoved(in.Now)
 	if in.HasDemand && finite(in.Demand) {
 		d.st.LastSample = in.Now
 		d.st.History.add(in.Now, sample(in))
@@ -156,7 +158,41 @@ func (d *Detector) Step(in Input) Output {
 		}
 	}
 	after := d.st.firing()
-	return Output{Firing: after, Started: diff(after, before), Ended: ended(d.st.Alerts, before, in.Now)}
+	return Output{Firing: after, Started: diff(after, before), Ended: append(gone, ended(d.st.Alerts, before, in.Now)...)}
+}
+
+// dropRemoved resolves at now the alerts of rules no longer configured (a
+// detector resumed after its rules were removed or renamed), returning
+// them, and forgets those rules' states: Step evaluates only the
+// configured rules, so nothing else would ever end such an alert.
+func (d *Detector) dropRemoved(now time.Time) []headroom.Alert {
+	var gone []headroom.Alert
+	d.st.Alerts = slices.DeleteFunc(d.st.Alerts, func(rs RuleState) bool {
+		if d.configured(rs.Name) {
+			return false
+		}
+		if rs.Active != nil {
+			a := *rs.Active
+			a.EndsAt = now
+			gone = append(gone, a)
+		}
+		return true
+	})
+	return gone
+}
+
+// configured reports whether rule state name is a configured rule's or a
+// built-in signal's.
+func (d *Detector) configured(name string) bool {
+	if name == ruleCause || name == ruleBlind {
+		return true
+	}
+	for _, r := range d.cfg.Rules {
+		if r.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // sample turns an input into the request counts it stands for.

@@ -286,3 +286,69 @@ func TestHistoryRoundTrip(t *testing.T) {
 	}
 	t.Logf("saved state: %d bytes", len(data))
 }
+
+// A rule removed or renamed while its alert fired: the detector resumed
+// with the new rules resolves the alert at its first evaluation (so the
+// notifier and the alert log see it end) and forgets the rule's state,
+// instead of keeping it firing forever.
+func TestRemovedRuleResolves(t *testing.T) {
+	d := New(Config{Budget: 0.001}, State{})
+	feed(t, d, t0.Add(-6*time.Hour), 6*240, steady(0))
+	feed(t, d, t0, 20, steady(0.6))
+	if f := d.Firing(); len(onlyRule(f, "burn-1h-5m")) != 1 || len(onlyRule(f, "burn-6h-30m")) != 1 {
+		t.Fatalf("firing: got %v, want both workbook rules", f)
+	}
+	data, err := json.Marshal(d.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatal(err)
+	}
+	rules := []Rule{{Name: "fast", Long: time.Minute, Factor: 1000, Severity: headroom.SeverityPage}}
+	resumed := New(Config{Budget: 0.001, Rules: rules}, st)
+	now := t0.Add(21 * 15 * time.Second)
+	out := resumed.Step(Input{Now: now, Interval: 15 * time.Second, Demand: 1000, ErrorRatio: 0.6, HasDemand: true, HasHealth: true, Ready: 20, Desired: 20, Needed: 12})
+	for _, rule := range []string{"burn-1h-5m", "burn-6h-30m"} {
+		if e := onlyRule(out.Ended, rule); len(e) != 1 || !e[0].EndsAt.Equal(now) {
+			t.Errorf("%s: ended %v, want it resolved at %s", rule, out.Ended, now)
+		}
+		if f := onlyRule(out.Firing, rule); len(f) != 0 {
+			t.Errorf("%s: still firing %v", rule, f)
+		}
+		for _, rs := range resumed.State().Alerts {
+			if rs.Name == rule {
+				t.Errorf("%s: state kept: %+v", rule, rs)
+			}
+		}
+	}
+	// The built-in signals' states are not a removed rule's.
+	if out2 := resumed.Step(Input{Now: now.Add(15 * time.Second), Interval: 15 * time.Second, Demand: 1000, HasDemand: true, HasHealth: true, Ready: 5, Desired: 5, Needed: 12}); len(out2.Ended) != 0 {
+		t.Errorf("second step ended %v", out2.Ended)
+	}
+	_, ended := feed(t, resumed, now.Add(15*time.Second), 4, steady(0))
+	if len(onlyRule(ended, "burn-1h-5m"))+len(onlyRule(ended, "burn-6h-30m")) != 0 {
+		t.Errorf("ended again: %v", ended)
+	}
+}
+
+// A built-in signal firing across a restart with other rules stays
+// firing: blind and capacity are no configured rule's.
+func TestBuiltInAlertsSurviveARuleChange(t *testing.T) {
+	d := New(Config{Budget: 0.001}, State{})
+	feed(t, d, t0.Add(-time.Hour), 240, steady(0))
+	short := func(time.Time) Input {
+		return Input{Demand: 1000, HasDemand: true, HasHealth: true, Ready: 5, Desired: 5, Needed: 12}
+	}
+	feed(t, d, t0, 4, short)
+	if f := d.Firing(); len(onlyRule(f, "capacity")) != 1 {
+		t.Fatalf("got %v, want the cause alert", f)
+	}
+	rules := []Rule{{Name: "fast", Long: time.Minute, Factor: 1000, Severity: headroom.SeverityPage}}
+	resumed := New(Config{Budget: 0.001, Rules: rules}, d.State())
+	_, ended := feed(t, resumed, t0.Add(time.Minute), 2, short)
+	if len(ended) != 0 || len(onlyRule(resumed.Firing(), "capacity")) != 1 {
+		t.Fatalf("ended %v, firing %v; want the cause alert kept", ended, resumed.Firing())
+	}
+}
