@@ -227,8 +227,17 @@ func (m *Model) stable(c int, lambda float64) queueing.Deadline {
 
 // Serve simulates one second of demand (requests/s) on ready instances.
 func (m *Model) Serve(demand float64, ready int) Outcome {
-	throughput := float64(ready) * m.svc.CapacityPerInstance
 	var o Outcome
+	m.serve(demand, ready, &o)
+	return o
+}
+
+// serve is Serve writing the outcome into o, whatever o held: the
+// simulator's loop keeps one outcome rather than copy a new one out every
+// second.
+func (m *Model) serve(demand float64, ready int, o *Outcome) {
+	throughput := float64(ready) * m.svc.CapacityPerInstance
+	*o = Outcome{}
 	if throughput > 0 {
 		o.Utilization = demand / throughput
 	} else if demand > 0 {
@@ -247,7 +256,7 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 		if demand > 0 {
 			o.ErrorRatio = q.TimedOut
 		}
-		return o
+		return
 	}
 	// Overloaded, or draining a backlog: a fluid queue with a timeout.
 	queued := m.backlog + demand
@@ -278,7 +287,6 @@ func (m *Model) Serve(demand float64, ready int) Outcome {
 	}
 	o.Latency = seconds(m.base + (from+to)/2)
 	o.Latencies = Latencies{base: m.base, fluid: true, from: from, to: to}
-	return o
 }
 
 // Utilization is the CPU utilization a second reads, in percent: the busy

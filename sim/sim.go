@@ -194,6 +194,9 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	next := start
 	nextSec := 0
 	row := &headroom.Second{}
+	// One outcome for the run, rewritten every second (Config.Inject's
+	// pointer would make a fresh one a heap object each second).
+	o := &Outcome{}
 	progressEvery := max(total/100, 1)
 	progressIn := 1
 	stepSec, interval, boundary, rate := tr.StepSeconds(), 0, 0, 0.0
@@ -244,16 +247,16 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		}
 		demand := rate
 		c := f.Capacity()
-		o := model.Serve(demand, c.Ready)
+		model.serve(demand, c.Ready, o)
 		if cfg.Inject != nil {
-			o = inject(cfg.Inject, sec, demand, o)
+			cfg.Inject(sec, demand, o)
 		}
 		*row = headroom.Second{
 			Time: now, Demand: demand, Capacity: c, Desired: desired,
 			Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
 			InstanceSeconds: float64(c.Total()),
 		}
-		hist.push(sec, [obsSeries]float64{Utilization(o, c.Ready), demand, o.Failed, o.Latency.Seconds()})
+		hist.push(sec, [obsSeries]float64{Utilization(*o, c.Ready), demand, o.Failed, o.Latency.Seconds()})
 		if det != nil {
 			det.add(demand, o)
 		}
@@ -276,15 +279,6 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	return res, nil
 }
 
-// inject applies Config.Inject to a copy of o: only that copy reaches the
-// heap (through the function value), not each second's outcome.
-//
-//go:noinline
-func inject(f func(sec int, demand float64, o *Outcome), sec int, demand float64, o Outcome) Outcome {
-	f(sec, demand, &o)
-	return o
-}
-
 // detection runs the detector beside the engine: it sums the seconds since
 // its last evaluation, as a metrics query over the loop would.
 type detection struct {
@@ -297,7 +291,15 @@ type detection struct {
 	requests, failed   float64
 	latencySum, served float64
 	index              map[string]int // rule → index in res.Alerts of its firing alert
+	// needed memoizes model.Required by demand: averages of integer
+	// counts over the same interval repeat (a month of 1 s traffic, 15 s
+	// loops: three evaluations in four find their demand here). Bounded
+	// by maxNeeded entries.
+	needed map[float64]int
 }
+
+// maxNeeded bounds detection.needed: past it, Required is computed anew.
+const maxNeeded = 1 << 17
 
 func newDetection(cfg Config, m *Model) *detection {
 	if cfg.Detect == nil {
@@ -307,11 +309,11 @@ func newDetection(cfg Config, m *Model) *detection {
 	if every <= 0 {
 		every = int(DefaultDetectInterval / time.Second)
 	}
-	return &detection{d: detect.New(*cfg.Detect, detect.State{}), model: m, slo: cfg.Service.SLO, every: every, index: map[string]int{}}
+	return &detection{d: detect.New(*cfg.Detect, detect.State{}), model: m, slo: cfg.Service.SLO, every: every, index: map[string]int{}, needed: map[float64]int{}}
 }
 
 // add sums one second.
-func (dt *detection) add(demand float64, o Outcome) {
+func (dt *detection) add(demand float64, o *Outcome) {
 	dt.secs++
 	dt.requests += demand
 	dt.failed += o.Failed
@@ -333,7 +335,7 @@ func (dt *detection) step(now time.Time, ready, desired int, cut *headroom.Decis
 		if dt.served > 0 {
 			in.Latency = time.Duration(dt.latencySum / dt.served * float64(time.Second))
 		}
-		in.Needed = dt.model.Required(in.Demand, dt.slo.MaxLatency)
+		in.Needed = dt.required(in.Demand)
 	}
 	out := dt.d.Step(in)
 	for _, a := range out.Ended {
@@ -347,6 +349,18 @@ func (dt *detection) step(now time.Time, ready, desired int, cut *headroom.Decis
 		res.Alerts = append(res.Alerts, a)
 	}
 	dt.secs, dt.requests, dt.failed, dt.latencySum, dt.served = 0, 0, 0, 0, 0
+}
+
+// required is dt.model.Required(demand, the SLO's latency), memoized.
+func (dt *detection) required(demand float64) int {
+	if n, ok := dt.needed[demand]; ok {
+		return n
+	}
+	n := dt.model.Required(demand, dt.slo.MaxLatency)
+	if len(dt.needed) < maxNeeded {
+		dt.needed[demand] = n
+	}
+	return n
 }
 
 // guardNews reports whether d is a guard stepping in that the log has not
