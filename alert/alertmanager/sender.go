@@ -233,7 +233,10 @@ func (s *Sender) Once(ctx context.Context) error {
 		return nil
 	}
 	var batch []headroom.Alert
-	versions := map[alertKey]uint64{}
+	// What the batch carries, by entry: a Forget and a Notify during the
+	// delivery make a new entry whose versions start again, which this
+	// delivery must not mark.
+	carried := map[*entry]uint64{}
 	for k, e := range s.alerts {
 		if !e.alert.Firing() && !e.unsent() && !now.Before(e.sentAt.Add(s.ResolvedRetention)) {
 			delete(s.alerts, k) // delivered long enough ago
@@ -242,7 +245,7 @@ func (s *Sender) Once(ctx context.Context) error {
 		resendDue := e.alert.Firing() && !now.Before(e.sentAt.Add(s.Interval))
 		if e.unsent() || resendDue {
 			batch = append(batch, e.alert)
-			versions[k] = e.version
+			carried[e] = e.version
 		}
 	}
 	s.mu.Unlock()
@@ -274,8 +277,8 @@ func (s *Sender) Once(ctx context.Context) error {
 		return err
 	}
 	s.backoff, s.retryAt = 0, time.Time{}
-	for k, v := range versions {
-		if e := s.alerts[k]; e != nil {
+	for e, v := range carried {
+		if s.alerts[keyOf(e.alert)] == e {
 			e.delivered = max(e.delivered, v)
 			e.sentAt = now
 		}

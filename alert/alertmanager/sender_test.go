@@ -368,3 +368,27 @@ func TestSenderForgetStopsResends(t *testing.T) {
 		t.Errorf("after Forget: %d firing, pending gauge %v; want none", s.Firing(), testutil.ToFloat64(m.Pending))
 	}
 }
+
+// A delivery in flight when the lease is lost and won again marks only the
+// state it carried: the resolution handed over meanwhile (a new entry,
+// its versions counted from 1 again) is still sent.
+func TestSenderForgetDuringDelivery(t *testing.T) {
+	f := &fakeNotifier{}
+	s, clk, _ := testSender(t, f)
+	f.during = func() {
+		f.mu.Lock()
+		f.during = nil
+		f.mu.Unlock()
+		s.Forget()
+		clk.Add(time.Second)
+		notify(t, s, resolve(firing, clk.Now()))
+	}
+	notify(t, s, firing)
+	once(t, s)
+	wantSent(t, f, "web/cause/capacity:firing")
+	if got := s.Pending(); got != 1 {
+		t.Fatalf("pending: got %d, want 1 (the resolved state)", got)
+	}
+	once(t, s)
+	wantSent(t, f, "web/cause/capacity:resolved")
+}
