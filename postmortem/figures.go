@@ -110,19 +110,7 @@ func (in Input) bad(s Sample) bool {
 func Compute(in Input) Figures {
 	f := Figures{LatencyIncrease: -1, FailedRequests: -1, WorstErrorRatio: -1}
 	samples := in.within(in.From, in.To)
-	first, last := -1, -1
-	for i, s := range samples {
-		if !in.bad(s) {
-			continue
-		}
-		if first >= 0 && s.Time.Sub(samples[last].Time) > mergeGap {
-			break
-		}
-		if first < 0 {
-			first = i
-		}
-		last = i
-	}
+	first, last := in.impactRun(samples)
 	if first >= 0 {
 		f.ImpactStart = samples[first].Time.Add(-samples[first].Interval)
 		f.ImpactEnd = samples[last].Time
@@ -179,6 +167,105 @@ func Compute(in Input) Figures {
 		f.Declared, f.Resolved = inc.CreatedAt, inc.ResolvedAt
 	}
 	return f
+}
+
+// run is a span of samples[first:last+1] whose bad loops are at most
+// mergeGap apart, starting and ending with a bad loop.
+type run struct {
+	first, last int
+	start, end  time.Time
+	failed      float64
+}
+
+// impactRun picks the impact among the runs of bad loops in samples: the
+// run the incident was open in, or the last before it; without an
+// incident, the run the first symptom alert fired in, or the last before
+// it; without either, the run with the most failed requests. A noisy loop
+// in the hour before an outage is not its impact. It returns -1s when no
+// loop was bad.
+func (in Input) impactRun(samples []Sample) (first, last int) {
+	var runs []run
+	for i, s := range samples {
+		if !in.bad(s) {
+			continue
+		}
+		n := s.Demand * s.Interval.Seconds() * s.ErrorRatio
+		if k := len(runs) - 1; k >= 0 && s.Time.Sub(samples[runs[k].last].Time) <= mergeGap {
+			runs[k].last, runs[k].end = i, s.Time
+			runs[k].failed += n
+			continue
+		}
+		runs = append(runs, run{first: i, last: i, start: s.Time.Add(-s.Interval), end: s.Time, failed: n})
+	}
+	if len(runs) == 0 {
+		return -1, -1
+	}
+	pick := func(r run) (int, int) { return r.first, r.last }
+	if from, to, ok := in.anchor(); ok {
+		// Open during a run (or one began while it was open: a cause
+		// alert opens it at the cut, before the first failure); the one
+		// it opened in first, else the worst.
+		best := -1
+		for k, r := range runs {
+			if r.end.Before(from) || (!to.IsZero() && r.start.After(to)) {
+				continue
+			}
+			if !r.start.After(from) {
+				return pick(r)
+			}
+			if best < 0 || r.failed > runs[best].failed {
+				best = k
+			}
+		}
+		if best >= 0 {
+			return pick(runs[best])
+		}
+		// Declared after it ended: the last before.
+		for k := len(runs) - 1; k >= 0; k-- {
+			if runs[k].end.Before(from) {
+				return pick(runs[k])
+			}
+		}
+	}
+	worst := 0
+	for k, r := range runs {
+		if r.failed > runs[worst].failed {
+			worst = k
+		}
+	}
+	return pick(runs[worst])
+}
+
+// anchor is the span the impact is looked for in: the incident's, from
+// when it started (or was opened, if earlier) to its resolution (or To);
+// without an incident, the first symptom alert's. ok is false without
+// either.
+func (in Input) anchor() (from, to time.Time, ok bool) {
+	if inc := in.Incident; inc != nil {
+		from = inc.StartedAt
+		if from.IsZero() || (!inc.CreatedAt.IsZero() && inc.CreatedAt.Before(from)) {
+			from = inc.CreatedAt
+		}
+		if !from.IsZero() {
+			to = inc.ResolvedAt
+			if to.IsZero() || to.Before(from) {
+				to = in.To
+			}
+			return from, to, true
+		}
+	}
+	for _, a := range in.Alerts {
+		if a.Signal != headroom.SignalSymptom || a.StartsAt.Before(in.From) || (!in.To.IsZero() && a.StartsAt.After(in.To)) {
+			continue
+		}
+		if !ok || a.StartsAt.Before(from) {
+			from, to, ok = a.StartsAt, a.EndsAt, true
+		}
+	}
+	if ok && (to.IsZero() || to.Before(from)) {
+		to = in.To
+	}
+	return from, to, ok
 }
 
 // within returns the samples ending in (from, to]; zero bounds are open.
