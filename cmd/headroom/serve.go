@@ -47,6 +47,10 @@ type Main struct {
 	// Alerts delivers the detector's alerts to Alertmanager; nil when the
 	// config names none.
 	Alerts *alertmanager.Sender
+	// alertClient is the Sender's client: a single iteration (--once, from
+	// cron) leaves endsAt to Alertmanager's resolve_timeout, since it
+	// cannot know when the next run resends.
+	alertClient *alertmanager.Client
 	// Addr is where the pages, /metrics and /healthz listen ("127.0.0.1:0"
 	// in tests); empty for none. URL is set once listening.
 	Addr     string
@@ -181,7 +185,7 @@ func openMain(ctx context.Context, cfg *config.Config, log *slog.Logger, allowEm
 		}
 		client.Labels = a.Labels
 		client.Metrics = alertmanager.NewMetrics(m.registry)
-		m.Alerts = alertmanager.NewSender(client)
+		m.Alerts, m.alertClient = alertmanager.NewSender(client), client
 		m.Alerts.Metrics, m.Alerts.Logger = client.Metrics, log
 		m.Controller.Notifier = m.Alerts
 	}
@@ -353,7 +357,11 @@ func (m *Main) Run(ctx context.Context, once bool) error {
 			return err
 		}
 		if m.Alerts != nil {
-			// No background sender in a single iteration: deliver now.
+			// No background sender in a single iteration: deliver now,
+			// firing until Alertmanager's resolve_timeout rather than for
+			// the 4 minutes a running serve resends within (a cron run
+			// every 5 minutes would resolve and fire each alert again).
+			m.alertClient.ValidFor = -1
 			if err := m.Alerts.Once(ctx); err != nil {
 				m.Controller.Logger.Warn("deliver alerts", "err", err)
 			}
