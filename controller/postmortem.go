@@ -34,7 +34,7 @@ type PostmortemSource struct {
 
 // PostmortemInput gathers a target's record for its incident's postmortem:
 // its loops from an hour before the incident started to its resolution (or
-// now), the decisions it applied, and its alert log.
+// now), the changes of capacity it made in enforce mode, and its alert log.
 //
 // Errors: the journal's.
 func PostmortemInput(ctx context.Context, j headroom.Journal, src PostmortemSource, now time.Time) (postmortem.Input, error) {
@@ -87,7 +87,10 @@ func PostmortemInput(ctx context.Context, j headroom.Journal, src PostmortemSour
 			s.ErrorRatio, s.Latency = o.ErrorRatio, o.Latency
 		}
 		in.Samples = append(in.Samples, s)
-		if r.Applied && r.Decision.Changed() {
+		// Only enforce mode changes capacity: guard mode records the floor
+		// it holds every loop (applied, below the count when the floor is
+		// under it), shadow mode what it would have done.
+		if r.Applied && r.Mode == string(headroom.ModeEnforce) && r.Decision.Changed() {
 			in.Decisions = append(in.Decisions, r.Decision)
 		}
 	}

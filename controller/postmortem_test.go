@@ -107,3 +107,39 @@ func TestLivePostmortemAgreesWithCheck(t *testing.T) {
 		f.FailedRequests, v.FailedRequests, f.FirstAlert.StartsAt.Sub(f.ImpactStart), f.Mitigated.Format(time.TimeOnly),
 		inc.Updates[len(inc.Updates)-1].DisplayAt.Format(time.TimeOnly))
 }
+
+// Finding 3: the decisions a postmortem weighs are the changes enforce mode
+// made. Guard mode records the floor it holds every loop (applied, Desired
+// below Current when the floor is under the count); shadow mode records
+// what it would have done: neither changed capacity, and a postmortem that
+// kept them blamed the last loop's floor.
+func TestPostmortemInputKeepsEnforcedChanges(t *testing.T) {
+	start := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	j := &memory.Journal{}
+	add := func(r headroom.DecisionRecord) {
+		t.Helper()
+		r.Target = "web"
+		if err := j.Append(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(m int) time.Time { return start.Add(time.Duration(m) * time.Minute) }
+	cut := headroom.Decision{Time: at(-20), Current: 20, Desired: 12, Reason: headroom.Reason{Code: headroom.ReasonScheduled}}
+	add(headroom.DecisionRecord{Time: at(-20), Mode: string(headroom.ModeEnforce), Decision: cut, Applied: true})
+	for m := -19; m <= 5; m++ {
+		floor := headroom.Decision{Time: at(m), Current: 12, Desired: 4, Reason: headroom.Reason{Code: headroom.ReasonGuardIdle}}
+		add(headroom.DecisionRecord{Time: at(m), Mode: string(headroom.ModeGuard), Decision: floor, Applied: true})
+	}
+	shadow := headroom.Decision{Time: at(6), Current: 12, Desired: 8, Reason: headroom.Reason{Code: headroom.ReasonScaleDown}}
+	add(headroom.DecisionRecord{Time: at(6), Mode: string(headroom.ModeShadow), Decision: shadow})
+	held := headroom.Decision{Time: at(7), Current: 12, Desired: 12, Reason: headroom.Reason{Code: headroom.ReasonWithinTolerance}}
+	add(headroom.DecisionRecord{Time: at(7), Mode: string(headroom.ModeEnforce), Decision: held, Applied: true})
+	inc := &incident.Incident{ID: "i", CreatedAt: start, StartedAt: start, ResolvedAt: at(30)}
+	in, err := controller.PostmortemInput(t.Context(), j, controller.PostmortemSource{Target: &controller.Target{Name: "web"}, Incident: inc, Store: "memory"}, at(40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Decisions) != 1 || !in.Decisions[0].Time.Equal(cut.Time) {
+		t.Errorf("decisions: got %+v, want only the enforced cut at %s", in.Decisions, cut.Time)
+	}
+}

@@ -186,7 +186,7 @@ func (d *drafter) triggerWords() string {
 	case c == nil && d.f.FirstAlert != nil && d.f.FirstAlert.Reason.Code == headroom.ReasonDemandOutran:
 		return "a rise in traffic faster than capacity could be added"
 	case c == nil:
-		return "capacity falling short of demand (no decision in the record cut it)"
+		return "demand outgrowing capacity (no decision in the record cut capacity below what demand needed)"
 	case c.Reason.Code == headroom.ReasonScheduled:
 		return "a scheduled scaling event that reduced capacity below what traffic needed, which left the services under-provisioned"
 	}
@@ -198,7 +198,7 @@ func (d *drafter) rootCause() {
 	d.p("## Root cause\n\n")
 	c := f.Cause
 	if c == nil {
-		d.p("The record holds no decision that cut capacity in the hour before the impact: %s.", d.triggerWords())
+		d.p("The record holds no decision that cut capacity below what demand needed before the impact: %s.", d.triggerWords())
 		if f.FirstAlert != nil && f.FirstAlert.Signal == headroom.SignalCause {
 			d.p(" The detector said: %s%s", oneLine(f.FirstAlert.Reason.Message), d.cite(alertSource(*f.FirstAlert)))
 		}

@@ -162,7 +162,11 @@ func Compute(in Input) Figures {
 			}
 		}
 	}
-	f.Cause = in.cause(f.ImpactStart)
+	var firstEnd time.Time
+	if first >= 0 {
+		firstEnd = samples[first].Time
+	}
+	f.Cause = in.cause(f.ImpactStart, firstEnd)
 	if inc := in.Incident; inc != nil {
 		f.Declared, f.Resolved = inc.CreatedAt, inc.ResolvedAt
 	}
@@ -294,24 +298,35 @@ func (in Input) within(from, to time.Time) []Sample {
 	return in.Samples[lo:hi]
 }
 
-// cause returns the last decision that cut capacity in the hour before
-// the impact started (or before To when there was no impact).
-func (in Input) cause(start time.Time) *headroom.Decision {
+// cause returns the decision that cut capacity below need: the last
+// change in the hour before the impact started (or before To when there
+// was no impact), or a cut in the impact's first loop, blamed only when
+// the first loop after it had fewer instances ready than demand needed (as
+// check blames a cut). A scale-in that left enough, or a scale-out that
+// was not enough, is no cause: demand outran capacity.
+func (in Input) cause(start, firstEnd time.Time) *headroom.Decision {
 	end := start
 	if end.IsZero() {
-		end = in.To
+		end, firstEnd = in.To, in.To
 	}
 	var c *headroom.Decision
 	for i := range in.Decisions {
 		d := &in.Decisions[i]
-		if d.Time.After(end) || d.Time.Before(end.Add(-time.Hour)) {
+		if !d.Changed() || d.Time.Before(end.Add(-time.Hour)) {
 			continue
 		}
-		if d.Desired < d.Current {
-			c = d
+		// After the start, only a cut in the first loop: a scale-out
+		// there is the response, not the cause.
+		if d.Time.After(end) && (!d.Time.Before(firstEnd) || d.Desired > d.Current) {
+			continue
 		}
+		c = d
 	}
-	if c == nil {
+	if c == nil || c.Desired >= c.Current {
+		return nil
+	}
+	after := in.within(c.Time, time.Time{})
+	if len(after) == 0 || after[0].Needed <= 0 || after[0].Ready >= after[0].Needed {
 		return nil
 	}
 	out := *c

@@ -2,6 +2,7 @@ package postmortem_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +88,45 @@ func TestImpactIsTheOutageNotEarlierNoise(t *testing.T) {
 				t.Errorf("worst error ratio %.4f, want 0.6", f.WorstErrorRatio)
 			}
 		})
+	}
+}
+
+// Finding 3: a cut is the cause only when it left capacity below need:
+// a scale-in from 24 to 18 with 16 needed did not cause the outage, while
+// the cut to 12 just before it did.
+func TestCauseIsACutBelowNeed(t *testing.T) {
+	harmless := headroom.Decision{Time: at(16, 50, 0), Current: 24, Desired: 18, Min: 2, Max: 40, Reason: headroom.Reason{Code: headroom.ReasonScaleDown, Message: "cpu low"}}
+	cut := headroom.Decision{Time: at(17, 0, 0), Current: 20, Desired: 12, Min: 2, Max: 40, Reason: headroom.Reason{Code: headroom.ReasonScheduled, Message: "night-savings"}}
+	// Demand outran capacity: the outage at 12 ready without the cut;
+	// the last change was the harmless scale-in.
+	samples := record(func(t time.Time, s *postmortem.Sample) {
+		if t.After(at(16, 50, 0)) {
+			s.Ready = 18
+		}
+		outage(t, s)
+	})
+	in := input(samples)
+	in.Decisions = []headroom.Decision{harmless}
+	if f := postmortem.Compute(in); f.Cause != nil {
+		t.Errorf("cause: got %+v, want none (the scale-in left 18 ready for 16 needed)", f.Cause)
+	}
+	md := postmortem.Draft(in)
+	if strings.Contains(md, "scale-in that reduced capacity below") || strings.Contains(md, "ScaleDown` at") {
+		t.Errorf("the draft blames the harmless scale-in:\n%s", md)
+	}
+	if !strings.Contains(md, "demand outgrowing capacity") {
+		t.Errorf("the draft does not say demand outran capacity:\n%s", md)
+	}
+	// With the cut to 12 after it, the cut is the cause.
+	in.Decisions = []headroom.Decision{harmless, cut}
+	if f := postmortem.Compute(in); f.Cause == nil || !f.Cause.Time.Equal(cut.Time) {
+		t.Errorf("cause: got %+v, want the cut to 12 at 17:00", f.Cause)
+	}
+	// The last change before the impact was a scale-out that was not
+	// enough: no cut is blamed, not even the earlier harmless one.
+	out := headroom.Decision{Time: at(16, 55, 0), Current: 18, Desired: 19, Min: 2, Max: 40, Reason: headroom.Reason{Code: headroom.ReasonScaleUp, Message: "cpu high"}}
+	in.Decisions = []headroom.Decision{harmless, out}
+	if f := postmortem.Compute(in); f.Cause != nil {
+		t.Errorf("cause: got %+v, want none (the last change added capacity)", f.Cause)
 	}
 }
