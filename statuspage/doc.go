@@ -5,10 +5,11 @@
 // widgets and clients work, and Atom and RSS feeds of incidents.
 //
 // Every answer is rendered once per incident.Snapshot, in Handler.Publish,
-// into an immutable table of bodies (each with a gzip variant and an ETag)
-// that is swapped in atomically; a request only looks its path up and
-// writes the bytes. Reads never touch the store and cost the same however
-// many people refresh the page during an outage.
+// into an immutable table of bodies (each with an ETag) that is swapped in
+// atomically; a request only looks its path up and writes the bytes. A
+// body's gzip variant is made once, by the first request that asks for
+// it. Reads never touch the store and cost the same however many people
+// refresh the page during an outage.
 //
 // Incident bodies are Markdown, rendered with goldmark and sanitized with
 // bluemonday to a small set of harmless elements; every answer carries a

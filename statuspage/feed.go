@@ -110,33 +110,70 @@ func (h *Handler) renderFeeds(m *model, out *rendered) error {
 	if !s.UpdatedAt.IsZero() {
 		rss.Channel.PubDate = s.UpdatedAt.UTC().Format(time.RFC1123Z)
 	}
+	// The entries are encoded once per incident (and page, components
+	// and groups: the incident's docs) and spliced into the feeds before
+	// their closing tags, where the encoder writes them: a write changes
+	// one incident.
+	var atomEntries, rssItems [][]byte
 	for _, inc := range incidents {
-		link := incident.IncidentURL(s.Page, url.PathEscape(inc.ID))
 		d := m.incidents[inc.ID]
-		if d.feed == "" {
-			d.feed = m.feedContent(inc)
+		if d.atomEntry == nil || d.feedTag != tag {
+			link := incident.IncidentURL(s.Page, url.PathEscape(inc.ID))
+			content := m.feedContent(inc)
+			var err error
+			d.atomEntry, err = encodeXML(atomEntry{ID: tag + "Incident/" + inc.ID,
+				Published: inc.CreatedAt.UTC().Format(time.RFC3339), Updated: inc.UpdatedAt.UTC().Format(time.RFC3339),
+				Link: atomLink{Rel: "alternate", Type: "text/html", Href: link}, Title: inc.Name,
+				Content: atomContent{Type: "html", Body: content}}, "entry")
+			if err != nil {
+				return fmt.Errorf("encode the feed entry of %s: %w", inc.ID, err)
+			}
+			d.rssItem, err = encodeXML(rssItem{Title: inc.Name, Description: content,
+				PubDate: inc.CreatedAt.UTC().Format(time.RFC1123Z), Link: link, GUID: rssGUID{IsPermaLink: true, ID: link}}, "item")
+			if err != nil {
+				return fmt.Errorf("encode the feed item of %s: %w", inc.ID, err)
+			}
+			d.feedTag = tag
 		}
-		content := d.feed
-		atom.Entries = append(atom.Entries, atomEntry{ID: tag + "Incident/" + inc.ID,
-			Published: inc.CreatedAt.UTC().Format(time.RFC3339), Updated: inc.UpdatedAt.UTC().Format(time.RFC3339),
-			Link: atomLink{Rel: "alternate", Type: "text/html", Href: link}, Title: inc.Name,
-			Content: atomContent{Type: "html", Body: content}})
-		rss.Channel.Items = append(rss.Channel.Items, rssItem{Title: inc.Name, Description: content,
-			PubDate: inc.CreatedAt.UTC().Format(time.RFC1123Z), Link: link, GUID: rssGUID{IsPermaLink: true, ID: link}})
+		atomEntries = append(atomEntries, d.atomEntry)
+		rssItems = append(rssItems, d.rssItem)
 	}
-	for path, f := range map[string]struct {
-		v     any
-		ctype string
-	}{"/history.atom": {atom, typeAtom}, "/history.rss": {rss, typeRSS}} {
+	for _, f := range []struct {
+		path, ctype, end string
+		v                any
+		items            [][]byte
+	}{{"/history.atom", typeAtom, "</feed>", atom, atomEntries}, {"/history.rss", typeRSS, "</channel></rss>", rss, rssItems}} {
 		var buf bytes.Buffer
 		buf.WriteString(xml.Header)
 		if err := xml.NewEncoder(&buf).Encode(f.v); err != nil {
-			return fmt.Errorf("encode %s: %w", path, err)
+			return fmt.Errorf("encode %s: %w", f.path, err)
 		}
-		buf.WriteByte('\n')
-		out.pages[path] = doc{body: buf.Bytes(), contentType: f.ctype}
+		head, ok := bytes.CutSuffix(buf.Bytes(), []byte(f.end))
+		if !ok {
+			return fmt.Errorf("encode %s: no %s at the end", f.path, f.end)
+		}
+		n := len(head) + len(f.end) + 1
+		for _, it := range f.items {
+			n += len(it)
+		}
+		b := append(make([]byte, 0, n), head...)
+		for _, it := range f.items {
+			b = append(b, it...)
+		}
+		b = append(append(b, f.end...), '\n')
+		out.pages[f.path] = doc{body: b, contentType: f.ctype}
 	}
 	return nil
+}
+
+// encodeXML encodes v as the element name, as the encoder writes it inside
+// its parent.
+func encodeXML(v any, name string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := xml.NewEncoder(&buf).EncodeElement(v, xml.StartElement{Name: xml.Name{Local: name}}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // feedContent is an entry's HTML: the postmortem, then the updates, newest

@@ -85,8 +85,10 @@ type incidentDocs struct {
 	context string
 	page    doc
 	api     []byte
-	// feed is the content of its feed entry, made when a feed lists it.
-	feed string
+	// atomEntry and rssItem are its entries in the feeds, made when the
+	// feeds list it, with the tag URI feedTag.
+	atomEntry, rssItem []byte
+	feedTag            string
 	// apiDoc is incidents/{id}.json as last written with the page's JSON
 	// apiPage.
 	apiDoc, apiPage []byte

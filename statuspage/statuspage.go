@@ -73,9 +73,6 @@ type Handler struct {
 
 	mu   sync.Mutex // one Publish at a time
 	site atomic.Pointer[site]
-	// zw compresses every document of a Publish, under mu: a gzip
-	// writer's tables are most of its cost.
-	zw *gzip.Writer
 	// bodies are the last Publish's rendered Markdown, by source: most
 	// bodies do not change from one write to the next.
 	bodies map[string]template.HTML
@@ -117,14 +114,14 @@ func (h *Handler) Publish(snap *incident.Snapshot) {
 	}
 	s := &site{version: snap.Version, cacheControl: []string{h.CacheControl}, entries: make(map[string]*entry, len(docs.pages)), history: make([]*entry, len(docs.history))}
 	for path, d := range docs.pages {
-		s.entries[path] = h.newEntry(d, old.lookupPath(path))
+		s.entries[path] = newEntry(d, old.lookupPath(path))
 	}
 	for i, d := range docs.history {
-		s.history[i] = h.newEntry(d, old.historyPage(i))
+		s.history[i] = newEntry(d, old.historyPage(i))
 	}
-	s.notFound = h.newEntry(docs.notFound, old.notFoundEntry())
-	s.noIncident = h.newEntry(docs.noIncident, old.noIncidentEntry())
-	s.noJSON = h.newEntry(docs.noJSON, old.noJSONEntry())
+	s.notFound = newEntry(docs.notFound, old.notFoundEntry())
+	s.noIncident = newEntry(docs.noIncident, old.noIncidentEntry())
+	s.noJSON = newEntry(docs.noJSON, old.noJSONEntry())
 	h.site.Store(s)
 	h.bodies = bodies
 }
@@ -164,39 +161,66 @@ type site struct {
 // entry is one answer, ready to write: the header values are built once,
 // so serving it allocates nothing.
 type entry struct {
-	body, gzip []byte
+	body []byte
+	// gz is the compressed variant, made by the first request that needs
+	// it (nil for a body too small to compress): a write renders many
+	// documents that nobody asks for before the next write (the feeds,
+	// the 120 KB incidents.json), and compressing those was most of a
+	// write's cost. An unchanged body shares its predecessor's.
+	gz *gzipped
 	// Header values, each a one-element slice shared by every request;
 	// cacheControl is nil for the site's.
-	contentType, etag, gzipETag, length, gzipLength, cacheControl []string
-	cors                                                          bool
+	contentType, etag, length, cacheControl []string
+	cors, immutable                         bool
 }
 
-// newEntry compresses d and names both variants by their content. When old
-// has the same body (most pages do not change on a write), its compressed
-// variant is reused.
-func (h *Handler) newEntry(d doc, old *entry) *entry {
-	if old != nil && len(d.body) > 0 && len(old.body) == len(d.body) && &old.body[0] == &d.body[0] {
+// gzipped is an entry's compressed variant, made once.
+type gzipped struct {
+	done atomic.Bool
+	mu   sync.Mutex
+	// body is nil when compressing does not shrink the entry's body.
+	body []byte
+	// The compressed bytes are another representation: another tag.
+	etag, length []string
+}
+
+// get returns g, compressing src the first time.
+func (g *gzipped) get(src []byte, etag string) *gzipped {
+	if g.done.Load() {
+		return g
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.done.Load() {
+		if g.body = compress(src); g.body != nil {
+			g.etag = []string{strings.TrimSuffix(etag, `"`) + `-gzip"`}
+			g.length = []string{strconv.Itoa(len(g.body))}
+		}
+		g.done.Store(true)
+	}
+	return g
+}
+
+// newEntry names d by its content. When old has the same answer (most
+// documents do not change on a write), old is kept, with its compressed
+// variant.
+func newEntry(d doc, old *entry) *entry {
+	if old != nil && old.cors == d.cors && old.immutable == d.immutable && old.contentType[0] == d.contentType &&
+		(len(d.body) > 0 && len(old.body) == len(d.body) && &old.body[0] == &d.body[0] || bytes.Equal(old.body, d.body)) {
 		// The very bytes the last Publish rendered (an unchanged
-		// incident's page): its entry as it is.
+		// incident's page), or the same bytes again: its entry as it
+		// is, tag and compressed variant included.
 		return old
 	}
 	sum := sha256.Sum256(d.body)
 	tag := hex.EncodeToString(sum[:12])
-	e := &entry{body: d.body, contentType: []string{d.contentType}, cors: d.cors,
+	e := &entry{body: d.body, contentType: []string{d.contentType}, cors: d.cors, immutable: d.immutable,
 		etag: []string{`"` + tag + `"`}, length: []string{strconv.Itoa(len(d.body))}}
 	if d.immutable {
 		e.cacheControl = headerImmutable
 	}
-	switch {
-	case old != nil && bytes.Equal(old.body, d.body):
-		e.gzip = old.gzip
-	case len(d.body) >= minGzip:
-		e.gzip = h.compress(d.body)
-	}
-	if e.gzip != nil {
-		// The compressed bytes are another representation: another tag.
-		e.gzipETag = []string{`"` + tag + `-gzip"`}
-		e.gzipLength = []string{strconv.Itoa(len(e.gzip))}
+	if len(d.body) >= minGzip {
+		e.gz = new(gzipped)
 	}
 	return e
 }
@@ -205,20 +229,26 @@ func (h *Handler) newEntry(d doc, old *entry) *entry {
 // trailer eat the gain.
 const minGzip = 256
 
+// gzipWriters keep gzip writers between compressions: a writer's tables
+// are most of its cost.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression) // a valid level: no error
+	return zw
+}}
+
 // compress gzips b at gzip's default level: done once per change, read by
 // every client. The best level makes the pages 1–5% smaller and costs up
-// to five times the time on the feeds (4 ms for a 74 KB Atom feed), on
-// every write. nil when it does not shrink b.
-func (h *Handler) compress(b []byte) []byte {
+// to five times the time on the feeds (4 ms for a 74 KB Atom feed). nil
+// when it does not shrink b.
+func compress(b []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(b)/4 + 64)
-	if h.zw == nil {
-		h.zw, _ = gzip.NewWriterLevel(&buf, gzip.DefaultCompression) // a valid level: no error
-	} else {
-		h.zw.Reset(&buf)
-	}
-	h.zw.Write(b) // writes to memory: no error
-	h.zw.Close()
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	zw.Write(b) // writes to memory: no error
+	zw.Close()
+	zw.Reset(nil) // let buf go
+	gzipWriters.Put(zw)
 	if buf.Len() >= len(b) {
 		return nil
 	}
@@ -312,11 +342,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr["Access-Control-Allow-Origin"] = headerAnyOrigin
 	}
 	body, etag, length := e.body, e.etag, e.length
-	if e.gzip != nil {
-		hdr["Vary"] = headerVary
-		if acceptsGzip(r.Header["Accept-Encoding"]) {
-			body, etag, length = e.gzip, e.gzipETag, e.gzipLength
-			hdr["Content-Encoding"] = headerGzip
+	if e.gz != nil {
+		if gz := e.gz.get(e.body, etag[0]); gz.body != nil {
+			hdr["Vary"] = headerVary
+			if acceptsGzip(r.Header["Accept-Encoding"]) {
+				body, etag, length = gz.body, gz.etag, gz.length
+				hdr["Content-Encoding"] = headerGzip
+			}
 		}
 	}
 	hdr["Etag"] = etag
