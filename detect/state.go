@@ -138,8 +138,9 @@ func (t Totals) Rate() float64 {
 // History is what the detector saw recently, at two resolutions: a fine
 // ring of Resolution buckets for windows up to FineSpan, and a coarse ring
 // of CoarseResolution buckets for longer ones (the workbook's 6h window
-// needs no 15 s detail). The live controller saves it every loop, so it is
-// kept small.
+// needs no 15 s detail). The live controller saves it once a minute
+// (controller.DefaultRefresh) and whenever an alert changes, so it is kept
+// small.
 type History struct {
 	Fine   Ring `json:"fine"`
 	Coarse Ring `json:"coarse,omitzero"`
