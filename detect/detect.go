@@ -201,6 +201,9 @@ func sample(in Input) Totals {
 	req := max(in.Demand, 0) * secs
 	t := Totals{Requests: req, Seconds: secs}
 	if in.HasHealth {
+		// Only requests with health data say anything of errors and
+		// latency: the others count in the demand rate alone.
+		t.Healthy = req
 		if finite(in.ErrorRatio) {
 			t.Failed = req * min(max(in.ErrorRatio, 0), 1)
 		}

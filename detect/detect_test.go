@@ -1,7 +1,10 @@
 package detect
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -252,7 +255,7 @@ func TestRuleValidate(t *testing.T) {
 }
 
 // The saved history answers as the live one did (float32 buckets: within
-// a millionth), and is small: the live controller saves it every loop.
+// a millionth), and is small: the live controller saves it once a minute.
 func TestHistoryRoundTrip(t *testing.T) {
 	d := New(Config{Budget: 0.001}, State{}) // the workbook's rules: windows up to 6h
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -350,5 +353,71 @@ func TestBuiltInAlertsSurviveARuleChange(t *testing.T) {
 	_, ended := feed(t, resumed, t0.Add(time.Minute), 2, short)
 	if len(ended) != 0 || len(onlyRule(resumed.Firing(), "capacity")) != 1 {
 		t.Fatalf("ended %v, firing %v; want the cause alert kept", ended, resumed.Firing())
+	}
+}
+
+// Health metrics answering every other loop while users get 1% errors at
+// 200 ms: the loops without health data say nothing of errors or latency,
+// so the windows show 1% and 200 ms — not 0.5% and 100 ms — while the
+// demand rate counts every request.
+func TestRequestsWithoutHealthDoNotDilute(t *testing.T) {
+	d := New(Config{Budget: 0.001}, State{})
+	i := 0
+	feed(t, d, t0, 40, func(time.Time) Input {
+		i++
+		return Input{Demand: 1000, ErrorRatio: 0.01, Latency: 200 * time.Millisecond, HasDemand: true, HasHealth: i%2 == 0, Ready: 20, Desired: 20, Needed: 12}
+	})
+	now := t0.Add(40 * 15 * time.Second)
+	check := func(what string, h History) {
+		t.Helper()
+		w := h.Window(now, 5*time.Minute)
+		if math.Abs(w.ErrorRatio()-0.01) > 1e-6 || (w.Latency()-200*time.Millisecond).Abs() > time.Microsecond {
+			t.Errorf("%s: 5m window error ratio %v, latency %s; want 0.01 and 200ms", what, w.ErrorRatio(), w.Latency())
+		}
+		if math.Abs(w.Rate()-1000) > 1e-3 {
+			t.Errorf("%s: 5m window rate %v, want 1000", what, w.Rate())
+		}
+	}
+	check("live", d.State().History)
+	data, err := json.Marshal(d.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatal(err)
+	}
+	check("saved", st.History)
+}
+
+// A state saved before requests without health data were counted apart
+// reads as one whose requests all had health data; and a state whose
+// requests all had it is saved in that same form, no bigger.
+func TestHistoryReadsTheOlderForm(t *testing.T) {
+	// The older form: four float32s per bucket (requests, failed, latency
+	// sum, seconds), a sum without a count of requests with health data.
+	var buckets []byte
+	for range 3 {
+		for _, v := range []float32{1000, 10, 200, 15} {
+			buckets = binary.LittleEndian.AppendUint32(buckets, math.Float32bits(v))
+		}
+	}
+	old := fmt.Sprintf(`{"fine":{"resolution":%d,"first":100,"newest":102,"sum":{"r":3000,"f":30,"l":600,"s":45},"samples":3,"buckets":%q}}`,
+		15*time.Second, base64.StdEncoding.EncodeToString(buckets))
+	var h History
+	if err := json.Unmarshal([]byte(old), &h); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(0, 103*int64(15*time.Second))
+	w := h.Window(now, time.Minute)
+	if w.Requests != 3000 || math.Abs(w.ErrorRatio()-0.01) > 1e-9 || w.Latency() != 200*time.Millisecond {
+		t.Fatalf("older form: window %+v: error ratio %v, latency %s; want 3000 requests, 0.01, 200ms", w, w.ErrorRatio(), w.Latency())
+	}
+	again, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(again) != old {
+		t.Errorf("all with health data: saved\n%s\nwant the older form\n%s", again, old)
 	}
 }

@@ -104,7 +104,7 @@ func (d *Detector) symptom(r Rule, now time.Time) {
 		short = d.st.History.Window(now, r.Short)
 	}
 	burning := r.Factor > 0 && d.cfg.burn(long) >= r.Factor && d.cfg.burn(short) >= r.Factor
-	slow := r.Latency > 0 && long.Requests > 0 && short.Requests > 0 && long.Latency() >= r.Latency && short.Latency() >= r.Latency
+	slow := r.Latency > 0 && long.Healthy > 0 && short.Healthy > 0 && long.Latency() >= r.Latency && short.Latency() >= r.Latency
 	if !burning && !slow {
 		rs.PendingSince = time.Time{}
 		if rs.Active != nil && now.Sub(rs.LastTrue) >= r.KeepFiringFor {

@@ -93,38 +93,46 @@ func (s State) clone() State {
 	return s
 }
 
-// Totals are what a stretch of time held: requests, the failed ones, the
-// latency of all of them summed (seconds × requests), and the seconds of
-// samples.
+// Totals are what a stretch of time held: requests, the ones sampled with
+// health data (Healthy: the failed ones and the latency are known of them
+// only), the failed ones, the latency of the healthy ones summed (seconds ×
+// requests), and the seconds of samples.
+//
+// Healthy is not in the JSON: the saved history (ringJSON) keeps the
+// requests without health data, absent when there were none, as in a
+// history saved before they were counted apart.
 type Totals struct {
 	Requests   float64 `json:"r"`
+	Healthy    float64 `json:"-"`
 	Failed     float64 `json:"f"`
 	LatencySum float64 `json:"l"`
 	Seconds    float64 `json:"s"`
 }
 
 func (t Totals) plus(u Totals) Totals {
-	return Totals{t.Requests + u.Requests, t.Failed + u.Failed, t.LatencySum + u.LatencySum, t.Seconds + u.Seconds}
+	return Totals{t.Requests + u.Requests, t.Healthy + u.Healthy, t.Failed + u.Failed, t.LatencySum + u.LatencySum, t.Seconds + u.Seconds}
 }
 
 func (t Totals) minus(u Totals) Totals {
-	return Totals{t.Requests - u.Requests, t.Failed - u.Failed, t.LatencySum - u.LatencySum, t.Seconds - u.Seconds}
+	return Totals{t.Requests - u.Requests, t.Healthy - u.Healthy, t.Failed - u.Failed, t.LatencySum - u.LatencySum, t.Seconds - u.Seconds}
 }
 
-// ErrorRatio is failed over requests; zero without requests.
+// ErrorRatio is failed over the requests with health data; zero without
+// any.
 func (t Totals) ErrorRatio() float64 {
-	if t.Requests <= 0 {
+	if t.Healthy <= 0 {
 		return 0
 	}
-	return min(max(t.Failed/t.Requests, 0), 1)
+	return min(max(t.Failed/t.Healthy, 0), 1)
 }
 
-// Latency is the mean latency of the requests.
+// Latency is the mean latency of the requests with health data; zero
+// without any.
 func (t Totals) Latency() time.Duration {
-	if t.Requests <= 0 {
+	if t.Healthy <= 0 {
 		return 0
 	}
-	return time.Duration(t.LatencySum / t.Requests * float64(time.Second))
+	return time.Duration(t.LatencySum / t.Healthy * float64(time.Second))
 }
 
 // Rate is requests per second of samples.
@@ -276,28 +284,47 @@ func (r *Ring) Window(now time.Time, w time.Duration) Totals {
 // (not running ones), oldest first, as little-endian float32 quadruples in
 // base64 — a tenth of the JSON numbers' size, and a bucket's totals need no
 // more than float32's precision.
+//
+// The requests without health data (Requests − Healthy) are apart, in
+// NoHealth (the sum's) and NoHealthBuckets (a float32 a bucket, in the same
+// order), both absent when every request had health data: the common case
+// costs nothing, and a history saved before they were counted reads as one
+// whose requests all had health data.
 type ringJSON struct {
-	Resolution time.Duration `json:"resolution"`
-	First      int64         `json:"first"`
-	Newest     int64         `json:"newest"`
-	Sum        Totals        `json:"sum"`
-	Samples    int64         `json:"samples"`
-	Buckets    []byte        `json:"buckets,omitempty"`
+	Resolution      time.Duration `json:"resolution"`
+	First           int64         `json:"first"`
+	Newest          int64         `json:"newest"`
+	Sum             Totals        `json:"sum"`
+	NoHealth        float64       `json:"noHealth,omitempty"`
+	Samples         int64         `json:"samples"`
+	Buckets         []byte        `json:"buckets,omitempty"`
+	NoHealthBuckets []byte        `json:"noHealthBuckets,omitempty"`
 }
 
 // MarshalJSON writes the compact form.
 func (r Ring) MarshalJSON() ([]byte, error) {
-	out := ringJSON{Resolution: r.Resolution, First: r.First, Newest: r.Newest, Sum: r.Sum, Samples: r.Samples}
+	out := ringJSON{Resolution: r.Resolution, First: r.First, Newest: r.Newest, Sum: r.Sum, NoHealth: r.Sum.Requests - r.Sum.Healthy, Samples: r.Samples}
 	n := int64(len(r.Ends))
 	if n > 0 {
 		buf := make([]byte, 0, 16*n)
-		for k := r.Newest - n + 1; k <= r.Newest; k++ {
+		var nh []byte
+		for k, i := r.Newest-n+1, int64(0); k <= r.Newest; k, i = k+1, i+1 {
 			d := r.end(k).minus(r.end(k - 1))
 			for _, v := range [4]float64{d.Requests, d.Failed, d.LatencySum, d.Seconds} {
 				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(float32(v)))
 			}
+			// Below float32's precision of the bucket's requests, a
+			// difference is the running sums' rounding, not a request.
+			no := d.Requests - d.Healthy
+			if math.Abs(no) <= 1e-7*math.Abs(d.Requests) {
+				continue
+			}
+			if nh == nil {
+				nh = make([]byte, 4*n)
+			}
+			binary.LittleEndian.PutUint32(nh[4*i:], math.Float32bits(float32(no)))
 		}
-		out.Buckets = buf
+		out.Buckets, out.NoHealthBuckets = buf, nh
 	}
 	return json.Marshal(out)
 }
@@ -312,6 +339,10 @@ func (r *Ring) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("detector history: %d bytes of buckets; expected a multiple of 16", len(in.Buckets))
 	}
 	n := int64(len(in.Buckets) / 16)
+	if in.NoHealthBuckets != nil && int64(len(in.NoHealthBuckets)) != 4*n {
+		return fmt.Errorf("detector history: %d bytes of requests without health data; expected %d, 4 a bucket", len(in.NoHealthBuckets), 4*n)
+	}
+	in.Sum.Healthy = in.Sum.Requests - in.NoHealth
 	*r = Ring{Resolution: in.Resolution, First: in.First, Newest: in.Newest, Sum: in.Sum, Samples: in.Samples, Ends: make([]Totals, n)}
 	if n == 0 {
 		return nil
@@ -328,7 +359,11 @@ func (r *Ring) UnmarshalJSON(data []byte) error {
 		for j := range q {
 			q[j] = float64(math.Float32frombits(binary.LittleEndian.Uint32(in.Buckets[16*i+4*int64(j):])))
 		}
-		end = end.minus(Totals{q[0], q[1], q[2], q[3]})
+		healthy := q[0]
+		if in.NoHealthBuckets != nil {
+			healthy -= float64(math.Float32frombits(binary.LittleEndian.Uint32(in.NoHealthBuckets[4*i:])))
+		}
+		end = end.minus(Totals{q[0], healthy, q[1], q[2], q[3]})
 	}
 	return nil
 }
