@@ -129,7 +129,11 @@ func (d *drafter) summary() {
 	if !f.ImpactStart.IsZero() {
 		day = "On " + f.ImpactStart.UTC().Format("January 2, 2006")
 	}
-	d.p("%s, %s, customers of the %s experienced errors and increased latency. ", day, d.impactSpan(), d.service())
+	what := "errors and increased latency"
+	if f.HasLatency && f.LatencyIncrease <= 0 {
+		what = "errors"
+	}
+	d.p("%s, %s, customers of the %s experienced %s. ", day, d.impactSpan(), d.service(), what)
 	d.p("The event was triggered by %s. ", d.triggerWords())
 	switch {
 	case f.FirstAlert != nil && !f.ImpactStart.IsZero():
@@ -160,9 +164,13 @@ func (d *drafter) impact() {
 	src := d.cite(d.impactSource())
 	d.p("The impact lasted %s, %s. ", dur(f.ImpactEnd.Sub(f.ImpactStart)), d.impactSpan())
 	d.p("About %s requests failed%s; the worst loop failed %s of requests%s. ", Count(f.FailedRequests), src, pct(f.WorstErrorRatio), src)
-	if f.LatencyIncrease >= 0 {
-		d.p("Average response times were elevated by %s%% (%s against %s in the hour before)%s. ",
-			strconv.Itoa(int(math.Round(f.LatencyIncrease))), ms(f.ImpactLatency), ms(f.BaselineLatency),
+	if f.HasLatency {
+		change := "were elevated by " + strconv.Itoa(int(math.Round(f.LatencyIncrease))) + "%"
+		if f.LatencyIncrease < 0 {
+			// Fast-failing errors lower the mean.
+			change = "fell by " + strconv.Itoa(int(math.Round(-f.LatencyIncrease))) + "%"
+		}
+		d.p("Average response times %s (%s against %s in the hour before)%s. ", change, ms(f.ImpactLatency), ms(f.BaselineLatency),
 			d.cite(d.samplesSource(f.ImpactStart.Add(-time.Hour), f.ImpactEnd, "the hour before the impact against the impact; mean latency weighted by requests")))
 	} else {
 		d.p("Average response times: %s. ", d.miss("the latency increase: no latency samples before and during the impact"))

@@ -79,10 +79,13 @@ type Figures struct {
 	FailedRequests  float64
 	WorstErrorRatio float64
 	// BaselineLatency is the mean latency of the hour before the impact;
-	// ImpactLatency the mean during it; LatencyIncrease the rise in
-	// percent (the seed's "elevated by 300%"), -1 when unknown.
+	// ImpactLatency the mean during it; LatencyIncrease the change in
+	// percent (the seed's "elevated by 300%"), negative when latency fell
+	// (fast-failing 502s lower the mean). HasLatency says whether the
+	// record gave them; LatencyIncrease is NaN when it did not.
 	BaselineLatency, ImpactLatency time.Duration
 	LatencyIncrease                float64
+	HasLatency                     bool
 	// FirstAlert is the first alert at or after the hour before the
 	// impact; Detected its start.
 	FirstAlert *headroom.Alert
@@ -108,7 +111,7 @@ func (in Input) bad(s Sample) bool {
 
 // Compute works the figures out of the record.
 func Compute(in Input) Figures {
-	f := Figures{LatencyIncrease: -1, FailedRequests: -1, WorstErrorRatio: -1}
+	f := Figures{LatencyIncrease: math.NaN(), FailedRequests: -1, WorstErrorRatio: -1}
 	samples := in.within(in.From, in.To)
 	first, last := in.impactRun(samples)
 	if first >= 0 {
@@ -135,9 +138,10 @@ func Compute(in Input) Figures {
 				bLat += n * s.Latency.Seconds()
 			}
 		}
-		if bReqs > 0 && bLat > 0 {
+		if bReqs > 0 && bLat > 0 && f.ImpactLatency > 0 {
 			f.BaselineLatency = seconds(bLat / bReqs)
 			f.LatencyIncrease = 100 * (f.ImpactLatency.Seconds()/f.BaselineLatency.Seconds() - 1)
+			f.HasLatency = true
 		}
 	}
 	lookFrom := in.From

@@ -130,3 +130,38 @@ func TestCauseIsACutBelowNeed(t *testing.T) {
 		t.Errorf("cause: got %+v, want none (the last change added capacity)", f.Cause)
 	}
 }
+
+// Finding 7: fast-failing 502s lower the mean latency; a fall is a figure
+// the record gives, said as a fall, not "not recorded".
+func TestLatencyFallIsReported(t *testing.T) {
+	in := input(record(func(t time.Time, s *postmortem.Sample) {
+		outage(t, s)
+		if s.ErrorRatio > 0 {
+			s.Latency = 20 * time.Millisecond
+		}
+	}))
+	f := postmortem.Compute(in)
+	if !f.HasLatency || math.Abs(f.LatencyIncrease-(-80)) > 0.01 {
+		t.Errorf("latency: known %v, increase %.2f%%; want known, -80%%", f.HasLatency, f.LatencyIncrease)
+	}
+	md := postmortem.Draft(in)
+	if !strings.Contains(md, "Average response times fell by 80% (20 ms against 100 ms in the hour before)") {
+		t.Errorf("the draft does not say latency fell by 80%%:\n%s", md)
+	}
+	if strings.Contains(md, "the latency increase") || strings.Contains(md, "elevated by") {
+		t.Errorf("the draft calls a fall unknown or a rise:\n%s", md)
+	}
+	// Unknown stays unknown: no latency before the impact.
+	in = input(record(func(t time.Time, s *postmortem.Sample) {
+		outage(t, s)
+		if s.ErrorRatio == 0 {
+			s.Latency = 0
+		}
+	}))
+	if f := postmortem.Compute(in); f.HasLatency || f.LatencyIncrease >= 0 {
+		t.Errorf("latency without a baseline: known %v, increase %.2f%%; want unknown", f.HasLatency, f.LatencyIncrease)
+	}
+	if md := postmortem.Draft(in); !strings.Contains(md, "the latency increase") {
+		t.Errorf("the draft does not say the latency change is not recorded:\n%s", md)
+	}
+}
