@@ -56,14 +56,19 @@ func (c *Controller) detect(ctx context.Context, j headroom.Journal, k *kept, t 
 		log.Info("alert resolved", "signal", a.Signal, "rule", a.Rule, "firedFor", a.EndsAt.Sub(a.StartsAt))
 	}
 	c.Metrics.alerts(t.Name, out.Firing)
+	// Saved before the alerts are logged or told: a refused save (a fenced
+	// write after the lease was lost) drops the kept detector, and the next
+	// loop resumes from the journal's state, starting or ending the alerts
+	// anew; logged now, an alert that starts again under a new StartsAt
+	// would stay firing in the log, its entry never ended.
+	if err := c.saveDetector(ctx, j, k, t.Name, now, out.Changed()); err != nil {
+		r.Error = join(r.Error, fmt.Sprintf("save detector state: %v", err))
+		return
+	}
 	if out.Changed() {
 		if err := c.logAlerts(ctx, j, t.Name, out); err != nil {
 			r.Error = join(r.Error, fmt.Sprintf("log alerts: %v", err))
 		}
-	}
-	// Kept whatever happens next: the alerts are what happened.
-	if err := c.saveDetector(ctx, j, k, t.Name, now, out.Changed()); err != nil {
-		r.Error = join(r.Error, fmt.Sprintf("save detector state: %v", err))
 	}
 	if c.Notifier != nil && (len(out.Firing) > 0 || len(out.Ended) > 0) {
 		if err := c.Notifier.Notify(ctx, append(append([]headroom.Alert(nil), out.Firing...), out.Ended...)); err != nil {

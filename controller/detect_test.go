@@ -3,8 +3,10 @@ package controller_test
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -256,5 +258,67 @@ func TestIdentifiedSaysMitigatingOnlyWhenActing(t *testing.T) {
 				t.Errorf("Identified says %q: want increasing capacity %v", identified, want)
 			}
 		})
+	}
+}
+
+// refusing is a journal that refuses the next write of the detector's
+// state once armed, as a fenced write is refused after the lease was lost.
+type refusing struct {
+	headroom.Journal
+	armed *atomic.Bool
+}
+
+func (r refusing) SaveState(ctx context.Context, target, slot string, state []byte) error {
+	if slot == "detect" && r.armed.CompareAndSwap(true, false) {
+		return headroom.ErrFenced
+	}
+	return r.Journal.SaveState(ctx, target, slot, state)
+}
+
+func (r refusing) Fenced(f headroom.Fence) headroom.Journal {
+	return refusing{Journal: r.Journal.Fenced(f), armed: r.armed}
+}
+
+// The detector's save refused in the loop its alert started: the kept
+// detector is dropped, so the alert starts again later. The alert log
+// holds no entry of the first start, which nothing would ever end: every
+// alert the log says is firing is one the detector's state fires.
+func TestRefusedDetectorSaveLogsNoStrandedAlert(t *testing.T) {
+	svc, prop, _ := load(t)
+	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	model := sim.NewModel(svc)
+	cfg := detect.ForService(svc)
+	act, _ := fleet(t, 57)
+	target := &controller.Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: steady{demand: 3400, cpu: 60}, Actuator: act,
+		Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) }}
+	mem := &memory.Journal{}
+	armed := &atomic.Bool{}
+	c := controller.New(refusing{Journal: mem, armed: armed}, target)
+	c.Step(t.Context(), at.Add(-15*time.Second))
+	armed.Store(true)
+	if r := c.Step(t.Context(), at)[0]; len(r.Alerts) != 1 || !strings.Contains(r.Error, "save detector state") {
+		t.Fatalf("the cut's loop: alerts %v, error %q; want the cause alert and the refused save", r.Alerts, r.Error)
+	}
+	for i := 1; i <= 8; i++ {
+		c.Step(t.Context(), at.Add(time.Duration(i)*15*time.Second))
+	}
+	firing, err := controller.Firing(t.Context(), mem, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged, err := controller.AlertLog(t.Context(), mem, "web", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(logged) == 0 {
+		t.Fatal("the alert log is empty; want the cause alert that fired after the refused save")
+	}
+	for _, a := range logged {
+		if !a.Firing() {
+			continue
+		}
+		if !slices.ContainsFunc(firing, func(f headroom.Alert) bool { return f.Rule == a.Rule && f.StartsAt.Equal(a.StartsAt) }) {
+			t.Errorf("the log's %s alert started at %s fires, the detector's does not: %v", a.Rule, a.StartsAt, firing)
+		}
 	}
 }
