@@ -256,7 +256,7 @@ func (d *drafter) resolution() {
 	case f.FirstAlert == nil:
 	case !f.Mitigated.IsZero():
 		d.p("Capacity was back at what demand needed at %s UTC, %s after the first alert%s. ", stamp(f.Mitigated), dur(f.Mitigated.Sub(f.FirstAlert.StartsAt)),
-			d.cite(fmt.Sprintf("%s, the first loop from %s UTC with ready instances at or above the need and users within the SLO", orText(in.Record, "the record"), stamp(f.FirstAlert.StartsAt))))
+			d.cite(fmt.Sprintf("%s, the first loop from %s UTC, after one short of the need or over the SLO, with ready instances at or above the need and users within the SLO", orText(in.Record, "the record"), stamp(f.mitigationFrom()))))
 	default:
 		d.p("Time to mitigate: %s. ", d.miss("when capacity was back at need: no such loop in the record"))
 	}

@@ -89,8 +89,9 @@ type Figures struct {
 	// FirstAlert is the first alert at or after the hour before the
 	// impact; Detected its start.
 	FirstAlert *headroom.Alert
-	// Mitigated is when ready capacity was back at need after the first
-	// alert.
+	// Mitigated is when ready capacity was back at need, with users
+	// within the SLO, after the first alert and the impact's start and
+	// after a loop short of need or over the SLO.
 	Mitigated time.Time
 	// Declared and Resolved are the incident's opening and resolution.
 	Declared, Resolved time.Time
@@ -159,11 +160,17 @@ func Compute(in Input) Figures {
 		}
 	}
 	if f.FirstAlert != nil {
-		for _, s := range in.within(f.FirstAlert.StartsAt, in.To) {
-			if s.Needed > 0 && s.Ready >= s.Needed && !in.bad(s) {
+		// A cause alert fires in the cut's loop, before users fail:
+		// capacity is back at need only after it was short or users
+		// failed, from the impact's start on.
+		trouble := false
+		for _, s := range in.within(f.mitigationFrom(), in.To) {
+			short := s.Needed > 0 && s.Ready < s.Needed
+			if trouble && s.Needed > 0 && !short && !in.bad(s) {
 				f.Mitigated = s.Time
 				break
 			}
+			trouble = trouble || short || in.bad(s)
 		}
 	}
 	var firstEnd time.Time
@@ -175,6 +182,19 @@ func Compute(in Input) Figures {
 		f.Declared, f.Resolved = inc.CreatedAt, inc.ResolvedAt
 	}
 	return f
+}
+
+// mitigationFrom is where Mitigated is looked for from: the later of the
+// first alert and the impact's start.
+func (f Figures) mitigationFrom() time.Time {
+	var from time.Time
+	if f.FirstAlert != nil {
+		from = f.FirstAlert.StartsAt
+	}
+	if f.ImpactStart.After(from) {
+		from = f.ImpactStart
+	}
+	return from
 }
 
 // run is a span of samples[first:last+1] whose bad loops are at most

@@ -165,3 +165,20 @@ func TestLatencyFallIsReported(t *testing.T) {
 		t.Errorf("the draft does not say the latency change is not recorded:\n%s", md)
 	}
 }
+
+// Finding 8: the cause alert fires in the cut's loop, before any failure;
+// capacity is back at need only once it was short or users failed, not in
+// the good loop between the alert and the impact.
+func TestMitigatedAfterTheImpactBegan(t *testing.T) {
+	in := input(record(outage))
+	in.Alerts = []headroom.Alert{{Signal: headroom.SignalCause, Rule: "capacity", StartsAt: at(16, 59, 45)}}
+	f := postmortem.Compute(in)
+	if !f.Mitigated.Equal(at(17, 10, 15)) {
+		t.Errorf("mitigated at %s, want 17:10:15 (the first good loop after the outage)", f.Mitigated.Format(time.TimeOnly))
+	}
+	// An alert late in the outage: back at need from the loop after it.
+	in.Alerts = []headroom.Alert{{Signal: headroom.SignalSymptom, Rule: "fast", StartsAt: at(17, 5, 0)}}
+	if f := postmortem.Compute(in); !f.Mitigated.Equal(at(17, 10, 15)) {
+		t.Errorf("mitigated at %s, want 17:10:15", f.Mitigated.Format(time.TimeOnly))
+	}
+}
