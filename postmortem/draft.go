@@ -60,6 +60,15 @@ func (d *drafter) service() string {
 	return "the service"
 }
 
+// theService names what customers use, with its article: "the website
+// and API services", or "the service" when the target names none.
+func (d *drafter) theService() string {
+	if d.in.Service == "" && len(d.in.Components) == 0 {
+		return "the service"
+	}
+	return "the " + d.service()
+}
+
 func (d *drafter) write() string {
 	in, f := d.in, d.f
 	title := in.Title
@@ -133,7 +142,7 @@ func (d *drafter) summary() {
 	if f.HasLatency && f.LatencyIncrease <= 0 {
 		what = "errors"
 	}
-	d.p("%s, %s, customers of the %s experienced %s. ", day, d.impactSpan(), d.service(), what)
+	d.p("%s, %s, customers of %s experienced %s. ", day, d.impactSpan(), d.theService(), what)
 	d.p("The event was triggered by %s. ", d.triggerWords())
 	switch {
 	case f.FirstAlert != nil && !f.ImpactStart.IsZero():

@@ -182,3 +182,18 @@ func TestMitigatedAfterTheImpactBegan(t *testing.T) {
 		t.Errorf("mitigated at %s, want 17:10:15", f.Mitigated.Format(time.TimeOnly))
 	}
 }
+
+// Without a service or component name the summary says "customers of the
+// service", not "customers of the the service".
+func TestDraftWithoutServiceName(t *testing.T) {
+	in := input(record(outage))
+	in.Service = ""
+	md := postmortem.Draft(in)
+	if strings.Contains(md, "the the") || !strings.Contains(md, "customers of the service experienced") {
+		t.Errorf("the summary names no service right:\n%s", md)
+	}
+	in.Service = "website and API services"
+	if md := postmortem.Draft(in); !strings.Contains(md, "customers of the website and API services experienced") {
+		t.Errorf("the summary does not name the service:\n%s", md)
+	}
+}
