@@ -62,8 +62,11 @@ func Rows(replay *check.PolicyResult, off, on *Outcome) []Row {
 		impact = fmt.Sprintf("%s–%s UTC (%s)", f.ImpactStart.UTC().Format("15:04:05"), f.ImpactEnd.UTC().Format("15:04:05"), words(f.ImpactEnd.Sub(f.ImpactStart)))
 		failed = postmortem.Count(f.FailedRequests)
 		worst = pct(f.WorstErrorRatio) + " of a 15 s loop"
-		if f.LatencyIncrease >= 0 {
+		switch {
+		case f.HasLatency && f.LatencyIncrease >= 0:
 			latency = "elevated by " + strconv.Itoa(int(math.Round(f.LatencyIncrease))) + "%"
+		case f.HasLatency:
+			latency = "fell by " + strconv.Itoa(int(math.Round(-f.LatencyIncrease))) + "% (fast failures)"
 		}
 		if a := f.FirstAlert; a != nil {
 			detected = fmt.Sprintf("%s alert at %s UTC (%s)", a.Signal, a.StartsAt.UTC().Format("15:04:05"), relative(a.StartsAt.Sub(f.ImpactStart)))
