@@ -229,13 +229,16 @@ func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reas
 	// Rate policies, then bounds.
 	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-policies
 	desired := stabilized
-	st.UpEvents = prune(st.UpEvents, e.now, longestPeriod(t.ScaleUp))
-	st.DownEvents = prune(st.DownEvents, e.now, longestPeriod(t.ScaleDown))
+	// Each direction's limit counts the other direction's events too, so
+	// both lists are kept for the longest period of either.
+	keepEvents := max(longestPeriod(t.ScaleUp), longestPeriod(t.ScaleDown))
+	st.UpEvents = prune(st.UpEvents, e.now, keepEvents)
+	st.DownEvents = prune(st.DownEvents, e.now, keepEvents)
 	switch {
 	case desired > current:
 		limit := legacyScaleUpLimit(current)
 		if !t.Legacy {
-			limit = scaleUpLimit(t.ScaleUp, current, st.UpEvents, e.now)
+			limit = scaleUpLimit(t.ScaleUp, current, st.UpEvents, st.DownEvents, e.now)
 		}
 		if desired > limit {
 			desired = max(limit, current)
@@ -243,7 +246,7 @@ func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reas
 				Message: fmt.Sprintf("%s; the desired count is increasing faster than the maximum scale rate: limited to %d", reason.Message, desired)}
 		}
 	case desired < current && !t.Legacy:
-		limit := scaleDownLimit(t.ScaleDown, current, st.DownEvents, e.now)
+		limit := scaleDownLimit(t.ScaleDown, current, st.UpEvents, st.DownEvents, e.now)
 		if desired < limit {
 			desired = min(limit, current)
 			reason = headroom.Reason{Code: headroom.ReasonScaleDownLimit,
@@ -365,14 +368,19 @@ func changedIn(events []Sample, now time.Time, period time.Duration) int {
 
 // scaleUpLimit is the highest count the scale-up policies allow: each
 // policy measures from the count at the start of its period; Max picks the
-// most permissive, Min the least, Disabled forbids scaling up.
-func scaleUpLimit(r headroom.ScalingRules, current int, events []Sample, now time.Time) int {
+// most permissive, Min the least, Disabled forbids scaling up. The count at
+// the start of the period undoes both the scale-ups and the scale-downs of
+// the period, as the controller's calculateScaleUpLimitWithScalingRules
+// does (k8s.io/kubernetes pkg/controller/podautoscaler/horizontal.go;
+// found by hack/hpadiff).
+// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-policies
+func scaleUpLimit(r headroom.ScalingRules, current int, up, down []Sample, now time.Time) int {
 	if r.Select == headroom.SelectDisabled || len(r.Policies) == 0 {
 		return current
 	}
 	limit := -1
 	for _, p := range r.Policies {
-		start := current - changedIn(events, now, p.Period)
+		start := current - changedIn(up, now, p.Period) + changedIn(down, now, p.Period)
 		var proposed int
 		if p.Kind == headroom.RatePods {
 			proposed = start + p.Value
@@ -389,13 +397,16 @@ func scaleUpLimit(r headroom.ScalingRules, current int, events []Sample, now tim
 // scaleDownLimit is the lowest count the scale-down policies allow. A
 // Percent policy truncates, as the HPA's int32 conversion does: 10% off 72 leaves 64 (the
 // documented "7.2 is rounded up to 8"), 50% off 5 leaves 2.
-func scaleDownLimit(r headroom.ScalingRules, current int, events []Sample, now time.Time) int {
+//
+// The count at the start of the period undoes the period's scale-ups as
+// well as its scale-downs (calculateScaleDownLimitWithBehaviors).
+func scaleDownLimit(r headroom.ScalingRules, current int, up, down []Sample, now time.Time) int {
 	if r.Select == headroom.SelectDisabled || len(r.Policies) == 0 {
 		return current
 	}
 	limit := -1
 	for _, p := range r.Policies {
-		start := current + changedIn(events, now, p.Period)
+		start := current + changedIn(down, now, p.Period) - changedIn(up, now, p.Period)
 		var proposed int
 		if p.Kind == headroom.RatePods {
 			proposed = start - p.Value
