@@ -6,18 +6,43 @@
 # It builds headroom and bench/fixedserver (a Go server returning a fixed
 # 5 KB body: the ceiling of this machine), starts `headroom serve` with 20
 # components and 200 incidents (SQLite), and measures with wrk from
-# loopback, in one run: the ceiling, then /, /api/v2/summary.json and an
-# incident page, each without and with gzip, then the same while an admin
-# client posts an incident update every 100 ms. Needs wrk and curl
-# (apt-get install wrk curl).
+# loopback, in one run. Needs wrk and curl (apt-get install wrk curl).
 #
 #   bash bench/statuspage.sh [seconds per measurement, default 10]
+#
+# MODE picks the measurements:
+#
+#   all (default)  the ceiling, then /, /api/v2/summary.json and an incident
+#                  page, each without and with gzip, as requests/s; then the
+#                  same while an admin client posts an incident update
+#                  every 100 ms.
+#   cpu            requests per server CPU-second (the server process's
+#                  user + system time, from /proc, over the wrk run), wrk
+#                  -t1: / and summary.json with gzip against the 5 KB
+#                  ceiling, and plain / against a bare server returning a
+#                  body of the same size as /. REPS rounds (default 3).
+#                  Also the 5 KB server sending the status page's ten
+#                  headers rather than two: what net/http's writing them
+#                  costs, whoever sends them.
+#   writes         p99 of / and summary.json (gzip) without writes, then
+#                  while an admin client posts an update every 100 ms, and
+#                  the ratio. REPS rounds (default 3).
+#
+# BASE_REV=<git revision> also builds headroom at that revision and serves
+# the same page from it beside the working tree's, measured in turn in the
+# same run: before and after as ratios of one run.
 set -euo pipefail
 [ -n "${BENCH_TRACE:-}" ] && set -x
 cd "$(dirname "$0")/.."
 secs=${1:-10}
+mode=${MODE:-all}
+reps=${REPS:-3}
 conns=64
-threads=${WRK_THREADS:-2}
+case $mode in
+all | writes) threads=${WRK_THREADS:-2} ;;
+cpu) threads=${WRK_THREADS:-1} ;;
+*) echo "bench/statuspage.sh: MODE is all, cpu or writes" >&2; exit 2 ;;
+esac
 for tool in wrk curl; do
   command -v "$tool" >/dev/null || { echo "bench/statuspage.sh needs $tool: apt-get install $tool" >&2; exit 2; }
 done
@@ -32,79 +57,171 @@ trap cleanup EXIT
 echo "building..." >&2
 go build -o "$work/headroom" ./cmd/headroom
 go build -o "$work/fixedserver" ./bench/fixedserver
-
-{
-  printf 'apiVersion: headroom.dev/v1alpha1\nkind: Config\nspec:\n  dataDir: data\n  page:\n    name: Benchmark\n    components:\n'
-  for g in 1 2 3 4; do
-    printf '    - name: Group %s\n      components:\n' "$g"
-    for c in 1 2 3 4 5; do printf '      - name: Component %s-%s\n' "$g" "$c"; done
-  done
-} > "$work/headroom.yaml"
-token=$("$work/headroom" token create bench --config "$work/headroom.yaml" 2>/dev/null)
-"$work/headroom" serve --config "$work/headroom.yaml" --listen 127.0.0.1:18080 > "$work/serve.log" 2>&1 &
-"$work/fixedserver" -listen 127.0.0.1:18081 &
-base=http://127.0.0.1:18080
-for _ in $(seq 100); do curl -fs "$base/api/v2/status.json" >/dev/null 2>&1 && break; sleep 0.1; done
+servers=(after)
+declare -A bin=([after]="$work/headroom") port=([after]=18080) base token pid incident_path
+if [ -n "${BASE_REV:-}" ]; then
+  rev=$(git rev-parse --short "$BASE_REV")
+  mkdir -p "$work/src-before"
+  git archive "$rev" | tar -x -C "$work/src-before"
+  (cd "$work/src-before" && go build -o "$work/headroom-before" ./cmd/headroom)
+  servers+=(before)
+  bin[before]="$work/headroom-before"
+  port[before]=18082
+fi
 
 firstid() { grep -o '"id":"[a-z0-9]*"' | head -1 | cut -d'"' -f4; } # the incident's, the answer's first
 
-admin() { # METHOD PATH JSON
-  curl -fsS -X "$1" "$base/api/admin/$2" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$3"
+admin() { # SERVER METHOD PATH JSON
+  curl -fsS -X "$2" "${base[$1]}/api/admin/$3" -H "Authorization: Bearer ${token[$1]}" -H 'Content-Type: application/json' -d "$4"
 }
-echo "writing 200 incidents..." >&2
-for i in $(seq 1 200); do
-  day=$(( (i - 1) % 85 + 1 ))
-  start=$(date -u -d "$day days ago" +%Y-%m-%dT10:00:00Z)
-  end=$(date -u -d "$day days ago" +%Y-%m-%dT10:45:00Z)
-  comp="component-$(( (i - 1) % 4 + 1 ))-$(( (i - 1) % 5 + 1 ))"
-  id=$(admin POST incidents "{\"name\":\"Elevated error rates $i\",\"impact\":\"major\",\"body\":\"We are investigating **elevated error rates** on $comp.\",\"components\":{\"$comp\":\"partial_outage\"},\"started_at\":\"$start\",\"display_at\":\"$start\"}" |
-    firstid)
-  admin POST "incidents/$id/resolve" "{\"body\":\"This incident has been resolved.\",\"display_at\":\"$end\"}" >/dev/null
-done
-incident_path="/incidents/$id"
+
+# start SERVER: serve the benchmark page (20 components, 200 incidents).
+start() {
+  local s=$1 dir=$work/$1
+  mkdir -p "$dir"
+  {
+    printf 'apiVersion: headroom.dev/v1alpha1\nkind: Config\nspec:\n  dataDir: data\n  page:\n    name: Benchmark\n    components:\n'
+    for g in 1 2 3 4; do
+      printf '    - name: Group %s\n      components:\n' "$g"
+      for c in 1 2 3 4 5; do printf '      - name: Component %s-%s\n' "$g" "$c"; done
+    done
+  } > "$dir/headroom.yaml"
+  token[$s]=$("${bin[$s]}" token create bench --config "$dir/headroom.yaml" 2>/dev/null)
+  "${bin[$s]}" serve --config "$dir/headroom.yaml" --listen "127.0.0.1:${port[$s]}" > "$dir/serve.log" 2>&1 &
+  pid[$s]=$!
+  base[$s]=http://127.0.0.1:${port[$s]}
+  for _ in $(seq 100); do curl -fs "${base[$s]}/api/v2/status.json" >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "writing 200 incidents ($s)..." >&2
+  local i id
+  for i in $(seq 1 200); do
+    day=$(( (i - 1) % 85 + 1 ))
+    start=$(date -u -d "$day days ago" +%Y-%m-%dT10:00:00Z)
+    end=$(date -u -d "$day days ago" +%Y-%m-%dT10:45:00Z)
+    comp="component-$(( (i - 1) % 4 + 1 ))-$(( (i - 1) % 5 + 1 ))"
+    id=$(admin "$s" POST incidents "{\"name\":\"Elevated error rates $i\",\"impact\":\"major\",\"body\":\"We are investigating **elevated error rates** on $comp.\",\"components\":{\"$comp\":\"partial_outage\"},\"started_at\":\"$start\",\"display_at\":\"$start\"}" |
+      firstid)
+    admin "$s" POST "incidents/$id/resolve" "{\"body\":\"This incident has been resolved.\",\"display_at\":\"$end\"}" >/dev/null
+  done
+  incident_path[$s]="/incidents/$id"
+}
+for s in "${servers[@]}"; do start "$s"; done
+"$work/fixedserver" -listen 127.0.0.1:18081 &
+fixed_pid=$!
+index_size=$(curl -s "${base[after]}/" | wc -c)
+"$work/fixedserver" -listen 127.0.0.1:18083 -size "$index_size" &
+same_pid=$!
+"$work/fixedserver" -listen 127.0.0.1:18084 -headers &
+headers_pid=$!
+for _ in $(seq 100); do curl -fs http://127.0.0.1:18083/ >/dev/null 2>&1 && break; sleep 0.1; done
+
+# wrk_run URL [wrk options]: wrk's output in $out.
+wrk_run() {
+  out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$@")
+  last_rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  last_p99=$(awk '$1 == "99%" {v = $2; if (v ~ /us$/) {sub(/us$/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v *= 1000}; print v}' <<<"$out")
+  last_errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
+}
 
 # measure NAME URL [wrk options]: prints requests/s and p99 in ms.
 measure() {
-  local name=$1 url=$2
+  local name=$1
+  shift
+  wrk_run "$@"
+  printf '%-44s %10.0f req/s   p99 %7.2f ms %s\n' "$name" "$last_rps" "$last_p99" "$last_errors"
+}
+
+ticks=$(getconf CLK_TCK)
+cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system, in ticks
+
+# measure_cpu NAME PID URL [wrk options]: prints requests/s, the server's
+# CPU-seconds and requests per CPU-second (in $last_rpc).
+measure_cpu() {
+  local name=$1 p=$2
   shift 2
-  local out
-  out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$@" "$url")
-  local rps p99
-  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {v = $2; if (v ~ /us$/) {sub(/us$/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v *= 1000}; print v}' <<<"$out")
-  local errors
-  errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
-  printf '%-44s %10.0f req/s   p99 %7.2f ms %s\n' "$name" "$rps" "$p99" "$errors"
-  last_rps=$rps
+  local c0 c1 n
+  c0=$(cputicks "$p")
+  wrk_run "$@"
+  c1=$(cputicks "$p")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  last_rpc=$(awk -v n="$n" -v c=$((c1 - c0)) -v t="$ticks" 'BEGIN {print n / (c / t)}')
+  printf '%-40s %8.0f req/s  %5.2f CPU-s  %8.0f req/CPU-s  p99 %6.2f ms %s\n' "$name" "$last_rps" \
+    "$(awk -v c=$((c1 - c0)) -v t="$ticks" 'BEGIN {print c / t}')" "$last_rpc" "$last_p99" "$last_errors"
 }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f", 100 * a / b}'; }
 
-run_all() { # LABEL
-  measure "ceiling (fixed 5 KB)$1" http://127.0.0.1:18081/
-  ceiling=$last_rps
-  for path in / /api/v2/summary.json "$incident_path"; do
-    measure "$path$1" "$base$path"
-    printf '%44s %10.0f%% of the ceiling\n' "" "$(awk -v a="$last_rps" -v b="$ceiling" 'BEGIN {print 100 * a / b}')"
-    measure "$path (gzip)$1" "$base$path" -H 'Accept-Encoding: gzip'
-    printf '%44s %10.0f%% of the ceiling\n' "" "$(awk -v a="$last_rps" -v b="$ceiling" 'BEGIN {print 100 * a / b}')"
-  done
-}
+gz=(-H 'Accept-Encoding: gzip')
+echo "sizes: / $index_size B ($(curl -s "${gz[@]}" "${base[after]}/" | wc -c) B gzip)," \
+  "summary.json $(curl -s "${base[after]}/api/v2/summary.json" | wc -c) B ($(curl -s "${gz[@]}" "${base[after]}/api/v2/summary.json" | wc -c) B gzip)," \
+  "incident page $(curl -s "${base[after]}${incident_path[after]}" | wc -c) B"
+echo "mode $mode, wrk -t$threads -c$conns -d${secs}s, $(nproc) CPUs, $(go version | cut -d' ' -f3)${BASE_REV:+, before = $rev, after = the working tree}"
 
-echo "sizes: / $(curl -s "$base/" | wc -c) B ($(curl -s -H 'Accept-Encoding: gzip' "$base/" | wc -c) B gzip)," \
-  "summary.json $(curl -s "$base/api/v2/summary.json" | wc -c) B, incident page $(curl -s "$base$incident_path" | wc -c) B"
-echo "wrk -t$threads -c$conns -d${secs}s, $(nproc) CPUs, $(go version | cut -d' ' -f3)"
-run_all ""
-
-echo "while an admin client posts an update every 100 ms:"
-writer=$(admin POST incidents '{"name":"Ongoing investigation","body":"Investigating.","components":{"component-1-1":"degraded_performance"}}' |
-  firstid)
-(
-  n=0
+# writer SERVER: posts an update to a new incident every 100 ms until killed.
+writer() {
+  local id n=0
+  id=$(admin "$1" POST incidents '{"name":"Ongoing investigation","body":"Investigating.","components":{"component-1-1":"degraded_performance"}}' | firstid)
   while true; do
     n=$((n + 1))
-    admin POST "incidents/$writer/updates" "{\"status\":\"investigating\",\"body\":\"Update $n: still investigating.\"}" >/dev/null
+    admin "$1" POST "incidents/$id/updates" "{\"status\":\"investigating\",\"body\":\"Update $n: still investigating.\"}" >/dev/null
     sleep 0.1
   done
-) &
-sleep 1
-run_all " [writes]"
-echo "updates written during the run: $(curl -s "$base/api/v2/incidents/$writer.json" | grep -o '"status":"investigating"' | wc -l)"
+}
+
+case $mode in
+cpu)
+  for r in $(seq "$reps"); do
+    echo "round $r:"
+    measure_cpu "ceiling (fixed 5 KB)" "$fixed_pid" http://127.0.0.1:18081/
+    ceiling=$last_rpc
+    measure_cpu "fixed 5 KB, the page's 10 headers" "$headers_pid" http://127.0.0.1:18084/
+    printf '%40s %8s%% of the ceiling'"'"'s req/CPU-s\n' "" "$(pct "$last_rpc" "$ceiling")"
+    for s in "${servers[@]}"; do
+      for path in / /api/v2/summary.json; do
+        measure_cpu "$path gzip ($s)" "${pid[$s]}" "${base[$s]}$path" "${gz[@]}"
+        printf '%40s %8s%% of the ceiling'"'"'s req/CPU-s\n' "" "$(pct "$last_rpc" "$ceiling")"
+      done
+    done
+    measure_cpu "ceiling (fixed $index_size B)" "$same_pid" http://127.0.0.1:18083/
+    ceiling=$last_rpc
+    for s in "${servers[@]}"; do
+      measure_cpu "/ plain ($s)" "${pid[$s]}" "${base[$s]}/"
+      printf '%40s %8s%% of the same-size ceiling'"'"'s req/CPU-s\n' "" "$(pct "$last_rpc" "$ceiling")"
+    done
+  done
+  ;;
+writes)
+  for r in $(seq "$reps"); do
+    echo "round $r:"
+    for s in "${servers[@]}"; do
+      for path in / /api/v2/summary.json; do
+        measure "$path gzip ($s)" "${base[$s]}$path" "${gz[@]}"
+        quiet=$last_p99
+        writer "$s" &
+        w=$!
+        sleep 1
+        measure "$path gzip ($s) [writes]" "${base[$s]}$path" "${gz[@]}"
+        kill "$w"
+        wait "$w" 2>/dev/null || true
+        printf '%44s p99 with writes / without: %.2f\n' "" "$(awk -v a="$last_p99" -v b="$quiet" 'BEGIN {print a / b}')"
+      done
+    done
+  done
+  ;;
+all)
+  run_all() { # LABEL
+    measure "ceiling (fixed 5 KB)$1" http://127.0.0.1:18081/
+    ceiling=$last_rps
+    for path in / /api/v2/summary.json "${incident_path[after]}"; do
+      measure "$path$1" "${base[after]}$path"
+      printf '%44s %10.0f%% of the ceiling\n' "" "$(pct "$last_rps" "$ceiling")"
+      measure "$path (gzip)$1" "${base[after]}$path" "${gz[@]}"
+      printf '%44s %10.0f%% of the ceiling\n' "" "$(pct "$last_rps" "$ceiling")"
+    done
+  }
+  run_all ""
+  echo "while an admin client posts an update every 100 ms:"
+  writer after &
+  sleep 1
+  run_all " [writes]"
+  echo "updates written during the run: $(curl -s "${base[after]}/api/v2/incidents.json" | grep -o 'Update [0-9]*: still' | wc -l) (of the newest incident's, as listed)"
+  ;;
+esac
