@@ -378,8 +378,10 @@ func scaleUpLimit(r headroom.ScalingRules, current int, up, down []Sample, now t
 	if r.Select == headroom.SelectDisabled || len(r.Policies) == 0 {
 		return current
 	}
-	limit := -1
-	for _, p := range r.Policies {
+	// The first policy sets the limit: a Percent scale-down over 100%
+	// proposes a negative count, so no count can mark "unset".
+	limit := 0
+	for i, p := range r.Policies {
 		start := current - changedIn(up, now, p.Period) + changedIn(down, now, p.Period)
 		var proposed int
 		if p.Kind == headroom.RatePods {
@@ -387,7 +389,7 @@ func scaleUpLimit(r headroom.ScalingRules, current int, up, down []Sample, now t
 		} else {
 			proposed = ceil(float64(start) * (1 + float64(p.Value)/100))
 		}
-		if limit < 0 || (r.Select == headroom.SelectMin) == (proposed < limit) {
+		if i == 0 || (r.Select == headroom.SelectMin) == (proposed < limit) {
 			limit = proposed
 		}
 	}
@@ -404,8 +406,10 @@ func scaleDownLimit(r headroom.ScalingRules, current int, up, down []Sample, now
 	if r.Select == headroom.SelectDisabled || len(r.Policies) == 0 {
 		return current
 	}
-	limit := -1
-	for _, p := range r.Policies {
+	// The first policy sets the limit: a Percent scale-down over 100%
+	// proposes a negative count, so no count can mark "unset".
+	limit := 0
+	for i, p := range r.Policies {
 		start := current + changedIn(down, now, p.Period) - changedIn(up, now, p.Period)
 		var proposed int
 		if p.Kind == headroom.RatePods {
@@ -413,7 +417,7 @@ func scaleDownLimit(r headroom.ScalingRules, current int, up, down []Sample, now
 		} else {
 			proposed = int(float64(start) * (1 - float64(p.Value)/100))
 		}
-		if limit < 0 || (r.Select == headroom.SelectMin) == (proposed > limit) {
+		if i == 0 || (r.Select == headroom.SelectMin) == (proposed > limit) {
 			limit = proposed
 		}
 	}
