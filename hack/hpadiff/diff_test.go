@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -110,7 +111,38 @@ const (
 	// headroom applies the bound and then target tracking in the same
 	// decision, and records no event for the bound.
 	ClassBoundsRescale = "start outside [min, max]: the controller's bound rescale skips the metrics and counts as a scale event (reconcileAutoscaler)"
+	// ClassFloatCeil: the controller's ceil(usageRatio × ready pods)
+	// (ReplicaCalculator.GetResourceReplicas) rounds float noise up: 56/50
+	// × 25 is 28.000000000000004 in float64, so it asks for 29; headroom's
+	// ceil forgives 1e-9 and asks for 28.
+	ClassFloatCeil = "float noise: ceil(usageRatio × ready) of an exact integer (GetResourceReplicas math.Ceil)"
 )
+
+// noiseUpTo says whether float noise hit any sync up to k: a rounded-up
+// recommendation stays in the stabilization window after its sync.
+func noiseUpTo(r *Result, k int) bool {
+	for j := range k + 1 {
+		if floatNoise(r, j) {
+			return true
+		}
+	}
+	return false
+}
+
+// floatNoise says whether, at sync k, the product the controller rounds up
+// is an integer that float64 arithmetic lands just above.
+func floatNoise(r *Result, k int) bool {
+	n := r.S.Initial
+	if k > 0 {
+		n = r.Up[k-1].Replicas
+	}
+	if r.S.Missing[k] {
+		return false
+	}
+	ratio := float64(r.S.Utilization(k, n)) / float64(*r.S.HPA.Spec.Metrics[0].Resource.Target.AverageUtilization)
+	x := ratio * float64(n)
+	return math.Ceil(x) != math.Ceil(x-1e-9)
+}
 
 // classify names the first divergence by the mechanism behind it, from the
 // scenario and the two sides' reasons at that sync; a divergence that
@@ -122,6 +154,8 @@ func classify(r *Result) string {
 	lo, hi := int(*r.S.HPA.Spec.MinReplicas), int(r.S.HPA.Spec.MaxReplicas)
 	rateLimited := strings.HasPrefix(u.Limited, "Scale") || h.Reason.Code == "ScaleUpLimit" || h.Reason.Code == "ScaleDownLimit"
 	switch {
+	case noiseUpTo(r, k):
+		return ClassFloatCeil
 	case r.S.Initial < lo || r.S.Initial > hi:
 		return ClassBoundsRescale
 	case !r.S.HasBehavior() && h.Replicas < u.Replicas:
@@ -203,5 +237,5 @@ func TestDifferentialFull(t *testing.T) {
 
 // explained says whether docs/HPA.md explains class.
 func explained(class string) bool {
-	return class == ClassLegacyWindowEdge || class == ClassEventSlots || class == ClassBoundsRescale
+	return class == ClassLegacyWindowEdge || class == ClassFloatCeil || class == ClassEventSlots || class == ClassBoundsRescale
 }
