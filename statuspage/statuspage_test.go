@@ -676,3 +676,43 @@ func TestEmptyPage(t *testing.T) {
 		}
 	}
 }
+
+// A gzip variant is made by the first request that needs it: readers at
+// the same time as each other and as writes get whole, valid answers
+// (run with -race).
+func TestGzipConcurrent(t *testing.T) {
+	snap := fixture()
+	h := published(t, snap)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 30 {
+				for _, path := range []string{"/", "/api/v2/summary.json", "/history.atom"} {
+					res, body := get(t, h, "GET", path, "Accept-Encoding", "gzip")
+					if res.Header.Get("Content-Length") != strconv.Itoa(len(body)) {
+						t.Errorf("%s: Content-Length %s, body %d bytes", path, res.Header.Get("Content-Length"), len(body))
+						return
+					}
+					if res.Header.Get("Content-Encoding") != "gzip" {
+						continue
+					}
+					zr, err := gzip.NewReader(strings.NewReader(body))
+					if err == nil {
+						_, err = io.ReadAll(zr)
+					}
+					if err != nil {
+						t.Errorf("%s: %v", path, err)
+						return
+					}
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		next := fixture()
+		next.Version = snap.Version + int64(i) + 1
+		next.Incidents[0].Updates[0].Body = fmt.Sprintf("Update number %d.", i)
+		h.Publish(next)
+	}
+	wg.Wait()
+}
