@@ -122,12 +122,7 @@ func TestPageShowsFiringAlerts(t *testing.T) {
 func TestBlindAlertsOperatorsNotCustomers(t *testing.T) {
 	svc, _, base := load(t)
 	at := time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
-	store := &memory.Incidents{Now: func() time.Time { return at }}
-	page, err := incident.NewService(t.Context(), incident.Config{Store: store, Page: incident.Page{ID: "p", Name: "P", TimeZone: "UTC"},
-		Components: []incident.Component{{ID: "web", Name: "Website", Position: 1}}, Now: func() time.Time { return at }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := webPage(t, at)
 	model := sim.NewModel(svc)
 	cfg := detect.ForService(svc)
 	act, _ := fleet(t, 40)
@@ -225,12 +220,7 @@ func TestIdentifiedSaysMitigatingOnlyWhenActing(t *testing.T) {
 	for _, mode := range []headroom.Mode{headroom.ModeShadow, headroom.ModeEnforce} {
 		t.Run(string(mode), func(t *testing.T) {
 			at := time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
-			store := &memory.Incidents{Now: func() time.Time { return at }}
-			page, err := incident.NewService(t.Context(), incident.Config{Store: store, Page: incident.Page{ID: "p", Name: "P", TimeZone: "UTC"},
-				Components: []incident.Component{{ID: "web", Name: "Website", Position: 1}}, Now: func() time.Time { return at }})
-			if err != nil {
-				t.Fatal(err)
-			}
+			page := webPage(t, at)
 			model := sim.NewModel(svc)
 			cfg := detect.ForService(svc)
 			act, _ := fleet(t, 20)
@@ -321,4 +311,17 @@ func TestRefusedDetectorSaveLogsNoStrandedAlert(t *testing.T) {
 			t.Errorf("the log's %s alert started at %s fires, the detector's does not: %v", a.Rule, a.StartsAt, firing)
 		}
 	}
+}
+
+// webPage is a status page in memory with one component, "web", its clock
+// stopped at at.
+func webPage(t *testing.T, at time.Time) *incident.Service {
+	t.Helper()
+	store := &memory.Incidents{Now: func() time.Time { return at }}
+	page, err := incident.NewService(t.Context(), incident.Config{Store: store, Page: incident.Page{ID: "p", Name: "P", TimeZone: "UTC"},
+		Components: []incident.Component{{ID: "web", Name: "Website", Position: 1}}, Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page
 }
