@@ -241,24 +241,32 @@ func TestSenderBackoffCappedAtInterval(t *testing.T) {
 
 // A state handed over while a delivery is in flight is not lost: the
 // delivery marks only what it carried.
+// A newer state handed over during a delivery is still sent: the delivery
+// marks only the state it carried. With forget, the lease is lost and won
+// again meanwhile (Forget, then a new entry whose versions count from 1).
 func TestSenderNewerStateDuringDelivery(t *testing.T) {
-	f := &fakeNotifier{}
-	s, clk, _ := testSender(t, f)
-	f.during = func() {
-		f.mu.Lock()
-		f.during = nil
-		f.mu.Unlock()
-		clk.Add(time.Second)
-		notify(t, s, resolve(firing, clk.Now()))
+	for _, forget := range []bool{false, true} {
+		f := &fakeNotifier{}
+		s, clk, _ := testSender(t, f)
+		f.during = func() {
+			f.mu.Lock()
+			f.during = nil
+			f.mu.Unlock()
+			if forget {
+				s.Forget()
+			}
+			clk.Add(time.Second)
+			notify(t, s, resolve(firing, clk.Now()))
+		}
+		notify(t, s, firing)
+		once(t, s)
+		wantSent(t, f, "web/cause/capacity:firing")
+		if got := s.Pending(); got != 1 {
+			t.Fatalf("forget %v: pending: got %d, want 1 (the resolved state)", forget, got)
+		}
+		once(t, s)
+		wantSent(t, f, "web/cause/capacity:resolved")
 	}
-	notify(t, s, firing)
-	once(t, s)
-	wantSent(t, f, "web/cause/capacity:firing")
-	if got := s.Pending(); got != 1 {
-		t.Fatalf("pending: got %d, want 1 (the resolved state)", got)
-	}
-	once(t, s)
-	wantSent(t, f, "web/cause/capacity:resolved")
 }
 
 // Notify returns at once however long Alertmanager takes.
@@ -367,28 +375,4 @@ func TestSenderForgetStopsResends(t *testing.T) {
 	if s.Firing() != 0 || testutil.ToFloat64(m.Pending) != 0 {
 		t.Errorf("after Forget: %d firing, pending gauge %v; want none", s.Firing(), testutil.ToFloat64(m.Pending))
 	}
-}
-
-// A delivery in flight when the lease is lost and won again marks only the
-// state it carried: the resolution handed over meanwhile (a new entry,
-// its versions counted from 1 again) is still sent.
-func TestSenderForgetDuringDelivery(t *testing.T) {
-	f := &fakeNotifier{}
-	s, clk, _ := testSender(t, f)
-	f.during = func() {
-		f.mu.Lock()
-		f.during = nil
-		f.mu.Unlock()
-		s.Forget()
-		clk.Add(time.Second)
-		notify(t, s, resolve(firing, clk.Now()))
-	}
-	notify(t, s, firing)
-	once(t, s)
-	wantSent(t, f, "web/cause/capacity:firing")
-	if got := s.Pending(); got != 1 {
-		t.Fatalf("pending: got %d, want 1 (the resolved state)", got)
-	}
-	once(t, s)
-	wantSent(t, f, "web/cause/capacity:resolved")
 }
