@@ -12,6 +12,7 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/detect"
 	"github.com/headroomhq/headroom/engine"
+	"github.com/headroomhq/headroom/internal/numfmt"
 	"github.com/headroomhq/headroom/sim"
 )
 
@@ -400,7 +401,7 @@ func judge(r *Report, failOn string, tolerance float64) {
 	secondsAllowed := int(tolerance * float64(base.Totals.ViolationSeconds))
 	if c.FailedRequestsDelta > failedAllowed {
 		r.Verdict = Fail
-		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy fails %.0f more requests than the baseline%s", c.FailedRequestsDelta, beyond(tolerance)))
+		r.Reasons = append(r.Reasons, fmt.Sprintf("proposed policy fails %s more requests than the baseline%s", numfmt.Count(c.FailedRequestsDelta), beyond(tolerance)))
 	}
 	if c.ViolationSecondsDelta > secondsAllowed {
 		r.Verdict = Fail

@@ -1,6 +1,7 @@
 package check_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,11 @@ func TestFailOnRegressionAndExclude(t *testing.T) {
 	}
 	if worse.Verdict != check.Fail || !strings.Contains(strings.Join(worse.Reasons, " "), "more requests than the baseline") {
 		t.Errorf("a worse proposed policy: got %s %v, want fail", worse.Verdict, worse.Reasons)
+	}
+	// Regression test for the reason's count printed without the thousands
+	// separators every other count in the reports has ("fails 729309 more").
+	if n := regexp.MustCompile(`fails ([0-9,]+) more requests`).FindStringSubmatch(strings.Join(worse.Reasons, " ")); n == nil || !strings.Contains(n[1], ",") {
+		t.Errorf("the reason's count of failed requests: got %v, want thousands separators (e.g. 729,309)", worse.Reasons)
 	}
 	incident := check.Span{From: time.Date(2021, 6, 30, 16, 55, 0, 0, time.UTC), To: time.Date(2021, 6, 30, 17, 30, 0, 0, time.UTC)}
 	excl, err := check.Run(check.Options{Service: svc, Proposed: prop, Baseline: base, Traffic: series, Exclude: []check.Span{incident}})

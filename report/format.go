@@ -11,6 +11,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/internal/numfmt"
 )
 
 // errNilReport is returned by every renderer given a nil report.
@@ -164,7 +165,7 @@ func fmtCount(x float64) string {
 	if r == 0 {
 		r = 0 // no "-0"
 	}
-	return group(strconv.FormatFloat(r, 'f', 0, 64))
+	return numfmt.Group(strconv.FormatFloat(r, 'f', 0, 64))
 }
 
 // fmtSignedCount is fmtCount with an explicit sign.
@@ -185,7 +186,7 @@ func fmtHours(h float64) string {
 		s = "0.0"
 	}
 	i := strings.IndexByte(s, '.')
-	return group(s[:i]) + s[i:]
+	return numfmt.Group(s[:i]) + s[i:]
 }
 
 // fmtSignedHours is fmtHours with an explicit sign.
@@ -195,22 +196,6 @@ func fmtSignedHours(h float64) string {
 		return "+" + s
 	}
 	return s
-}
-
-// group inserts thousands separators into an integer string.
-func group(s string) string {
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return sign + b.String()
 }
 
 // fmtSeconds formats a span of seconds compactly: "45s", "10m", "1h5m",
