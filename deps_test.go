@@ -47,7 +47,7 @@ var allowedImports = map[string][]string{
 	"incident":           {"."},
 	"config":             {".", "incident", "internal/inputfile", "internal/yamlnode", "policy", "policy/dialect"},
 	"controller":         {".", "detect", "engine", "incident", "internal/chart", "postmortem"},
-	"statuspage":         {".", "incident", "statuspage/webhook"},
+	"statuspage":         {".", "incident", "internal/chart", "statuspage/webhook"},
 	"statuspage/admin":   {".", "incident", "statuspage/webhook"},
 	"statuspage/webhook": {".", "incident"},
 

@@ -86,6 +86,10 @@ type Page struct {
 	// and reserved addresses, refused otherwise when subscribing and at
 	// each delivery.
 	AllowPrivateWebhooks bool
+	// MetricsInterval (spec.page.metricsInterval) is how often the
+	// components' metrics are collected; zero for the status page's
+	// default.
+	MetricsInterval time.Duration
 }
 
 // PageGroup gathers components (one level).
@@ -96,6 +100,8 @@ type PageGroup struct {
 // PageComponent is one component; Group is its group's ID or "".
 type PageComponent struct {
 	ID, Name, Description, Group string
+	// Metrics are the charts of its "System Metrics" (metrics.go).
+	Metrics []PageMetric
 }
 
 // Target is one scaled service.

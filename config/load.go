@@ -97,6 +97,10 @@ type pageYAML struct {
 	TimeZone   string           `yaml:"timeZone"`
 	Components []componentYAML  `yaml:"components"`
 	Webhooks   *pageWebhookYAML `yaml:"webhooks"`
+
+	// MetricsInterval is how often the components' metrics are
+	// collected (metrics.go).
+	MetricsInterval yamlnode.Duration `yaml:"metricsInterval"`
 }
 
 // pageWebhookYAML is spec.page.webhooks.
@@ -110,6 +114,7 @@ type componentYAML struct {
 	Name        string          `yaml:"name"`
 	Description string          `yaml:"description"`
 	Components  []componentYAML `yaml:"components"`
+	Metrics     []metricYAML    `yaml:"metrics"`
 }
 
 type guardsYAML struct {
@@ -186,6 +191,9 @@ func parse(path string, data []byte, read func(string) ([]byte, error)) (*Config
 	}
 	p := &parser{file: path, dir: filepath.Dir(path), root: root, read: read, reported: map[string]bool{}}
 	cfg := p.config(abs)
+	if cfg != nil && cfg.Page != nil {
+		p.pageMetrics(cfg)
+	}
 	if len(p.errs) > 0 {
 		return nil, p.errs
 	}
@@ -205,6 +213,9 @@ type parser struct {
 	// pageComponents holds the ids of spec.page's components, nil when
 	// there is no page.
 	pageComponents map[string]bool
+	// metrics are the components' metrics, checked once the targets
+	// they name are read (metrics.go).
+	metrics []pendingMetric
 }
 
 // fail records a problem at the field path ("spec.targets.0.name").
@@ -582,6 +593,7 @@ func (p *parser) page(at string, s *pageYAML) *Page {
 	if len(s.Components) == 0 {
 		p.fail(at+".components", "", "at least one component, such as {name: Website and API}")
 	}
+	pg.MetricsInterval = p.metricsInterval(at+".metricsInterval", s.MetricsInterval)
 	ids := map[string]string{} // id -> field path of its first use
 	var add func(at, group string, list []componentYAML)
 	add = func(at string, group string, list []componentYAML) {
@@ -610,11 +622,17 @@ func (p *parser) page(at string, s *pageYAML) *Page {
 					p.fail(field+".components", c.Name, "components only: groups are one level deep")
 					continue
 				}
+				if len(c.Metrics) > 0 {
+					p.fail(field+".metrics", "", "metrics on the group's components, not on the group")
+				}
 				pg.Groups = append(pg.Groups, PageGroup{ID: id, Name: c.Name, Description: c.Description})
 				add(field+".components", id, c.Components)
 				continue
 			}
 			pg.Components = append(pg.Components, PageComponent{ID: id, Name: c.Name, Description: c.Description, Group: group})
+			for j, m := range c.Metrics {
+				p.metrics = append(p.metrics, pendingMetric{at: field + ".metrics." + strconv.Itoa(j), component: len(pg.Components) - 1, m: m})
+			}
 		}
 	}
 	add(at+".components", "", s.Components)

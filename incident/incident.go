@@ -212,19 +212,64 @@ type Token struct {
 	RevokedAt time.Time
 }
 
-// Subscriber receives webhook notifications: of everything, or of the
-// listed components.
+// Channel is how a subscriber is told: the one definition of its values.
+type Channel string
+
+// The channels. An empty Channel is ChannelWebhook (what subscribers were
+// before there were others).
+const (
+	// ChannelWebhook POSTs Statuspage's webhook JSON, signed, to URL.
+	ChannelWebhook Channel = "webhook"
+	// ChannelEmail mails Email, once it is confirmed (double opt-in).
+	ChannelEmail Channel = "email"
+	// ChannelSlack POSTs to a Slack incoming webhook at URL.
+	ChannelSlack Channel = "slack"
+	// ChannelTeams POSTs to a Microsoft Teams incoming webhook at URL.
+	ChannelTeams Channel = "teams"
+)
+
+// Channels lists every Channel, in the order help texts name them.
+var Channels = []Channel{ChannelWebhook, ChannelEmail, ChannelSlack, ChannelTeams}
+
+// Subscriber receives notifications: of everything, or of the listed
+// components.
 type Subscriber struct {
-	ID           string
-	URL          string
+	ID string
+	// Channel is how the subscriber is told; "" is ChannelWebhook.
+	Channel Channel
+	// URL is where a webhook, Slack or Teams subscriber is called.
+	URL string
+	// Email is an email subscriber's address (addr-spec only).
+	Email        string
 	ComponentIDs []string
-	// Secret signs deliveries (HMAC-SHA256).
+	// Secret signs a webhook's deliveries (HMAC-SHA256); of an email
+	// subscriber it is the unguessable token of its confirm and
+	// unsubscribe links.
 	Secret    string
 	CreatedAt time.Time
+	// ConfirmedAt is when an email subscriber followed its confirm link;
+	// zero until then, and the subscriber gets nothing but the
+	// confirmation mail. Other channels need no confirmation.
+	ConfirmedAt time.Time
 }
 
-// Concerns says whether a change to these components reaches s.
+// ConfirmPayload is the payload of the delivery AddSubscriber queues for
+// an email subscriber not confirmed yet: the email sender makes the
+// confirmation mail of it.
+var ConfirmPayload = []byte(`{"headroom":"confirm-subscription"}`)
+
+// Pending says whether s waits for its confirmation: an email subscriber
+// whose confirm link was not followed yet.
+func (s *Subscriber) Pending() bool {
+	return s.Channel == ChannelEmail && s.ConfirmedAt.IsZero()
+}
+
+// Concerns says whether a change to these components reaches s: never a
+// pending subscriber.
 func (s *Subscriber) Concerns(componentIDs []string) bool {
+	if s.Pending() {
+		return false
+	}
 	if len(s.ComponentIDs) == 0 {
 		return true
 	}
@@ -241,7 +286,10 @@ func (s *Subscriber) Concerns(componentIDs []string) bool {
 type Delivery struct {
 	ID           int64
 	SubscriberID string
+	// Channel, URL, Email and Secret are the subscriber's when queued.
+	Channel      Channel
 	URL, Secret  string
+	Email        string
 	// Payload is the JSON body, Statuspage's webhook shape.
 	Payload  []byte
 	Attempts int

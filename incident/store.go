@@ -61,11 +61,16 @@ type Store interface {
 	Tokens(ctx context.Context) ([]Token, error)
 	RevokeToken(ctx context.Context, id string, at time.Time) error
 
-	// AddSubscriber, Subscribers and RemoveSubscriber manage webhook
-	// subscriptions. Errors: ENOTFOUND for an unknown id.
+	// AddSubscriber, Subscribers and RemoveSubscriber manage
+	// subscriptions. AddSubscriber of a Pending subscriber queues, in the
+	// same transaction, one delivery of ConfirmPayload to it (its
+	// confirmation mail). ConfirmSubscriber sets a pending subscriber's
+	// ConfirmedAt (a confirmed one keeps its first). Errors: ENOTFOUND
+	// for an unknown id.
 	AddSubscriber(ctx context.Context, s Subscriber) error
 	Subscribers(ctx context.Context) ([]Subscriber, error)
 	RemoveSubscriber(ctx context.Context, id string) error
+	ConfirmSubscriber(ctx context.Context, id string, at time.Time) error
 
 	// DueDeliveries returns at most limit queued deliveries whose NextAt
 	// is at or before now, oldest first. Delivered removes one; Retry

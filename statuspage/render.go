@@ -17,13 +17,13 @@ import (
 	"github.com/headroomhq/headroom/incident"
 )
 
-//go:embed page/page.html.tmpl page/page.css
+//go:embed page/page.html.tmpl page/metrics.html.tmpl page/page.css
 var pageFiles embed.FS
 
 var (
 	// pageTemplates are parsed once; html/template escapes every value by
 	// its context. Only sanitized Markdown enters as template.HTML.
-	pageTemplates = template.Must(template.ParseFS(pageFiles, "page/page.html.tmpl"))
+	pageTemplates = template.Must(template.ParseFS(pageFiles, "page/page.html.tmpl", "page/metrics.html.tmpl"))
 	// pageCSS is the one stylesheet, served under a path naming its
 	// content: browsers keep it for good, and a page carries only a link
 	// to it (inline, it would be most of a small page's bytes, on every
@@ -173,6 +173,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	out.notFound = html("notfound", notFoundView{base: m.base("Page not found", "/"), Message: "There is no page at this address."})
 	out.noIncident = html("notfound", notFoundView{base: m.base("Incident not found", "../"),
 		Message: "There is no incident with this address: it may have been mistyped, or removed."})
+	h.renderMetrics(m, out, html)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -244,6 +245,8 @@ type indexView struct {
 	Incidents, Active, Upcoming []cardView
 	Sections                    []sectionView
 	Days                        []dayView
+	// Metrics is the system metrics' day view; nil for none.
+	Metrics *metricsSectionView
 }
 
 // sectionView is a group with its components, or a component alone.
@@ -329,6 +332,7 @@ func (h *Handler) indexView(m *model) indexView {
 		v.Upcoming = append(v.Upcoming, m.card(inc))
 	}
 	v.Sections = m.sections()
+	v.Metrics = h.metricsSection(m, 0, "./")
 	v.Days = h.pastDays(m)
 	return v
 }

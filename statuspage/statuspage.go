@@ -80,6 +80,9 @@ type Handler struct {
 	incidents map[string]*incidentDocs
 	// history are the last Publish's pages of /history.
 	history []historyDoc
+	// sys are the system metrics' charts (metrics_render.go) and the
+	// last snapshot, which a new collection is rendered with.
+	sys sysMetrics
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -124,6 +127,7 @@ func (h *Handler) Publish(snap *incident.Snapshot) {
 	s.noJSON = newEntry(docs.noJSON, old.noJSONEntry())
 	h.site.Store(s)
 	h.bodies = bodies
+	h.sys.snap = snap
 }
 
 func (h *Handler) logger() *slog.Logger {

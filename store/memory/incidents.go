@@ -153,16 +153,7 @@ func (m *Incidents) Commit(ctx context.Context, c *incident.Change) error {
 			if !s.Concerns(c.Notify.ComponentIDs) {
 				continue
 			}
-			m.deliveryID++
-			m.deliveries = append(m.deliveries, incident.Delivery{
-				ID:           m.deliveryID,
-				SubscriberID: s.ID,
-				URL:          s.URL,
-				Secret:       s.Secret,
-				Payload:      slices.Clone(c.Notify.Payload),
-				NextAt:       now,
-				CreatedAt:    now,
-			})
+			m.queue(s, c.Notify.Payload, now)
 		}
 	}
 	m.version++
@@ -242,8 +233,9 @@ func (m *Incidents) RevokeToken(ctx context.Context, id string, at time.Time) er
 	return nil
 }
 
-// AddSubscriber stores s. Errors: ECONFLICT when its ID is taken, EINVALID
-// when it has none.
+// AddSubscriber stores s; a Pending s gets one delivery of
+// incident.ConfirmPayload. Errors: ECONFLICT when its ID is taken,
+// EINVALID when it has none.
 func (m *Incidents) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -257,9 +249,59 @@ func (m *Incidents) AddSubscriber(ctx context.Context, s incident.Subscriber) er
 		return headroom.Errorf(headroom.ECONFLICT, "subscriber %q: already exists", s.ID)
 	}
 	s.ComponentIDs = slices.Clone(s.ComponentIDs)
-	s.CreatedAt = s.CreatedAt.UTC()
+	s.CreatedAt, s.ConfirmedAt = s.CreatedAt.UTC(), s.ConfirmedAt.UTC()
+	s.Channel = channel(s.Channel)
 	m.subscribers = append(m.subscribers, s)
+	if s.Pending() {
+		m.queue(s, incident.ConfirmPayload, m.now().UTC())
+	}
 	return nil
+}
+
+// ConfirmSubscriber sets the subscriber's ConfirmedAt to at unless it is
+// set already. Errors: ENOTFOUND, EINVALID for a zero at.
+func (m *Incidents) ConfirmSubscriber(ctx context.Context, id string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if at.IsZero() {
+		return headroom.Errorf(headroom.EINVALID, "confirm subscriber %q: zero time; expected when it was confirmed", id)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.subscribers, func(x incident.Subscriber) bool { return x.ID == id })
+	if i < 0 {
+		return headroom.Errorf(headroom.ENOTFOUND, "subscriber %q: not found", id)
+	}
+	if m.subscribers[i].ConfirmedAt.IsZero() {
+		m.subscribers[i].ConfirmedAt = at.UTC()
+	}
+	return nil
+}
+
+// channel is c, or incident.ChannelWebhook for "", as the databases
+// store it.
+func channel(c incident.Channel) incident.Channel {
+	if c == "" {
+		return incident.ChannelWebhook
+	}
+	return c
+}
+
+// queue appends one delivery of payload to s, due at now; m.mu is held.
+func (m *Incidents) queue(s incident.Subscriber, payload []byte, now time.Time) {
+	m.deliveryID++
+	m.deliveries = append(m.deliveries, incident.Delivery{
+		ID:           m.deliveryID,
+		SubscriberID: s.ID,
+		Channel:      s.Channel,
+		URL:          s.URL,
+		Email:        s.Email,
+		Secret:       s.Secret,
+		Payload:      slices.Clone(payload),
+		NextAt:       now,
+		CreatedAt:    now,
+	})
 }
 
 // Subscribers returns every subscriber, oldest first.

@@ -306,7 +306,7 @@ func queue(ctx context.Context, tx pgx.Tx, n *incident.Notification, now time.Ti
 		if !s.Concerns(n.ComponentIDs) {
 			continue
 		}
-		if _, err := tx.Exec(ctx, insertDelivery, s.ID, s.URL, s.Secret, payload, *at); err != nil {
+		if _, err := tx.Exec(ctx, insertDelivery, s.ID, string(rows.Channel(s.Channel)), s.URL, s.Email, s.Secret, payload, *at); err != nil {
 			return storeError("commit: notify %s: %w", s.ID, err)
 		}
 	}

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,19 +20,22 @@ const (
 	// either way, so that an unknown id is told from a revoked one.
 	revokeToken = `UPDATE tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`
 
-	insertSubscriber = `INSERT INTO subscribers (` + rows.SubscriberColumns + `) VALUES ($1, $2, $3, $4, $5)
+	insertSubscriber = `INSERT INTO subscribers (` + rows.SubscriberColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (id) DO NOTHING`
+	// confirmSubscriber keeps the first confirmation time; it matches the
+	// row either way, so that an unknown id is told from a confirmed one.
+	confirmSubscriber = `UPDATE subscribers SET confirmed_at = coalesce(confirmed_at, $1) WHERE id = $2`
 	// selectSubscribers reads component_ids as text, which decodeIDs
 	// takes.
-	selectSubscribers = `SELECT id, url, component_ids::text, secret, created_at FROM subscribers ORDER BY created_at, id COLLATE "C"`
+	selectSubscribers = `SELECT id, channel, url, email, component_ids::text, secret, created_at, confirmed_at FROM subscribers ORDER BY created_at, id COLLATE "C"`
 	// lockSubscribers is selectSubscribers for a Commit: it keeps the
 	// rows from being removed until the Commit's deliveries are in.
 	lockSubscribers  = selectSubscribers + ` FOR SHARE`
 	deleteSubscriber = `DELETE FROM subscribers WHERE id = $1`
 	deleteQueued     = `DELETE FROM deliveries WHERE subscriber_id = $1`
 
-	insertDelivery = `INSERT INTO deliveries (subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at)
-VALUES ($1, $2, $3, $4, 0, $5, '', $5)`
+	insertDelivery = `INSERT INTO deliveries (subscriber_id, channel, url, email, secret, payload, attempts, next_at, last_error, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, 0, $7, '', $7)`
 	// selectDue returns the due deliveries in the order they were queued:
 	// Commits take turns (the page_version lock), so identities grow in
 	// commit order.
@@ -130,14 +135,61 @@ func (db *DB) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
 	if err != nil {
 		return invalid("add subscriber %s: %w", s.ID, err)
 	}
-	n, err := db.changed(ctx, insertSubscriber, values...)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return storeError("add subscriber %s: %w", s.ID, err)
 	}
-	if n == 0 {
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, insertSubscriber, values...)
+	if err != nil {
+		return storeError("add subscriber %s: %w", s.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
 		return headroom.Errorf(headroom.ECONFLICT, "add subscriber %s: the id is taken", s.ID)
 	}
+	if s.Pending() {
+		if err := queueOne(ctx, tx, s, incident.ConfirmPayload, db.Now()); err != nil {
+			return storeError("add subscriber %s: confirmation: %w", s.ID, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return storeError("add subscriber %s: %w", s.ID, err)
+	}
 	return nil
+}
+
+// ConfirmSubscriber sets subscriber id's ConfirmedAt to at, unless it is
+// set already.
+//
+// Errors: ENOTFOUND for an unknown id; EINVALID when at is zero or
+// outside what UnixNano represents; EUNAVAILABLE when the server cannot
+// be reached; EINTERNAL otherwise.
+func (db *DB) ConfirmSubscriber(ctx context.Context, id string, at time.Time) error {
+	n, err := rows.Nanos(at)
+	if err != nil || n == nil {
+		return headroom.Errorf(headroom.EINVALID, "confirm subscriber %s: time %v, want one between 1678 and 2262", id, at)
+	}
+	changed, err := db.changed(ctx, confirmSubscriber, n, id)
+	if err != nil {
+		return storeError("confirm subscriber %s: %w", id, err)
+	}
+	if changed == 0 {
+		return headroom.Errorf(headroom.ENOTFOUND, "confirm subscriber %s: no such subscriber", id)
+	}
+	return nil
+}
+
+// queueOne inserts one delivery of payload to s, due at now.
+func queueOne(ctx context.Context, tx pgx.Tx, s incident.Subscriber, payload []byte, now time.Time) error {
+	at, err := rows.Nanos(now)
+	if err == nil && at == nil {
+		err = errors.New("zero time")
+	}
+	if err != nil {
+		return fmt.Errorf("the clock: %w", err)
+	}
+	_, err = tx.Exec(ctx, insertDelivery, s.ID, string(rows.Channel(s.Channel)), s.URL, s.Email, s.Secret, payload, *at)
+	return err
 }
 
 // Subscribers returns every subscriber, oldest first.

@@ -297,7 +297,7 @@ func queue(ctx context.Context, tx *sql.Tx, n *incident.Notification, now time.T
 		if !s.Concerns(n.ComponentIDs) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, insertDelivery, s.ID, s.URL, s.Secret, payload, *at); err != nil {
+		if _, err := tx.ExecContext(ctx, insertDelivery, s.ID, string(rows.Channel(s.Channel)), s.URL, s.Email, s.Secret, payload, *at); err != nil {
 			return internal("commit: notify %s: %w", s.ID, err)
 		}
 	}

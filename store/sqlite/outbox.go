@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -17,13 +19,16 @@ const (
 	// either way, so that an unknown id is told from a revoked one.
 	revokeToken = `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`
 
-	insertSubscriber  = `INSERT INTO subscribers (` + rows.SubscriberColumns + `) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	insertSubscriber  = `INSERT INTO subscribers (` + rows.SubscriberColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	// confirmSubscriber keeps the first confirmation time; it matches the
+	// row either way, so that an unknown id is told from a confirmed one.
+	confirmSubscriber = `UPDATE subscribers SET confirmed_at = coalesce(confirmed_at, ?) WHERE id = ?`
 	selectSubscribers = `SELECT ` + rows.SubscriberColumns + ` FROM subscribers ORDER BY created_at, id`
 	deleteSubscriber  = `DELETE FROM subscribers WHERE id = ?`
 	deleteQueued      = `DELETE FROM deliveries WHERE subscriber_id = ?`
 
-	insertDelivery = `INSERT INTO deliveries (subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at)
-VALUES (?1, ?2, ?3, ?4, 0, ?5, '', ?5)`
+	insertDelivery = `INSERT INTO deliveries (subscriber_id, channel, url, email, secret, payload, attempts, next_at, last_error, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, '', ?7)`
 	// selectDue returns the due deliveries in the order they were queued:
 	// ids only grow (AUTOINCREMENT).
 	selectDue = `SELECT ` + rows.DeliveryColumns + ` FROM deliveries WHERE next_at <= ? ORDER BY id LIMIT ?`
@@ -101,7 +106,8 @@ func (db *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
 }
 
 // AddSubscriber stores s; with no ComponentIDs it is told of every
-// component.
+// component. A Pending s gets, in the same transaction, one delivery of
+// incident.ConfirmPayload, due now (its confirmation mail).
 //
 // Errors: ECONFLICT when a subscriber has s.ID already; EINVALID when s
 // has no ID or s.CreatedAt is outside what UnixNano represents; EINTERNAL when the
@@ -114,14 +120,60 @@ func (db *DB) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
 	if err != nil {
 		return invalid("add subscriber %s: %w", s.ID, err)
 	}
-	n, err := changed(ctx, db.write, insertSubscriber, values...)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return internal("add subscriber %s: %w", s.ID, err)
+	}
+	defer tx.Rollback()
+	n, err := changed(ctx, tx, insertSubscriber, values...)
 	if err != nil {
 		return internal("add subscriber %s: %w", s.ID, err)
 	}
 	if n == 0 {
 		return headroom.Errorf(headroom.ECONFLICT, "add subscriber %s: the id is taken", s.ID)
 	}
+	if s.Pending() {
+		if err := queueOne(ctx, tx, s, incident.ConfirmPayload, db.Now()); err != nil {
+			return internal("add subscriber %s: confirmation: %w", s.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return internal("add subscriber %s: %w", s.ID, err)
+	}
 	return nil
+}
+
+// ConfirmSubscriber sets subscriber id's ConfirmedAt to at, unless it is
+// set already.
+//
+// Errors: ENOTFOUND for an unknown id; EINVALID when at is zero or
+// outside what UnixNano represents; EINTERNAL when the database fails.
+func (db *DB) ConfirmSubscriber(ctx context.Context, id string, at time.Time) error {
+	n, err := rows.Nanos(at)
+	if err != nil || n == nil {
+		return headroom.Errorf(headroom.EINVALID, "confirm subscriber %s: time %v, want one between 1678 and 2262", id, at)
+	}
+	changedRows, err := changed(ctx, db.write, confirmSubscriber, n, id)
+	if err != nil {
+		return internal("confirm subscriber %s: %w", id, err)
+	}
+	if changedRows == 0 {
+		return headroom.Errorf(headroom.ENOTFOUND, "confirm subscriber %s: no such subscriber", id)
+	}
+	return nil
+}
+
+// queueOne inserts one delivery of payload to s, due at now.
+func queueOne(ctx context.Context, tx *sql.Tx, s incident.Subscriber, payload []byte, now time.Time) error {
+	at, err := rows.Nanos(now)
+	if err == nil && at == nil {
+		err = errors.New("zero time")
+	}
+	if err != nil {
+		return fmt.Errorf("the clock: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, insertDelivery, s.ID, string(rows.Channel(s.Channel)), s.URL, s.Email, s.Secret, payload, *at)
+	return err
 }
 
 // Subscribers returns every subscriber, oldest first.

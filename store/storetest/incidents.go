@@ -72,6 +72,8 @@ func RunIncidents(t *testing.T, open func(t *testing.T) incident.Store, opts ...
 		{"delivered and retry of a removed delivery change nothing", testIncGone},
 		{"tokens are created, listed revoked too, and revoked", testIncTokens},
 		{"subscribers are added, listed and removed", testIncSubscribers},
+		{"an email subscriber is pending until confirmed: its confirmation only, then notifications", testIncEmailSubscriber},
+		{"every channel's subscriber reads back, and its deliveries carry its channel", testIncChannels},
 		{"an empty ID or a limit below 1 is invalid and stores nothing", testIncInvalid},
 		{"times keep their nanoseconds and come back in UTC", testIncUTC},
 		{"Unicode and Markdown text reads back exactly", testIncText},
@@ -797,6 +799,90 @@ func testIncSubscribers(t *testing.T, open func(t *testing.T) incident.Store, _ 
 	}
 }
 
+func testIncEmailSubscriber(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
+	ctx := t.Context()
+	s := open(t)
+	pending := incident.Subscriber{ID: "mail", Channel: incident.ChannelEmail, Email: "ops@example.com",
+		ComponentIDs: []string{"api"}, Secret: "tok-ü", CreatedAt: t0}
+	before := time.Now()
+	mustAddSubscriber(t, s, pending)
+	after := time.Now()
+	assertSubscribers(t, "pending", mustSubscribers(t, s), []incident.Subscriber{pending})
+
+	// Its confirmation mail is queued with it, due now.
+	due := mustDue(t, s, after, 10)
+	if len(due) != 1 {
+		t.Fatalf("after adding a pending email subscriber: %d deliveries, want 1 (its confirmation)", len(due))
+	}
+	d := due[0]
+	if d.SubscriberID != "mail" || d.Channel != incident.ChannelEmail || d.Email != pending.Email || d.Secret != pending.Secret ||
+		!bytes.Equal(d.Payload, incident.ConfirmPayload) || d.NextAt.Before(before) || d.NextAt.After(after) {
+		t.Errorf("confirmation delivery = %+v; want one of ConfirmPayload to %s, due at the add's time", d, pending.Email)
+	}
+	mustDelivered(t, s, d.ID)
+
+	// Pending, it is told of nothing.
+	mustCommit(t, s, &incident.Change{Notify: &incident.Notification{ComponentIDs: []string{"api"}, Payload: []byte("while pending")}})
+	if got := mustDue(t, s, farFuture, 10); len(got) != 0 {
+		t.Errorf("a write while pending queued %d deliveries, want none", len(got))
+	}
+
+	confirmed := at(time.Hour)
+	if err := s.ConfirmSubscriber(ctx, "mail", confirmed); err != nil {
+		t.Fatalf("ConfirmSubscriber: %v", err)
+	}
+	// A second confirmation (the link followed twice) keeps the first time.
+	if err := s.ConfirmSubscriber(ctx, "mail", at(2*time.Hour)); err != nil {
+		t.Fatalf("ConfirmSubscriber again: %v", err)
+	}
+	pending.ConfirmedAt = confirmed
+	assertSubscribers(t, "confirmed", mustSubscribers(t, s), []incident.Subscriber{pending})
+	assertCode(t, s.ConfirmSubscriber(ctx, "nope", confirmed), headroom.ENOTFOUND, "ConfirmSubscriber of an unknown id")
+
+	mustCommit(t, s, &incident.Change{Notify: &incident.Notification{ComponentIDs: []string{"web"}, Payload: []byte("web")}})
+	mustCommit(t, s, &incident.Change{Notify: &incident.Notification{ComponentIDs: []string{"api"}, Payload: []byte("api")}})
+	got := mustDue(t, s, farFuture, 10)
+	if len(got) != 1 || string(got[0].Payload) != "api" || got[0].Email != pending.Email || got[0].Channel != incident.ChannelEmail {
+		t.Errorf("deliveries once confirmed = %+v; want one, of the api write, to %s", got, pending.Email)
+	}
+
+	// A subscriber added confirmed (by an operator) gets no confirmation.
+	mustAddSubscriber(t, s, incident.Subscriber{ID: "mail2", Channel: incident.ChannelEmail, Email: "b@example.com", Secret: "t2",
+		CreatedAt: t0, ConfirmedAt: t0})
+	if n := len(mustDue(t, s, farFuture, 10)); n != 1 {
+		t.Errorf("after adding a confirmed email subscriber: %d deliveries, want the 1 from before", n)
+	}
+}
+
+func testIncChannels(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
+	s := open(t)
+	subs := []incident.Subscriber{
+		{ID: "hook", URL: "https://hooks.example.com/h", Secret: "k", CreatedAt: at(0)},
+		{ID: "slack", Channel: incident.ChannelSlack, URL: "https://hooks.slack.com/services/T0/B0/x", CreatedAt: at(1)},
+		{ID: "teams", Channel: incident.ChannelTeams, URL: "https://example.webhook.office.com/webhookb2/x", CreatedAt: at(2)},
+		{ID: "mail", Channel: incident.ChannelEmail, Email: "ops@example.com", Secret: "tok", CreatedAt: at(3), ConfirmedAt: at(4)},
+	}
+	for _, sub := range subs {
+		mustAddSubscriber(t, s, sub)
+	}
+	assertSubscribers(t, "after adding", mustSubscribers(t, s), subs)
+	mustCommit(t, s, &incident.Change{Notify: &incident.Notification{Payload: []byte("p")}})
+	got := map[string]incident.Delivery{}
+	for _, d := range mustDue(t, s, farFuture, 10) {
+		got[d.SubscriberID] = d
+	}
+	for _, sub := range subs {
+		d, ok := got[sub.ID]
+		want := sub.Channel
+		if want == "" {
+			want = incident.ChannelWebhook
+		}
+		if !ok || d.Channel != want || d.URL != sub.URL || d.Email != sub.Email || d.Secret != sub.Secret {
+			t.Errorf("delivery to %s = %+v; want channel %s, URL %q, email %q, secret %q", sub.ID, d, want, sub.URL, sub.Email, sub.Secret)
+		}
+	}
+}
+
 func testIncInvalid(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
 	ctx := t.Context()
 	s := open(t)
@@ -1401,7 +1487,10 @@ func assertSubscribers(t *testing.T, what string, got, want []incident.Subscribe
 	t.Helper()
 	assertByID(t, what+": subscriber", got, want, func(s incident.Subscriber) string { return s.ID }, func(s incident.Subscriber) incident.Subscriber {
 		s.ComponentIDs = nilIfEmpty(s.ComponentIDs)
-		s.CreatedAt = s.CreatedAt.UTC()
+		s.CreatedAt, s.ConfirmedAt = s.CreatedAt.UTC(), s.ConfirmedAt.UTC()
+		if s.Channel == "" {
+			s.Channel = incident.ChannelWebhook // what "" means
+		}
 		return s
 	})
 }
@@ -1421,6 +1510,9 @@ func assertDeliveries(t *testing.T, what string, got, want []incident.Delivery) 
 	assertInOrder(t, what+": delivery", got, want, func(d incident.Delivery) incident.Delivery {
 		d.Payload = nilIfEmpty(d.Payload)
 		d.NextAt, d.CreatedAt = d.NextAt.UTC(), d.CreatedAt.UTC()
+		if d.Channel == "" {
+			d.Channel = incident.ChannelWebhook // what "" means
+		}
 		return d
 	})
 }

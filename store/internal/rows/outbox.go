@@ -40,50 +40,63 @@ func ScanToken(s Scanner) (incident.Token, error) {
 // SubscriberColumns lists the subscribers columns, in the order of
 // SubscriberValues and ScanSubscriber; component_ids is a JSON array, read
 // as text.
-const SubscriberColumns = `id, url, component_ids, secret, created_at`
+const SubscriberColumns = `id, channel, url, email, component_ids, secret, created_at, confirmed_at`
 
-// SubscriberValues returns s's values for an INSERT.
+// SubscriberValues returns s's values for an INSERT; an empty Channel is
+// stored as incident.ChannelWebhook.
 //
 // It fails for a time UnixNano cannot represent, naming its field (JSON
 // encodes any component IDs).
 func SubscriberValues(s incident.Subscriber) ([]any, error) {
-	created, err := Nanos(s.CreatedAt)
-	if err != nil {
-		return nil, fmt.Errorf("CreatedAt: %w", err)
+	var e Times
+	created, confirmed := e.At("CreatedAt", s.CreatedAt), e.At("ConfirmedAt", s.ConfirmedAt)
+	if e.Err != nil {
+		return nil, e.Err
 	}
 	ids, err := EncodeIDs(s.ComponentIDs)
 	if err != nil {
 		return nil, fmt.Errorf("component IDs: %w", err)
 	}
-	return []any{s.ID, s.URL, ids, s.Secret, created}, nil
+	return []any{s.ID, string(Channel(s.Channel)), s.URL, s.Email, ids, s.Secret, created, confirmed}, nil
+}
+
+// Channel is c, or incident.ChannelWebhook for "".
+func Channel(c incident.Channel) incident.Channel {
+	if c == "" {
+		return incident.ChannelWebhook
+	}
+	return c
 }
 
 // ScanSubscriber scans one row of SubscriberColumns.
 func ScanSubscriber(s Scanner) (incident.Subscriber, error) {
 	var sub incident.Subscriber
-	var ids string
-	var created *int64
-	if err := s.Scan(&sub.ID, &sub.URL, &ids, &sub.Secret, &created); err != nil {
+	var ids, channel string
+	var created, confirmed *int64
+	if err := s.Scan(&sub.ID, &channel, &sub.URL, &sub.Email, &ids, &sub.Secret, &created, &confirmed); err != nil {
 		return incident.Subscriber{}, err
 	}
 	var err error
 	if sub.ComponentIDs, err = DecodeIDs(ids); err != nil {
 		return incident.Subscriber{}, fmt.Errorf("subscriber %s: component_ids: %w", sub.ID, err)
 	}
-	sub.CreatedAt = Time(created)
+	sub.Channel = incident.Channel(channel)
+	sub.CreatedAt, sub.ConfirmedAt = Time(created), Time(confirmed)
 	return sub, nil
 }
 
 // DeliveryColumns lists the deliveries columns ScanDelivery reads.
-const DeliveryColumns = `id, subscriber_id, url, secret, payload, attempts, next_at, last_error, created_at`
+const DeliveryColumns = `id, subscriber_id, channel, url, email, secret, payload, attempts, next_at, last_error, created_at`
 
 // ScanDelivery scans one row of DeliveryColumns.
 func ScanDelivery(s Scanner) (incident.Delivery, error) {
 	var d incident.Delivery
+	var channel string
 	var next, created *int64
-	if err := s.Scan(&d.ID, &d.SubscriberID, &d.URL, &d.Secret, &d.Payload, &d.Attempts, &next, &d.LastError, &created); err != nil {
+	if err := s.Scan(&d.ID, &d.SubscriberID, &channel, &d.URL, &d.Email, &d.Secret, &d.Payload, &d.Attempts, &next, &d.LastError, &created); err != nil {
 		return incident.Delivery{}, err
 	}
+	d.Channel = incident.Channel(channel)
 	d.NextAt, d.CreatedAt = Time(next), Time(created)
 	return d, nil
 }
