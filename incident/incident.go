@@ -287,9 +287,9 @@ type Delivery struct {
 	ID           int64
 	SubscriberID string
 	// Channel, URL, Email and Secret are the subscriber's when queued.
-	Channel      Channel
-	URL, Secret  string
-	Email        string
+	Channel     Channel
+	URL, Secret string
+	Email       string
 	// Payload is the JSON body, Statuspage's webhook shape.
 	Payload  []byte
 	Attempts int

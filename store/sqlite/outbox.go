@@ -19,7 +19,7 @@ const (
 	// either way, so that an unknown id is told from a revoked one.
 	revokeToken = `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`
 
-	insertSubscriber  = `INSERT INTO subscribers (` + rows.SubscriberColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	insertSubscriber = `INSERT INTO subscribers (` + rows.SubscriberColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
 	// confirmSubscriber keeps the first confirmation time; it matches the
 	// row either way, so that an unknown id is told from a confirmed one.
 	confirmSubscriber = `UPDATE subscribers SET confirmed_at = coalesce(confirmed_at, ?) WHERE id = ?`
