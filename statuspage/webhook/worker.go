@@ -93,6 +93,11 @@ type Worker struct {
 	Concurrency, Scan int
 	// MinBackoff and MaxBackoff bound the wait before another attempt.
 	MinBackoff, MaxBackoff time.Duration
+	// Mailer sends the deliveries of email subscribers (their
+	// confirmation and their notifications); nil when no SMTP server is
+	// configured, and then they wait in the outbox, each attempt a failure
+	// saying so.
+	Mailer Mailer
 	// MinAttempt is the least time an attempt is given: when the
 	// context of Once has a deadline (the Runner bounds each round by
 	// its lease) and less than MinAttempt (or Timeout, when shorter) is
@@ -275,32 +280,72 @@ func (w *Worker) deliver(ctx context.Context, d incident.Delivery) bool {
 	return false
 }
 
-// send POSTs d's payload, signed; nil means the receiver answered 2xx.
-// The attempt ends at Timeout or at ctx's deadline, whichever is first.
+// Mailer sends one email delivery: statuspage/email's Sender.
+type Mailer interface {
+	// Mail sends d (its confirmation mail when d.Payload is
+	// incident.ConfirmPayload); nil means the SMTP server took it.
+	Mail(ctx context.Context, d incident.Delivery) error
+}
+
+// errNoMailer is an email delivery's failure when no SMTP server is set.
+var errNoMailer = errors.New("no SMTP server configured (spec.page.smtp): the mail waits in the outbox")
+
+// send makes one attempt of d by its channel: a webhook's payload POSTed
+// and signed, Slack's and Teams' messages made of it and POSTed, a mail
+// handed to the Mailer. nil means the receiver took it. The attempt ends
+// at Timeout or at ctx's deadline, whichever is first.
 func (w *Worker) send(ctx context.Context, d incident.Delivery) error {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Payload))
+	switch d.Channel {
+	case incident.ChannelEmail:
+		if w.Mailer == nil {
+			return errNoMailer
+		}
+		return w.Mailer.Mail(ctx, d)
+	case incident.ChannelSlack, incident.ChannelTeams:
+		n, err := incident.ReadNotice(d.Payload)
+		if err != nil {
+			return err
+		}
+		message := SlackMessage
+		if d.Channel == incident.ChannelTeams {
+			message = TeamsMessage
+		}
+		body, err := message(n)
+		if err != nil {
+			return err
+		}
+		return w.post(ctx, d, body, false)
+	}
+	return w.post(ctx, d, d.Payload, true)
+}
+
+// post POSTs body to d.URL, with the webhook's signature when signed.
+func (w *Worker) post(ctx context.Context, d incident.Delivery, body []byte, signed bool) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("bad subscriber URL: %w", redactError(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", userAgent)
-	id := strconv.FormatInt(d.ID, 10)
-	req.Header.Set(DeliveryHeader, id)
-	// Signed afresh at each attempt: a retry an hour later is within
-	// the receiver's tolerance.
-	req.Header.Set(SignatureHeader, Sign(d.Secret, id, w.Now(), d.Payload))
+	if signed {
+		id := strconv.FormatInt(d.ID, 10)
+		req.Header.Set(DeliveryHeader, id)
+		// Signed afresh at each attempt: a retry an hour later is within
+		// the receiver's tolerance.
+		req.Header.Set(SignatureHeader, Sign(d.Secret, id, w.Now(), body))
+	}
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return redactError(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxDrain))
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxDrain))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	return &statusError{code: resp.StatusCode, body: excerpt(body)}
+	return &statusError{code: resp.StatusCode, body: excerpt(answer)}
 }
 
 // statusError is a receiver's answer other than 2xx.
