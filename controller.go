@@ -190,4 +190,10 @@ type Leases interface {
 	// process takes over at once instead of after the TTL; it is not an
 	// error when holder does not have it.
 	Release(ctx context.Context, name, holder string) error
+	// List returns the unexpired leases whose names begin with prefix,
+	// ordered by name: which replicas are alive and which shards they
+	// hold, so that replicas sharing the targets can balance them.
+	//
+	// Errors: as Acquire's.
+	List(ctx context.Context, prefix string) ([]Lease, error)
 }

@@ -90,6 +90,10 @@ type Controller struct {
 	// Leader, when set, lets Run step the targets only while this process
 	// holds the lease, and actuations happen only while it still does.
 	Leader *Leader
+	// Shards, when set, replaces Leader: Run steps only the targets of
+	// the shards this process holds, each fenced by its shard's lease,
+	// while other processes step the others.
+	Shards *Shards
 	// Notifier, when set, is handed each target's alerts every loop
 	// (Alertmanager, through a sender that never blocks the loop).
 	Notifier headroom.Notifier
@@ -113,17 +117,21 @@ func New(j headroom.Journal, targets ...*Target) *Controller {
 func (c *Controller) Run(ctx context.Context) error {
 	t := time.NewTicker(c.Interval)
 	defer t.Stop()
-	if c.Leader != nil {
+	switch {
+	case c.Shards != nil:
+		defer c.Shards.release(ctx, c.logger())
+	case c.Leader != nil:
 		defer c.Leader.release(ctx, c.logger())
 	}
 	led := false
 	for {
-		lead := c.Leader == nil || c.Leader.lead(ctx, c.logger())
+		lead, lost := c.turn(ctx)
 		c.Metrics.leading(lead)
+		if lost || (led && !lead) {
+			c.forgetAlerts()
+		}
 		if lead {
 			c.Step(ctx, c.now())
-		} else if led {
-			c.forgetAlerts()
 		}
 		led = lead
 		select {
@@ -134,9 +142,25 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 }
 
+// turn takes or renews this loop's right to act: the lease, or the shards.
+// lead says whether this process acts on any target this loop; lost, that
+// it gave up or lost some it acted on (a shard moved to another replica).
+func (c *Controller) turn(ctx context.Context) (lead, lost bool) {
+	switch {
+	case c.Shards != nil:
+		held, lost := c.Shards.balance(ctx, c.logger())
+		return held > 0, lost
+	case c.Leader != nil:
+		return c.Leader.lead(ctx, c.logger()), false
+	}
+	return true, false
+}
+
 // forgetAlerts tells the notifier, when it keeps alerts to resend, that
-// this process no longer leads: the new leader sends their states, and a
-// resend from here could fire again an alert it resolved.
+// this process no longer leads, or no longer owns some targets: their new
+// owner sends their states, and a resend from here could fire again an
+// alert it resolved. The alerts of the targets it still owns are sent
+// again at its next loop, which notifies every firing alert.
 func (c *Controller) forgetAlerts() {
 	if f, ok := c.Notifier.(interface{ Forget() }); ok {
 		f.Forget()
@@ -149,6 +173,13 @@ func (c *Controller) forgetAlerts() {
 // Errors: EUNAVAILABLE when another process holds the lease, or the store
 // cannot say.
 func (c *Controller) Once(ctx context.Context) ([]Record, error) {
+	if c.Shards != nil {
+		defer c.Shards.release(ctx, c.logger())
+		if held, _ := c.Shards.balance(ctx, c.logger()); held == 0 {
+			return nil, headroom.Errorf(headroom.EUNAVAILABLE, "shards: other serve processes hold them all, or the store did not answer; not acting")
+		}
+		return c.Step(ctx, c.now()), nil
+	}
 	if c.Leader != nil {
 		if !c.Leader.lead(ctx, c.logger()) {
 			return nil, headroom.Errorf(headroom.EUNAVAILABLE, "lease %q: another serve process holds it, or the store did not answer; not acting", c.Leader.Name)
@@ -166,20 +197,28 @@ func (c *Controller) now() time.Time {
 }
 
 // Step runs one iteration for every target, at most Concurrency at once,
-// and returns their records.
+// and returns their records. With Shards, only the targets of the shards
+// this process holds are stepped and recorded.
 func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 	defer c.Metrics.since(time.Now())
-	// Every write of this loop carries the lease's token: a write from a
-	// process that lost the lease meanwhile is refused by the store.
-	fence := c.Leader.fence()
-	j := c.Journal
-	if fence.Lease != "" {
-		j = j.Fenced(fence)
-	}
 	records := make([]Record, len(c.Targets))
+	stepped := make([]bool, len(c.Targets))
 	sem := make(chan struct{}, max(c.Concurrency, 1))
 	var wg sync.WaitGroup
 	for i, t := range c.Targets {
+		l := c.leaderOf(t)
+		if c.Shards != nil && !l.holds() {
+			continue // another replica's target
+		}
+		// Every write of this loop carries the token of the target's
+		// lease: a write from a process that lost it meanwhile is
+		// refused by the store.
+		fence := l.fence()
+		j := c.Journal
+		if fence.Lease != "" {
+			j = j.Fenced(fence)
+		}
+		stepped[i] = true
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -194,7 +233,25 @@ func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 		}()
 	}
 	wg.Wait()
-	return records
+	if c.Shards == nil {
+		return records
+	}
+	var mine []Record
+	for i, r := range records {
+		if stepped[i] {
+			mine = append(mine, r)
+		}
+	}
+	return mine
+}
+
+// leaderOf returns the lease t's actions and writes are bound to: its
+// shard's, or the one Leader's (nil without either).
+func (c *Controller) leaderOf(t *Target) *Leader {
+	if c.Shards != nil {
+		return c.Shards.leaderOf(t.Name)
+	}
+	return c.Leader
 }
 
 // release gives a platform's autoscaler back its own bounds when its target
@@ -204,7 +261,7 @@ func (c *Controller) release(ctx context.Context, t *Target) {
 	if t.Mode == headroom.ModeGuard || t.Floor == nil || t.released {
 		return
 	}
-	act, cancel := c.Leader.bound(ctx)
+	act, cancel := c.leaderOf(t).bound(ctx)
 	defer cancel()
 	reason := headroom.Reason{Code: headroom.ReasonGuardIdle, Message: fmt.Sprintf("target %s is in %s mode, not guard: the platform's own bounds restored", t.Name, t.Mode)}
 	if err := t.Floor.SetFloor(act, 0, reason); err != nil {
@@ -317,7 +374,7 @@ func (c *Controller) decide(ctx context.Context, j headroom.Journal, k *kept, t 
 
 	commit, ok := true, true
 	if t.Mode == headroom.ModeEnforce && out.Desired != current.Total() {
-		if !c.Leader.holds() {
+		if !c.leaderOf(t).holds() {
 			// Another process may lead by now: let it decide. The memory
 			// is not kept, as for a failed actuation.
 			r.Error = join(r.Error, "lease expired before acting: not scaled")
@@ -334,7 +391,7 @@ func (c *Controller) decide(ctx context.Context, j headroom.Journal, k *kept, t 
 			return false
 		}
 		r.Intent = id
-		act, cancel := c.Leader.bound(ctx)
+		act, cancel := c.leaderOf(t).bound(ctx)
 		err = t.Actuator.Scale(act, out.Desired, out.Reason)
 		cancel()
 		if err != nil {
@@ -379,12 +436,12 @@ func (c *Controller) hold(ctx context.Context, j headroom.Journal, k *kept, t *T
 	out := engine.Floor(engine.FloorInput{Now: now, Guards: t.Guards, Current: current, Observation: obs, PlatformMin: platformMin, State: st})
 	r.Decision = headroom.Decision{Time: now, Current: current.Total(), Desired: out.Floor, Min: platformMin, Max: st.Max, Reason: out.Reason}
 	ok := true
-	if !c.Leader.holds() {
+	if !c.leaderOf(t).holds() {
 		r.Error = join(r.Error, "lease expired before acting: floor not set")
 		log.Warn("lease expired before acting", "floor", out.Floor)
 		return false
 	}
-	act, cancel := c.Leader.bound(ctx)
+	act, cancel := c.leaderOf(t).bound(ctx)
 	err = t.Floor.SetFloor(act, out.Floor, out.Reason)
 	cancel()
 	if err != nil {

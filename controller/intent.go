@@ -20,7 +20,7 @@ func (c *Controller) intend(ctx context.Context, j headroom.Journal, t *Target, 
 		return 0, fmt.Errorf("encode engine state: %w", err)
 	}
 	return j.Intend(ctx, headroom.Intent{Target: t.Name, Time: now, Current: current, Desired: out.Desired,
-		Reason: out.Reason, Token: c.Leader.fence().Token, State: state})
+		Reason: out.Reason, Token: c.leaderOf(t).fence().Token, State: state})
 }
 
 // reconcile settles t's open intents — actuations whose record was lost

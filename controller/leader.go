@@ -112,6 +112,22 @@ func (l *Leader) bound(ctx context.Context) (context.Context, context.CancelFunc
 	return context.WithTimeout(ctx, until.Sub(l.now()))
 }
 
+// held reports whether the last acquisition or renewal succeeded, whatever
+// this process's clock says of it now.
+func (l *Leader) held() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.token != 0
+}
+
+// drop ends this process's turn without asking the store (which did not
+// answer): it acts no more until it acquires the lease again.
+func (l *Leader) drop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.until, l.token = time.Time{}, 0
+}
+
 // Token is the fencing token of the lease this process holds, 0 when it
 // holds none.
 func (l *Leader) Token() int64 {

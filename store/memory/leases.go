@@ -2,6 +2,8 @@ package memory
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,4 +90,20 @@ func (m *Leases) token(name string) int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.leases[name].Token
+}
+
+// List returns the unexpired leases whose names begin with prefix, ordered
+// by name.
+func (m *Leases) List(_ context.Context, prefix string) ([]headroom.Lease, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	var out []headroom.Lease
+	for name, l := range m.leases {
+		if strings.HasPrefix(name, prefix) && l.Expires.After(now) {
+			out = append(out, l)
+		}
+	}
+	slices.SortFunc(out, func(a, b headroom.Lease) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }

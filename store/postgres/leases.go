@@ -26,6 +26,9 @@ RETURNING holder, token, expires`
 	selectLease = `SELECT holder, token, expires FROM leases WHERE name = $1`
 	// releaseLease ends the holder's lease now, keeping its token.
 	releaseLease = `UPDATE leases SET expires = now() WHERE name = $1 AND holder = $2 AND expires > now()`
+	// listLeases compares the prefix with starts_with, not LIKE, whose
+	// pattern would take a "%" or "_" in the prefix for a wildcard.
+	listLeases = `SELECT name, holder, token, expires FROM leases WHERE starts_with(name, $1) AND expires > now() ORDER BY name COLLATE "C"`
 )
 
 // Acquire takes lease name for holder until the server's now() plus ttl
@@ -65,6 +68,31 @@ func (db *DB) Release(ctx context.Context, name, holder string) error {
 		return storeError("release lease %s: %w", name, err)
 	}
 	return nil
+}
+
+// List returns the unexpired leases (their expiry after the server's
+// now()) whose names begin with prefix, ordered by name.
+//
+// Errors: EUNAVAILABLE, EINTERNAL as Acquire.
+func (db *DB) List(ctx context.Context, prefix string) ([]headroom.Lease, error) {
+	rs, err := db.pool.Query(ctx, listLeases, prefix)
+	if err != nil {
+		return nil, storeError("list leases %s: %w", prefix, err)
+	}
+	defer rs.Close()
+	var out []headroom.Lease
+	for rs.Next() {
+		var l headroom.Lease
+		if err := rs.Scan(&l.Name, &l.Holder, &l.Token, &l.Expires); err != nil {
+			return nil, storeError("list leases %s: %w", prefix, err)
+		}
+		l.Expires = l.Expires.UTC()
+		out = append(out, l)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, storeError("list leases %s: %w", prefix, err)
+	}
+	return out, nil
 }
 
 // checkLease validates Acquire's arguments.

@@ -26,6 +26,11 @@ WHERE leases.holder = excluded.holder OR leases.expires <= ?4
 RETURNING holder, token, expires`
 	selectLease  = `SELECT holder, token, expires FROM leases WHERE name = ?`
 	releaseLease = `UPDATE leases SET expires = ?3 WHERE name = ?1 AND holder = ?2 AND expires > ?3`
+	// listLeases compares the prefix by its bytes (substr of a blob), not
+	// with LIKE, whose pattern would take a "%" or "_" for a wildcard and
+	// ignores case.
+	listLeases = `SELECT name, holder, token, expires FROM leases
+WHERE substr(CAST(name AS BLOB), 1, length(CAST(?1 AS BLOB))) = CAST(?1 AS BLOB) AND expires > ?2 ORDER BY name`
 )
 
 // Acquire takes lease name for holder until Now()+ttl when it is free,
@@ -78,6 +83,32 @@ func (db *DB) Release(ctx context.Context, name, holder string) error {
 		return internal("release lease %s: %w", name, err)
 	}
 	return nil
+}
+
+// List returns the unexpired leases (their expiry after Now()) whose names
+// begin with prefix, ordered by name.
+//
+// Errors: EINTERNAL when the database fails.
+func (db *DB) List(ctx context.Context, prefix string) ([]headroom.Lease, error) {
+	rs, err := db.read.QueryContext(ctx, listLeases, prefix, db.Now().UnixNano())
+	if err != nil {
+		return nil, internal("list leases %s: %w", prefix, err)
+	}
+	defer rs.Close()
+	var out []headroom.Lease
+	for rs.Next() {
+		var l headroom.Lease
+		var at int64
+		if err := rs.Scan(&l.Name, &l.Holder, &l.Token, &at); err != nil {
+			return nil, internal("list leases %s: %w", prefix, err)
+		}
+		l.Expires = time.Unix(0, at).UTC()
+		out = append(out, l)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, internal("list leases %s: %w", prefix, err)
+	}
+	return out, nil
 }
 
 // checkLease validates Acquire's arguments.

@@ -49,6 +49,7 @@ func RunLeases(t *testing.T, open func(t *testing.T) headroom.Leases, opts ...Op
 			RaceLeases(t, slices.Repeat([]headroom.Leases{l}, racers))
 		}},
 		{"names are independent", testNames},
+		{"list: the unexpired leases under a prefix, by name", testList},
 		{"an empty name or holder or a non-positive ttl is invalid", testInvalid},
 	}
 	for name := range c.skip {
@@ -312,5 +313,37 @@ func mustRelease(t *testing.T, l headroom.Leases, name, holder string) {
 	t.Helper()
 	if err := l.Release(t.Context(), name, holder); err != nil {
 		t.Fatalf("Release(%q, %q): %v", name, holder, err)
+	}
+}
+
+func testList(t *testing.T, l headroom.Leases) {
+	// Names a LIKE pattern, a case-insensitive comparison or a collation
+	// that sorts digits by value would confuse.
+	held := map[string]string{"shard/10": "a", "shard/9": "b", "shard/0": "a", "Shard/1": "c", "shardX1": "c",
+		"shard%": "c", "member/a": "a", "member/b": "b", "shard/released": "a"}
+	for name, holder := range held {
+		mustAcquire(t, l, name, holder, longTTL)
+	}
+	mustRelease(t, l, "shard/released", "a")
+	got, err := l.List(t.Context(), "shard/")
+	if err != nil {
+		t.Fatalf("List(shard/): %v", err)
+	}
+	var names []string
+	for _, g := range got {
+		names = append(names, g.Name+"="+g.Holder)
+		if g.Token != 1 || !g.Expires.After(time.Now().Add(longTTL/2)) {
+			t.Errorf("List(shard/): %+v, want token 1 and the expiry of a %s lease", g, longTTL)
+		}
+	}
+	if want := []string{"shard/0=a", "shard/10=a", "shard/9=b"}; !slices.Equal(names, want) {
+		t.Errorf("List(shard/) = %v, want %v (the released lease left out)", names, want)
+	}
+	members, err := l.List(t.Context(), "member/")
+	if err != nil || len(members) != 2 || members[0].Holder != "a" || members[1].Holder != "b" {
+		t.Errorf("List(member/) = %+v, %v; want member/a and member/b", members, err)
+	}
+	if none, err := l.List(t.Context(), "nothing/"); err != nil || len(none) != 0 {
+		t.Errorf("List(nothing/) = %+v, %v; want none", none, err)
 	}
 }

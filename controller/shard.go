@@ -1,0 +1,211 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/headroomhq/headroom"
+)
+
+// Lease names of sharding: one lease per shard, and one per replica that
+// announces it is alive (its heartbeat).
+const (
+	shardPrefix  = "shard/"
+	memberPrefix = "member/"
+)
+
+// Shards lets several `headroom serve` processes sharing a store act at the
+// same time, each on part of the targets: a target belongs to one of Count
+// shards by a stable hash of its name (ShardOf), each shard is a lease in
+// the store ("shard/<n>") with its own fencing token, and every journal
+// write of a target is fenced by its shard's lease, so a target never has
+// two owners that both write.
+//
+// Each loop a replica renews its heartbeat lease ("member/<holder>") and
+// its shards, counts the live replicas, and aims at its share,
+// ceil(Count/replicas): it takes free or expired shards while it holds
+// fewer, and comes down to floor(Count/replicas) while other replicas hold
+// fewer than that and the free shards cannot make it up — so a joining
+// replica gets its share within a loop or two, and no shard moves once
+// every replica holds the floor or the ceiling (no flapping). A killed replica's shards and heartbeat expire after TTL; the
+// others take its shards at their next loop.
+type Shards struct {
+	Leases headroom.Leases
+	// Holder is this process's identity in the leases.
+	Holder string
+	// Count is the number of shards; every replica must use the same.
+	Count int
+	// TTL is how long a lease lasts unrenewed: longer than the loop
+	// interval, which renews it.
+	TTL time.Duration
+	// Now is the clock the shards' turns are measured on; time.Now when
+	// nil (see Leader.Now).
+	Now func() time.Time
+
+	shards []*Leader
+}
+
+// DefaultShards is the shard count serve uses when sharding is on and the
+// config sets none: enough that 16 replicas still share them within 7%,
+// few enough that renewing a replica's shards costs little each loop.
+const DefaultShards = 64
+
+// NewShards returns count shards on leases for holder.
+func NewShards(leases headroom.Leases, holder string, count int, ttl time.Duration) *Shards {
+	return &Shards{Leases: leases, Holder: holder, Count: count, TTL: ttl, Now: time.Now}
+}
+
+// ShardOf returns the shard of the target named name among count shards:
+// FNV-1a of the name, so every replica, whatever its version or the order
+// of its config, maps a target to the same shard.
+func ShardOf(name string, count int) int {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int(h.Sum64() % uint64(count))
+}
+
+// shard returns shard n's lease, made on first use.
+func (s *Shards) shard(n int) *Leader {
+	if s.shards == nil {
+		s.shards = make([]*Leader, s.Count)
+		for i := range s.shards {
+			s.shards[i] = &Leader{Leases: s.Leases, Name: fmt.Sprintf("%s%d", shardPrefix, i), Holder: s.Holder, TTL: s.TTL, Now: s.Now}
+		}
+	}
+	return s.shards[n]
+}
+
+// leaderOf returns the lease of the shard target name belongs to.
+func (s *Shards) leaderOf(name string) *Leader { return s.shard(ShardOf(name, s.Count)) }
+
+// Held returns the shards this process holds, in order.
+func (s *Shards) Held() []int {
+	var held []int
+	for n := range s.Count {
+		if s.shard(n).holds() {
+			held = append(held, n)
+		}
+	}
+	return held
+}
+
+// balance is a loop's turn on the leases: the heartbeat, the renewals, and
+// the shards released or taken towards this replica's share. It returns
+// how many shards this process holds now and whether it lost or gave up
+// one it held. When the store does not answer, it holds none.
+func (s *Shards) balance(ctx context.Context, log *slog.Logger) (held int, lost bool) {
+	if s.Count < 1 {
+		return 0, false
+	}
+	drop := func(err error) (int, bool) {
+		log.Error("shards: the store did not answer; not acting", "err", err)
+		for n := range s.Count {
+			if l := s.shard(n); l.held() {
+				l.drop()
+				lost = true
+			}
+		}
+		return 0, lost
+	}
+	if _, _, err := s.Leases.Acquire(ctx, memberPrefix+s.Holder, s.Holder, s.TTL); err != nil {
+		return drop(err)
+	}
+	members, err := s.Leases.List(ctx, memberPrefix)
+	if err != nil {
+		return drop(err)
+	}
+	leases, err := s.Leases.List(ctx, shardPrefix)
+	if err != nil {
+		return drop(err)
+	}
+	holderOf := map[string]string{}
+	counts := map[string]int{}
+	for _, l := range leases {
+		holderOf[l.Name] = l.Holder
+		counts[l.Holder]++
+	}
+	replicas := max(len(members), 1)
+	share := (s.Count + replicas - 1) / replicas
+	floor := s.Count / replicas
+
+	// Renew what this process holds, or thinks it holds: a lease lost
+	// meanwhile (a pause longer than the TTL) is refused and dropped.
+	var mine, free []int
+	for n := range s.Count {
+		l := s.shard(n)
+		switch h, taken := holderOf[l.Name]; {
+		case h == s.Holder || l.held():
+			had := l.held()
+			if l.lead(ctx, log) {
+				mine = append(mine, n)
+			} else if had {
+				lost = true
+			}
+		case !taken:
+			free = append(free, n)
+		}
+	}
+	counts[s.Holder] = len(mine)
+
+	// Other replicas below the floor, more than the free shards can make
+	// up for (one joined): come down to the floor, so that they take what
+	// this one gives up at their next loop. Nothing moves while every
+	// replica holds its floor or more.
+	deficit := 0
+	for _, m := range members {
+		deficit += max(floor-counts[m.Holder], 0)
+	}
+	if extra := len(mine) - floor; extra > 0 && deficit > len(free) {
+		for _, n := range mine[len(mine)-extra:] {
+			s.shard(n).release(ctx, log)
+		}
+		mine, lost = mine[:len(mine)-extra], true
+	}
+
+	// Below the share: take free shards, in an order of this holder's
+	// own, so that replicas starting together try different ones first.
+	slices.SortFunc(free, func(a, b int) int { return cmpUint(s.rank(a), s.rank(b)) })
+	for _, n := range free {
+		if len(mine) >= share {
+			break
+		}
+		if s.shard(n).lead(ctx, log) {
+			mine = append(mine, n)
+		}
+	}
+	return len(mine), lost
+}
+
+// rank orders shard n among the free ones for this holder.
+func (s *Shards) rank(n int) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%d", s.Holder, n)
+	return h.Sum64()
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// release gives every shard and the heartbeat up on shutdown, so the other
+// replicas take them at their next loop instead of after the TTL.
+func (s *Shards) release(ctx context.Context, log *slog.Logger) {
+	for n := range s.Count {
+		s.shard(n).release(ctx, log)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if err := s.Leases.Release(ctx, memberPrefix+s.Holder, s.Holder); err != nil {
+		log.Warn("shards: heartbeat release failed; the others see this replica gone when it expires", "err", err)
+	}
+}

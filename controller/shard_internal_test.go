@@ -1,0 +1,216 @@
+package controller
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom/store/memory"
+)
+
+// clock is a virtual clock shared by the leases and the replicas.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// ring is replicas balancing shards on one set of leases, a loop at a time.
+type ring struct {
+	t      *testing.T
+	clock  *clock
+	leases *memory.Leases
+	alive  map[string]*Shards
+}
+
+const (
+	ringShards = 64
+	ringTTL    = 45 * time.Second
+	ringLoop   = 15 * time.Second
+)
+
+func newRing(t *testing.T) *ring {
+	c := &clock{now: time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)}
+	return &ring{t: t, clock: c, leases: &memory.Leases{Now: c.Now}, alive: map[string]*Shards{}}
+}
+
+func (r *ring) join(name string) {
+	r.alive[name] = &Shards{Leases: r.leases, Holder: name, Count: ringShards, TTL: ringTTL, Now: r.clock.Now}
+}
+
+// loop runs one balance of every live replica, in name order, and moves the
+// clock a loop on; it returns how many shards changed hands.
+func (r *ring) loop() (moved int) {
+	r.t.Helper()
+	before := r.owners()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, name := range slices.Sorted(maps.Keys(r.alive)) {
+		r.alive[name].balance(r.t.Context(), log)
+	}
+	after := r.owners()
+	for n := range ringShards {
+		if before[n] != "" && before[n] != after[n] {
+			moved++
+		}
+	}
+	r.clock.add(ringLoop)
+	return moved
+}
+
+// owners returns, per shard, the replica that may act on it ("" for none),
+// failing the test when two may.
+func (r *ring) owners() []string {
+	r.t.Helper()
+	out := make([]string, ringShards)
+	for name, s := range r.alive {
+		for _, n := range s.Held() {
+			if out[n] != "" {
+				r.t.Fatalf("shard %d held by both %s and %s", n, out[n], name)
+			}
+			out[n] = name
+		}
+	}
+	return out
+}
+
+// shares returns how many shards each live replica holds, and how many
+// shards nobody holds.
+func (r *ring) shares() (map[string]int, int) {
+	counts, free := map[string]int{}, 0
+	for _, o := range r.owners() {
+		if o == "" {
+			free++
+		} else {
+			counts[o]++
+		}
+	}
+	return counts, free
+}
+
+// balanced fails the test unless every shard is held and each live replica
+// holds floor or ceil of shards/replicas.
+func (r *ring) balanced(when string) {
+	r.t.Helper()
+	counts, free := r.shares()
+	lo, hi := ringShards/len(r.alive), (ringShards+len(r.alive)-1)/len(r.alive)
+	for name := range r.alive {
+		if c := counts[name]; c < lo || c > hi {
+			r.t.Errorf("%s: %s holds %d shards (%v), want %d to %d", when, name, c, counts, lo, hi)
+		}
+	}
+	if free > 0 {
+		r.t.Errorf("%s: %d shards held by nobody (%v)", when, free, counts)
+	}
+}
+
+func TestShardsBalance(t *testing.T) {
+	r := newRing(t)
+	for _, name := range []string{"a", "b", "c"} {
+		r.join(name)
+	}
+	// Started together, the first to balance takes everything it sees
+	// as its share; the others' heartbeats make it give the extra up.
+	for range 4 {
+		r.loop()
+	}
+	r.balanced("3 replicas after 4 loops")
+
+	// Steady: nothing moves.
+	for i := range 5 {
+		if moved := r.loop(); moved != 0 {
+			t.Errorf("steady loop %d: %d shards moved, want none", i, moved)
+		}
+	}
+
+	// A join: the others give up what is above the new share, and only
+	// that (64/4 = 16 shards move to the new replica, no more).
+	r.join("d")
+	moved := 0
+	for range 3 {
+		moved += r.loop()
+	}
+	r.balanced("4 replicas, 3 loops after d joined")
+	if counts, _ := r.shares(); moved != counts["d"] {
+		t.Errorf("join: %d shards moved, d holds %d: want only d's share to move", moved, counts["d"])
+	}
+	for i := range 5 {
+		if moved := r.loop(); moved != 0 {
+			t.Errorf("steady loop %d after the join: %d shards moved, want none", i, moved)
+		}
+	}
+
+	// kill -9 of b: it stops renewing. Its shards stay its own (nobody
+	// acts on them) until they expire, then the others take them at
+	// their next loop.
+	orphans, _ := r.shares()
+	killed := r.clock.Now()
+	delete(r.alive, "b")
+	var took time.Duration
+	for range 10 {
+		r.loop()
+		if _, free := r.shares(); free == 0 {
+			took = r.clock.Now().Sub(killed)
+			break
+		}
+	}
+	if took == 0 || took > ringTTL+ringLoop {
+		t.Errorf("b's %d shards taken over after %s, want within the lease (%s) and a loop (%s)", orphans["b"], took, ringTTL, ringLoop)
+	}
+	for range 3 {
+		r.loop()
+	}
+	r.balanced("3 replicas after b was killed")
+
+	// A graceful stop releases at once: taken at the others' next loop.
+	r.alive["c"].release(t.Context(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	delete(r.alive, "c")
+	r.loop()
+	if _, free := r.shares(); free != 0 {
+		t.Errorf("c stopped: %d shards free after a loop, want none", free)
+	}
+	r.balanced("2 replicas after c stopped")
+}
+
+// One replica alone (SQLite, a single serve) holds every shard.
+func TestShardsAlone(t *testing.T) {
+	r := newRing(t)
+	r.join("only")
+	r.loop()
+	if counts, free := r.shares(); counts["only"] != ringShards || free != 0 {
+		t.Errorf("alone: holds %v, %d free; want all %d", counts, free, ringShards)
+	}
+}
+
+func TestShardOf(t *testing.T) {
+	const count, names = 64, 64000
+	per := make([]int, count)
+	for i := range names {
+		name := fmt.Sprintf("svc-%05d", i)
+		n := ShardOf(name, count)
+		if n < 0 || n >= count {
+			t.Fatalf("ShardOf(%q, %d) = %d, out of range", name, count, n)
+		}
+		if again := ShardOf(name, count); again != n {
+			t.Fatalf("ShardOf(%q) = %d then %d", name, n, again)
+		}
+		per[n]++
+	}
+	// Even enough that a replica's share of shards is its share of
+	// targets: each shard within 10% of the mean (1,000).
+	for n, c := range per {
+		if c < names/count*9/10 || c > names/count*11/10 {
+			t.Errorf("shard %d has %d of %d names, want within 10%% of %d", n, c, names, names/count)
+		}
+	}
+}
