@@ -86,6 +86,9 @@ type Page struct {
 	// and reserved addresses, refused otherwise when subscribing and at
 	// each delivery.
 	AllowPrivateWebhooks bool
+	// Language is the page's language, one i18n.Supported tag ("en" when
+	// the file does not say).
+	Language string
 	// MetricsInterval (spec.page.metricsInterval) is how often the
 	// components' metrics are collected; zero for the status page's
 	// default.

@@ -579,6 +579,8 @@ func TestPageErrors(t *testing.T) {
 		{"same id twice", "      - name: Git via SSH\n", "      - name: Git via SSH\n      - name: git via ssh\n", at{"headroom.yaml", 13, "spec.page.components[1].components[1].name"}},
 		{"groups one level deep", "      - name: Git via SSH\n", "      - name: Git via SSH\n        components: [{name: deeper}]\n", at{"headroom.yaml", 13, "spec.page.components[1].components[0].components"}},
 		{"bad time zone", "    url:", "    timeZone: Mars/Olympus\n    url:", at{"headroom.yaml", 6, "spec.page.timeZone"}},
+		{"a language the page does not speak", "    url:", "    language: pt-BR\n    url:", at{"headroom.yaml", 6, "spec.page.language"}},
+		{"not a language tag", "    url:", "    language: Deutsch!\n    url:", at{"headroom.yaml", 6, "spec.page.language"}},
 		{"bad id", "{id: git-https,", "{id: Git_HTTPS,", at{"headroom.yaml", 13, "spec.page.components[1].components[1].id"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/headroomhq/headroom/internal/yamlnode"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/policy/dialect"
+	"github.com/headroomhq/headroom/statuspage/i18n"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -95,6 +96,7 @@ type pageYAML struct {
 	Name       string           `yaml:"name"`
 	URL        string           `yaml:"url"`
 	TimeZone   string           `yaml:"timeZone"`
+	Language   string           `yaml:"language"`
 	Components []componentYAML  `yaml:"components"`
 	Webhooks   *pageWebhookYAML `yaml:"webhooks"`
 
@@ -588,6 +590,13 @@ func (p *parser) page(at string, s *pageYAML) *Page {
 			p.fail(at+".timeZone", s.TimeZone, "an IANA time zone such as UTC or America/Los_Angeles")
 		} else {
 			pg.TimeZone = s.TimeZone
+		}
+	}
+	if s.Language != "" {
+		if c, err := i18n.Lookup(s.Language); err != nil {
+			p.fail(at+".language", s.Language, "a language the page speaks, as a BCP 47 tag: one of "+strings.Join(i18n.Supported(), ", ")+" (or a region of one, such as de-CH)")
+		} else {
+			pg.Language = c.Lang
 		}
 	}
 	if len(s.Components) == 0 {

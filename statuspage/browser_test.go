@@ -83,7 +83,7 @@ func TestPagesInBrowser(t *testing.T) {
 	var order []int
 	for _, want := range []string{
 		`<h1 class="incident-name impact-major">` + seedTitle + `</h1>`,
-		`Incident Report for <strong>Atlassian Bitbucket</strong>`,
+		`<p class="subheader">Incident Report for Atlassian Bitbucket</p>`,
 		`<h2>Postmortem</h2>`,
 		`<h2>Resolved</h2>`, `<small>Posted Jun 30, 2021 - 17:53 UTC</small>`,
 		`<h2>Monitoring</h2>`, `<h2>Identified</h2>`,

@@ -84,7 +84,7 @@ type rssGUID struct {
 func (h *Handler) renderFeeds(m *model, out *rendered) error {
 	s := m.snap
 	home := strings.TrimRight(s.Page.URL, "/")
-	title := m.pageName() + " Status - Incident History"
+	title := m.lang.T("page.title_sub", m.pageName(), m.lang.T("history.title"))
 	// Atom ids must be absolute and never change: a tag URI on the page's
 	// host (RFC 4151), or on headroom's name when the page has no URL.
 	authority := "headroom"
@@ -100,12 +100,12 @@ func (h *Handler) renderFeeds(m *model, out *rendered) error {
 		incidents = append(incidents, &s.Incidents[i])
 	}
 
-	atom := atomFeed{Lang: "en-US", ID: tag + "/history", Title: title, Updated: s.UpdatedAt.UTC().Format(time.RFC3339),
+	atom := atomFeed{Lang: m.lang.Lang, ID: tag + "/history", Title: title, Updated: s.UpdatedAt.UTC().Format(time.RFC3339),
 		Author: atomAuthor{Name: m.pageName()},
 		Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: home + "/"},
 			{Rel: "self", Type: "application/atom+xml", Href: home + "/history.atom"}}}
 	rss := rssFeed{Version: "2.0", Atom: "http://www.w3.org/2005/Atom", Channel: rssChannel{Title: title, Link: home + "/",
-		Description: "Incidents and maintenance of " + m.pageName(),
+		Description: m.lang.T("feed.description", m.pageName()),
 		Self:        atomLink{Rel: "self", Type: "application/rss+xml", Href: home + "/history.rss"}}}
 	if !s.UpdatedAt.IsZero() {
 		rss.Channel.PubDate = s.UpdatedAt.UTC().Format(time.RFC1123Z)
@@ -182,8 +182,8 @@ func encodeXML(v any, name string) ([]byte, error) {
 func (m *model) feedContent(inc *incident.Incident) string {
 	var b strings.Builder
 	if inc.PostmortemBody != "" && !inc.PostmortemPublishedAt.IsZero() {
-		fmt.Fprintf(&b, "<p><small>%s</small><br><strong>Postmortem</strong></p>%s",
-			template.HTMLEscapeString(m.short(inc.PostmortemPublishedAt)), m.body(inc.PostmortemBody))
+		fmt.Fprintf(&b, "<p><small>%s</small><br><strong>%s</strong></p>%s",
+			template.HTMLEscapeString(m.short(inc.PostmortemPublishedAt)), template.HTMLEscapeString(m.statusText(incident.Postmortem)), m.body(inc.PostmortemBody))
 	}
 	for _, u := range inc.Updates {
 		at := u.DisplayAt
@@ -191,14 +191,14 @@ func (m *model) feedContent(inc *incident.Incident) string {
 			at = u.CreatedAt
 		}
 		fmt.Fprintf(&b, "<p><small>%s</small><br><strong>%s</strong> - </p>%s",
-			template.HTMLEscapeString(m.short(at)), template.HTMLEscapeString(statusText(u.Status)), m.body(u.Body))
+			template.HTMLEscapeString(m.short(at)), template.HTMLEscapeString(m.statusText(u.Status)), m.body(u.Body))
 	}
 	if names := m.affected(inc); names != "" {
-		what := "incident"
+		key := "report.affected_incident"
 		if inc.Kind == incident.KindMaintenance {
-			what = "scheduled maintenance"
+			key = "report.affected_maintenance"
 		}
-		fmt.Fprintf(&b, "<p>This %s affected: %s.</p>", what, template.HTMLEscapeString(names))
+		fmt.Fprintf(&b, "<p>%s</p>", template.HTMLEscapeString(m.lang.T(key, names)))
 	}
 	return b.String()
 }

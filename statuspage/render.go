@@ -15,20 +15,24 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/statuspage/i18n"
 )
 
 //go:embed page/page.html.tmpl page/metrics.html.tmpl page/page.css
 var pageFiles embed.FS
 
 var (
-	// pageTemplates are parsed once; html/template escapes every value by
-	// its context. Only sanitized Markdown enters as template.HTML.
-	pageTemplates = template.Must(template.ParseFS(pageFiles, "page/page.html.tmpl", "page/metrics.html.tmpl"))
+	// pageTemplates are parsed once, then copied for each language with
+	// its catalog's t (a message) and n (a message by a count), by tag:
+	// html/template escapes every value by its context. Only sanitized
+	// Markdown enters as template.HTML.
+	pageTemplates = languageTemplates(template.Must(template.New("page").Funcs(textFuncs(mustLookup(""))).ParseFS(pageFiles, "page/page.html.tmpl", "page/metrics.html.tmpl")))
 	// pageCSS is the one stylesheet, served under a path naming its
 	// content: browsers keep it for good, and a page carries only a link
 	// to it (inline, it would be most of a small page's bytes, on every
-	// request).
-	pageCSS       = []byte(mustRead(pageFiles, "page/page.css"))
+	// request). Its texts (the uptime bars' tooltips and legend) are
+	// custom properties set for each language by :lang().
+	pageCSS       = []byte(mustRead(pageFiles, "page/page.css") + languageCSS())
 	stylesheetURL = "assets/status-" + contentHash(pageCSS) + ".css"
 	// pageCSP is the Content-Security-Policy of every answer: no script,
 	// nothing loaded but the stylesheet, no inline style, no framing, no
@@ -42,6 +46,83 @@ func mustRead(fs embed.FS, name string) string {
 		panic(err) // embedded at build time: cannot fail
 	}
 	return string(data)
+}
+
+func mustLookup(tag string) *i18n.Catalog {
+	c, err := i18n.Lookup(tag)
+	if err != nil {
+		panic(err) // a language of i18n.Supported: cannot fail
+	}
+	return c
+}
+
+// textFuncs are the templates' words in c's language: {{t "nav.history"}},
+// {{t "card.posted" .Posted}}, {{n "days_ago" 3}}. Every fixed text of a
+// page goes through them (a test renders every page in every language).
+func textFuncs(c *i18n.Catalog) template.FuncMap {
+	return template.FuncMap{"t": c.T, "n": c.N}
+}
+
+// languageTemplates copies parsed, not yet executed, templates for each
+// language, by tag.
+func languageTemplates(parsed *template.Template) map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, tag := range i18n.Supported() {
+		out[tag] = template.Must(parsed.Clone()).Funcs(textFuncs(mustLookup(tag)))
+	}
+	return out
+}
+
+// languageCSS sets the stylesheet's texts in each language: English on
+// :root, the others on :root:lang(xx), which the page's <html lang>
+// selects. A count of days is the uptime bar's CSS counter, so a text
+// around it is two strings, before and after it.
+func languageCSS() string {
+	var b strings.Builder
+	for _, tag := range i18n.Supported() {
+		c := mustLookup(tag)
+		const at = "\x00" // where the count goes
+		daysAgo := c.T("days_ago.other", at)
+		pre, post, _ := strings.Cut(c.T("uptime.quiet", daysAgo), at)
+		nodataPre, nodataPost, _ := strings.Cut(c.T("uptime.no_data", daysAgo), at)
+		vars := [][2]string{
+			{"quiet-pre", pre}, {"quiet-post", post}, {"nodata-pre", nodataPre}, {"nodata-post", nodataPost},
+			{"yesterday-quiet", c.T("uptime.quiet", c.T("uptime.yesterday"))},
+			{"today-quiet", c.T("uptime.quiet", c.T("uptime.today"))},
+			{"days-90", c.N("days_ago", 90)}, {"days-30", c.N("days_ago", 30)}, {"today", c.T("uptime.today")},
+		}
+		if tag == "en" {
+			b.WriteString(":root{")
+		} else {
+			b.WriteString(":root:lang(" + tag + "){")
+		}
+		for i, v := range vars {
+			if i > 0 {
+				b.WriteByte(';')
+			}
+			b.WriteString("--t-" + v[0] + ":" + cssString(v[1]))
+		}
+		b.WriteString("}\n")
+	}
+	return b.String()
+}
+
+// cssString quotes s as a CSS string (https://www.w3.org/TR/css-syntax-3/#consume-string-token).
+func cssString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteString("\\" + string(r))
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\%x ", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // Content types of the answers.
@@ -63,8 +144,11 @@ type rendered struct {
 
 // model is a snapshot with what rendering it needs at hand.
 type model struct {
-	snap       *incident.Snapshot
-	loc        *time.Location
+	snap *incident.Snapshot
+	loc  *time.Location
+	// lang is the page's language and tmpl the templates speaking it.
+	lang       *i18n.Catalog
+	tmpl       *template.Template
 	components map[string]*incident.Component
 	groups     map[string]*incident.Group
 	// bodies memoizes rendered Markdown: "This incident has been
@@ -128,7 +212,8 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	if err != nil {
 		return nil, nil, fmt.Errorf("page context: %w", err)
 	}
-	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), components: map[string]*incident.Component{},
+	lang := h.language()
+	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), lang: lang, tmpl: pageTemplates[lang.Lang], components: map[string]*incident.Component{},
 		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies,
 		context: ctx, incidents: map[string]*incidentDocs{}, prevIncidents: h.incidents}
 	for i := range snap.Components {
@@ -143,7 +228,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 			return doc{}
 		}
 		var buf bytes.Buffer
-		if e := pageTemplates.ExecuteTemplate(&buf, name, data); e != nil {
+		if e := m.tmpl.ExecuteTemplate(&buf, name, data); e != nil {
 			err = fmt.Errorf("template %s: %w", name, e)
 		}
 		return doc{body: buf.Bytes(), contentType: typeHTML}
@@ -170,9 +255,9 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		out.history = append(out.history, html("history", v))
 	}
 	out.pages["/history"] = out.history[0]
-	out.notFound = html("notfound", notFoundView{base: m.base("Page not found", "/"), Message: "There is no page at this address."})
-	out.noIncident = html("notfound", notFoundView{base: m.base("Incident not found", "../"),
-		Message: "There is no incident with this address: it may have been mistyped, or removed."})
+	out.notFound = html("notfound", notFoundView{base: m.base(m.lang.T("notfound.page"), "/"), Message: m.lang.T("notfound.page_message")})
+	out.noIncident = html("notfound", notFoundView{base: m.base(m.lang.T("notfound.incident"), "../"),
+		Message: m.lang.T("notfound.incident_message")})
 	h.renderMetrics(m, out, html)
 	if err != nil {
 		return nil, nil, err
@@ -211,20 +296,22 @@ type base struct {
 	Root string
 	// Stylesheet is the link to the stylesheet.
 	Stylesheet string
+	// Lang is the page's language tag, for <html lang>.
+	Lang string
 }
 
 func (m *model) base(title, root string) base {
 	name := m.pageName()
-	full := name + " Status"
+	full := m.lang.T("page.title", name)
 	if title != "" {
-		full += " - " + title
+		full = m.lang.T("page.title_sub", name, title)
 	}
-	return base{Title: full, PageName: name, Root: root, Stylesheet: root + stylesheetURL}
+	return base{Title: full, PageName: name, Root: root, Stylesheet: root + stylesheetURL, Lang: m.lang.Lang}
 }
 
 func (m *model) pageName() string {
 	if m.snap.Page.Name == "" {
-		return "Service"
+		return m.lang.T("page.default_name")
 	}
 	return m.snap.Page.Name
 }
@@ -311,9 +398,7 @@ func (h *Handler) indexView(m *model) indexView {
 	if v.Indicator == "" {
 		v.Indicator = string(incident.IndicatorNone)
 	}
-	if v.Status == "" {
-		v.Status = "All Systems Operational"
-	}
+	v.Status = m.banner(s.Description)
 	var upcoming []*incident.Incident
 	for i := range s.Incidents {
 		inc := &s.Incidents[i]
@@ -366,7 +451,7 @@ func (m *model) sections() []sectionView {
 		for _, c := range out[i].Components {
 			worst = worse(worst, incident.ComponentStatus(c.Status))
 		}
-		out[i].Status, out[i].StatusText = string(worst), componentStatusText(worst)
+		out[i].Status, out[i].StatusText = string(worst), m.componentStatusText(worst)
 	}
 	return out
 }
@@ -384,20 +469,20 @@ func (m *model) componentView(c *incident.Component) componentView {
 	if status == "" {
 		status = incident.Operational
 	}
-	v := componentView{Name: c.Name, Description: c.Description, Status: string(status), StatusText: componentStatusText(status)}
+	v := componentView{Name: c.Name, Description: c.Description, Status: string(status), StatusText: m.componentStatusText(status)}
 	up, ok := m.snap.Uptime[c.ID]
 	if !ok || len(up.Days) == 0 {
 		return v
 	}
 	v.HasUptime = true
-	v.Uptime = formatPercent(up.Percent)
+	v.Uptime = m.lang.Number(formatPercent(up.Percent))
 	// The stylesheet counts 90 days back; another length names every day.
 	counted := len(up.Days) == incident.UptimeDays
 	if !counted {
-		v.Days = strconv.Itoa(len(up.Days)) + " days ago"
+		v.Days = m.lang.N("days_ago", len(up.Days))
 	}
 	for _, d := range up.Days {
-		v.Bars = append(v.Bars, bar(d, counted))
+		v.Bars = append(v.Bars, m.bar(d, counted))
 	}
 	return v
 }
@@ -423,21 +508,21 @@ var barLevels = []barLevel{
 	{"critical", math.Inf(1)},
 }
 
-func bar(d incident.DayUptime, counted bool) barView {
-	date := d.Date.UTC().Format("Jan 2, 2006")
+func (m *model) bar(d incident.DayUptime, counted bool) barView {
+	date := m.lang.Time("date", d.Date.UTC())
 	if d.NoData {
 		if counted {
 			return barView{Class: "nodata"}
 		}
-		return barView{Class: "nodata", Tip: date + ": no data"}
+		return barView{Class: "nodata", Tip: m.lang.T("uptime.no_data", date)}
 	}
 	quiet := d.Worst == "" || d.Worst == incident.Operational
 	if d.OutageMinutes <= 0 && quiet && counted {
 		return barView{}
 	}
-	v := barView{Tip: date + ": no downtime recorded"}
+	v := barView{Tip: m.lang.T("uptime.quiet", date)}
 	if d.OutageMinutes > 0 {
-		v.Tip = date + ": " + minutes(d.OutageMinutes) + " of downtime"
+		v.Tip = m.lang.T("uptime.down", date, m.minutes(d.OutageMinutes))
 		v.Class = barLevels[len(barLevels)-1].Class
 		for _, l := range barLevels {
 			if d.OutageMinutes < l.Below {
@@ -447,21 +532,21 @@ func bar(d incident.DayUptime, counted bool) barView {
 		}
 	}
 	if !quiet {
-		v.Tip += " (" + strings.ToLower(componentStatusText(d.Worst)) + ")"
+		v.Tip = m.lang.T("uptime.worst", v.Tip, m.lang.T("component_lower."+string(d.Worst)))
 	}
 	return v
 }
 
 // minutes writes a downtime for people: "12 min", "2 h 5 min".
-func minutes(m float64) string {
-	n := int(math.Ceil(m))
+func (m *model) minutes(minutes float64) string {
+	n := int(math.Ceil(minutes))
 	if n < 60 {
-		return strconv.Itoa(n) + " min"
+		return m.lang.T("duration.min", n)
 	}
 	if n%60 == 0 {
-		return strconv.Itoa(n/60) + " h"
+		return m.lang.T("duration.h", n/60)
 	}
-	return strconv.Itoa(n/60) + " h " + strconv.Itoa(n%60) + " min"
+	return m.lang.T("duration.h_min", n/60, n%60)
 }
 
 // formatPercent writes an uptime as Statuspage does, "99.93" or "100.0",
@@ -487,7 +572,7 @@ func (m *model) updates(inc *incident.Incident) []updateView {
 			at = u.CreatedAt
 		}
 		body := m.body(u.Body)
-		out = append(out, updateView{Status: string(u.Status), Label: statusText(u.Status), Body: body, Inline: inline(body),
+		out = append(out, updateView{Status: string(u.Status), Label: m.statusText(u.Status), Body: body, Inline: inline(body),
 			Posted: m.posted(at), Short: m.short(at)})
 	}
 	return out
@@ -528,9 +613,9 @@ func (h *Handler) pastDays(m *model) []dayView {
 	out := make([]dayView, n)
 	for i := range out {
 		d := today.AddDate(0, 0, -i)
-		out[i] = dayView{Date: d.Format("Jan 2, 2006"), Empty: "No incidents reported."}
+		out[i] = dayView{Date: m.lang.Time("date", d), Empty: m.lang.T("index.no_incidents")}
 		if i == 0 {
-			out[i].Empty = "No incidents reported today."
+			out[i].Empty = m.lang.T("index.no_incidents_today")
 		}
 	}
 	for i := range m.snap.Incidents {
@@ -624,10 +709,10 @@ func (m *model) affected(inc *incident.Incident) string {
 	for i, it := range items {
 		names[i] = it.name
 		if len(it.members) > 0 {
-			names[i] += " (" + strings.Join(it.members, ", ") + ")"
+			names[i] += " (" + strings.Join(it.members, m.lang.T("list.separator")) + ")"
 		}
 	}
-	return incident.Sentence(names)
+	return m.lang.Join(names)
 }
 
 func affectedName(inc *incident.Incident, id string) string {
@@ -648,19 +733,20 @@ func (m *model) window(inc *incident.Incident) string {
 	}
 	from, until := inc.ScheduledFor.In(m.loc), inc.ScheduledUntil.In(m.loc)
 	if inc.ScheduledUntil.IsZero() {
-		return from.Format("Jan 02, 2006 15:04 MST")
+		return m.lang.Time("window", from)
 	}
 	if day(from).Equal(day(until)) {
-		return from.Format("Jan 02, 2006 15:04") + " - " + until.Format("15:04 MST")
+		return m.lang.Time("windowNoZone", from) + " - " + m.lang.Time("time", until)
 	}
-	return from.Format("Jan 02, 2006 15:04 MST") + " - " + until.Format("Jan 02, 2006 15:04 MST")
+	return m.lang.Time("window", from) + " - " + m.lang.Time("window", until)
 }
 
-// posted is the seed's "Jun 30, 2021 - 17:53 UTC", in the page's zone.
-func (m *model) posted(t time.Time) string { return t.In(m.loc).Format("Jan 02, 2006 - 15:04 MST") }
+// posted is the seed's "Jun 30, 2021 - 17:53 UTC", in the page's zone and
+// language.
+func (m *model) posted(t time.Time) string { return m.lang.Time("posted", t.In(m.loc)) }
 
 // short is the status page's "Jun 30, 17:53 UTC".
-func (m *model) short(t time.Time) string { return t.In(m.loc).Format("Jan 2, 15:04 MST") }
+func (m *model) short(t time.Time) string { return m.lang.Time("short", t.In(m.loc)) }
 
 // historyDoc is a rendered page of /history and the view it shows.
 type historyDoc struct {
@@ -713,7 +799,7 @@ func (h *Handler) historyViews(m *model) []historyView {
 	pages := (months + per - 1) / per
 	out := make([]historyView, pages)
 	for p := range out {
-		v := historyView{base: m.base("History", "./"), Page: p + 1, Pages: pages}
+		v := historyView{base: m.base(m.lang.T("nav.history"), "./"), Page: p + 1, Pages: pages}
 		if p+1 < pages {
 			v.Older = "history?page=" + strconv.Itoa(p+2)
 		}
@@ -724,7 +810,7 @@ func (h *Handler) historyViews(m *model) []historyView {
 			v.Newer = "history?page=" + strconv.Itoa(p)
 		}
 		for back := p * per; back < (p+1)*per; back++ {
-			v.Months = append(v.Months, monthView{Name: first.AddDate(0, -back, 0).Format("January 2006"), Items: byMonth[back]})
+			v.Months = append(v.Months, monthView{Name: m.lang.Time("month", first.AddDate(0, -back, 0)), Items: byMonth[back]})
 		}
 		out[p] = v
 	}
@@ -743,7 +829,7 @@ func (m *model) span(inc *incident.Incident) string {
 	}
 	f, u := from.In(m.loc), until.In(m.loc)
 	if day(f).Equal(day(u)) {
-		return f.Format("Jan 2, 15:04") + " - " + u.Format("15:04 MST")
+		return m.lang.Time("shortNoZone", f) + " - " + m.lang.Time("time", u)
 	}
 	return m.short(f) + " - " + m.short(u)
 }
@@ -760,27 +846,53 @@ func impactClass(inc *incident.Incident) string {
 }
 
 // statusText is an update's status as the page writes it.
-func statusText(s incident.Status) string {
-	switch s {
-	case incident.InProgress:
-		return "In progress"
-	case "":
-		return "Update"
+func (m *model) statusText(s incident.Status) string {
+	if s == "" {
+		return m.lang.T("status.update")
 	}
-	return strings.ToUpper(string(s[:1])) + string(s[1:])
+	return m.lang.T("status." + string(s))
 }
 
 // componentStatusText is a component's status as Statuspage writes it.
-func componentStatusText(s incident.ComponentStatus) string {
+func (m *model) componentStatusText(s incident.ComponentStatus) string {
 	switch s {
-	case incident.DegradedPerformance:
-		return "Degraded Performance"
-	case incident.PartialOutage:
-		return "Partial Outage"
-	case incident.MajorOutage:
-		return "Major Outage"
-	case incident.UnderMaintenance:
-		return "Under Maintenance"
+	case incident.DegradedPerformance, incident.PartialOutage, incident.MajorOutage, incident.UnderMaintenance:
+		return m.lang.T("component." + string(s))
 	}
-	return "Operational"
+	return m.lang.T("component.operational")
+}
+
+// bannerKeys are the messages of the page's top-level status texts.
+var bannerKeys = map[string]string{
+	incident.DescriptionOperational:        "banner.operational",
+	incident.DescriptionMaintenance:        "banner.maintenance",
+	incident.DescriptionPartiallyDegraded:  "banner.partially_degraded",
+	incident.DescriptionDegraded:           "banner.degraded",
+	incident.DescriptionMinorOutage:        "banner.minor_outage",
+	incident.DescriptionPartialOutage:      "banner.partial_outage",
+	incident.DescriptionMajorSystemOutage:  "banner.major_system_outage",
+	incident.DescriptionMajorServiceOutage: "banner.major_service_outage",
+}
+
+// banner is the page's top-level status text in its language; one the
+// catalog does not know is shown as it is.
+func (m *model) banner(description string) string {
+	if description == "" {
+		description = incident.DescriptionOperational
+	}
+	if key, ok := bannerKeys[description]; ok {
+		return m.lang.T(key)
+	}
+	return description
+}
+
+// language is the page's catalog: English when Language is empty, or
+// not one the page speaks (logged; the configuration checks it first).
+func (h *Handler) language() *i18n.Catalog {
+	c, err := i18n.Lookup(h.Language)
+	if err != nil {
+		h.logger().Warn("status page: unknown language, showing it in English", "language", h.Language, "err", err)
+		return mustLookup("")
+	}
+	return c
 }

@@ -70,6 +70,9 @@ type Handler struct {
 	// Logger receives rendering failures and bad configuration (an
 	// unknown time zone).
 	Logger *slog.Logger
+	// Language is the pages' language, a BCP 47 tag that i18n.Lookup
+	// knows ("de", "fr-CA"); English when empty.
+	Language string
 
 	mu   sync.Mutex // one Publish at a time
 	site atomic.Pointer[site]

@@ -48,6 +48,7 @@ func openStatusPage(ctx context.Context, cfg *config.Config, db Store, holder st
 	}
 	public := statuspage.New()
 	public.Logger = log
+	public.Language = p.Language
 	public.Publish(svc.Snapshot())
 	svc.OnSnapshot = public.Publish
 	// Subscribers at internal addresses only with spec.page.webhooks.allowPrivate.
