@@ -50,6 +50,7 @@ var allowedImports = map[string][]string{
 	"statuspage":         {".", "incident", "internal/chart", "statuspage/webhook"},
 	"statuspage/admin":   {".", "incident", "statuspage/webhook"},
 	"statuspage/webhook": {".", "incident"},
+	"statuspage/email":   {"incident", "statuspage/webhook"},
 
 	// Adapters: the root (and the status page's domain for the stores),
 	// never one another.
@@ -67,6 +68,7 @@ var allowedImports = map[string][]string{
 	"metrics/prom/promtest":      nil,
 	"internal/kubetest":          nil,
 	"internal/pgtest":            nil,
+	"internal/mailtest":          nil,
 	"internal/browsertest":       nil,
 	"internal/policytest":        {"."},
 	"internal/chart":             nil,

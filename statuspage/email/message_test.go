@@ -1,0 +1,139 @@
+package email_test
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net/mail"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/statuspage/email"
+)
+
+var (
+	page = email.Page{Name: "Bitbücket", URL: "https://status.example.com/"}
+	from = mail.Address{Name: "Bitbücket Status", Address: "status@example.com"}
+	at   = time.Date(2021, 6, 30, 17, 4, 5, 0, time.UTC)
+)
+
+// read parses a built mail as a receiver does and returns its header and
+// decoded text.
+func read(t *testing.T, m email.Message) (mail.Header, string) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		t.Fatalf("mail.ReadMessage: %v\n%s", err, m.Data)
+	}
+	if cte := msg.Header.Get("Content-Transfer-Encoding"); cte != "quoted-printable" {
+		t.Fatalf("Content-Transfer-Encoding %q, want quoted-printable", cte)
+	}
+	body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msg.Header, string(body)
+}
+
+func subject(t *testing.T, h mail.Header) string {
+	t.Helper()
+	s, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
+	if err != nil {
+		t.Fatalf("Subject %q: %v", h.Get("Subject"), err)
+	}
+	return s
+}
+
+// Every mail has RFC 5322's headers, an RFC 2047 subject, its unsubscribe
+// link in the text and in RFC 2369 / RFC 8058 headers, and a Date and
+// Message-ID that do not change from one attempt to the next.
+func TestBuildHeaders(t *testing.T) {
+	payload, err := os.ReadFile("../../incident/testdata/webhook-incident-opened.golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := incident.Delivery{ID: 42, SubscriberID: "sub1", Channel: incident.ChannelEmail, Email: "Ops <ops@example.org>",
+		Secret: "tok/en+1", Payload: payload, CreatedAt: at}
+	m, err := email.Build(page, from, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.From != "status@example.com" || m.To != "ops@example.org" {
+		t.Errorf("envelope %s → %s, want status@example.com → ops@example.org", m.From, m.To)
+	}
+	h, body := read(t, m)
+	unsubscribe := "https://status.example.com/unsubscribe?token=tok%2Fen%2B1"
+	for name, want := range map[string]string{
+		"List-Unsubscribe":      "<" + unsubscribe + ">",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		"Message-Id":            "<42.sub1@status.example.com>",
+		"Mime-Version":          "1.0",
+		"Content-Type":          "text/plain; charset=utf-8",
+		"Auto-Submitted":        "auto-generated",
+	} {
+		if got := h.Get(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+	if date, err := h.Date(); err != nil || !date.Equal(at) {
+		t.Errorf("Date %q (%v), want %v", h.Get("Date"), err, at)
+	}
+	if to, err := h.AddressList("To"); err != nil || len(to) != 1 || to[0].Address != "ops@example.org" {
+		t.Errorf("To %q (%v), want ops@example.org", h.Get("To"), err)
+	}
+	if f, err := h.AddressList("From"); err != nil || f[0].Name != "Bitbücket Status" {
+		t.Errorf("From %q (%v), want the encoded name", h.Get("From"), err)
+	}
+	if got, want := subject(t, h), "[Bitbücket] Investigating: Bitbucket website and API services are returning 502 errors"; got != want {
+		t.Errorf("Subject %q, want %q", got, want)
+	}
+	if strings.ContainsFunc(h.Get("Subject"), func(r rune) bool { return r > 127 }) {
+		t.Errorf("Subject %q is not RFC 2047-encoded ASCII", h.Get("Subject"))
+	}
+	for _, want := range []string{"We are currently investigating", "- API: Partial outage", "https://bitbucket.status.atlassian.com/incidents/id001", "Unsubscribe: " + unsubscribe} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+	// Another attempt sends the same message.
+	again, err := email.Build(page, from, d)
+	if err != nil || !bytes.Equal(again.Data, m.Data) {
+		t.Errorf("a second Build differs: %v", err)
+	}
+}
+
+func TestBuildConfirmation(t *testing.T) {
+	d := incident.Delivery{ID: 7, SubscriberID: "sub1", Channel: incident.ChannelEmail, Email: "ops@example.org",
+		Secret: "abc_DEF-123", Payload: incident.ConfirmPayload, CreatedAt: at}
+	m, err := email.Build(page, from, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, body := read(t, m)
+	if got := subject(t, h); got != "Confirm your subscription to Bitbücket status updates" {
+		t.Errorf("Subject %q", got)
+	}
+	for _, want := range []string{"https://status.example.com/subscribe/confirm?token=abc_DEF-123", "ignore this mail",
+		"Unsubscribe: https://status.example.com/unsubscribe?token=abc_DEF-123"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+}
+
+func TestBuildRefusesBadInput(t *testing.T) {
+	for name, d := range map[string]incident.Delivery{
+		"no address":      {ID: 1, Payload: incident.ConfirmPayload},
+		"a bad address":   {ID: 1, Email: "not an address", Payload: incident.ConfirmPayload},
+		"an odd payload":  {ID: 1, Email: "a@example.org", Payload: []byte(`{"x":1}`)},
+		"a header inject": {ID: 1, Email: "a@example.org\r\nBcc: b@example.org", Payload: incident.ConfirmPayload},
+	} {
+		if _, err := email.Build(page, from, d); err == nil {
+			t.Errorf("Build with %s: no error", name)
+		}
+	}
+}

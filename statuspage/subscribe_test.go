@@ -1,0 +1,139 @@
+package statuspage_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/statuspage"
+	"github.com/headroomhq/headroom/store/memory"
+)
+
+// newSubscriptions returns the subscription pages of fixture() over an
+// in-memory store, in front of the page.
+func newSubscriptions(t *testing.T, enabled bool) (*statuspage.Subscriptions, *memory.Incidents) {
+	t.Helper()
+	st := &memory.Incidents{}
+	s := &statuspage.Subscriptions{Next: statuspage.New(), Store: st, Enabled: enabled, Burst: 2, Every: time.Hour}
+	s.Publish(fixture())
+	return s, st
+}
+
+func request(t *testing.T, h http.Handler, method, target, form string) *http.Response {
+	t.Helper()
+	r := httptest.NewRequest(method, target, strings.NewReader(form))
+	if form != "" {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w.Result()
+}
+
+func bodyOf(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestSubscriptionPages(t *testing.T) {
+	s, _ := newSubscriptions(t, true)
+	tests := []struct {
+		name, method, target string
+		status               int
+		contains             string
+	}{
+		{"the form", http.MethodGet, "/subscribe", http.StatusOK, `<input type="email"`},
+		{"the confirm button", http.MethodGet, "/subscribe/confirm?token=x", http.StatusOK, `<button type="submit">`},
+		{"the unsubscribe button", http.MethodGet, "/unsubscribe?token=x", http.StatusOK, `<button type="submit">`},
+		{"the status page behind", http.MethodGet, "/", http.StatusOK, `<html`},
+		{"a confirm of an unknown token", http.MethodPost, "/subscribe/confirm?token=nope", http.StatusNotFound, "not valid"},
+		{"an unsubscribe without a token", http.MethodPost, "/unsubscribe", http.StatusNotFound, "not valid"},
+		{"another method", http.MethodPut, "/subscribe", http.StatusMethodNotAllowed, "Method not allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := request(t, s, tt.method, tt.target, "")
+			if body := bodyOf(t, resp); resp.StatusCode != tt.status || !strings.Contains(body, tt.contains) {
+				t.Errorf("%s %s: %d, want %d and %q in:\n%s", tt.method, tt.target, resp.StatusCode, tt.status, tt.contains, body)
+			}
+			if strings.HasPrefix(tt.target, "/subscribe") || strings.HasPrefix(tt.target, "/unsubscribe") {
+				if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self'") || strings.Contains(csp, "script-src") {
+					t.Errorf("CSP %q: want forms posting to self, no script", csp)
+				}
+			}
+		})
+	}
+}
+
+// A pre-rendered page revalidates with its ETag, as the page's others do.
+func TestSubscribeFormRevalidates(t *testing.T) {
+	s, _ := newSubscriptions(t, true)
+	first := request(t, s, http.MethodGet, "/subscribe", "")
+	r := httptest.NewRequest(http.MethodGet, "/subscribe", nil)
+	r.Header.Set("If-None-Match", first.Header.Get("Etag"))
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if first.Header.Get("Etag") == "" || w.Code != http.StatusNotModified {
+		t.Errorf("revalidation with ETag %q: %d, want 304", first.Header.Get("Etag"), w.Code)
+	}
+}
+
+func TestSubscribeStoresAPendingSubscriber(t *testing.T) {
+	s, st := newSubscriptions(t, true)
+	form := url.Values{"email": {"Reader <reader@example.org>"}, "component": {"cmpweb000001", "no-such-component", "cmpweb000001"}}.Encode()
+	if resp := request(t, s, http.MethodPost, "/subscribe", form); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /subscribe: %d", resp.StatusCode)
+	}
+	subs, err := st.Subscribers(t.Context())
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("subscribers %+v (%v), want 1", subs, err)
+	}
+	sub := subs[0]
+	if sub.Channel != incident.ChannelEmail || sub.Email != "reader@example.org" || !sub.Pending() ||
+		len(sub.ComponentIDs) != 1 || sub.ComponentIDs[0] != "cmpweb000001" || len(sub.Secret) < 40 {
+		t.Errorf("subscriber %+v; want a pending email subscriber of reader@example.org to website, with a long token", sub)
+	}
+	// Its confirmation mail is queued.
+	q, err := st.Queued(t.Context(), 10)
+	if err != nil || len(q) != 1 || string(q[0].Payload) != string(incident.ConfirmPayload) {
+		t.Errorf("outbox %+v (%v), want the confirmation", q, err)
+	}
+}
+
+func TestSubscribeLimits(t *testing.T) {
+	s, st := newSubscriptions(t, true)
+	for i, want := range []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests} {
+		resp := request(t, s, http.MethodPost, "/subscribe", "email=a%40example.org")
+		if resp.StatusCode != want {
+			t.Errorf("POST %d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+		if want == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+			t.Errorf("429 without Retry-After")
+		}
+	}
+	if subs, _ := st.Subscribers(t.Context()); len(subs) != 2 {
+		t.Errorf("%d subscribers, want the 2 allowed", len(subs))
+	}
+}
+
+func TestSubscribeDisabledWithoutSMTP(t *testing.T) {
+	s, st := newSubscriptions(t, false)
+	if body := bodyOf(t, request(t, s, http.MethodGet, "/subscribe", "")); strings.Contains(body, `type="email"`) {
+		t.Errorf("the form is offered without a mail server:\n%s", body)
+	}
+	if resp := request(t, s, http.MethodPost, "/subscribe", "email=a%40example.org"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("POST /subscribe without a mail server: %d, want 404", resp.StatusCode)
+	}
+	if subs, _ := st.Subscribers(t.Context()); len(subs) != 0 {
+		t.Errorf("%d subscribers, want none", len(subs))
+	}
+}
