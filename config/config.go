@@ -86,6 +86,9 @@ type Page struct {
 	// and reserved addresses, refused otherwise when subscribing and at
 	// each delivery.
 	AllowPrivateWebhooks bool
+	// SMTP (spec.page.smtp) is where email subscribers' mail leaves
+	// from; nil when the page offers no email subscription.
+	SMTP *SMTP
 	// Language is the page's language, one i18n.Supported tag ("en" when
 	// the file does not say).
 	Language string

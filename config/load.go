@@ -99,6 +99,7 @@ type pageYAML struct {
 	Language   string           `yaml:"language"`
 	Components []componentYAML  `yaml:"components"`
 	Webhooks   *pageWebhookYAML `yaml:"webhooks"`
+	SMTP       *pageSMTPYAML    `yaml:"smtp"`
 
 	// MetricsInterval is how often the components' metrics are
 	// collected (metrics.go).
@@ -577,6 +578,7 @@ func (p *parser) page(at string, s *pageYAML) *Page {
 	if s.Webhooks != nil {
 		pg.AllowPrivateWebhooks = s.Webhooks.AllowPrivate
 	}
+	pg.SMTP = p.smtp(at+".smtp", s.SMTP, s.URL)
 	if strings.TrimSpace(s.Name) == "" {
 		p.fail(at+".name", s.Name, "the page's name, such as Bitbucket: it titles the page (\"Incident Report for Bitbucket\")")
 	}

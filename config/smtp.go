@@ -1,0 +1,78 @@
+package config
+
+import (
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// SMTP is spec.page.smtp: the server the status page's email subscribers'
+// mail leaves through. Without it the page offers no email subscription.
+type SMTP struct {
+	Host string
+	// Port is 587 (submission) by default, 465 with TLS "tls".
+	Port int
+	// From is the mails' sender, an RFC 5322 address ("Acme Status
+	// <status@acme.com>").
+	From string
+	// Username, when set, authenticates; PasswordEnv names the
+	// environment variable that holds the password, so that the file
+	// holds no secret.
+	Username, PasswordEnv string
+	// TLS is one of SMTPTLSModes: "auto" (STARTTLS when the server offers
+	// it; the default), "starttls" (required), "tls" (from the first
+	// byte), "none".
+	TLS string
+}
+
+// SMTPTLSModes are the values of spec.page.smtp.tls: statuspage/email's
+// TLS modes (cmd/headroom's TestSMTPModesAgree keeps the two lists equal).
+var SMTPTLSModes = []string{"auto", "starttls", "tls", "none"}
+
+// pageSMTPYAML is spec.page.smtp.
+type pageSMTPYAML struct {
+	Host        string `yaml:"host"`
+	Port        int    `yaml:"port"`
+	From        string `yaml:"from"`
+	Username    string `yaml:"username"`
+	PasswordEnv string `yaml:"passwordEnv"`
+	TLS         string `yaml:"tls"`
+}
+
+// smtp checks spec.page.smtp; pageURL is spec.page.url, which the mails'
+// links need.
+func (p *parser) smtp(at string, s *pageSMTPYAML, pageURL string) *SMTP {
+	if s == nil {
+		return nil
+	}
+	out := &SMTP{Host: s.Host, Port: s.Port, From: s.From, Username: s.Username, PasswordEnv: s.PasswordEnv, TLS: s.TLS}
+	if out.TLS == "" {
+		out.TLS = "auto"
+	}
+	if !slices.Contains(SMTPTLSModes, out.TLS) {
+		p.fail(at+".tls", s.TLS, "one of "+strings.Join(SMTPTLSModes, ", ")+" (auto: STARTTLS when the server offers it)")
+	}
+	if out.Port == 0 {
+		out.Port = 587
+		if out.TLS == "tls" {
+			out.Port = 465
+		}
+	}
+	if strings.TrimSpace(s.Host) == "" {
+		p.fail(at+".host", s.Host, "the SMTP server's host name, such as smtp.example.com")
+	}
+	if out.Port < 1 || out.Port > 65535 {
+		p.fail(at+".port", strconv.Itoa(s.Port), "a TCP port, 1 to 65535 (587 when omitted, 465 with tls: tls)")
+	}
+	if _, err := mail.ParseAddress(s.From); err != nil {
+		p.fail(at+".from", s.From, "the mails' sender, an address such as \"Acme Status <status@acme.com>\"")
+	}
+	if s.PasswordEnv != "" && s.Username == "" {
+		p.fail(at+".username", s.Username, "the SMTP user whose password passwordEnv names")
+	}
+	if pageURL == "" {
+		p.fail(at, "", "spec.page.url set too: the mails' confirm and unsubscribe links start with it")
+	}
+	return out
+}
