@@ -33,9 +33,11 @@ type Metric struct {
 	// ComponentID is the component it is shown under.
 	ComponentID string
 	// Name is its title, such as "Error ratio" or "p99 latency".
-	Name  string
-	Kind  MetricKind
-	Query string
+	Name string
+	Kind MetricKind
+	// Source is where Query runs: the address of the target's
+	// Prometheus, handed to the RangeQuery.
+	Source, Query string
 	// SLO is the objective drawn as a line, in the kind's unit (a ratio,
 	// seconds); 0 for none.
 	SLO float64
@@ -95,11 +97,11 @@ type MetricsSnapshot struct {
 	Metrics     []MetricData
 }
 
-// RangeQuery runs a PromQL range query, evaluated at start, start+step,
-// ... end, and returns one value per evaluation time that has one (a
-// query giving several series has them averaged). metrics/prom's Ranger
-// does it against a Prometheus server.
-type RangeQuery func(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]Sample, error)
+// RangeQuery runs a PromQL range query on the Prometheus at source,
+// evaluated at start, start+step, ... end, and returns one value per
+// evaluation time that has one. The Collector's queries give one series
+// (they are wrapped in avg). metrics/prom's Ranger does it.
+type RangeQuery func(ctx context.Context, source, query string, start, end time.Time, step time.Duration) ([]Sample, error)
 
 // Defaults of a Collector.
 const (
@@ -186,7 +188,7 @@ func (c *Collector) collect(ctx context.Context, m Metric, rg MetricRange, now t
 	}
 	qctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	samples, err := c.Query(qctx, rangeQuery(m.Query, rg.Step), start, end, rg.Step)
+	samples, err := c.Query(qctx, m.Source, rangeQuery(m.Query, rg.Step), start, end, rg.Step)
 	if err != nil {
 		c.logger().Warn("status page: system metric not collected", "metric", m.ID, "range", rg.Name, "err", err)
 		if prev == nil {

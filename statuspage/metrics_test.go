@@ -38,7 +38,7 @@ type fakeRanges struct {
 	calls []rangeCall
 }
 
-func (f *fakeRanges) query(_ context.Context, q string, start, end time.Time, step time.Duration) ([]statuspage.Sample, error) {
+func (f *fakeRanges) query(_ context.Context, _, q string, start, end time.Time, step time.Duration) ([]statuspage.Sample, error) {
 	f.calls = append(f.calls, rangeCall{q, start, end, step})
 	if f.down != nil {
 		return nil, f.down

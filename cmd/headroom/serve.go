@@ -432,6 +432,17 @@ func (m *Main) Run(ctx context.Context, once bool) error {
 			m.Status.Runner.Run(statusCtx)
 		}()
 	}
+	if m.Status != nil && m.Status.Metrics != nil {
+		// The system metrics' collections; stopped and waited for
+		// before returning.
+		metricsCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		defer func() { stop(); <-done }()
+		go func() {
+			defer close(done)
+			m.Status.Metrics.Run(metricsCtx)
+		}()
+	}
 	if m.Alerts != nil {
 		// Delivered in the background: the loop never waits for
 		// Alertmanager. Stopped and waited for before returning.

@@ -28,6 +28,9 @@ type StatusPage struct {
 	Public  *statuspage.Handler
 	Admin   http.Handler
 	Runner  *statuspage.Runner
+	// Metrics collects the components' system metrics for Public; nil
+	// when no component shows one.
+	Metrics *statuspage.Collector
 }
 
 // openStatusPage builds the status page of cfg on db and renders its first
@@ -55,5 +58,5 @@ func openStatusPage(ctx context.Context, cfg *config.Config, db Store, holder st
 	runner := statuspage.NewRunner(svc, &webhook.Worker{Store: db, Logger: log, AllowPrivate: p.AllowPrivateWebhooks}, db, holder)
 	runner.Logger = log
 	adm := admin.New(svc, db, admin.WithLogger(log), admin.WithPrivateWebhooks(p.AllowPrivateWebhooks))
-	return &StatusPage{Service: svc, Public: public, Admin: adm, Runner: runner}, nil
+	return &StatusPage{Service: svc, Public: public, Admin: adm, Runner: runner, Metrics: systemMetrics(p, public, log)}, nil
 }

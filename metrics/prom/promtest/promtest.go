@@ -68,6 +68,11 @@ type Options struct {
 	// promtool backfilled (Backfill); a new one in the test's temporary
 	// directory when empty. The server writes to it (its lock, the WAL).
 	DataDir string
+	// Retention is how much history the server keeps
+	// (--storage.tsdb.retention.time); Prometheus's 15 days when zero.
+	// Backfilled blocks older than it, counted from the newest, are
+	// deleted at start.
+	Retention time.Duration
 }
 
 // StartWith is Start with Options.
@@ -93,11 +98,11 @@ func StartWith(t *testing.T, bin string, opt Options) *Server {
 	for attempt := 1; ; attempt++ {
 		addr := freeAddr(t)
 		p := &Server{URL: "http://" + addr, done: make(chan struct{})}
-		p.cmd = exec.Command(bin,
-			"--config.file="+config,
-			"--storage.tsdb.path="+data,
-			"--web.listen-address="+addr,
-			"--log.level=warn")
+		args := []string{"--config.file=" + config, "--storage.tsdb.path=" + data, "--web.listen-address=" + addr, "--log.level=warn"}
+		if opt.Retention > 0 {
+			args = append(args, fmt.Sprintf("--storage.tsdb.retention.time=%dh", int(opt.Retention.Hours())))
+		}
+		p.cmd = exec.Command(bin, args...)
 		p.cmd.Dir = dir
 		p.cmd.Stdout, p.cmd.Stderr = p, p
 		dieWithParent(p.cmd)
@@ -168,6 +173,15 @@ func (p *Server) Kill() {
 // missing one skips the test (fails it under CI=true).
 func Backfill(t *testing.T, openMetrics string) string {
 	t.Helper()
+	return BackfillBlocks(t, openMetrics, 0)
+}
+
+// BackfillBlocks is Backfill with blocks spanning up to maxBlock (promtool's
+// --max-block-duration; its 2h when zero): a month in 2-hour blocks is 372
+// blocks, which take promtool minutes on a loaded machine, and one block a
+// second.
+func BackfillBlocks(t *testing.T, openMetrics string, maxBlock time.Duration) string {
+	t.Helper()
 	bin, err := exec.LookPath("promtool")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -176,7 +190,11 @@ func Backfill(t *testing.T, openMetrics string) string {
 		t.Skip("no promtool on PATH; install Debian's prometheus package (apt-get install prometheus)")
 	}
 	dir := filepath.Join(t.TempDir(), "data")
-	cmd := exec.Command(bin, "tsdb", "create-blocks-from", "openmetrics", openMetrics, dir)
+	args := []string{"tsdb", "create-blocks-from", "openmetrics"}
+	if maxBlock > 0 {
+		args = append(args, fmt.Sprintf("--max-block-duration=%dh", int(maxBlock.Hours())))
+	}
+	cmd := exec.Command(bin, append(args, openMetrics, dir)...)
 	dieWithParent(cmd)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("promtool tsdb create-blocks-from openmetrics %s: %v\n%s", openMetrics, err, out)
