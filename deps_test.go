@@ -91,7 +91,7 @@ var allowedImports = map[string][]string{
 		"statuspage", "store/sqlite", "traffic"},
 	"cmd/headroom": {".", "actuator/exec", "actuator/k8s", "alert/alertmanager", "check", "config", "controller", "demo",
 		"detect", "detect/tune", "examples", "incident", "internal/inputfile", "metrics/prom", "policy", "policy/dialect",
-		"postmortem", "recommend", "report", "sim", "statuspage", "statuspage/admin", "statuspage/webhook", "store/postgres",
+		"postmortem", "recommend", "report", "sim", "statuspage", "statuspage/admin", "statuspage/email", "statuspage/webhook", "store/postgres",
 		"store/sqlite", "traffic"},
 
 	// Benchmarks and tools: programs of their own.

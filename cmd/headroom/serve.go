@@ -212,7 +212,7 @@ func (m *Main) handler() http.Handler {
 	if m.Status != nil {
 		// The status page is the site; the decisions are under
 		// /decisions/.
-		mux.Handle("/", m.Status.Public)
+		mux.Handle("/", m.Status.Site)
 		mux.Handle(admin.Prefix, m.Status.Admin)
 		mux.Handle("/decisions/", page)
 	} else {
@@ -223,7 +223,7 @@ func (m *Main) handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", m.ready)
 	if m.Status != nil {
-		return statusFirst{page: m.Status.Public, mux: mux}
+		return statusFirst{page: m.Status.Site, mux: mux}
 	}
 	return mux
 }

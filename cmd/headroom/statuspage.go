@@ -28,9 +28,9 @@ type StatusPage struct {
 	Public  *statuspage.Handler
 	Admin   http.Handler
 	Runner  *statuspage.Runner
-	// Metrics collects the components' system metrics for Public; nil
-	// when no component shows one.
-	Metrics *statuspage.Collector
+	// Site is what the page's addresses answer: Public with the
+	// subscription pages (statuspage.Subscriptions) in front.
+	Site http.Handler
 }
 
 // openStatusPage builds the status page of cfg on db and renders its first
@@ -52,11 +52,16 @@ func openStatusPage(ctx context.Context, cfg *config.Config, db Store, holder st
 	public := statuspage.New()
 	public.Logger = log
 	public.Language = p.Language
-	public.Publish(svc.Snapshot())
-	svc.OnSnapshot = public.Publish
+	mailer, err := smtpSender(p)
+	if err != nil {
+		return nil, err
+	}
+	site := &statuspage.Subscriptions{Next: public, Store: db, Enabled: mailer != nil, Logger: log}
+	site.Publish(svc.Snapshot())
+	svc.OnSnapshot = site.Publish
 	// Subscribers at internal addresses only with spec.page.webhooks.allowPrivate.
-	runner := statuspage.NewRunner(svc, &webhook.Worker{Store: db, Logger: log, AllowPrivate: p.AllowPrivateWebhooks}, db, holder)
+	runner := statuspage.NewRunner(svc, &webhook.Worker{Store: db, Logger: log, AllowPrivate: p.AllowPrivateWebhooks, Mailer: mailer}, db, holder)
 	runner.Logger = log
 	adm := admin.New(svc, db, admin.WithLogger(log), admin.WithPrivateWebhooks(p.AllowPrivateWebhooks))
-	return &StatusPage{Service: svc, Public: public, Admin: adm, Runner: runner, Metrics: systemMetrics(p, public, log)}, nil
+	return &StatusPage{Service: svc, Public: public, Site: site, Admin: adm, Runner: runner}, nil
 }

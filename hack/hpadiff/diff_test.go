@@ -20,6 +20,7 @@ var (
 	fullSeed = flag.Uint64("hpadiff.seed", 1, "TestDifferentialFull: first seed")
 	sampleN  = flag.Int("hpadiff.sample", 200, "TestDifferentialSample: scenarios to run")
 	verbose  = flag.Bool("hpadiff.v", false, "print every divergent scenario's trace")
+	latency  = flag.Duration("hpadiff.latency", time.Millisecond, "how long the fake API server takes to answer a scale read: syncs drift by it, as a real cluster's do (0: exact 15 s syncs)")
 )
 
 // Syncs per scenario: 15 minutes, three times the longest default window.
@@ -72,20 +73,27 @@ func compare(t *testing.T, s *Scenario) Result {
 		r.Class = classify(&r)
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s\n", s.Describe())
-		prevU, prevH := s.Initial, s.Initial
+		fu, fh := NewFleet(s.Initial), NewFleet(s.Initial)
 		for k := range up {
 			mark := ""
 			if up[k].Replicas != head[k].Replicas {
 				mark = " <<"
 			}
-			util := "missing"
+			ru, rh := fu.Ready(k), fh.Ready(k)
+			util := "cpu missing"
 			if !s.Missing[k] {
-				util = fmt.Sprintf("up %d%% head %d%%", s.Utilization(k, prevU), s.Utilization(k, prevH))
+				util = fmt.Sprintf("cpu up %d%% head %d%%", s.Utilization(k, ru), s.Utilization(k, rh))
 			}
-			fmt.Fprintf(&b, "  sync %2d t=%3ds demand %.2f %s: upstream %d (%s/%s) headroom %d (%s: %s)%s\n", k,
-				int(up[k].At.Sub(up[0].At).Seconds()), s.Demand[k], util, up[k].Replicas, up[k].Able, up[k].Limited,
+			if s.Rate != nil && !s.RateMissing[k] {
+				util += fmt.Sprintf(" rate up %d/pod head %d/pod", s.PerPodRate(k, ru), s.PerPodRate(k, rh))
+			} else if s.Rate != nil {
+				util += " rate missing"
+			}
+			fmt.Fprintf(&b, "  sync %2d t=%3ds ready up %d/%d head %d/%d %s: upstream %d (%s/%s) headroom %d (%s: %s)%s\n", k,
+				int(up[k].At.Sub(up[0].At).Seconds()), ru, len(fu.ReadyAt), rh, len(fh.ReadyAt), util, up[k].Replicas, up[k].Able, up[k].Limited,
 				head[k].Replicas, head[k].Reason.Code, head[k].Reason.Message, mark)
-			prevU, prevH = up[k].Replicas, head[k].Replicas
+			fu.Scale(up[k].Replicas, k, s.Launch)
+			fh.Scale(head[k].Replicas, k, s.Launch)
 		}
 		r.Trace = b.String()
 	}
@@ -105,18 +113,56 @@ const (
 	// limit, which reads both lists, forgets it; headroom keeps every event
 	// of the longest period of either direction.
 	ClassEventSlots = "behavior: a rate limit reads scale events the controller has overwritten (storeScaleEvent reuses outdated slots)"
-	// ClassBoundsRescale: the replica count starts outside [min, max]; the
+	// ClassBoundsRescale: the replica count is outside [min, max] at a
+	// sync (at the start, or after an edit of the bounds); the
 	// controller's sync that brings it inside computes no metric and, with
 	// behavior, records the move as a scale event (reconcileAutoscaler);
 	// headroom applies the bound and then target tracking in the same
 	// decision, and records no event for the bound.
-	ClassBoundsRescale = "start outside [min, max]: the controller's bound rescale skips the metrics and counts as a scale event (reconcileAutoscaler)"
+	ClassBoundsRescale = "count outside [min, max]: the controller's bound rescale skips the metrics and counts as a scale event (reconcileAutoscaler)"
 	// ClassFloatCeil: the controller's ceil(usageRatio × ready pods)
 	// (ReplicaCalculator.GetResourceReplicas) rounds float noise up: 56/50
 	// × 25 is 28.000000000000004 in float64, so it asks for 29; headroom's
 	// ceil forgives 1e-9 and asks for 28.
 	ClassFloatCeil = "float noise: ceil(usageRatio × ready) of an exact integer (GetResourceReplicas math.Ceil)"
+	// ClassWholePercent: on a scale-up with pods not ready, the controller
+	// recounts CPU utilization with them at 0% in integers, a whole
+	// percent truncated (GetResourceReplicas, GetResourceUtilizationRatio);
+	// headroom's engine recounts in float64.
+	ClassWholePercent = "pods not ready: the scale-up recount of cpu is a truncated whole percent (GetResourceUtilizationRatio)"
 )
+
+// truncatedUpTo says whether, at a sync up to k, the controller's
+// truncated recount of cpu with pods not ready asks for another count than
+// the same recount in float64 does.
+func truncatedUpTo(r *Result, k int) bool {
+	target := float64(*r.S.HPA.Spec.Metrics[0].Resource.Target.AverageUtilization)
+	tolUp := 0.1
+	if b := r.S.HPA.Spec.Behavior; b != nil && b.ScaleUp != nil && b.ScaleUp.Tolerance != nil {
+		tolUp = b.ScaleUp.Tolerance.AsApproximateFloat64()
+	}
+	for j := range k + 1 {
+		f := upFleet(r, j)
+		ready, total := f.Ready(j), len(f.ReadyAt)
+		if r.S.Missing[j] || ready == total || ready == 0 {
+			continue
+		}
+		u := r.S.Utilization(j, ready)
+		if float64(u)/target <= 1 {
+			continue
+		}
+		rec := func(over float64) int {
+			if over/target <= 1+tolUp {
+				return total
+			}
+			return int(math.Ceil(over/target*float64(total) - 1e-9))
+		}
+		if rec(float64(u*ready/total)) != rec(float64(u*ready)/float64(total)) {
+			return true
+		}
+	}
+	return false
+}
 
 // noiseUpTo says whether float noise hit any sync up to k: a rounded-up
 // recommendation stays in the stabilization window after its sync.
@@ -129,19 +175,51 @@ func noiseUpTo(r *Result, k int) bool {
 	return false
 }
 
-// floatNoise says whether, at sync k, the product the controller rounds up
-// is an integer that float64 arithmetic lands just above.
+// upFleet is the upstream side's pods at sync k.
+func upFleet(r *Result, k int) *Fleet {
+	f := NewFleet(r.S.Initial)
+	for j := range k {
+		f.Scale(r.Up[j].Replicas, j, r.S.Launch)
+	}
+	return f
+}
+
+// floatNoise says whether, at sync k, a product the controller rounds up
+// is an integer that float64 arithmetic lands just above: cpu's
+// ceil(usageRatio × ready) (GetResourceReplicas) or a Pods metric's
+// (calcPlainMetricReplicas).
 func floatNoise(r *Result, k int) bool {
+	f := upFleet(r, k)
+	ready := f.Ready(k)
+	var products []float64
+	if !r.S.Missing[k] {
+		ratio := float64(r.S.Utilization(k, ready)) / float64(*r.S.HPA.Spec.Metrics[0].Resource.Target.AverageUtilization)
+		products = append(products, ratio*float64(ready))
+	}
+	if r.S.HasPodsMetric() && !r.S.RateMissing[k] {
+		ratio := float64(r.S.PerPodRate(k, ready)) / r.S.HPA.Spec.Metrics[1].Pods.Target.AverageValue.AsApproximateFloat64()
+		products = append(products, ratio*float64(ready))
+	}
+	for _, x := range products {
+		if math.Ceil(x) != math.Ceil(x-1e-9) {
+			return true
+		}
+	}
+	return false
+}
+
+// outsideUpTo says whether the upstream count was outside the bounds in
+// force at any sync up to k.
+func outsideUpTo(r *Result, k int) bool {
 	n := r.S.Initial
-	if k > 0 {
-		n = r.Up[k-1].Replicas
+	for j := range k + 1 {
+		lo, hi := r.S.Bounds(j)
+		if n < lo || n > hi {
+			return true
+		}
+		n = r.Up[j].Replicas
 	}
-	if r.S.Missing[k] {
-		return false
-	}
-	ratio := float64(r.S.Utilization(k, n)) / float64(*r.S.HPA.Spec.Metrics[0].Resource.Target.AverageUtilization)
-	x := ratio * float64(n)
-	return math.Ceil(x) != math.Ceil(x-1e-9)
+	return false
 }
 
 // classify names the first divergence by the mechanism behind it, from the
@@ -151,12 +229,13 @@ func floatNoise(r *Result, k int) bool {
 func classify(r *Result) string {
 	k := r.First
 	u, h := r.Up[k], r.Head[k]
-	lo, hi := int(*r.S.HPA.Spec.MinReplicas), int(r.S.HPA.Spec.MaxReplicas)
 	rateLimited := strings.HasPrefix(u.Limited, "Scale") || h.Reason.Code == "ScaleUpLimit" || h.Reason.Code == "ScaleDownLimit"
 	switch {
 	case noiseUpTo(r, k):
 		return ClassFloatCeil
-	case r.S.Initial < lo || r.S.Initial > hi:
+	case truncatedUpTo(r, k):
+		return ClassWholePercent
+	case outsideUpTo(r, k):
 		return ClassBoundsRescale
 	case !r.S.HasBehavior() && h.Replicas < u.Replicas:
 		return ClassLegacyWindowEdge
@@ -237,5 +316,6 @@ func TestDifferentialFull(t *testing.T) {
 
 // explained says whether docs/HPA.md explains class.
 func explained(class string) bool {
-	return class == ClassLegacyWindowEdge || class == ClassFloatCeil || class == ClassEventSlots || class == ClassBoundsRescale
+	return class == ClassLegacyWindowEdge || class == ClassFloatCeil || class == ClassEventSlots || class == ClassBoundsRescale ||
+		class == ClassWholePercent
 }

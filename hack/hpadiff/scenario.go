@@ -8,8 +8,8 @@ import (
 	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
 )
 
 // SyncPeriod is kube-controller-manager's --horizontal-pod-autoscaler-sync-period
@@ -21,31 +21,104 @@ const SyncPeriod = 15 * time.Second
 // when the HPA first looks at it, and the load over the syncs.
 //
 // The load is closed-loop: Demand[k] is the CPU the whole service needs at
-// sync k, in cores, and each of the n pods then runs at
-// round(100·Demand[k]/n) percent of its 1-core request, so a scale-up lowers
-// the utilization both sides see at the next sync. Missing[k] makes the
-// metric unavailable at sync k (the metrics API answers with an error).
+// sync k, in cores, and each of the ready pods then runs at
+// round(100·Demand[k]/ready) percent of its 1-core request, so a scale-up
+// lowers the utilization both sides see once the new pods are ready.
+// Missing[k] makes the CPU metric unavailable at sync k (the metrics API
+// answers with an error).
+//
+// The other scenario classes (drawn from a second random stream, so a seed
+// without them is the scenario it was before they existed):
+//   - Rate, when the HPA has a Pods or an External request-rate metric
+//     beside cpu: the requests/s of the whole service at each sync, spread
+//     over the ready pods; RateMissing[k] makes it unavailable.
+//   - Launch: a pod the HPA adds is not ready for Launch syncs (0: ready at
+//     the next sync). Only in HPAs without a Pods metric: see docs/HPA.md.
+//   - BoundsAt >= 0: before sync BoundsAt, minReplicas and maxReplicas are
+//     edited to NewMin and NewMax.
 type Scenario struct {
 	Seed    uint64
 	HPA     *autoscalingv2.HorizontalPodAutoscaler
 	Initial int
 	Demand  []float64
 	Missing []bool
+
+	Rate        []float64
+	RateMissing []bool
+	Launch      int
+
+	BoundsAt       int
+	NewMin, NewMax int32
 }
 
-// Utilization is what every pod reports at sync k with n pods, in percent
-// of its request: an integer, so the controller's integer utilization
-// (sum of usage × 100 / sum of requests) is exactly this value.
-func (s *Scenario) Utilization(k, n int) int {
-	if n <= 0 {
+// Utilization is what every ready pod reports at sync k with ready pods
+// ready, in percent of its request: an integer, so the controller's
+// integer utilization (sum of usage × 100 / sum of requests) is exactly
+// this value.
+func (s *Scenario) Utilization(k, ready int) int {
+	if ready <= 0 {
 		return 0
 	}
-	return int(math.Round(100 * s.Demand[k] / float64(n)))
+	return int(math.Round(100 * s.Demand[k] / float64(ready)))
 }
 
-// YAML is the HPA as a manifest, what headroom's reader parses.
-func (s *Scenario) YAML() ([]byte, error) {
-	return yaml.Marshal(s.HPA)
+// PerPodRate is the requests/s every ready pod reports at sync k: an
+// integer, so the controller's integer average (milli-units) is exact.
+func (s *Scenario) PerPodRate(k, ready int) int {
+	if ready <= 0 || s.Rate == nil {
+		return 0
+	}
+	return int(math.Round(s.Rate[k] / float64(ready)))
+}
+
+// TotalRate is the whole service's requests/s at sync k, the sum of what
+// the ready pods report.
+func (s *Scenario) TotalRate(k, ready int) int { return s.PerPodRate(k, ready) * ready }
+
+// HasPodsMetric says whether the HPA has a Pods metric.
+func (s *Scenario) HasPodsMetric() bool {
+	for _, m := range s.HPA.Spec.Metrics {
+		if m.Type == autoscalingv2.PodsMetricSourceType {
+			return true
+		}
+	}
+	return false
+}
+
+// Bounds returns minReplicas and maxReplicas in force at sync k.
+func (s *Scenario) Bounds(k int) (int, int) {
+	if s.BoundsAt >= 0 && k >= s.BoundsAt {
+		return int(s.NewMin), int(s.NewMax)
+	}
+	return int(*s.HPA.Spec.MinReplicas), int(s.HPA.Spec.MaxReplicas)
+}
+
+// Fleet is the Deployment's pods as both sides see them: for each pod,
+// the first sync at which it is ready, oldest pod first.
+type Fleet struct{ ReadyAt []int }
+
+// NewFleet is n pods, ready from the start.
+func NewFleet(n int) *Fleet { return &Fleet{ReadyAt: make([]int, n)} }
+
+// Ready counts the pods ready at sync k.
+func (f *Fleet) Ready(k int) int {
+	n := 0
+	for _, r := range f.ReadyAt {
+		if r <= k {
+			n++
+		}
+	}
+	return n
+}
+
+// Scale sets the fleet to n pods after sync k: new pods are ready at sync
+// k+1+launch; a scale-in removes the newest pods, which are the ones not
+// ready yet, first (as headroom's engine assumes).
+func (f *Fleet) Scale(n, k, launch int) {
+	for len(f.ReadyAt) < n {
+		f.ReadyAt = append(f.ReadyAt, k+1+launch)
+	}
+	f.ReadyAt = f.ReadyAt[:n]
 }
 
 // HasBehavior says whether the HPA has a behavior section.
@@ -55,8 +128,23 @@ func (s *Scenario) HasBehavior() bool { return s.HPA.Spec.Behavior != nil }
 func (s *Scenario) Describe() string {
 	h := s.HPA.Spec
 	var b strings.Builder
-	fmt.Fprintf(&b, "seed %d min %d max %d target %d%% initial %d", s.Seed, *h.MinReplicas, h.MaxReplicas,
-		*h.Metrics[0].Resource.Target.AverageUtilization, s.Initial)
+	fmt.Fprintf(&b, "seed %d min %d max %d cpu %d%%", s.Seed, *h.MinReplicas, h.MaxReplicas,
+		*h.Metrics[0].Resource.Target.AverageUtilization)
+	for _, m := range h.Metrics[1:] {
+		switch m.Type {
+		case autoscalingv2.PodsMetricSourceType:
+			fmt.Fprintf(&b, " pods %s/pod", m.Pods.Target.AverageValue)
+		case autoscalingv2.ExternalMetricSourceType:
+			fmt.Fprintf(&b, " external %s/pod", m.External.Target.AverageValue)
+		}
+	}
+	fmt.Fprintf(&b, " initial %d", s.Initial)
+	if s.Launch > 0 {
+		fmt.Fprintf(&b, " launch %d syncs", s.Launch)
+	}
+	if s.BoundsAt >= 0 {
+		fmt.Fprintf(&b, " bounds %d..%d from sync %d", s.NewMin, s.NewMax, s.BoundsAt)
+	}
 	if h.Behavior != nil {
 		for _, r := range []struct {
 			name string
@@ -71,6 +159,9 @@ func (s *Scenario) Describe() string {
 			}
 			if r.r.SelectPolicy != nil {
 				fmt.Fprintf(&b, "select %s ", *r.r.SelectPolicy)
+			}
+			if r.r.Tolerance != nil {
+				fmt.Fprintf(&b, "tolerance %s ", r.r.Tolerance)
 			}
 			for _, p := range r.r.Policies {
 				fmt.Fprintf(&b, "%s %d/%ds ", p.Type, p.Value, p.PeriodSeconds)
@@ -109,7 +200,7 @@ func Generate(seed uint64, syncs int) *Scenario {
 	if r.IntN(10) >= 4 {
 		hpa.Spec.Behavior = behavior(r)
 	}
-	s := &Scenario{Seed: seed, HPA: hpa}
+	s := &Scenario{Seed: seed, HPA: hpa, BoundsAt: -1}
 	s.Initial = int(minR) + r.IntN(int(maxR-minR)+1)
 	switch r.IntN(20) {
 	case 0:
@@ -141,7 +232,61 @@ func Generate(seed uint64, syncs int) *Scenario {
 		s.Demand = append(s.Demand, d)
 		s.Missing = append(s.Missing, missing && r.IntN(15) == 0)
 	}
+	more(s, rand.New(rand.NewPCG(seed, 0x6a09e667f3bcc909)), syncs)
 	return s
+}
+
+// more draws the later scenario classes from their own stream r: a second
+// metric (Pods or External request rate), launch time, an edit of the
+// bounds, per-direction tolerances.
+func more(s *Scenario, r *rand.Rand, syncs int) {
+	h := &s.HPA.Spec
+	if r.IntN(10) < 3 {
+		// A request-rate metric beside cpu; the highest proposal wins.
+		target := 10 + r.IntN(91)
+		q := resource.NewQuantity(int64(target), resource.DecimalSI)
+		id := autoscalingv2.MetricIdentifier{Name: "requests_per_second"}
+		mt := autoscalingv2.MetricTarget{Type: autoscalingv2.AverageValueMetricType, AverageValue: q}
+		if r.IntN(2) == 0 {
+			h.Metrics = append(h.Metrics, autoscalingv2.MetricSpec{Type: autoscalingv2.PodsMetricSourceType,
+				Pods: &autoscalingv2.PodsMetricSource{Metric: id, Target: mt}})
+		} else {
+			h.Metrics = append(h.Metrics, autoscalingv2.MetricSpec{Type: autoscalingv2.ExternalMetricSourceType,
+				External: &autoscalingv2.ExternalMetricSource{Metric: id, Target: mt}})
+		}
+		rate := float64(s.Initial*target) * (0.5 + r.Float64())
+		missing := r.IntN(4) == 0
+		for range syncs {
+			switch x := r.Float64(); {
+			case x < 0.05:
+				rate *= 0.3 + 2.5*r.Float64()
+			case x < 0.10:
+				rate *= 1 + 3*r.Float64()
+			default:
+				rate *= 1 + 0.15*(r.Float64()*2-1)
+			}
+			rate = min(max(rate, 1), float64(int(h.MaxReplicas)*target)*1.5)
+			s.Rate = append(s.Rate, rate)
+			s.RateMissing = append(s.RateMissing, missing && r.IntN(15) == 0)
+		}
+	}
+	if r.IntN(4) == 0 && !s.HasPodsMetric() {
+		s.Launch = 1 + r.IntN(6)
+	}
+	if r.IntN(5) == 0 {
+		s.BoundsAt = 5 + r.IntN(syncs-10)
+		s.NewMin = int32(1 + r.IntN(5))
+		s.NewMax = s.NewMin + int32(r.IntN(31))
+	}
+	if b := h.Behavior; b != nil && r.IntN(3) == 0 {
+		tolerances := []string{"0", "10m", "50m", "200m", "500m"}
+		for _, rr := range []*autoscalingv2.HPAScalingRules{b.ScaleUp, b.ScaleDown} {
+			if rr != nil && r.IntN(3) != 0 {
+				q := resource.MustParse(tolerances[r.IntN(len(tolerances))])
+				rr.Tolerance = &q
+			}
+		}
+	}
 }
 
 func behavior(r *rand.Rand) *autoscalingv2.HorizontalPodAutoscalerBehavior {

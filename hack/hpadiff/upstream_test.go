@@ -72,14 +72,20 @@ type target struct {
 	mu       sync.Mutex
 	s        *Scenario
 	replicas int
-	pods     []string
+	pods     []string // names, oldest first, as fleet.ReadyAt
+	fleet    *Fleet
 	syncs    []time.Time // scale reads, one per reconcile
 }
 
 func (w *target) sync() int { return len(w.syncs) - 1 }
 
-// GetResourceMetric answers with every pod at the scenario's utilization
-// of this sync, or with an error when the scenario's metric is missing.
+// metricWindow is the window metrics-server reports a CPU sample over.
+const metricWindow = 30 * time.Second
+
+// GetResourceMetric answers with every ready pod at the scenario's
+// utilization of this sync and every pod not ready yet at 0 (the
+// controller leaves those out, or counts them at 0 on a scale-up), or with
+// an error when the scenario's metric is missing.
 func (w *target) GetResourceMetric(_ context.Context, _ corev1.ResourceName, _ string, _ labels.Selector, _ string) (metricsclient.PodMetricsInfo, time.Time, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -88,29 +94,62 @@ func (w *target) GetResourceMetric(_ context.Context, _ corev1.ResourceName, _ s
 	if k < 0 || k >= len(w.s.Demand) || w.s.Missing[k] {
 		return nil, time.Time{}, fmt.Errorf("no sample at sync %d", k)
 	}
-	u := int64(w.s.Utilization(k, len(w.pods)))
+	u := int64(w.s.Utilization(k, w.fleet.Ready(k)))
 	info := metricsclient.PodMetricsInfo{}
-	for _, p := range w.pods {
-		info[p] = metricsclient.PodMetric{Timestamp: now, Window: 30 * time.Second, Value: u * 10} // millicores of a 1000m request
+	for i, p := range w.pods {
+		v := int64(0)
+		if w.fleet.ReadyAt[i] <= k {
+			v = u * 10 // millicores of a 1000m request
+		}
+		info[p] = metricsclient.PodMetric{Timestamp: now, Window: metricWindow, Value: v}
 	}
 	return info, now, nil
 }
 
+// GetRawMetric answers a Pods metric: every ready pod at the scenario's
+// requests/s per pod, in milli-units.
 func (w *target) GetRawMetric(string, string, labels.Selector, labels.Selector) (metricsclient.PodMetricsInfo, time.Time, error) {
-	return nil, time.Time{}, fmt.Errorf("no custom metrics")
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := w.sync()
+	now := time.Now()
+	if k < 0 || k >= len(w.s.Demand) || w.s.Rate == nil || w.s.RateMissing[k] {
+		return nil, time.Time{}, fmt.Errorf("no rate sample at sync %d", k)
+	}
+	v := int64(w.s.PerPodRate(k, w.fleet.Ready(k))) * 1000
+	info := metricsclient.PodMetricsInfo{}
+	for i, p := range w.pods {
+		if w.fleet.ReadyAt[i] <= k {
+			info[p] = metricsclient.PodMetric{Timestamp: now, Window: metricWindow, Value: v}
+		}
+	}
+	return info, now, nil
 }
 
 func (w *target) GetObjectMetric(string, string, *autoscalingv2.CrossVersionObjectReference, labels.Selector) (int64, time.Time, error) {
 	return 0, time.Time{}, fmt.Errorf("no object metrics")
 }
 
+// GetExternalMetric answers an External metric: the whole service's
+// requests/s, in milli-units.
 func (w *target) GetExternalMetric(string, string, labels.Selector) ([]int64, time.Time, error) {
-	return nil, time.Time{}, fmt.Errorf("no external metrics")
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := w.sync()
+	if k < 0 || k >= len(w.s.Demand) || w.s.Rate == nil || w.s.RateMissing[k] {
+		return nil, time.Time{}, fmt.Errorf("no rate sample at sync %d", k)
+	}
+	return []int64{int64(w.s.TotalRate(k, w.fleet.Ready(k))) * 1000}, time.Now(), nil
 }
 
-// pod is a ready pod started an hour before the run, past the controller's
-// CPU initialization period, with a 1-core request.
-func pod(name string, started time.Time) *corev1.Pod {
+// pod is a running pod with a 1-core request, started at started, whose
+// Ready condition is ready since changed. A ready pod started an hour
+// before the run is past the controller's CPU initialization period.
+func pod(name string, started time.Time, ready bool, changed time.Time) *corev1.Pod {
+	status := corev1.ConditionFalse
+	if ready {
+		status = corev1.ConditionTrue
+	}
 	t := metav1.NewTime(started)
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", Labels: map[string]string{"app": "web"}},
@@ -119,7 +158,7 @@ func pod(name string, started time.Time) *corev1.Pod {
 		Status: corev1.PodStatus{
 			Phase:      corev1.PodRunning,
 			StartTime:  &t,
-			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: t}},
+			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status, LastTransitionTime: metav1.NewTime(changed)}},
 		},
 	}
 }
@@ -143,7 +182,7 @@ func upstream(t *testing.T, s *Scenario) []UpStep {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	start := time.Now()
-	w := &target{s: s, replicas: s.Initial}
+	w := &target{s: s, replicas: s.Initial, fleet: NewFleet(s.Initial)}
 	// The API server defaults what the manifest leaves out (behavior's
 	// policies and windows); the controller relies on it. Headroom reads
 	// the manifest as written and defaults on its own.
@@ -153,15 +192,20 @@ func upstream(t *testing.T, s *Scenario) []UpStep {
 	for i := range s.Initial {
 		name := fmt.Sprintf("web-%d", i)
 		w.pods = append(w.pods, name)
-		objs = append(objs, pod(name, start.Add(-time.Hour)))
+		objs = append(objs, pod(name, start.Add(-time.Hour), true, start.Add(-time.Hour)))
 	}
 	client := fake.NewSimpleClientset(objs...)
 
 	scales := &scalefake.FakeScaleClient{}
 	scales.AddReactor("get", "deployments", func(core.Action) (bool, runtime.Object, error) {
 		w.mu.Lock()
-		defer w.mu.Unlock()
 		w.syncs = append(w.syncs, time.Now())
+		w.mu.Unlock()
+		// The API server's answer takes time; the work queue starts the
+		// next 15 s once the sync is done, so syncs drift by it.
+		time.Sleep(*latency)
+		w.mu.Lock()
+		defer w.mu.Unlock()
 		return true, &autoscalingv1.Scale{
 			ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"},
 			Spec:       autoscalingv1.ScaleSpec{Replicas: int32(w.replicas)},
@@ -225,10 +269,18 @@ func upstream(t *testing.T, s *Scenario) []UpStep {
 			t.Fatalf("seed %d: %d syncs by %v, want %d", s.Seed, got, time.Since(first), k+1)
 		}
 		step := UpStep{At: w.syncs[k], Replicas: w.replicas}
-		// The pods follow the scale at once (no launch time).
+		// The pods follow the scale at once: a new pod runs from now and,
+		// with a launch time, is not ready until it ends; a scale-in
+		// removes the newest pods.
+		w.fleet.Scale(w.replicas, k, s.Launch)
+		now := time.Now()
 		for len(w.pods) < w.replicas {
 			name := fmt.Sprintf("web-%d-%d", k, len(w.pods))
-			if _, err := client.CoreV1().Pods("default").Create(ctx, pod(name, start.Add(-time.Hour)), metav1.CreateOptions{}); err != nil {
+			p := pod(name, start.Add(-time.Hour), true, start.Add(-time.Hour))
+			if s.Launch > 0 {
+				p = pod(name, now, false, now)
+			}
+			if _, err := client.CoreV1().Pods("default").Create(ctx, p, metav1.CreateOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			w.pods = append(w.pods, name)
@@ -240,7 +292,36 @@ func upstream(t *testing.T, s *Scenario) []UpStep {
 			}
 			w.pods = w.pods[:len(w.pods)-1]
 		}
+		// Pods whose launch ends become ready for the next sync. The
+		// condition is dated one metric window back: the controller
+		// ignores a starting pod's CPU sample until a whole window has
+		// passed since its readiness changed (groupPods), and headroom's
+		// launching capacity means "not counted yet".
+		for i, name := range w.pods {
+			if s.Launch > 0 && w.fleet.ReadyAt[i] == k+1 {
+				p, err := client.CoreV1().Pods("default").Get(ctx, name, metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.Status.Conditions[0].Status = corev1.ConditionTrue
+				p.Status.Conditions[0].LastTransitionTime = metav1.NewTime(now.Add(-metricWindow))
+				if _, err := client.CoreV1().Pods("default").UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		w.mu.Unlock()
+		if k+1 == s.BoundsAt {
+			// An edit of the HPA's bounds, seen by the next sync.
+			h, err := client.AutoscalingV2().HorizontalPodAutoscalers("default").Get(ctx, "web", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Spec.MinReplicas, h.Spec.MaxReplicas = &s.NewMin, s.NewMax
+			if _, err := client.AutoscalingV2().HorizontalPodAutoscalers("default").Update(ctx, h, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		hpa, err := client.AutoscalingV2().HorizontalPodAutoscalers("default").Get(ctx, "web", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)

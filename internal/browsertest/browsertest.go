@@ -40,9 +40,7 @@ func Run(t testing.TB, browser, url string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	args = append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-		"--force-device-scale-factor=1", "--user-data-dir=" + filepath.Join(t.TempDir(), "profile")}, args...)
+	args = append(flags(t), args...)
 	cmd := exec.CommandContext(ctx, browser, append(args, url)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -1,0 +1,52 @@
+package statuspage_test
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/headroomhq/headroom/internal/browsertest"
+	"github.com/headroomhq/headroom/statuspage"
+)
+
+// axePages are a page of each kind the status page serves, with the name
+// its screenshot is kept under.
+var axePages = []struct{ name, path string }{
+	{"index", "/"},
+	{"incident", "/incidents/incpostm0001"},
+	{"incident-active", "/incidents/incactive001"},
+	{"maintenance", "/incidents/mntactive001"},
+	{"history", "/history"},
+	{"not-found", "/no/such/page"},
+}
+
+// Every page kind, in both colour schemes and in two languages, has no
+// violation of WCAG 2.2 A and AA that axe-core finds, run in a real
+// headless Chromium.
+func TestAccessibility(t *testing.T) {
+	chrome := browsertest.Find(t)
+	axe := browsertest.OpenAxe(t, chrome)
+	for _, lang := range []string{"en", "ja"} {
+		h := statuspage.New()
+		h.Language = lang
+		h.Publish(fixture())
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		for _, p := range axePages {
+			for _, scheme := range []string{"light", "dark"} {
+				t.Run(lang+"/"+p.name+"/"+scheme, func(t *testing.T) {
+					res := axe.Check(srv.URL+p.path, scheme, 1280, 900, browsertest.WCAG22AA)
+					t.Logf("axe-core %s: %d violations, %d rules passed, %d incomplete", res.Version, len(res.Violations), res.Passes, res.Incomplete)
+					for _, v := range res.Violations {
+						t.Errorf("%s", v)
+					}
+					if res.Passes == 0 {
+						t.Error("no rule passed: axe-core did not run")
+					}
+				})
+				if lang == "en" {
+					axe.Screenshot(srv.URL+p.path, scheme, "status-"+p.name+"-"+scheme, 1280, 1400)
+				}
+			}
+		}
+	}
+}
