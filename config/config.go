@@ -26,12 +26,21 @@ type Config struct {
 	// loops by default): another process takes over within it after the
 	// leader dies.
 	LeaseDuration time.Duration
-	Targets       []*Target
+	// Shards, when above 0, shares the targets among the serve processes
+	// of one database: each acts on the targets of the shards it leases
+	// (docs/ARCHITECTURE.md, "Several replicas"). 0: one leader acts on
+	// every target.
+	Shards  int
+	Targets []*Target
 	// Page is the status page; nil when the file has none.
 	Page *Page
 	// Alertmanager is where the detector's alerts go; nil for none.
 	Alertmanager *Alertmanager
 }
+
+// MaxShards bounds spec.shards: each replica renews each of its shards'
+// leases every loop.
+const MaxShards = 4096
 
 // Alertmanager is a cluster of Alertmanagers (each gets every alert) and
 // labels added to every alert.

@@ -302,6 +302,8 @@ func TestErrors(t *testing.T) {
 			want: []at{{"headroom.yaml", 5, "spec.database"}}},
 		{name: "lease shorter than two loops", edits: []string{"spec:\n", "spec:\n  loopInterval: 10s\n  leaseDuration: 15s\n"},
 			want: []at{{"headroom.yaml", 6, "spec.leaseDuration"}}},
+		{name: "negative shard count", edits: []string{"spec:\n", "spec:\n  shards: -1\n"},
+			want: []at{{"headroom.yaml", 5, "spec.shards"}}},
 		{name: "bare number as loopInterval", edits: []string{"spec:\n", "spec:\n  loopInterval: 15\n"},
 			want: []at{{"headroom.yaml", 5, "spec.loopInterval"}}},
 		{name: "loopInterval not whole seconds", edits: []string{"spec:\n", "spec:\n  loopInterval: 1500ms\n"},

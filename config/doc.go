@@ -12,6 +12,7 @@
 //	  database: postgres://headroom@db/headroom  # optional: shared by several serve processes
 //	  loopInterval: 15s      # default 15s; whole seconds, at least 1s
 //	  leaseDuration: 45s     # default 3 loops: the leader's lease (with database)
+//	  shards: 64             # default 0 (one leader); the replicas share the targets
 //	  targets:
 //	  - name: web            # required, unique, [a-z0-9-]+
 //	    mode: enforce        # enforce | guard | shadow (default) | off

@@ -41,6 +41,7 @@ type specYAML struct {
 	Database      string            `yaml:"database"`
 	LoopInterval  yamlnode.Duration `yaml:"loopInterval"`
 	LeaseDuration yamlnode.Duration `yaml:"leaseDuration"`
+	Shards        *int              `yaml:"shards"`
 	Targets       []targetYAML      `yaml:"targets"`
 	Page          *pageYAML         `yaml:"page"`
 	Alertmanager  *alertmanagerYAML `yaml:"alertmanager"`
@@ -283,6 +284,13 @@ func (p *parser) config(abs string) *Config {
 			p.fail("spec.leaseDuration", l.Raw, fmt.Sprintf("a duration of at least two loops (%s), such as %s: the leader renews it every loop", 2*cfg.LoopInterval, 3*cfg.LoopInterval))
 		} else {
 			cfg.LeaseDuration = l.D
+		}
+	}
+	if n := s.Shards; n != nil {
+		if *n < 0 || *n > MaxShards {
+			p.fail("spec.shards", strconv.Itoa(*n), fmt.Sprintf("0 (one leader acts on every target) or a shard count up to %d, such as 64: the targets are shared among the serve processes", MaxShards))
+		} else {
+			cfg.Shards = *n
 		}
 	}
 	if s.Page != nil {

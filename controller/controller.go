@@ -120,6 +120,18 @@ func (c *Controller) Run(ctx context.Context) error {
 	switch {
 	case c.Shards != nil:
 		defer c.Shards.release(ctx, c.logger())
+		// Announced a loop before taking any shard: replicas started
+		// together then share from their first loop, instead of the first
+		// one taking every shard (and every target's first, costliest
+		// loop) until the others show.
+		if err := c.Shards.announce(ctx); err != nil {
+			c.logger().Error("shards: the store did not answer; not acting", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
 	case c.Leader != nil:
 		defer c.Leader.release(ctx, c.logger())
 	}

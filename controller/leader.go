@@ -39,6 +39,9 @@ type Leader struct {
 	// clock jumps do not move it.
 	until time.Time
 	token int64
+	// quiet logs the lease's changes at debug level: a shard's, which
+	// Shards sums up in one line.
+	quiet bool
 }
 
 // releaseTimeout bounds giving the lease up on shutdown.
@@ -72,16 +75,24 @@ func (l *Leader) lead(ctx context.Context, log *slog.Logger) bool {
 	case !ok:
 		l.until, l.token = time.Time{}, 0
 		if was {
-			log.Warn("lease lost", "lease", l.Name, "holder", lease.Holder, "token", lease.Token)
+			log.Log(ctx, l.level(slog.LevelWarn), "lease lost", "lease", l.Name, "holder", lease.Holder, "token", lease.Token)
 		}
 	default:
 		l.until = start.Add(l.TTL * 9 / 10)
 		if !was || l.token != lease.Token {
-			log.Info("lease acquired: acting on the targets", "lease", l.Name, "holder", l.Holder, "token", lease.Token)
+			log.Log(ctx, l.level(slog.LevelInfo), "lease acquired: acting on the targets", "lease", l.Name, "holder", l.Holder, "token", lease.Token)
 		}
 		l.token = lease.Token
 	}
 	return l.token != 0
+}
+
+// level is the level of a message about the lease: debug when quiet.
+func (l *Leader) level(normal slog.Level) slog.Level {
+	if l.quiet {
+		return slog.LevelDebug
+	}
+	return normal
 }
 
 // holds says whether this process still holds the lease: checked again

@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -47,6 +49,8 @@ type Shards struct {
 	Now func() time.Time
 
 	shards []*Leader
+	// logged is the set of shards last logged as held.
+	logged string
 }
 
 // DefaultShards is the shard count serve uses when sharding is on and the
@@ -73,7 +77,7 @@ func (s *Shards) shard(n int) *Leader {
 	if s.shards == nil {
 		s.shards = make([]*Leader, s.Count)
 		for i := range s.shards {
-			s.shards[i] = &Leader{Leases: s.Leases, Name: fmt.Sprintf("%s%d", shardPrefix, i), Holder: s.Holder, TTL: s.TTL, Now: s.Now}
+			s.shards[i] = &Leader{Leases: s.Leases, Name: fmt.Sprintf("%s%d", shardPrefix, i), Holder: s.Holder, TTL: s.TTL, Now: s.Now, quiet: true}
 		}
 	}
 	return s.shards[n]
@@ -111,7 +115,7 @@ func (s *Shards) balance(ctx context.Context, log *slog.Logger) (held int, lost 
 		}
 		return 0, lost
 	}
-	if _, _, err := s.Leases.Acquire(ctx, memberPrefix+s.Holder, s.Holder, s.TTL); err != nil {
+	if err := s.announce(ctx); err != nil {
 		return drop(err)
 	}
 	members, err := s.Leases.List(ctx, memberPrefix)
@@ -177,7 +181,32 @@ func (s *Shards) balance(ctx context.Context, log *slog.Logger) (held int, lost 
 			mine = append(mine, n)
 		}
 	}
+	s.logHeld(mine, len(members), log)
 	return len(mine), lost
+}
+
+// logHeld says which shards this process acts on, when that changed.
+func (s *Shards) logHeld(mine []int, replicas int, log *slog.Logger) {
+	slices.Sort(mine)
+	var list strings.Builder
+	for i, n := range mine {
+		if i > 0 {
+			list.WriteByte(',')
+		}
+		list.WriteString(strconv.Itoa(n))
+	}
+	if list.String() == s.logged {
+		return
+	}
+	s.logged = list.String()
+	log.Info("shards: acting on the targets of these", "holder", s.Holder, "held", len(mine), "of", s.Count, "replicas", replicas, "shards", s.logged)
+}
+
+// announce takes or renews this replica's heartbeat: the others count it
+// among the live replicas until it expires.
+func (s *Shards) announce(ctx context.Context) error {
+	_, _, err := s.Leases.Acquire(ctx, memberPrefix+s.Holder, s.Holder, s.TTL)
+	return err
 }
 
 // rank orders shard n among the free ones for this holder.

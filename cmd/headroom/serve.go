@@ -169,6 +169,10 @@ func openMain(ctx context.Context, cfg *config.Config, log *slog.Logger, allowEm
 	// One process acts at a time, whatever the store: two serve processes
 	// started on one SQLite file by mistake take turns too.
 	m.Controller.Leader = controller.NewLeader(db, holder(), cfg.LeaseDuration)
+	if cfg.Shards > 0 {
+		// The replicas share the targets: each acts on its shards'.
+		m.Controller.Shards = controller.NewShards(db, m.Controller.Leader.Holder, cfg.Shards, cfg.LeaseDuration)
+	}
 	if cfg.Page != nil {
 		if m.Status, err = openStatusPage(ctx, cfg, db, m.Controller.Leader.Holder, log); err != nil {
 			db.Close()

@@ -1,0 +1,136 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/pgtest"
+	"github.com/headroomhq/headroom/policy"
+	"github.com/headroomhq/headroom/store/postgres"
+)
+
+// The controller's tests that use the shared PostgreSQL run through
+// pgtest.Main, which stops it.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// hot is a target always above its cpu target: every sync scales out.
+type hot struct{}
+
+func (hot) Observe(_ context.Context, now time.Time) (headroom.Observation, error) {
+	return headroom.Observation{Time: now, Demand: 5000, HasDemand: true, Utilization: 100, HasUtilization: true, HasHealth: true}, nil
+}
+
+// platform counts the scale calls each replica made.
+type platform struct {
+	mu    sync.Mutex
+	n     int
+	calls map[string]int
+}
+
+type handOf struct {
+	*platform
+	who string
+}
+
+func (h handOf) Capacity(context.Context) (headroom.Capacity, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return headroom.Capacity{Ready: h.n}, nil
+}
+
+func (h handOf) Scale(_ context.Context, desired int, _ headroom.Reason) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.n = desired
+	h.calls[h.who]++
+	return nil
+}
+
+// Never two owners, on a real PostgreSQL: a replica that lost its shard
+// while it was paused, and whose own clock says it still holds it (a stuck
+// clock: the worst case), steps its target again after another replica
+// took the shard over. The store refuses its writes — the intent before
+// the actuation first — so it neither scales nor records; the new owner
+// does both.
+func TestShardFencesAStaleOwner(t *testing.T) {
+	db, err := postgres.Open(t.Context(), pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	prop, err := policy.LoadPolicy("../examples/bitbucket-2021-06-30/proposed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &platform{n: 20, calls: map[string]int{}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const ttl = 300 * time.Millisecond
+	stuck := time.Now()
+	replica := func(who string, now func() time.Time) *Controller {
+		c := New(db, &Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: hot{}, Actuator: handOf{p, who}})
+		c.Logger = log
+		c.Shards = &Shards{Leases: db, Holder: who, Count: 4, TTL: ttl, Now: now}
+		return c
+	}
+	a := replica("a", func() time.Time { return stuck })
+	b := replica("b", time.Now)
+	at := time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
+
+	if held, _ := a.Shards.balance(t.Context(), log); held != 4 {
+		t.Fatalf("a alone holds %d shards, want all 4", held)
+	}
+	if recs := a.Step(t.Context(), at); len(recs) != 1 || !recs[0].Applied {
+		t.Fatalf("a's step: %+v, want web scaled", recs)
+	}
+
+	// a pauses past the lease; b takes every shard over.
+	time.Sleep(ttl + 200*time.Millisecond)
+	if held, _ := b.Shards.balance(t.Context(), log); held != 4 {
+		t.Fatalf("b holds %d shards after a's expired, want all 4", held)
+	}
+	shard := shardPrefix + "0"
+	for n := range 4 {
+		if l := b.Shards.shard(n); l.fence().Token != 2 {
+			t.Errorf("b's fence on shard %d: %+v, want token 2", n, l.fence())
+		}
+		if n == ShardOf("web", 4) {
+			shard = b.Shards.shard(n).Name
+		}
+	}
+
+	// a, whose clock is stuck, still thinks it holds web's shard.
+	if !a.Shards.leaderOf("web").holds() {
+		t.Fatal("a's stuck clock should make it think it still holds the shard")
+	}
+	recs := a.Step(t.Context(), at.Add(DefaultInterval))
+	if len(recs) != 1 || recs[0].Applied {
+		t.Errorf("the stale owner's step: %+v, want web not scaled", recs)
+	}
+	if p.calls["a"] != 1 {
+		t.Errorf("a made %d scale calls, want 1: none after b took the shard", p.calls["a"])
+	}
+	// Its writes are refused by the store, not by its own clock.
+	err = db.Fenced(a.Shards.leaderOf("web").fence()).SaveState(t.Context(), "web", "probe", []byte("{}"))
+	if !errors.Is(err, headroom.ErrFenced) {
+		t.Errorf("a's fenced write on %s: %v, want ErrFenced", shard, err)
+	}
+	got, err := db.Records(t.Context(), "web", time.Time{}, time.Time{}, 0)
+	if err != nil || len(got) != 1 {
+		t.Errorf("records of web: %d (%v), want a's first only", len(got), err)
+	}
+
+	// b, the owner, scales and records.
+	if recs := b.Step(t.Context(), at.Add(DefaultInterval)); len(recs) != 1 || !recs[0].Applied || recs[0].Error != "" {
+		t.Errorf("b's step: %+v, want web scaled", recs)
+	}
+	if p.calls["b"] != 1 {
+		t.Errorf("b made %d scale calls, want 1", p.calls["b"])
+	}
+}
