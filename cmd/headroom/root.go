@@ -127,7 +127,7 @@ or does worse than the current one.`,
 		return &usageError{msg: err.Error(), hint: c.CommandPath() + " --help"}
 	})
 	root.AddCommand(newCheckCmd(), newSimulateCmd(), newValidateCmd(), newServeCmd(), newDecisionsCmd(), newShadowCmd(), newVersionCmd())
-	root.AddCommand(newTokenCmd(), newIncidentCmd(), newComponentCmd(), newMaintenanceCmd())
+	root.AddCommand(newTokenCmd(), newIncidentCmd(), newComponentCmd(), newMaintenanceCmd(), newSubscriberCmd())
 	root.AddCommand(newDetectCmd(), newDemoCmd())
 	root.AddCommand(newRecommendCmd())
 	root.AddCommand(newTrafficCmd())
