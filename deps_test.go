@@ -100,6 +100,7 @@ var allowedImports = map[string][]string{
 	"bench/fixedserver": nil,
 	"bench/model":       {".", "internal/loadtest", "sim"},
 	"bench/recommend":   {".", "internal/synth", "policy", "recommend", "traffic"},
+	"bench/shards":      nil,
 	"tools/trafficgen":  {"internal/synth"},
 }
 
