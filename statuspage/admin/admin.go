@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -451,14 +452,16 @@ func (h *handler) addSubscriber(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, err)
 		return
 	}
-	if !h.allowPrivate && webhook.CheckURL(req.URL) != nil {
+	if req.Channel != incident.ChannelEmail && !h.allowPrivate && webhook.CheckURL(req.URL) != nil {
 		u, _ := url.Parse(req.URL) // checkSubscriber parsed it
 		writeError(w, r, h.log, headroom.Errorf(headroom.EINVALID,
 			"url: %s is an internal address (loopback, private, link-local or reserved); expected a receiver on the internet (spec.page.webhooks.allowPrivate: true allows one inside the network)",
 			u.Hostname()))
 		return
 	}
-	if req.Secret == "" {
+	if req.Secret == "" || req.Channel == incident.ChannelEmail {
+		// An email subscriber's secret is the token of its links:
+		// always made here, never chosen.
 		var b [secretLength]byte
 		if _, err := rand.Read(b[:]); err != nil {
 			writeError(w, r, h.log, err)
@@ -466,21 +469,50 @@ func (h *handler) addSubscriber(w http.ResponseWriter, r *http.Request) {
 		}
 		req.Secret = base64.RawURLEncoding.EncodeToString(b[:])
 	}
-	s := incident.Subscriber{ID: incident.NewID(), URL: req.URL, ComponentIDs: slices.Compact(slices.Sorted(slices.Values(req.Components))),
-		Secret: req.Secret, CreatedAt: h.now().UTC()}
+	s := incident.Subscriber{ID: incident.NewID(), Channel: req.Channel, URL: req.URL, Email: req.Email,
+		ComponentIDs: slices.Compact(slices.Sorted(slices.Values(req.Components))), Secret: req.Secret, CreatedAt: h.now().UTC()}
+	if req.Channel == incident.ChannelEmail && req.SkipConfirmation {
+		s.ConfirmedAt = s.CreatedAt
+	}
 	if err := h.store.AddSubscriber(r.Context(), s); err != nil {
 		writeError(w, r, h.log, err)
 		return
 	}
 	v := newSubscriber(&s)
-	// Shown once, to who made it: the secret and the URL as given.
-	v.URL, v.Secret = s.URL, s.Secret
+	// Shown once, to who made it: the URL as given and a webhook's
+	// secret (an email subscriber's token is the reader's).
+	v.URL = s.URL
+	if req.Channel == incident.ChannelWebhook {
+		v.Secret = s.Secret
+	}
 	w.Header().Set("Location", Prefix+"subscribers/"+url.PathEscape(s.ID))
 	writeJSON(w, http.StatusCreated, v)
 }
 
-// checkSubscriber validates a subscription against the page's components.
+// checkSubscriber validates a subscription against the page's
+// components; it sets an omitted channel to webhook and an email
+// address to its addr-spec.
 func checkSubscriber(req *SubscriberRequest, components []incident.Component) error {
+	if req.Channel == "" {
+		req.Channel = incident.ChannelWebhook
+	}
+	if !slices.Contains(incident.Channels, req.Channel) {
+		return headroom.Errorf(headroom.EINVALID, "channel: got %q, expected one of %v", req.Channel, incident.Channels)
+	}
+	if req.Channel == incident.ChannelEmail {
+		addr, err := mail.ParseAddress(req.Email)
+		switch {
+		case req.URL != "" || req.Secret != "":
+			return headroom.Errorf(headroom.EINVALID, "url, secret: an email subscriber has neither; expected email only")
+		case err != nil:
+			return headroom.Errorf(headroom.EINVALID, "email: got %q, expected an email address such as ops@example.com", req.Email)
+		}
+		req.Email = addr.Address
+		return checkComponents(req, components)
+	}
+	if req.Email != "" || req.SkipConfirmation {
+		return headroom.Errorf(headroom.EINVALID, "email, skip_confirmation: only for channel email; expected url")
+	}
 	u, err := url.Parse(req.URL)
 	switch {
 	case req.URL == "":
@@ -493,6 +525,11 @@ func checkSubscriber(req *SubscriberRequest, components []incident.Component) er
 	if n := len(req.Secret); n != 0 && (n < minSecret || n > maxSecret) {
 		return headroom.Errorf(headroom.EINVALID, "secret: %d characters, expected %d to %d (or none, and one is made)", n, minSecret, maxSecret)
 	}
+	return checkComponents(req, components)
+}
+
+// checkComponents refuses a component the page does not have.
+func checkComponents(req *SubscriberRequest, components []incident.Component) error {
 	var known []string
 	for _, c := range components {
 		known = append(known, c.ID)

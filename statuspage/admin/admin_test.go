@@ -1087,3 +1087,76 @@ func FuzzRequestBodies(f *testing.F) {
 		}
 	})
 }
+
+// Every channel is added, listed and removed through the API: an email
+// subscriber pending with its confirmation queued (or confirmed when the
+// operator skips it), Slack and Teams with their credential URLs hidden
+// once created, and bad combinations refused with the field named.
+func TestSubscriberChannels(t *testing.T) {
+	f := newFixture(t)
+	add := func(req admin.SubscriberRequest) admin.Subscriber {
+		t.Helper()
+		a := f.do("POST", "/api/admin/subscribers", req)
+		if a.status != http.StatusCreated {
+			t.Fatalf("subscribe %+v: %s", req, a)
+		}
+		var sub admin.Subscriber
+		json.Unmarshal(a.body, &sub)
+		return sub
+	}
+	pending := add(admin.SubscriberRequest{Channel: incident.ChannelEmail, Email: "Ops <ops@example.com>", Components: []string{"website"}})
+	if pending.Channel != incident.ChannelEmail || pending.Email != "ops@example.com" || pending.ConfirmedAt != nil || pending.Secret != "" {
+		t.Errorf("email subscriber %+v: want ops@example.com, pending, no token shown", pending)
+	}
+	confirmed := add(admin.SubscriberRequest{Channel: incident.ChannelEmail, Email: "oncall@example.com", SkipConfirmation: true})
+	if confirmed.ConfirmedAt == nil {
+		t.Errorf("skip_confirmation: %+v, want it confirmed", confirmed)
+	}
+	slackURL := "https://hooks.slack.com/services/T000/B000/XXXXSECRET"
+	slack := add(admin.SubscriberRequest{Channel: incident.ChannelSlack, URL: slackURL})
+	if slack.URL != slackURL || slack.Secret != "" {
+		t.Errorf("slack subscriber's creating answer %+v: want its URL as given, no secret", slack)
+	}
+	add(admin.SubscriberRequest{Channel: incident.ChannelTeams, URL: "https://acme.webhook.office.com/webhookb2/SECRETPATH"})
+
+	q, err := f.store.Queued(t.Context(), 10)
+	if err != nil || len(q) != 1 || q[0].SubscriberID != pending.ID || string(q[0].Payload) != string(incident.ConfirmPayload) {
+		t.Errorf("outbox %+v (%v): want the pending subscriber's confirmation only", q, err)
+	}
+
+	a := f.do("GET", "/api/admin/subscribers", nil)
+	for _, secret := range []string{"XXXXSECRET", "SECRETPATH"} {
+		if strings.Contains(string(a.body), secret) {
+			t.Errorf("the list shows %q: %s", secret, a.body)
+		}
+	}
+	var list admin.Subscribers
+	json.Unmarshal(a.body, &list)
+	channels := map[incident.Channel]int{}
+	for _, s := range list.Subscribers {
+		channels[s.Channel]++
+	}
+	if len(list.Subscribers) != 4 || channels[incident.ChannelEmail] != 2 || channels[incident.ChannelSlack] != 1 || channels[incident.ChannelTeams] != 1 {
+		t.Errorf("list: %s", a.body)
+	}
+	if a := f.do("DELETE", "/api/admin/subscribers/"+pending.ID, nil); a.status != http.StatusNoContent {
+		t.Errorf("remove: %s", a)
+	}
+
+	for name, tt := range map[string]struct {
+		req   admin.SubscriberRequest
+		field string
+	}{
+		"an unknown channel":      {admin.SubscriberRequest{Channel: "sms", URL: "https://example.com"}, "channel"},
+		"email without address":   {admin.SubscriberRequest{Channel: incident.ChannelEmail}, "email"},
+		"email with a bad one":    {admin.SubscriberRequest{Channel: incident.ChannelEmail, Email: "nope"}, "email"},
+		"email with a url":        {admin.SubscriberRequest{Channel: incident.ChannelEmail, Email: "a@example.com", URL: "https://example.com"}, "url"},
+		"slack without a url":     {admin.SubscriberRequest{Channel: incident.ChannelSlack}, "url"},
+		"a webhook with an email": {admin.SubscriberRequest{URL: "https://example.com", Email: "a@example.com"}, "email"},
+	} {
+		a := f.do("POST", "/api/admin/subscribers", tt.req)
+		if a.status != http.StatusBadRequest || !strings.Contains(string(a.body), tt.field) {
+			t.Errorf("%s: %s, want 400 naming %s", name, a, tt.field)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"net/url"
 	"time"
 
 	"github.com/headroomhq/headroom/incident"
@@ -90,15 +91,25 @@ type MaintenanceRequest struct {
 	AutoComplete   bool     `json:"auto_complete,omitempty"`
 }
 
-// SubscriberRequest subscribes a webhook: POST /api/admin/subscribers.
-// Without components it gets every notification. Without a secret one is
-// made; either way the answer shows it, and no later one does.
+// SubscriberRequest subscribes a webhook (the default channel), an email
+// address, or a Slack or Microsoft Teams incoming webhook: POST
+// /api/admin/subscribers. Without components it gets every notification.
+//
+// A webhook's secret signs its deliveries: without one, one is made; either
+// way the answer shows it, and no later one does. An email subscriber gets
+// a confirmation mail and nothing else until its link is followed, unless
+// skip_confirmation (the operator vouches for the address).
 //
 //	{"url": "https://hooks.example.com/status", "components": ["api"]}
+//	{"channel": "email", "email": "ops@example.com"}
+//	{"channel": "slack", "url": "https://hooks.slack.com/services/T0/B0/x"}
 type SubscriberRequest struct {
-	URL        string   `json:"url"`
-	Components []string `json:"components,omitempty"`
-	Secret     string   `json:"secret,omitempty"`
+	Channel          incident.Channel `json:"channel,omitempty"`
+	URL              string           `json:"url,omitempty"`
+	Email            string           `json:"email,omitempty"`
+	Components       []string         `json:"components,omitempty"`
+	Secret           string           `json:"secret,omitempty"`
+	SkipConfirmation bool             `json:"skip_confirmation,omitempty"`
 }
 
 // The answers.
@@ -140,19 +151,26 @@ type Incident struct {
 // Component is a component as the public API shows it.
 type Component = incident.APIComponent
 
-// Subscriber is a webhook subscription; Secret only in the answer that
-// created it. URL is as given in that answer, and redacted in any later
-// one (webhook.RedactURL: a password, a lone user name and query values
-// replaced by "xxxxx").
+// Subscriber is a subscription; a webhook's Secret only in the answer
+// that created it. URL is as given in that answer, and redacted in any
+// later one (webhook.RedactURL: a password, a lone user name and query
+// values replaced by "xxxxx"; a Slack or Teams URL's path is its secret,
+// so it is shortened too). ConfirmedAt is an email subscriber's
+// confirmation, null while it is pending.
 //
-//	{"id": "q8...", "url": "https://hooks.example.com/status", "components": ["api"],
+//	{"id": "q8...", "channel": "webhook", "url": "https://hooks.example.com/status", "components": ["api"],
 //	 "secret": "Zq...", "created_at": "2026-11-26T10:00:00Z"}
+//	{"id": "r2...", "channel": "email", "email": "ops@example.com", "components": [],
+//	 "created_at": "2026-11-26T10:00:00Z", "confirmed_at": null}
 type Subscriber struct {
-	ID         string    `json:"id"`
-	URL        string    `json:"url"`
-	Components []string  `json:"components"`
-	Secret     string    `json:"secret,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID          string           `json:"id"`
+	Channel     incident.Channel `json:"channel"`
+	URL         string           `json:"url,omitempty"`
+	Email       string           `json:"email,omitempty"`
+	Components  []string         `json:"components"`
+	Secret      string           `json:"secret,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
+	ConfirmedAt *time.Time       `json:"confirmed_at,omitempty"`
 }
 
 // Subscribers is GET /api/admin/subscribers's answer.
@@ -183,5 +201,22 @@ func newSubscriber(s *incident.Subscriber) Subscriber {
 	if ids == nil {
 		ids = []string{}
 	}
-	return Subscriber{ID: s.ID, URL: webhook.RedactURL(s.URL), Components: ids, CreatedAt: s.CreatedAt}
+	channel := s.Channel
+	if channel == "" {
+		channel = incident.ChannelWebhook
+	}
+	v := Subscriber{ID: s.ID, Channel: channel, URL: webhook.RedactURL(s.URL), Email: s.Email, Components: ids, CreatedAt: s.CreatedAt}
+	switch channel {
+	case incident.ChannelSlack, incident.ChannelTeams:
+		// Their URL's path is the credential: keep the host only.
+		if u, err := url.Parse(s.URL); err == nil {
+			v.URL = u.Scheme + "://" + u.Host + "/xxxxx"
+		}
+	case incident.ChannelEmail:
+		if !s.ConfirmedAt.IsZero() {
+			at := s.ConfirmedAt
+			v.ConfirmedAt = &at
+		}
+	}
+	return v
 }
