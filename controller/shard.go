@@ -122,6 +122,23 @@ func (s *Shards) balance(ctx context.Context, log *slog.Logger) (held int, lost 
 	if err != nil {
 		return drop(err)
 	}
+	why, err := s.disagreement(ctx, members)
+	if err != nil {
+		return drop(err)
+	}
+	if why != "" {
+		// Two owners are possible while replicas map targets
+		// differently: none acts until they agree.
+		log.Error("shards: not acting: "+why, "holder", s.Holder, "shards", s.Count)
+		for n := range s.Count {
+			if l := s.shard(n); l.held() {
+				l.release(ctx, log)
+				lost = true
+			}
+		}
+		s.logHeld(nil, len(members), log)
+		return 0, lost
+	}
 	leases, err := s.Leases.List(ctx, shardPrefix)
 	if err != nil {
 		return drop(err)
@@ -205,8 +222,34 @@ func (s *Shards) logHeld(mine []int, replicas int, log *slog.Logger) {
 // announce takes or renews this replica's heartbeat: the others count it
 // among the live replicas until it expires.
 func (s *Shards) announce(ctx context.Context) error {
-	_, _, err := s.Leases.Acquire(ctx, memberPrefix+s.Holder, s.Holder, s.TTL)
+	_, _, err := s.Leases.Acquire(ctx, s.member(), s.Holder, s.TTL)
 	return err
+}
+
+// member is the name of this replica's heartbeat lease: it carries the
+// shard count, so that replicas configured with different counts (which
+// would map a target to different shards, and so to two owners) see it.
+func (s *Shards) member() string { return memberPrefix + strconv.Itoa(s.Count) + "/" + s.Holder }
+
+// disagreement says why no replica may act on the shards, "" when they
+// may: a live replica counts its shards differently, or a serve without
+// shards holds the one leader lease (it acts on every target).
+func (s *Shards) disagreement(ctx context.Context, members []headroom.Lease) (string, error) {
+	for _, m := range members {
+		if !strings.HasPrefix(m.Name, memberPrefix+strconv.Itoa(s.Count)+"/") {
+			return fmt.Sprintf("replica %s runs with another shard count (%s); every replica must set the same spec.shards", m.Holder, m.Name), nil
+		}
+	}
+	leaders, err := s.Leases.List(ctx, DefaultLeaseName)
+	if err != nil {
+		return "", err
+	}
+	for _, l := range leaders {
+		if l.Name == DefaultLeaseName {
+			return fmt.Sprintf("serve process %s runs without spec.shards and leads every target; waiting for it to stop", l.Holder), nil
+		}
+	}
+	return "", nil
 }
 
 // rank orders shard n among the free ones for this holder.
@@ -234,7 +277,7 @@ func (s *Shards) release(ctx context.Context, log *slog.Logger) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
-	if err := s.Leases.Release(ctx, memberPrefix+s.Holder, s.Holder); err != nil {
+	if err := s.Leases.Release(ctx, s.member(), s.Holder); err != nil {
 		log.Warn("shards: heartbeat release failed; the others see this replica gone when it expires", "err", err)
 	}
 }

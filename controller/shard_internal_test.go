@@ -214,3 +214,41 @@ func TestShardOf(t *testing.T) {
 		}
 	}
 }
+
+// Replicas that would map targets to shards differently, or a serve
+// without shards leading every target, could give a target two owners:
+// no sharded replica acts until they are gone.
+func TestShardsRefuseWhileReplicasDisagree(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	t.Run("another shard count", func(t *testing.T) {
+		r := newRing(t)
+		r.join("a")
+		r.loop()
+		odd := &Shards{Leases: r.leases, Holder: "odd", Count: ringShards / 2, TTL: ringTTL, Now: r.clock.Now}
+		r.alive["odd"] = odd
+		r.loop() // a balances before odd's first heartbeat
+		r.loop()
+		if counts, free := r.shares(); free != ringShards {
+			t.Errorf("with a replica of %d shards beside %d: held %v, want none", ringShards/2, ringShards, counts)
+		}
+		odd.release(t.Context(), log)
+		delete(r.alive, "odd")
+		r.loop()
+		r.balanced("a alone again")
+	})
+	t.Run("a serve without shards leads", func(t *testing.T) {
+		r := newRing(t)
+		r.join("a")
+		r.loop()
+		if _, ok, err := r.leases.Acquire(t.Context(), DefaultLeaseName, "unsharded", ringTTL); !ok || err != nil {
+			t.Fatalf("acquire %s: %v %v", DefaultLeaseName, ok, err)
+		}
+		r.loop()
+		if counts, free := r.shares(); free != ringShards {
+			t.Errorf("while an unsharded serve leads: held %v, want none", counts)
+		}
+		r.leases.Release(t.Context(), DefaultLeaseName, "unsharded")
+		r.loop()
+		r.balanced("the unsharded serve stopped")
+	})
+}
