@@ -31,6 +31,9 @@ type StatusPage struct {
 	// Site is what the page's addresses answer: Public with the
 	// subscription pages (statuspage.Subscriptions) in front.
 	Site http.Handler
+	// Metrics collects the components' system metrics for Public; nil
+	// when no component shows one.
+	Metrics *statuspage.Collector
 }
 
 // openStatusPage builds the status page of cfg on db and renders its first
@@ -63,5 +66,5 @@ func openStatusPage(ctx context.Context, cfg *config.Config, db Store, holder st
 	runner := statuspage.NewRunner(svc, &webhook.Worker{Store: db, Logger: log, AllowPrivate: p.AllowPrivateWebhooks, Mailer: mailer}, db, holder)
 	runner.Logger = log
 	adm := admin.New(svc, db, admin.WithLogger(log), admin.WithPrivateWebhooks(p.AllowPrivateWebhooks))
-	return &StatusPage{Service: svc, Public: public, Site: site, Admin: adm, Runner: runner}, nil
+	return &StatusPage{Service: svc, Public: public, Site: site, Admin: adm, Runner: runner, Metrics: systemMetrics(p, public, log)}, nil
 }
