@@ -25,11 +25,13 @@ import (
 	"github.com/headroomhq/headroom/incident"
 )
 
-//go:embed page/subscribe.html.tmpl
+//go:embed page/page.html.tmpl page/subscribe.html.tmpl
 var subscribeFiles embed.FS
 
-// subscribeTemplates are the subscription pages' templates.
-var subscribeTemplates = template.Must(template.ParseFS(subscribeFiles, "page/subscribe.html.tmpl"))
+// subscribeTemplates are the subscription pages' templates, with the
+// page's head and foot, for each language by tag (as pageTemplates).
+var subscribeTemplates = languageTemplates(template.Must(template.New("subscribe").Funcs(textFuncs(mustLookup(""))).
+	ParseFS(subscribeFiles, "page/page.html.tmpl", "page/subscribe.html.tmpl")))
 
 // subscribeCSP is the Content-Security-Policy of the subscription pages:
 // the page's, but their forms may post to the page itself.
@@ -173,44 +175,51 @@ type messageView struct {
 }
 
 func (s *Subscriptions) render(snap *incident.Snapshot, key string) (*subscribePages, error) {
+	lang := s.Next.language()
+	tmpl := subscribeTemplates[lang.Lang]
 	name := snap.Page.Name
 	if name == "" {
-		name = "Service"
+		name = lang.T("page.default_name")
 	}
 	// root is "./" for a page at /x, "../" for one at /x/y.
 	b := func(title, root string) base {
-		return base{Title: name + " Status - " + title, PageName: name, Root: root, Stylesheet: root + stylesheetURL}
+		return base{Title: lang.T("page.title_sub", name, title), PageName: name, Root: root, Stylesheet: root + stylesheetURL, Lang: lang.Lang}
 	}
 	var err error
-	page := func(tmpl string, data any) *entry {
+	page := func(name string, data any) *entry {
 		var buf bytes.Buffer
-		if e := subscribeTemplates.ExecuteTemplate(&buf, tmpl, data); e != nil && err == nil {
-			err = fmt.Errorf("template %s: %w", tmpl, e)
+		if e := tmpl.ExecuteTemplate(&buf, name, data); e != nil && err == nil {
+			err = fmt.Errorf("template %s: %w", name, e)
 		}
 		return newEntry(doc{body: buf.Bytes(), contentType: typeHTML}, nil)
 	}
+	// msg is a page of a heading, a sentence and maybe a button; keys
+	// name the catalog's messages, button "" for none.
 	msg := func(root, heading, message, button string) *entry {
-		return page("sub-message", messageView{base: b(heading, root), Heading: heading, Message: message, Button: button})
+		v := messageView{base: b(lang.T(heading), root), Heading: lang.T(heading), Message: lang.T(message, name)}
+		if button != "" {
+			v.Button = lang.T(button)
+		}
+		return page("sub-message", v)
 	}
 	comps := slices.Clone(snap.Components)
 	slices.SortStableFunc(comps, func(a, b incident.Component) int { return a.Position - b.Position })
-	form := subscribeView{base: b("Subscribe to updates", "./"), Enabled: s.Enabled, Components: comps}
+	form := subscribeView{base: b(lang.T("subscribe.title"), "./"), Enabled: s.Enabled, Components: comps}
 	invalid := form
 	invalid.Invalid = true
-	const bad = "This link is not valid: it may have been cut short, or the subscription it belongs to has ended. Links from a mail work until you unsubscribe."
 	p := &subscribePages{
 		version:        snap.Version,
 		key:            key,
 		components:     map[string]bool{},
 		form:           page("subscribe", form),
 		invalid:        page("subscribe", invalid),
-		sent:           msg("./", "Check your inbox", "If the address can receive mail, a message to confirm the subscription is on its way. Follow its link to start receiving updates; until then nothing else is sent.", ""),
-		confirm:        msg("../", "Confirm your subscription", "Press Confirm to receive "+name+"'s status updates at the address this link was sent to.", "Confirm"),
-		confirmed:      msg("../", "Subscribed", "You will receive "+name+"'s status updates. Every mail has a link to unsubscribe.", ""),
-		confirmBad:     msg("../", "Link not valid", bad, ""),
-		unsubscribe:    msg("./", "Unsubscribe", "Press Unsubscribe to stop receiving "+name+"'s status updates at the address this link was sent to.", "Unsubscribe"),
-		unsubscribed:   msg("./", "Unsubscribed", "You will receive no more of "+name+"'s status updates at this address.", ""),
-		unsubscribeBad: msg("./", "Link not valid", bad, ""),
+		sent:           msg("./", "subscribe.sent_title", "subscribe.sent", ""),
+		confirm:        msg("../", "subscribe.confirm_title", "subscribe.confirm", "subscribe.confirm_button"),
+		confirmed:      msg("../", "subscribe.confirmed_title", "subscribe.confirmed", ""),
+		confirmBad:     msg("../", "subscribe.bad_link_title", "subscribe.bad_link", ""),
+		unsubscribe:    msg("./", "unsubscribe.title", "unsubscribe.text", "unsubscribe.button"),
+		unsubscribed:   msg("./", "unsubscribed.title", "unsubscribed.text", ""),
+		unsubscribeBad: msg("./", "subscribe.bad_link_title", "subscribe.bad_link", ""),
 	}
 	for _, c := range comps {
 		p.components[c.ID] = true

@@ -1,6 +1,7 @@
 package statuspage_test
 
 import (
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/statuspage"
+	"github.com/headroomhq/headroom/statuspage/i18n"
 	"github.com/headroomhq/headroom/store/memory"
 )
 
@@ -135,5 +137,49 @@ func TestSubscribeDisabledWithoutSMTP(t *testing.T) {
 	}
 	if subs, _ := st.Subscribers(t.Context()); len(subs) != 0 {
 		t.Errorf("%d subscribers, want none", len(subs))
+	}
+}
+
+// The subscription pages speak the page's language, as every other page
+// does: no English sentence is left in another language's.
+func TestSubscriptionPagesInEveryLanguage(t *testing.T) {
+	english := []string{"Subscribe to updates", "Email address", "Check your inbox", "Press Confirm", "Press Unsubscribe", "Link not valid"}
+	for _, lang := range i18n.Supported() {
+		t.Run(lang, func(t *testing.T) {
+			c, err := i18n.Lookup(lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next := statuspage.New()
+			next.Language = lang
+			s := &statuspage.Subscriptions{Next: next, Store: &memory.Incidents{}, Enabled: true}
+			s.Publish(fixture())
+			var all strings.Builder
+			for _, req := range [][2]string{{"GET", "/subscribe"}, {"GET", "/subscribe/confirm?token=x"}, {"GET", "/unsubscribe?token=x"},
+				{"POST", "/subscribe/confirm?token=x"}, {"POST", "/subscribe"}} {
+				form := ""
+				if req[1] == "/subscribe" && req[0] == "POST" {
+					form = "email=a%40example.org"
+				}
+				body := bodyOf(t, request(t, s, req[0], req[1], form))
+				if !strings.Contains(body, `<html lang="`+lang+`"`) {
+					t.Errorf("%s %s: no <html lang=%q>", req[0], req[1], lang)
+				}
+				all.WriteString(body)
+			}
+			for _, key := range []string{"subscribe.title", "subscribe.confirm_button", "unsubscribe.button", "subscribe.sent_title", "subscribe.bad_link_title"} {
+				if want := c.T(key); !strings.Contains(all.String(), template.HTMLEscapeString(want)) {
+					t.Errorf("no %s %q in the pages", key, want)
+				}
+			}
+			if lang == "en" {
+				return
+			}
+			for _, e := range english {
+				if strings.Contains(all.String(), e) {
+					t.Errorf("English %q left", e)
+				}
+			}
+		})
 	}
 }
