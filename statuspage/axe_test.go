@@ -6,6 +6,7 @@ import (
 
 	"github.com/headroomhq/headroom/internal/browsertest"
 	"github.com/headroomhq/headroom/statuspage"
+	"github.com/headroomhq/headroom/store/memory"
 )
 
 // axePages are a page of each kind the status page serves, with the name
@@ -16,6 +17,8 @@ var axePages = []struct{ name, path string }{
 	{"incident-active", "/incidents/incactive001"},
 	{"maintenance", "/incidents/mntactive001"},
 	{"history", "/history"},
+	{"subscribe", "/subscribe"},
+	{"subscribe-confirm", "/subscribe/confirm?token=nosuchtoken"},
 	{"not-found", "/no/such/page"},
 }
 
@@ -28,8 +31,9 @@ func TestAccessibility(t *testing.T) {
 	for _, lang := range []string{"en", "ja"} {
 		h := statuspage.New()
 		h.Language = lang
-		h.Publish(fixture())
-		srv := httptest.NewServer(h)
+		s := &statuspage.Subscriptions{Next: h, Store: &memory.Incidents{}, Enabled: true}
+		s.Publish(fixture())
+		srv := httptest.NewServer(s)
 		t.Cleanup(srv.Close)
 		for _, p := range axePages {
 			for _, scheme := range []string{"light", "dark"} {

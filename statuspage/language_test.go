@@ -27,7 +27,7 @@ var pageKinds = []struct{ kind, path string }{
 
 // sameInEnglish are English texts of the catalog a translation may keep:
 // names and abbreviations.
-var sameInEnglish = map[string]bool{"Atom": true, "RSS": true, "API": true, "headroom": true, "min": true, "Service": true, "Pages": true, "Page": true, "Status": true}
+var sameInEnglish = map[string]bool{"Atom": true, "RSS": true, "API": true, "headroom": true, "min": true, "Service": true, "Pages": true, "Page": true, "Status": true, "maintenance": true}
 
 // Every fixed text of every page goes through the catalog: rendered in
 // another language, a page has none of English's texts left, once the

@@ -236,6 +236,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 
 	out.pages["/"+stylesheetURL] = doc{body: pageCSS, contentType: typeCSS, immutable: true}
 	out.pages["/"] = html("index", h.indexView(m))
+	h.renderBadges(m, out)
 	for i := range snap.Incidents {
 		inc := &snap.Incidents[i]
 		d, e := m.incidentDocs(inc, html)
