@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -48,6 +49,7 @@ type Shards struct {
 	// nil (see Leader.Now).
 	Now func() time.Time
 
+	once   sync.Once
 	shards []*Leader
 	// logged is the set of shards last logged as held.
 	logged string
@@ -72,14 +74,15 @@ func ShardOf(name string, count int) int {
 	return int(h.Sum64() % uint64(count))
 }
 
-// shard returns shard n's lease, made on first use.
+// shard returns shard n's lease, made on first use (Held may be called
+// from another goroutine than the loop's).
 func (s *Shards) shard(n int) *Leader {
-	if s.shards == nil {
+	s.once.Do(func() {
 		s.shards = make([]*Leader, s.Count)
 		for i := range s.shards {
 			s.shards[i] = &Leader{Leases: s.Leases, Name: fmt.Sprintf("%s%d", shardPrefix, i), Holder: s.Holder, TTL: s.TTL, Now: s.Now, quiet: true}
 		}
-	}
+	})
 	return s.shards[n]
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/sim"
 	"github.com/headroomhq/headroom/store/postgres"
+	"github.com/jackc/pgx/v5"
 )
 
 // The benchmark's knobs. Replicas take them from the environment (envSpec).
@@ -40,6 +41,7 @@ var (
 	flagTTL      = flag.Duration("shards.ttl", 3*controller.DefaultInterval, "shard lease duration (serve's default: 3 loops)")
 	flagLoops    = flag.Int("shards.loops", 4, "steady loops measured, after every replica's first two")
 	flagDetect   = flag.Bool("shards.detect", true, "run the service's detector on every target, as serve does")
+	flagSync     = flag.Bool("shards.sync", true, "PostgreSQL's synchronous_commit (false: a commit does not wait for its WAL flush, what a loop's writes cost without the disk)")
 )
 
 // spec is what a replica runs.
@@ -110,17 +112,22 @@ func (d demand) Observe(_ context.Context, now time.Time) (headroom.Observation,
 // loopStat is one replica's loop, as it prints it.
 type loopStat struct {
 	// At is when the loop's last record was stored (Unix ms).
-	At      int64   `json:"at"`
-	Targets int     `json:"targets"`
-	WallMS  float64 `json:"wallMs"`
-	P99MS   float64 `json:"p99Ms"`
-	Errors  int     `json:"errors"`
+	At      int64 `json:"at"`
+	Targets int   `json:"targets"`
+	// Owned is how many targets the replica's shards held when the loop
+	// was printed: Targets falls short of it when a loop outlasts 90%
+	// of the lease, where the replica stops acting.
+	Owned  int     `json:"owned"`
+	WallMS float64 `json:"wallMs"`
+	P99MS  float64 `json:"p99Ms"`
+	Errors int     `json:"errors"`
 }
 
 // meter groups the records by loop (the loop time every record of a Step
 // shares) and prints a loop once no record joined it for a while.
 type meter struct {
 	fleets map[string]*fleet
+	shards *controller.Shards
 	out    io.Writer
 	mu     sync.Mutex
 	loops  map[time.Time]*loopAcc
@@ -181,7 +188,17 @@ func (m *meter) flush(quiet time.Duration) {
 		}
 		delete(m.loops, at)
 		slices.Sort(l.lats)
-		enc.Encode(loopStat{At: l.last.UnixMilli(), Targets: len(l.lats), WallMS: ms(l.last.Sub(l.first)),
+		held := map[int]bool{}
+		for _, n := range m.shards.Held() {
+			held[n] = true
+		}
+		owned := 0
+		for name := range m.fleets {
+			if held[controller.ShardOf(name, m.shards.Count)] {
+				owned++
+			}
+		}
+		enc.Encode(loopStat{At: l.last.UnixMilli(), Targets: len(l.lats), Owned: owned, WallMS: ms(l.last.Sub(l.first)),
 			P99MS: ms(l.lats[len(l.lats)*99/100]), Errors: l.errors})
 	}
 }
@@ -225,6 +242,7 @@ func replica(ctx context.Context, sp spec, out io.Writer) error {
 	c.Interval = sp.Interval
 	c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	c.Shards = controller.NewShards(db, sp.Holder, sp.Count, sp.TTL)
+	m.shards = c.Shards
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(500 * time.Millisecond)
@@ -380,6 +398,18 @@ func BenchmarkShards100k(b *testing.B) {
 		b.Skip("one run is the benchmark: -benchtime 1x")
 	}
 	srv := pgtest.Start(b)
+	if !*flagSync {
+		conn, err := pgx.Connect(b.Context(), srv.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, q := range []string{"ALTER SYSTEM SET synchronous_commit = off", "SELECT pg_reload_conf()"} {
+			if _, err := conn.Exec(b.Context(), q); err != nil {
+				b.Fatal(err)
+			}
+		}
+		conn.Close(b.Context())
+	}
 	url := srv.NewDatabase(b)
 	// Migrated once before the replicas open it.
 	db, err := postgres.Open(b.Context(), url)
@@ -440,22 +470,24 @@ func BenchmarkShards100k(b *testing.B) {
 	waitLoops(2+*flagLoops+1, time.Duration(*flagLoops+3)**flagInterval+5*time.Minute, reps...)
 	window := time.Since(t0)
 	pgCPU := cpu(pm, true) - pg0
-	fmt.Printf("\n%d targets, %d replicas, %d shards, loop every %s, lease %s; steady window %s\n",
-		*flagTargets, len(reps), *flagCount, *flagInterval, *flagTTL, window.Round(time.Second))
-	fmt.Printf("%-10s %8s %8s %10s %12s %12s %8s %8s\n", "replica", "targets", "loops", "cpu%core", "loop wall s", "p99 ms", "errors", "RSS MB")
+	fmt.Printf("\n%d targets, %d replicas, %d shards, loop every %s, lease %s, synchronous_commit %v, detector %v; steady window %s\n",
+		*flagTargets, len(reps), *flagCount, *flagInterval, *flagTTL, *flagSync, *flagDetect, window.Round(time.Second))
+	fmt.Printf("%-10s %14s %6s %9s %10s %-30s %-24s %6s %7s\n", "replica", "stepped/owned", "loops", "cpu%core", "targets/s", "loop wall s", "p99 ms", "errors", "RSS MB")
 	var total float64
 	for i, r := range reps {
 		share := 100 * (cpu(r.cmd.Process.Pid, false) - cpu0[i]).Seconds() / window.Seconds()
 		total += share
 		var walls, p99s []string
-		targets, errs := 0, 0
+		targets, owned, errs := 0, 0, 0
+		var rate float64
 		for _, l := range r.stats()[n0[i]:] {
 			walls = append(walls, fmt.Sprintf("%.1f", l.WallMS/1000))
 			p99s = append(p99s, fmt.Sprintf("%.0f", l.P99MS))
-			targets, errs = l.Targets, errs+l.Errors
+			targets, owned, errs = l.Targets, l.Owned, errs+l.Errors
+			rate = float64(l.Targets) / (l.WallMS / 1000)
 		}
-		fmt.Printf("%-10s %8d %8d %10.1f %12s %12s %8d %8.0f\n", r.holder, targets, len(walls), share,
-			strings.Join(walls, "/"), strings.Join(p99s, "/"), errs, rssMB(r.cmd.Process.Pid))
+		fmt.Printf("%-10s %14s %6d %9.1f %10.0f %-30s %-24s %6d %7.0f\n", r.holder, fmt.Sprintf("%d/%d", targets, owned), len(walls), share,
+			rate, strings.Join(walls, "/"), strings.Join(p99s, "/"), errs, rssMB(r.cmd.Process.Pid))
 		b.ReportMetric(share, fmt.Sprintf("%%core-%s", r.holder))
 	}
 	fmt.Printf("replicas together: %.1f%% of a core; PostgreSQL: %.1f%% of a core\n", total, 100*pgCPU.Seconds()/window.Seconds())
