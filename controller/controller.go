@@ -104,6 +104,12 @@ type Controller struct {
 	// journal grow while only their clocks move; DefaultRefresh when 0.
 	// They are written at once when anything else in them changes.
 	Refresh time.Duration
+
+	// resume is where Step starts with Shards: the first target a loop
+	// that outlasted its turn (90% of the lease) had to leave, so that an
+	// overloaded replica steps every target in turn instead of the same
+	// head of the list every loop.
+	resume int
 }
 
 // New returns a controller with the defaults.
@@ -217,10 +223,25 @@ func (c *Controller) Step(ctx context.Context, now time.Time) []Record {
 	stepped := make([]bool, len(c.Targets))
 	sem := make(chan struct{}, max(c.Concurrency, 1))
 	var wg sync.WaitGroup
-	for i, t := range c.Targets {
+	var heldAtStart map[*Leader]bool
+	first := 0
+	if c.Shards != nil && len(c.Targets) > 0 {
+		heldAtStart = c.Shards.heldLeaders()
+		first = c.resume % len(c.Targets)
+		c.resume = first
+	}
+	cut := false
+	for k := range c.Targets {
+		i := (first + k) % len(c.Targets)
+		t := c.Targets[i]
 		l := c.leaderOf(t)
 		if c.Shards != nil && !l.holds() {
-			continue // another replica's target
+			if heldAtStart[l] && !cut {
+				// The turn ended during the loop: the next one starts
+				// here.
+				cut, c.resume = true, i
+			}
+			continue // another replica's target, or the turn ended
 		}
 		// Every write of this loop carries the token of the target's
 		// lease: a write from a process that lost it meanwhile is

@@ -100,6 +100,15 @@ func (s *Shards) Held() []int {
 	return held
 }
 
+// heldLeaders returns the leases of the shards this process holds now.
+func (s *Shards) heldLeaders() map[*Leader]bool {
+	held := map[*Leader]bool{}
+	for _, n := range s.Held() {
+		held[s.shard(n)] = true
+	}
+	return held
+}
+
 // balance is a loop's turn on the leases: the heartbeat, the renewals, and
 // the shards released or taken towards this replica's share. It returns
 // how many shards this process holds now and whether it lost or gave up

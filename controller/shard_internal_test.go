@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/store/memory"
 )
 
@@ -251,4 +254,61 @@ func TestShardsRefuseWhileReplicasDisagree(t *testing.T) {
 		r.loop()
 		r.balanced("the unsharded serve stopped")
 	})
+}
+
+// slow is a target whose metrics take a fifth of the lease to read, on the
+// virtual clock.
+type slow struct {
+	clock *clock
+	d     time.Duration
+	seen  *[]string
+	name  string
+}
+
+func (s slow) Observe(_ context.Context, now time.Time) (headroom.Observation, error) {
+	s.clock.add(s.d)
+	*s.seen = append(*s.seen, s.name)
+	return headroom.Observation{Time: now}, nil
+}
+
+// An overloaded replica whose loop outlasts its turn (90% of the lease)
+// stops acting mid-loop, as it must; its next loop starts where the last
+// one stopped, so every target is stepped in turn rather than the head of
+// the list every loop and the tail never.
+func TestShardsOverrunResumes(t *testing.T) {
+	r := newRing(t)
+	prop, err := policy.LoadPolicy("../examples/bitbucket-2021-06-30/proposed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	var targets []*Target
+	for i := range 12 {
+		name := fmt.Sprintf("svc-%02d", i)
+		targets = append(targets, &Target{Name: name, Mode: headroom.ModeShadow, Policy: prop,
+			Source: slow{clock: r.clock, d: ringTTL / 5, seen: &seen, name: name}, Actuator: handOf{&platform{n: 10, calls: map[string]int{}}, "a"}})
+	}
+	c := New(&memory.Journal{}, targets...)
+	c.Logger, c.Concurrency = slog.New(slog.NewTextHandler(io.Discard, nil)), 1
+	c.Shards = &Shards{Leases: r.leases, Holder: "a", Count: ringShards, TTL: ringTTL, Now: r.clock.Now}
+	at := time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC)
+	var perLoop []int
+	for loop := range 4 {
+		if held, _ := c.Shards.balance(t.Context(), slog.New(slog.NewTextHandler(io.Discard, nil))); held != ringShards {
+			t.Fatalf("loop %d: holds %d shards, want all", loop, held)
+		}
+		perLoop = append(perLoop, len(c.Step(t.Context(), at.Add(time.Duration(loop)*DefaultInterval))))
+	}
+	stepped := map[string]int{}
+	for _, name := range seen {
+		stepped[name]++
+	}
+	if len(stepped) != len(targets) {
+		t.Errorf("targets stepped over 4 overrun loops (%v per loop): %v, want all %d", perLoop, stepped, len(targets))
+	}
+	for _, n := range perLoop {
+		if n >= len(targets) {
+			t.Errorf("loops stepped %v targets: want each cut short by the lease", perLoop)
+		}
+	}
 }
