@@ -105,6 +105,9 @@ type Page struct {
 	// components' metrics are collected; zero for the status page's
 	// default.
 	MetricsInterval time.Duration
+	// Access is who reads what (access.go); the zero value: everyone,
+	// everything.
+	Access PageAccess
 }
 
 // PageGroup gathers components (one level).
@@ -115,6 +118,9 @@ type PageGroup struct {
 // PageComponent is one component; Group is its group's ID or "".
 type PageComponent struct {
 	ID, Name, Description, Group string
+	// Private hides it from the public audience (private: true on it or
+	// on its group).
+	Private bool
 	// Metrics are the charts of its "System Metrics" (metrics.go).
 	Metrics []PageMetric
 }

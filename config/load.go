@@ -100,7 +100,10 @@ type pageYAML struct {
 	Language   string           `yaml:"language"`
 	Components []componentYAML  `yaml:"components"`
 	Webhooks   *pageWebhookYAML `yaml:"webhooks"`
-	SMTP       *pageSMTPYAML    `yaml:"smtp"`
+	// Visibility and Access: who reads the page (access.go).
+	Visibility string          `yaml:"visibility"`
+	Access     *pageAccessYAML `yaml:"access"`
+	SMTP       *pageSMTPYAML   `yaml:"smtp"`
 
 	// MetricsInterval is how often the components' metrics are
 	// collected (metrics.go).
@@ -119,6 +122,7 @@ type componentYAML struct {
 	Description string          `yaml:"description"`
 	Components  []componentYAML `yaml:"components"`
 	Metrics     []metricYAML    `yaml:"metrics"`
+	Private     bool            `yaml:"private"`
 }
 
 type guardsYAML struct {
@@ -614,6 +618,8 @@ func (p *parser) page(at string, s *pageYAML) *Page {
 	}
 	pg.MetricsInterval = p.metricsInterval(at+".metricsInterval", s.MetricsInterval)
 	ids := map[string]string{} // id -> field path of its first use
+	// privateAt is the first component or group marked private.
+	privateGroups, privateAt := map[string]bool{}, ""
 	var add func(at, group string, list []componentYAML)
 	add = func(at string, group string, list []componentYAML) {
 		for i, c := range list {
@@ -645,16 +651,29 @@ func (p *parser) page(at string, s *pageYAML) *Page {
 					p.fail(field+".metrics", "", "metrics on the group's components, not on the group")
 				}
 				pg.Groups = append(pg.Groups, PageGroup{ID: id, Name: c.Name, Description: c.Description})
+				privateGroups[id] = c.Private
+				if c.Private && privateAt == "" {
+					privateAt = field + ".private"
+				}
 				add(field+".components", id, c.Components)
 				continue
 			}
-			pg.Components = append(pg.Components, PageComponent{ID: id, Name: c.Name, Description: c.Description, Group: group})
+			private := c.Private || privateGroups[group]
+			if c.Private && privateAt == "" {
+				privateAt = field + ".private"
+			}
+			pg.Components = append(pg.Components, PageComponent{ID: id, Name: c.Name, Description: c.Description, Group: group, Private: private})
+			if private && len(c.Metrics) > 0 {
+				// The system metrics are not split by audience yet.
+				p.fail(field+".metrics", "", "no metrics on a private component: the system metrics pages and JSON are public")
+			}
 			for j, m := range c.Metrics {
 				p.metrics = append(p.metrics, pendingMetric{at: field + ".metrics." + strconv.Itoa(j), component: len(pg.Components) - 1, m: m})
 			}
 		}
 	}
 	add(at+".components", "", s.Components)
+	pg.Access = p.pageAccess(at, s, privateAt)
 	return pg
 }
 

@@ -88,6 +88,9 @@ func (h *Handler) PublishMetrics(ms *MetricsSnapshot) {
 	if ms == nil {
 		return
 	}
+	if p := h.private.Load(); p != nil {
+		p.PublishMetrics(ms) // the private audience's site (access.go)
+	}
 	h.mu.Lock()
 	changed, snap := h.updateMetrics(ms)
 	h.mu.Unlock()

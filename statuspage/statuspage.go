@@ -73,6 +73,9 @@ type Handler struct {
 	// Language is the pages' language, a BCP 47 tag that i18n.Lookup
 	// knows ("de", "fr-CA"); English when empty.
 	Language string
+	// Access says who reads what (access.go); the zero value lets
+	// everyone read everything. Set it before the first Publish.
+	Access Access
 
 	mu   sync.Mutex // one Publish at a time
 	site atomic.Pointer[site]
@@ -86,6 +89,17 @@ type Handler struct {
 	// sys are the system metrics' charts (metrics_render.go) and the
 	// last snapshot, which a new collection is rendered with.
 	sys sysMetrics
+	// private serves the private audience of a page with two (Access):
+	// the whole snapshot, rendered by a Handler of its own so that each
+	// audience's pages keep their own rendering caches. notice is what a
+	// private page answers everyone else.
+	private atomic.Pointer[Handler]
+	notice  atomic.Pointer[notice]
+	// shown is the last public view Publish made, of whole: published
+	// again (PublishMetrics does), it stands for whole.
+	shown, whole atomic.Pointer[incident.Snapshot]
+	// vary is the Vary of every answer of a page with two audiences.
+	vary atomic.Pointer[[]string]
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -105,6 +119,46 @@ func (h *Handler) Publish(snap *incident.Snapshot) {
 	if snap == nil {
 		return
 	}
+	if !h.Access.splits() {
+		h.publish(snap)
+		return
+	}
+	// Two audiences: two sites, each pre-rendered, picked per request.
+	if snap == h.shown.Load() {
+		snap = h.whole.Load()
+	}
+	h.privateHandler().publish(snap)
+	if !h.Access.Private {
+		view := publicView(snap, h.Access.PrivateComponents)
+		h.whole.Store(snap)
+		h.shown.Store(view)
+		h.publish(view)
+		return
+	}
+	n, err := newNotice(snap.Page.Name)
+	if err != nil {
+		h.logger().Error("status page: render the private notice", "err", err)
+		return
+	}
+	h.notice.Store(n)
+}
+
+// privateHandler returns the Handler of the private audience, made with
+// h's settings the first time.
+func (h *Handler) privateHandler() *Handler {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if p := h.private.Load(); p != nil {
+		return p
+	}
+	p := &Handler{CacheControl: h.CacheControl, PastDays: h.PastDays, HistoryMonths: h.HistoryMonths, FeedEntries: h.FeedEntries,
+		APIIncidents: h.APIIncidents, Logger: h.Logger, Language: h.Language}
+	h.private.Store(p)
+	return p
+}
+
+// publish renders snap and serves it.
+func (h *Handler) publish(snap *incident.Snapshot) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	old := h.site.Load()
@@ -306,6 +360,7 @@ func (s *site) noJSONEntry() *entry {
 var (
 	headerCSP        = []string{pageCSP}
 	headerNosniff    = []string{"nosniff"}
+	headerFrameDeny  = []string{"DENY"}
 	headerReferrer   = []string{"no-referrer"}
 	headerVary       = []string{"Accept-Encoding"}
 	headerGzip       = []string{"gzip"}
@@ -325,6 +380,17 @@ var (
 // here. Header values are assigned as shared slices under their canonical
 // keys, so a request allocates nothing of its own.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.Access.splits() {
+		h.serveSplit(w, r)
+		return
+	}
+	h.serve(w, r, nil, nil)
+}
+
+// serve answers r from h's site. cacheControl, when not nil, replaces the
+// site's Cache-Control (not an immutable answer's); vary, when not nil,
+// is the Vary of every answer.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, cacheControl, vary []string) {
 	// Each header costs every request its writing (issue 16: net/http's
 	// writing of them was most of the gap to a bare server), so an
 	// answer carries only those that act on it. No X-Frame-Options: the
@@ -350,6 +416,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr["Cache-Control"] = s.cacheControl
 	if e.cacheControl != nil {
 		hdr["Cache-Control"] = e.cacheControl
+	} else if cacheControl != nil {
+		hdr["Cache-Control"] = cacheControl
+	}
+	if vary != nil {
+		hdr["Vary"] = vary
 	}
 	if e.cors {
 		hdr["Access-Control-Allow-Origin"] = headerAnyOrigin
@@ -362,7 +433,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, etag, length := e.body, e.etag, e.length
 	if e.gz != nil {
 		if gz := e.gz.get(e.body, etag[0]); gz.body != nil {
-			hdr["Vary"] = headerVary
+			if vary == nil {
+				hdr["Vary"] = headerVary
+			}
 			if acceptsGzip(r.Header["Accept-Encoding"]) {
 				body, etag, length = gz.body, gz.etag, gz.length
 				hdr["Content-Encoding"] = headerGzip

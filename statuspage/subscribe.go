@@ -230,7 +230,9 @@ func (s *Subscriptions) render(snap *incident.Snapshot, key string) (*subscribeP
 // ServeHTTP answers the subscription paths and passes the rest to Next.
 func (s *Subscriptions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
-	if path != SubscribePath && path != ConfirmPath && path != UnsubscribePath {
+	// A page with private parts has no email sign-up: its form and mails
+	// are not split by audience (docs/STATUSPAGE.md, "Private pages").
+	if path != SubscribePath && path != ConfirmPath && path != UnsubscribePath || s.Next.Access.splits() {
 		s.Next.ServeHTTP(w, r)
 		return
 	}

@@ -55,6 +55,7 @@ func openStatusPage(ctx context.Context, cfg *config.Config, db Store, holder st
 	public := statuspage.New()
 	public.Logger = log
 	public.Language = p.Language
+	public.Access = pageAccess(p)
 	mailer, err := smtpSender(p)
 	if err != nil {
 		return nil, err
