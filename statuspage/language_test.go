@@ -33,21 +33,6 @@ var sameInEnglish = map[string]bool{"Atom": true, "RSS": true, "API": true, "hea
 // another language, a page has none of English's texts left, once the
 // fixture's own words (names, update bodies) are taken out.
 func TestEveryPageInEveryLanguage(t *testing.T) {
-	en, err := i18n.Lookup("en")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var english []string
-	for key, msg := range en.Messages {
-		for _, part := range regexp.MustCompile(`\{\d\}`).Split(msg, -1) {
-			part = strings.Trim(part, " .,:;-()←→%")
-			if len([]rune(part)) >= 3 && !sameInEnglish[part] {
-				english = append(english, part)
-			}
-		}
-		_ = key
-	}
-	own := fixtureWords()
 	for _, lang := range i18n.Supported() {
 		if lang == "en" {
 			continue
@@ -57,22 +42,69 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			h.Language = lang
 			h.Publish(fixture())
 			for _, p := range pageKinds {
-				_, body := get(t, h, "GET", p.path)
-				doc := parse(t, body)
-				if got := attr(find(doc, func(n *html.Node) bool { return n.Type == html.ElementNode && n.Data == "html" }), "lang"); got != lang {
-					t.Errorf("%s: <html lang=%q>, want %q", p.kind, got, lang)
-				}
-				words := readable(doc)
-				for _, w := range own {
-					words = strings.ReplaceAll(words, w, " ")
-				}
-				for _, e := range english {
-					if containsWord(words, e) {
-						t.Errorf("%s in %s: English %q is left: %s", p.kind, lang, e, around(words, e))
-					}
+				noEnglishLeft(t, h, lang, p.kind, p.path)
+			}
+		})
+	}
+}
+
+// The system metrics' section and pages too, their charts' names and
+// summaries included.
+func TestSystemMetricsInEveryLanguage(t *testing.T) {
+	for _, lang := range i18n.Supported() {
+		if lang == "en" {
+			continue
+		}
+		t.Run(lang, func(t *testing.T) {
+			h := statuspage.New()
+			h.Language = lang
+			h.Publish(fixture())
+			h.PublishMetrics(collected(t, &fakeRanges{value: rampRatio}))
+			c, err := i18n.Lookup(lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, path := range []string{"/", "/system-metrics/week", "/system-metrics/month"} {
+				noEnglishLeft(t, h, lang, path, path, "Error ratio", "Mean latency")
+				_, body := get(t, h, "GET", path)
+				if words := readable(parse(t, body)); !strings.Contains(words, c.T("metrics.title")) || !strings.Contains(words, c.T("metrics.objective_ref", "")) {
+					t.Errorf("%s in %s has no %q or %q", path, lang, c.T("metrics.title"), c.T("metrics.objective_ref", ""))
 				}
 			}
 		})
+	}
+}
+
+// noEnglishLeft fails t when the page at path has a text of the English
+// catalog left, besides the fixture's words and own.
+func noEnglishLeft(t *testing.T, h *statuspage.Handler, lang, kind, path string, own ...string) {
+	t.Helper()
+	en, err := i18n.Lookup("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var english []string
+	for _, msg := range en.Messages {
+		for _, part := range regexp.MustCompile(`\{\d\}`).Split(msg, -1) {
+			part = strings.Trim(part, " .,:;-()←→%")
+			if len([]rune(part)) >= 3 && !sameInEnglish[part] {
+				english = append(english, part)
+			}
+		}
+	}
+	_, body := get(t, h, "GET", path)
+	doc := parse(t, body)
+	if got := attr(find(doc, func(n *html.Node) bool { return n.Type == html.ElementNode && n.Data == "html" }), "lang"); got != lang {
+		t.Errorf("%s: <html lang=%q>, want %q", kind, got, lang)
+	}
+	words := readable(doc)
+	for _, w := range append(own, fixtureWords()...) {
+		words = strings.ReplaceAll(words, w, " ")
+	}
+	for _, e := range english {
+		if containsWord(words, e) {
+			t.Errorf("%s in %s: English %q is left: %s", kind, lang, e, around(words, e))
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package statuspage
 
 import (
-	"fmt"
 	"html/template"
 	"math"
 	"reflect"
@@ -180,7 +179,9 @@ var metricsFrame = chart.Frame{W: 760, H: 210, Left: 56, Right: 14, Top: 26, Bot
 // chartOf renders metric d over range r.
 func (h *Handler) chartOf(d *MetricData, r int, u unit) chartView {
 	rg, s := MetricRanges[r], d.Series[r]
-	over := "over the last " + rg.Name
+	lang := h.language()
+	over := lang.T("metrics.over_" + rg.Name)
+	value := func(v float64) string { return lang.Number(formatValue(v, u)) }
 	v := chartView{ID: d.ID, Name: d.Name}
 	pts := make([]chart.Point, len(s.Samples))
 	last, top, topAt := math.NaN(), math.NaN(), time.Time{}
@@ -198,29 +199,28 @@ func (h *Handler) chartOf(d *MetricData, r int, u unit) chartView {
 	if d.Kind == MetricLatency {
 		colour, class = chart.Purple, "latency"
 	}
-	c := chart.Chart{Label: d.Name + " " + over + ", in " + u.name, Class: "metric " + class, Unit: u.name, Frame: metricsFrame,
+	c := chart.Chart{Label: lang.T("metrics.chart_label", d.Name, over, u.name), Class: "metric " + class, Unit: u.name, Frame: metricsFrame,
 		Start: s.Start, End: s.End, Legend: chart.LegendInHTML,
-		Empty:  "no data yet",
+		Empty:  lang.T("metrics.no_data_yet"),
 		Series: []chart.Series{{Name: d.Name, Class: class, Colour: colour, Points: pts}}}
 	if s.Stale && len(s.Samples) == 0 {
-		c.Empty = "no data: the metrics source is not answering"
+		c.Empty = lang.T("metrics.source_down")
 	}
 	if d.SLO > 0 {
-		c.Refs = []chart.Ref{{Value: d.SLO * u.scale, Label: "objective " + formatValue(d.SLO, u)}}
+		c.Refs = []chart.Ref{{Value: d.SLO * u.scale, Label: lang.T("metrics.objective_ref", value(d.SLO))}}
 	}
 	v.SVG = c.Render().SVG
 	switch {
 	case math.IsNaN(last):
-		v.Summary = d.Name + " " + over + ": no data."
+		v.Summary = lang.T("metrics.summary_empty", d.Name, over)
 	default:
-		v.Summary = fmt.Sprintf("%s %s: %s at %s UTC, at most %s (%s UTC).", d.Name, over, formatValue(last, u),
-			s.End.UTC().Format("Jan 2, 15:04"), formatValue(top, u), topAt.UTC().Format("Jan 2, 15:04"))
+		v.Summary = lang.T("metrics.summary", d.Name, over, value(last), lang.Time("short", s.End.UTC()), value(top), lang.Time("short", topAt.UTC()))
 	}
 	if d.SLO > 0 {
-		v.Summary += " Objective: " + formatValue(d.SLO, u) + " or less."
+		v.Summary += " " + lang.T("metrics.objective", value(d.SLO))
 	}
 	if s.Stale {
-		v.Stale = "Not updated since " + s.End.UTC().Format("Jan 2, 15:04") + " UTC: the metrics source is not answering."
+		v.Stale = lang.T("metrics.stale", lang.Time("short", s.End.UTC()))
 	}
 	return v
 }
@@ -253,14 +253,7 @@ func (h *Handler) metricsSection(m *model, r int, root string) *metricsSectionVi
 	}
 	v := &metricsSectionView{Range: MetricRanges[r].Name}
 	for i, rg := range MetricRanges {
-		label := "Day"
-		switch rg.Name {
-		case "week":
-			label = "Week"
-		case "month":
-			label = "Month"
-		}
-		v.Tabs = append(v.Tabs, metricsTab{Label: label, Href: root + metricsPath(rg)[1:], Current: i == r})
+		v.Tabs = append(v.Tabs, metricsTab{Label: m.lang.T("metrics.tab_" + rg.Name), Href: root + metricsPath(rg)[1:], Current: i == r})
 	}
 	at := map[string]int{}
 	add := func(id, name string) int {
@@ -309,8 +302,8 @@ func (h *Handler) renderMetrics(m *model, out *rendered, html func(string, any) 
 			out.pages[path] = p.doc
 			continue
 		}
-		label := "System Metrics"
-		d := html("metrics", metricsPageView{base: m.base(label+" - "+rg.Name, "../"), Section: h.metricsSection(m, r, "../")})
+		title := m.lang.T("metrics.page_title", m.lang.T("metrics.tab_"+rg.Name))
+		d := html("metrics", metricsPageView{base: m.base(title, "../"), Section: h.metricsSection(m, r, "../")})
 		s.pages[path] = metricsPage{gen: s.gen, name: name, doc: d}
 		out.pages[path] = d
 	}
