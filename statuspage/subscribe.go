@@ -119,7 +119,9 @@ type subscribePages struct {
 	version int64
 	key     string
 	// components are the page's component IDs, which a form may name.
-	components                                map[string]bool
+	components map[string]bool
+	// cacheControl is the GET answers' Cache-Control: the page's.
+	cacheControl                              []string
 	form, invalid, sent                       *entry
 	confirm, confirmed, confirmBad            *entry
 	unsubscribe, unsubscribed, unsubscribeBad *entry
@@ -211,6 +213,7 @@ func (s *Subscriptions) render(snap *incident.Snapshot, key string) (*subscribeP
 		version:        snap.Version,
 		key:            key,
 		components:     map[string]bool{},
+		cacheControl:   []string{s.Next.CacheControl},
 		form:           page("subscribe", form),
 		invalid:        page("subscribe", invalid),
 		sent:           msg("./", "subscribe.sent_title", "subscribe.sent", ""),
@@ -250,7 +253,13 @@ func (s *Subscriptions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr["Referrer-Policy"] = headerReferrer
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		e := map[string]*entry{SubscribePath: p.form, ConfirmPath: p.confirm, UnsubscribePath: p.unsubscribe}[path]
+		e := p.form
+		switch path {
+		case ConfirmPath:
+			e = p.confirm
+		case UnsubscribePath:
+			e = p.unsubscribe
+		}
 		s.answer(w, r, e, http.StatusOK, true)
 	case http.MethodPost:
 		switch path {
@@ -283,7 +292,7 @@ var (
 func (s *Subscriptions) answer(w http.ResponseWriter, r *http.Request, e *entry, status int, cacheable bool) {
 	hdr := w.Header()
 	if cacheable {
-		hdr["Cache-Control"] = []string{s.Next.CacheControl}
+		hdr["Cache-Control"] = s.pages.Load().cacheControl
 		hdr["Etag"] = e.etag
 		if status == http.StatusOK && noneMatch(r.Header["If-None-Match"], e.etag[0]) {
 			w.WriteHeader(http.StatusNotModified)
