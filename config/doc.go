@@ -44,6 +44,7 @@
 //	    name: Bitbucket      # required: "Incident Report for Bitbucket"
 //	    url: https://status.example.com  # optional: where people read it
 //	    timeZone: UTC        # optional, an IANA zone
+//	    language: en         # optional: en, de, fr, es or ja (BCP 47; de-CH picks de)
 //	    components:          # required: components, or groups of them (one level)
 //	    - name: Website and API          # id: website-and-api (the name's slug) unless given
 //	    - name: Git
