@@ -223,6 +223,10 @@ func TestIdentifiedSaysMitigatingOnlyWhenActing(t *testing.T) {
 			page := webPage(t, at)
 			model := sim.NewModel(svc)
 			cfg := detect.ForService(svc)
+			// A rule that pages on the first loop's errors, as the example's
+			// tuned one does, while headroom is still adding capacity (the
+			// workbook's pair would wait for the errors to weigh in its hour).
+			cfg.Rules = []detect.Rule{{Name: "fast", Long: 15 * time.Second, Factor: 10, Severity: headroom.SeverityPage}}
 			act, _ := fleet(t, 20)
 			target := &controller.Target{Name: "web", Mode: mode, Policy: base, Source: failing{steady{demand: 3400, cpu: 95}}, Actuator: act,
 				Detect: &cfg, Needed: func(d float64) int { return model.Required(d, svc.SLO.MaxLatency) },

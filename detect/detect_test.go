@@ -105,6 +105,41 @@ func TestBlipBelowForDoesNotFire(t *testing.T) {
 	}
 }
 
+// Regression test for a fresh start paging on seconds of data: the
+// workbook's 1h/5m pair judged its hour on the first loop's 15 s ("60% of
+// requests failed over 1h"), so a 30 s blip right after `serve` started
+// paged at once. The time before the history began now counts as healthy
+// at the seen request rate, so the first hour burns as any later one: the
+// blip is 0.5% of the hour (burn 5 < 14.4), while an outage present from
+// the start pages when it would have mid-day (TestWorkbookPairs: 90 s).
+func TestFreshStartCountsTheUnseenAsHealthy(t *testing.T) {
+	d := New(Config{Target: "web", Budget: 0.001}, State{})
+	s1, _ := feed(t, d, t0, 2, steady(0.6))
+	s2, _ := feed(t, d, t0.Add(30*time.Second), 40, steady(0))
+	if len(s1)+len(s2) != 0 {
+		t.Fatalf("a 30 s blip at the start paged: %v %v", s1, s2)
+	}
+
+	d = New(Config{Target: "web", Budget: 0.001}, State{})
+	started, _ := feed(t, d, t0, 40, steady(0.6))
+	fast := onlyRule(started, "burn-1h-5m")
+	if len(fast) != 1 || !fast[0].StartsAt.Equal(t0.Add(90*time.Second)) {
+		t.Fatalf("an outage from the start: burn-1h-5m got %v, want one alert at %v", fast, t0.Add(90*time.Second))
+	}
+	if msg := fast[0].Reason.Message; !strings.Contains(msg, "1.5% over 1h (the 58m30s before 17:00:00 UTC counted as healthy") {
+		t.Errorf("the page's reason: got %q, want the hour's 1.5%% and the unseen time said", msg)
+	}
+
+	single := []Rule{{Name: "fast", Long: time.Minute, Factor: 10, Severity: headroom.SeverityPage}}
+	d = New(Config{Budget: 0.01, Rules: single}, State{})
+	started, _ = feed(t, d, t0, 8, steady(0.5))
+	// 50% failing against 10× a 1% budget: 0.5·x/60 ≥ 0.1 at x ≥ 12 s, the
+	// first loop, as mid-day.
+	if len(started) != 1 || !started[0].StartsAt.Equal(t0.Add(15*time.Second)) {
+		t.Fatalf("a single 1m window: got %v, want one alert at %v", started, t0.Add(15*time.Second))
+	}
+}
+
 // The seed: a scheduled action cuts 60 → 12 at 17:00:00 while demand needs
 // 38. The cause alert fires in that loop, before the first failed request,
 // and names the action.
@@ -419,5 +454,27 @@ func TestHistoryReadsTheOlderForm(t *testing.T) {
 	}
 	if string(again) != old {
 		t.Errorf("all with health data: saved\n%s\nwant the older form\n%s", again, old)
+	}
+}
+
+// Regression test for shortDuration cutting "0s" off any duration that
+// ended in it: 58m30s was printed "58m3".
+func TestShortDuration(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{5 * time.Minute, "5m"},
+		{time.Hour, "1h"},
+		{6 * time.Hour, "6h"},
+		{90 * time.Minute, "1h30m"},
+		{58*time.Minute + 30*time.Second, "58m30s"},
+		{15 * time.Second, "15s"},
+		{30 * time.Second, "30s"},
+		{time.Hour + 10*time.Second, "1h0m10s"},
+	} {
+		if got := shortDuration(c.d); got != c.want {
+			t.Errorf("shortDuration(%v): got %q, want %q", c.d, got, c.want)
+		}
 	}
 }

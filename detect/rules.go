@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -103,7 +104,12 @@ func (d *Detector) symptom(r Rule, now time.Time) {
 	if r.Short > 0 {
 		short = d.st.History.Window(now, r.Short)
 	}
-	burning := r.Factor > 0 && d.cfg.burn(long) >= r.Factor && d.cfg.burn(short) >= r.Factor
+	shortW := r.Short
+	if shortW <= 0 {
+		shortW = r.Long
+	}
+	longBurn, shortBurn := d.unseenHealthy(long, now, r.Long), d.unseenHealthy(short, now, shortW)
+	burning := r.Factor > 0 && d.cfg.burn(longBurn) >= r.Factor && d.cfg.burn(shortBurn) >= r.Factor
 	slow := r.Latency > 0 && long.Healthy > 0 && short.Healthy > 0 && long.Latency() >= r.Latency && short.Latency() >= r.Latency
 	if !burning && !slow {
 		rs.PendingSince = time.Time{}
@@ -121,13 +127,17 @@ func (d *Detector) symptom(r Rule, now time.Time) {
 	}
 	var why headroom.Reason
 	if burning {
-		over := fmt.Sprintf("%s%% of requests failed over the last %s", num(100*short.ErrorRatio()), span(r.Short, r.Long))
+		over := fmt.Sprintf("%s%% of requests failed over the last %s", num(100*shortBurn.ErrorRatio()), span(r.Short, r.Long))
 		if r.Short > 0 {
-			over += fmt.Sprintf(" and %s%% over %s", num(100*long.ErrorRatio()), span(r.Long, r.Long))
+			over += fmt.Sprintf(" and %s%% over %s", num(100*longBurn.ErrorRatio()), span(r.Long, r.Long))
+		}
+		if now.Add(-r.Long).Before(d.st.History.start()) {
+			over += fmt.Sprintf(" (the %s before %s counted as healthy: headroom started watching then)",
+				shortDuration(r.Long-now.Sub(d.st.History.start())), d.st.History.start().UTC().Format("15:04:05 UTC"))
 		}
 		why = headroom.Reason{Code: headroom.ReasonBudgetBurn, Message: fmt.Sprintf(
 			"error budget burning %sx the SLO's rate: %s (budget %s%%; rule %s fires at %sx)",
-			num(d.cfg.burn(short)), over, num(100*d.cfg.Budget), r.Name, num(r.Factor))}
+			num(d.cfg.burn(shortBurn)), over, num(100*d.cfg.Budget), r.Name, num(r.Factor))}
 	} else {
 		over := fmt.Sprintf("mean latency %s over the last %s", short.Latency().Round(time.Millisecond), span(r.Short, r.Long))
 		if r.Short > 0 {
@@ -138,6 +148,25 @@ func (d *Detector) symptom(r Rule, now time.Time) {
 	d.fire(rs, headroom.SignalSymptom, r.Severity, now, why)
 }
 
+// unseenHealthy is t, the totals of a window w before now, as if the part
+// of w before the history began had been healthy at t's request rate.
+// Right after a start (or a change of rules) the 1h window holds seconds:
+// judged as they are, a 15 s blip is "60% failed over 1h" and pages. As if
+// the service had been healthy before headroom watched, the first hour
+// burns as any later hour does (an outage present from the start still
+// pages at once, if it is one). Latency is not padded: For guards it.
+func (d *Detector) unseenHealthy(t Totals, now time.Time, w time.Duration) Totals {
+	seen := now.Sub(d.st.History.start())
+	if seen >= w || t.Seconds <= 0 {
+		return t
+	}
+	f := (w - seen).Seconds() / t.Seconds
+	t.Requests += f * t.Requests
+	t.Healthy += f * t.Healthy
+	t.Seconds += f * t.Seconds
+	return t
+}
+
 // span is a window for a message: w, or long when w is zero.
 func span(w, long time.Duration) string {
 	if w <= 0 {
@@ -146,16 +175,14 @@ func span(w, long time.Duration) string {
 	return shortDuration(w)
 }
 
-// shortDuration prints 5m and 1h, not 5m0s and 1h0m0s.
+// shortDuration prints 5m, 1h and 1h30m, not 5m0s, 1h0m0s and 1h30m0s;
+// other durations as Go prints them (58m30s).
 func shortDuration(d time.Duration) string {
 	s := d.String()
-	if len(s) > 4 && s[len(s)-4:] == "m0s" && d >= time.Hour {
-		s = s[:len(s)-4] + "m"
-	}
-	if len(s) > 2 && s[len(s)-2:] == "0s" && d >= time.Minute {
+	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]
 	}
-	if len(s) > 2 && s[len(s)-2:] == "0m" && d >= time.Hour {
+	if strings.HasSuffix(s, "h0m") {
 		s = s[:len(s)-2]
 	}
 	return s

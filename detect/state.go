@@ -187,6 +187,15 @@ func (h *History) Window(now time.Time, w time.Duration) Totals {
 	return h.Coarse.Window(now, w)
 }
 
+// start is when the history begins: the start of its first sample's
+// bucket (the zero time before any sample).
+func (h *History) start() time.Time {
+	if h.Fine.Samples == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, h.Fine.First*int64(h.Fine.Resolution))
+}
+
 func (h History) clone() History {
 	h.Fine.Ends = slices.Clone(h.Fine.Ends)
 	h.Coarse.Ends = slices.Clone(h.Coarse.Ends)

@@ -73,6 +73,9 @@ const promHeader = `# Prometheus alerting rules exported by 'headroom detect rul
 #  - Several series of a query are averaged (avg), as serve does.
 #  - 'for' and 'keep_firing_for' count from this group's evaluations;
 #    Prometheus 2.42 or later reads keep_firing_for.
+#  - Right after a start a window here holds the samples it has and can
+#    fire on seconds of data; the detector counts the time before its
+#    history began as healthy.
 #  - Only the symptom rules are here: the capacity (cause) and blind
 #    alerts need headroom's decisions and are sent by serve.
 `
