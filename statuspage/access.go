@@ -2,8 +2,11 @@ package statuspage
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/netip"
@@ -59,6 +62,22 @@ const viewerCookieMaxAge = 30 * 24 * time.Hour
 func HashViewerToken(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
+}
+
+// ViewerTokenPrefix starts the viewer tokens NewViewerToken makes, so that
+// one pasted in the wrong place is recognized (and told from an admin
+// token, "hr_").
+const ViewerTokenPrefix = "hrv_"
+
+// NewViewerToken makes a viewer token of 256 random bits and returns it
+// with its SHA-256, what headroom.yaml keeps.
+func NewViewerToken() (token string, sum []byte, err error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", nil, fmt.Errorf("new viewer token: %w", err)
+	}
+	token = ViewerTokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return token, HashViewerToken(token), nil
 }
 
 // splits says whether the page has two audiences.

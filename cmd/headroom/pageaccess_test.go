@@ -16,12 +16,20 @@ import (
 )
 
 // A private component from headroom.yaml, through serve's handler on a
-// real server: hidden from the public, shown with the viewer token whose
-// SHA-256 the file holds, and to a user named by the proxy trusted on
-// loopback.
+// real server: hidden from the public, shown with the viewer token made by
+// `headroom token viewer` (its entry pasted into the file as printed), and
+// to a user named by the proxy trusted on loopback.
 func TestServePrivateComponent(t *testing.T) {
-	const token = "hrv_serve-test-token-0123456789abcdefghijklmnop"
+	code, stdout, stderr := run(t, "token", "viewer", "staff")
+	token := strings.TrimSpace(stdout)
 	sum := sha256.Sum256([]byte(token))
+	entry := "      - {name: staff, sha256: " + hex.EncodeToString(sum[:]) + "}\n"
+	if code != 0 || !strings.HasPrefix(token, "hrv_") || len(token) != 4+43 || !strings.HasSuffix(stderr, entry) {
+		t.Fatalf("token viewer: exit %d, stdout %q, stderr %q; want a token and the entry %q", code, stdout, stderr, entry)
+	}
+	if code, _, stderr := run(t, "token", "viewer", "{a: b}"); code != 2 || !strings.Contains(stderr, "Try: headroom token viewer") {
+		t.Errorf("token viewer with a name breaking YAML: exit %d, %q; want 2 and a hint", code, stderr)
+	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "headroom.yaml")
 	os.WriteFile(path, []byte(`apiVersion: headroom.dev/v1alpha1
@@ -31,8 +39,8 @@ spec:
   page:
     name: Private Parts
     access:
-      tokens: [{name: staff, sha256: `+hex.EncodeToString(sum[:])+`}]
-      proxy: {header: X-Auth-Request-User, trusted: [127.0.0.0/8, "::1"]}
+      tokens:
+`+entry+`      proxy: {header: X-Auth-Request-User, trusted: [127.0.0.0/8, "::1"]}
     components:
     - name: Website
     - name: Internal ledger

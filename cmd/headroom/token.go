@@ -71,7 +71,7 @@ variable; its id goes to stderr. It is never shown again.`,
 			})
 		},
 	}
-	cmd.AddCommand(create, list, revoke)
+	cmd.AddCommand(create, list, revoke, newViewerTokenCmd())
 	return cmd
 }
 
