@@ -135,25 +135,58 @@ func excluded(spans []Span, start, end time.Time) bool {
 // Oracle returns the instance-hours of the cheapest capacity with perfect
 // foresight: at every second at least the instances the model needs for
 // that second's demand are ready, each launched startup earlier and paid
-// from its launch, as the simulator counts. Instances are interchangeable,
-// so the cost splits into levels: level k is needed wherever need ≥ k;
-// between two of its runs an instance is kept through a gap no longer than
-// the start-up delay (cheaper than a relaunch) and relaunched otherwise.
-// Instances needed at the first second are taken as already running, as a
-// simulation starts. It is a lower bound no policy in the simulator can
+// from its launch, as the simulator counts (see cheapest). It is a lower bound no policy in the simulator can
 // beat: a window may average latency over seconds, but M/M/c latency is
 // convex in the servers, so fewer instances for part of a window cost more
 // elsewhere in it.
 func Oracle(svc *headroom.Service, tr *headroom.Series) float64 {
 	n := newNeeder(svc)
 	need := make([]int, len(tr.Counts))
-	top := 0
 	for i, c := range tr.Counts {
 		need[i] = n.need(c / tr.Step.Seconds())
-		top = max(top, need[i])
 	}
-	step := tr.Step.Seconds()
-	startup := math.Ceil(svc.StartupDelay.Seconds())
+	return cheapest(need, tr.Step, svc.StartupDelay)
+}
+
+// HourlyOracle is the oracle held to one capacity per clock hour of zone:
+// every hour keeps, from its start to its end, what its busiest interval
+// needs, knowing that interval in advance. It is not a lower bound for a
+// policy that follows demand within the hour (target tracking does); it is
+// what a plan that cannot see inside the hour pays at best, and so
+// separates the cost of not knowing the minute of a one-minute spike from
+// the cost of not knowing the hour's traffic.
+func HourlyOracle(svc *headroom.Service, tr *headroom.Series, zone *time.Location) float64 {
+	n := newNeeder(svc)
+	need := make([]int, len(tr.Counts))
+	for i := 0; i < len(need); {
+		start := tr.Start.Add(time.Duration(i) * tr.Step)
+		end := nextLocalHour(start, zone)
+		j, top := i, 0
+		for ; j < len(need) && tr.Start.Add(time.Duration(j)*tr.Step).Before(end); j++ {
+			top = max(top, n.need(tr.Counts[j]/tr.Step.Seconds()))
+		}
+		for k := i; k < j; k++ {
+			need[k] = top
+		}
+		i = max(j, i+1)
+	}
+	return cheapest(need, tr.Step, svc.StartupDelay)
+}
+
+// cheapest returns the instance-hours of capacity that has need[i] ready
+// through interval i, each instance launched startup earlier and paid from
+// its launch. Instances are interchangeable, so the cost splits into
+// levels: level k is needed wherever need ≥ k; between two of its runs an
+// instance is kept through a gap no longer than the start-up delay
+// (cheaper than a relaunch) and relaunched otherwise. Instances needed at
+// the first interval are taken as already running, as a simulation starts.
+func cheapest(need []int, stepDur, startupDur time.Duration) float64 {
+	top := 0
+	for _, v := range need {
+		top = max(top, v)
+	}
+	step := stepDur.Seconds()
+	startup := math.Ceil(startupDur.Seconds())
 	var seconds float64
 	for k := 1; k <= top; k++ {
 		inRun := false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,9 +168,11 @@ type Target struct {
 type Row struct {
 	Name string `json:"name"`
 	// Role is current, recommended, tortoise, aws-predictive or oracle.
-	Role             string  `json:"role"`
-	InstanceHours    float64 `json:"instanceHours"`
-	VsOracle         float64 `json:"vsOracle"`
+	Role          string  `json:"role"`
+	InstanceHours float64 `json:"instanceHours"`
+	VsOracle      float64 `json:"vsOracle"`
+	// VsHourly is InstanceHours over the hourly oracle's.
+	VsHourly         float64 `json:"vsHourlyOracle"`
 	ViolationSeconds int     `json:"violationSeconds"`
 	FailedRequests   float64 `json:"failedRequests"`
 	// Note says how the policy was built.
@@ -183,7 +186,10 @@ const (
 	RoleTortoise    = "tortoise"
 	RoleAWS         = "aws-predictive"
 	RoleOracle      = "oracle"
-	RoleAlternative = "alternative"
+	// RoleHourlyOracle is HourlyOracle: what a plan that cannot see
+	// inside the hour pays at best.
+	RoleHourlyOracle = "hourly-oracle"
+	RoleAlternative  = "alternative"
 )
 
 // Recommend searches the cheapest policy that keeps the SLO on every
@@ -292,7 +298,9 @@ func (s *searcher) alternatives(r *Result, fl *[Slots]Floor) error {
 	if len(hold) == 0 {
 		hold = s.opt.Train
 	}
-	oracle := r.Rows[len(r.Rows)-1]
+	// The references (the hourly oracle and the oracle) stay last.
+	refs := slices.Clone(r.Rows[len(r.Rows)-2:])
+	oracle, hourly := refs[1], refs[0]
 	for _, alt := range s.opt.Alternatives {
 		var p *headroom.Policy
 		var guards func(*headroom.Policy) *headroom.Guards
@@ -331,11 +339,12 @@ func (s *searcher) alternatives(r *Result, fl *[Slots]Floor) error {
 		}
 		t := rep.Policies[0].Totals
 		row := Row{Name: alt.Name, Role: RoleAlternative, Note: alt.Note, InstanceHours: t.InstanceHours, VsOracle: t.InstanceHours / oracle.InstanceHours,
+			VsHourly:         t.InstanceHours / hourly.InstanceHours,
 			ViolationSeconds: t.ViolationSeconds, FailedRequests: t.FailedRequests}
 		r.Alternatives = append(r.Alternatives, AlternativeResult{Row: row, Policy: p, Verdict: string(rep.Verdict)})
 		r.Notes = append(r.Notes, fmt.Sprintf("%s: check against CURRENT on the held-out traffic: %s, %.1f instance-hours (%+.1f%% against the recommendation)",
 			alt.Name, strings.ToUpper(string(rep.Verdict)), t.InstanceHours, 100*(t.InstanceHours/r.Rows[1].InstanceHours-1)))
-		r.Rows = append(r.Rows[:len(r.Rows)-1], row, oracle)
+		r.Rows = append(append(r.Rows[:len(r.Rows)-2], row), refs...)
 	}
 	return nil
 }
@@ -820,20 +829,22 @@ func (s *searcher) prove(r *Result) error {
 	}
 	proof.Command = "recommend"
 	r.Proof = proof
-	var oracle float64
+	var oracle, hourly float64
 	for _, h := range hold {
 		oracle += Oracle(s.svc, h)
+		hourly += HourlyOracle(s.svc, h, s.zone)
 	}
 	row := func(name, role, note string, p *check.PolicyResult) Row {
 		return Row{Name: name, Role: role, Note: note, InstanceHours: p.Totals.InstanceHours, VsOracle: p.Totals.InstanceHours / oracle,
-			ViolationSeconds: p.Totals.ViolationSeconds, FailedRequests: p.Totals.FailedRequests}
+			VsHourly: p.Totals.InstanceHours / hourly, ViolationSeconds: p.Totals.ViolationSeconds, FailedRequests: p.Totals.FailedRequests}
 	}
 	r.Rows = []Row{
 		row("CURRENT", RoleCurrent, "the policy in production", proof.Policies[1]),
 		row("recommended", RoleRecommended, fmt.Sprintf("floors per weekday-hour + target tracking, margin %v", s.opt.Margin), proof.Policies[0]),
 		row("Tortoise rule", RoleTortoise, "hourly min ½×, max 2× the highest replicas of the same weekday-hour over 4 weeks of CURRENT", base.Policies[0]),
 		row("AWS-predictive style", RoleAWS, "hourly forecast of 14 days, scale-out only, 300 s early, CURRENT's target tracking below", base.Policies[1]),
-		{Name: "oracle", Role: RoleOracle, Note: "perfect foresight under the start-up delay: a lower bound", InstanceHours: oracle, VsOracle: 1},
+		{Name: "hourly oracle", Role: RoleHourlyOracle, Note: "perfect foresight of each clock hour's busiest interval, capacity constant within the hour: a reference, not a bound", InstanceHours: hourly, VsOracle: hourly / oracle, VsHourly: 1},
+		{Name: "oracle", Role: RoleOracle, Note: "perfect foresight under the start-up delay: a lower bound", InstanceHours: oracle, VsOracle: 1, VsHourly: oracle / hourly},
 	}
 	return nil
 }

@@ -114,6 +114,35 @@ func TestOracle(t *testing.T) {
 	}
 }
 
+// TestHourlyOracle: the hourly oracle is the oracle of the traffic with
+// every clock hour of the zone held at its busiest minute; in Kolkata
+// (UTC+05:30) the hours start at half past in UTC.
+func TestHourlyOracle(t *testing.T) {
+	svc, _ := loadExample(t)
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC) // 05:30 in Kolkata
+	spiky, flat := make([]float64, 150), make([]float64, 150)
+	for i := range spiky {
+		spiky[i], flat[i] = 95*60, 95*60
+	}
+	spiky[40] = 950 * 60 // 06:10 in Kolkata: the hour 06:00–07:00 is minutes 30–89
+	for i := 30; i < 90; i++ {
+		flat[i] = 950 * 60
+	}
+	tr := &headroom.Series{Start: start, Step: time.Minute, Counts: spiky}
+	got := recommend.HourlyOracle(svc, tr, kolkata)
+	want := recommend.Oracle(svc, &headroom.Series{Start: start, Step: time.Minute, Counts: flat})
+	if got < want-1e-9 || got > want+1e-9 {
+		t.Errorf("hourly oracle: got %.3f instance-hours, want %.3f (the oracle with 06:00–07:00 Kolkata at its spike)", got, want)
+	}
+	if o := recommend.Oracle(svc, tr); !(o < got) {
+		t.Errorf("oracle %.3f: want it below the hourly oracle's %.3f on a one-minute spike", o, got)
+	}
+}
+
 // TestRealTraceHeldOut: on real traces, learnt from some weeks and proved
 // on the ones after, the recommendation keeps the SLO on the held-out days,
 // its proof passes, and where CURRENT keeps the SLO too it costs less.

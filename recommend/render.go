@@ -17,19 +17,20 @@ func Text(w io.Writer, r *Result, explain bool) error {
 	fmt.Fprintf(&b, "headroom recommend: %s\n", r.Policy.Name)
 	fmt.Fprintf(&b, "learnt from %.1f days, proved on %.1f %sdays; floors per weekday-hour in %s, set %s ahead (start-up delay), margin %.0f%%\n",
 		r.TrainDays, r.HoldoutDays, map[bool]string{true: "training (in-sample) ", false: "held-out "}[r.InSample], r.Zone, r.Lead, 100*r.Margin)
+	fmt.Fprintf(&b, "each floor pooled over %s; %.0f%% of the floors kept\n", r.Pool, 100*r.FloorShare)
 	for _, t := range r.Targets {
 		fmt.Fprintf(&b, "target tracking %s: %g -> %g\n", t.Metric, t.Current, t.New)
 	}
 	fmt.Fprintf(&b, "search: %d simulations of the training traffic, %d rounds raising floors\n\n", r.Simulations, r.Rounds)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "policy\tinstance-hours\tvs oracle\tSLO violation\tfailed requests\t")
+	fmt.Fprintln(tw, "policy\tinstance-hours\tvs oracle\tvs hourly oracle\tSLO violation\tfailed requests\t")
 	for _, row := range r.Rows {
 		viol := (time.Duration(row.ViolationSeconds) * time.Second).String()
 		failed := fmt.Sprintf("%.0f", row.FailedRequests)
-		if row.Role == RoleOracle {
+		if row.Role == RoleOracle || row.Role == RoleHourlyOracle {
 			viol, failed = "-", "-"
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%.2f\t%s\t%s\t\n", row.Name, row.InstanceHours, row.VsOracle, viol, failed)
+		fmt.Fprintf(tw, "%s\t%.1f\t%.2f\t%.2f\t%s\t%s\t\n", row.Name, row.InstanceHours, row.VsOracle, row.VsHourly, viol, failed)
 	}
 	tw.Flush()
 	b.WriteString("\n")
@@ -83,14 +84,14 @@ func Markdown(w io.Writer, r *Result, explain bool) error {
 	for _, t := range r.Targets {
 		fmt.Fprintf(&b, " Target tracking `%s`: %g → %g.", t.Metric, t.Current, t.New)
 	}
-	b.WriteString("\n\n| policy | instance-hours | vs oracle | SLO violation | failed requests | how |\n|---|---:|---:|---:|---:|---|\n")
+	b.WriteString("\n\n| policy | instance-hours | vs oracle | vs hourly oracle | SLO violation | failed requests | how |\n|---|---:|---:|---:|---:|---:|---|\n")
 	for _, row := range r.Rows {
 		viol := (time.Duration(row.ViolationSeconds) * time.Second).String()
 		failed := fmt.Sprintf("%.0f", row.FailedRequests)
-		if row.Role == RoleOracle {
+		if row.Role == RoleOracle || row.Role == RoleHourlyOracle {
 			viol, failed = "—", "—"
 		}
-		fmt.Fprintf(&b, "| %s | %.1f | %.2f | %s | %s | %s |\n", row.Name, row.InstanceHours, row.VsOracle, viol, failed, row.Note)
+		fmt.Fprintf(&b, "| %s | %.1f | %.2f | %.2f | %s | %s | %s |\n", row.Name, row.InstanceHours, row.VsOracle, row.VsHourly, viol, failed, row.Note)
 	}
 	for _, reason := range r.Proof.Reasons {
 		fmt.Fprintf(&b, "\n- %s", reason)

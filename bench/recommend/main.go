@@ -124,22 +124,26 @@ func run(traces string, margin float64) error {
 }
 
 func one(name string, svc *headroom.Service, cur *headroom.Policy, train, hold *headroom.Series, margin float64) error {
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	r, err := recommend.Recommend(recommend.Options{Service: svc, Current: cur, Train: []*headroom.Series{train},
 		Holdout: []*headroom.Series{hold}, Margin: margin})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	took := time.Since(start)
+	took, cpu := time.Since(start), cpuTime()-cpu0
 	fmt.Printf("\n%s\n", name)
-	fmt.Printf("  %.1f d learnt, %.1f d held out; %s, peak RSS so far %d MB; %d simulations, %d rounds; proof %s\n",
-		r.TrainDays, r.HoldoutDays, took.Round(10*time.Millisecond), peakRSS()>>20, r.Simulations, r.Rounds, r.Proof.Verdict)
+	fmt.Printf("  %.1f d learnt, %.1f d held out; %s wall, %s CPU (user + system), peak RSS so far %d MB; %d simulations, %d rounds; proof %s\n",
+		r.TrainDays, r.HoldoutDays, took.Round(10*time.Millisecond), cpu.Round(10*time.Millisecond), peakRSS()>>20, r.Simulations, r.Rounds, r.Proof.Verdict)
+	fmt.Printf("  floors pooled over %s, share %.0f%%\n", r.Pool, 100*r.FloorShare)
 	for _, t := range r.Targets {
 		fmt.Printf("  target %s %g → %g\n", t.Metric, t.Current, t.New)
 	}
-	fmt.Printf("  | policy | instance-hours | vs oracle | violation s | failed requests |\n  |---|---:|---:|---:|---:|\n")
+	for _, w := range r.Warnings {
+		fmt.Printf("  warning: %s\n", w)
+	}
+	fmt.Printf("  | policy | instance-hours | vs oracle | vs hourly oracle | violation s | failed requests |\n  |---|---:|---:|---:|---:|---:|\n")
 	for _, row := range r.Rows {
-		fmt.Printf("  | %s | %.1f | %.3f | %d | %.0f |\n", row.Name, row.InstanceHours, row.VsOracle, row.ViolationSeconds, row.FailedRequests)
+		fmt.Printf("  | %s | %.1f | %.3f | %.3f | %d | %.0f |\n", row.Name, row.InstanceHours, row.VsOracle, row.VsHourly, row.ViolationSeconds, row.FailedRequests)
 	}
 	return nil
 }
@@ -169,6 +173,16 @@ func parse(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// cpuTime is the process's CPU time so far, user and system: on a shared
+// machine it moves less with the other tenants' load than the wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS is the process's peak resident set size, in bytes.
