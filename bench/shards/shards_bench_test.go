@@ -463,6 +463,7 @@ func BenchmarkShards100k(b *testing.B) {
 		cpu0[i] = cpu(r.cmd.Process.Pid, false)
 	}
 	pg0, t0 := cpu(pm, true), time.Now()
+	wal0 := walStats(b, url)
 	n0 := make([]int, len(reps))
 	for i, r := range reps {
 		n0[i] = len(r.stats())
@@ -470,6 +471,7 @@ func BenchmarkShards100k(b *testing.B) {
 	waitLoops(2+*flagLoops+1, time.Duration(*flagLoops+3)**flagInterval+5*time.Minute, reps...)
 	window := time.Since(t0)
 	pgCPU := cpu(pm, true) - pg0
+	wal1 := walStats(b, url)
 	fmt.Printf("\n%d targets, %d replicas, %d shards, loop every %s, lease %s, synchronous_commit %v, detector %v; steady window %s\n",
 		*flagTargets, len(reps), *flagCount, *flagInterval, *flagTTL, *flagSync, *flagDetect, window.Round(time.Second))
 	fmt.Printf("%-10s %14s %6s %9s %10s %-30s %-24s %6s %7s\n", "replica", "stepped/owned", "loops", "cpu%core", "targets/s", "loop wall s", "p99 ms", "errors", "RSS MB")
@@ -491,6 +493,16 @@ func BenchmarkShards100k(b *testing.B) {
 		b.ReportMetric(share, fmt.Sprintf("%%core-%s", r.holder))
 	}
 	fmt.Printf("replicas together: %.1f%% of a core; PostgreSQL: %.1f%% of a core\n", total, 100*pgCPU.Seconds()/window.Seconds())
+	stepped := 0
+	for i, r := range reps {
+		for _, l := range r.stats()[n0[i]:] {
+			stepped += l.Targets
+		}
+	}
+	commits, walBytes := float64(wal1.commits-wal0.commits), float64(wal1.lsn-wal0.lsn)
+	fmt.Printf("PostgreSQL: %.0f commits/s, %.1f MB/s of WAL; per target iteration (%d in the window's loops): %.2f commits, %.1f KB of WAL, %.2f ms of its CPU, %.2f ms of a replica's\n",
+		commits/window.Seconds(), walBytes/window.Seconds()/1e6, stepped, commits/float64(stepped), walBytes/float64(stepped)/1e3,
+		1000*pgCPU.Seconds()/float64(stepped), 1000*total/100*window.Seconds()/float64(stepped))
 	b.ReportMetric(100*pgCPU.Seconds()/window.Seconds(), "%core-postgres")
 
 	// kill -9 of the first replica: how long until the others hold all
@@ -542,4 +554,22 @@ func BenchmarkShards100k(b *testing.B) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
+}
+
+// wal is PostgreSQL's count of commits in the benchmark's database and its
+// WAL position.
+type wal struct{ commits, lsn int64 }
+
+func walStats(b *testing.B, url string) wal {
+	b.Helper()
+	conn, err := pgx.Connect(b.Context(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(b.Context())
+	var w wal
+	if err := conn.QueryRow(b.Context(), `SELECT xact_commit, (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint FROM pg_stat_database WHERE datname = current_database()`).Scan(&w.commits, &w.lsn); err != nil {
+		b.Fatal(err)
+	}
+	return w
 }
