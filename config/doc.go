@@ -45,8 +45,11 @@
 //	    url: https://status.example.com  # optional: where people read it
 //	    timeZone: UTC        # optional, an IANA zone
 //	    language: en         # optional: en, de, fr, es or ja (BCP 47; de-CH picks de)
+//	    metricsInterval: 1m  # optional: how often the components' metrics are collected
 //	    components:          # required: components, or groups of them (one level)
 //	    - name: Website and API          # id: website-and-api (the name's slug) unless given
+//	      metrics:                       # optional: its System Metrics, charts of a target's figures
+//	      - {target: web, show: errorRatio}  # or latency; name, query and slo optional
 //	    - name: Git
 //	      components:
 //	      - {id: git-ssh, name: Git via SSH, description: ...}

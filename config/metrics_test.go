@@ -1,6 +1,8 @@
 package config
 
 import (
+	"io/fs"
+	"math"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -103,4 +105,40 @@ func TestPageMetricErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzPageMetrics reads a page's metrics from any text: an accepted
+// config's every metric names a target of the config, shows one of the
+// two kinds and has a query and a finite, non-negative objective.
+func FuzzPageMetrics(f *testing.F) {
+	files := fixtures(f)
+	f.Add([]byte(withMetrics))
+	f.Add([]byte(strings.Replace(withMetrics, "slo: 500ms", "slo: 1.5", 1)))
+	read := func(path string) ([]byte, error) {
+		if s, ok := files[filepath.Base(path)]; ok && filepath.Dir(path) == "fuzz" {
+			return []byte(s), nil
+		}
+		return nil, fs.ErrNotExist
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := parse("fuzz/headroom.yaml", data, read)
+		if err != nil || cfg.Page == nil {
+			return
+		}
+		targets := map[string]bool{}
+		for _, tg := range cfg.Targets {
+			targets[tg.Name] = true
+		}
+		for _, c := range cfg.Page.Components {
+			for _, m := range c.Metrics {
+				if !targets[m.Target] || (m.Show != ShowErrorRatio && m.Show != ShowLatency) || strings.TrimSpace(m.Query) == "" ||
+					m.URL == "" || m.ID == "" || !(m.SLO >= 0) || math.IsInf(m.SLO, 0) || (m.Show == ShowErrorRatio && m.SLO > 1) {
+					t.Fatalf("accepted metric %+v", m)
+				}
+			}
+		}
+		if cfg.Page.MetricsInterval != 0 && cfg.Page.MetricsInterval < MinMetricsInterval {
+			t.Fatalf("accepted metricsInterval %s", cfg.Page.MetricsInterval)
+		}
+	})
 }
