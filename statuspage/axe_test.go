@@ -47,8 +47,13 @@ func TestAccessibility(t *testing.T) {
 						t.Error("no rule passed: axe-core did not run")
 					}
 				})
-				if lang == "en" {
+				// A screenshot of each page kind in each scheme, and of
+				// the Japanese status page.
+				switch {
+				case lang == "en":
 					axe.Screenshot(srv.URL+p.path, scheme, "status-"+p.name+"-"+scheme, 1280, 1400)
+				case p.name == "index":
+					axe.Screenshot(srv.URL+p.path, scheme, "status-"+lang+"-"+p.name+"-"+scheme, 1280, 1400)
 				}
 			}
 		}
