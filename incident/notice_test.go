@@ -70,3 +70,20 @@ func TestReadNoticeRefusesOtherPayloads(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadNotice: any payload is read or refused, never a panic; one read
+// has a subject.
+func FuzzReadNotice(f *testing.F) {
+	for _, g := range []string{"webhook-incident-opened", "webhook-component", "webhook-maintenance-scheduled"} {
+		if b, err := os.ReadFile("testdata/" + g + ".golden.json"); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add(incident.ConfirmPayload)
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		n, err := incident.ReadNotice(payload)
+		if err == nil && n.Subject() == "" && n.Title != "" {
+			t.Fatalf("notice %+v has a title but no subject", n)
+		}
+	})
+}

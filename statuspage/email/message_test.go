@@ -2,6 +2,7 @@ package email_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -136,4 +137,40 @@ func TestBuildRefusesBadInput(t *testing.T) {
 			t.Errorf("Build with %s: no error", name)
 		}
 	}
+}
+
+// FuzzBuild: whatever an incident's name and update say, and whatever
+// address the form took, the mail parses back with exactly its own
+// headers (no header injected through a name or an address) and one
+// recipient.
+func FuzzBuild(f *testing.F) {
+	f.Add("API errors", "We are investigating.", "ops@example.org")
+	f.Add("Ünïcödé — 障害", "line\r\nBcc: victim@example.org", "\"A B\" <a@example.org>")
+	f.Add("x\r\nBcc: victim@example.org", "", "a@example.org")
+	f.Fuzz(func(t *testing.T, name, body, addr string) {
+		payload, err := json.Marshal(map[string]any{"page": map[string]any{"id": "p"},
+			"incident": map[string]any{"name": name, "status": "investigating", "incident_updates": []any{map[string]any{"body": body}}}})
+		if err != nil {
+			return
+		}
+		m, err := email.Build(page, from, incident.Delivery{ID: 1, SubscriberID: "s", Email: addr, Secret: "tok", Payload: payload, CreatedAt: at})
+		if err != nil {
+			return // an address net/mail refuses
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatalf("the mail does not parse: %v\n%q", err, m.Data)
+		}
+		for k := range msg.Header {
+			switch k {
+			case "From", "To", "Subject", "Date", "Message-Id", "Mime-Version", "Content-Type", "Content-Transfer-Encoding",
+				"Auto-Submitted", "List-Unsubscribe", "List-Unsubscribe-Post":
+			default:
+				t.Fatalf("header %q injected:\n%q", k, m.Data)
+			}
+		}
+		if to, err := msg.Header.AddressList("To"); err != nil || len(to) != 1 || to[0].Address != m.To {
+			t.Fatalf("To %q (%v), want the one address %q", msg.Header.Get("To"), err, m.To)
+		}
+	})
 }
