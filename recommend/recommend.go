@@ -729,7 +729,8 @@ func (s *searcher) searchPool(folds []*headroom.Series, learnt [][Slots]Floor, p
 func (s *searcher) foldMisses(folds []*headroom.Series, learnt [][Slots]Floor, p Pool) (int, error) {
 	missed := 0
 	for j, fold := range folds {
-		fj := pooled(&learnt[j], p)
+		pj := pooled(&learnt[j], p)
+		fj := shareOf(&pj, 1, s.cur.Max)
 		c, err := s.build(&fj, 1)
 		if err != nil {
 			return 0, err
