@@ -57,6 +57,11 @@ const (
 	// make the page a mail cannon.
 	DefaultSubscribeGlobalEvery = time.Second
 	DefaultSubscribeGlobalBurst = 60
+	// DefaultResendAfter is the least time between two confirmation
+	// mails to one address; DefaultPendingFor how long a subscription
+	// waits for its confirmation before it is removed.
+	DefaultResendAfter = time.Hour
+	DefaultPendingFor  = 7 * 24 * time.Hour
 )
 
 // maxForm is the most of a form's body read: an address and some
@@ -104,6 +109,8 @@ type Subscriptions struct {
 	// everyone's. Zero values take the defaults.
 	Every, GlobalEvery time.Duration
 	Burst, GlobalBurst int
+	// ResendAfter and PendingFor: see their defaults.
+	ResendAfter, PendingFor time.Duration
 
 	mu      sync.Mutex // one Publish at a time; guards the limiters
 	pages   atomic.Pointer[subscribePages]
@@ -344,10 +351,13 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request, p *sub
 	if len(ids) == len(known) {
 		ids = nil
 	}
-	token, err := newToken()
-	if err == nil {
-		err = s.Store.AddSubscriber(r.Context(), incident.Subscriber{ID: incident.NewID(), Channel: incident.ChannelEmail,
-			Email: addr.Address, ComponentIDs: ids, Secret: token, CreatedAt: s.now()})
+	resend, err := s.tidyPending(r.Context(), addr.Address)
+	if err == nil && resend {
+		var token string
+		if token, err = newToken(); err == nil {
+			err = s.Store.AddSubscriber(r.Context(), incident.Subscriber{ID: incident.NewID(), Channel: incident.ChannelEmail,
+				Email: addr.Address, ComponentIDs: ids, Secret: token, CreatedAt: s.now()})
+		}
 	}
 	if err != nil {
 		s.logger().Error("status page: subscribe", "err", err)
@@ -357,6 +367,35 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request, p *sub
 	// The same answer whether the address was subscribed already or
 	// not: the form tells nobody who reads the page's mail.
 	s.answer(w, r, p.sent, http.StatusOK, false)
+}
+
+// tidyPending removes the pending subscriptions older than PendingFor
+// (their links were never followed), and says whether addr may get a new
+// confirmation mail: not when one went to it less than ResendAfter ago,
+// so that the form cannot flood someone's inbox, whatever the number of
+// clients asking.
+func (s *Subscriptions) tidyPending(ctx context.Context, addr string) (bool, error) {
+	subs, err := s.Store.Subscribers(ctx)
+	if err != nil {
+		return false, err
+	}
+	now := s.now()
+	resend := true
+	for _, sub := range subs {
+		if !sub.Pending() {
+			continue
+		}
+		age := now.Sub(sub.CreatedAt)
+		switch {
+		case age > orDefault(s.PendingFor, DefaultPendingFor):
+			if err := s.Store.RemoveSubscriber(ctx, sub.ID); err != nil && headroom.ErrorCode(err) != headroom.ENOTFOUND {
+				return false, err
+			}
+		case sub.Email == addr && age < orDefault(s.ResendAfter, DefaultResendAfter):
+			resend = false
+		}
+	}
+	return resend, nil
 }
 
 // confirm confirms the subscriber of the link's token, and ends the

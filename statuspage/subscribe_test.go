@@ -1,6 +1,7 @@
 package statuspage_test
 
 import (
+	"fmt"
 	"html/template"
 	"io"
 	"net/http"
@@ -114,7 +115,7 @@ func TestSubscribeStoresAPendingSubscriber(t *testing.T) {
 func TestSubscribeLimits(t *testing.T) {
 	s, st := newSubscriptions(t, true)
 	for i, want := range []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests} {
-		resp := request(t, s, http.MethodPost, "/subscribe", "email=a%40example.org")
+		resp := request(t, s, http.MethodPost, "/subscribe", fmt.Sprintf("email=a%d%%40example.org", i))
 		if resp.StatusCode != want {
 			t.Errorf("POST %d: %d, want %d", i+1, resp.StatusCode, want)
 		}
@@ -181,5 +182,52 @@ func TestSubscriptionPagesInEveryLanguage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// One address gets at most one confirmation mail per ResendAfter, however
+// many clients ask (the form must not flood an inbox), and a subscription
+// never confirmed is removed after PendingFor.
+func TestSubscribeResendAndExpiry(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	st := &memory.Incidents{Now: func() time.Time { return now }}
+	s := &statuspage.Subscriptions{Next: statuspage.New(), Store: st, Enabled: true, Now: func() time.Time { return now },
+		ClientIP: func(r *http.Request) string { return r.Header.Get("X-Client") }}
+	s.Publish(fixture())
+	subscribe := func(client, addr string) {
+		t.Helper()
+		r := httptest.NewRequest(http.MethodPost, "/subscribe", strings.NewReader("email="+url.QueryEscape(addr)))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("X-Client", client)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Check your inbox") {
+			t.Fatalf("POST /subscribe %s from %s: %d", addr, client, w.Code)
+		}
+	}
+	pending := func() int {
+		t.Helper()
+		subs, err := st.Subscribers(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(subs)
+	}
+	for i := range 5 {
+		subscribe(fmt.Sprintf("10.0.0.%d", i), "victim@example.org")
+	}
+	if n := pending(); n != 1 {
+		t.Errorf("five clients subscribing one address: %d pending subscriptions (confirmation mails), want 1", n)
+	}
+	now = now.Add(statuspage.DefaultResendAfter + time.Minute)
+	subscribe("10.0.0.9", "victim@example.org")
+	if n := pending(); n != 2 {
+		t.Errorf("after ResendAfter: %d pending, want 2", n)
+	}
+	now = now.Add(statuspage.DefaultPendingFor + time.Minute)
+	subscribe("10.0.0.9", "other@example.org")
+	subs, _ := st.Subscribers(t.Context())
+	if len(subs) != 1 || subs[0].Email != "other@example.org" {
+		t.Errorf("after PendingFor: %+v, want only the new subscription (the unconfirmed ones removed)", subs)
 	}
 }
