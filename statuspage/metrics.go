@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -109,8 +110,13 @@ const (
 	// collected: Statuspage's "refreshed every minute", and a day view's
 	// point is 5 minutes.
 	DefaultMetricsInterval = time.Minute
-	// DefaultMetricsTimeout bounds one metric's queries of a collection.
-	DefaultMetricsTimeout = 20 * time.Second
+	// DefaultMetricsTimeout bounds one query of a collection.
+	DefaultMetricsTimeout = 10 * time.Second
+	// DefaultMetricsParallel is how many queries of a collection run at
+	// once: a Prometheus that does not answer holds a collection of ten
+	// metrics (30 queries) for 30 s at the default timeout, not 5
+	// minutes, and one that answers is not asked 30 things at once.
+	DefaultMetricsParallel = 4
 )
 
 // Collector collects the system metrics every Interval and hands each
@@ -125,8 +131,10 @@ type Collector struct {
 	Query   RangeQuery
 	Publish func(*MetricsSnapshot)
 	// Interval between collections (DefaultMetricsInterval); Timeout
-	// bounds each metric's queries (DefaultMetricsTimeout).
+	// bounds each query (DefaultMetricsTimeout).
 	Interval, Timeout time.Duration
+	// Parallel is how many queries run at once (DefaultMetricsParallel).
+	Parallel int
 	// Now is the clock of the collections: time.Now from NewCollector.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -137,7 +145,7 @@ type Collector struct {
 // NewCollector returns a Collector of metrics with the defaults.
 func NewCollector(metrics []Metric, query RangeQuery, publish func(*MetricsSnapshot)) *Collector {
 	return &Collector{Metrics: metrics, Query: query, Publish: publish, Interval: DefaultMetricsInterval,
-		Timeout: DefaultMetricsTimeout, Now: time.Now}
+		Timeout: DefaultMetricsTimeout, Parallel: DefaultMetricsParallel, Now: time.Now}
 }
 
 // Run collects at once, then every Interval, until ctx ends.
@@ -162,13 +170,20 @@ func (c *Collector) Run(ctx context.Context) {
 func (c *Collector) Once(ctx context.Context) *MetricsSnapshot {
 	now := c.now()
 	snap := &MetricsSnapshot{CollectedAt: now, Metrics: make([]MetricData, len(c.Metrics))}
+	slots := make(chan struct{}, max(c.Parallel, 1))
+	var wg sync.WaitGroup
 	for i, m := range c.Metrics {
-		d := MetricData{Metric: m, Series: make([]MetricSeries, len(MetricRanges))}
+		snap.Metrics[i] = MetricData{Metric: m, Series: make([]MetricSeries, len(MetricRanges))}
 		for r, rg := range MetricRanges {
-			d.Series[r] = c.collect(ctx, m, rg, now, c.previous(m, r))
+			prev := c.previous(m, r)
+			wg.Go(func() {
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				snap.Metrics[i].Series[r] = c.collect(ctx, m, rg, now, prev)
+			})
 		}
-		snap.Metrics[i] = d
 	}
+	wg.Wait()
 	c.last = snap
 	if c.Publish != nil {
 		c.Publish(snap)

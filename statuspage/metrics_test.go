@@ -1,6 +1,7 @@
 package statuspage_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,8 +9,10 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,11 +38,14 @@ type rangeCall struct {
 type fakeRanges struct {
 	value func(time.Time) float64
 	down  error
+	mu    sync.Mutex // a collection asks concurrently
 	calls []rangeCall
 }
 
 func (f *fakeRanges) query(_ context.Context, _, q string, start, end time.Time, step time.Duration) ([]statuspage.Sample, error) {
+	f.mu.Lock()
 	f.calls = append(f.calls, rangeCall{q, start, end, step})
+	f.mu.Unlock()
 	if f.down != nil {
 		return nil, f.down
 	}
@@ -78,6 +84,8 @@ func TestCollectorQueries(t *testing.T) {
 	if len(f.calls) != len(want) {
 		t.Fatalf("got %d queries, want %d: %v", len(f.calls), len(want), f.calls)
 	}
+	// Asked concurrently: in the ranges' order, by step.
+	slices.SortFunc(f.calls, func(a, b rangeCall) int { return cmp.Compare(a.step, b.step) })
 	for i, w := range want {
 		if g := f.calls[i]; g.query != w.query || !g.start.Equal(w.start) || !g.end.Equal(w.end) || g.step != w.step {
 			t.Errorf("%s: got query %q from %s to %s every %s, want %q from %s to %s every %s", statuspage.MetricRanges[i].Name,
@@ -378,5 +386,40 @@ func TestSystemMetricsUnits(t *testing.T) {
 				t.Errorf("the page does not say %q", want)
 			}
 		})
+	}
+}
+
+// A collection asks at most Parallel queries at once, and every one.
+func TestCollectorParallel(t *testing.T) {
+	var mu sync.Mutex
+	inFlight, most, asked := 0, 0, 0
+	query := func(ctx context.Context, _, _ string, start, end time.Time, step time.Duration) ([]statuspage.Sample, error) {
+		mu.Lock()
+		inFlight++
+		asked++
+		most = max(most, inFlight)
+		mu.Unlock()
+		time.Sleep(2 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		return []statuspage.Sample{{At: end, V: 0.001}}, nil
+	}
+	var metrics []statuspage.Metric
+	for i := range 10 {
+		metrics = append(metrics, statuspage.Metric{ID: fmt.Sprintf("m%d", i), ComponentID: "cmpapi000001", Name: "Error ratio", Kind: statuspage.MetricErrorRatio, Query: "q"})
+	}
+	c := statuspage.NewCollector(metrics, query, nil)
+	c.Now, c.Logger = func() time.Time { return metricsNow }, quiet
+	snap := c.Once(context.Background())
+	if asked != 30 || most > statuspage.DefaultMetricsParallel {
+		t.Errorf("asked %d queries, at most %d at once; want 30, at most %d", asked, most, statuspage.DefaultMetricsParallel)
+	}
+	for _, d := range snap.Metrics {
+		for r, s := range d.Series {
+			if len(s.Samples) != 1 || !s.Samples[0].At.Equal(s.End) {
+				t.Errorf("%s over the %s: %+v, want its one sample", d.ID, statuspage.MetricRanges[r].Name, s)
+			}
+		}
 	}
 }
