@@ -472,6 +472,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Add([]byte(base))
+	// spec.page.visibility, access and private, beside a target.
+	f.Add([]byte(base + strings.TrimPrefix(privatePage, "apiVersion: headroom.dev/v1alpha1\nkind: Config\nspec:\n")))
 	// read serves the fixtures only: a fuzzed path must not reach the disk
 	// (/dev/zero would never end).
 	read := func(path string) ([]byte, error) {

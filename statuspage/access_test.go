@@ -90,7 +90,7 @@ func crawl(t *testing.T, h http.Handler, header ...string) map[string]string {
 	return seen
 }
 
-func splitHandler(t *testing.T, a statuspage.Access) *statuspage.Handler {
+func splitHandler(t testing.TB, a statuspage.Access) *statuspage.Handler {
 	t.Helper()
 	h, snap := unpublishedSplit(a)
 	h.Publish(snap)
@@ -352,4 +352,40 @@ func TestViewerTokenCookie(t *testing.T) {
 			t.Errorf("tls %v: without the cookie: %d, want 401", tlsOn, res.StatusCode)
 		}
 	}
+}
+
+// FuzzAccess sends a private page with private components any path,
+// query, credentials and client address: without the viewer token or a
+// trusted proxy's address, no answer holds a private name.
+func FuzzAccess(f *testing.F) {
+	h := splitHandler(f, statuspage.Access{ProxyHeader: "X-Forwarded-User", TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	f.Add("/", "token=x", "Bearer nope", statuspage.ViewerCookie+"=nope", "mallory", "192.0.2.1:1234")
+	f.Add("/incidents/incpostm0001", "", "", "", "", "10.0.0.1:1")
+	f.Add("/api/v2/summary.json", "page=2&token=", "Basic YTpi", "a=b; headroom_viewer=", "x", "[::1]:80")
+	f.Fuzz(func(t *testing.T, path, query, auth, cookie, user, remote string) {
+		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path+query, " \r\n\t#") {
+			return
+		}
+		r, err := http.NewRequest("GET", "http://status.test"+path+"?"+query, nil)
+		if err != nil {
+			return
+		}
+		r.Header.Set("Authorization", auth)
+		r.Header.Set("Cookie", cookie)
+		r.Header.Set("X-Forwarded-User", user)
+		r.RemoteAddr = remote
+		if strings.Contains(auth+cookie+query, viewerToken) {
+			return
+		}
+		if ap, err := netip.ParseAddrPort(remote); err == nil && netip.MustParsePrefix("10.0.0.0/8").Contains(ap.Addr().Unmap()) {
+			return
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		for _, s := range secrets {
+			if strings.Contains(w.Body.String(), s) {
+				t.Fatalf("%s?%s: the public answer holds %q", path, query, s)
+			}
+		}
+	})
 }
