@@ -167,6 +167,7 @@ func (c *Controller) turn(ctx context.Context) (lead, lost bool) {
 	switch {
 	case c.Shards != nil:
 		held, lost := c.Shards.balance(ctx, c.logger())
+		c.Metrics.holding(held)
 		return held > 0, lost
 	case c.Leader != nil:
 		return c.Leader.lead(ctx, c.logger()), false

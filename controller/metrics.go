@@ -20,8 +20,11 @@ type Metrics struct {
 	Alert *prometheus.GaugeVec
 	// Alerts is 1 for each signal the detector fires for a target
 	// (headroom_alert{target,signal}), 0 for the others.
-	Alerts        *prometheus.GaugeVec
-	Leader        prometheus.Gauge
+	Alerts *prometheus.GaugeVec
+	Leader prometheus.Gauge
+	// Shards is how many shards this process holds (headroom_shards_held;
+	// 0 without sharding): its share of the targets.
+	Shards        prometheus.Gauge
 	IterationTime prometheus.Histogram
 }
 
@@ -47,10 +50,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			[]string{"target", "signal"}),
 		Leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "headroom_leader",
 			Help: "1 while this process holds the lease and acts; 0 while it only serves reads."}),
+		Shards: prometheus.NewGauge(prometheus.GaugeOpts{Name: "headroom_shards_held",
+			Help: "The shards whose targets this process acts on (spec.shards); 0 without sharding."}),
 		IterationTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "headroom_loop_duration_seconds",
 			Help: "Time to handle all targets once.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 	}
-	reg.MustRegister(m.Decisions, m.Guards, m.Errors, m.Desired, m.Alert, m.Alerts, m.Leader, m.IterationTime)
+	reg.MustRegister(m.Decisions, m.Guards, m.Errors, m.Desired, m.Alert, m.Alerts, m.Leader, m.Shards, m.IterationTime)
 	return m
 }
 
@@ -132,6 +137,13 @@ func (m *Metrics) leading(yes bool) {
 			v = 1
 		}
 		m.Leader.Set(v)
+	}
+}
+
+// holding records how many shards this process holds.
+func (m *Metrics) holding(n int) {
+	if m != nil {
+		m.Shards.Set(float64(n))
 	}
 }
 

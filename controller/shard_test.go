@@ -12,6 +12,8 @@ import (
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/controller"
 	"github.com/headroomhq/headroom/store/memory"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // seen records which replica observed which target, and when.
@@ -50,6 +52,7 @@ func TestShardedControllersStepEachTargetOnce(t *testing.T) {
 	s := &seen{}
 	const targets, interval = 40, 30 * time.Millisecond
 	var wg sync.WaitGroup
+	var metrics []*controller.Metrics
 	ctx, cancel := context.WithCancel(t.Context())
 	defer func() { cancel(); wg.Wait() }()
 	for _, who := range []string{"a", "b", "c"} {
@@ -66,6 +69,8 @@ func TestShardedControllersStepEachTargetOnce(t *testing.T) {
 		// that expires in a stall moves (correctly, but this test is
 		// about the settled state).
 		c.Shards = controller.NewShards(leases, who, 8, 3*time.Second)
+		c.Metrics = controller.NewMetrics(prometheus.NewRegistry())
+		metrics = append(metrics, c.Metrics)
 		wg.Go(func() { c.Run(ctx) })
 	}
 	// Settled: every shard held, each replica holding 2 or 3 of the 8;
@@ -87,6 +92,13 @@ func TestShardedControllersStepEachTargetOnce(t *testing.T) {
 		}
 	}
 	time.Sleep(2 * interval) // the loops under way finish
+	held := 0.0
+	for _, m := range metrics {
+		held += testutil.ToFloat64(m.Shards)
+	}
+	if held != 8 {
+		t.Errorf("headroom_shards_held of the three sums to %g, want 8", held)
+	}
 	s.mu.Lock()
 	settled := len(s.log)
 	s.mu.Unlock()
