@@ -114,8 +114,9 @@ const (
 	DefaultMetricsTimeout = 10 * time.Second
 	// DefaultMetricsParallel is how many queries of a collection run at
 	// once: a Prometheus that does not answer holds a collection of ten
-	// metrics (30 queries) for 30 s at the default timeout, not 5
-	// minutes, and one that answers is not asked 30 things at once.
+	// metrics (30 queries) for 80 s at the default timeout (8 rounds of
+	// 10 s), not 10 minutes, and one that answers is not asked 30 things
+	// at once.
 	DefaultMetricsParallel = 4
 )
 
