@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom/internal/synth"
+	"github.com/headroomhq/headroom/internal/tracetest"
 	"github.com/headroomhq/headroom/policy/dialect"
 )
 
@@ -61,6 +62,57 @@ func TestRecommendThenCheckPasses(t *testing.T) {
 	code, stdout, stderr = run(t, "check", "--service", svc, "--baseline", cur, "--proposed", out, "--traffic", tr)
 	if code != ExitPass {
 		t.Fatalf("check of the recommendation: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+// TestRecommendThenCheckPassesOnRealTrace: learnt from NASA's July 1995
+// and proved on its August (×1000, the example's service), the written
+// recommendation passes `check --baseline CURRENT --proposed NEW` on
+// August. Regression test for the 720 s the recommendation missed there.
+func TestRecommendThenCheckPassesOnRealTrace(t *testing.T) {
+	traces := tracetest.Dir(t)
+	if testing.Short() {
+		t.Skip("two months of simulations: not in -short")
+	}
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "current.yaml")
+	if err := os.WriteFile(cur, []byte(`# What a team without schedules runs.
+apiVersion: headroom.dev/v1alpha1
+kind: ScalingPolicy
+metadata:
+  name: plain-hpa
+spec:
+  minInstances: 2
+  maxInstances: 300
+  timeZone: America/New_York
+  targetTracking:
+    metric: cpu
+    target: 60
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	svc := "../../examples/bitbucket-2021-06-30/service.yaml"
+	jul, aug := filepath.Join(traces, "nasa_http_jul1995_1min.csv"), filepath.Join(traces, "nasa_http_aug1995_1min.csv")
+	out := filepath.Join(dir, "recommended.yaml")
+	code, stdout, stderr := run(t, "recommend", "--service", svc, "--policy", cur, "--traffic", jul, "--holdout-traffic", aug, "--scale", "1000", "-o", out)
+	if code != ExitPass {
+		t.Fatalf("recommend: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"hourly oracle", "PASS"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("recommend's output lacks %q:\n%s", want, stdout)
+		}
+	}
+	written, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(written), "# What a team without schedules runs.") {
+		t.Errorf("the written policy lost CURRENT's comment:\n%s", written)
+	}
+	code, stdout, stderr = run(t, "check", "--service", svc, "--baseline", cur, "--proposed", out, "--traffic", aug, "--scale", "1000")
+	if code != ExitPass {
+		t.Fatalf("check of the recommendation on August: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
 
