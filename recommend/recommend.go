@@ -167,7 +167,8 @@ type Target struct {
 // Row is one policy on the held-out traffic.
 type Row struct {
 	Name string `json:"name"`
-	// Role is current, recommended, tortoise, aws-predictive or oracle.
+	// Role is current, recommended, tortoise, aws-predictive, alternative,
+	// hourly-oracle or oracle.
 	Role          string  `json:"role"`
 	InstanceHours float64 `json:"instanceHours"`
 	VsOracle      float64 `json:"vsOracle"`
@@ -841,7 +842,7 @@ func (s *searcher) prove(r *Result) error {
 	}
 	r.Rows = []Row{
 		row("CURRENT", RoleCurrent, "the policy in production", proof.Policies[1]),
-		row("recommended", RoleRecommended, fmt.Sprintf("floors per weekday-hour + target tracking, margin %v", s.opt.Margin), proof.Policies[0]),
+		row("recommended", RoleRecommended, fmt.Sprintf("floors per weekday-hour, each pooled over %s, + target tracking, margin %v", s.pool, s.opt.Margin), proof.Policies[0]),
 		row("Tortoise rule", RoleTortoise, "hourly min ½×, max 2× the highest replicas of the same weekday-hour over 4 weeks of CURRENT", base.Policies[0]),
 		row("AWS-predictive style", RoleAWS, "hourly forecast of 14 days, scale-out only, 300 s early, CURRENT's target tracking below", base.Policies[1]),
 		{Name: "hourly oracle", Role: RoleHourlyOracle, Note: "perfect foresight of each clock hour's busiest interval, capacity constant within the hour: a reference, not a bound", InstanceHours: hourly, VsOracle: hourly / oracle, VsHourly: 1},
