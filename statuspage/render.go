@@ -510,17 +510,17 @@ var barLevels = []barLevel{
 }
 
 func (m *model) bar(d incident.DayUptime, counted bool) barView {
-	date := m.lang.Time("date", d.Date.UTC())
 	if d.NoData {
 		if counted {
 			return barView{Class: "nodata"}
 		}
-		return barView{Class: "nodata", Tip: m.lang.T("uptime.no_data", date)}
+		return barView{Class: "nodata", Tip: m.lang.T("uptime.no_data", m.lang.Time("date", d.Date.UTC()))}
 	}
 	quiet := d.Worst == "" || d.Worst == incident.Operational
 	if d.OutageMinutes <= 0 && quiet && counted {
-		return barView{}
+		return barView{} // most days: the stylesheet says it, no date written
 	}
+	date := m.lang.Time("date", d.Date.UTC())
 	v := barView{Tip: m.lang.T("uptime.quiet", date)}
 	if d.OutageMinutes > 0 {
 		v.Tip = m.lang.T("uptime.down", date, m.minutes(d.OutageMinutes))

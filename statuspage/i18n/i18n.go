@@ -152,7 +152,14 @@ func fill(msg string, args []any) string {
 			continue
 		}
 		b.WriteString(msg[:i])
-		fmt.Fprint(&b, args[n])
+		switch a := args[n].(type) {
+		case string:
+			b.WriteString(a)
+		case int:
+			b.WriteString(strconv.Itoa(a))
+		default:
+			fmt.Fprint(&b, a)
+		}
 		msg = msg[i+2+j:]
 	}
 	b.WriteString(msg)
@@ -191,41 +198,46 @@ func (c *Catalog) Time(format string, t time.Time) string {
 	if !ok {
 		return t.Format(time.RFC3339)
 	}
-	var b strings.Builder
+	b := make([]byte, 0, 2*len(p))
+	two := func(n int) {
+		b = append(b, byte('0'+n/10), byte('0'+n%10))
+	}
 	for p != "" {
 		i := strings.IndexByte(p, '{')
 		j := strings.IndexByte(p[max(i, 0):], '}')
 		if i < 0 || j < 0 {
-			b.WriteString(p)
+			b = append(b, p...)
 			break
 		}
-		b.WriteString(p[:i])
+		b = append(b, p[:i]...)
 		field := p[i+1 : i+j]
 		p = p[i+j+1:]
+		// Written digit by digit: the status page formats thousands of
+		// dates per write.
 		switch field {
 		case "yyyy":
-			b.WriteString(strconv.Itoa(t.Year()))
+			b = strconv.AppendInt(b, int64(t.Year()), 10)
 		case "M":
-			b.WriteString(strconv.Itoa(int(t.Month())))
+			b = strconv.AppendInt(b, int64(t.Month()), 10)
 		case "MM":
-			b.WriteString(t.Format("01"))
+			two(int(t.Month()))
 		case "MMM":
-			b.WriteString(c.MonthsShort[t.Month()-1])
+			b = append(b, c.MonthsShort[t.Month()-1]...)
 		case "MMMM":
-			b.WriteString(c.Months[t.Month()-1])
+			b = append(b, c.Months[t.Month()-1]...)
 		case "d":
-			b.WriteString(strconv.Itoa(t.Day()))
+			b = strconv.AppendInt(b, int64(t.Day()), 10)
 		case "dd":
-			b.WriteString(t.Format("02"))
+			two(t.Day())
 		case "HH":
-			b.WriteString(t.Format("15"))
+			two(t.Hour())
 		case "mm":
-			b.WriteString(t.Format("04"))
+			two(t.Minute())
 		case "z":
-			b.WriteString(t.Format("MST"))
+			b = t.AppendFormat(b, "MST")
 		default:
-			b.WriteString("{" + field + "}")
+			b = append(b, "{"+field+"}"...)
 		}
 	}
-	return b.String()
+	return string(b)
 }
