@@ -39,8 +39,9 @@ func (v Violation) String() string {
 type AxeResult struct {
 	Violations []Violation
 	// Passes and Incomplete count the rules that passed and those axe
-	// could not decide (a person must look).
+	// could not decide (a person must look); NeedsReview names the latter.
 	Passes, Incomplete int
+	NeedsReview        []string
 	// Version is axe-core's.
 	Version string
 }
@@ -88,7 +89,7 @@ func (a *Axe) Check(url, scheme string, width, height int, tags []string) AxeRes
 	a.d.evaluate(`axe.run(document, {runOnly: {type: "tag", values: `+tagList+`}, resultTypes: ["violations"]}).then(r => ({
 		Violations: r.violations.map(v => ({ID: v.id, Impact: v.impact || "", Help: v.help, HelpURL: v.helpUrl,
 			Nodes: v.nodes.map(n => ({Target: n.target, HTML: n.html, FailureSummary: n.failureSummary || ""}))})),
-		Passes: r.passes.length, Incomplete: r.incomplete.length, Version: axe.version}))`, &res)
+		Passes: r.passes.length, Incomplete: r.incomplete.length, NeedsReview: r.incomplete.map(i => i.id), Version: axe.version}))`, &res)
 	return res
 }
 
