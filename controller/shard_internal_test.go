@@ -312,3 +312,39 @@ func TestShardsOverrunResumes(t *testing.T) {
 		}
 	}
 }
+
+// serve --once with shards: alone, it takes every shard for its one loop
+// and gives them back; beside replicas holding them all, it does not act.
+func TestShardsOnce(t *testing.T) {
+	r := newRing(t)
+	prop, err := policy.LoadPolicy("../examples/bitbucket-2021-06-30/proposed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	var targets []*Target
+	for i := range 6 {
+		name := fmt.Sprintf("svc-%02d", i)
+		targets = append(targets, &Target{Name: name, Mode: headroom.ModeShadow, Policy: prop,
+			Source: slow{clock: r.clock, seen: &seen, name: name}, Actuator: handOf{&platform{n: 10, calls: map[string]int{}}, "once"}})
+	}
+	once := func() ([]Record, error) {
+		c := New(&memory.Journal{}, targets...)
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		c.Shards = &Shards{Leases: r.leases, Holder: "once", Count: ringShards, TTL: ringTTL, Now: r.clock.Now}
+		return c.Once(t.Context())
+	}
+	recs, err := once()
+	if err != nil || len(recs) != len(targets) {
+		t.Fatalf("Once alone: %d records, %v; want all %d targets", len(recs), err, len(targets))
+	}
+	if held, err := r.leases.List(t.Context(), shardPrefix); err != nil || len(held) != 0 {
+		t.Errorf("after Once: %d shards still held (%v), want all given back", len(held), err)
+	}
+	r.join("a")
+	r.loop()
+	r.loop()
+	if recs, err := once(); err == nil || len(recs) != 0 {
+		t.Errorf("Once beside a replica holding every shard: %d records, %v; want none and an error", len(recs), err)
+	}
+}
