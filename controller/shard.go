@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -201,7 +202,7 @@ func (s *Shards) balance(ctx context.Context, log *slog.Logger) (held int, lost 
 
 	// Below the share: take free shards, in an order of this holder's
 	// own, so that replicas starting together try different ones first.
-	slices.SortFunc(free, func(a, b int) int { return cmpUint(s.rank(a), s.rank(b)) })
+	slices.SortFunc(free, func(a, b int) int { return cmp.Compare(s.rank(a), s.rank(b)) })
 	for _, n := range free {
 		if len(mine) >= share {
 			break
@@ -269,16 +270,6 @@ func (s *Shards) rank(n int) uint64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s/%d", s.Holder, n)
 	return h.Sum64()
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // release gives every shard and the heartbeat up on shutdown, so the other
