@@ -27,6 +27,14 @@
 #   writes         p99 of / and summary.json (gzip) without writes, then
 #                  while an admin client posts an update every 100 ms, and
 #                  the ratio. REPS rounds (default 3).
+#   private        requests per server CPU-second, as cpu, of / gzip on a
+#                  second server of the same page with Group 1's five
+#                  components private (docs/STATUSPAGE.md, "Private
+#                  pages"): the public audience, and the private one with
+#                  a viewer token (Authorization: Bearer), beside the
+#                  all-public page and the 5 KB ceiling. REPS rounds.
+#
+# PORTS=<port> moves the servers to PORTS..PORTS+5 (default 18080).
 #
 # BASE_REV=<git revision> also builds headroom at that revision and serves
 # the same page from it beside the working tree's, measured in turn in the
@@ -38,10 +46,13 @@ secs=${1:-10}
 mode=${MODE:-all}
 reps=${REPS:-3}
 conns=64
+# PORTS is the first of the six loopback ports the servers listen on (two
+# runs at once need two).
+ports=${PORTS:-18080}
 case $mode in
 all | writes) threads=${WRK_THREADS:-2} ;;
-cpu) threads=${WRK_THREADS:-1} ;;
-*) echo "bench/statuspage.sh: MODE is all, cpu or writes" >&2; exit 2 ;;
+cpu | private) threads=${WRK_THREADS:-1} ;;
+*) echo "bench/statuspage.sh: MODE is all, cpu, writes or private" >&2; exit 2 ;;
 esac
 for tool in wrk curl; do
   command -v "$tool" >/dev/null || { echo "bench/statuspage.sh needs $tool: apt-get install $tool" >&2; exit 2; }
@@ -58,7 +69,7 @@ echo "building..." >&2
 go build -o "$work/headroom" ./cmd/headroom
 go build -o "$work/fixedserver" ./bench/fixedserver
 servers=(after)
-declare -A bin=([after]="$work/headroom") port=([after]=18080) base token pid incident_path
+declare -A bin=([after]="$work/headroom") port=([after]=$ports) base token pid incident_path
 if [ -n "${BASE_REV:-}" ]; then
   rev=$(git rev-parse --short "$BASE_REV")
   mkdir -p "$work/src-before"
@@ -66,7 +77,13 @@ if [ -n "${BASE_REV:-}" ]; then
   (cd "$work/src-before" && go build -o "$work/headroom-before" ./cmd/headroom)
   servers+=(before)
   bin[before]="$work/headroom-before"
-  port[before]=18082
+  port[before]=$((ports + 2))
+fi
+viewer=hrv_benchmark-viewer-token-0123456789abcdefghijk
+if [ "$mode" = private ]; then
+  servers+=(private)
+  bin[private]="$work/headroom"
+  port[private]=$((ports + 5))
 fi
 
 firstid() { grep -o '"id":"[a-z0-9]*"' | head -1 | cut -d'"' -f4; } # the incident's, the answer's first
@@ -80,12 +97,22 @@ start() {
   local s=$1 dir=$work/$1
   mkdir -p "$dir"
   {
-    printf 'apiVersion: headroom.dev/v1alpha1\nkind: Config\nspec:\n  dataDir: data\n  page:\n    name: Benchmark\n    components:\n'
+    printf 'apiVersion: headroom.dev/v1alpha1\nkind: Config\nspec:\n  dataDir: data\n  page:\n    name: Benchmark\n'
+    if [ "$s" = private ]; then
+      printf '    access:\n      tokens: [{name: bench, sha256: %s}]\n' "$(printf %s "$viewer" | sha256sum | cut -d' ' -f1)"
+    fi
+    printf '    components:\n'
     for g in 1 2 3 4; do
-      printf '    - name: Group %s\n      components:\n' "$g"
+      printf '    - name: Group %s\n' "$g"
+      if [ "$s" = private ] && [ "$g" = 1 ]; then printf '      private: true\n'; fi
+      printf '      components:\n'
       for c in 1 2 3 4 5; do printf '      - name: Component %s-%s\n' "$g" "$c"; done
     done
   } > "$dir/headroom.yaml"
+  if curl -s -o /dev/null "http://127.0.0.1:${port[$s]}/"; then
+    echo "bench/statuspage.sh: port ${port[$s]} is taken (another run?): set PORTS to six free ports' first" >&2
+    exit 2
+  fi
   token[$s]=$("${bin[$s]}" token create bench --config "$dir/headroom.yaml" 2>/dev/null)
   "${bin[$s]}" serve --config "$dir/headroom.yaml" --listen "127.0.0.1:${port[$s]}" > "$dir/serve.log" 2>&1 &
   pid[$s]=$!
@@ -105,14 +132,14 @@ start() {
   incident_path[$s]="/incidents/$id"
 }
 for s in "${servers[@]}"; do start "$s"; done
-"$work/fixedserver" -listen 127.0.0.1:18081 &
+"$work/fixedserver" -listen 127.0.0.1:$((ports + 1)) &
 fixed_pid=$!
 index_size=$(curl -s "${base[after]}/" | wc -c)
-"$work/fixedserver" -listen 127.0.0.1:18083 -size "$index_size" &
+"$work/fixedserver" -listen 127.0.0.1:$((ports + 3)) -size "$index_size" &
 same_pid=$!
-"$work/fixedserver" -listen 127.0.0.1:18084 -headers &
+"$work/fixedserver" -listen 127.0.0.1:$((ports + 4)) -headers &
 headers_pid=$!
-for _ in $(seq 100); do curl -fs http://127.0.0.1:18083/ >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 100); do curl -fs http://127.0.0.1:$((ports + 3))/ >/dev/null 2>&1 && break; sleep 0.1; done
 
 # wrk_run URL [wrk options]: wrk's output in $out.
 wrk_run() {
@@ -170,9 +197,9 @@ case $mode in
 cpu)
   for r in $(seq "$reps"); do
     echo "round $r:"
-    measure_cpu "ceiling (fixed 5 KB)" "$fixed_pid" http://127.0.0.1:18081/
+    measure_cpu "ceiling (fixed 5 KB)" "$fixed_pid" http://127.0.0.1:$((ports + 1))/
     ceiling=$last_rpc
-    measure_cpu "fixed 5 KB, the page's 10 headers" "$headers_pid" http://127.0.0.1:18084/
+    measure_cpu "fixed 5 KB, the page's 10 headers" "$headers_pid" http://127.0.0.1:$((ports + 4))/
     printf '%40s %8s%% of the ceiling'"'"'s req/CPU-s\n' "" "$(pct "$last_rpc" "$ceiling")"
     for s in "${servers[@]}"; do
       for path in / /api/v2/summary.json; do
@@ -180,12 +207,25 @@ cpu)
         printf '%40s %8s%% of the ceiling'"'"'s req/CPU-s\n' "" "$(pct "$last_rpc" "$ceiling")"
       done
     done
-    measure_cpu "ceiling (fixed $index_size B)" "$same_pid" http://127.0.0.1:18083/
+    measure_cpu "ceiling (fixed $index_size B)" "$same_pid" http://127.0.0.1:$((ports + 3))/
     ceiling=$last_rpc
     for s in "${servers[@]}"; do
       measure_cpu "/ plain ($s)" "${pid[$s]}" "${base[$s]}/"
       printf '%40s %8s%% of the same-size ceiling'"'"'s req/CPU-s\n' "" "$(pct "$last_rpc" "$ceiling")"
     done
+  done
+  ;;
+private)
+  for r in $(seq "$reps"); do
+    echo "round $r:"
+    measure_cpu "ceiling (fixed 5 KB)" "$fixed_pid" http://127.0.0.1:$((ports + 1))/
+    ceiling=$last_rpc
+    measure_cpu "/ gzip (all public)" "${pid[after]}" "${base[after]}/" "${gz[@]}"
+    printf '%40s %8s%% of the ceiling'"'"'s req/CPU-s\n' "" "$(pct "$last_rpc" "$ceiling")"
+    measure_cpu "/ gzip (private parts, public)" "${pid[private]}" "${base[private]}/" "${gz[@]}"
+    printf '%40s %8s%% of the ceiling'"'"'s req/CPU-s\n' "" "$(pct "$last_rpc" "$ceiling")"
+    measure_cpu "/ gzip (private parts, token)" "${pid[private]}" "${base[private]}/" "${gz[@]}" -H "Authorization: Bearer $viewer"
+    printf '%40s %8s%% of the ceiling'"'"'s req/CPU-s\n' "" "$(pct "$last_rpc" "$ceiling")"
   done
   ;;
 writes)
@@ -208,7 +248,7 @@ writes)
   ;;
 all)
   run_all() { # LABEL
-    measure "ceiling (fixed 5 KB)$1" http://127.0.0.1:18081/
+    measure "ceiling (fixed 5 KB)$1" http://127.0.0.1:$((ports + 1))/
     ceiling=$last_rps
     for path in / /api/v2/summary.json "${incident_path[after]}"; do
       measure "$path$1" "${base[after]}$path"
