@@ -183,10 +183,15 @@ func (h *Handler) chartOf(d *MetricData, r int, u unit) chartView {
 	over := lang.T("metrics.over_" + rg.Name)
 	value := func(v float64) string { return lang.Number(formatValue(v, u)) }
 	v := chartView{ID: d.ID, Name: d.Name}
-	pts := make([]chart.Point, len(s.Samples))
+	pts := make([]chart.Point, 0, len(s.Samples))
 	last, top, topAt := math.NaN(), math.NaN(), time.Time{}
 	for i, p := range s.Samples {
-		pts[i] = chart.Point{At: p.At, V: p.V * u.scale}
+		if i > 0 && p.At.Sub(s.Samples[i-1].At) > rg.Step {
+			// Prometheus gave no value in between (no data, a 0/0
+			// dropped): a gap in the line, not a straight one across.
+			pts = append(pts, chart.Point{At: s.Samples[i-1].At.Add(rg.Step), V: math.NaN()})
+		}
+		pts = append(pts, chart.Point{At: p.At, V: p.V * u.scale})
 		if !finite(p.V) {
 			continue
 		}

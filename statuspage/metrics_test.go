@@ -423,3 +423,24 @@ func TestCollectorParallel(t *testing.T) {
 		}
 	}
 }
+
+// Regression test for a line drawn straight across the hours Prometheus
+// had no value for: the line breaks there.
+func TestSystemMetricsGap(t *testing.T) {
+	gapFrom, gapUntil := time.Date(2021, 7, 8, 3, 0, 0, 0, time.UTC), time.Date(2021, 7, 8, 5, 0, 0, 0, time.UTC)
+	f := &fakeRanges{value: rampRatio}
+	query := func(ctx context.Context, source, q string, start, end time.Time, step time.Duration) ([]statuspage.Sample, error) {
+		all, err := f.query(ctx, source, q, start, end, step)
+		return slices.DeleteFunc(all, func(s statuspage.Sample) bool { return !s.At.Before(gapFrom) && s.At.Before(gapUntil) }), err
+	}
+	c := statuspage.NewCollector(errorsAndLatency[:1], query, nil)
+	c.Now, c.Logger = func() time.Time { return metricsNow }, quiet
+	h := published(t, fixture())
+	h.PublishMetrics(c.Once(context.Background()))
+	_, body := get(t, h, http.MethodGet, "/")
+	fig := find(parse(t, body), func(n *html.Node) bool { return attr(n, "id") == "metric-api-errors" })
+	line := find(fig, hasClass("line"))
+	if n := strings.Count(attr(line, "d"), "M"); n != 2 {
+		t.Errorf("the day's line has %d runs, want 2: broken at the two hours without data", n)
+	}
+}
