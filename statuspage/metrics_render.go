@@ -187,8 +187,9 @@ func (h *Handler) chartOf(d *MetricData, r int, u unit) chartView {
 	last, top, topAt := math.NaN(), math.NaN(), time.Time{}
 	for i, p := range s.Samples {
 		if i > 0 && p.At.Sub(s.Samples[i-1].At) > rg.Step {
-			// Prometheus gave no value in between (no data, a 0/0
-			// dropped): a gap in the line, not a straight one across.
+			// Prometheus gave no value in between (no series had a
+			// sample): a gap in the line, not a straight one across. A
+			// NaN value (0/0 without traffic) is a gap already.
 			pts = append(pts, chart.Point{At: s.Samples[i-1].At.Add(rg.Step), V: math.NaN()})
 		}
 		pts = append(pts, chart.Point{At: p.At, V: p.V * u.scale})
