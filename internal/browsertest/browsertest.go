@@ -42,9 +42,12 @@ func Run(t testing.TB, browser, url string, args ...string) string {
 	defer cancel()
 	args = append(flags(t), args...)
 	cmd := exec.CommandContext(ctx, browser, append(args, url)...)
+	group(cmd)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	// What the browser left running (its crash handler) goes with it.
+	killGroup(cmd)
 	if err != nil {
 		t.Fatalf("chromium: %v\n%s", err, stderr.String())
 	}

@@ -55,6 +55,7 @@ func openDevtools(t testing.TB, browser string) *devtools {
 	args := append(flags(t), "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
 		"--remote-allow-origins=http://127.0.0.1", "about:blank")
 	cmd := exec.CommandContext(ctx, browser, args...)
+	group(cmd)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +236,7 @@ func (d *devtools) evaluate(script string, out any) {
 func flags(t testing.TB) []string {
 	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-		"--force-device-scale-factor=1", "--user-data-dir=" + filepath.Join(t.TempDir(), "profile")}
+		"--force-device-scale-factor=1", "--user-data-dir=" + filepath.Join(profile(t), "profile")}
 }
 
 func jsonString(v any) (string, error) {
