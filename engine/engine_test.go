@@ -457,6 +457,39 @@ func TestKEDACronWindow(t *testing.T) {
 	}
 }
 
+// Regression test for a window whose start and end fire at the same
+// instant: KEDA's cron scaler (v2.20.2 pkg/scalers/cron_scaler.go,
+// GetMetricsAndActivity) is active unless the next start comes strictly
+// before the next end, so at a start that is also followed by an end at
+// the same next instant it is active. hack/kedadiff seed 106: start
+// "45 2-5 * * *", end "45 3 * * *" in Europe/London; at 02:45 the next
+// start and the next end are both 03:45.
+func TestKEDACronWindowStartAndEndTie(t *testing.T) {
+	p := cronPolicy(t, "45 2-5 * * *", "45 3 * * *", "Europe/London", 7, 1, 100)
+	p.Target.Legacy = false
+	p.Target.ScaleUp = headroom.ScalingRules{Select: headroom.SelectMax, Policies: []headroom.RatePolicy{{Kind: headroom.RatePods, Value: 100, Period: 15 * time.Second}}}
+	lon := mustLoad(t, "Europe/London")
+	at := func(h, m int) time.Time { return time.Date(2026, 3, 28, h, m, 0, 0, lon) }
+	tests := []struct {
+		name string
+		now  time.Time
+		want int
+	}{
+		{"before the start", at(2, 44), 1},
+		{"at the start, the next start and end both at 03:45: active", at(2, 45), 7},
+		{"inside", at(3, 44), 7},
+		{"at the end", at(3, 45), 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := decide(p, NewState(p, tc.now), tc.now, 1, 50)
+			if out.Desired != tc.want {
+				t.Errorf("got %d (%s), want %d", out.Desired, out.Reason.Message, tc.want)
+			}
+		})
+	}
+}
+
 func TestKEDACronToleranceAndCliff(t *testing.T) {
 	ist := mustLoad(t, "Asia/Kolkata")
 	// The reports of "stuck at 88 when 89 was configured": 89/88 is within

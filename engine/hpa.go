@@ -41,8 +41,11 @@ func value(t *headroom.TargetTracking, i int, st *State, now time.Time, obs head
 }
 
 // windowOpen reports whether the cron window of metric i is open at now:
-// the next end comes before the next start. The next edges are kept in
-// the state and recomputed only when one has passed.
+// the next start does not come before the next end. When both fall at the
+// same instant the window is open, as KEDA's cron scaler has it
+// (GetMetricsAndActivity in pkg/scalers/cron_scaler.go, v2.20.2; found by
+// hack/kedadiff). The next edges are kept in the state and recomputed only
+// when one has passed.
 // https://keda.sh/docs/latest/scalers/cron/
 func windowOpen(t *headroom.TargetTracking, i int, st *State, now time.Time) bool {
 	if len(st.Windows) != len(t.Metrics) {
@@ -55,7 +58,7 @@ func windowOpen(t *headroom.TargetTracking, i int, st *State, now time.Time) boo
 		e = WindowEdges{NextStart: w.Start.Next(now), NextEnd: w.End.Next(now)}
 		st.Windows[i] = e
 	}
-	return e.NextEnd.Before(e.NextStart)
+	return !e.NextStart.Before(e.NextEnd)
 }
 
 // recommend is the HPA replica calculation for one metric: ceil(ready ×
