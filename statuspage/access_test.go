@@ -389,3 +389,28 @@ func FuzzAccess(f *testing.F) {
 		}
 	})
 }
+
+// Behind a TLS-terminating proxy the viewer cookie is Secure when a
+// trusted proxy says the request came over https; the same header from
+// anyone else changes nothing.
+func TestViewerCookieSecureBehindProxy(t *testing.T) {
+	h := splitHandler(t, statuspage.Access{Private: true, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	for _, c := range []struct {
+		remote, proto string
+		secure        bool
+	}{
+		{"10.0.0.2:5000", "https", true},
+		{"10.0.0.2:5000", "http", false},
+		{"192.0.2.9:5000", "https", false},
+	} {
+		r := httptest.NewRequest("GET", "/?token="+viewerToken, nil)
+		r.RemoteAddr = c.remote
+		r.Header.Set("X-Forwarded-Proto", c.proto)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		cookies := w.Result().Cookies()
+		if w.Code != http.StatusSeeOther || len(cookies) != 1 || cookies[0].Secure != c.secure {
+			t.Errorf("from %s, X-Forwarded-Proto %s: %d, cookies %v, want a 303 and Secure %v", c.remote, c.proto, w.Code, cookies, c.secure)
+		}
+	}
+}
