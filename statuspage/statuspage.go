@@ -360,7 +360,6 @@ func (s *site) noJSONEntry() *entry {
 var (
 	headerCSP        = []string{pageCSP}
 	headerNosniff    = []string{"nosniff"}
-	headerFrameDeny  = []string{"DENY"}
 	headerReferrer   = []string{"no-referrer"}
 	headerVary       = []string{"Accept-Encoding"}
 	headerGzip       = []string{"gzip"}
