@@ -124,7 +124,9 @@ func (t *translator) externalType(at string, tr trigger) (autoscalingv2.MetricTa
 // and 1 otherwise, against an AverageValue target of 1 (GetMetricTarget of
 // 1 in KEDA's pkg/scalers/cron_scaler.go): the HPA asks for desiredReplicas
 // inside, within its 10% tolerance, and the window is a floor only while
-// it lasts.
+// it lasts. KEDA v2.16 reports 1 outside, v2.20 reports 0; the HPA's count
+// is the same (both ask for at most one replica, and the HPA's minimum is
+// at least 1), as hack/kedadiff checks against v2.20.2.
 // https://keda.sh/docs/latest/scalers/cron/
 func (t *translator) cron(at, name string, tr trigger, lo, hi int) *headroom.MetricTarget {
 	n := len(t.Errs)
