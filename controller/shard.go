@@ -32,10 +32,11 @@ const (
 // Each loop a replica renews its heartbeat lease ("member/<holder>") and
 // its shards, counts the live replicas, and aims at its share,
 // ceil(Count/replicas): it takes free or expired shards while it holds
-// fewer, and comes down to floor(Count/replicas) while other replicas hold
-// fewer than that and the free shards cannot make it up — so a joining
-// replica gets its share within a loop or two, and no shard moves once
-// every replica holds the floor or the ceiling (no flapping). A killed replica's shards and heartbeat expire after TTL; the
+// fewer, comes down to floor(Count/replicas) while other replicas hold
+// fewer than that and the free shards cannot make it up, and to the ceiling
+// while another replica holds less — so a joining replica gets its share
+// within a loop or two, and no shard moves once every replica holds the
+// floor or the ceiling (no flapping). A killed replica's shards and heartbeat expire after TTL; the
 // others take its shards at their next loop.
 type Shards struct {
 	Leases headroom.Leases
@@ -187,13 +188,22 @@ func (s *Shards) balance(ctx context.Context, log *slog.Logger) (held int, lost 
 
 	// Other replicas below the floor, more than the free shards can make
 	// up for (one joined): come down to the floor, so that they take what
-	// this one gives up at their next loop. Nothing moves while every
-	// replica holds its floor or more.
-	deficit := 0
+	// this one gives up at their next loop. Above the ceiling while
+	// another replica is below it: come down to the ceiling. Nothing
+	// moves once every replica holds the floor or the ceiling.
+	deficit, belowShare := 0, false
 	for _, m := range members {
 		deficit += max(floor-counts[m.Holder], 0)
+		belowShare = belowShare || counts[m.Holder] < share
 	}
-	if extra := len(mine) - floor; extra > 0 && deficit > len(free) {
+	extra := 0
+	switch {
+	case deficit > len(free):
+		extra = len(mine) - floor
+	case belowShare:
+		extra = len(mine) - share
+	}
+	if extra > 0 {
 		for _, n := range mine[len(mine)-extra:] {
 			s.shard(n).release(ctx, log)
 		}

@@ -35,6 +35,7 @@ type ring struct {
 	clock  *clock
 	leases *memory.Leases
 	alive  map[string]*Shards
+	count  int
 }
 
 const (
@@ -45,11 +46,11 @@ const (
 
 func newRing(t *testing.T) *ring {
 	c := &clock{now: time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)}
-	return &ring{t: t, clock: c, leases: &memory.Leases{Now: c.Now}, alive: map[string]*Shards{}}
+	return &ring{t: t, clock: c, leases: &memory.Leases{Now: c.Now}, alive: map[string]*Shards{}, count: ringShards}
 }
 
 func (r *ring) join(name string) {
-	r.alive[name] = &Shards{Leases: r.leases, Holder: name, Count: ringShards, TTL: ringTTL, Now: r.clock.Now}
+	r.alive[name] = &Shards{Leases: r.leases, Holder: name, Count: r.count, TTL: ringTTL, Now: r.clock.Now}
 }
 
 // loop runs one balance of every live replica, in name order, and moves the
@@ -62,7 +63,7 @@ func (r *ring) loop() (moved int) {
 		r.alive[name].balance(r.t.Context(), log)
 	}
 	after := r.owners()
-	for n := range ringShards {
+	for n := range r.count {
 		if before[n] != "" && before[n] != after[n] {
 			moved++
 		}
@@ -75,7 +76,7 @@ func (r *ring) loop() (moved int) {
 // failing the test when two may.
 func (r *ring) owners() []string {
 	r.t.Helper()
-	out := make([]string, ringShards)
+	out := make([]string, r.count)
 	for name, s := range r.alive {
 		for _, n := range s.Held() {
 			if out[n] != "" {
@@ -106,7 +107,7 @@ func (r *ring) shares() (map[string]int, int) {
 func (r *ring) balanced(when string) {
 	r.t.Helper()
 	counts, free := r.shares()
-	lo, hi := ringShards/len(r.alive), (ringShards+len(r.alive)-1)/len(r.alive)
+	lo, hi := r.count/len(r.alive), (r.count+len(r.alive)-1)/len(r.alive)
 	for name := range r.alive {
 		if c := counts[name]; c < lo || c > hi {
 			r.t.Errorf("%s: %s holds %d shards (%v), want %d to %d", when, name, c, counts, lo, hi)
@@ -183,6 +184,32 @@ func TestShardsBalance(t *testing.T) {
 		t.Errorf("c stopped: %d shards free after a loop, want none", free)
 	}
 	r.balanced("2 replicas after c stopped")
+}
+
+// Regression test for a join that left 2, 4 and 2 of 8 shards: the first
+// replica came down to the floor (2), the second then saw the newcomer's
+// need (2) met by the free shards and kept its 4, above the ceiling (3),
+// while nobody was below the floor. A replica above the ceiling gives the
+// extra up while another is below it.
+func TestShardsJoinFewShards(t *testing.T) {
+	r := newRing(t)
+	r.count = 8
+	r.join("a")
+	r.join("b")
+	for range 3 {
+		r.loop()
+	}
+	r.balanced("a and b")
+	r.join("c")
+	for range 4 {
+		r.loop()
+	}
+	r.balanced("c joined")
+	for i := range 3 {
+		if moved := r.loop(); moved != 0 {
+			t.Errorf("steady loop %d after the join: %d shards moved, want none", i, moved)
+		}
+	}
 }
 
 // One replica alone (SQLite, a single serve) holds every shard.
