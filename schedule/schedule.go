@@ -89,3 +89,33 @@ func Previous(s headroom.Schedule, t time.Time, lookback time.Duration) (time.Ti
 	}
 	return last, found
 }
+
+// Calendar is a Cron without the once-a-day rule: every activation
+// robfig/cron's calendar walk finds, so a wall-clock time in the hour that
+// clocks repeat when they fall back comes twice. KEDA's cron scaler asks
+// robfig/cron for its windows' next start and end as it is
+// (GetMetricsAndActivity in kedacore/keda pkg/scalers/cron_scaler.go), so
+// an edge in the repeated hour takes effect at its second occurrence;
+// policy/keda reads cron triggers with this (found by hack/kedadiff).
+// https://keda.sh/docs/latest/scalers/cron/
+type Calendar struct{ c *Cron }
+
+var _ headroom.Schedule = (*Calendar)(nil)
+
+// ParseCalendar parses expr as Parse does.
+func ParseCalendar(expr string, loc *time.Location) (*Calendar, error) {
+	c, err := Parse(expr, loc)
+	if err != nil {
+		return nil, err
+	}
+	return &Calendar{c: c}, nil
+}
+
+// Next returns the first activation strictly after t.
+func (k *Calendar) Next(t time.Time) time.Time {
+	n := k.c.spec.Next(t)
+	if n.IsZero() {
+		return n
+	}
+	return n.UTC()
+}

@@ -123,3 +123,50 @@ spec:
 		t.Errorf("at 88 with 89 desired: got %d (%s: %s), want 88 held by the tolerance", out.Desired, out.Reason.Code, out.Reason.Message)
 	}
 }
+
+// Regression test for a cron window's start in the hour clocks repeat:
+// KEDA's scaler takes robfig/cron's next start as it is, so start
+// "30 2 * * 0" in Europe/Berlin on 2026-10-25 opens the window at 02:30 CET,
+// the second 02:30, not at 02:30 CEST (hack/kedadiff seed 53, against KEDA
+// v2.20.2's pkg/scalers cron scaler).
+func TestCronStartInTheRepeatedHour(t *testing.T) {
+	p, _, err := keda.Parse("berlin.yaml", []byte(`apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: web
+spec:
+  scaleTargetRef:
+    name: web
+  minReplicaCount: 1
+  maxReplicaCount: 100
+  triggers:
+    - type: cron
+      metadata:
+        timezone: Europe/Berlin
+        start: "30 2 * * 0"
+        end: "15 12 * * 1-5"
+        desiredReplicas: "18"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		now  time.Time
+		want int
+	}{
+		{"02:30 CEST, the first 02:30: KEDA's next start is the second", time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), 1},
+		{"02:59 CEST", time.Date(2026, 10, 25, 0, 59, 0, 0, time.UTC), 1},
+		{"02:30 CET, the second 02:30: open", time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// From 1 replica the legacy scale-up limit, max(2 × 1, 4), caps
+			// the first step: 4 says the window is open.
+			out := decide(p, engine.NewState(p, tt.now), tt.now, 1)
+			if out.Desired != tt.want {
+				t.Errorf("got %d (%s), want %d", out.Desired, out.Reason.Message, tt.want)
+			}
+		})
+	}
+}

@@ -168,7 +168,9 @@ func (t *translator) cron(at, name string, tr trigger, lo, hi int) *headroom.Met
 
 // cronSpec parses start or end: "start/end support Linux format cron
 // (Minute Hour Dom Month Dow)" (DocCron), parsed by robfig/cron with those
-// five fields and no descriptors (KEDA's cronMetadata.Validate).
+// five fields and no descriptors (KEDA's cronMetadata.Validate). KEDA
+// walks robfig/cron's calendar as it is, a time in the hour clocks repeat
+// included twice: schedule.Calendar, not schedule.Cron.
 func (t *translator) cronSpec(path, spec string, loc *time.Location) headroom.Schedule {
 	const want = `a 5-field cron expression (minute hour day-of-month month day-of-week), such as "0 6 * * 1-5"`
 	trimmed := strings.TrimSpace(spec)
@@ -178,7 +180,7 @@ func (t *translator) cronSpec(path, spec string, loc *time.Location) headroom.Sc
 	case strings.HasPrefix(trimmed, "@"):
 		t.Fail(path, spec, want+": KEDA's cron parser takes no descriptors such as @daily")
 	default:
-		c, err := schedule.Parse(spec, loc)
+		c, err := schedule.ParseCalendar(spec, loc)
 		if err == nil {
 			return c
 		}
