@@ -205,15 +205,15 @@ func Headroom(s *Scenario) ([]Sample, error) {
 
 // The classes of divergence docs/KEDA.md explains.
 const (
-	// ClassFallBack: when clocks fall back, robfig/cron's Next (which
-	// KEDA's scaler calls) finds a start or end in the repeated hour again
-	// at its second occurrence, so KEDA's edge comes an hour later;
-	// headroom's schedule takes each wall-clock time once a day, at its
-	// first occurrence.
-	ClassFallBack = "clocks fall back: robfig/cron's Next gives a start or end in the repeated hour twice, headroom's schedule once"
-	// ClassSpringForward: when clocks spring forward, the edge of a window
-	// whose wall-clock time does not exist that day.
-	ClassSpringForward = "clocks spring forward: a start or end in the skipped hour"
+	// ClassFallBack: a divergence within a day of clocks falling back.
+	// Before policy/keda read cron triggers with schedule.Calendar, most
+	// were an edge in the repeated hour, which robfig/cron's Next (what
+	// KEDA's scaler calls) finds again at its second occurrence; what is
+	// left is Lord Howe's half-hour change (docs/KEDA.md).
+	ClassFallBack = "clocks fall back"
+	// ClassSpringForward: a divergence within a day of clocks springing
+	// forward (Lord Howe's half hour only, docs/KEDA.md).
+	ClassSpringForward = "clocks spring forward"
 )
 
 // Result is the comparison of one scenario.
