@@ -60,9 +60,6 @@ type State struct {
 	DownWindow []Sample
 	UpEvents   []Sample
 	DownEvents []Sample
-	// Windows holds, per metric of the policy, the next start and end of
-	// a cron metric's window (zero for other metrics).
-	Windows []WindowEdges
 	// Failures counts, per metric, the consecutive syncs without a sample
 	// (for a Fallback).
 	Failures []int
@@ -112,10 +109,6 @@ type AlarmState struct {
 	OutCooldownUntil time.Time
 	OutBase          int
 }
-
-// WindowEdges are the next activations of a cron window's start and end
-// after the last evaluation; the window is open when the end comes first.
-type WindowEdges struct{ NextStart, NextEnd time.Time }
 
 // eval is what each rule of one decision reads: the time, the capacity it
 // acts on, the observation, and the bounds in force (the guards, which

@@ -29,7 +29,7 @@ func value(t *headroom.TargetTracking, i int, st *State, now time.Time, obs head
 	case m.Kind == headroom.MetricCPU:
 		return obs.Utilization, obs.HasUtilization
 	case m.Kind == headroom.MetricCron:
-		if windowOpen(t, i, st, now) {
+		if windowOpen(t, i, now) {
 			return float64(m.Window.Desired), true
 		}
 		return 1, true
@@ -44,21 +44,14 @@ func value(t *headroom.TargetTracking, i int, st *State, now time.Time, obs head
 // the next start does not come before the next end. When both fall at the
 // same instant the window is open, as KEDA's cron scaler has it
 // (GetMetricsAndActivity in pkg/scalers/cron_scaler.go, v2.20.2; found by
-// hack/kedadiff). The next edges are kept in the state and recomputed only
-// when one has passed.
+// hack/kedadiff). Both edges are asked for afresh at every sync, as KEDA
+// does: robfig/cron's Next is not monotonic around a half-hour clock
+// change (Australia/Lord_Howe), so edges kept from an earlier sync can
+// disagree with the ones asked for now (found by hack/kedadiff).
 // https://keda.sh/docs/latest/scalers/cron/
-func windowOpen(t *headroom.TargetTracking, i int, st *State, now time.Time) bool {
-	if len(st.Windows) != len(t.Metrics) {
-		st.Windows = make([]WindowEdges, len(t.Metrics))
-	}
-	e := st.Windows[i]
-	if e.NextStart.IsZero() || e.NextEnd.IsZero() || !now.Before(e.NextStart) || !now.Before(e.NextEnd) {
-		w := t.Metrics[i].Window
-		st.Windows = slices.Clone(st.Windows)
-		e = WindowEdges{NextStart: w.Start.Next(now), NextEnd: w.End.Next(now)}
-		st.Windows[i] = e
-	}
-	return !e.NextStart.Before(e.NextEnd)
+func windowOpen(t *headroom.TargetTracking, i int, now time.Time) bool {
+	w := t.Metrics[i].Window
+	return !w.Start.Next(now).Before(w.End.Next(now))
 }
 
 // recommend is the HPA replica calculation for one metric: ceil(ready ×
