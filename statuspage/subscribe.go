@@ -15,6 +15,7 @@ import (
 	"net/mail"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -391,7 +392,9 @@ func (s *Subscriptions) tidyPending(ctx context.Context, addr string) (bool, err
 			if err := s.Store.RemoveSubscriber(ctx, sub.ID); err != nil && headroom.ErrorCode(err) != headroom.ENOTFOUND {
 				return false, err
 			}
-		case sub.Email == addr && age < orDefault(s.ResendAfter, DefaultResendAfter):
+		case strings.EqualFold(sub.Email, addr) && age < orDefault(s.ResendAfter, DefaultResendAfter):
+			// Case-insensitive: a domain is, and nearly every mailbox
+			// is, so each case variant would reach the same inbox.
 			resend = false
 		}
 	}
@@ -408,7 +411,10 @@ func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request, p *subsc
 		s.logger().Error("status page: confirm a subscription", "err", err)
 		s.unavailable(w, r)
 		return
-	case sub == nil:
+	case sub == nil,
+		// Expired, but not removed yet (tidyPending runs on POST
+		// /subscribe): as good as removed.
+		sub.Pending() && s.now().Sub(sub.CreatedAt) > orDefault(s.PendingFor, DefaultPendingFor):
 		s.answer(w, r, p.confirmBad, http.StatusNotFound, false)
 		return
 	}

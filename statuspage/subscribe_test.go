@@ -231,3 +231,63 @@ func TestSubscribeResendAndExpiry(t *testing.T) {
 		t.Errorf("after PendingFor: %+v, want only the new subscription (the unconfirmed ones removed)", subs)
 	}
 }
+
+// Regression test for the resend limit compared addresses byte for byte:
+// the case variants of one address (a domain is case-insensitive, and
+// nearly every mailbox is) each got a confirmation mail, so a few clients
+// could flood one inbox however long ResendAfter was.
+func TestSubscribeResendIgnoresCase(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	st := &memory.Incidents{Now: func() time.Time { return now }}
+	s := &statuspage.Subscriptions{Next: statuspage.New(), Store: st, Enabled: true, Now: func() time.Time { return now },
+		ClientIP: func(r *http.Request) string { return r.Header.Get("X-Client") }}
+	s.Publish(fixture())
+	for i, addr := range []string{"victim@example.org", "Victim@example.org", "victim@EXAMPLE.org", "VICTIM@Example.Org"} {
+		r := httptest.NewRequest(http.MethodPost, "/subscribe", strings.NewReader("email="+url.QueryEscape(addr)))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("X-Client", fmt.Sprintf("10.0.0.%d", i))
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			t.Fatalf("POST /subscribe %s: %d", addr, w.Code)
+		}
+	}
+	subs, err := st.Subscribers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(subs), 1; got != want {
+		t.Errorf("four case variants of one address within ResendAfter: %d pending subscriptions (confirmation mails), want %d", got, want)
+	}
+}
+
+// Regression test for a confirm link followed after PendingFor confirmed
+// the subscription when no POST /subscribe had removed it meanwhile: a
+// subscription not confirmed within PendingFor is one no one asked for.
+func TestConfirmAfterPendingFor(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	st := &memory.Incidents{Now: func() time.Time { return now }}
+	s := &statuspage.Subscriptions{Next: statuspage.New(), Store: st, Enabled: true, Now: func() time.Time { return now }}
+	s.Publish(fixture())
+	if resp := request(t, s, http.MethodPost, "/subscribe", "email=late%40example.org"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /subscribe: %d", resp.StatusCode)
+	}
+	subs, err := st.Subscribers(t.Context())
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("subscribers %+v, %v; want one", subs, err)
+	}
+	now = now.Add(statuspage.DefaultPendingFor + time.Minute)
+	resp := request(t, s, http.MethodPost, "/subscribe/confirm?token="+url.QueryEscape(subs[0].Secret), "")
+	if got, want := resp.StatusCode, http.StatusNotFound; got != want {
+		t.Errorf("confirm after PendingFor: %d, want %d", got, want)
+	}
+	subs, err = st.Subscribers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range subs {
+		if !sub.Pending() {
+			t.Errorf("subscriber %s confirmed after PendingFor", sub.Email)
+		}
+	}
+}
