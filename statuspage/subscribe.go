@@ -118,6 +118,11 @@ type Subscriptions struct {
 	global  *rate.Limiter
 	clients map[string]*rate.Limiter
 	swept   time.Time
+	// adding is held from reading the pending subscriptions to adding
+	// one, so that clients asking at once for one address do not each
+	// see none pending and each mail it (the global limit keeps the wait
+	// short). Replicas serving one page each hold their own.
+	adding sync.Mutex
 }
 
 var _ http.Handler = (*Subscriptions)(nil)
@@ -352,6 +357,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request, p *sub
 	if len(ids) == len(known) {
 		ids = nil
 	}
+	s.adding.Lock()
 	resend, err := s.tidyPending(r.Context(), addr.Address)
 	if err == nil && resend {
 		var token string
@@ -360,6 +366,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request, p *sub
 				Email: addr.Address, ComponentIDs: ids, Secret: token, CreatedAt: s.now()})
 		}
 	}
+	s.adding.Unlock()
 	if err != nil {
 		s.logger().Error("status page: subscribe", "err", err)
 		s.unavailable(w, r)

@@ -1,6 +1,7 @@
 package statuspage_test
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -289,5 +291,51 @@ func TestConfirmAfterPendingFor(t *testing.T) {
 		if !sub.Pending() {
 			t.Errorf("subscriber %s confirmed after PendingFor", sub.Email)
 		}
+	}
+}
+
+// slowSubscribers is a store whose Subscribers takes a while, as a
+// database's does under load.
+type slowSubscribers struct {
+	incident.Store
+}
+
+func (s slowSubscribers) Subscribers(ctx context.Context) ([]incident.Subscriber, error) {
+	subs, err := s.Store.Subscribers(ctx)
+	time.Sleep(20 * time.Millisecond) // the answer on its way back
+	return subs, err
+}
+
+// Regression test for clients asking at once for one address each getting
+// it a confirmation mail: every POST read the pending subscriptions before
+// any added its own, so 60 clients (the global burst) sent one inbox 60
+// mails at once, and again every ResendAfter.
+func TestSubscribeConcurrentOneMail(t *testing.T) {
+	st := &memory.Incidents{}
+	s := &statuspage.Subscriptions{Next: statuspage.New(), Store: slowSubscribers{st}, Enabled: true,
+		ClientIP: func(r *http.Request) string { return r.Header.Get("X-Client") }}
+	s.Publish(fixture())
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := httptest.NewRequest(http.MethodPost, "/subscribe", strings.NewReader("email=victim%40example.org"))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.Header.Set("X-Client", fmt.Sprintf("10.0.0.%d", i))
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				t.Errorf("POST /subscribe from client %d: %d", i, w.Code)
+			}
+		}()
+	}
+	wg.Wait()
+	subs, err := st.Subscribers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(subs), 1; got != want {
+		t.Errorf("ten clients subscribing one address at once: %d pending subscriptions (confirmation mails), want %d", got, want)
 	}
 }
