@@ -32,7 +32,8 @@ const (
 // Each loop a replica renews its heartbeat lease ("member/<holder>") and
 // its shards, counts the live replicas, and aims at its share,
 // ceil(Count/replicas): it takes free or expired shards while it holds
-// fewer, comes down to floor(Count/replicas) while other replicas hold
+// fewer (only up to floor(Count/replicas) while another replica holds
+// less than that), comes down to floor(Count/replicas) while other replicas hold
 // fewer than that and the free shards cannot make it up, and to the ceiling
 // while another replica holds less — so a joining replica gets its share
 // within a loop or two, and no shard moves once every replica holds the
@@ -191,10 +192,11 @@ func (s *Shards) balance(ctx context.Context, log *slog.Logger) (held int, lost 
 	// this one gives up at their next loop. Above the ceiling while
 	// another replica is below it: come down to the ceiling. Nothing
 	// moves once every replica holds the floor or the ceiling.
-	deficit, belowShare := 0, false
+	deficit, belowShare, othersBelowFloor := 0, false, false
 	for _, m := range members {
 		deficit += max(floor-counts[m.Holder], 0)
 		belowShare = belowShare || counts[m.Holder] < share
+		othersBelowFloor = othersBelowFloor || (m.Holder != s.Holder && counts[m.Holder] < floor)
 	}
 	extra := 0
 	switch {
@@ -212,9 +214,16 @@ func (s *Shards) balance(ctx context.Context, log *slog.Logger) (held int, lost 
 
 	// Below the share: take free shards, in an order of this holder's
 	// own, so that replicas starting together try different ones first.
+	// While another replica is below the floor, only up to the floor: the
+	// shards given up for it are its, not those of a replica at the floor
+	// that balances first (which would give them up again next loop).
+	want := share
+	if othersBelowFloor {
+		want = floor
+	}
 	slices.SortFunc(free, func(a, b int) int { return cmp.Compare(s.rank(a), s.rank(b)) })
 	for _, n := range free {
-		if len(mine) >= share {
+		if len(mine) >= want {
 			break
 		}
 		if s.shard(n).lead(ctx, log) {

@@ -375,3 +375,42 @@ func TestShardsOnce(t *testing.T) {
 		t.Errorf("Once beside a replica holding every shard: %d records, %v; want none and an error", len(recs), err)
 	}
 }
+
+// Regression test for a join that never settled: with 5 shards and four
+// replicas (share 2, floor 1), the shards given up for the newcomer, below
+// the floor, were taken first by replicas at the floor (below the share)
+// that balanced before it, which gave them up again at their next loop: a
+// shard moved every loop and one stayed free. Replicas balance in whatever
+// order their loops fall (here the order found by a random search). While
+// another replica is below the floor, a replica takes free shards only up
+// to the floor.
+func TestShardsJoinBelowFloorSettles(t *testing.T) {
+	r := newRing(t)
+	r.count = 5
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	loop := func(order ...string) {
+		for _, name := range order {
+			r.alive[name].balance(t.Context(), log)
+		}
+		r.clock.add(ringLoop)
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		r.join(name)
+	}
+	loop("c", "a", "b")
+	r.join("d")
+	for _, order := range [][]string{{"d", "a", "b", "c"}, {"c", "b", "a", "d"}, {"a", "d", "b", "c"},
+		{"c", "b", "a", "d"}, {"b", "a", "d", "c"}, {"a", "c", "d", "b"}, {"c", "b", "d", "a"},
+		{"a", "d", "c", "b"}, {"a", "c", "b", "d"}, {"c", "b", "d", "a"}, {"b", "c", "d", "a"}} {
+		loop(order...)
+	}
+	r.balanced("d joined, 11 loops on")
+	for i, order := range [][]string{{"d", "c", "b", "a"}, {"b", "c", "d", "a"}, {"d", "b", "a", "c"}, {"d", "b", "c", "a"}} {
+		before := r.owners()
+		loop(order...)
+		after := r.owners()
+		if !slices.Equal(before, after) {
+			t.Errorf("steady loop %d after the join: owners %q became %q, want no move", i, before, after)
+		}
+	}
+}
