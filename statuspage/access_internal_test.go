@@ -49,3 +49,41 @@ func TestPublishThePublicViewAgain(t *testing.T) {
 		}
 	}
 }
+
+// Regression test for a stale public view taking the whole snapshot's
+// place: a PublishMetrics that read the last rendered view before a write
+// published it after the write, and Publish took that older view for the
+// whole page, so the next collection gave the private audience the public
+// view (the private component gone) until the next write.
+func TestPublishAStaleViewAfterAWrite(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	snap := &incident.Snapshot{Page: incident.Page{ID: "p", Name: "Acme"}, Version: 3, BuiltAt: now, UpdatedAt: now,
+		Components: []incident.Component{{ID: "web", Name: "Website", Status: incident.Operational},
+			{ID: "ledger", Name: "Secret Ledger", Status: incident.MajorOutage}},
+		Indicator: incident.IndicatorCritical}
+	h := New()
+	h.Access = Access{PrivateComponents: []string{"ledger"}, TokenHashes: [][]byte{HashViewerToken("tok")}}
+	h.Publish(snap)
+	stale := h.shown.Load() // what a collection running now reads
+	next := *snap
+	next.Version = 4
+	h.Publish(&next) // a write meanwhile
+	h.Publish(stale) // the collection publishes what it read
+	h.PublishMetrics(&MetricsSnapshot{CollectedAt: now, Metrics: []MetricData{{Metric: Metric{ID: "web-errors", ComponentID: "web",
+		Name: "Website error ratio", Kind: MetricErrorRatio},
+		Series: []MetricSeries{{Start: now.Add(-24 * time.Hour), End: now, Samples: []Sample{{At: now.Add(-time.Hour), V: 0.01}, {At: now, V: 0.02}}}}}}})
+	for _, c := range []struct {
+		auth string
+		want bool
+	}{{"", false}, {"Bearer tok", true}} {
+		r := httptest.NewRequest("GET", "/api/v2/components.json", nil)
+		if c.auth != "" {
+			r.Header.Set("Authorization", c.auth)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if got := strings.Contains(w.Body.String(), "Secret Ledger"); got != c.want {
+			t.Errorf("Authorization %q: the private component shown %v, want %v", c.auth, got, c.want)
+		}
+	}
+}

@@ -94,6 +94,11 @@ func (h *Handler) PublishMetrics(ms *MetricsSnapshot) {
 	changed, snap := h.updateMetrics(ms)
 	h.mu.Unlock()
 	if changed && snap != nil {
+		if w := h.whole.Load(); w != nil {
+			// Two audiences: snap is a public view, which a write may
+			// have replaced since; the whole page stands for it.
+			snap = w
+		}
 		// The same version again: Publish renders it with the charts.
 		h.Publish(snap)
 	}

@@ -98,6 +98,9 @@ type Handler struct {
 	// shown is the last public view Publish made, of whole: published
 	// again (PublishMetrics does), it stands for whole.
 	shown, whole atomic.Pointer[incident.Snapshot]
+	// split is held through a Publish of a page with two audiences, so
+	// that whole and shown are of one snapshot and only move forward.
+	split sync.Mutex
 	// vary is the Vary of every answer of a page with two audiences.
 	vary atomic.Pointer[[]string]
 }
@@ -124,8 +127,15 @@ func (h *Handler) Publish(snap *incident.Snapshot) {
 		return
 	}
 	// Two audiences: two sites, each pre-rendered, picked per request.
+	h.split.Lock()
+	defer h.split.Unlock()
 	if snap == h.shown.Load() {
 		snap = h.whole.Load()
+	} else if w := h.whole.Load(); w != nil && snap.Version < w.Version {
+		// Older than the page served (a view read before a write, or
+		// a snapshot overtaken): taken for the whole page, it would
+		// hide the private parts from the readers let in.
+		return
 	}
 	h.privateHandler().publish(snap)
 	if !h.Access.Private {
