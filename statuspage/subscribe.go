@@ -335,7 +335,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request, p *sub
 		return
 	}
 	addr, err := mail.ParseAddress(r.PostForm.Get("email"))
-	if err != nil {
+	if err != nil || !mailbox(addr.Address) {
 		s.answer(w, r, p.invalid, http.StatusBadRequest, false)
 		return
 	}
@@ -375,6 +375,24 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request, p *sub
 	// The same answer whether the address was subscribed already or
 	// not: the form tells nobody who reads the page's mail.
 	s.answer(w, r, p.sent, http.StatusOK, false)
+}
+
+// maxAddress is the longest address SMTP carries (RFC 5321 section
+// 4.5.3.1.3: a path of 256 octets with its angle brackets).
+const maxAddress = 254
+
+// mailbox says whether addr, which net/mail parsed, is one the form takes:
+// at a domain name with a dot, not a host literal ([10.0.0.5]) or a bare
+// host name (localhost), so that an anonymous client cannot have the
+// page's SMTP server deliver to a host of its choosing, internal ones
+// included; and no longer than SMTP allows.
+func mailbox(addr string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 || len(addr) > maxAddress {
+		return false
+	}
+	domain := addr[at+1:]
+	return !strings.HasPrefix(domain, "[") && strings.Contains(strings.Trim(domain, "."), ".")
 }
 
 // tidyPending removes the pending subscriptions older than PendingFor

@@ -339,3 +339,25 @@ func TestSubscribeConcurrentOneMail(t *testing.T) {
 		t.Errorf("ten clients subscribing one address at once: %d pending subscriptions (confirmation mails), want %d", got, want)
 	}
 }
+
+// Regression test for the form taking any address net/mail parses: a
+// domain literal (someone@[10.0.0.5]) or a bare host name (root@localhost)
+// had the page's SMTP server deliver a confirmation mail to whatever host
+// an anonymous client named, internal ones included.
+func TestSubscribeRefusesAddressesOfHosts(t *testing.T) {
+	for _, addr := range []string{"someone@[10.0.0.5]", "someone@[IPv6:::1]", "root@localhost", "x@intranet",
+		strings.Repeat("a", 250) + "@example.org"} {
+		s, st := newSubscriptions(t, true)
+		resp := request(t, s, http.MethodPost, "/subscribe", "email="+url.QueryEscape(addr))
+		if got, want := resp.StatusCode, http.StatusBadRequest; got != want {
+			t.Errorf("POST /subscribe %s: %d, want %d", addr, got, want)
+		}
+		if subs, _ := st.Subscribers(t.Context()); len(subs) != 0 {
+			t.Errorf("POST /subscribe %s: %d subscribers stored, want none", addr, len(subs))
+		}
+	}
+	s, _ := newSubscriptions(t, true)
+	if resp := request(t, s, http.MethodPost, "/subscribe", "email=reader%40mail.example.org"); resp.StatusCode != http.StatusOK {
+		t.Errorf("POST /subscribe reader@mail.example.org: %d, want 200", resp.StatusCode)
+	}
+}
