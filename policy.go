@@ -202,6 +202,19 @@ type CronWindow struct {
 	Desired            int
 }
 
+// OpenAt reports whether the window is open at now: its next start does
+// not come before its next end. When both fall at the same instant the
+// window is open, as KEDA's cron scaler has it (GetMetricsAndActivity in
+// pkg/scalers/cron_scaler.go, v2.20.2; found by hack/kedadiff). Both edges
+// are asked for afresh each time, as KEDA does: robfig/cron's Next is not
+// monotonic around a half-hour clock change (Australia/Lord_Howe). The
+// engine and the simulator's initial capacity both ask here, so the rule
+// has one home.
+// https://keda.sh/docs/latest/scalers/cron/
+func (w *CronWindow) OpenAt(now time.Time) bool {
+	return !w.Start.Next(now).Before(w.End.Next(now))
+}
+
 // SelectPolicy picks among rate policies, as HPA behavior's selectPolicy.
 type SelectPolicy string
 

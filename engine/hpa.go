@@ -40,18 +40,10 @@ func value(t *headroom.TargetTracking, i int, st *State, now time.Time, obs head
 	}
 }
 
-// windowOpen reports whether the cron window of metric i is open at now:
-// the next start does not come before the next end. When both fall at the
-// same instant the window is open, as KEDA's cron scaler has it
-// (GetMetricsAndActivity in pkg/scalers/cron_scaler.go, v2.20.2; found by
-// hack/kedadiff). Both edges are asked for afresh at every sync, as KEDA
-// does: robfig/cron's Next is not monotonic around a half-hour clock
-// change (Australia/Lord_Howe), so edges kept from an earlier sync can
-// disagree with the ones asked for now (found by hack/kedadiff).
-// https://keda.sh/docs/latest/scalers/cron/
+// windowOpen reports whether the cron window of metric i is open at now
+// (headroom.CronWindow.OpenAt: KEDA's rule).
 func windowOpen(t *headroom.TargetTracking, i int, now time.Time) bool {
-	w := t.Metrics[i].Window
-	return !w.Start.Next(now).Before(w.End.Next(now))
+	return t.Metrics[i].Window.OpenAt(now)
 }
 
 // recommend is the HPA replica calculation for one metric: ceil(ready ×

@@ -393,9 +393,8 @@ func initialCapacity(svc *headroom.Service, pol *headroom.Policy, tr *headroom.S
 			switch {
 			case m.Kind == headroom.MetricCron:
 				// A clock metric: its window's count if open at start.
-				w := m.Window
-				if w.End.Next(tr.Start).Before(w.Start.Next(tr.Start)) {
-					n = max(n, w.Desired)
+				if m.Window.OpenAt(tr.Start) {
+					n = max(n, m.Window.Desired)
 				}
 			case m.Kind == headroom.MetricCPU:
 				n = max(n, count(math.Ceil(demand/(svc.CapacityPerInstance*m.Target/100))))

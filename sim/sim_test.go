@@ -355,3 +355,26 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 		t.Errorf("ran %d seconds after the cancel, want at most %d", seconds-100_000, cancelEvery)
 	}
 }
+
+// hourly is a Schedule firing at every whole hour.
+type hourly struct{}
+
+func (hourly) Next(t time.Time) time.Time { return t.Truncate(time.Hour).Add(time.Hour) }
+
+// Regression test for the simulator's own copy of the cron window rule:
+// a window whose next start and next end fall at the same instant is open
+// (KEDA's cron scaler, and the engine since hack/kedadiff found it), but
+// the run's initial capacity took it as closed and started at the
+// traffic's count instead of the window's.
+func TestInitialCapacityOpenCronWindowTie(t *testing.T) {
+	pol := targetPolicy(1, 100)
+	pol.Target.Metrics = []headroom.MetricTarget{{Name: "cron", Kind: headroom.MetricCron, Target: 1, External: true,
+		Window: &headroom.CronWindow{StartSpec: "0 * * * *", EndSpec: "0 * * * *", TimeZone: time.UTC, Start: hourly{}, End: hourly{}, Desired: 40}}}
+	res, err := Run(Config{Service: service(100, 80*time.Millisecond), Policy: pol, Traffic: flat(300, 60)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Initial != 40 {
+		t.Errorf("initial capacity: got %d, want 40 (the window is open when its start and end coincide)", res.Initial)
+	}
+}
