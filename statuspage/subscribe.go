@@ -449,7 +449,7 @@ func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request, p *subsc
 		return
 	}
 	for _, other := range all {
-		if other.ID != sub.ID && other.Channel == incident.ChannelEmail && other.Email == sub.Email {
+		if other.ID != sub.ID && other.Channel == incident.ChannelEmail && strings.EqualFold(other.Email, sub.Email) {
 			if err := s.Store.RemoveSubscriber(r.Context(), other.ID); err != nil && headroom.ErrorCode(err) != headroom.ENOTFOUND {
 				s.logger().Error("status page: end a replaced subscription", "subscriber", other.ID, "err", err)
 			}

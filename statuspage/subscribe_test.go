@@ -361,3 +361,35 @@ func TestSubscribeRefusesAddressesOfHosts(t *testing.T) {
 		t.Errorf("POST /subscribe reader@mail.example.org: %d, want 200", resp.StatusCode)
 	}
 }
+
+// Regression test for confirming leaving the address's earlier
+// subscription in place when it was typed in another case
+// (Reader@Example.org, then reader@example.org): both were told of every
+// incident, each mail twice.
+func TestConfirmReplacesTheAddressInAnyCase(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	st := &memory.Incidents{Now: func() time.Time { return now }}
+	s := &statuspage.Subscriptions{Next: statuspage.New(), Store: st, Enabled: true, Now: func() time.Time { return now }}
+	s.Publish(fixture())
+	if err := st.AddSubscriber(t.Context(), incident.Subscriber{ID: "old", Channel: incident.ChannelEmail, Email: "Reader@Example.org",
+		Secret: "old-token-0123456789", CreatedAt: now.Add(-48 * time.Hour), ConfirmedAt: now.Add(-48 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if resp := request(t, s, http.MethodPost, "/subscribe", "email=reader%40example.org"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /subscribe: %d", resp.StatusCode)
+	}
+	subs, _ := st.Subscribers(t.Context())
+	var token string
+	for _, sub := range subs {
+		if sub.Pending() {
+			token = sub.Secret
+		}
+	}
+	if resp := request(t, s, http.MethodPost, "/subscribe/confirm?token="+url.QueryEscape(token), ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("confirm: %d", resp.StatusCode)
+	}
+	subs, _ = st.Subscribers(t.Context())
+	if len(subs) != 1 || subs[0].Email != "reader@example.org" {
+		t.Errorf("after confirming: %+v, want only the new subscription", subs)
+	}
+}
