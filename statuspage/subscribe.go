@@ -357,17 +357,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request, p *sub
 	if len(ids) == len(known) {
 		ids = nil
 	}
-	s.adding.Lock()
-	resend, err := s.tidyPending(r.Context(), addr.Address)
-	if err == nil && resend {
-		var token string
-		if token, err = newToken(); err == nil {
-			err = s.Store.AddSubscriber(r.Context(), incident.Subscriber{ID: incident.NewID(), Channel: incident.ChannelEmail,
-				Email: addr.Address, ComponentIDs: ids, Secret: token, CreatedAt: s.now()})
-		}
-	}
-	s.adding.Unlock()
-	if err != nil {
+	if err := s.addPending(r.Context(), addr.Address, ids); err != nil {
 		s.logger().Error("status page: subscribe", "err", err)
 		s.unavailable(w, r)
 		return
@@ -375,6 +365,24 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request, p *sub
 	// The same answer whether the address was subscribed already or
 	// not: the form tells nobody who reads the page's mail.
 	s.answer(w, r, p.sent, http.StatusOK, false)
+}
+
+// addPending adds a pending subscriber of addr to ids, its confirmation
+// mail queued with it, unless one went to addr less than ResendAfter ago.
+// It holds s.adding from reading the pending subscriptions to adding one.
+func (s *Subscriptions) addPending(ctx context.Context, addr string, ids []string) error {
+	s.adding.Lock()
+	defer s.adding.Unlock()
+	resend, err := s.tidyPending(ctx, addr)
+	if err != nil || !resend {
+		return err
+	}
+	token, err := newToken()
+	if err != nil {
+		return err
+	}
+	return s.Store.AddSubscriber(ctx, incident.Subscriber{ID: incident.NewID(), Channel: incident.ChannelEmail,
+		Email: addr, ComponentIDs: ids, Secret: token, CreatedAt: s.now()})
 }
 
 // maxAddress is the longest address SMTP carries (RFC 5321 section
