@@ -294,9 +294,16 @@ type slow struct {
 
 func (s slow) Observe(_ context.Context, now time.Time) (headroom.Observation, error) {
 	s.clock.add(s.d)
+	slowSeen.Lock()
 	*s.seen = append(*s.seen, s.name)
+	slowSeen.Unlock()
 	return headroom.Observation{Time: now}, nil
 }
+
+// slowSeen guards the slow targets' lists: a controller steps its targets
+// concurrently unless told otherwise. Regression: TestShardsOnce appended
+// from several goroutines (the race detector failed it in CI).
+var slowSeen sync.Mutex
 
 // An overloaded replica whose loop outlasts its turn (90% of the lease)
 // stops acting mid-loop, as it must; its next loop starts where the last
