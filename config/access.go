@@ -87,18 +87,7 @@ func (p *parser) pageAccess(at string, s *pageYAML, privateAt string) PageAccess
 			if len(x.Trusted) == 0 {
 				p.fail(at+".access.proxy.trusted", "", "the proxy's addresses, such as [10.0.0.0/8]: the header is honoured from them only, as anyone else can send it")
 			}
-			for i, v := range x.Trusted {
-				prefix, err := netip.ParsePrefix(v)
-				if err != nil {
-					addr, aerr := netip.ParseAddr(v)
-					if aerr != nil {
-						p.fail(at+".access.proxy.trusted."+strconv.Itoa(i), v, "an address or a CIDR range, such as 10.0.0.7 or 10.0.0.0/8")
-						continue
-					}
-					prefix = netip.PrefixFrom(addr, addr.BitLen())
-				}
-				a.TrustedProxies = append(a.TrustedProxies, prefix.Masked())
-			}
+			a.TrustedProxies = p.prefixes(at+".access.proxy.trusted", x.Trusted)
 		}
 	}
 	if s.SMTP != nil && (a.Private || privateAt != "") {
@@ -113,4 +102,23 @@ func (p *parser) pageAccess(at string, s *pageYAML, privateAt string) PageAccess
 		p.fail(privateAt, "true", "false, or spec.page.access with viewer tokens (tokens) or a trusted proxy's header (proxy): no one could read this private component")
 	}
 	return a
+}
+
+// prefixes reads a list of addresses and CIDR ranges (an address is its
+// own /32 or /128), failing at field.i for each that is neither.
+func (p *parser) prefixes(field string, list []string) []netip.Prefix {
+	var out []netip.Prefix
+	for i, v := range list {
+		prefix, err := netip.ParsePrefix(v)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				p.fail(field+"."+strconv.Itoa(i), v, "an address or a CIDR range, such as 10.0.0.7 or 10.0.0.0/8")
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, prefix.Masked())
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"path/filepath"
 	"reflect"
@@ -80,6 +81,7 @@ func TestPageAccessErrors(t *testing.T) {
 		{"a proxy trusted from nowhere", "    url:", "    visibility: private\n    access:\n      proxy: {header: X-User}\n    url:", at{"headroom.yaml", 8, "spec.page.access.proxy.trusted"}},
 		{"a bad address", "    url:", "    visibility: private\n    access:\n      proxy: {trusted: [10.0.0.0/33]}\n    url:", at{"headroom.yaml", 8, "spec.page.access.proxy.trusted[0]"}},
 		{"email sign-up on a private page", "    url:", "    visibility: private\n    smtp: {host: smtp.example.com, from: status@example.com}\n    access: {tokens: [{name: a, sha256: " + tokenSum + "}]}\n    url:", at{"headroom.yaml", 7, "spec.page.smtp"}},
+		{"a trusted proxy by name", "    url:", "    trustedProxies: [10.0.0.0/8, proxy.internal]\n    url:", at{"headroom.yaml", 6, "spec.page.trustedProxies[1]"}},
 		{"the proxy header is a credential's", "    url:", "    visibility: private\n    access:\n      proxy: {header: Cookie, trusted: [10.0.0.1]}\n    url:", at{"headroom.yaml", 8, "spec.page.access.proxy.header"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,5 +99,19 @@ func TestPageAccessErrors(t *testing.T) {
 				t.Errorf("got %v, want one error at %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// spec.page.trustedProxies: addresses and ranges, an address its own /32.
+func TestLoadTrustedProxies(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"headroom.yaml": strings.Replace(pageOnly, "    url:", "    trustedProxies: [10.0.0.0/8, 192.0.2.7, \"2001:db8::/32\"]\n    url:", 1)})
+	cfg, err := Load(filepath.Join(dir, "headroom.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(cfg.Page.TrustedProxies)
+	if want := "[10.0.0.0/8 192.0.2.7/32 2001:db8::/32]"; got != want {
+		t.Errorf("trustedProxies: got %s, want %s", got, want)
 	}
 }

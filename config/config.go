@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -108,6 +109,12 @@ type Page struct {
 	// Access is who reads what (access.go); the zero value: everyone,
 	// everything.
 	Access PageAccess
+	// TrustedProxies (spec.page.trustedProxies) are the reverse proxies in
+	// front of serve: behind them the client is the nearest address of
+	// X-Forwarded-For that is not one of them, for the per-client limits
+	// of the subscription form and the admin API. Empty: the connection's
+	// address is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // PageGroup gathers components (one level).

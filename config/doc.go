@@ -46,6 +46,7 @@
 //	    timeZone: UTC        # optional, an IANA zone
 //	    language: en         # optional: en, de, fr, es or ja (BCP 47; de-CH picks de)
 //	    metricsInterval: 1m  # optional: how often the components' metrics are collected
+//	    trustedProxies: [10.0.0.0/8]  # optional: proxies whose X-Forwarded-For names the client
 //	    components:          # required: components, or groups of them (one level)
 //	    - name: Website and API          # id: website-and-api (the name's slug) unless given
 //	      metrics:                       # optional: its System Metrics, charts of a target's figures

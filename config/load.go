@@ -104,6 +104,9 @@ type pageYAML struct {
 	Visibility string          `yaml:"visibility"`
 	Access     *pageAccessYAML `yaml:"access"`
 	SMTP       *pageSMTPYAML   `yaml:"smtp"`
+	// TrustedProxies are the reverse proxies in front of serve, whose
+	// X-Forwarded-For names the client.
+	TrustedProxies []string `yaml:"trustedProxies"`
 
 	// MetricsInterval is how often the components' metrics are
 	// collected (metrics.go).
@@ -674,6 +677,7 @@ func (p *parser) page(at string, s *pageYAML) *Page {
 	}
 	add(at+".components", "", s.Components)
 	pg.Access = p.pageAccess(at, s, privateAt)
+	pg.TrustedProxies = p.prefixes(at+".trustedProxies", s.TrustedProxies)
 	return pg
 }
 

@@ -61,11 +61,19 @@ func openStatusPage(ctx context.Context, cfg *config.Config, db Store, holder st
 		return nil, err
 	}
 	site := &statuspage.Subscriptions{Next: public, Store: db, Enabled: mailer != nil, Logger: log}
+	admOpts := []admin.Option{admin.WithLogger(log), admin.WithPrivateWebhooks(p.AllowPrivateWebhooks)}
+	if len(p.TrustedProxies) > 0 {
+		// Behind reverse proxies: the per-client limits by the client the
+		// proxies name, not the proxy.
+		client := statuspage.ForwardedClient(p.TrustedProxies)
+		site.ClientIP = client
+		admOpts = append(admOpts, admin.WithClientIP(client))
+	}
 	site.Publish(svc.Snapshot())
 	svc.OnSnapshot = site.Publish
 	// Subscribers at internal addresses only with spec.page.webhooks.allowPrivate.
 	runner := statuspage.NewRunner(svc, &webhook.Worker{Store: db, Logger: log, AllowPrivate: p.AllowPrivateWebhooks, Mailer: mailer}, db, holder)
 	runner.Logger = log
-	adm := admin.New(svc, db, admin.WithLogger(log), admin.WithPrivateWebhooks(p.AllowPrivateWebhooks))
+	adm := admin.New(svc, db, admOpts...)
 	return &StatusPage{Service: svc, Public: public, Site: site, Admin: adm, Runner: runner, Metrics: systemMetrics(p, public, log)}, nil
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -75,5 +76,55 @@ func TestServeMailsSubscribers(t *testing.T) {
 	}
 	if got := strings.Join(m.Headers["List-Unsubscribe"], ""); got != "<http://status.test/unsubscribe?token="+token[1]+">" {
 		t.Errorf("List-Unsubscribe %q, want the reader's link", got)
+	}
+}
+
+// Behind a reverse proxy every visitor comes from the proxy's address: with
+// spec.page.trustedProxies, the subscription form's per-client limit (5,
+// then one a minute) counts the clients the proxy names in
+// X-Forwarded-For, not the proxy. Regression: serve left the limit on the
+// connection's address, so six sign-ups behind one proxy during an outage
+// turned everyone away.
+func TestServeSubscribeLimitBehindAProxy(t *testing.T) {
+	mp := mailtest.Start(t)
+	host, port, err := net.SplitHostPort(mp.SMTPAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		trusted string
+		want6th int
+	}{
+		{"proxy trusted: six clients", "    trustedProxies: [127.0.0.1]\n", http.StatusOK},
+		{"no proxy configured: one client", "", http.StatusTooManyRequests},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			page := strings.Replace(seedPage, "    name: Atlassian Bitbucket\n", "    name: Atlassian Bitbucket\n    url: http://status.test\n"+tc.trusted+
+				"    smtp: {host: "+host+", port: "+port+", from: \"Bitbucket Status <status@status.test>\", tls: none}\n", 1)
+			if err := os.WriteFile(filepath.Join(dir, "headroom.yaml"), []byte(page), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, serve := startPage(t, dir, "", "serve")
+			var codes []int
+			for i := range 6 {
+				req, err := http.NewRequest(http.MethodPost, c.URL+"/subscribe", strings.NewReader(url.Values{"email": {fmt.Sprintf("reader%d@example.org", i)}}.Encode()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				codes = append(codes, resp.StatusCode)
+			}
+			if codes[4] != http.StatusOK || codes[5] != tc.want6th {
+				t.Errorf("six sign-ups from six clients behind the proxy: %v, want the 6th %d\n%s", codes, tc.want6th, serve.output())
+			}
+		})
 	}
 }
