@@ -42,6 +42,10 @@ type Access struct {
 	// address the header is ignored: anyone can send it.
 	ProxyHeader    string
 	TrustedProxies []netip.Prefix
+	// HTTPS says the page is read over https (spec.page.url): its viewer
+	// cookie is Secure whatever the request says, as serve sits behind a
+	// TLS terminator and never sees TLS itself.
+	HTTPS bool
 }
 
 // DefaultProxyHeader is the header trusted proxies name the user in:
@@ -50,7 +54,7 @@ const DefaultProxyHeader = "X-Forwarded-User"
 
 // ViewerCookie holds a viewer token given once as ?token=: HttpOnly, so
 // no script can read it, SameSite=Lax, so other sites' requests do not
-// carry it, Secure when the request came over TLS.
+// carry it, Secure on an https page or when the request came over TLS.
 const ViewerCookie = "headroom_viewer"
 
 // viewerCookieMaxAge is how long a browser keeps the viewer cookie.
@@ -230,7 +234,7 @@ func (h *Handler) serveSplit(w http.ResponseWriter, r *http.Request) {
 // sends the reader to the same address without it: the token leaves the
 // address bar, the history and any link shared from there.
 func (h *Handler) setViewerCookie(w http.ResponseWriter, r *http.Request, token string) {
-	secure := r.TLS != nil || (h.Access.trusted(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
+	secure := h.Access.HTTPS || r.TLS != nil || (h.Access.trusted(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
 	http.SetCookie(w, &http.Cookie{Name: ViewerCookie, Value: token, Path: "/", MaxAge: int(viewerCookieMaxAge / time.Second),
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	query := r.URL.Query()

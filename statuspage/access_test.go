@@ -414,3 +414,20 @@ func TestViewerCookieSecureBehindProxy(t *testing.T) {
 		}
 	}
 }
+
+// Regression test for a viewer cookie sent without Secure on an https page:
+// serve speaks no TLS and sits behind a terminator, so the request itself
+// is never TLS, and the cookie was Secure only behind a proxy trusted for
+// sign-ins. A page whose address is https (Access.HTTPS, from
+// spec.page.url) always sets it.
+func TestViewerCookieSecureOnAnHTTPSPage(t *testing.T) {
+	h := splitHandler(t, statuspage.Access{Private: true, HTTPS: true})
+	r := httptest.NewRequest("GET", "/?token="+viewerToken, nil)
+	r.RemoteAddr = "192.0.2.9:5000"
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	cookies := w.Result().Cookies()
+	if w.Code != http.StatusSeeOther || len(cookies) != 1 || !cookies[0].Secure {
+		t.Errorf("an https page's viewer cookie: %d, cookies %v, want a 303 and Secure", w.Code, cookies)
+	}
+}
