@@ -71,8 +71,20 @@ func (p *parser) smtp(at string, s *pageSMTPYAML, pageURL string) *SMTP {
 	if s.PasswordEnv != "" && s.Username == "" {
 		p.fail(at+".username", s.Username, "the SMTP user whose password passwordEnv names")
 	}
+	if s.Username != "" && out.TLS == "none" && !loopbackHost(s.Host) {
+		// net/smtp's PLAIN auth refuses to send a password in the clear
+		// except to localhost: every mail would fail at AUTH.
+		// https://pkg.go.dev/net/smtp#PlainAuth
+		p.fail(at+".tls", s.TLS, "auto, starttls or tls when a username is set: the password is never sent in the clear to "+s.Host)
+	}
 	if pageURL == "" {
 		p.fail(at, "", "spec.page.url set too: the mails' confirm and unsubscribe links start with it")
 	}
 	return out
+}
+
+// loopbackHost is the hosts net/smtp's PlainAuth sends a password to
+// without TLS.
+func loopbackHost(h string) bool {
+	return h == "localhost" || h == "127.0.0.1" || h == "::1"
 }

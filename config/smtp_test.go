@@ -42,6 +42,8 @@ func TestSMTPErrors(t *testing.T) {
 		{"an unknown TLS mode", "{host: h, from: s@example.com, tls: ssl}", "spec.page.smtp.tls"},
 		{"a port out of range", "{host: h, from: s@example.com, port: 70000}", "spec.page.smtp.port"},
 		{"a password without a user", "{host: h, from: s@example.com, passwordEnv: P}", "spec.page.smtp.username"},
+		// Regression test: every send failed at AUTH, found at the first mail.
+		{"a password in the clear", "{host: smtp.example.com, from: s@example.com, username: u, passwordEnv: P, tls: none}", "spec.page.smtp.tls"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
