@@ -41,21 +41,22 @@ type Server struct {
 	log  *strings.Builder
 }
 
-// Start runs mailpit on free loopback ports until the test ends.
-func Start(t testing.TB) *Server {
+// Start runs mailpit on free loopback ports until the test ends, with
+// mailpit's own flags added (such as --smtp-allowed-recipients).
+func Start(t testing.TB, flags ...string) *Server {
 	t.Helper()
-	return StartAt(t, freeAddr(t))
+	return StartAt(t, freeAddr(t), flags...)
 }
 
 // StartAt runs mailpit taking mail at smtpAddr: a test that had its
 // senders fail while no server listened there starts one later.
-func StartAt(t testing.TB, smtpAddr string) *Server {
+func StartAt(t testing.TB, smtpAddr string, flags ...string) *Server {
 	t.Helper()
 	bin := findOrSkip(t)
 	apiAddr := freeAddr(t)
 	var log strings.Builder
-	cmd := exec.Command(bin, "--smtp", smtpAddr, "--listen", apiAddr, "--database", filepath.Join(t.TempDir(), "mailpit.db"),
-		"--smtp-auth-allow-insecure", "--smtp-auth-accept-any", "--disable-version-check", "--quiet")
+	cmd := exec.Command(bin, append([]string{"--smtp", smtpAddr, "--listen", apiAddr, "--database", filepath.Join(t.TempDir(), "mailpit.db"),
+		"--smtp-auth-allow-insecure", "--smtp-auth-accept-any", "--disable-version-check", "--quiet"}, flags...)...)
 	// One writer for both: exec copies them in one goroutine.
 	out := &lockedWriter{w: &log}
 	cmd.Stdout, cmd.Stderr = out, out

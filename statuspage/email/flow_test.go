@@ -284,3 +284,32 @@ func writer(t *testing.T) {
 	fmt.Println("WRITTEN")
 	select {} // until killed
 }
+
+// Regression test for a mail the SMTP server refuses for good — a 5xx at
+// RCPT TO, "no such mailbox" for a mistyped address — retried every hour
+// forever: it now leaves the outbox at the first refusal, and the other
+// reader's mail is delivered beside it.
+func TestRefusedRecipientLeavesTheOutbox(t *testing.T) {
+	mp := mailtest.Start(t, "--smtp-allowed-recipients", `^reader@example\.org$`)
+	p := openPage(t, filepath.Join(t.TempDir(), "page.db"), mp.SMTPAddr)
+	now := time.Now()
+	for _, s := range []incident.Subscriber{
+		{ID: "reader", Channel: incident.ChannelEmail, Email: "reader@example.org", Secret: "t0ken", CreatedAt: now, ConfirmedAt: now},
+		{ID: "typo", Channel: incident.ChannelEmail, Email: "raeder@example.org", Secret: "t1ken", CreatedAt: now, ConfirmedAt: now},
+	} {
+		if err := p.db.AddSubscriber(t.Context(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.open(t, "Database down", map[string]incident.ComponentStatus{"api": incident.MajorOutage})
+	p.deliver(t)
+	if got := mp.Wait(t, 10*time.Second, 1, nil); got[0].To[0].Address != "reader@example.org" {
+		t.Errorf("delivered to %v, want the reader", got[0].To)
+	}
+	if q, err := p.db.Queued(t.Context(), 10); err != nil || len(q) != 0 {
+		for _, d := range q {
+			t.Logf("queued: delivery %d to %s, %d attempts, last error %q", d.ID, d.Email, d.Attempts, d.LastError)
+		}
+		t.Errorf("outbox after one round: %d queued (%v), want none: the refused mail is not retried", len(q), err)
+	}
+}

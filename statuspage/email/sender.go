@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/statuspage/webhook"
@@ -134,6 +135,13 @@ func (s *Sender) session(c *smtp.Client, conf *tls.Config, msg Message) error {
 		return fmt.Errorf("smtp: MAIL FROM: %w", err)
 	}
 	if err := c.Rcpt(msg.To); err != nil {
+		// A 5xx here is this address refused for good (RFC 5321 section
+		// 4.2.1: "permanent negative completion"), such as 550 no such
+		// mailbox: retrying it every hour forever helps no one.
+		var reply *textproto.Error
+		if errors.As(err, &reply) && reply.Code/100 == 5 {
+			return fmt.Errorf("smtp: RCPT TO: %w: %w", webhook.ErrRefused, err)
+		}
 		return fmt.Errorf("smtp: RCPT TO: %w", err)
 	}
 	w, err := c.Data()

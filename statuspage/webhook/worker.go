@@ -270,6 +270,16 @@ func (w *Worker) deliver(ctx context.Context, d incident.Delivery) bool {
 		}
 		return true
 	}
+	if errors.Is(sendErr, ErrRefused) {
+		// Refused for good: dropped, said once, not retried forever.
+		w.Logger.Warn("webhook: delivery refused for good; dropped", "delivery", d.ID, "subscriber", d.SubscriberID,
+			"attempt", d.Attempts+1, "err", sendErr)
+		if err := w.Store.Delivered(rec, d.ID); err != nil && headroom.ErrorCode(err) != headroom.ENOTFOUND {
+			w.Logger.Error("webhook: drop a refused delivery", "delivery", d.ID, "subscriber", d.SubscriberID, "err", err)
+			return false
+		}
+		return true
+	}
 	wait := Backoff(d.Attempts, w.MinBackoff, w.MaxBackoff, rand.Float64())
 	next := w.Now().Add(wait)
 	w.Logger.Warn("webhook: delivery failed", "delivery", d.ID, "subscriber", d.SubscriberID, "url", RedactURL(d.URL),
@@ -283,9 +293,14 @@ func (w *Worker) deliver(ctx context.Context, d incident.Delivery) bool {
 // Mailer sends one email delivery: statuspage/email's Sender.
 type Mailer interface {
 	// Mail sends d (its confirmation mail when d.Payload is
-	// incident.ConfirmPayload); nil means the SMTP server took it.
+	// incident.ConfirmPayload); nil means the SMTP server took it, an
+	// error wrapping ErrRefused that it never will.
 	Mail(ctx context.Context, d incident.Delivery) error
 }
+
+// ErrRefused marks a delivery its receiver refused for good (an SMTP 5xx
+// for the recipient): the Worker drops it rather than retry it.
+var ErrRefused = errors.New("refused for good")
 
 // errNoMailer is an email delivery's failure when no SMTP server is set.
 var errNoMailer = errors.New("no SMTP server configured (spec.page.smtp): the mail waits in the outbox")
