@@ -111,13 +111,7 @@ func (a *Access) trusted(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	addr := ap.Addr().Unmap()
-	for _, p := range a.TrustedProxies {
-		if p.Contains(addr) {
-			return true
-		}
-	}
-	return false
+	return inPrefixes(ap.Addr(), a.TrustedProxies)
 }
 
 // letIn says whether r is of the private audience: a viewer token in the

@@ -17,10 +17,7 @@ import (
 // up everyone's limit.
 // https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/X-Forwarded-For#selecting_an_ip_address
 func ForwardedClient(trusted []netip.Prefix) func(*http.Request) string {
-	isTrusted := func(a netip.Addr) bool {
-		a = a.Unmap()
-		return slices.ContainsFunc(trusted, func(p netip.Prefix) bool { return p.Contains(a) })
-	}
+	isTrusted := func(a netip.Addr) bool { return inPrefixes(a, trusted) }
 	return func(r *http.Request) string {
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
@@ -49,4 +46,12 @@ func ForwardedClient(trusted []netip.Prefix) func(*http.Request) string {
 		}
 		return client
 	}
+}
+
+// inPrefixes says whether a (an IPv4-mapped IPv6 address as its IPv4
+// self) is in one of ps: the trusted proxies of sign-ins and of client
+// addresses alike.
+func inPrefixes(a netip.Addr, ps []netip.Prefix) bool {
+	a = a.Unmap()
+	return slices.ContainsFunc(ps, func(p netip.Prefix) bool { return p.Contains(a) })
 }
