@@ -48,6 +48,7 @@ type Level struct {
 type Row struct {
 	Level
 	Rate               float64 // offered requests/s
+	Seconds            int     // the level's length, whole seconds
 	Measured, Modelled Figures
 	CPU                float64 // cores used by the whole process
 	// Hold is the effective service time the proxy measured at this
@@ -111,7 +112,7 @@ func (e Experiment) Run(ctx context.Context, l Level) (*Row, error) {
 	if calibrated <= 0 {
 		calibrated = e.Service
 	}
-	row := &Row{Level: l, Rate: rate, Hold: run.MeanHold(),
+	row := &Row{Level: l, Rate: rate, Seconds: len(res.PerSecond), Hold: run.MeanHold(),
 		Measured: Figures{ErrorRatio: res.ErrorRatio(), Mean: res.Mean(), P99: loadtest.Quantile(res.Latencies, 0.99),
 			WaitP99: loadtest.Quantile(res.Waits, 0.99)},
 		Modelled: Predict(e.headroomService(calibrated), rate, len(res.PerSecond), l.Instances),
