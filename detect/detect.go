@@ -120,6 +120,13 @@ func (o Output) Changed() bool { return len(o.Started)+len(o.Ended) > 0 }
 type Detector struct {
 	cfg Config
 	st  State
+	// pruned is set once the states of removed rules were dropped: only
+	// the state given to New can hold them.
+	pruned bool
+	// at is the history's view at the step being evaluated; reaches the
+	// rules' long and short windows, in rule order.
+	at      view
+	reaches [][2]reach
 }
 
 // New returns a detector with cfg's defaults filled in, resuming from st
@@ -128,6 +135,9 @@ func New(cfg Config, st State) *Detector {
 	cfg = cfg.withDefaults()
 	d := &Detector{cfg: cfg, st: st.clone()}
 	d.st.History.setResolution(cfg.Resolution, cfg.longest())
+	for _, r := range cfg.Rules {
+		d.reaches = append(d.reaches, [2]reach{d.st.History.reach(r.Long), d.st.History.reach(r.Short)})
+	}
 	return d
 }
 
@@ -145,16 +155,20 @@ func (d *Detector) Firing() []headroom.Alert { return d.st.firing() }
 // the newest bucket, and the rules are evaluated as usual.
 func (d *Detector) Step(in Input) Output {
 	before := d.st.firing()
-	gone := d.dropRemoved(in.Now)
+	var gone []headroom.Alert
+	if !d.pruned {
+		gone, d.pruned = d.dropRemoved(in.Now), true
+	}
 	if in.HasDemand && finite(in.Demand) {
 		d.st.LastSample = in.Now
 		d.st.History.add(in.Now, sample(in))
 	}
+	d.at = d.st.History.at(in.Now)
 	blind := d.blind(in.Now)
 	if !blind {
 		d.cause(in)
-		for _, r := range d.cfg.Rules {
-			d.symptom(r, in.Now)
+		for i, r := range d.cfg.Rules {
+			d.symptom(r, d.reaches[i], in.Now)
 		}
 	}
 	after := d.st.firing()

@@ -96,13 +96,13 @@ func (c Config) burn(t Totals) float64 {
 	return er / c.Budget
 }
 
-// symptom evaluates rule r at now.
-func (d *Detector) symptom(r Rule, now time.Time) {
+// symptom evaluates rule r at now; reach is its long and short windows'.
+func (d *Detector) symptom(r Rule, reach [2]reach, now time.Time) {
 	rs := d.st.rule(r.Name)
-	long := d.st.History.Window(now, r.Long)
+	long := d.at.window(reach[0])
 	short := long
 	if r.Short > 0 {
-		short = d.st.History.Window(now, r.Short)
+		short = d.at.window(reach[1])
 	}
 	shortW := r.Short
 	if shortW <= 0 {
@@ -156,7 +156,7 @@ func (d *Detector) symptom(r Rule, now time.Time) {
 // burns as any later hour does (an outage present from the start still
 // pages at once, if it is one). Latency is not padded: For guards it.
 func (d *Detector) unseenHealthy(t Totals, now time.Time, w time.Duration) Totals {
-	seen := now.Sub(d.st.History.start())
+	seen := d.at.seen
 	if seen >= w || t.Seconds <= 0 {
 		return t
 	}

@@ -187,6 +187,47 @@ func (h *History) Window(now time.Time, w time.Duration) Totals {
 	return h.Coarse.Window(now, w)
 }
 
+// reach is a window as the history answers it: from which ring, over how
+// many of its buckets. Found once per rule, not at every step (a 64-bit
+// division is most of a window's cost).
+type reach struct {
+	coarse  bool
+	buckets int64
+}
+
+// reach returns window w's reach.
+func (h *History) reach(w time.Duration) reach {
+	if len(h.Coarse.Ends) == 0 || w <= h.Fine.span() {
+		return reach{buckets: h.Fine.buckets(w)}
+	}
+	return reach{coarse: true, buckets: h.Coarse.buckets(w)}
+}
+
+// view is the history as seen from one instant: its buckets found once for
+// the several windows a step reads.
+type view struct {
+	h            *History
+	fine, coarse int64         // the buckets holding the instant
+	seen         time.Duration // since the history began
+}
+
+// at returns the history's view from now.
+func (h *History) at(now time.Time) view {
+	v := view{h: h, fine: h.Fine.bucket(now), seen: now.Sub(h.start())}
+	if len(h.Coarse.Ends) > 0 {
+		v.coarse = h.Coarse.bucket(now)
+	}
+	return v
+}
+
+// window is History.Window at the view's instant, of a window's reach.
+func (v view) window(r reach) Totals {
+	if r.coarse {
+		return v.h.Coarse.windowAt(v.coarse, r.buckets)
+	}
+	return v.h.Fine.windowAt(v.fine, r.buckets)
+}
+
 // start is when the history begins: the start of its first sample's
 // bucket (the zero time before any sample).
 func (h *History) start() time.Time {
@@ -265,6 +306,15 @@ func (r *Ring) add(t time.Time, s Totals) {
 
 // end returns the running total at the end of bucket k.
 func (r *Ring) end(k int64) Totals {
+	if len(r.Ends) == 0 {
+		return Totals{}
+	}
+	return r.endFrom(mod(r.Newest, int64(len(r.Ends))), k)
+}
+
+// endFrom is end, given the newest bucket's index in Ends: the others
+// are found back from it without a division.
+func (r *Ring) endFrom(newest, k int64) Totals {
 	n := int64(len(r.Ends))
 	switch {
 	case n == 0 || k < r.First:
@@ -273,9 +323,13 @@ func (r *Ring) end(k int64) Totals {
 		return r.Sum
 	case k <= r.Newest-n:
 		// Older than the ring: its oldest bucket is the best known.
-		return r.Ends[mod(r.Newest-n+1, n)]
+		k = r.Newest - n + 1
 	}
-	return r.Ends[mod(k, n)]
+	i := newest - (r.Newest - k) // r.Newest − k is in [1, n−1]
+	if i < 0 {
+		i += n
+	}
+	return r.Ends[i]
 }
 
 // Window returns the totals of the last w before now, in whole buckets
@@ -284,9 +338,19 @@ func (r *Ring) Window(now time.Time, w time.Duration) Totals {
 	if len(r.Ends) == 0 {
 		return Totals{}
 	}
-	b := r.bucket(now)
-	m := max(int64(w/r.Resolution), 1)
-	return r.end(b).minus(r.end(b - m))
+	return r.windowAt(r.bucket(now), r.buckets(w))
+}
+
+// buckets is how many whole buckets window w spans (at least one).
+func (r *Ring) buckets(w time.Duration) int64 { return max(int64(w/r.Resolution), 1) }
+
+// windowAt returns the totals of the m buckets up to bucket b.
+func (r *Ring) windowAt(b, m int64) Totals {
+	if len(r.Ends) == 0 {
+		return Totals{}
+	}
+	newest := mod(r.Newest, int64(len(r.Ends)))
+	return r.endFrom(newest, b).minus(r.endFrom(newest, b-m))
 }
 
 // ringJSON is a Ring as the journal keeps it: each bucket's own totals
