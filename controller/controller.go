@@ -295,6 +295,11 @@ func (c *Controller) release(ctx context.Context, t *Target) {
 	if t.Mode == headroom.ModeGuard || t.Floor == nil || t.released {
 		return
 	}
+	if err := c.leaderOf(t).confirm(ctx); err != nil {
+		// Another process may own the target now: it restores.
+		c.logger().Warn("give the platform's autoscaler back its bounds: not this process's turn", "target", t.Name, "err", err)
+		return
+	}
 	act, cancel := c.leaderOf(t).bound(ctx)
 	defer cancel()
 	reason := headroom.Reason{Code: headroom.ReasonGuardIdle, Message: fmt.Sprintf("target %s is in %s mode, not guard: the platform's own bounds restored", t.Name, t.Mode)}
@@ -473,6 +478,15 @@ func (c *Controller) hold(ctx context.Context, j headroom.Journal, k *kept, t *T
 	if !c.leaderOf(t).holds() {
 		r.Error = join(r.Error, "lease expired before acting: floor not set")
 		log.Warn("lease expired before acting", "floor", out.Floor)
+		return false
+	}
+	// No journal write comes before the floor, as an intent does before
+	// a scale: the store confirms the lease is still this process's
+	// first, so an owner that lost it leaves the floor alone. The memory
+	// is not kept, as for a failed actuation.
+	if err := c.leaderOf(t).confirm(ctx); err != nil {
+		r.Error = join(r.Error, fmt.Sprintf("confirm the lease before holding the platform at %d: %v; floor not set", out.Floor, err))
+		c.journalFailed(t.Name, "confirm the lease", err, log)
 		return false
 	}
 	act, cancel := c.leaderOf(t).bound(ctx)

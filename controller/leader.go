@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -161,6 +162,41 @@ func (l *Leader) fence() headroom.Fence {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return headroom.Fence{Lease: l.Name, Token: l.token}
+}
+
+// confirm asks the store, right before a change on the platform that no
+// journal write fences (a floor in guard mode, or its release), whether
+// this process still holds the lease under the token it acquired. Its own
+// clock is not enough: a process paused past its lease whose clock says it
+// still holds it must not touch the platform once another took the lease
+// over. Enforce mode needs no confirmation: its intent, written before the
+// actuation, is fenced. Without a Leader, nil.
+//
+// Errors: ECONFLICT wrapping headroom.ErrFenced when another process holds
+// the lease, or the store let it expire; the store's own (EUNAVAILABLE,
+// EINTERNAL) when it cannot say: the platform is not touched either.
+func (l *Leader) confirm(ctx context.Context) error {
+	if l == nil {
+		return nil
+	}
+	f := l.fence()
+	leases, err := l.Leases.List(ctx, l.Name)
+	if err != nil {
+		return fmt.Errorf("confirm lease %s: %w", l.Name, err)
+	}
+	now := "expired"
+	for _, x := range leases {
+		if x.Name != l.Name {
+			continue // another shard whose name begins with this one's
+		}
+		if x.Holder == l.Holder && x.Token == f.Token {
+			return nil
+		}
+		now = fmt.Sprintf("held by %s at token %d", x.Holder, x.Token)
+	}
+	return &headroom.Error{Code: headroom.ECONFLICT,
+		Message: fmt.Sprintf("lease %q is %s, this process held token %d", l.Name, now, f.Token),
+		Err:     headroom.ErrFenced}
 }
 
 // release gives the lease up on shutdown so another process takes over at

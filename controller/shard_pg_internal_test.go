@@ -32,6 +32,10 @@ type platform struct {
 	mu    sync.Mutex
 	n     int
 	calls map[string]int
+	// floor is the HPA's minimum in guard mode, floors the SetFloor
+	// calls each replica made (floorOf).
+	floor  int
+	floors map[string]int
 }
 
 type handOf struct {
@@ -132,5 +136,112 @@ func TestShardFencesAStaleOwner(t *testing.T) {
 	}
 	if p.calls["b"] != 1 {
 		t.Errorf("b made %d scale calls, want 1", p.calls["b"])
+	}
+}
+
+// floorOf is an HPA's minimum in memory, set by one replica's actuator:
+// it counts the SetFloor calls each replica made.
+type floorOf struct {
+	*platform
+	who string
+}
+
+func (f floorOf) PlatformMin(context.Context) (int, error) { return 12, nil }
+
+func (f floorOf) SetFloor(_ context.Context, floor int, _ headroom.Reason) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.floor = max(floor, 12)
+	f.floors[f.who]++
+	return nil
+}
+
+// mood is demand that the test changes: what a replica's Prometheus shows.
+type mood struct {
+	mu     sync.Mutex
+	demand float64
+}
+
+func (m *mood) set(demand float64) { m.mu.Lock(); m.demand = demand; m.mu.Unlock() }
+
+func (m *mood) Observe(_ context.Context, now time.Time) (headroom.Observation, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return headroom.Observation{Time: now, Demand: m.demand, HasDemand: true, Utilization: m.demand / 60, HasUtilization: true, HasHealth: true}, nil
+}
+
+// Regression test for guard mode acting before its fence: the floor was set
+// before the fenced state write, so a replica paused past its lease (its
+// clock stuck, so it thinks it still holds its shard) set the HPA's
+// minimum once after another replica took the shard over. The store must
+// say the shard is still this replica's before the floor changes: the
+// stale owner, whose lagging metrics say quiet, neither lowers the floor
+// the owner holds nor gives the platform back its bounds.
+func TestShardFencesAStaleOwnersFloor(t *testing.T) {
+	svc, err := policy.LoadService("../examples/bitbucket-2021-06-30/service.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prop, err := policy.LoadPolicy("../examples/bitbucket-2021-06-30/proposed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const ttl = 300 * time.Millisecond
+	at := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	for _, mode := range []headroom.Mode{headroom.ModeGuard, headroom.ModeShadow} {
+		t.Run(string(mode), func(t *testing.T) {
+			db, err := postgres.Open(t.Context(), pgtest.NewDatabase(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			p := &platform{n: 57, calls: map[string]int{}, floors: map[string]int{}}
+			stuck := time.Now()
+			replica := func(who string, now func() time.Time, src headroom.MetricsSource) *Controller {
+				c := New(db, &Target{Name: "web", Mode: headroom.ModeGuard, Policy: prop, Source: src, Actuator: handOf{p, who},
+					Floor: floorOf{p, who}, Guards: headroom.DefaultGuards(svc, prop, headroom.DefaultGuardMargin)})
+				c.Logger = log
+				c.Shards = &Shards{Leases: db, Holder: who, Count: 4, TTL: ttl, Now: now}
+				return c
+			}
+			aSees, bSees := &mood{demand: 3400}, &mood{demand: 3400}
+			a := replica("a", func() time.Time { return stuck }, aSees)
+			b := replica("b", time.Now, bSees)
+
+			if held, _ := a.Shards.balance(t.Context(), log); held != 4 {
+				t.Fatalf("a alone holds %d shards, want all 4", held)
+			}
+			if recs := a.Step(t.Context(), at); len(recs) != 1 || !recs[0].Applied || p.floor <= 12 {
+				t.Fatalf("a's step: %+v, floor %d; want the floor held above 12", recs, p.floor)
+			}
+			// a pauses past the lease; b takes every shard over and holds
+			// the floor.
+			time.Sleep(ttl + 200*time.Millisecond)
+			if held, _ := b.Shards.balance(t.Context(), log); held != 4 {
+				t.Fatalf("b holds %d shards after a's expired, want all 4", held)
+			}
+			if recs := b.Step(t.Context(), at.Add(DefaultInterval)); len(recs) != 1 || !recs[0].Applied {
+				t.Fatalf("b's step: %+v, want the floor held", recs)
+			}
+			held, calls := p.floor, p.floors["a"]
+
+			// a, whose clock is stuck and whose metrics say quiet, steps
+			// its target again: in guard mode it would lower the floor;
+			// out of it, give the platform its own minimum back.
+			aSees.set(100)
+			a.Targets[0].Mode = mode
+			if !a.Shards.leaderOf("web").holds() {
+				t.Fatal("a's stuck clock should make it think it still holds the shard")
+			}
+			recs := a.Step(t.Context(), at.Add(10*time.Minute))
+			if len(recs) != 1 || recs[0].Applied {
+				t.Errorf("the stale owner's step: %+v, want the floor not set", recs)
+			}
+			if p.floors["a"] != calls || p.floor != held {
+				t.Errorf("the stale owner made %d floor calls after the takeover, the floor is %d: want none, and b's %d",
+					p.floors["a"]-calls, p.floor, held)
+			}
+		})
 	}
 }
