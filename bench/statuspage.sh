@@ -25,8 +25,11 @@
 #                  headers rather than two: what net/http's writing them
 #                  costs, whoever sends them.
 #   writes         p99 of / and summary.json (gzip) without writes, then
-#                  while an admin client posts an update every 100 ms, and
-#                  the ratio. REPS rounds (default 3).
+#                  while an admin client (bench/statuswriter, one
+#                  keep-alive connection) posts an update every 100 ms, and
+#                  the ratio; the writer's count and latency of updates.
+#                  REPS rounds (default 3). WRITER=curl posts with a curl
+#                  process per update instead, as the script used to.
 #   private        requests per server CPU-second, as cpu, of / gzip on a
 #                  second server of the same page with Group 1's five
 #                  components private (docs/STATUSPAGE.md, "Private
@@ -68,6 +71,7 @@ trap cleanup EXIT
 echo "building..." >&2
 go build -o "$work/headroom" ./cmd/headroom
 go build -o "$work/fixedserver" ./bench/fixedserver
+go build -o "$work/statuswriter" ./bench/statuswriter
 servers=(after)
 declare -A bin=([after]="$work/headroom") port=([after]=$ports) base token pid incident_path
 if [ -n "${BASE_REV:-}" ]; then
@@ -182,15 +186,22 @@ echo "sizes: / $index_size B ($(curl -s "${gz[@]}" "${base[after]}/" | wc -c) B 
   "incident page $(curl -s "${base[after]}${incident_path[after]}" | wc -c) B"
 echo "mode $mode, wrk -t$threads -c$conns -d${secs}s, $(nproc) CPUs, $(go version | cut -d' ' -f3)${BASE_REV:+, before = $rev, after = the working tree}"
 
-# writer SERVER: posts an update to a new incident every 100 ms until killed.
+# writer SERVER: bench/statuswriter posts an update to a new incident every
+# 100 ms until killed, over one keep-alive connection (a curl process per
+# update was itself a CPU burst ten times a second on two shared CPUs), and
+# prints how many it wrote, and their latency, when killed. WRITER=curl
+# brings the old writer back, for comparison.
 writer() {
-  local id n=0
-  id=$(admin "$1" POST incidents '{"name":"Ongoing investigation","body":"Investigating.","components":{"component-1-1":"degraded_performance"}}' | firstid)
-  while true; do
-    n=$((n + 1))
-    admin "$1" POST "incidents/$id/updates" "{\"status\":\"investigating\",\"body\":\"Update $n: still investigating.\"}" >/dev/null
-    sleep 0.1
-  done
+  if [ "${WRITER:-go}" = curl ]; then
+    local id n=0
+    id=$(admin "$1" POST incidents '{"name":"Ongoing investigation","body":"Investigating.","components":{"component-1-1":"degraded_performance"}}' | firstid)
+    while true; do
+      n=$((n + 1))
+      admin "$1" POST "incidents/$id/updates" "{\"status\":\"investigating\",\"body\":\"Update $n: still investigating.\"}" >/dev/null
+      sleep 0.1
+    done
+  fi
+  exec "$work/statuswriter" -url "${base[$1]}" -token "${token[$1]}" -every 100ms
 }
 
 case $mode in
