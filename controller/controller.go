@@ -170,9 +170,44 @@ func (c *Controller) turn(ctx context.Context) (lead, lost bool) {
 		c.Metrics.holding(held)
 		return held > 0, lost
 	case c.Leader != nil:
-		return c.Leader.lead(ctx, c.logger()), false
+		err := c.lead(ctx)
+		if headroom.ErrorCode(err) == headroom.ECONFLICT {
+			c.logger().Error("lease: not acting: "+err.Error(), "lease", c.Leader.Name, "holder", c.Leader.Holder)
+		}
+		return err == nil, false
 	}
 	return true, false
+}
+
+// lead takes or renews the one lease of a serve without shards. Sharded
+// replicas act on the same targets under their shards' leases, which this
+// process does not hold: while one is live (its heartbeat), this process
+// stands down and gives the lease up, as they stand down beside it. It
+// looks before it takes the lease, so that it never takes it from under
+// running replicas (which would stand down for it and back), and again
+// after, so that of a replica and this process starting together, one sees
+// the other: each writes its lease before it reads the other's.
+//
+// Errors: ECONFLICT when sharded replicas are live; EUNAVAILABLE when
+// another process holds the lease or the store did not answer.
+func (c *Controller) lead(ctx context.Context) error {
+	standDown := func(err error) error {
+		if headroom.ErrorCode(err) != headroom.ECONFLICT {
+			c.logger().Error("lease: the store did not answer; not acting", "lease", c.Leader.Name, "err", err)
+		}
+		c.Leader.release(ctx, c.logger())
+		return err
+	}
+	if err := shardedReplicas(ctx, c.Leader.Leases); err != nil {
+		return standDown(err)
+	}
+	if !c.Leader.lead(ctx, c.logger()) {
+		return headroom.Errorf(headroom.EUNAVAILABLE, "lease %q: another serve process holds it, or the store did not answer; not acting", c.Leader.Name)
+	}
+	if err := shardedReplicas(ctx, c.Leader.Leases); err != nil {
+		return standDown(err)
+	}
+	return nil
 }
 
 // forgetAlerts tells the notifier, when it keeps alerts to resend, that
@@ -190,7 +225,8 @@ func (c *Controller) forgetAlerts() {
 // is a Leader: for `serve --once`, from cron or a test.
 //
 // Errors: EUNAVAILABLE when another process holds the lease, or the store
-// cannot say.
+// cannot say; ECONFLICT, without Shards, when sharded serve processes are
+// live.
 func (c *Controller) Once(ctx context.Context) ([]Record, error) {
 	if c.Shards != nil {
 		defer c.Shards.release(ctx, c.logger())
@@ -200,8 +236,8 @@ func (c *Controller) Once(ctx context.Context) ([]Record, error) {
 		return c.Step(ctx, c.now()), nil
 	}
 	if c.Leader != nil {
-		if !c.Leader.lead(ctx, c.logger()) {
-			return nil, headroom.Errorf(headroom.EUNAVAILABLE, "lease %q: another serve process holds it, or the store did not answer; not acting", c.Leader.Name)
+		if err := c.lead(ctx); err != nil {
+			return nil, err
 		}
 		defer c.Leader.release(ctx, c.logger())
 	}

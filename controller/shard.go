@@ -284,6 +284,23 @@ func (s *Shards) disagreement(ctx context.Context, members []headroom.Lease) (st
 	return "", nil
 }
 
+// shardedReplicas looks for sharded serve processes beside a serve without
+// shards, which would lead every target, theirs too: it returns the
+// ECONFLICT error naming one when a heartbeat is live, nil when none is.
+//
+// Errors: besides that one, the store's.
+func shardedReplicas(ctx context.Context, leases headroom.Leases) error {
+	members, err := leases.List(ctx, memberPrefix)
+	if err != nil {
+		return fmt.Errorf("look for sharded serve processes: %w", err)
+	}
+	if len(members) == 0 {
+		return nil
+	}
+	m := members[0]
+	return headroom.Errorf(headroom.ECONFLICT, "serve process %s runs with spec.shards (heartbeat %s, %d live) and acts on its shards' targets; this one runs without spec.shards and would be their second owner: not acting until they stop (or set the same spec.shards here)", m.Holder, m.Name, len(members))
+}
+
 // rank orders shard n among the free ones for this holder.
 func (s *Shards) rank(n int) uint64 {
 	h := fnv.New64a()

@@ -3,9 +3,11 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -243,5 +245,74 @@ func TestShardFencesAStaleOwnersFloor(t *testing.T) {
 					p.floors["a"]-calls, p.floor, held)
 			}
 		})
+	}
+}
+
+// Regression test for a serve without shards started beside sharded
+// replicas: it took the one lease and stepped every target, the replicas'
+// too (they stand down only when they see that lease, which they could not
+// yet). Now it looks for their heartbeats: beside them it does not lead,
+// and serve --once says why; leading when a replica joins, it gives the
+// lease up, and the replica acts at its next loop.
+func TestUnshardedServeStandsDownBesideShards(t *testing.T) {
+	db, err := postgres.Open(t.Context(), pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	prop, err := policy.LoadPolicy("../examples/bitbucket-2021-06-30/proposed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &platform{n: 20, calls: map[string]int{}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const ttl = 5 * time.Second
+	serve := func(who string) *Controller {
+		c := New(db, &Target{Name: "web", Mode: headroom.ModeEnforce, Policy: prop, Source: hot{}, Actuator: handOf{p, who}})
+		c.Logger = log
+		c.Leader = NewLeader(db, who, ttl)
+		return c
+	}
+	sharded := serve("sharded")
+	sharded.Shards = NewShards(db, "sharded", 4, ttl)
+	alone := serve("alone")
+
+	// The sharded replica runs; the unsharded serve --once refuses.
+	if held, _ := sharded.Shards.balance(t.Context(), log); held != 4 {
+		t.Fatalf("the sharded replica alone holds %d shards, want all 4", held)
+	}
+	recs, err := alone.Once(t.Context())
+	if len(recs) != 0 || headroom.ErrorCode(err) != headroom.ECONFLICT || !strings.Contains(fmt.Sprint(err), "spec.shards") {
+		t.Errorf("serve --once without shards beside a sharded replica: %d records, %v; want none and a conflict naming spec.shards", len(recs), err)
+	}
+	// Nor does a long-running one lead, loop after loop.
+	for loop := range 2 {
+		if lead, _ := alone.turn(t.Context()); lead {
+			t.Errorf("loop %d: the unsharded serve leads beside a sharded replica", loop)
+		}
+	}
+	if l, err := db.List(t.Context(), DefaultLeaseName); err != nil || len(l) != 0 {
+		t.Errorf("lease %s beside a sharded replica: %+v, %v; want it free", DefaultLeaseName, l, err)
+	}
+	if p.calls["alone"] != 0 {
+		t.Errorf("the unsharded serve scaled %d times beside a sharded replica, want 0", p.calls["alone"])
+	}
+
+	// The other way round: the unsharded serve leads when a replica starts.
+	sharded.Shards.release(t.Context(), log)
+	if lead, _ := alone.turn(t.Context()); !lead {
+		t.Fatal("the unsharded serve alone does not lead")
+	}
+	if held, _ := sharded.Shards.balance(t.Context(), log); held != 0 {
+		t.Errorf("the sharded replica holds %d shards while the unsharded serve leads, want 0", held)
+	}
+	if lead, _ := alone.turn(t.Context()); lead {
+		t.Error("the unsharded serve still leads beside a live sharded replica")
+	}
+	if held, _ := sharded.Shards.balance(t.Context(), log); held != 4 {
+		t.Errorf("the sharded replica holds %d shards after the unsharded serve stood down, want all 4", held)
+	}
+	if lead, _ := alone.turn(t.Context()); lead {
+		t.Error("the unsharded serve took the lease again beside the sharded replica")
 	}
 }

@@ -229,3 +229,38 @@ func TestShardedReplicasShareTheTargets(t *testing.T) {
 		}
 	}
 }
+
+// Regression test for a serve without spec.shards started beside sharded
+// replicas: it took the one lease and acted on every target, the
+// replicas' too. Now serve --once refuses (exit 2, saying why), and a
+// long-running one stands down loop after loop, while the replica keeps its
+// shards.
+func TestUnshardedServeBesideShardedReplicas(t *testing.T) {
+	const targets, shards = 4, 4
+	db := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	cfg, _, _ := shardedConfig(t, dir, db, targets, shards)
+	a := spawn(t, "a", "serve", "--config", cfg, "--listen", "")
+	waitFor(t, 30*time.Second, "a holds every shard", func() bool { return len(heldBy(a)) == shards }, a)
+
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsharded := filepath.Join(dir, "unsharded.yaml")
+	os.WriteFile(unsharded, []byte(strings.Replace(string(data), fmt.Sprintf("  shards: %d\n", shards), "", 1)), 0o644)
+	code, out, stderr := run(t, "serve", "--once", "--config", unsharded)
+	if code != ExitInvalid || !strings.Contains(stderr, "runs with spec.shards") {
+		t.Errorf("serve --once without shards beside a sharded replica: exit %d\n%s%s\nwant 2 and why", code, out, stderr)
+	}
+
+	b := spawn(t, "b", "serve", "--config", unsharded, "--listen", "")
+	standsDown := regexp.MustCompile(`msg="lease: not acting: serve process \S+ runs with spec.shards`)
+	waitFor(t, 30*time.Second, "b stands down twice", func() bool { return len(standsDown.FindAllString(b.output(), -1)) >= 2 }, a, b)
+	if strings.Contains(b.output(), "lease acquired") {
+		t.Errorf("b, without shards, took the lease beside a sharded replica:\n%s", b.output())
+	}
+	if held := heldBy(a); len(held) != shards {
+		t.Errorf("a holds shards %v beside b, want all %d", held, shards)
+	}
+}
