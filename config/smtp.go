@@ -2,6 +2,8 @@ package config
 
 import (
 	"net/mail"
+	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +26,10 @@ type SMTP struct {
 	// it; the default), "starttls" (required), "tls" (from the first
 	// byte), "none".
 	TLS string
+	// Helo (spec.page.smtp.helo) is the name the page's SMTP client
+	// gives in EHLO, a domain name or an address; "" for the host of
+	// spec.page.url (statuspage/email's Sender.Hello).
+	Helo string
 }
 
 // SMTPTLSModes are the values of spec.page.smtp.tls: statuspage/email's
@@ -38,6 +44,7 @@ type pageSMTPYAML struct {
 	Username    string `yaml:"username"`
 	PasswordEnv string `yaml:"passwordEnv"`
 	TLS         string `yaml:"tls"`
+	Helo        string `yaml:"helo"`
 }
 
 // smtp checks spec.page.smtp; pageURL is spec.page.url, which the mails'
@@ -46,7 +53,7 @@ func (p *parser) smtp(at string, s *pageSMTPYAML, pageURL string) *SMTP {
 	if s == nil {
 		return nil
 	}
-	out := &SMTP{Host: s.Host, Port: s.Port, From: s.From, Username: s.Username, PasswordEnv: s.PasswordEnv, TLS: s.TLS}
+	out := &SMTP{Host: s.Host, Port: s.Port, From: s.From, Username: s.Username, PasswordEnv: s.PasswordEnv, TLS: s.TLS, Helo: s.Helo}
 	if out.TLS == "" {
 		out.TLS = "auto"
 	}
@@ -77,10 +84,24 @@ func (p *parser) smtp(at string, s *pageSMTPYAML, pageURL string) *SMTP {
 		// https://pkg.go.dev/net/smtp#PlainAuth
 		p.fail(at+".tls", s.TLS, "auto, starttls or tls when a username is set: the password is never sent in the clear to "+s.Host)
 	}
+	if s.Helo != "" && !domainName.MatchString(s.Helo) && !isAddr(s.Helo) {
+		p.fail(at+".helo", s.Helo, "the name the mails' sender gives the SMTP server in EHLO: this machine's domain name, such as mail.example.com, or its address (the host of spec.page.url when omitted)")
+	}
 	if pageURL == "" {
 		p.fail(at, "", "spec.page.url set too: the mails' confirm and unsubscribe links start with it")
 	}
 	return out
+}
+
+// domainName is a domain name of letters, digits and hyphens (RFC 5321
+// section 4.1.2's Domain), for EHLO.
+// https://www.rfc-editor.org/rfc/rfc5321#section-4.1.2
+var domainName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// isAddr says whether s is an IPv4 or IPv6 address.
+func isAddr(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 // loopbackHost is the hosts net/smtp's PlainAuth sends a password to

@@ -16,6 +16,10 @@ func TestLoadSMTP(t *testing.T) {
 			&SMTP{Host: "smtp.example.com", Port: 587, From: "status@example.com", TLS: "auto"}},
 		{"implicit TLS: port 465", "    smtp: {host: smtp.example.com, from: \"Acme <s@example.com>\", tls: tls, username: u, passwordEnv: SMTP_PASSWORD}\n",
 			&SMTP{Host: "smtp.example.com", Port: 465, From: "Acme <s@example.com>", TLS: "tls", Username: "u", PasswordEnv: "SMTP_PASSWORD"}},
+		{"the name given in EHLO", "    smtp: {host: smtp.example.com, from: status@example.com, helo: mail.example.com}\n",
+			&SMTP{Host: "smtp.example.com", Port: 587, From: "status@example.com", TLS: "auto", Helo: "mail.example.com"}},
+		{"an address given in EHLO", "    smtp: {host: smtp.example.com, from: status@example.com, helo: \"2001:db8::7\"}\n",
+			&SMTP{Host: "smtp.example.com", Port: 587, From: "status@example.com", TLS: "auto", Helo: "2001:db8::7"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,6 +48,8 @@ func TestSMTPErrors(t *testing.T) {
 		{"a password without a user", "{host: h, from: s@example.com, passwordEnv: P}", "spec.page.smtp.username"},
 		// Regression test: every send failed at AUTH, found at the first mail.
 		{"a password in the clear", "{host: smtp.example.com, from: s@example.com, username: u, passwordEnv: P, tls: none}", "spec.page.smtp.tls"},
+		{"an EHLO name with a space", "{host: h, from: s@example.com, helo: mail example}", "spec.page.smtp.helo"},
+		{"an EHLO name with a bad label", "{host: h, from: s@example.com, helo: -mail.example.com}", "spec.page.smtp.helo"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()

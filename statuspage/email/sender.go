@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/smtp"
 	"net/textproto"
+	"net/url"
+	"os"
 
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/statuspage/webhook"
@@ -50,6 +53,10 @@ type Sender struct {
 	TLSConfig *tls.Config
 	// Page names the status page in mails and is the base of their links.
 	Page Page
+	// Hello is the name this client gives in EHLO (spec.page.smtp.helo),
+	// a domain name or an address; "" for the host of Page.URL, else the
+	// machine's name (see helloName).
+	Hello string
 }
 
 var _ webhook.Mailer = (*Sender)(nil)
@@ -112,7 +119,7 @@ func (s *Sender) send(ctx context.Context, msg Message) error {
 // session says hello, secures and authenticates as configured, and sends
 // msg.
 func (s *Sender) session(c *smtp.Client, conf *tls.Config, msg Message) error {
-	if err := c.Hello("localhost"); err != nil {
+	if err := c.Hello(s.helloName()); err != nil {
 		return fmt.Errorf("smtp: EHLO: %w", err)
 	}
 	if s.TLS == TLSAuto || s.TLS == TLSStartTLS || s.TLS == "" {
@@ -157,6 +164,37 @@ func (s *Sender) session(c *smtp.Client, conf *tls.Config, msg Message) error {
 	}
 	c.Quit() // the mail was taken at the end of DATA: a failed QUIT loses nothing, and a retry would send it twice
 	return nil
+}
+
+// helloName is the name given in EHLO: RFC 5321 section 4.1.1.1 asks for
+// the client's fully-qualified domain name, or an address literal when it
+// has none (section 4.1.3), and receiving servers distrust "localhost".
+// https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.1
+func (s *Sender) helloName() string {
+	if s.Hello != "" {
+		return helloLiteral(s.Hello)
+	}
+	if u, err := url.Parse(s.Page.URL); err == nil && u.Hostname() != "" {
+		return helloLiteral(u.Hostname())
+	}
+	if name, err := os.Hostname(); err == nil && name != "" {
+		return helloLiteral(name)
+	}
+	return "localhost"
+}
+
+// helloLiteral is host as EHLO names it: a domain name as it is, an
+// address as an address literal ("[192.0.2.7]", "[IPv6:2001:db8::7]").
+func helloLiteral(host string) string {
+	addr, err := netip.ParseAddr(host)
+	switch {
+	case err != nil:
+		return host
+	case addr.Is4() || addr.Is4In6():
+		return "[" + addr.Unmap().String() + "]"
+	default:
+		return "[IPv6:" + addr.WithZone("").String() + "]"
+	}
 }
 
 func hostOf(addr string) string {
