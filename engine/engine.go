@@ -283,7 +283,18 @@ func Decide(in Input) Output {
 		after := afterScale(in.Current, desired)
 		e := eval{now: now, cur: after, obs: in.Observation, lo: st.Min, hi: st.Max}
 		d, r, moved := desired, headroom.Reason{}, false
-		if p.Target != nil {
+		if hpaBoundRescale(p, reason) {
+			// The HPA's sync that finds the count outside [min, max]
+			// sets the bound and computes no metric; with behavior the
+			// move is a scale event later rate limits count
+			// (reconcileAutoscaler, storeScaleEvent in
+			// pkg/controller/podautoscaler/horizontal.go). AWS clamps
+			// and then tracks, below.
+			// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+			if !p.Target.Legacy {
+				st.storeScaleEvent(now, in.Current.Total(), desired)
+			}
+		} else if p.Target != nil {
 			// Direct calls, not a func value: &st must not escape, or every
 			// decision would allocate the whole state.
 			if p.Target.Algorithm == headroom.AlgorithmAWS {

@@ -179,6 +179,31 @@ func TestBoundsBypassBehavior(t *testing.T) {
 	}
 }
 
+// TestHPABoundRescaleSkipsMetrics: the HPA's sync that finds the count
+// outside [min, max] sets it to the bound without computing any metric,
+// and with behavior the move is a scale event that later rate limits count
+// (reconcileAutoscaler, storeScaleEvent in pkg/controller/podautoscaler/
+// horizontal.go; the upstream controller did so in hack/hpadiff's seed 350:
+// max edited to 6 at 9 replicas, the controller went to 6).
+// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+func TestHPABoundRescaleSkipsMetrics(t *testing.T) {
+	p := hpaPolicy(1, 6)
+	p.Target.ScaleDown = headroom.ScalingRules{Select: headroom.SelectMax, Policies: []headroom.RatePolicy{
+		{Kind: headroom.RatePods, Value: 1, Period: time.Minute}}}
+	st := NewState(p, t0).Settled(t0, 9)
+	// Half the target: tracking alone would ask for 3 of 6.
+	out := decide(p, st, t0, 9, 25)
+	if out.Desired != 6 || out.Reason.Code != headroom.ReasonAboveMax {
+		t.Fatalf("above max: got %d (%s: %s), want 6 (AboveMax): the bound alone, no metric", out.Desired, out.Reason.Code, out.Reason.Message)
+	}
+	// The bound's 3 fewer are a scale-down event: a minute's budget of 1
+	// pod is spent, so the next sync holds 6.
+	out = decide(p, out.State, t0.Add(15*time.Second), 6, 25)
+	if out.Desired != 6 || out.Reason.Code != headroom.ReasonScaleDownLimit {
+		t.Errorf("next sync: got %d (%s: %s), want 6 held by the scale-down limit the bound's event spent", out.Desired, out.Reason.Code, out.Reason.Message)
+	}
+}
+
 func TestScheduledActions(t *testing.T) {
 	syd, _ := time.LoadLocation("Australia/Sydney")
 	night, err := schedule.Parse("0 3 * * *", syd)

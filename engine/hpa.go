@@ -245,13 +245,29 @@ func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reas
 		reason.Message += "; bounded to " + strconv.Itoa(b) + " by min " + strconv.Itoa(e.lo) + " / max " + strconv.Itoa(e.hi)
 		desired = b
 	}
-	switch {
-	case desired > current && !t.Legacy:
-		st.UpEvents = append(slices.Clip(st.UpEvents), Sample{At: e.now, Replicas: desired - current})
-	case desired < current && !t.Legacy:
-		st.DownEvents = append(slices.Clip(st.DownEvents), Sample{At: e.now, Replicas: current - desired})
+	if !t.Legacy {
+		st.storeScaleEvent(e.now, current, desired)
 	}
 	return desired, reason
+}
+
+// storeScaleEvent records a move from current to desired at now for the
+// rate limits (the HPA keeps them only with behavior).
+func (st *State) storeScaleEvent(now time.Time, current, desired int) {
+	switch {
+	case desired > current:
+		st.UpEvents = append(slices.Clip(st.UpEvents), Sample{At: now, Replicas: desired - current})
+	case desired < current:
+		st.DownEvents = append(slices.Clip(st.DownEvents), Sample{At: now, Replicas: current - desired})
+	}
+}
+
+// hpaBoundRescale says whether the decision is the HPA's bound rescale: a
+// policy tracking the HPA way alone (no AWS step scaling beside it) whose
+// count was outside [min, max] with no scheduled action acting.
+func hpaBoundRescale(p *headroom.Policy, reason headroom.Reason) bool {
+	return p.Target != nil && p.Target.Algorithm != headroom.AlgorithmAWS && len(p.Steps) == 0 &&
+		(reason.Code == headroom.ReasonAboveMax || reason.Code == headroom.ReasonBelowMin)
 }
 
 // lower and higher order recommendations for the two windows.
