@@ -160,6 +160,30 @@ type model struct {
 	// a write changes one incident, and the others' answers are reused.
 	context                  string
 	incidents, prevIncidents map[string]*incidentDocs
+	// bars are this render's uptime bars by component ID, prevBars the
+	// last's: a write rarely changes a day of uptime, and formatting 20
+	// components' 90 days was most of what a write allocated for /.
+	bars, prevBars map[string]componentBars
+	// err is the first failure of a template executed while building a
+	// view.
+	err error
+}
+
+// componentBars are a component's uptime bars as rendered from days, and
+// their HTML.
+type componentBars struct {
+	days    []incident.DayUptime
+	counted bool
+	bars    []barView
+	html    template.HTML
+}
+
+// sameDays says whether two components' days of uptime render the same
+// bars.
+func sameDays(a, b []incident.DayUptime) bool {
+	return slices.EqualFunc(a, b, func(x, y incident.DayUptime) bool {
+		return x.Date.Equal(y.Date) && x.OutageMinutes == y.OutageMinutes && x.Worst == y.Worst && x.NoData == y.NoData
+	})
 }
 
 // incidentDocs is an incident's page and the JSON of its API incident, as
@@ -215,7 +239,8 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	lang := h.language()
 	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), lang: lang, tmpl: pageTemplates[lang.Lang], components: map[string]*incident.Component{},
 		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies,
-		context: ctx, incidents: map[string]*incidentDocs{}, prevIncidents: h.incidents}
+		context: ctx, incidents: map[string]*incidentDocs{}, prevIncidents: h.incidents,
+		bars: make(map[string]componentBars, len(snap.Components)), prevBars: h.bars}
 	for i := range snap.Components {
 		m.components[snap.Components[i].ID] = &snap.Components[i]
 	}
@@ -227,15 +252,21 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		if err != nil {
 			return doc{}
 		}
-		var buf bytes.Buffer
-		if e := m.tmpl.ExecuteTemplate(&buf, name, data); e != nil {
+		// Executed into one buffer kept between writes, then copied
+		// out at its size: a fresh buffer per page grew by doubling,
+		// twice the index's 66 KB of garbage on every write.
+		h.scratch.Reset()
+		if e := m.tmpl.ExecuteTemplate(&h.scratch, name, data); e != nil {
 			err = fmt.Errorf("template %s: %w", name, e)
 		}
-		return doc{body: buf.Bytes(), contentType: typeHTML}
+		return doc{body: bytes.Clone(h.scratch.Bytes()), contentType: typeHTML}
 	}
 
 	out.pages["/"+stylesheetURL] = doc{body: pageCSS, contentType: typeCSS, immutable: true}
 	out.pages["/"] = html("index", h.indexView(m))
+	if m.err != nil {
+		return nil, nil, m.err
+	}
 	h.renderBadges(m, out)
 	for i := range snap.Incidents {
 		inc := &snap.Incidents[i]
@@ -269,7 +300,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	if err := h.renderFeeds(m, out); err != nil {
 		return nil, nil, err
 	}
-	h.incidents = m.incidents
+	h.incidents, h.bars = m.incidents, m.bars
 	h.history = h.history[:0]
 	for i, v := range views {
 		h.history = append(h.history, historyDoc{view: v, doc: out.history[i]})
@@ -348,8 +379,10 @@ type sectionView struct {
 type componentView struct {
 	Name, Description, Status, StatusText string
 	Bars                                  []barView
-	Uptime                                string
-	HasUptime                             bool
+	// BarsHTML is Bars rendered by the template "bars".
+	BarsHTML  template.HTML
+	Uptime    string
+	HasUptime bool
 	// Days is the legend's "N days ago" when not the stylesheet's 90.
 	Days string
 }
@@ -482,9 +515,20 @@ func (m *model) componentView(c *incident.Component) componentView {
 	if !counted {
 		v.Days = m.lang.N("days_ago", len(up.Days))
 	}
-	for _, d := range up.Days {
-		v.Bars = append(v.Bars, m.bar(d, counted))
+	if prev, ok := m.prevBars[c.ID]; ok && prev.counted == counted && sameDays(prev.days, up.Days) {
+		v.Bars, v.BarsHTML = prev.bars, prev.html
+	} else {
+		v.Bars = make([]barView, len(up.Days))
+		for i, d := range up.Days {
+			v.Bars[i] = m.bar(d, counted)
+		}
+		var b strings.Builder
+		if err := m.tmpl.ExecuteTemplate(&b, "bars", v.Bars); err != nil && m.err == nil {
+			m.err = fmt.Errorf("template bars: %w", err)
+		}
+		v.BarsHTML = template.HTML(b.String()) // escaped by html/template
 	}
+	m.bars[c.ID] = componentBars{days: up.Days, counted: counted, bars: v.Bars, html: v.BarsHTML}
 	return v
 }
 

@@ -86,6 +86,10 @@ type Handler struct {
 	incidents map[string]*incidentDocs
 	// history are the last Publish's pages of /history.
 	history []historyDoc
+	// bars are the last Publish's uptime bars, by component ID.
+	bars map[string]componentBars
+	// scratch is where Publish executes the templates.
+	scratch bytes.Buffer
 	// sys are the system metrics' charts (metrics_render.go) and the
 	// last snapshot, which a new collection is rendered with.
 	sys sysMetrics

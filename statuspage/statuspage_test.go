@@ -202,6 +202,51 @@ func TestUptimeBarsOtherLength(t *testing.T) {
 	}
 }
 
+// TestUptimeBarsAfterAWrite publishes a snapshot whose day of uptime
+// changed, then one whose component has fewer days: a write reuses the last
+// write's bars only where the days are the same.
+func TestUptimeBarsAfterAWrite(t *testing.T) {
+	tips := func(h http.Handler, row int) []string {
+		t.Helper()
+		_, body := get(t, h, "GET", "/")
+		var out []string
+		for c := findAll(parse(t, body), hasClass("bars"))[row].FirstChild; c != nil; c = c.NextSibling {
+			out = append(out, attr(c, "data-t"))
+		}
+		return out
+	}
+	snap := fixture()
+	h := published(t, snap)
+	before := tips(h, 2)
+
+	next := fixture()
+	next.Version = snap.Version + 1
+	u := next.Uptime["cmpssh000001"]
+	u.Days = slices.Clone(u.Days)
+	u.Days[89].OutageMinutes, u.Days[89].Worst = 5, incident.PartialOutage
+	next.Uptime["cmpssh000001"] = u
+	h.Publish(next)
+	after := tips(h, 2)
+	if got, want := after[89], "Jul 8, 2021: 5 min of downtime (partial outage)"; got != want {
+		t.Errorf("today's tooltip after the write: got %q, want %q", got, want)
+	}
+	if !slices.Equal(after[:89], before[:89]) {
+		t.Error("the other days' tooltips changed")
+	}
+	if got, want := tips(h, 1), tips(published(t, next), 1); !slices.Equal(got, want) {
+		t.Errorf("an unchanged component's bars: got %q, want %q", got, want)
+	}
+
+	last := fixture()
+	last.Version = next.Version + 1
+	u.Days = u.Days[60:]
+	last.Uptime["cmpssh000001"] = u
+	h.Publish(last)
+	if got := tips(h, 2); len(got) != 30 || got[0] != "Jun 9, 2021: no downtime recorded" {
+		t.Errorf("after the days shrank: %d bars, the first %q", len(got), got[0])
+	}
+}
+
 // render writes a node back to HTML.
 func render(n *html.Node) string {
 	var b strings.Builder
