@@ -120,7 +120,7 @@ func (a *Access) letIn(r *http.Request) bool {
 	if token, ok := bearer(r.Header.Get("Authorization")); ok && a.knows(token) {
 		return true
 	}
-	if c, err := r.Cookie(ViewerCookie); err == nil && a.knows(c.Value) {
+	if c, err := r.Cookie(ViewerCookie); err == nil && (a.knows(c.Value) || a.knows(tokenOfCookie(c.Value))) {
 		return true
 	}
 	header := a.ProxyHeader
@@ -224,12 +224,54 @@ func (h *Handler) serveSplit(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// encodedCookie starts a viewer cookie that holds its token in base64url
+// (cookieOfToken).
+const encodedCookie = "b64~"
+
+// cookieOfToken is the viewer cookie's value for token: the token as it is
+// when it is cookie-octets only (RFC 6265 section 4.1.1), else
+// encodedCookie and its base64url. net/http drops any other byte from a
+// cookie's value (a ";", a '"', a "\\", non-ASCII) and quotes one with a
+// space or a comma, which browsers keep differently: such a cookie would
+// no longer match its hash. Tokens made by NewViewerToken are kept as
+// they are.
+// https://www.rfc-editor.org/rfc/rfc6265#section-4.1.1
+func cookieOfToken(token string) string {
+	for i := 0; i < len(token); i++ {
+		if !cookieOctet(token[i]) {
+			return encodedCookie + base64.RawURLEncoding.EncodeToString([]byte(token))
+		}
+	}
+	return token
+}
+
+// tokenOfCookie is the token of a viewer cookie cookieOfToken encoded, ""
+// for any other value: a token that a cookie carries as it is has that
+// one cookie value only.
+func tokenOfCookie(value string) string {
+	rest, ok := strings.CutPrefix(value, encodedCookie)
+	if !ok {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil || cookieOfToken(string(b)) != value {
+		return ""
+	}
+	return string(b)
+}
+
+// cookieOctet is RFC 6265's cookie-octet: US-ASCII without controls,
+// space, '"', ",", ";" and "\\".
+func cookieOctet(b byte) bool {
+	return b > 0x20 && b < 0x7f && b != '"' && b != ',' && b != ';' && b != '\\'
+}
+
 // setViewerCookie keeps a viewer token given as ?token= in a cookie and
 // sends the reader to the same address without it: the token leaves the
 // address bar, the history and any link shared from there.
 func (h *Handler) setViewerCookie(w http.ResponseWriter, r *http.Request, token string) {
 	secure := h.Access.HTTPS || r.TLS != nil || (h.Access.trusted(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
-	http.SetCookie(w, &http.Cookie{Name: ViewerCookie, Value: token, Path: "/", MaxAge: int(viewerCookieMaxAge / time.Second),
+	http.SetCookie(w, &http.Cookie{Name: ViewerCookie, Value: cookieOfToken(token), Path: "/", MaxAge: int(viewerCookieMaxAge / time.Second),
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	query := r.URL.Query()
 	query.Del("token")

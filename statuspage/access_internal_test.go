@@ -87,3 +87,24 @@ func TestPublishAStaleViewAfterAWrite(t *testing.T) {
 		}
 	}
 }
+
+// A viewer token has one cookie value: as it is when a cookie carries it
+// so, encoded otherwise, and the encoding of a token carried as it is lets
+// no one in.
+func TestViewerCookieValue(t *testing.T) {
+	for _, tt := range []struct{ token, cookie string }{
+		{"hrv_abc-DEF_123", "hrv_abc-DEF_123"},
+		{"semi;colon", "b64~c2VtaTtjb2xvbg"},
+		{"two words", "b64~dHdvIHdvcmRz"},
+	} {
+		if got := cookieOfToken(tt.token); got != tt.cookie {
+			t.Errorf("cookieOfToken(%q) = %q, want %q", tt.token, got, tt.cookie)
+		}
+		if got := tokenOfCookie(tt.cookie); tt.cookie != tt.token && got != tt.token {
+			t.Errorf("tokenOfCookie(%q) = %q, want %q", tt.cookie, got, tt.token)
+		}
+	}
+	if got := tokenOfCookie("b64~aHJ2X2FiYw"); got != "" {
+		t.Errorf("tokenOfCookie of hrv_abc encoded = %q, want none: that token's cookie holds it as it is", got)
+	}
+}
