@@ -222,16 +222,23 @@ func (c *Controller) forgetAlerts() {
 }
 
 // Once steps every target once, holding the lease for that step when there
-// is a Leader: for `serve --once`, from cron or a test.
+// is a Leader: for `serve --once`, from cron or a test. With Shards, only
+// the targets of the shards no replica holds (all of them when none runs).
 //
 // Errors: EUNAVAILABLE when another process holds the lease, or the store
 // cannot say; ECONFLICT, without Shards, when sharded serve processes are
-// live.
+// live, and with Shards when the live processes disagree on the shards.
 func (c *Controller) Once(ctx context.Context) ([]Record, error) {
 	if c.Shards != nil {
+		// Without joining the replicas: they neither make room for this
+		// run nor take back what they gave up after it.
 		defer c.Shards.release(ctx, c.logger())
-		if held, _ := c.Shards.balance(ctx, c.logger()); held == 0 {
-			return nil, headroom.Errorf(headroom.EUNAVAILABLE, "shards: other serve processes hold them all, or the store did not answer; not acting")
+		held, err := c.Shards.visit(ctx, c.logger())
+		if err != nil {
+			return nil, err
+		}
+		if held == 0 {
+			return nil, headroom.Errorf(headroom.EUNAVAILABLE, "shards: the running replicas hold them all; not acting")
 		}
 		return c.Step(ctx, c.now()), nil
 	}

@@ -16,10 +16,14 @@ import (
 )
 
 // Lease names of sharding: one lease per shard, and one per replica that
-// announces it is alive (its heartbeat).
+// announces it is alive (its heartbeat). A serve --once announces itself
+// under the members' prefix too, with a name of its own kind (visitorMark
+// before its holder): the replicas check its shard count, a serve without
+// shards sees it, and the balance does not count it.
 const (
 	shardPrefix  = "shard/"
 	memberPrefix = "member/"
+	visitorMark  = "once/"
 )
 
 // Shards lets several `headroom serve` processes sharing a store act at the
@@ -56,6 +60,9 @@ type Shards struct {
 	shards []*Leader
 	// logged is the set of shards last logged as held.
 	logged string
+	// visiting says this process announced itself as a visitor (visit),
+	// not as a replica.
+	visiting bool
 }
 
 // DefaultShards is the shard count serve uses when sharding is on and the
@@ -164,6 +171,9 @@ func (s *Shards) balance(ctx context.Context, log *slog.Logger) (held int, lost 
 		holderOf[l.Name] = l.Holder
 		counts[l.Holder]++
 	}
+	// A visitor (serve --once) takes only free shards: nobody makes room
+	// for it.
+	members = s.replicas(members)
 	replicas := max(len(members), 1)
 	share := (s.Count + replicas - 1) / replicas
 	floor := s.Count / replicas
@@ -234,6 +244,62 @@ func (s *Shards) balance(ctx context.Context, log *slog.Logger) (held int, lost 
 	return len(mine), lost
 }
 
+// visit is serve --once's turn on the leases: it acts on the targets of the
+// free shards (every shard when no replica runs) without joining the
+// replicas, so that running it moves no shard. Its heartbeat is a
+// visitor's (visitorName): the replicas do not count it in their balance
+// and give no shard up for it, while it still tells them its shard count
+// and tells a serve without shards that sharded processes act. It returns
+// how many shards it holds; release gives them and the heartbeat up.
+//
+// Errors: ECONFLICT when the live processes disagree on the shards (see
+// disagreement); the store's.
+func (s *Shards) visit(ctx context.Context, log *slog.Logger) (int, error) {
+	if s.Count < 1 {
+		return 0, nil
+	}
+	s.visiting = true
+	// Announced before the controller lease is read, as a replica's
+	// heartbeat is: a serve without shards starting now sees one or the
+	// other.
+	if _, _, err := s.Leases.Acquire(ctx, s.visitorName(s.Holder), s.Holder, s.TTL); err != nil {
+		return 0, fmt.Errorf("shards: announce: %w", err)
+	}
+	members, err := s.Leases.List(ctx, memberPrefix)
+	if err != nil {
+		return 0, fmt.Errorf("shards: list the replicas: %w", err)
+	}
+	why, err := s.disagreement(ctx, members)
+	if err != nil {
+		return 0, fmt.Errorf("shards: %w", err)
+	}
+	if why != "" {
+		return 0, headroom.Errorf(headroom.ECONFLICT, "shards: not acting: %s", why)
+	}
+	leases, err := s.Leases.List(ctx, shardPrefix)
+	if err != nil {
+		return 0, fmt.Errorf("shards: list the shards: %w", err)
+	}
+	taken := map[string]bool{}
+	for _, l := range leases {
+		taken[l.Name] = true
+	}
+	var mine []int
+	for n := range s.Count {
+		if l := s.shard(n); !taken[l.Name] && l.lead(ctx, log) {
+			mine = append(mine, n)
+		}
+	}
+	s.logHeld(mine, len(s.replicas(members)), log)
+	return len(mine), nil
+}
+
+// replicas returns the heartbeats of members that are replicas', not
+// visitors'.
+func (s *Shards) replicas(members []headroom.Lease) []headroom.Lease {
+	return slices.DeleteFunc(members, func(m headroom.Lease) bool { return m.Name != s.memberName(m.Holder) })
+}
+
 // logHeld says which shards this process acts on, when that changed.
 func (s *Shards) logHeld(mine []int, replicas int, log *slog.Logger) {
 	slices.Sort(mine)
@@ -254,14 +320,32 @@ func (s *Shards) logHeld(mine []int, replicas int, log *slog.Logger) {
 // announce takes or renews this replica's heartbeat: the others count it
 // among the live replicas until it expires.
 func (s *Shards) announce(ctx context.Context) error {
-	_, _, err := s.Leases.Acquire(ctx, s.member(), s.Holder, s.TTL)
+	_, _, err := s.Leases.Acquire(ctx, s.memberName(s.Holder), s.Holder, s.TTL)
 	return err
 }
 
-// member is the name of this replica's heartbeat lease: it carries the
-// shard count, so that replicas configured with different counts (which
-// would map a target to different shards, and so to two owners) see it.
-func (s *Shards) member() string { return memberPrefix + strconv.Itoa(s.Count) + "/" + s.Holder }
+// memberName is the name of holder's heartbeat lease as a replica: it
+// carries the shard count, so that replicas configured with different
+// counts (which would map a target to different shards, and so to two
+// owners) see it.
+func (s *Shards) memberName(holder string) string {
+	return memberPrefix + strconv.Itoa(s.Count) + "/" + holder
+}
+
+// visitorName is the name of holder's heartbeat lease as a visitor (serve
+// --once): under the same prefix and count as a replica's, and never equal
+// to the name memberName gives the lease's holder, whatever the holder.
+func (s *Shards) visitorName(holder string) string {
+	return memberPrefix + strconv.Itoa(s.Count) + "/" + visitorMark + holder
+}
+
+// heartbeat is the name of this process's heartbeat lease.
+func (s *Shards) heartbeat() string {
+	if s.visiting {
+		return s.visitorName(s.Holder)
+	}
+	return s.memberName(s.Holder)
+}
 
 // disagreement says why no replica may act on the shards, "" when they
 // may: a live replica counts its shards differently, or a serve without
@@ -316,7 +400,7 @@ func (s *Shards) release(ctx context.Context, log *slog.Logger) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
-	if err := s.Leases.Release(ctx, s.member(), s.Holder); err != nil {
+	if err := s.Leases.Release(ctx, s.heartbeat(), s.Holder); err != nil {
 		log.Warn("shards: heartbeat release failed; the others see this replica gone when it expires", "err", err)
 	}
 }

@@ -316,3 +316,86 @@ func TestUnshardedServeStandsDownBesideShards(t *testing.T) {
 		t.Error("the unsharded serve took the lease again beside the sharded replica")
 	}
 }
+
+// hooked is the store's leases with a hook run at the first List: what
+// other replicas do while a process is in the middle of its turn.
+type hooked struct {
+	headroom.Leases
+	once sync.Once
+	hook func()
+}
+
+func (h *hooked) List(ctx context.Context, prefix string) ([]headroom.Lease, error) {
+	h.once.Do(h.hook)
+	return h.Leases.List(ctx, prefix)
+}
+
+// Regression test for serve --once joining the sharded replicas: its
+// heartbeat counted as a replica's, so replicas balancing during its run
+// gave shards up for it (two each of 8 shards over two replicas), and took
+// them back after it left. A once run now announces itself without
+// joining: it takes only free shards, and no shard moves.
+func TestShardsOnceMovesNoShard(t *testing.T) {
+	db, err := postgres.Open(t.Context(), pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	prop, err := policy.LoadPolicy("../examples/bitbucket-2021-06-30/proposed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const count, ttl = 8, 5 * time.Second
+	a, b := NewShards(db, "a", count, ttl), NewShards(db, "b", count, ttl)
+	a.announce(t.Context())
+	b.announce(t.Context())
+	for range 3 {
+		a.balance(t.Context(), log)
+		b.balance(t.Context(), log)
+	}
+	owners := func() string {
+		t.Helper()
+		held, err := db.List(t.Context(), shardPrefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, l := range held {
+			s = append(s, l.Name+"="+l.Holder)
+		}
+		return strings.Join(s, " ")
+	}
+	before := owners()
+	if len(a.Held()) != count/2 || len(b.Held()) != count/2 {
+		t.Fatalf("a holds %v, b %v: want %d each", a.Held(), b.Held(), count/2)
+	}
+
+	var during string
+	leases := &hooked{Leases: db, hook: func() {
+		// a and b balance while the once run is under way.
+		a.balance(t.Context(), log)
+		b.balance(t.Context(), log)
+		during = owners()
+	}}
+	var targets []*Target
+	for i := range 6 {
+		targets = append(targets, &Target{Name: fmt.Sprintf("svc-%02d", i), Mode: headroom.ModeShadow, Policy: prop,
+			Source: hot{}, Actuator: handOf{&platform{n: 10, calls: map[string]int{}}, "once"}})
+	}
+	c := New(db, targets...)
+	c.Logger = log
+	c.Shards = NewShards(leases, "once", count, ttl)
+	recs, err := c.Once(t.Context())
+	if len(recs) != 0 || err == nil {
+		t.Errorf("once beside replicas holding every shard: %d records, %v; want none and an error", len(recs), err)
+	}
+	if during != before {
+		t.Errorf("shards during the once run: %s\nwant them where they were: %s", during, before)
+	}
+	a.balance(t.Context(), log)
+	b.balance(t.Context(), log)
+	if after := owners(); after != before {
+		t.Errorf("shards after the once run: %s\nwant them where they were: %s", after, before)
+	}
+}

@@ -264,3 +264,24 @@ func TestUnshardedServeBesideShardedReplicas(t *testing.T) {
 		t.Errorf("a holds shards %v beside b, want all %d", held, shards)
 	}
 }
+
+// serve --once with spec.shards beside a running replica holding every
+// shard: it does not join the replicas (TestShardsOnceMovesNoShard checks
+// that a balance during its run moves nothing), so it finds no free shard,
+// exits 2 saying so, and the replica keeps its shards.
+func TestShardedOnceBesideAReplica(t *testing.T) {
+	const targets, shards = 4, 4
+	db := pgtest.NewDatabase(t)
+	cfg, _, _ := shardedConfig(t, t.TempDir(), db, targets, shards)
+	a := spawn(t, "a", "serve", "--config", cfg, "--listen", "")
+	waitFor(t, 30*time.Second, "a holds every shard", func() bool { return len(heldBy(a)) == shards }, a)
+	code, out, stderr := run(t, "serve", "--once", "--config", cfg)
+	if code != ExitInvalid || !strings.Contains(stderr, "the running replicas hold them all") {
+		t.Errorf("serve --once beside a replica holding every shard: exit %d\n%s%s\nwant 2 and why", code, out, stderr)
+	}
+	logged := len(shardsLine.FindAllString(a.output(), -1))
+	time.Sleep(2500 * time.Millisecond) // two of a's loops
+	if held, n := heldBy(a), len(shardsLine.FindAllString(a.output(), -1)); len(held) != shards || n != logged {
+		t.Errorf("a holds %v after the once run (%d changes logged, %d before), want all %d, unchanged", held, n, logged, shards)
+	}
+}
