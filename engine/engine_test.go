@@ -204,6 +204,27 @@ func TestHPABoundRescaleSkipsMetrics(t *testing.T) {
 	}
 }
 
+// TestRecountWithUnreadyPodsIsAWholePercent: on a scale-up with pods not
+// ready, the controller recounts cpu with them at 0% in integers, a whole
+// percent truncated (GetResourceUtilizationRatio's int32(metricsTotal *
+// 100 / requestsTotal)). 68% on 20 ready pods of 24 is 56% (56.67
+// truncated), 1.098 of a 51% target: within tolerance, the controller
+// waits (hack/hpadiff seed 111; headroom asked for 27 in float64).
+// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+func TestRecountWithUnreadyPodsIsAWholePercent(t *testing.T) {
+	tt := &headroom.TargetTracking{ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1}
+	cpu := headroom.MetricTarget{Name: "cpu", Kind: headroom.MetricCPU, Target: 51}
+	got, r := recommend(tt, cpu, headroom.Capacity{Ready: 20, Launching: 4}, 68)
+	if got != 24 || r.Code != headroom.ReasonWithinTolerance {
+		t.Errorf("cpu: got %d (%s: %s), want 24: the truncated recount is within tolerance", got, r.Code, r.Message)
+	}
+	// A per-pod metric other than a resource's is recounted in float.
+	rps := headroom.MetricTarget{Name: "rps", Kind: headroom.MetricRPS, Target: 51}
+	if got, r := recommend(tt, rps, headroom.Capacity{Ready: 20, Launching: 4}, 68); got != 27 {
+		t.Errorf("rps: got %d (%s: %s), want 27", got, r.Code, r.Message)
+	}
+}
+
 func TestScheduledActions(t *testing.T) {
 	syd, _ := time.LoadLocation("Australia/Sydney")
 	night, err := schedule.Parse("0 3 * * *", syd)

@@ -78,7 +78,15 @@ func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.C
 	}
 	scaleUpWithUnready := ratio > 1 && c.Launching > 0 && !m.Total
 	if scaleUpWithUnready {
-		corrected := metric * float64(c.Ready) / (float64(current) * m.Target)
+		util := metric * float64(c.Ready) / float64(current)
+		if m.Kind == headroom.MetricCPU {
+			// The controller recounts cpu utilization in integers: a
+			// whole percent, truncated (GetResourceUtilizationRatio's
+			// int32(metricsTotal * 100 / requestsTotal), metrics/utilization.go).
+			// The 1e-9 forgives float noise, as ceil does.
+			util = math.Floor(util + 1e-9)
+		}
+		corrected := util / m.Target
 		if corrected <= 1+tol.Up {
 			return current, headroom.Reason{Code: headroom.ReasonWithinTolerance,
 				Message: fmt.Sprintf("%s %.3g over target %.3g, but counting %d launching instances at 0%% it is within tolerance: waiting for them", m.Name, metric, m.Target, c.Launching)}

@@ -21,7 +21,7 @@ func TestCheckPostmortem(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := string(data)
-	for _, want := range []string{"## Summary", "between 17:00:00 and 17:10:00 UTC", "729,309 requests failed", "night-savings",
+	for _, want := range []string{"## Summary", "between 17:00:00 and 17:10:00 UTC", "746,801 requests failed", "night-savings",
 		"headroom check --service " + example + "service.yaml --baseline " + example + "baseline.yaml --proposed " + example + "proposed.yaml"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("draft lacks %q", want)
