@@ -332,7 +332,7 @@ func (h *hooked) List(ctx context.Context, prefix string) ([]headroom.Lease, err
 
 // Regression test for serve --once joining the sharded replicas: its
 // heartbeat counted as a replica's, so replicas balancing during its run
-// gave shards up for it (two each of 8 shards over two replicas), and took
+// gave shards up for it (3 of the 8 two replicas held), and took
 // them back after it left. A once run now announces itself without
 // joining: it takes only free shards, and no shard moves.
 func TestShardsOnceMovesNoShard(t *testing.T) {
