@@ -48,13 +48,21 @@ type RuleState struct {
 
 // rule returns the state of rule name, added when new.
 func (s *State) rule(name string) *RuleState {
+	if rs := s.find(name); rs != nil {
+		return rs
+	}
+	s.Alerts = append(s.Alerts, RuleState{Name: name})
+	return &s.Alerts[len(s.Alerts)-1]
+}
+
+// find returns the state of rule name, nil when it has none.
+func (s *State) find(name string) *RuleState {
 	for i := range s.Alerts {
 		if s.Alerts[i].Name == name {
 			return &s.Alerts[i]
 		}
 	}
-	s.Alerts = append(s.Alerts, RuleState{Name: name})
-	return &s.Alerts[len(s.Alerts)-1]
+	return nil
 }
 
 // Firing returns the alerts firing in this state, in rule order.
