@@ -71,6 +71,12 @@ type Store interface {
 	Subscribers(ctx context.Context) ([]Subscriber, error)
 	RemoveSubscriber(ctx context.Context, id string) error
 	ConfirmSubscriber(ctx context.Context, id string, at time.Time) error
+	// SubscriberByToken returns the email subscriber whose Secret is
+	// token (the token of its confirm and unsubscribe links), found
+	// through an index of the tokens' SHA-256, not by reading every
+	// subscriber. Other channels' secrets are no tokens. Errors:
+	// ENOTFOUND when no email subscriber has token.
+	SubscriberByToken(ctx context.Context, token string) (Subscriber, error)
 
 	// DueDeliveries returns at most limit queued deliveries whose NextAt
 	// is at or before now, oldest first. Delivered removes one; Retry

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"embed"
 	"encoding/base64"
 	"fmt"
@@ -438,7 +437,7 @@ func (s *Subscriptions) tidyPending(ctx context.Context, addr string) (bool, err
 // address's other subscriptions: subscribing again replaces the
 // components chosen before.
 func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request, p *subscribePages) {
-	sub, all, err := s.byToken(r.Context(), r.URL.Query().Get("token"))
+	sub, err := s.byToken(r.Context(), r.URL.Query().Get("token"))
 	switch {
 	case err != nil:
 		s.logger().Error("status page: confirm a subscription", "err", err)
@@ -456,6 +455,12 @@ func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request, p *subsc
 		s.unavailable(w, r)
 		return
 	}
+	// The address's other subscriptions, in any case: read whole, as
+	// they are found by no index, once per confirmation that succeeds.
+	all, err := s.Store.Subscribers(r.Context())
+	if err != nil {
+		s.logger().Error("status page: end the replaced subscriptions", "subscriber", sub.ID, "err", err)
+	}
 	for _, other := range all {
 		if other.ID != sub.ID && other.Channel == incident.ChannelEmail && strings.EqualFold(other.Email, sub.Email) {
 			if err := s.Store.RemoveSubscriber(r.Context(), other.ID); err != nil && headroom.ErrorCode(err) != headroom.ENOTFOUND {
@@ -470,7 +475,7 @@ func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request, p *subsc
 // button, or a mail client's one-click POST (RFC 8058 section 3.2: the
 // body is "List-Unsubscribe=One-Click", the token is in the URL).
 func (s *Subscriptions) unsubscribe(w http.ResponseWriter, r *http.Request, p *subscribePages) {
-	sub, _, err := s.byToken(r.Context(), r.URL.Query().Get("token"))
+	sub, err := s.byToken(r.Context(), r.URL.Query().Get("token"))
 	if err == nil && sub != nil {
 		err = s.Store.RemoveSubscriber(r.Context(), sub.ID)
 		if headroom.ErrorCode(err) == headroom.ENOTFOUND {
@@ -488,22 +493,20 @@ func (s *Subscriptions) unsubscribe(w http.ResponseWriter, r *http.Request, p *s
 	}
 }
 
-// byToken finds the email subscriber whose token is token, comparing in
-// constant time; nil when none has it. It also returns every subscriber.
-func (s *Subscriptions) byToken(ctx context.Context, token string) (*incident.Subscriber, []incident.Subscriber, error) {
+// byToken finds the email subscriber whose token is token through the
+// store's index of the tokens' hashes; nil when none has it.
+func (s *Subscriptions) byToken(ctx context.Context, token string) (*incident.Subscriber, error) {
 	if token == "" {
-		return nil, nil, nil
+		return nil, nil
 	}
-	all, err := s.Store.Subscribers(ctx)
-	if err != nil {
-		return nil, nil, err
+	sub, err := s.Store.SubscriberByToken(ctx, token)
+	switch {
+	case headroom.ErrorCode(err) == headroom.ENOTFOUND:
+		return nil, nil
+	case err != nil:
+		return nil, err
 	}
-	for i := range all {
-		if all[i].Channel == incident.ChannelEmail && subtle.ConstantTimeCompare([]byte(all[i].Secret), []byte(token)) == 1 {
-			return &all[i], all, nil
-		}
-	}
-	return nil, all, nil
+	return &sub, nil
 }
 
 func (s *Subscriptions) unavailable(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -391,5 +392,57 @@ func TestConfirmReplacesTheAddressInAnyCase(t *testing.T) {
 	subs, _ = st.Subscribers(t.Context())
 	if len(subs) != 1 || subs[0].Email != "reader@example.org" {
 		t.Errorf("after confirming: %+v, want only the new subscription", subs)
+	}
+}
+
+// countedSubscribers is a store that counts its reads of every subscriber.
+type countedSubscribers struct {
+	incident.Store
+	reads *atomic.Int64
+}
+
+func (s countedSubscribers) Subscribers(ctx context.Context) ([]incident.Subscriber, error) {
+	s.reads.Add(1)
+	return s.Store.Subscribers(ctx)
+}
+
+// Regression test for the confirm and unsubscribe POSTs reading every
+// subscriber to find the link's token: anyone could make the page read
+// the whole table with any token. They find it through the store's index
+// (SubscriberByToken); only a confirmation that succeeds reads the rest,
+// for the address's other subscriptions.
+func TestTokenLinksReadOneSubscriber(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	mem := &memory.Incidents{Now: func() time.Time { return now }}
+	st := countedSubscribers{Store: mem, reads: new(atomic.Int64)}
+	s := &statuspage.Subscriptions{Next: statuspage.New(), Store: st, Enabled: true, Now: func() time.Time { return now }}
+	s.Publish(fixture())
+	for _, sub := range []incident.Subscriber{
+		{ID: "reader", Channel: incident.ChannelEmail, Email: "reader@example.org", Secret: "reader-token-0123456789", CreatedAt: now, ConfirmedAt: now},
+		{ID: "pending", Channel: incident.ChannelEmail, Email: "new@example.org", Secret: "pending-token-0123456789", CreatedAt: now},
+	} {
+		if err := mem.AddSubscriber(t.Context(), sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name, path string
+		status     int
+		reads      int64
+	}{
+		{"unsubscribe, unknown token", "/unsubscribe?token=nope", http.StatusNotFound, 0},
+		{"confirm, unknown token", "/subscribe/confirm?token=nope", http.StatusNotFound, 0},
+		{"unsubscribe", "/unsubscribe?token=reader-token-0123456789", http.StatusOK, 0},
+		{"confirm: the address's others are read", "/subscribe/confirm?token=pending-token-0123456789", http.StatusOK, 1},
+	} {
+		st.reads.Store(0)
+		resp := request(t, s, http.MethodPost, c.path, "")
+		if resp.StatusCode != c.status || st.reads.Load() != c.reads {
+			t.Errorf("%s: %d after %d reads of every subscriber, want %d after %d", c.name, resp.StatusCode, st.reads.Load(), c.status, c.reads)
+		}
+	}
+	subs, err := mem.Subscribers(t.Context())
+	if err != nil || len(subs) != 1 || subs[0].ID != "pending" || subs[0].Pending() {
+		t.Errorf("subscribers %+v (%v), want the new one, confirmed", subs, err)
 	}
 }

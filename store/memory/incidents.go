@@ -320,6 +320,24 @@ func (m *Incidents) Subscribers(ctx context.Context) ([]incident.Subscriber, err
 	return out, nil
 }
 
+// SubscriberByToken returns the email subscriber whose Secret is token.
+// A test double: it looks through every subscriber, where the databases
+// use an index. Errors: ENOTFOUND.
+func (m *Incidents) SubscriberByToken(ctx context.Context, token string) (incident.Subscriber, error) {
+	if err := ctx.Err(); err != nil {
+		return incident.Subscriber{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range m.subscribers {
+		if s.Channel == incident.ChannelEmail && token != "" && s.Secret == token {
+			s.ComponentIDs = slices.Clone(s.ComponentIDs)
+			return s, nil
+		}
+	}
+	return incident.Subscriber{}, headroom.Errorf(headroom.ENOTFOUND, "subscriber of the token: not found")
+}
+
 // RemoveSubscriber removes the subscriber and its queued deliveries.
 // Errors: ENOTFOUND.
 func (m *Incidents) RemoveSubscriber(ctx context.Context, id string) error {

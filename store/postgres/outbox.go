@@ -30,7 +30,12 @@ ON CONFLICT (id) DO NOTHING`
 	selectSubscribers = `SELECT id, channel, url, email, component_ids::text, secret, created_at, confirmed_at FROM subscribers ORDER BY created_at, id COLLATE "C"`
 	// lockSubscribers is selectSubscribers for a Commit: it keeps the
 	// rows from being removed until the Commit's deliveries are in.
-	lockSubscribers  = selectSubscribers + ` FOR SHARE`
+	lockSubscribers = selectSubscribers + ` FOR SHARE`
+	// selectByToken finds an email subscriber through the
+	// subscribers_secret_sha256 index (0007); the secret itself is
+	// compared too, which a hash collision alone would not pass.
+	selectByToken = `SELECT id, channel, url, email, component_ids::text, secret, created_at, confirmed_at FROM subscribers
+WHERE secret_sha256 = $1 AND channel = 'email' AND secret = $2`
 	deleteSubscriber = `DELETE FROM subscribers WHERE id = $1`
 	deleteQueued     = `DELETE FROM deliveries WHERE subscriber_id = $1`
 
@@ -208,6 +213,22 @@ func (db *DB) Subscribers(ctx context.Context) ([]incident.Subscriber, error) {
 // lockSubscribers.
 func subscribers(ctx context.Context, q querier, stmt string) ([]incident.Subscriber, error) {
 	return query(ctx, q, rows.ScanSubscriber, stmt)
+}
+
+// SubscriberByToken returns the email subscriber whose Secret is token,
+// found through the index of the tokens' SHA-256.
+//
+// Errors: ENOTFOUND when no email subscriber has token; EUNAVAILABLE when
+// the server cannot be reached; EINTERNAL otherwise.
+func (db *DB) SubscriberByToken(ctx context.Context, token string) (incident.Subscriber, error) {
+	found, err := query(ctx, db.pool, rows.ScanSubscriber, selectByToken, rows.TokenHash(token), token)
+	if err != nil {
+		return incident.Subscriber{}, storeError("read the subscriber of a token: %w", err)
+	}
+	if len(found) == 0 || token == "" {
+		return incident.Subscriber{}, headroom.Errorf(headroom.ENOTFOUND, "read the subscriber of a token: no such subscriber")
+	}
+	return found[0], nil
 }
 
 // RemoveSubscriber removes subscriber id and, in the same transaction, its

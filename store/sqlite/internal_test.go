@@ -183,3 +183,59 @@ func TestMigrationToDrafts(t *testing.T) {
 		t.Errorf("after a draft write: %+v, %v; want a draft", d.Incidents, err)
 	}
 }
+
+// An email subscriber stored before 0007 (the token index) is found by
+// its token after the migration: its link in mails sent before still
+// confirms and unsubscribes. A webhook's secret stays out of the index.
+func TestMigrationToTokenIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "headroom.db")
+	db, err := open(t.Context(), path, upTo(t, 6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.write.Exec(`INSERT INTO subscribers (id, channel, url, email, component_ids, secret, created_at) VALUES
+		('old', 'email', '', 'ops@example.com', '[]', 'tok-ü', 1), ('hook', 'webhook', 'https://hooks.example.com', '', '[]', 'k', 2)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if sub, err := db.SubscriberByToken(t.Context(), "tok-ü"); err != nil || sub.ID != "old" {
+		t.Errorf("SubscriberByToken of the old subscriber's token: %+v, %v", sub, err)
+	}
+	var hashed int
+	if err := db.read.QueryRow(`SELECT count(*) FROM subscribers WHERE secret_sha256 IS NOT NULL`).Scan(&hashed); err != nil || hashed != 1 {
+		t.Errorf("%d subscribers hashed (%v), want 1: the email one", hashed, err)
+	}
+}
+
+// The token's subscriber is found through the index, not by reading the
+// table: SQLite's plan says SEARCH ... USING INDEX.
+func TestSubscriberByTokenUsesTheIndex(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "headroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rs, err := db.read.Query(`EXPLAIN QUERY PLAN `+selectByToken, []byte("h"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	var plan []string
+	for rs.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rs.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if len(plan) != 1 || !strings.Contains(plan[0], "USING INDEX subscribers_secret_sha256") {
+		t.Errorf("plan of selectByToken: %q, want one SEARCH using subscribers_secret_sha256", plan)
+	}
+}

@@ -19,13 +19,18 @@ const (
 	// either way, so that an unknown id is told from a revoked one.
 	revokeToken = `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`
 
-	insertSubscriber = `INSERT INTO subscribers (` + rows.SubscriberColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	insertSubscriber = `INSERT INTO subscribers (` + rows.SubscriberColumns + `, secret_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO NOTHING`
 	// confirmSubscriber keeps the first confirmation time; it matches the
 	// row either way, so that an unknown id is told from a confirmed one.
 	confirmSubscriber = `UPDATE subscribers SET confirmed_at = coalesce(confirmed_at, ?) WHERE id = ?`
 	selectSubscribers = `SELECT ` + rows.SubscriberColumns + ` FROM subscribers ORDER BY created_at, id`
-	deleteSubscriber  = `DELETE FROM subscribers WHERE id = ?`
-	deleteQueued      = `DELETE FROM deliveries WHERE subscriber_id = ?`
+	// selectByToken finds an email subscriber through the
+	// subscribers_secret_sha256 index (0007); the secret itself is
+	// compared too, which a hash collision alone would not pass.
+	selectByToken    = `SELECT ` + rows.SubscriberColumns + ` FROM subscribers WHERE secret_sha256 = ? AND channel = 'email' AND secret = ?`
+	deleteSubscriber = `DELETE FROM subscribers WHERE id = ?`
+	deleteQueued     = `DELETE FROM deliveries WHERE subscriber_id = ?`
 
 	insertDelivery = `INSERT INTO deliveries (subscriber_id, channel, url, email, secret, payload, attempts, next_at, last_error, created_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, '', ?7)`
@@ -125,7 +130,11 @@ func (db *DB) AddSubscriber(ctx context.Context, s incident.Subscriber) error {
 		return internal("add subscriber %s: %w", s.ID, err)
 	}
 	defer tx.Rollback()
-	n, err := changed(ctx, tx, insertSubscriber, values...)
+	var tokenHash []byte // NULL: the secret of another channel is no link's token
+	if rows.Channel(s.Channel) == incident.ChannelEmail {
+		tokenHash = rows.TokenHash(s.Secret)
+	}
+	n, err := changed(ctx, tx, insertSubscriber, append(values, tokenHash)...)
 	if err != nil {
 		return internal("add subscriber %s: %w", s.ID, err)
 	}
@@ -189,6 +198,22 @@ func (db *DB) Subscribers(ctx context.Context) ([]incident.Subscriber, error) {
 
 func subscribers(ctx context.Context, q querier) ([]incident.Subscriber, error) {
 	return query(ctx, q, rows.ScanSubscriber, selectSubscribers)
+}
+
+// SubscriberByToken returns the email subscriber whose Secret is token,
+// found through the index of the tokens' SHA-256.
+//
+// Errors: ENOTFOUND when no email subscriber has token; EINTERNAL when
+// the database fails.
+func (db *DB) SubscriberByToken(ctx context.Context, token string) (incident.Subscriber, error) {
+	found, err := query(ctx, db.read, rows.ScanSubscriber, selectByToken, rows.TokenHash(token), token)
+	if err != nil {
+		return incident.Subscriber{}, internal("read the subscriber of a token: %w", err)
+	}
+	if len(found) == 0 || token == "" {
+		return incident.Subscriber{}, headroom.Errorf(headroom.ENOTFOUND, "read the subscriber of a token: no such subscriber")
+	}
+	return found[0], nil
 }
 
 // RemoveSubscriber removes subscriber id and, in the same transaction, its

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -16,11 +17,28 @@ import (
 	"github.com/headroomhq/headroom/store/internal/migrations"
 	"github.com/headroomhq/headroom/store/internal/rows"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	modernc "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
+
+func init() {
+	// headroom_sha256(text) is rows.TokenHash: migration 0007 fills the
+	// token index of the subscribers stored before it with it.
+	modernc.MustRegisterDeterministicScalarFunction("headroom_sha256", 1, func(_ *modernc.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return rows.TokenHash(v), nil
+		case []byte:
+			return rows.TokenHash(string(v)), nil
+		case nil:
+			return nil, nil
+		default:
+			return nil, fmt.Errorf("headroom_sha256: %T, want text", v)
+		}
+	})
+}
 
 // busyTimeout is how long a connection waits for another one's lock (the
 // read pool during a checkpoint, another process) before SQLITE_BUSY.

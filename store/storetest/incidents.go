@@ -74,6 +74,7 @@ func RunIncidents(t *testing.T, open func(t *testing.T) incident.Store, opts ...
 		{"subscribers are added, listed and removed", testIncSubscribers},
 		{"an email subscriber is pending until confirmed: its confirmation only, then notifications", testIncEmailSubscriber},
 		{"every channel's subscriber reads back, and its deliveries carry its channel", testIncChannels},
+		{"an email subscriber is found by its token alone", testIncSubscriberByToken},
 		{"an empty ID or a limit below 1 is invalid and stores nothing", testIncInvalid},
 		{"times keep their nanoseconds and come back in UTC", testIncUTC},
 		{"Unicode and Markdown text reads back exactly", testIncText},
@@ -852,6 +853,44 @@ func testIncEmailSubscriber(t *testing.T, open func(t *testing.T) incident.Store
 	if n := len(mustDue(t, s, farFuture, 10)); n != 1 {
 		t.Errorf("after adding a confirmed email subscriber: %d deliveries, want the 1 from before", n)
 	}
+}
+
+func testIncSubscriberByToken(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
+	ctx := t.Context()
+	s := open(t)
+	a := incident.Subscriber{ID: "a", Channel: incident.ChannelEmail, Email: "a@example.com", ComponentIDs: []string{"api"}, Secret: "tok-a", CreatedAt: at(0)}
+	b := incident.Subscriber{ID: "b", Channel: incident.ChannelEmail, Email: "b@example.com", Secret: "tok-ü", CreatedAt: at(1)}
+	hook := incident.Subscriber{ID: "hook", URL: "https://hooks.example.com/h", Secret: "tok-hook", CreatedAt: at(2)}
+	for _, sub := range []incident.Subscriber{a, b, hook} {
+		mustAddSubscriber(t, s, sub)
+	}
+	find := func(token string, want *incident.Subscriber) {
+		t.Helper()
+		got, err := s.SubscriberByToken(ctx, token)
+		if want == nil {
+			assertCode(t, err, headroom.ENOTFOUND, fmt.Sprintf("SubscriberByToken(%q)", token))
+			return
+		}
+		if err != nil {
+			t.Errorf("SubscriberByToken(%q): %v", token, err)
+			return
+		}
+		assertSubscribers(t, fmt.Sprintf("SubscriberByToken(%q)", token), []incident.Subscriber{got}, []incident.Subscriber{*want})
+	}
+	find("tok-a", &a)
+	find("tok-ü", &b)
+	// A webhook's secret signs its deliveries: it is no link's token.
+	find("tok-hook", nil)
+	for _, token := range []string{"", "tok-", "tok-a ", "TOK-A"} {
+		find(token, nil)
+	}
+	if err := s.ConfirmSubscriber(ctx, "b", at(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	b.ConfirmedAt = at(time.Hour)
+	find("tok-ü", &b)
+	mustRemoveSubscriber(t, s, "a")
+	find("tok-a", nil)
 }
 
 func testIncChannels(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {

@@ -1,6 +1,7 @@
 package rows
 
 import (
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/headroomhq/headroom/incident"
@@ -58,6 +59,16 @@ func SubscriberValues(s incident.Subscriber) ([]any, error) {
 		return nil, fmt.Errorf("component IDs: %w", err)
 	}
 	return []any{s.ID, string(Channel(s.Channel)), s.URL, s.Email, ids, s.Secret, created, confirmed}, nil
+}
+
+// TokenHash is the SHA-256 of an email subscriber's token, its Secret: the
+// key of the subscribers_secret_sha256 index, through which the confirm
+// and unsubscribe links find their subscriber. A hash rather than the
+// token, so that the index's comparisons, whose time depends on how long
+// a prefix matches, tell nothing of how near a guessed token came.
+func TokenHash(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
 }
 
 // Channel is c, or incident.ChannelWebhook for "".
