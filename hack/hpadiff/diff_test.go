@@ -132,36 +132,31 @@ const (
 	ClassWholePercent = "pods not ready: the scale-up recount of cpu is a truncated whole percent (GetResourceUtilizationRatio)"
 )
 
-// truncatedUpTo says whether, at a sync up to k, the controller's
-// truncated recount of cpu with pods not ready asks for another count than
-// the same recount in float64 does.
-func truncatedUpTo(r *Result, k int) bool {
+// truncatedAt says whether, at sync k, the controller's truncated recount
+// of cpu with pods not ready asks for another count than the same recount
+// in float64 does.
+func truncatedAt(r *Result, k int) bool {
 	target := float64(*r.S.HPA.Spec.Metrics[0].Resource.Target.AverageUtilization)
 	tolUp := 0.1
 	if b := r.S.HPA.Spec.Behavior; b != nil && b.ScaleUp != nil && b.ScaleUp.Tolerance != nil {
 		tolUp = b.ScaleUp.Tolerance.AsApproximateFloat64()
 	}
-	for j := range k + 1 {
-		f := upFleet(r, j)
-		ready, total := f.Ready(j), len(f.ReadyAt)
-		if r.S.Missing[j] || ready == total || ready == 0 {
-			continue
-		}
-		u := r.S.Utilization(j, ready)
-		if float64(u)/target <= 1 {
-			continue
-		}
-		rec := func(over float64) int {
-			if over/target <= 1+tolUp {
-				return total
-			}
-			return int(math.Ceil(over/target*float64(total) - 1e-9))
-		}
-		if rec(float64(u*ready/total)) != rec(float64(u*ready)/float64(total)) {
-			return true
-		}
+	f := upFleet(r, k)
+	ready, total := f.Ready(k), len(f.ReadyAt)
+	if r.S.Missing[k] || ready == total || ready == 0 {
+		return false
 	}
-	return false
+	u := r.S.Utilization(k, ready)
+	if float64(u)/target <= 1 {
+		return false
+	}
+	rec := func(over float64) int {
+		if over/target <= 1+tolUp {
+			return total
+		}
+		return int(math.Ceil(over/target*float64(total) - 1e-9))
+	}
+	return rec(float64(u*ready/total)) != rec(float64(u*ready)/float64(total))
 }
 
 // noiseUpTo says whether float noise hit any sync up to k: a rounded-up
@@ -208,18 +203,15 @@ func floatNoise(r *Result, k int) bool {
 	return false
 }
 
-// outsideUpTo says whether the upstream count was outside the bounds in
-// force at any sync up to k.
-func outsideUpTo(r *Result, k int) bool {
+// outsideAt says whether the upstream count was outside the bounds in
+// force at sync k.
+func outsideAt(r *Result, k int) bool {
 	n := r.S.Initial
-	for j := range k + 1 {
-		lo, hi := r.S.Bounds(j)
-		if n < lo || n > hi {
-			return true
-		}
-		n = r.Up[j].Replicas
+	if k > 0 {
+		n = r.Up[k-1].Replicas
 	}
-	return false
+	lo, hi := r.S.Bounds(k)
+	return n < lo || n > hi
 }
 
 // classify names the first divergence by the mechanism behind it, from the
@@ -233,9 +225,12 @@ func classify(r *Result) string {
 	switch {
 	case noiseUpTo(r, k):
 		return ClassFloatCeil
-	case truncatedUpTo(r, k):
+	// The engine recounts in whole percents and rescales to a bound as
+	// the controller does: only a difference at the divergent sync itself
+	// would be theirs.
+	case truncatedAt(r, k):
 		return ClassWholePercent
-	case outsideUpTo(r, k):
+	case outsideAt(r, k):
 		return ClassBoundsRescale
 	case !r.S.HasBehavior() && h.Replicas < u.Replicas:
 		return ClassLegacyWindowEdge
