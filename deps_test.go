@@ -52,7 +52,7 @@ var allowedImports = map[string][]string{
 	"statuspage/i18n":    nil,
 	"statuspage/admin":   {".", "incident", "statuspage/webhook"},
 	"statuspage/webhook": {".", "incident"},
-	"statuspage/email":   {"incident", "statuspage/webhook"},
+	"statuspage/email":   {"incident", "statuspage/i18n", "statuspage/webhook"},
 
 	// Adapters: the root (and the status page's domain for the stores),
 	// never one another.

@@ -28,6 +28,21 @@ type Notice struct {
 	PageStatus string
 	// Maintenance marks a scheduled maintenance.
 	Maintenance bool
+	// StatusCode is Status as the API writes it (investigating,
+	// degraded_performance), for texts in other languages: the
+	// incident's status, or with Component set the component's.
+	StatusCode string
+	// Component marks a component's change that no incident tells of.
+	Component bool
+	// Affected are Components' names and statuses as the API writes
+	// them (major_outage).
+	Affected []NoticeComponent
+}
+
+// NoticeComponent is one affected component of a Notice.
+type NoticeComponent struct {
+	Name   string
+	Status ComponentStatus
 }
 
 // Subject is a one-line summary: "Investigating: API errors".
@@ -59,7 +74,7 @@ func ReadNotice(payload []byte) (Notice, error) {
 	case p.Incident != nil:
 		inc := p.Incident
 		n.Title, n.URL = inc.Name, inc.Shortlink
-		n.Status = StatusText(string(inc.Status))
+		n.Status, n.StatusCode = StatusText(string(inc.Status)), string(inc.Status)
 		n.Maintenance = inc.ScheduledFor != nil
 		if len(inc.IncidentUpdates) > 0 {
 			// Statuspage lists updates newest first.
@@ -67,11 +82,14 @@ func ReadNotice(payload []byte) (Notice, error) {
 		}
 		for _, c := range inc.Components {
 			n.Components = append(n.Components, c.Name+": "+StatusText(string(c.Status)))
+			n.Affected = append(n.Affected, NoticeComponent{Name: c.Name, Status: c.Status})
 		}
 	case p.Component != nil && p.ComponentUpdate != nil:
 		n.Title = p.Component.Name
 		n.Status = StatusText(string(p.ComponentUpdate.NewStatus))
 		n.Components = []string{p.Component.Name + ": " + n.Status}
+		n.StatusCode, n.Component = string(p.ComponentUpdate.NewStatus), true
+		n.Affected = []NoticeComponent{{Name: p.Component.Name, Status: p.ComponentUpdate.NewStatus}}
 	default:
 		return Notice{}, errors.New("read notification: neither an incident nor a component webhook (want an \"incident\" or a \"component_update\" field)")
 	}

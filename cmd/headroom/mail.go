@@ -32,5 +32,5 @@ func smtpSender(p *config.Page) (webhook.Mailer, error) {
 		}
 	}
 	return &email.Sender{Addr: net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), From: *from, Username: c.Username, Password: password,
-		TLS: email.TLS(c.TLS), Hello: c.Helo, Page: email.Page{Name: p.Name, URL: p.URL}}, nil
+		TLS: email.TLS(c.TLS), Hello: c.Helo, Page: email.Page{Name: p.Name, URL: p.URL, Language: p.Language}}, nil
 }

@@ -21,7 +21,7 @@ func TestSMTPModesAgree(t *testing.T) {
 }
 
 func TestSMTPSenderNeedsItsPassword(t *testing.T) {
-	p := &config.Page{Name: "Acme", URL: "https://status.acme.test",
+	p := &config.Page{Name: "Acme", URL: "https://status.acme.test", Language: "de",
 		SMTP: &config.SMTP{Host: "smtp.acme.test", Port: 587, From: "status@acme.test", Username: "u", PasswordEnv: "HEADROOM_TEST_SMTP_PASSWORD", TLS: "auto",
 			Helo: "mail.acme.test"}}
 	t.Setenv("HEADROOM_TEST_SMTP_PASSWORD", "")
@@ -34,7 +34,7 @@ func TestSMTPSenderNeedsItsPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := m.(*email.Sender)
-	if s.Addr != "smtp.acme.test:587" || s.Password != "s3cret" || s.From.Address != "status@acme.test" || s.Page.URL != p.URL || s.Hello != "mail.acme.test" {
+	if s.Addr != "smtp.acme.test:587" || s.Password != "s3cret" || s.From.Address != "status@acme.test" || s.Page.URL != p.URL || s.Hello != "mail.acme.test" || s.Page.Language != "de" {
 		t.Errorf("sender %+v", s)
 	}
 	if m, err := smtpSender(&config.Page{Name: "Acme"}); m != nil || err != nil {

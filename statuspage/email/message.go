@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/statuspage/i18n"
 )
 
 // Page is what a mail says of the status page it comes from.
@@ -19,6 +20,9 @@ type Page struct {
 	// Name is the page's name ("Acme"); URL its public address, the base
 	// of the confirm and unsubscribe links.
 	Name, URL string
+	// Language is the page's language (spec.page.language), a tag
+	// i18n.Lookup knows; "" for English. The mails are written in it.
+	Language string
 }
 
 // Paths of the links in mails, under the page's URL; the status page
@@ -55,43 +59,48 @@ func Build(p Page, from mail.Address, d incident.Delivery) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("subscriber %s: address %q: %w", d.SubscriberID, d.Email, err)
 	}
+	lang, err := i18n.Lookup(p.Language)
+	if err != nil {
+		return Message{}, fmt.Errorf("page language: %w", err)
+	}
 	name := p.Name
 	if name == "" {
-		name = "Service"
+		name = lang.T("page.default_name")
 	}
 	unsubscribe := p.UnsubscribeURL(d.Secret)
 	var subject string
 	var body strings.Builder
 	if bytes.Equal(d.Payload, incident.ConfirmPayload) {
-		subject = "Confirm your subscription to " + name + " status updates"
-		fmt.Fprintf(&body, "Someone, you we hope, asked to receive %s status updates at %s.\n\n", name, to.Address)
-		fmt.Fprintf(&body, "To confirm, open this link and press Confirm:\n%s\n\n", p.ConfirmURL(d.Secret))
-		body.WriteString("If you did not ask, ignore this mail: nothing more will be sent to you.\n")
+		subject = lang.T("mail.confirm_subject", name)
+		body.WriteString(lang.T("mail.confirm_asked", name, to.Address) + "\n\n")
+		body.WriteString(lang.T("mail.confirm_link", lang.T("subscribe.confirm_button")) + "\n" + p.ConfirmURL(d.Secret) + "\n\n")
+		body.WriteString(lang.T("mail.confirm_ignore") + "\n")
 	} else {
 		n, err := incident.ReadNotice(d.Payload)
 		if err != nil {
 			return Message{}, fmt.Errorf("delivery %d: %w", d.ID, err)
 		}
-		subject = "[" + name + "] " + n.Subject()
-		body.WriteString(n.Subject() + "\n\n")
+		summary := noticeSummary(lang, n)
+		subject = "[" + name + "] " + summary
+		body.WriteString(summary + "\n\n")
 		if n.Body != "" {
 			body.WriteString(n.Body + "\n\n")
 		}
-		if len(n.Components) > 0 {
-			body.WriteString("Affected components:\n")
-			for _, c := range n.Components {
-				body.WriteString("- " + c + "\n")
+		if len(n.Affected) > 0 {
+			body.WriteString(lang.T("mail.components") + "\n")
+			for _, c := range n.Affected {
+				body.WriteString("- " + c.Name + ": " + componentStatus(lang, c.Status) + "\n")
 			}
 			body.WriteString("\n")
 		}
 		if n.PageStatus != "" {
-			fmt.Fprintf(&body, "%s status: %s\n", name, n.PageStatus)
+			body.WriteString(lang.T("mail.page_status", name, pageStatus(lang, n.PageStatus)) + "\n")
 		}
 		if n.URL != "" {
 			body.WriteString(n.URL + "\n")
 		}
 	}
-	fmt.Fprintf(&body, "\n-- \nYou receive this mail because %s was subscribed to %s status updates.\nUnsubscribe: %s\n", to.Address, name, unsubscribe)
+	body.WriteString("\n-- \n" + lang.T("mail.footer", to.Address, name) + "\n" + lang.T("mail.unsubscribe", unsubscribe) + "\n")
 
 	var msg bytes.Buffer
 	header := func(k, v string) { fmt.Fprintf(&msg, "%s: %s\r\n", k, v) }
@@ -103,6 +112,8 @@ func Build(p Page, from mail.Address, d incident.Delivery) (Message, error) {
 	header("Message-ID", "<"+strconv.FormatInt(d.ID, 10)+"."+d.SubscriberID+"@"+domain(p.URL)+">")
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")
+	// RFC 3282: the language the text is written in.
+	header("Content-Language", lang.Lang)
 	header("Content-Transfer-Encoding", "quoted-printable")
 	// RFC 3834: an automatic mail, which auto-responders do not answer.
 	header("Auto-Submitted", "auto-generated")
@@ -115,6 +126,54 @@ func Build(p Page, from mail.Address, d incident.Delivery) (Message, error) {
 	qp.Write([]byte(strings.ReplaceAll(body.String(), "\n", "\r\n"))) // to memory: no error
 	qp.Close()
 	return Message{From: from.Address, To: to.Address, Data: msg.Bytes()}, nil
+}
+
+// noticeSummary is n's one line in the language: "Investigating: API
+// errors", a component's "Major Outage: API", or its title alone.
+func noticeSummary(lang *i18n.Catalog, n incident.Notice) string {
+	var status string
+	switch {
+	case n.StatusCode == "":
+		return n.Title
+	case n.Component:
+		status = componentStatus(lang, incident.ComponentStatus(n.StatusCode))
+	default:
+		status = orAsIs(lang, "status."+n.StatusCode, n.StatusCode)
+	}
+	return status + ": " + n.Title
+}
+
+// componentStatus is a component's status as the page writes it in its
+// language ("Major Outage"); one the catalog does not know, as it is.
+func componentStatus(lang *i18n.Catalog, s incident.ComponentStatus) string {
+	return orAsIs(lang, "component."+string(s), string(s))
+}
+
+// pageStatusKeys are the messages of the page's status descriptions, as
+// statuspage's bannerKeys.
+var pageStatusKeys = map[string]string{
+	incident.DescriptionOperational:        "banner.operational",
+	incident.DescriptionMaintenance:        "banner.maintenance",
+	incident.DescriptionPartiallyDegraded:  "banner.partially_degraded",
+	incident.DescriptionDegraded:           "banner.degraded",
+	incident.DescriptionMinorOutage:        "banner.minor_outage",
+	incident.DescriptionPartialOutage:      "banner.partial_outage",
+	incident.DescriptionMajorSystemOutage:  "banner.major_system_outage",
+	incident.DescriptionMajorServiceOutage: "banner.major_service_outage",
+}
+
+// pageStatus is the page's status description ("Partial System Outage")
+// in its language; one the catalog does not know, as it is.
+func pageStatus(lang *i18n.Catalog, description string) string {
+	return orAsIs(lang, pageStatusKeys[description], description)
+}
+
+// orAsIs is the message key, or s when the catalog lacks it.
+func orAsIs(lang *i18n.Catalog, key, s string) string {
+	if msg, ok := lang.Messages[key]; ok {
+		return msg
+	}
+	return s
 }
 
 // domain is the host of the page's URL, for Message-IDs: "headroom.invalid"

@@ -8,12 +8,15 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/statuspage/email"
+	"github.com/headroomhq/headroom/statuspage/i18n"
 )
 
 var (
@@ -95,7 +98,7 @@ func TestBuildHeaders(t *testing.T) {
 	if strings.ContainsFunc(h.Get("Subject"), func(r rune) bool { return r > 127 }) {
 		t.Errorf("Subject %q is not RFC 2047-encoded ASCII", h.Get("Subject"))
 	}
-	for _, want := range []string{"We are currently investigating", "- API: Partial outage", "https://bitbucket.status.atlassian.com/incidents/id001", "Unsubscribe: " + unsubscribe} {
+	for _, want := range []string{"We are currently investigating", "- API: Partial Outage", "https://bitbucket.status.atlassian.com/incidents/id001", "Unsubscribe: " + unsubscribe} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
 		}
@@ -163,7 +166,7 @@ func FuzzBuild(f *testing.F) {
 		}
 		for k := range msg.Header {
 			switch k {
-			case "From", "To", "Subject", "Date", "Message-Id", "Mime-Version", "Content-Type", "Content-Transfer-Encoding",
+			case "From", "To", "Subject", "Date", "Message-Id", "Mime-Version", "Content-Type", "Content-Language", "Content-Transfer-Encoding",
 				"Auto-Submitted", "List-Unsubscribe", "List-Unsubscribe-Post":
 			default:
 				t.Fatalf("header %q injected:\n%q", k, m.Data)
@@ -173,4 +176,101 @@ func FuzzBuild(f *testing.F) {
 			t.Fatalf("To %q (%v), want the one address %q", msg.Header.Get("To"), err, m.To)
 		}
 	})
+}
+
+// mailEnglish are the English sentences the mails had before they went
+// through the catalog, and sameInEnglish the catalog's texts a translation
+// may keep: names and abbreviations.
+var (
+	mailEnglish = []string{"Confirm your subscription", "Someone, you we hope", "To confirm, open this link", "ignore this mail",
+		"Affected components", "You receive this mail because", "Unsubscribe:", "status:", "Investigating", "Partial outage",
+		"Degraded performance", "Scheduled", "Postmortem", "Partial System Outage", "Partially Degraded Service", "All Systems Operational"}
+	sameInEnglish = map[string]bool{"Atom": true, "RSS": true, "API": true, "headroom": true, "min": true, "Service": true, "Pages": true,
+		"Page": true, "Status": true, "maintenance": true}
+)
+
+// Every mail speaks the page's language (spec.page.language), as its pages
+// do: built in another language, a mail's subject and text have none of
+// English's texts left, once the incident's own words (its name, its
+// update, its components' names) and the links are taken out. The pattern
+// of the pages' TestEveryPageInEveryLanguage.
+func TestMailsInEveryLanguage(t *testing.T) {
+	en, err := i18n.Lookup("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	english := slices.Clone(mailEnglish)
+	for key, msg := range en.Messages {
+		if !strings.HasPrefix(key, "mail.") && !strings.HasPrefix(key, "status.") && !strings.HasPrefix(key, "component.") && !strings.HasPrefix(key, "banner.") {
+			continue
+		}
+		for _, part := range regexp.MustCompile(`\{\d\}`).Split(msg, -1) {
+			if part = strings.Trim(part, " .,:;-()[]"); len([]rune(part)) >= 3 && !sameInEnglish[part] {
+				english = append(english, part)
+			}
+		}
+	}
+	deliveries := map[string]incident.Delivery{"confirmation": {ID: 1, SubscriberID: "s", Email: "ops@example.org", Secret: "tok", Payload: incident.ConfirmPayload, CreatedAt: at}}
+	for _, golden := range []string{"incident-opened", "incident-postmortem", "component", "maintenance-scheduled"} {
+		payload, err := os.ReadFile("../../incident/testdata/webhook-" + golden + ".golden.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliveries[golden] = incident.Delivery{ID: 2, SubscriberID: "s", Email: "ops@example.org", Secret: "tok", Payload: payload, CreatedAt: at}
+	}
+	for _, lang := range i18n.Supported() {
+		if lang == "en" {
+			continue
+		}
+		t.Run(lang, func(t *testing.T) {
+			c, err := i18n.Lookup(lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := page
+			p.Language = lang
+			for kind, d := range deliveries {
+				m, err := email.Build(p, from, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h, body := read(t, m)
+				if got := h.Get("Content-Language"); got != lang {
+					t.Errorf("%s: Content-Language %q, want %q", kind, got, lang)
+				}
+				text := subject(t, h) + "\n" + body
+				if unsubscribe := strings.TrimSpace(strings.Split(c.T("mail.unsubscribe", ""), "\n")[0]); !strings.Contains(text, unsubscribe) {
+					t.Errorf("%s: no %q in:\n%s", kind, unsubscribe, text)
+				}
+				// The incident's own words, and the links and address.
+				text = regexp.MustCompile(`https?://\S+|\S+@\S+`).ReplaceAllString(text, " ")
+				if !bytes.Equal(d.Payload, incident.ConfirmPayload) {
+					n, err := incident.ReadNotice(d.Payload)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, own := range append([]string{n.Title, n.Body}, componentNames(n)...) {
+						if own != "" {
+							text = strings.ReplaceAll(text, own, " ")
+						}
+					}
+				}
+				for _, e := range english {
+					if regexp.MustCompile(`(^|\P{L})` + regexp.QuoteMeta(e) + `($|\P{L})`).MatchString(text) {
+						t.Errorf("%s in %s: English %q is left:\n%s", kind, lang, e, text)
+					}
+				}
+			}
+		})
+	}
+}
+
+// componentNames are the names of a notice's components.
+func componentNames(n incident.Notice) []string {
+	var out []string
+	for _, c := range n.Components {
+		name, _, _ := strings.Cut(c, ": ")
+		out = append(out, name)
+	}
+	return out
 }
