@@ -128,8 +128,10 @@ type Detector struct {
 	at      view
 	reaches [][2]reach
 	// A healthy stretch needs no rule evaluated (see quiet): watching is
-	// this detector's first step, latest the newest step's time, lastBad
-	// that of the newest sample that could make a rule hold, horizon how
+	// this detector's first step, latest the newest step's time (or the
+	// end of a resumed history's newest bucket, if later), lastBad
+	// that of the newest sample that could make a rule hold (at least
+	// latest's start: a resumed history may hold some), horizon how
 	// far back a rule's short window reaches, minLatency the lowest latency
 	// rule's bound (0: none).
 	watching, latest, lastBad time.Time
@@ -161,6 +163,10 @@ func New(cfg Config, st State) *Detector {
 		d.horizon = max(d.horizon, w)
 	}
 	d.horizon += CoarseResolution + 2*cfg.Resolution
+	// A resumed history may hold failures up to its newest bucket, and a
+	// clock behind it counts every sample there: date them from its end.
+	d.latest = d.st.History.newestEnd()
+	d.lastBad = d.latest
 	return d
 }
 

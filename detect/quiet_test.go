@@ -110,3 +110,63 @@ func TestQuietWaitsForTheWindowToForget(t *testing.T) {
 		}
 	}
 }
+
+// Regression test for a detector resumed with its clock behind the saved
+// history's newest bucket (a shard taken over by a replica whose clock
+// lags): every sample is counted in that bucket, so failures in it enter
+// the windows only when the clock reaches it, more than a horizon after
+// the first step (quiet dated them from the first step, or from the step
+// that brought them, and skipped the rule as it fired).
+func TestQuietAfterARestartWithAClockBehind(t *testing.T) {
+	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	cfg := Config{Target: "web", Budget: 0.01, Rules: []Rule{{Name: "burn", Long: time.Minute, Factor: 10, Severity: "page"}}}
+	healthy := func(now time.Time, demand float64) Input {
+		return Input{Now: now, Interval: DefaultResolution, Demand: demand, Latency: 100 * time.Millisecond, HasDemand: true, HasHealth: true}
+	}
+	for _, tc := range []struct {
+		name string
+		// savedFailure: the failures are in the saved history (too few
+		// to burn beside the healthy minute before them); otherwise
+		// they come at the first step after the restart.
+		savedFailure bool
+	}{
+		{"failures in the saved history", true},
+		{"failures at the first step after the restart", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := New(cfg, State{})
+			now := start
+			for range 4 * 30 {
+				now = now.Add(DefaultResolution)
+				d.Step(healthy(now, 1000))
+			}
+			saved := now
+			if tc.savedFailure {
+				in := healthy(now.Add(DefaultResolution), 100)
+				in.ErrorRatio = 0.5
+				if out := d.Step(in); len(out.Firing) > 0 {
+					t.Fatalf("the saved failures fire already: %+v", out.Firing)
+				}
+				saved = in.Now
+			}
+			ref := New(cfg, d.State())
+			ref.alwaysEvaluate = true
+			got := New(cfg, d.State())
+			fired := false
+			for now := saved.Add(-10 * time.Minute); now.Before(saved.Add(5 * time.Minute)); now = now.Add(DefaultResolution) {
+				in := healthy(now, 0) // no requests while the window forgets
+				if !tc.savedFailure && now.Equal(saved.Add(-10*time.Minute)) {
+					in.Demand, in.ErrorRatio = 100000, 0.5
+				}
+				want, have := ref.Step(in), got.Step(in)
+				fired = fired || len(want.Started) > 0
+				if !reflect.DeepEqual(want, have) {
+					t.Fatalf("at %s: evaluating every rule gave %+v, skipping quiet ones %+v", now, want, have)
+				}
+			}
+			if !fired {
+				t.Errorf("the rule never fired: the test shows nothing")
+			}
+		})
+	}
+}

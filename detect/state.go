@@ -245,6 +245,20 @@ func (h *History) start() time.Time {
 	return time.Unix(0, h.Fine.First*int64(h.Fine.Resolution))
 }
 
+// newestEnd is the end of the newest bucket of either ring: a sample
+// counted there ended no later (the zero time before any sample).
+func (h *History) newestEnd() time.Time {
+	var t time.Time
+	for _, r := range []*Ring{&h.Fine, &h.Coarse} {
+		if r.Samples > 0 {
+			if e := time.Unix(0, (r.Newest+1)*int64(r.Resolution)); e.After(t) {
+				t = e
+			}
+		}
+	}
+	return t
+}
+
 func (h History) clone() History {
 	h.Fine.Ends = slices.Clone(h.Fine.Ends)
 	h.Coarse.Ends = slices.Clone(h.Coarse.Ends)
