@@ -274,6 +274,7 @@ func Decide(in Input) Output {
 		desired = st.Min
 	}
 
+	boundEvent := false
 	if period := syncPeriod(p); period > 0 && !now.Before(st.NextSync) {
 		for !st.NextSync.After(now) {
 			st.NextSync = st.NextSync.Add(period)
@@ -288,12 +289,11 @@ func Decide(in Input) Output {
 			// sets the bound and computes no metric; with behavior the
 			// move is a scale event later rate limits count
 			// (reconcileAutoscaler, storeScaleEvent in
-			// pkg/controller/podautoscaler/horizontal.go). AWS clamps
+			// pkg/controller/podautoscaler/horizontal.go), recorded
+			// below once the guards said what the move is. AWS clamps
 			// and then tracks, below.
 			// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
-			if !p.Target.Legacy {
-				st.storeScaleEvent(now, in.Current.Total(), desired)
-			}
+			boundEvent = !p.Target.Legacy
 		} else if p.Target != nil {
 			// Direct calls, not a func value: &st must not escape, or every
 			// decision would allocate the whole state.
@@ -328,6 +328,10 @@ func Decide(in Input) Output {
 		if d != desired || r.Code != reason.Code {
 			desired, reason = d, r
 		}
+	}
+	if boundEvent {
+		// The move made, not the bound: a guard may have kept instances.
+		st.storeScaleEvent(now, in.Current.Total(), desired)
 	}
 	if reason.Code == "" {
 		reason = headroom.Reason{Code: headroom.ReasonNoPolicy, Message: "no scheduled action or sync due; capacity held"}

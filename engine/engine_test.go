@@ -683,3 +683,31 @@ func TestKEDACronWindowCarriedStateAgreesWithFresh(t *testing.T) {
 		st = carried.State
 	}
 }
+
+// Regression test for the bound rescale's scale event under a guard: the
+// event is the move made, not the bound. Max is 6 at 20 instances, and
+// the scale-in guard keeps all 20 (1,000 req/s need them); when max is back
+// at 60 a minute's scale-up budget of 4 pods is measured from 20, as no
+// instance was removed (the bound's 14 counted as removed let it go to 38).
+func TestHPABoundRescaleEventIsTheMoveMade(t *testing.T) {
+	p := hpaPolicy(1, 60)
+	p.Target.ScaleUp = headroom.ScalingRules{Select: headroom.SelectMax, Policies: []headroom.RatePolicy{
+		{Kind: headroom.RatePods, Value: 4, Period: time.Minute}}}
+	g := &headroom.Guards{ScaleIn: &headroom.ScaleInGuard{CapacityPerInstance: 100, TargetUtilization: 0.5}}
+	obs := func(now time.Time, cpu float64) headroom.Observation {
+		return headroom.Observation{Time: now, Utilization: cpu, HasUtilization: true, Demand: 1000, HasDemand: true, HasHealth: true}
+	}
+	st := NewState(p, t0).Settled(t0, 20)
+	st.Max = 6 // max edited
+	out := Decide(Input{Now: t0, Policy: p, Current: headroom.Capacity{Ready: 20}, State: st, Observation: obs(t0, 50), Guards: g})
+	if out.Desired != 20 || out.Reason.Code != headroom.ReasonScaleInDeferred {
+		t.Fatalf("above max under the scale-in guard: got %d (%s: %s), want 20 deferred", out.Desired, out.Reason.Code, out.Reason.Message)
+	}
+	st = out.State
+	st.Max = 60 // max edited back
+	now := t0.Add(15 * time.Second)
+	out = Decide(Input{Now: now, Policy: p, Current: headroom.Capacity{Ready: 20}, State: st, Observation: obs(now, 100), Guards: g})
+	if out.Desired != 24 || out.Reason.Code != headroom.ReasonScaleUpLimit {
+		t.Errorf("scale-up after the deferred bound: got %d (%s: %s), want 24: 4 pods a minute from 20", out.Desired, out.Reason.Code, out.Reason.Message)
+	}
+}
