@@ -220,10 +220,33 @@ func (d *Detector) Step(in Input) Output {
 // couldHold says whether sample s could make a rule hold while it is in
 // a window: a burn rate needs a failed request, a mean latency at a
 // latency rule's bound needs one sample at it (less a millionth for the
-// running sums' rounding).
+// running sums' rounding), or one so small beside the running sums that
+// a window of such samples rounds by more (see roundingShare).
 func (d *Detector) couldHold(s Totals, in Input) bool {
-	return s.Failed > 0 || d.minLatency > 0 && s.Healthy > 0 && float64(in.Latency) >= float64(d.minLatency)*(1-1e-6)
+	if s.Failed > 0 {
+		return true
+	}
+	if d.minLatency == 0 || s.Healthy <= 0 {
+		return false
+	}
+	if float64(in.Latency) >= float64(d.minLatency)*(1-1e-6) {
+		return true
+	}
+	for _, r := range [2]*Ring{&d.st.History.Fine, &d.st.History.Coarse} {
+		if s.Healthy < roundingShare*r.Sum.Healthy || s.LatencySum > 0 && s.LatencySum < roundingShare*r.Sum.LatencySum {
+			return true
+		}
+	}
+	return false
 }
+
+// roundingShare is the smallest share of a running sum a sample may be
+// and still leave a window's mean latency within a millionth: each
+// addition rounds by up to float64's 1.1e-16 of the sum, a ten-millionth of
+// a sample of a billionth of it, and a window's sums are whole samples.
+// Two days at 10 million req/s then 0.001 req/s rounded a trickle 0.01% under
+// the bound to 301 ms over 300 (TestQuietBesideLargeRunningSums).
+const roundingShare = 1e-9
 
 // quiet says whether no rule can hold at now and none is pending or
 // firing, so evaluating them would change nothing: no sample that could

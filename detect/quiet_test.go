@@ -170,3 +170,30 @@ func TestQuietAfterARestartWithAClockBehind(t *testing.T) {
 		})
 	}
 }
+
+// Regression test for a window's mean latency rounding: the windows are
+// differences of running sums, and beside sums a billion times larger than
+// a sample they round by more than the millionth couldHold allows. After
+// two days at 10 million req/s, a trickle at 0.001 req/s 0.01% under the
+// latency bound read as 301 ms over 300 and fired evaluating every step;
+// skipping quiet steps missed it.
+func TestQuietBesideLargeRunningSums(t *testing.T) {
+	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	bound := 300 * time.Millisecond
+	cfg := Config{Target: "web", Budget: 0.001, Rules: []Rule{{Name: "lat", Long: 5 * time.Minute, Short: time.Minute, Latency: bound, Severity: "page"}}}
+	ref := New(cfg, State{})
+	ref.alwaysEvaluate = true
+	got := New(cfg, State{})
+	now := start
+	for i := range 3 * 4 * 60 * 24 {
+		now = now.Add(DefaultResolution)
+		in := Input{Now: now, Interval: DefaultResolution, Demand: 1e7, Latency: 100 * time.Millisecond, HasDemand: true, HasHealth: true}
+		if i >= 2*4*60*24 {
+			in.Demand, in.Latency = 0.001, time.Duration(float64(bound)*(1-1e-4))
+		}
+		want, have := ref.Step(in), got.Step(in)
+		if !reflect.DeepEqual(want, have) {
+			t.Fatalf("step %d at %s: evaluating every rule gave %+v, skipping quiet ones %+v", i, now, want, have)
+		}
+	}
+}
