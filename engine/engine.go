@@ -331,6 +331,9 @@ func Decide(in Input) Output {
 	}
 	if boundEvent {
 		// The move made, not the bound: a guard may have kept instances.
+		// Dropping the old ones first keeps a state whose decisions are
+		// not applied (shadow mode) from growing at every sync.
+		st.pruneEvents(p.Target, now)
 		st.storeScaleEvent(now, in.Current.Total(), desired)
 	}
 	if reason.Code == "" {

@@ -711,3 +711,25 @@ func TestHPABoundRescaleEventIsTheMoveMade(t *testing.T) {
 		t.Errorf("scale-up after the deferred bound: got %d (%s: %s), want 24: 4 pods a minute from 20", out.Desired, out.Reason.Code, out.Reason.Message)
 	}
 }
+
+// Regression test for the bound rescale's scale events in shadow mode (and
+// for a proposed policy beside the live one): the decision is not applied,
+// so every sync finds the count outside [min, max] again and records its
+// move; the events older than the rate limits' periods are dropped, as
+// trackHPA drops them, or the state saved every loop grows without end.
+func TestHPABoundRescaleForgetsOldEvents(t *testing.T) {
+	p := hpaPolicy(1, 6)
+	st := NewState(p, t0).Settled(t0, 9)
+	for i := range 100 {
+		out := decide(p, st, t0.Add(time.Duration(i)*15*time.Second), 9, 50)
+		if out.Desired != 6 {
+			t.Fatalf("sync %d: got %d, want 6", i, out.Desired)
+		}
+		st = out.State
+	}
+	// The longest period is 15 s: the last sync's event alone, or the
+	// one before it too.
+	if n := len(st.DownEvents); n > 2 {
+		t.Errorf("after 100 syncs above max: %d scale-down events kept, want at most 2", n)
+	}
+}

@@ -225,11 +225,7 @@ func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reas
 	// Rate policies, then bounds.
 	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#scaling-policies
 	desired := stabilized
-	// Each direction's limit counts the other direction's events too, so
-	// both lists are kept for the longest period of either.
-	keepEvents := max(longestPeriod(t.ScaleUp), longestPeriod(t.ScaleDown))
-	st.UpEvents = prune(st.UpEvents, e.now, keepEvents)
-	st.DownEvents = prune(st.DownEvents, e.now, keepEvents)
+	st.pruneEvents(t, e.now)
 	switch {
 	case desired > current:
 		limit := legacyScaleUpLimit(current)
@@ -257,6 +253,15 @@ func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reas
 		st.storeScaleEvent(e.now, current, desired)
 	}
 	return desired, reason
+}
+
+// pruneEvents drops the scale events no rate limit of t counts at now.
+// Each direction's limit counts the other direction's events too, so both
+// lists are kept for the longest period of either.
+func (st *State) pruneEvents(t *headroom.TargetTracking, now time.Time) {
+	keep := max(longestPeriod(t.ScaleUp), longestPeriod(t.ScaleDown))
+	st.UpEvents = prune(st.UpEvents, now, keep)
+	st.DownEvents = prune(st.DownEvents, now, keep)
 }
 
 // storeScaleEvent records a move from current to desired at now for the
