@@ -97,13 +97,14 @@ var allowedImports = map[string][]string{
 		"store/sqlite", "traffic"},
 
 	// Benchmarks and tools: programs of their own.
-	"bench/checkbench":  {"internal/synth", "traffic"},
-	"bench/detect":      {".", "detect", "detect/tune", "policy", "sim", "traffic"},
-	"bench/fixedserver": nil,
-	"bench/model":       {".", "internal/loadtest", "sim"},
-	"bench/recommend":   {".", "internal/synth", "policy", "recommend", "traffic"},
-	"bench/shards":      nil,
-	"tools/trafficgen":  {"internal/synth"},
+	"bench/checkbench":   {"internal/synth", "traffic"},
+	"bench/detect":       {".", "detect", "detect/tune", "policy", "sim", "traffic"},
+	"bench/fixedserver":  nil,
+	"bench/model":        {".", "internal/loadtest", "sim"},
+	"bench/recommend":    {".", "internal/synth", "policy", "recommend", "traffic"},
+	"bench/shards":       nil,
+	"bench/statuswriter": {"incident", "statuspage/admin"},
+	"tools/trafficgen":   {"internal/synth"},
 }
 
 // heavySDKs are the large client libraries and drivers, by module path
