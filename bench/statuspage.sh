@@ -27,7 +27,10 @@
 #   writes         p99 of / and summary.json (gzip) without writes, then
 #                  while an admin client (bench/statuswriter, one
 #                  keep-alive connection) posts an update every 100 ms, and
-#                  the ratio; the writer's count and latency of updates.
+#                  the ratio; the writer's count and latency of updates,
+#                  and the server's CPU per write (its CPU during the run
+#                  with writes beyond its requests' at the quiet run's
+#                  CPU per request, over the updates).
 #                  REPS rounds (default 3). WRITER=curl posts with a curl
 #                  process per update instead, as the script used to.
 #   private        requests per server CPU-second, as cpu, of / gzip on a
@@ -174,6 +177,7 @@ measure_cpu() {
   wrk_run "$@"
   c1=$(cputicks "$p")
   n=$(awk '/requests in/ {print $1}' <<<"$out")
+  last_n=$n last_cpu=$(awk -v c=$((c1 - c0)) -v t="$ticks" 'BEGIN {print c / t}')
   last_rpc=$(awk -v n="$n" -v c=$((c1 - c0)) -v t="$ticks" 'BEGIN {print n / (c / t)}')
   printf '%-40s %8.0f req/s  %5.2f CPU-s  %8.0f req/CPU-s  p99 %6.2f ms %s\n' "$name" "$last_rps" \
     "$(awk -v c=$((c1 - c0)) -v t="$ticks" 'BEGIN {print c / t}')" "$last_rpc" "$last_p99" "$last_errors"
@@ -241,18 +245,29 @@ private)
   ;;
 writes)
   for r in $(seq "$reps"); do
-    echo "round $r:"
+    echo "round $r: load average $(cut -d' ' -f1-3 /proc/loadavg)"
     for s in "${servers[@]}"; do
       for path in / /api/v2/summary.json; do
-        measure "$path gzip ($s)" "${base[$s]}$path" "${gz[@]}"
-        quiet=$last_p99
-        writer "$s" &
+        measure_cpu "$path gzip ($s)" "${pid[$s]}" "${base[$s]}$path" "${gz[@]}"
+        quiet=$last_p99 quiet_n=$last_n quiet_cpu=$last_cpu
+        writer "$s" 2>"$work/writer.log" &
         w=$!
         sleep 1
-        measure "$path gzip ($s) [writes]" "${base[$s]}$path" "${gz[@]}"
+        measure_cpu "$path gzip ($s) [writes]" "${pid[$s]}" "${base[$s]}$path" "${gz[@]}"
         kill "$w"
         wait "$w" 2>/dev/null || true
-        printf '%44s p99 with writes / without: %.2f\n' "" "$(awk -v a="$last_p99" -v b="$quiet" 'BEGIN {print a / b}')"
+        cat "$work/writer.log"
+        printf '%40s p99 with writes / without: %.2f, req/s %.2f\n' "" "$(awk -v a="$last_p99" -v b="$quiet" 'BEGIN {print a / b}')" \
+          "$(awk -v a="$last_n" -v b="$quiet_n" 'BEGIN {print a / b}')"
+        # The server's CPU a write took: what the run with writes used
+        # beyond its requests at the quiet run's CPU per request, over the
+        # updates written during it (the writer's own count, scaled to
+        # the wrk run's share of its time).
+        updates=$(awk '/^statuswriter: [0-9]+ updates/ {print $2 / $7 * '"$secs"'}' "$work/writer.log")
+        if [ -n "$updates" ]; then
+          printf '%40s server CPU per write: %.1f ms\n' "" \
+            "$(awk -v c="$last_cpu" -v n="$last_n" -v qc="$quiet_cpu" -v qn="$quiet_n" -v u="$updates" 'BEGIN {print 1000 * (c - n * qc / qn) / u}')"
+        fi
       done
     done
   done
@@ -271,8 +286,11 @@ all)
   run_all ""
   echo "while an admin client posts an update every 100 ms:"
   writer after &
+  w=$!
   sleep 1
   run_all " [writes]"
   echo "updates written during the run: $(curl -s "${base[after]}/api/v2/incidents.json" | grep -o 'Update [0-9]*: still' | wc -l) (of the newest incident's, as listed)"
+  kill "$w"
+  wait "$w" 2>/dev/null || true
   ;;
 esac
