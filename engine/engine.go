@@ -274,7 +274,10 @@ func Decide(in Input) Output {
 		desired = st.Min
 	}
 
-	boundEvent := false
+	// The scale event the HPA way records, from this count (-1: none),
+	// once the guards said what the move is: a bound rescale's or target
+	// tracking's.
+	eventFrom := -1
 	if period := syncPeriod(p); period > 0 && !now.Before(st.NextSync) {
 		for !st.NextSync.After(now) {
 			st.NextSync = st.NextSync.Add(period)
@@ -293,7 +296,9 @@ func Decide(in Input) Output {
 			// below once the guards said what the move is. AWS clamps
 			// and then tracks, below.
 			// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
-			boundEvent = !p.Target.Legacy
+			if !p.Target.Legacy {
+				eventFrom = in.Current.Total()
+			}
 		} else if p.Target != nil {
 			// Direct calls, not a func value: &st must not escape, or every
 			// decision would allocate the whole state.
@@ -301,6 +306,9 @@ func Decide(in Input) Output {
 				d, r = trackAWS(p.Target, &st, e)
 			} else {
 				d, r = trackHPA(p.Target, &st, e)
+				if !p.Target.Legacy {
+					eventFrom = after.Total()
+				}
 			}
 			moved = true
 		}
@@ -329,12 +337,13 @@ func Decide(in Input) Output {
 			desired, reason = d, r
 		}
 	}
-	if boundEvent {
-		// The move made, not the bound: a guard may have kept instances.
-		// Dropping the old ones first keeps a state whose decisions are
-		// not applied (shadow mode) from growing at every sync.
+	if eventFrom >= 0 {
+		// The move made, not the policy's: a guard may have kept
+		// instances or added them. Dropping the old ones first keeps a
+		// state whose decisions are not applied (shadow mode) from
+		// growing at every sync (trackHPA dropped them already).
 		st.pruneEvents(p.Target, now)
-		st.storeScaleEvent(now, in.Current.Total(), desired)
+		st.storeScaleEvent(now, eventFrom, desired)
 	}
 	if reason.Code == "" {
 		reason = headroom.Reason{Code: headroom.ReasonNoPolicy, Message: "no scheduled action or sync due; capacity held"}

@@ -712,6 +712,35 @@ func TestHPABoundRescaleEventIsTheMoveMade(t *testing.T) {
 	}
 }
 
+// A scale-in the guard defers is no scale event: target tracking asks for
+// 10 of 20 at 25% of a 50% target, the scale-in guard keeps all 20, and
+// the next scale-up's 4 pods a minute count from 20, not from 20 + 10
+// removed instances that never were (found in review: trackHPA stored the
+// policy's move before the guards ran, as the bound rescale did).
+func TestHPAScaleEventIsTheMoveMadeUnderGuards(t *testing.T) {
+	p := hpaPolicy(1, 60)
+	p.Target.ScaleDown.StabilizationWindow = 0
+	p.Target.ScaleUp = headroom.ScalingRules{Select: headroom.SelectMax, Policies: []headroom.RatePolicy{
+		{Kind: headroom.RatePods, Value: 4, Period: time.Minute}}}
+	g := &headroom.Guards{ScaleIn: &headroom.ScaleInGuard{CapacityPerInstance: 100, TargetUtilization: 0.5}}
+	obs := func(now time.Time, cpu float64) headroom.Observation {
+		return headroom.Observation{Time: now, Utilization: cpu, HasUtilization: true, Demand: 1000, HasDemand: true, HasHealth: true}
+	}
+	st := NewState(p, t0).Settled(t0, 20)
+	out := Decide(Input{Now: t0, Policy: p, Current: headroom.Capacity{Ready: 20}, State: st, Observation: obs(t0, 25), Guards: g})
+	if out.Desired != 20 || out.Reason.Code != headroom.ReasonScaleInDeferred {
+		t.Fatalf("scale-in under the guard: got %d (%s: %s), want 20 deferred", out.Desired, out.Reason.Code, out.Reason.Message)
+	}
+	if n := len(out.State.DownEvents); n != 0 {
+		t.Errorf("a deferred scale-in left %d scale-down events, want none", n)
+	}
+	now := t0.Add(15 * time.Second)
+	out = Decide(Input{Now: now, Policy: p, Current: headroom.Capacity{Ready: 20}, State: out.State, Observation: obs(now, 100), Guards: g})
+	if out.Desired != 24 || out.Reason.Code != headroom.ReasonScaleUpLimit {
+		t.Errorf("scale-up after the deferred scale-in: got %d (%s: %s), want 24: 4 pods a minute from 20", out.Desired, out.Reason.Code, out.Reason.Message)
+	}
+}
+
 // Regression test for the bound rescale's scale events in shadow mode (and
 // for a proposed policy beside the live one): the decision is not applied,
 // so every sync finds the count outside [min, max] again and records its

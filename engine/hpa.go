@@ -190,8 +190,8 @@ func failures(t *headroom.TargetTracking, st *State, i int, ok bool) int {
 func legacyScaleUpLimit(current int) int { return max(2*current, 4) }
 
 // trackHPA runs target tracking the HPA way: recommendation,
-// stabilization, rate limits and bounds. It records the recommendation and
-// scale events in st.
+// stabilization, rate limits and bounds. It records the recommendation in
+// st; Decide records the scale event.
 func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reason) {
 	current := e.cur.Total()
 	rec, reason, ok := recommendAll(t, st, e)
@@ -249,9 +249,8 @@ func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reas
 		reason.Message += "; bounded to " + strconv.Itoa(b) + " by min " + strconv.Itoa(e.lo) + " / max " + strconv.Itoa(e.hi)
 		desired = b
 	}
-	if !t.Legacy {
-		st.storeScaleEvent(e.now, current, desired)
-	}
+	// The scale event is the move made, recorded by Decide once the
+	// guards had their say.
 	return desired, reason
 }
 
