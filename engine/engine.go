@@ -84,6 +84,17 @@ type State struct {
 	// the journal: its first decision builds the agenda.
 	agenda      *agenda
 	agendaKnown bool
+	// cron memoizes, per metric, a cron window's answer until its next
+	// edge (see windowOpen); never shared with a writer: a miss writes a
+	// fresh slice.
+	cron []cronMemo
+}
+
+// cronMemo is a cron window's answer, open or not, for now in [from,
+// until).
+type cronMemo struct {
+	from, until time.Time
+	open        bool
 }
 
 // StepAlarm is a step scaling policy's alarm: the last datapoints'

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -626,8 +627,9 @@ func TestKEDACronWindowAcrossDST(t *testing.T) {
 			p := cronPolicy(t, "0 8 * * *", "0 18 * * *", tc.zone, 10, 1, 100)
 			var opens []time.Time
 			wasOpen := false
+			var st State
 			for now := utcTime(t, tc.before); now.Before(utcTime(t, tc.before).Add(48 * time.Hour)); now = now.Add(15 * time.Minute) {
-				open := windowOpen(p.Target, 0, now)
+				open := windowOpen(p.Target, 0, &st, now)
 				if open && !wasOpen {
 					opens = append(opens, now)
 				}
@@ -637,6 +639,47 @@ func TestKEDACronWindowAcrossDST(t *testing.T) {
 				t.Errorf("window opened at %v, want %s and %s", opens, tc.openBefore, tc.openAfter)
 			}
 		})
+	}
+}
+
+// TestCronMemoAgreesWithOpenAt: windowOpen's memo answers as
+// CronWindow.OpenAt (KEDA's rule, asked afresh) at every minute of two
+// days around each 2026 clock change in zones with whole-hour, half-hour
+// (Australia/Lord_Howe) and no changes, for windows of several shapes,
+// with now stepping back now and then (a clock corrected, a restarted
+// loop) and a State copied along the way.
+func TestCronMemoAgreesWithOpenAt(t *testing.T) {
+	windows := [][2]string{{"0 8 * * *", "0 18 * * *"}, {"30 1 * * *", "30 2 * * *"}, {"0 2 * * *", "0 3 * * *"},
+		{"*/7 * * * *", "*/11 * * * *"}, {"0 22 * * 1-5", "0 6 * * 2-6"}, {"15 3 * * *", "15 3 * * *"}}
+	days := map[string][]string{
+		"Australia/Lord_Howe": {"2026-04-04T00:00:00Z", "2026-10-03T00:00:00Z"},
+		"America/New_York":    {"2026-03-07T12:00:00Z", "2026-10-31T12:00:00Z"},
+		"Europe/London":       {"2026-03-28T00:00:00Z", "2026-10-24T00:00:00Z"},
+		"Asia/Kolkata":        {"2026-06-01T00:00:00Z"},
+		"UTC":                 {"2026-06-01T00:00:00Z"},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for zone, starts := range days {
+		for _, w := range windows {
+			p := cronPolicy(t, w[0], w[1], zone, 10, 1, 100)
+			win := p.Target.Metrics[0].Window
+			for _, from := range starts {
+				var st State
+				now := utcTime(t, from)
+				for range 2 * 24 * 60 {
+					now = now.Add(time.Minute)
+					if rng.IntN(500) == 0 {
+						now = now.Add(-time.Duration(rng.IntN(120)) * time.Minute)
+					}
+					if rng.IntN(300) == 0 {
+						st = State{cron: st.cron} // a copy carries the memo on
+					}
+					if got, want := windowOpen(p.Target, 0, &st, now), win.OpenAt(now); got != want {
+						t.Fatalf("%s, window %q-%q, at %s: memo says open %v, OpenAt %v", zone, w[0], w[1], now, got, want)
+					}
+				}
+			}
+		}
 	}
 }
 

@@ -312,7 +312,7 @@ func TestDecideDoesNotChangeItsInput(t *testing.T) {
 			// A State slice added later is in this check at once.
 			notHere := []string{"Alarms", "StepAlarms"} // AWS only
 			if p.Target.AWS != nil {
-				notHere = []string{"UpWindow", "DownWindow", "UpEvents", "DownEvents", "Windows", "Failures"} // HPA and KEDA only
+				notHere = []string{"UpWindow", "DownWindow", "UpEvents", "DownEvents", "Windows", "Failures", "cron"} // HPA and KEDA only
 			}
 			var missing []string
 			stateType := reflect.TypeFor[State]()
