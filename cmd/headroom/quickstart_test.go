@@ -140,29 +140,43 @@ func TestQuickstartAppliesADecision(t *testing.T) {
 		}
 	}
 	took := time.Since(began)
+
+	// The count file is written before fleet.sh exits and serve records
+	// the actuation: stopping serve now would cancel it mid-way (the
+	// record says not applied, the next start reconciles the intent).
+	// Wait for the record, then stop.
+	var records []controller.Record
+	var first *controller.Record
+	var stdout string
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		code, out, stderr := run(t, "decisions", "web", "--config", cfgPath, "--format", "json")
+		if code != 0 {
+			t.Fatalf("decisions: exit %d: %s", code, stderr)
+		}
+		stdout = out
+		records = nil
+		if err := json.Unmarshal([]byte(stdout), &records); err != nil {
+			t.Fatalf("decisions --format json: %v\n%s", err, stdout)
+		}
+		for i := range records {
+			if records[i].Applied && records[i].Decision.Desired == count {
+				first = &records[i]
+				break
+			}
+		}
+		if first != nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	stop()
 
 	fleetLog, _ := os.ReadFile(filepath.Join(dir, "fleet.log"))
 	if !strings.Contains(string(fleetLog), fmt.Sprintf("scaled to %d: ", count)) {
 		t.Errorf("fleet.log does not say why it scaled to %d:\n%s", count, fleetLog)
 	}
-	code, stdout, stderr := run(t, "decisions", "web", "--config", cfgPath, "--format", "json")
-	if code != 0 {
-		t.Fatalf("decisions: exit %d: %s", code, stderr)
-	}
-	var records []controller.Record
-	if err := json.Unmarshal([]byte(stdout), &records); err != nil {
-		t.Fatalf("decisions --format json: %v\n%s", err, stdout)
-	}
-	var first *controller.Record
-	for i := range records {
-		if records[i].Applied && records[i].Decision.Desired == count {
-			first = &records[i]
-			break
-		}
-	}
 	if first == nil {
-		t.Fatalf("no record of the applied decision to %d instances in %d records:\n%s\n%s", count, len(records), stdout, logOf())
+		t.Fatalf("no record of the applied decision to %d instances in %d records after 30 s:\n%s\n%s", count, len(records), stdout, logOf())
 	}
 	// The first rates of a new series are young (a few scrapes in the
 	// window): the demand is the stand-in's, up to its 45 req/s.
