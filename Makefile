@@ -48,5 +48,6 @@ image-check:
 	$(BUILDAH) bud --isolation chroot --pull-never --build-context build=$(IMAGE_CTX) -t $(IMAGE) .
 	test "$$($(BUILDAH) inspect --format '{{.OCIv1.Config.User}}' $(IMAGE))" = 65532:65532
 	ctr=$$($(BUILDAH) from --pull-never $(IMAGE)) && trap '$(BUILDAH) rm '$$ctr' >/dev/null' EXIT && \
-	$(BUILDAH) run --isolation chroot $$ctr -- /headroom version | tee /dev/stderr | grep -q "revision $$(echo $(REVISION) | cut -c1-12)" && \
+	v=$$($(BUILDAH) run --isolation chroot $$ctr -- /headroom version) && echo "$$v" && \
+	echo "$$v" | grep -q "revision $$(echo $(REVISION) | cut -c1-12)" && \
 	$(BUILDAH) run --isolation chroot $$ctr -- /headroom serve --once
