@@ -1,0 +1,65 @@
+package incident_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/headroomhq/headroom/incident"
+	"github.com/headroomhq/headroom/store/memory"
+)
+
+// countingStore counts Load calls.
+type countingStore struct {
+	incident.Store
+	loads int
+}
+
+func (c *countingStore) Load(ctx context.Context, since time.Time) (*incident.Data, error) {
+	c.loads++
+	return c.Store.Load(ctx, since)
+}
+
+// A write on a service whose snapshot is the store's latest builds on the
+// snapshot's data: one load (the snapshot after the commit), not two. When
+// another replica wrote meanwhile, it loads afresh and sees that write.
+func TestWriteLoadsOnceWhenUpToDate(t *testing.T) {
+	now := time.Date(2021, 6, 30, 17, 0, 0, 0, time.UTC)
+	c := &clock{now: now}
+	m := &memory.Incidents{Now: c.Now}
+	existingComponents(t, m, time.Date(2014, 5, 3, 1, 22, 7, 0, time.UTC))
+	store := &countingStore{Store: m}
+	s, err := incident.NewService(t.Context(), bitbucketConfig(store, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := mustOpen(t, s, incident.OpenIncident{Name: "Errors on the website", Body: "We are investigating.",
+		Components: map[string]incident.ComponentStatus{"website": incident.PartialOutage}})
+
+	store.loads = 0
+	if _, err := s.Update(t.Context(), inc.ID, incident.PostUpdate{Status: incident.Identified, Body: "A cut of capacity."}); err != nil {
+		t.Fatal(err)
+	}
+	if store.loads != 1 {
+		t.Errorf("an update on an up-to-date service loaded the store %d times, want 1 (the snapshot after the commit)", store.loads)
+	}
+
+	// Another replica posts an update: the first one's next write must
+	// build on it, not on its own snapshot.
+	other, err := incident.NewService(t.Context(), bitbucketConfig(m, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Update(t.Context(), inc.ID, incident.PostUpdate{Status: incident.Monitoring, Body: "Capacity is back."}); err != nil {
+		t.Fatal(err)
+	}
+	store.loads = 0
+	got, err := s.Update(t.Context(), inc.ID, incident.PostUpdate{Status: incident.Resolved, Body: "Resolved."})
+	if err != nil {
+		t.Fatalf("an update after another replica's: %v", err)
+	}
+	if store.loads != 2 || len(got.Updates) != 4 || got.Updates[1].Status != incident.Monitoring {
+		t.Errorf("after another replica's write: %d loads, %d updates (the second newest %s); want 2 loads, 4 updates, monitoring second",
+			store.loads, len(got.Updates), got.Updates[1].Status)
+	}
+}
