@@ -22,6 +22,11 @@ const (
 	DefaultInterval = 15 * time.Second
 	// DefaultConcurrency bounds how many targets are handled at once.
 	DefaultConcurrency = 8
+	// DefaultStopGrace is how long a stop waits for the step under way:
+	// well inside the 30 s a Kubernetes pod has by default between its
+	// SIGTERM and its SIGKILL (terminationGracePeriodSeconds).
+	// https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
+	DefaultStopGrace = 10 * time.Second
 )
 
 // Target is one scaled service.
@@ -104,6 +109,9 @@ type Controller struct {
 	// journal grow while only their clocks move; DefaultRefresh when 0.
 	// They are written at once when anything else in them changes.
 	Refresh time.Duration
+	// StopGrace is how long a step under way when Run's context ends may
+	// go on finishing its targets' actuations; DefaultStopGrace when 0.
+	StopGrace time.Duration
 
 	// resume is where Step starts with Shards: the first target a loop
 	// that outlasted its turn (90% of the lease) had to leave, so that an
@@ -120,9 +128,20 @@ func New(j headroom.Journal, targets ...*Target) *Controller {
 
 // Run steps every target every Interval until ctx ends; with a Leader,
 // only while it holds the lease, which it releases when ctx ends.
+// A step under way when ctx ends finishes within StopGrace: a scale
+// command killed mid-way leaves the platform and the record disagreeing
+// until the next start reconciles the intent.
 func (c *Controller) Run(ctx context.Context) error {
 	t := time.NewTicker(c.Interval)
 	defer t.Stop()
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	grace := c.StopGrace
+	if grace <= 0 {
+		grace = DefaultStopGrace
+	}
+	stopWork := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancelWork) })
+	defer stopWork()
 	switch {
 	case c.Shards != nil:
 		defer c.Shards.release(ctx, c.logger())
@@ -149,13 +168,18 @@ func (c *Controller) Run(ctx context.Context) error {
 			c.forgetAlerts()
 		}
 		if lead {
-			c.Step(ctx, c.now())
+			c.Step(work, c.now())
 		}
 		led = lead
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
+			// A tick and the stop both ready: the stop wins (a step
+			// now would act in full on the work context).
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
 	}
 }
