@@ -162,6 +162,11 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	led := false
 	for {
+		// Stopped (before the first loop, or with a tick ready too): no
+		// new step, which would act in full on the work context.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		lead, lost := c.turn(ctx)
 		c.Metrics.leading(lead)
 		if lost || (led && !lead) {
@@ -175,11 +180,6 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
-			// A tick and the stop both ready: the stop wins (a step
-			// now would act in full on the work context).
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 		}
 	}
 }
