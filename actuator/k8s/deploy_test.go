@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -97,6 +98,9 @@ func TestDeployRBACIsWhatTheActuatorNeeds(t *testing.T) {
 	if want := "system:serviceaccount:" + ns + ":headroom"; who.Status.UserInfo.Username != want {
 		t.Fatalf("the token authenticates %q, want %q", who.Status.UserInfo.Username, want)
 	}
+	// The Role and its binding reach the authorizer's cache a moment after
+	// their 201s; one of the Role's rules applying means both are there.
+	kubetest.WaitAllowed(t, sa, authorizationv1.ResourceAttributes{Namespace: ns, Verb: "create", Resource: "events"})
 
 	// The workload and its HPA, made by someone else.
 	if _, err := admin.AppsV1().Deployments(ns).Create(ctx, kubetest.Deployment("web", 8), metav1.CreateOptions{}); err != nil {

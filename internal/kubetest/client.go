@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -143,5 +145,32 @@ func SetReady(t testing.TB, c kubernetes.Interface, namespace, name string, read
 	})
 	if err != nil {
 		t.Fatalf("kubetest: set %s/%s ready=%d: %v", namespace, name, ready, err)
+	}
+}
+
+// WaitAllowed waits until the authorizer lets the client's user do what
+// attrs names. The API server's RBAC authorizer reads Roles and bindings
+// from an informer cache, so a binding just created may not apply to the
+// next request yet (seen in CI: a 403 right after the RoleBinding's 201).
+// A SelfSubjectAccessReview goes through that same authorizer.
+// https://kubernetes.io/docs/reference/access-authn-authz/authorization/#checking-api-access
+func WaitAllowed(t testing.TB, c kubernetes.Interface, attrs authorizationv1.ResourceAttributes) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		review, err := c.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx,
+			&authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &attrs}},
+			metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("kubetest: SelfSubjectAccessReview for %+v: %v", attrs, err)
+		}
+		if review.Status.Allowed {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kubetest: %+v still not allowed after 30 s: %s", attrs, review.Status.Reason)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

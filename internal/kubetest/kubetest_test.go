@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -123,6 +124,7 @@ func TestPlainUserNeedsRBAC(t *testing.T) {
 	if _, err := admin.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	WaitAllowed(t, plain, authorizationv1.ResourceAttributes{Namespace: ns, Verb: "get", Group: "apps", Resource: "deployments", Subresource: "scale", Name: "web"})
 	if _, err := plain.AppsV1().Deployments(ns).GetScale(ctx, "web", metav1.GetOptions{}); err != nil {
 		t.Fatalf("GetScale as %s with the role bound: %v", PlainUser, err)
 	}
