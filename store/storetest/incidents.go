@@ -82,6 +82,7 @@ func RunIncidents(t *testing.T, open func(t *testing.T) incident.Store, opts ...
 		{"concurrent commits of different incidents all land", testIncConcurrent},
 		{"racing writers of one incident: exactly one wins", testIncRace},
 		{"everything survives close and reopen", testIncReopen},
+		{"a write's snapshot built on what it wrote is a fresh load's", testIncWriteApplied},
 	}
 	for name := range c.skip {
 		if !slices.ContainsFunc(tests, func(tt test) bool { return tt.name == name }) {
