@@ -24,7 +24,9 @@
 #                  Also the 5 KB server sending the status page's ten
 #                  headers rather than two: what net/http's writing them
 #                  costs, whoever sends them.
-#   writes         p99 of / and summary.json (gzip) without writes, then
+#   writes         a write's server CPU with no reader (bench/statuswriter
+#                  alone for the run's seconds); p99 of / and summary.json
+#                  (gzip) without writes, then
 #                  while an admin client (bench/statuswriter, one
 #                  keep-alive connection) posts an update every 100 ms, and
 #                  the ratio; the writer's count and latency of updates,
@@ -247,6 +249,19 @@ writes)
   for r in $(seq "$reps"); do
     echo "round $r: load average $(cut -d' ' -f1-3 /proc/loadavg)"
     for s in "${servers[@]}"; do
+      # A write's CPU alone: the server's over a writer's run with no
+      # reader, over the updates written (the figure under load below is
+      # a difference of two noisy measurements).
+      c0=$(cputicks "${pid[$s]}")
+      writer "$s" 2>"$work/writer.log" &
+      w=$!
+      sleep "$secs"
+      kill "$w"
+      wait "$w" 2>/dev/null || true
+      c1=$(cputicks "${pid[$s]}")
+      n=$(awk '/^statuswriter: [0-9]+ updates/ {print $2}' "$work/writer.log")
+      printf '%-40s %s updates, server CPU per write: %.1f ms\n' "writes alone ($s)" "$n" \
+        "$(awk -v c=$((c1 - c0)) -v t="$ticks" -v n="$n" 'BEGIN {print 1000 * c / t / n}')"
       for path in / /api/v2/summary.json; do
         measure_cpu "$path gzip ($s)" "${pid[$s]}" "${base[$s]}$path" "${gz[@]}"
         quiet=$last_p99 quiet_n=$last_n quiet_cpu=$last_cpu
