@@ -82,6 +82,7 @@ var allowedImports = map[string][]string{
 	"internal/synth":             nil,
 	"internal/exampletest":       {".", "policy", "traffic"},
 	"internal/fleettest":         nil,
+	"internal/gcfloor":           nil,
 	"internal/numfmt":            nil,
 	"internal/tracetest":         {".", "traffic"},
 	"internal/yamlnode":          {"."},
@@ -92,7 +93,7 @@ var allowedImports = map[string][]string{
 	"demo": {".", "check", "controller", "detect", "incident", "policy", "policy/dialect", "postmortem", "sim", "sim/world",
 		"statuspage", "store/sqlite", "traffic"},
 	"cmd/headroom": {".", "actuator/exec", "actuator/k8s", "alert/alertmanager", "check", "config", "controller", "demo",
-		"detect", "detect/tune", "examples", "incident", "internal/inputfile", "metrics/prom", "policy", "policy/dialect",
+		"detect", "detect/tune", "examples", "incident", "internal/gcfloor", "internal/inputfile", "metrics/prom", "policy", "policy/dialect",
 		"postmortem", "recommend", "report", "sim", "statuspage", "statuspage/admin", "statuspage/email", "statuspage/webhook", "store/postgres",
 		"store/sqlite", "traffic"},
 
