@@ -35,6 +35,14 @@
 #                  CPU per request, over the updates).
 #                  REPS rounds (default 3). WRITER=curl posts with a curl
 #                  process per update instead, as the script used to.
+#   rate           p50/p99/max of / (gzip) at a constant RATE requests/s
+#                  (default 5000; vegeta, open loop: a request is sent on
+#                  time whether or not the last was answered, as visitors
+#                  arrive), without writes, then while bench/statuswriter
+#                  posts an update every 100 ms, and the p99 ratio. Below
+#                  saturation this measures what a write adds to a reader's
+#                  latency; writes (closed loop, wrk -c64) measures what it
+#                  takes from a saturated server's throughput. REPS rounds.
 #   private        requests per server CPU-second, as cpu, of / gzip on a
 #                  second server of the same page with Group 1's five
 #                  components private (docs/STATUSPAGE.md, "Private
@@ -58,10 +66,14 @@ conns=64
 # runs at once need two).
 ports=${PORTS:-18080}
 case $mode in
-all | writes) threads=${WRK_THREADS:-2} ;;
+all | writes | rate) threads=${WRK_THREADS:-2} ;;
 cpu | private) threads=${WRK_THREADS:-1} ;;
-*) echo "bench/statuspage.sh: MODE is all, cpu, writes or private" >&2; exit 2 ;;
+*) echo "bench/statuspage.sh: MODE is all, cpu, writes, rate or private" >&2; exit 2 ;;
 esac
+if [ "$mode" = rate ] && ! command -v vegeta >/dev/null; then
+  echo "bench/statuspage.sh: MODE=rate needs vegeta: go install github.com/tsenart/vegeta/v12@v12.13.0" >&2
+  exit 2
+fi
 for tool in wrk curl; do
   command -v "$tool" >/dev/null || { echo "bench/statuspage.sh needs $tool: apt-get install $tool" >&2; exit 2; }
 done
@@ -284,6 +296,37 @@ writes)
             "$(awk -v c="$last_cpu" -v n="$last_n" -v qc="$quiet_cpu" -v qn="$quiet_n" -v u="$updates" 'BEGIN {print 1000 * (c - n * qc / qn) / u}')"
         fi
       done
+    done
+  done
+  ;;
+rate)
+  rate=${RATE:-5000}
+  # vegeta_run NAME URL: p50, p99 and max in ms at $rate requests/s.
+  vegeta_run() {
+    local r
+    r=$(printf 'GET %s\nAccept-Encoding: gzip\n' "$2" | vegeta attack -rate="$rate/s" -duration="${secs}s" -keepalive=true | vegeta report -type=json)
+    last_p50=$(grep -o '"50th":[0-9]*' <<<"$r" | cut -d: -f2)
+    last_p99=$(grep -o '"99th":[0-9]*' <<<"$r" | cut -d: -f2)
+    local mx ok
+    mx=$(grep -o '"max":[0-9]*' <<<"$r" | head -1 | cut -d: -f2)
+    ok=$(grep -o '"success":[0-9.]*' <<<"$r" | cut -d: -f2)
+    printf '%-40s %6d req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  success %s\n' "$1" "$rate" \
+      "$(awk -v v="$last_p50" 'BEGIN {print v / 1e6}')" "$(awk -v v="$last_p99" 'BEGIN {print v / 1e6}')" \
+      "$(awk -v v="$mx" 'BEGIN {print v / 1e6}')" "$ok"
+  }
+  for r in $(seq "$reps"); do
+    echo "round $r: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    for s in "${servers[@]}"; do
+      vegeta_run "/ gzip ($s)" "${base[$s]}/"
+      quiet=$last_p99
+      writer "$s" 2>"$work/writer.log" &
+      w=$!
+      sleep 1
+      vegeta_run "/ gzip ($s) [writes]" "${base[$s]}/"
+      kill "$w"
+      wait "$w" 2>/dev/null || true
+      cat "$work/writer.log"
+      printf '%40s p99 with writes / without: %.2f\n' "" "$(awk -v a="$last_p99" -v b="$quiet" 'BEGIN {print a / b}')"
     done
   done
   ;;
