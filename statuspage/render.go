@@ -164,6 +164,9 @@ type model struct {
 	// last's: a write rarely changes a day of uptime, and formatting 20
 	// components' 90 days was most of what a write allocated for /.
 	bars, prevBars map[string]componentBars
+	// items are this render's updates with their HTML, prevItems the
+	// last's.
+	items, prevItems map[updateView]updateItem
 	// err is the first failure of a template executed while building a
 	// view.
 	err error
@@ -240,7 +243,8 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), lang: lang, tmpl: pageTemplates[lang.Lang], components: map[string]*incident.Component{},
 		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies,
 		context: ctx, incidents: map[string]*incidentDocs{}, prevIncidents: h.incidents,
-		bars: make(map[string]componentBars, len(snap.Components)), prevBars: h.bars}
+		bars: make(map[string]componentBars, len(snap.Components)), prevBars: h.bars,
+		items: make(map[updateView]updateItem, len(h.items)), prevItems: h.items}
 	for i := range snap.Components {
 		m.components[snap.Components[i].ID] = &snap.Components[i]
 	}
@@ -300,7 +304,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	if err := h.renderFeeds(m, out); err != nil {
 		return nil, nil, err
 	}
-	h.incidents, h.bars = m.incidents, m.bars
+	h.incidents, h.bars, h.items = m.incidents, m.bars, m.items
 	h.history = h.history[:0]
 	for i, v := range views {
 		h.history = append(h.history, historyDoc{view: v, doc: out.history[i]})
@@ -400,8 +404,15 @@ type cardView struct {
 	Href, Name, Impact string
 	Maintenance        bool
 	Window             string
-	Updates            []updateView
+	Updates            []updateItem
 	Affected           string
+}
+
+// updateItem is an update's view with its HTML in each place it shows: the
+// past incidents' lines, a card, an incident's page.
+type updateItem struct {
+	updateView
+	Past, Card, Row template.HTML
 }
 
 type updateView struct {
@@ -423,7 +434,7 @@ type dayView struct {
 type pastView struct {
 	Href, Name, Impact string
 	Postmortem         string
-	Updates            []updateView
+	Updates            []updateItem
 }
 
 func (h *Handler) indexView(m *model) indexView {
@@ -609,18 +620,43 @@ func (m *model) card(inc *incident.Incident) cardView {
 		Affected: m.affected(inc)}
 }
 
-func (m *model) updates(inc *incident.Incident) []updateView {
-	out := make([]updateView, 0, len(inc.Updates))
+func (m *model) updates(inc *incident.Incident) []updateItem {
+	out := make([]updateItem, 0, len(inc.Updates))
 	for _, u := range inc.Updates {
 		at := u.DisplayAt
 		if at.IsZero() {
 			at = u.CreatedAt
 		}
 		body := m.body(u.Body)
-		out = append(out, updateView{Status: string(u.Status), Label: m.statusText(u.Status), Body: body, Inline: inline(body),
-			Posted: m.posted(at), Short: m.short(at)})
+		out = append(out, m.updateHTML(updateView{Status: string(u.Status), Label: m.statusText(u.Status), Body: body, Inline: inline(body),
+			Posted: m.posted(at), Short: m.short(at)}))
 	}
 	return out
+}
+
+// updateHTML returns v with its HTML, rendered once per distinct view and
+// kept from the last render: an open incident's updates show on /, on its
+// page and in the past incidents, and executing their templates again on
+// every write grew with every update posted.
+func (m *model) updateHTML(v updateView) updateItem {
+	if it, ok := m.items[v]; ok {
+		return it
+	}
+	it, ok := m.prevItems[v]
+	if !ok {
+		it = updateItem{updateView: v, Past: m.fragment("past-update", v), Card: m.fragment("card-update", v), Row: m.fragment("report-update", v)}
+	}
+	m.items[v] = it
+	return it
+}
+
+// fragment executes one of the templates of a part of a page.
+func (m *model) fragment(name string, data any) template.HTML {
+	var b strings.Builder
+	if err := m.tmpl.ExecuteTemplate(&b, name, data); err != nil && m.err == nil {
+		m.err = fmt.Errorf("template %s: %w", name, err)
+	}
+	return template.HTML(b.String()) // escaped by html/template
 }
 
 // inline returns the content of a body that is one paragraph, or "".
@@ -699,7 +735,7 @@ type incidentView struct {
 	// "Posted ..." line.
 	Postmortem       template.HTML
 	PostmortemPosted string
-	Updates          []updateView
+	Updates          []updateItem
 	Affected         string
 }
 

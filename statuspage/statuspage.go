@@ -88,6 +88,8 @@ type Handler struct {
 	history []historyDoc
 	// bars are the last Publish's uptime bars, by component ID.
 	bars map[string]componentBars
+	// items are the last Publish's updates with their HTML.
+	items map[updateView]updateItem
 	// scratch is where Publish executes the templates.
 	scratch bytes.Buffer
 	// sys are the system metrics' charts (metrics_render.go) and the

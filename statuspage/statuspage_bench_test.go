@@ -133,7 +133,10 @@ func BenchmarkPublish(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		reads []string
-	}{{"update", nil}, {"update-read", hot}, {"update-read-all", changed}} {
+		// grow posts a new update on each write, as bench/statuswriter
+		// does: the incident has one more update each time.
+		grow bool
+	}{{"update", nil, false}, {"update-read", hot, false}, {"update-read-all", changed, false}, {"update-grow", nil, true}} {
 		b.Run(c.name, func(b *testing.B) {
 			snap := bigSnapshot()
 			h := statuspage.New()
@@ -149,7 +152,14 @@ func BenchmarkPublish(b *testing.B) {
 			cpu0 := cpuTime(b)
 			for i := 0; b.Loop(); i++ {
 				snap.Version++
-				snap.Incidents[0].Updates[0].Body = fmt.Sprintf("Update number %d.", i)
+				if c.grow {
+					u := snap.Incidents[0].Updates[0]
+					u.ID, u.Body = fmt.Sprintf("grow%06d", i), fmt.Sprintf("Update number %d.", i)
+					u.CreatedAt, u.DisplayAt = u.CreatedAt.Add(time.Minute), u.DisplayAt.Add(time.Minute)
+					snap.Incidents[0].Updates = append([]incident.Update{u}, snap.Incidents[0].Updates...)
+				} else {
+					snap.Incidents[0].Updates[0].Body = fmt.Sprintf("Update number %d.", i)
+				}
 				h.Publish(snap)
 				for _, r := range reqs {
 					clear(w.h)
