@@ -22,7 +22,7 @@ func applied(d *Data, c *Change, version int64, since time.Time) *Data {
 		}
 	}
 	if c.Incident != nil {
-		inc := utcIncident(c.Incident.Clone())
+		inc := c.Incident.Clone().UTC()
 		if i := slices.IndexFunc(n.Incidents, func(x Incident) bool { return x.ID == inc.ID }); i >= 0 {
 			n.Incidents[i] = inc
 		} else {
@@ -51,16 +51,4 @@ func applied(d *Data, c *Change, version int64, since time.Time) *Data {
 		n.History = slices.Insert(n.History, i, h)
 	}
 	return n
-}
-
-// utcIncident puts an incident's times in UTC, as the stores return them.
-func utcIncident(i Incident) Incident {
-	for _, t := range []*time.Time{&i.CreatedAt, &i.UpdatedAt, &i.StartedAt, &i.MonitoringAt, &i.ResolvedAt,
-		&i.ScheduledFor, &i.ScheduledUntil, &i.PostmortemPublishedAt, &i.PublishedAt} {
-		*t = t.UTC()
-	}
-	for k := range i.Updates {
-		i.Updates[k].CreatedAt, i.Updates[k].DisplayAt = i.Updates[k].CreatedAt.UTC(), i.Updates[k].DisplayAt.UTC()
-	}
-	return i
 }

@@ -182,6 +182,19 @@ func (i Incident) Clone() Incident {
 	return i
 }
 
+// UTC returns i with its times in UTC, as the stores return them (a
+// zero time stays zero).
+func (i Incident) UTC() Incident {
+	for _, t := range []*time.Time{&i.CreatedAt, &i.UpdatedAt, &i.StartedAt, &i.MonitoringAt, &i.ResolvedAt,
+		&i.ScheduledFor, &i.ScheduledUntil, &i.PostmortemPublishedAt, &i.PublishedAt} {
+		*t = t.UTC()
+	}
+	for k := range i.Updates {
+		i.Updates[k].CreatedAt, i.Updates[k].DisplayAt = i.Updates[k].CreatedAt.UTC(), i.Updates[k].DisplayAt.UTC()
+	}
+	return i
+}
+
 // Unresolved says whether an incident still needs attention: not resolved,
 // not a postmortem, not a maintenance.
 func (i *Incident) Unresolved() bool {

@@ -140,7 +140,7 @@ func (m *Incidents) Commit(ctx context.Context, c *incident.Change) error {
 		m.history = append(m.history, h)
 	}
 	if c.Incident != nil {
-		inc := utcIncident(c.Incident.Clone())
+		inc := c.Incident.Clone().UTC()
 		if at >= 0 {
 			m.incidents[at].Incident = inc
 		} else {
@@ -430,17 +430,4 @@ func (m *Incidents) Retry(ctx context.Context, id int64, next time.Time, lastErr
 		m.deliveries[i].LastError = lastError
 	}
 	return nil
-}
-
-// utcIncident puts an incident's times in UTC, as the SQL stores return
-// them.
-func utcIncident(i incident.Incident) incident.Incident {
-	for _, t := range []*time.Time{&i.CreatedAt, &i.UpdatedAt, &i.StartedAt, &i.MonitoringAt, &i.ResolvedAt,
-		&i.ScheduledFor, &i.ScheduledUntil, &i.PostmortemPublishedAt, &i.PublishedAt} {
-		*t = t.UTC()
-	}
-	for k := range i.Updates {
-		i.Updates[k].CreatedAt, i.Updates[k].DisplayAt = i.Updates[k].CreatedAt.UTC(), i.Updates[k].DisplayAt.UTC()
-	}
-	return i
 }
