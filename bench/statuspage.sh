@@ -272,6 +272,7 @@ writes)
       wait "$w" 2>/dev/null || true
       c1=$(cputicks "${pid[$s]}")
       n=$(awk '/^statuswriter: [0-9]+ updates/ {print $2}' "$work/writer.log")
+      [ "${n:-0}" -gt 0 ] || { echo "bench/statuspage.sh: the writer wrote nothing:" >&2; cat "$work/writer.log" >&2; exit 1; }
       printf '%-40s %s updates, server CPU per write: %.1f ms\n' "writes alone ($s)" "$n" \
         "$(awk -v c=$((c1 - c0)) -v t="$ticks" -v n="$n" 'BEGIN {print 1000 * c / t / n}')"
       for path in / /api/v2/summary.json; do

@@ -55,7 +55,7 @@ func Start(room uint64) (stop func()) {
 // roots the last collection found, and at least 100.
 func Percent(base, room uint64) int {
 	if base == 0 {
-		base = 1 << 20
+		base = 1 << 20 // no collection yet: the cap below decides
 	}
 	p := (room*100 + base - 1) / base
 	// The runtime also keeps a minimum heap of 4 MiB × GOGC/100

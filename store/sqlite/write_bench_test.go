@@ -14,7 +14,9 @@ import (
 // BenchmarkServiceUpdate posts an update to an open incident on the
 // status-page benchmark's page (20 components, 200 resolved incidents) in
 // a SQLite file: the store's part of an admin's write on a live page
-// (bench/statuspage.sh MODE=writes measures it with the rendering).
+// (bench/statuspage.sh MODE=writes measures it with the rendering). The
+// open incident grows by one update an iteration, as the live writer's:
+// run it with a fixed count (-benchtime 200x) to compare two builds.
 func BenchmarkServiceUpdate(b *testing.B) {
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "headroom.db"))
