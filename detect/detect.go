@@ -96,6 +96,10 @@ type Input struct {
 	Ready, Desired int
 	// Needed is how many ready instances Demand needs to keep the SLO,
 	// from the service model; zero when unknown (no cause alert then).
+	// Only its comparisons with Ready and a cut's Desired count while
+	// capacity is enough: any count from the need up to the smaller of
+	// the two does the same (the simulator passes that count when the
+	// model says it is enough, sparing a search).
 	Needed int
 	// Decision is the decision made at Now, if any: a cut that leaves
 	// capacity below need fires the cause alert at once, naming it.

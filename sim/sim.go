@@ -291,15 +291,7 @@ type detection struct {
 	requests, failed   float64
 	latencySum, served float64
 	index              map[string]int // rule → index in res.Alerts of its firing alert
-	// needed memoizes model.Required by demand: averages of integer
-	// counts over the same interval repeat (a month of 1 s traffic, 15 s
-	// loops: three evaluations in four find their demand here). Bounded
-	// by maxNeeded entries.
-	needed map[float64]int
 }
-
-// maxNeeded bounds detection.needed: past it, Required is computed anew.
-const maxNeeded = 1 << 17
 
 func newDetection(cfg Config, m *Model) *detection {
 	if cfg.Detect == nil {
@@ -309,7 +301,7 @@ func newDetection(cfg Config, m *Model) *detection {
 	if every <= 0 {
 		every = int(DefaultDetectInterval / time.Second)
 	}
-	return &detection{d: detect.New(*cfg.Detect, detect.State{}), model: m, slo: cfg.Service.SLO, every: every, index: map[string]int{}, needed: map[float64]int{}}
+	return &detection{d: detect.New(*cfg.Detect, detect.State{}), model: m, slo: cfg.Service.SLO, every: every, index: map[string]int{}}
 }
 
 // add sums one second.
@@ -335,7 +327,7 @@ func (dt *detection) step(now time.Time, ready, desired int, cut *headroom.Decis
 		if dt.served > 0 {
 			in.Latency = time.Duration(dt.latencySum / dt.served * float64(time.Second))
 		}
-		in.Needed = dt.required(in.Demand)
+		in.Needed = dt.needed(in.Demand, ready, cut)
 	}
 	out := dt.d.Step(in)
 	for _, a := range out.Ended {
@@ -351,16 +343,20 @@ func (dt *detection) step(now time.Time, ready, desired int, cut *headroom.Decis
 	dt.secs, dt.requests, dt.failed, dt.latencySum, dt.served = 0, 0, 0, 0, 0
 }
 
-// required is dt.model.Required(demand, the SLO's latency), memoized.
-func (dt *detection) required(demand float64) int {
-	if n, ok := dt.needed[demand]; ok {
-		return n
+// needed is what the detector's Input.Needed asks: the count demand needs,
+// or — when ready instances are enough, and the cut, if any, left enough —
+// the smaller of the two, which compares with both as the exact count does
+// (detect.Input says so). Required's search costs a dozen evaluations of
+// the queue; Enough one, or none far from saturation.
+func (dt *detection) needed(demand float64, ready int, cut *headroom.Decision) int {
+	have := ready
+	if cut != nil {
+		have = min(have, cut.Desired)
 	}
-	n := dt.model.Required(demand, dt.slo.MaxLatency)
-	if len(dt.needed) < maxNeeded {
-		dt.needed[demand] = n
+	if demand > 0 && have > 0 && dt.model.Enough(demand, have, dt.slo.MaxLatency) {
+		return have
 	}
-	return n
+	return dt.model.Required(demand, dt.slo.MaxLatency)
 }
 
 // guardNews reports whether d is a guard stepping in that the log has not

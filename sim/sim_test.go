@@ -378,3 +378,47 @@ func TestInitialCapacityOpenCronWindowTie(t *testing.T) {
 		t.Errorf("initial capacity: got %d, want 40 (the window is open when its start and end coincide)", res.Initial)
 	}
 }
+
+// Enough must say what Required says, Required(demand) <= ready, at and
+// around the answer, for services of one worker to hundreds, with and
+// without a percentile bound, and bounds from tight to loose.
+func TestEnoughIsRequired(t *testing.T) {
+	type svcCase struct {
+		capacity float64
+		base     time.Duration
+		maxLat   time.Duration
+		pct      float64
+		pctLat   time.Duration
+	}
+	for _, sc := range []svcCase{
+		{100, 80 * time.Millisecond, 250 * time.Millisecond, 0, 0},
+		{100, 80 * time.Millisecond, 81 * time.Millisecond, 0, 0},
+		{100, 80 * time.Millisecond, 250 * time.Millisecond, 99, 400 * time.Millisecond},
+		{100, 80 * time.Millisecond, 250 * time.Millisecond, 99.9, 80 * time.Millisecond},
+		{3, 100 * time.Millisecond, 150 * time.Millisecond, 0, 0},
+		{10, time.Second, 3 * time.Second, 95, 2 * time.Second},
+		{2000, 200 * time.Millisecond, 201 * time.Millisecond, 0, 0},
+		{100, 80 * time.Millisecond, 80 * time.Millisecond, 0, 0}, // no count meets it
+	} {
+		svc := service(sc.capacity, sc.base)
+		svc.SLO.MaxLatency, svc.SLO.Percentile, svc.SLO.MaxPercentileLatency = sc.maxLat, sc.pct, sc.pctLat
+		m := NewModel(svc)
+		checked := 0
+		for demand := 0.0; demand < 2e6; demand = demand*1.07 + 0.37 {
+			need := m.Required(demand, sc.maxLat)
+			for _, ready := range []int{0, 1, need / 2, need - 2, need - 1, need, need + 1, need + 3, 2*need + 1} {
+				if ready < 0 {
+					continue
+				}
+				want := need <= ready
+				if got := m.Enough(demand, ready, sc.maxLat); got != want {
+					t.Errorf("%+v demand %v ready %d: Enough = %v, Required = %d", sc, demand, ready, got, need)
+				}
+				checked++
+			}
+		}
+		if checked < 1000 {
+			t.Fatalf("%+v: only %d cases", sc, checked)
+		}
+	}
+}

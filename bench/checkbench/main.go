@@ -29,19 +29,24 @@ import (
 func main() {
 	days := flag.Int("days", 30, "days of per-second traffic")
 	runs := flag.Int("runs", 3, "runs of each measurement; the best is kept")
+	keep := flag.Bool("keep", false, "keep the traffic, the binary and the report, and say where (to profile the check)")
 	flag.Parse()
-	if err := run(*days, *runs); err != nil {
+	if err := run(*days, *runs, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "checkbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(days, runs int) error {
+func run(days, runs int, keep bool) error {
 	dir, err := os.MkdirTemp("", "checkbench-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if keep {
+		defer fmt.Printf("kept in:              %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 
 	csv := filepath.Join(dir, "traffic.csv")
 	o := synth.Defaults()
