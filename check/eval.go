@@ -64,13 +64,7 @@ func newEvaluator(svc *headroom.Service, zone *time.Location, traffic string) *e
 
 func (e *evaluator) Add(s *headroom.Second) {
 	if sec := s.Time.Unix(); !e.started || sec >= e.end || sec < e.start {
-		e.closeWindow()
-		e.started = true
-		// Floored, not truncated: a window before 1970 starts at or
-		// before its first second too.
-		e.start = sec - ((sec%e.width)+e.width)%e.width
-		e.end = e.start + e.width
-		e.minReady = math.MaxInt
+		e.open1(sec)
 	}
 	e.requests += s.Demand
 	e.failed += s.Failed
@@ -85,6 +79,43 @@ func (e *evaluator) Add(s *headroom.Second) {
 		e.mixture.Add(o.Latencies, max(0, s.Demand-o.Failed))
 	}
 	n := s.Total()
+	e.peakInstances = max(e.peakInstances, n)
+	e.minInstances = min(e.minInstances, n)
+}
+
+// open1 judges the window being filled and opens the one holding sec.
+func (e *evaluator) open1(sec int64) {
+	e.closeWindow()
+	e.started = true
+	// Floored, not truncated: a window before 1970 starts at or before
+	// its first second too.
+	e.start = sec - ((sec%e.width)+e.width)%e.width
+	e.end = e.start + e.width
+	e.minReady = math.MaxInt
+}
+
+// AddSpan is Add for each second of a quiet span (sim.Span): the same sums
+// in the same order, with what the span's seconds share hoisted out.
+func (e *evaluator) AddSpan(sp *sim.Span) {
+	sec := sp.Start.Unix()
+	latency, lat := sp.Latency, sp.Latency.Seconds()
+	ready, n := sp.Ready, sp.Total()
+	for i, d := range sp.Demand {
+		if s := sec + int64(i); !e.started || s >= e.end || s < e.start {
+			e.open1(s)
+		}
+		// Nothing failed: served is the demand.
+		e.requests += d
+		e.latencySum += d * lat
+		e.servedSum += d
+		e.minReady = min(e.minReady, ready)
+		e.maxDemand = max(e.maxDemand, d)
+		e.worstLatencyInWindow = max(e.worstLatencyInWindow, latency)
+		if e.twin != nil {
+			// The twin's second too: quiet, no backlog to keep.
+			e.mixture.Add(sp.Latencies, d)
+		}
+	}
 	e.peakInstances = max(e.peakInstances, n)
 	e.minInstances = min(e.minInstances, n)
 }
@@ -244,6 +275,26 @@ func (c *chartSink) Add(s *headroom.Second) {
 	c.n++
 	if c.n == c.width {
 		c.flush()
+	}
+}
+
+// AddSpan is Add for each second of a quiet span: no error, the same
+// latency, capacity and desired count.
+func (c *chartSink) AddSpan(sp *sim.Span) {
+	for _, d := range sp.Demand {
+		if c.n == 0 {
+			c.demand, c.ready, c.desired, c.errRatio, c.latency = d, sp.Ready, sp.Desired, 0, sp.Latency
+		} else {
+			c.demand = max(c.demand, d)
+			c.ready = min(c.ready, sp.Ready)
+			c.desired = max(c.desired, sp.Desired)
+			c.errRatio = max(c.errRatio, 0)
+			c.latency = max(c.latency, sp.Latency)
+		}
+		c.n++
+		if c.n == c.width {
+			c.flush()
+		}
 	}
 }
 

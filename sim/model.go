@@ -204,15 +204,30 @@ func (m *Model) servers(ready int) int {
 // WorkersPerInstance returns k, the parallel workers one instance has.
 func (m *Model) WorkersPerInstance() int { return m.k }
 
+// far reports whether c servers are far from saturation at arrival rate
+// lambda, x = c − λ/μ servers spare with x² > 40c. There a Poisson tail
+// bounds Erlang C: with N ~ Poisson(a), B ≤ 2·P(N ≥ a+x) ≤ 2·e^(−x²/2c) <
+// 5e-9 and C ≤ B/(1−ρ) = B·c/x < 1e-9·√c. The wait is under a microsecond
+// and the timeout tail under 1e-7 even for 20,000 servers: the model
+// counts neither (not worth an evaluation per simulated second).
+func (m *Model) far(c int, lambda float64) bool {
+	x := float64(c) - lambda/m.mu
+	return x > 0 && x*x > 40*float64(c)
+}
+
+// quiet reports whether the next second of demand on ready instances is
+// one no request waits in or fails: no backlog, and ready instances far
+// from saturation. Such a second is Latency = the base latency, nothing
+// failed, Utilization = demand / throughput (Serve's answer, which Run's
+// quiet path writes without it).
+func (m *Model) quiet(demand float64, ready int) bool {
+	return m.backlog == 0 && ready > 0 && demand <= float64(ready)*m.svc.CapacityPerInstance && m.far(m.servers(ready), demand)
+}
+
 // stable returns the M/M/c+D queue with c servers at arrival rate lambda,
 // which must be at most c·μ.
 func (m *Model) stable(c int, lambda float64) queueing.Deadline {
-	if x := float64(c) - lambda/m.mu; x > 0 && x*x > 40*float64(c) {
-		// Far from saturation a Poisson tail bounds Erlang C: with N ~
-		// Poisson(a), B ≤ 2·P(N ≥ a+x) ≤ 2·e^(−x²/2c) < 5e-9 and
-		// C ≤ B/(1−ρ) = B·c/x < 1e-9·√c. The wait is under a
-		// microsecond and the timeout tail under 1e-7 even for 20,000
-		// servers: not worth an evaluation per simulated second.
+	if m.far(c, lambda) {
 		return queueing.Deadline{}
 	}
 	h := uint64(c)*0x9E3779B97F4A7C15 ^ math.Float64bits(lambda)*0xBF58476D1CE4E5B9
@@ -346,10 +361,9 @@ func (m *Model) Enough(demand float64, ready int, maxLatency time.Duration) bool
 		// Unstable at c: Required starts its search above it.
 		return false
 	}
-	// Far from saturation (see stable) C(c, a) < 1e-9·√c and the mean wait
-	// C/(cμ − λ) under 1e-9/(6μ): below any bound of 1e-9/μ or more.
-	x := n - demand/m.mu
-	far := x*x > 40*n
+	// Far from saturation C(c, a) < 1e-9·√c and the mean wait C/(cμ − λ)
+	// under 1e-9/(6μ): below any bound of 1e-9/μ or more.
+	far := m.far(c, demand)
 	if !(far && wait >= 1e-9/m.mu) && queueing.MeanWait(c, demand, m.mu) > wait {
 		return false
 	}

@@ -62,6 +62,91 @@ type SinkFunc func(s *headroom.Second)
 
 func (f SinkFunc) Add(s *headroom.Second) { f(s) }
 
+// SpanSink is a Sink that also takes quiet seconds a run at a time (see
+// Span): the check's sinks do, which spares a month's replay a call and a
+// row for each of most of its seconds. Run gives every other Sink the
+// same seconds one by one.
+type SpanSink interface {
+	Sink
+	AddSpan(sp *Span)
+}
+
+// Span is consecutive quiet seconds (Model.quiet) at one capacity and
+// desired count: no request waited or failed, so demand alone tells them
+// apart. Run reuses it: a sink that keeps it must copy it.
+type Span struct {
+	// Start is the first second's time; the others follow a second
+	// apart.
+	Start time.Time
+	// Demand is each second's offered rate, requests/s.
+	Demand []float64
+	headroom.Capacity
+	Desired int
+	// Throughput is what the ready instances serve in a second: each
+	// second's Utilization is its demand over it.
+	Throughput float64
+	// Latency is every second's (the base latency), Latencies their
+	// distribution.
+	Latency         time.Duration
+	Latencies       Latencies
+	InstanceSeconds float64
+}
+
+// Second writes second i of the span into s, as Run gives it to a Sink.
+func (sp *Span) Second(i int, s *headroom.Second) {
+	*s = headroom.Second{Time: sp.Start.Add(time.Duration(i) * time.Second), Demand: sp.Demand[i], Capacity: sp.Capacity,
+		Desired: sp.Desired, Utilization: sp.Demand[i] / sp.Throughput, Latency: sp.Latency, InstanceSeconds: sp.InstanceSeconds}
+}
+
+// spanOut collects quiet seconds for the sinks and hands them over when the
+// run of them ends: at a second of another capacity or desired count, a
+// second that is not quiet, or a full buffer.
+type spanOut struct {
+	sp    Span
+	per   float64 // capacity per instance
+	sinks []Sink
+	row   *headroom.Second
+}
+
+// add appends a quiet second at sec's time, first flushing a span of other
+// figures.
+func (o *spanOut) add(start time.Time, sec int, demand float64, c headroom.Capacity, desired int) {
+	sp := &o.sp
+	if n := len(sp.Demand); n > 0 && (n == cap(sp.Demand) || sp.Capacity != c || sp.Desired != desired) {
+		o.flush()
+	}
+	if len(sp.Demand) == 0 {
+		sp.Start = start.Add(time.Duration(sec) * time.Second)
+		sp.Capacity, sp.Desired = c, desired
+		sp.Throughput = float64(c.Ready) * o.per
+	}
+	sp.Demand = append(sp.Demand, demand)
+}
+
+// flush gives the span to the sinks.
+func (o *spanOut) flush() {
+	sp := &o.sp
+	if len(sp.Demand) == 0 {
+		return
+	}
+	sp.InstanceSeconds = float64(sp.Capacity.Total())
+	for _, s := range o.sinks {
+		if ss, ok := s.(SpanSink); ok {
+			ss.AddSpan(sp)
+			continue
+		}
+		for i := range sp.Demand {
+			sp.Second(i, o.row)
+			s.Add(o.row)
+		}
+	}
+	sp.Demand = sp.Demand[:0]
+}
+
+// spanSeconds is the most quiet seconds a span holds: a few hours, a
+// buffer that stays in the CPU's caches.
+const spanSeconds = 1 << 12
+
 // Result sums up a run. The per-second timeline goes to sinks, not here: a
 // month of seconds would not fit the memory budget twice.
 type Result struct {
@@ -197,6 +282,12 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	// One outcome for the run, rewritten every second (Config.Inject's
 	// pointer would make a fresh one a heap object each second).
 	o := &Outcome{}
+	// Quiet seconds skip the model and go to the sinks a span at a time;
+	// their figures are the model's for such a second (Model.quiet).
+	quietLatency := seconds(model.base)
+	quietLatencySec := quietLatency.Seconds()
+	spans := &spanOut{sinks: sinks, row: row, per: svc.CapacityPerInstance,
+		sp: Span{Demand: make([]float64, 0, min(total, spanSeconds)), Latency: quietLatency, Latencies: Latencies{base: model.base}}}
 	progressEvery := max(total/100, 1)
 	progressIn := 1
 	stepSec, interval, boundary, rate := tr.StepSeconds(), 0, 0, 0.0
@@ -206,10 +297,10 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 				return nil, err
 			}
 		}
-		now := start.Add(time.Duration(sec) * time.Second)
 		f.Tick(sec)
 		var cut *headroom.Decision
 		if sec == nextSec && !next.IsZero() {
+			now := start.Add(time.Duration(sec) * time.Second)
 			out := engine.Decide(engine.Input{
 				Now: now, Policy: pol, Current: f.Capacity(), State: state, Guards: cfg.Guards,
 				Observation: hist.observe(now, sec, obsWindow, obsDelay),
@@ -236,7 +327,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		}
 
 		if det != nil && sec > 0 && (sec%det.every == 0 || cut != nil) {
-			det.step(now, f.Ready, desired, cut, res)
+			det.step(start.Add(time.Duration(sec)*time.Second), f.Ready, desired, cut, res)
 		}
 
 		if sec == boundary {
@@ -247,24 +338,39 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		}
 		demand := rate
 		c := f.Capacity()
-		model.serve(demand, c.Ready, o)
-		if cfg.Inject != nil {
-			cfg.Inject(sec, demand, o)
-		}
-		*row = headroom.Second{
-			Time: now, Demand: demand, Capacity: c, Desired: desired,
-			Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
-			InstanceSeconds: float64(c.Total()),
-		}
-		hist.push(sec, [obsSeries]float64{Utilization(*o, c.Ready), demand, o.Failed, o.Latency.Seconds()})
-		if det != nil {
-			det.add(demand, o)
-		}
-		res.Requests += demand
-		res.Failed += o.Failed
-		res.InstanceSeconds += row.InstanceSeconds
-		for _, s := range sinks {
-			s.Add(row)
+		if cfg.Inject == nil && model.quiet(demand, c.Ready) {
+			// What model.serve would say, written out: no outcome, no
+			// row; the sinks get the span.
+			util := demand / (float64(c.Ready) * svc.CapacityPerInstance)
+			hist.push(sec, [obsSeries]float64{100 * util, demand, 0, quietLatencySec})
+			if det != nil {
+				det.addQuiet(demand, quietLatencySec)
+			}
+			res.Requests += demand
+			res.InstanceSeconds += float64(c.Total())
+			spans.add(start, sec, demand, c, desired)
+		} else {
+			spans.flush()
+			now := start.Add(time.Duration(sec) * time.Second)
+			model.serve(demand, c.Ready, o)
+			if cfg.Inject != nil {
+				cfg.Inject(sec, demand, o)
+			}
+			*row = headroom.Second{
+				Time: now, Demand: demand, Capacity: c, Desired: desired,
+				Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
+				InstanceSeconds: float64(c.Total()),
+			}
+			hist.push(sec, [obsSeries]float64{Utilization(*o, c.Ready), demand, o.Failed, o.Latency.Seconds()})
+			if det != nil {
+				det.add(demand, o)
+			}
+			res.Requests += demand
+			res.Failed += o.Failed
+			res.InstanceSeconds += row.InstanceSeconds
+			for _, s := range sinks {
+				s.Add(row)
+			}
 		}
 		if progressIn--; progressIn == 0 {
 			progressIn = progressEvery
@@ -273,6 +379,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			}
 		}
 	}
+	spans.flush()
 	if cfg.Progress != nil {
 		cfg.Progress(total, total)
 	}
@@ -312,6 +419,15 @@ func (dt *detection) add(demand float64, o *Outcome) {
 	served := max(0, demand-o.Failed)
 	dt.served += served
 	dt.latencySum += served * o.Latency.Seconds()
+}
+
+// addQuiet is add for a quiet second: nothing failed, every request
+// served at latency (seconds).
+func (dt *detection) addQuiet(demand, latency float64) {
+	dt.secs++
+	dt.requests += demand
+	dt.served += demand
+	dt.latencySum += demand * latency
 }
 
 // step evaluates the detector at now on the seconds since the last

@@ -422,3 +422,45 @@ func TestEnoughIsRequired(t *testing.T) {
 		}
 	}
 }
+
+// A quiet second is written out without the model (Run's quiet path): each
+// must be the second Serve gives, fed the same demand and ready instances,
+// and most seconds of a calm stretch must be quiet. The traffic climbs past
+// what the policy keeps up with (a backlog, 502s) and falls back.
+func TestQuietSecondsAreServe(t *testing.T) {
+	svc := service(100, 80*time.Millisecond)
+	var counts []float64
+	for i := 0; i < 3600; i++ {
+		r := 4000 + 3000*math.Sin(float64(i)/300)
+		if i >= 1800 && i < 1900 {
+			r *= 4 // a burst the policy cannot follow
+		}
+		counts = append(counts, math.Round(r))
+	}
+	tr := &headroom.Series{Name: "wave", Start: t0, Step: time.Second, Counts: counts}
+	twin := NewModel(svc)
+	var seconds, quiet int
+	check := SinkFunc(func(s *headroom.Second) {
+		o := twin.Serve(s.Demand, s.Ready)
+		if o.Utilization != s.Utilization || o.Latency != s.Latency || o.ErrorRatio != s.ErrorRatio || o.Failed != s.Failed {
+			t.Fatalf("%s: the run gave %+v, Serve %+v", s.Time, *s, o)
+		}
+		seconds++
+	})
+	res, err := Run(Config{Service: svc, Policy: targetPolicy(2, 400), Traffic: tr}, check, spanCount{&quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seconds != tr.Seconds() || res.Failed == 0 {
+		t.Fatalf("%d seconds, %v failed: expected every second and a burst that fails some", seconds, res.Failed)
+	}
+	if quiet < seconds/2 || quiet == seconds {
+		t.Errorf("%d of %d seconds quiet: expected most, not all", quiet, seconds)
+	}
+}
+
+// spanCount counts the seconds a run gives in spans.
+type spanCount struct{ n *int }
+
+func (c spanCount) Add(*headroom.Second) {}
+func (c spanCount) AddSpan(sp *Span)     { *c.n += len(sp.Demand) }
