@@ -95,27 +95,37 @@ func (e *evaluator) open1(sec int64) {
 }
 
 // AddSpan is Add for each second of a quiet span (sim.Span): the same sums
-// in the same order, with what the span's seconds share hoisted out.
+// in the same order, window by window, with what the span's seconds share
+// applied once (a min or max of the same figure again changes nothing).
 func (e *evaluator) AddSpan(sp *sim.Span) {
 	sec := sp.Start.Unix()
 	latency, lat := sp.Latency, sp.Latency.Seconds()
-	ready, n := sp.Ready, sp.Total()
-	for i, d := range sp.Demand {
-		if s := sec + int64(i); !e.started || s >= e.end || s < e.start {
-			e.open1(s)
+	ds := sp.Demand
+	for len(ds) > 0 {
+		if !e.started || sec >= e.end || sec < e.start {
+			e.open1(sec)
 		}
+		k := int(min(int64(len(ds)), e.end-sec))
 		// Nothing failed: served is the demand.
-		e.requests += d
-		e.latencySum += d * lat
-		e.servedSum += d
-		e.minReady = min(e.minReady, ready)
-		e.maxDemand = max(e.maxDemand, d)
+		requests, latencySum, servedSum, maxDemand := e.requests, e.latencySum, e.servedSum, e.maxDemand
+		for _, d := range ds[:k] {
+			requests += d
+			latencySum += d * lat
+			servedSum += d
+			maxDemand = max(maxDemand, d)
+		}
+		e.requests, e.latencySum, e.servedSum, e.maxDemand = requests, latencySum, servedSum, maxDemand
+		e.minReady = min(e.minReady, sp.Ready)
 		e.worstLatencyInWindow = max(e.worstLatencyInWindow, latency)
 		if e.twin != nil {
-			// The twin's second too: quiet, no backlog to keep.
-			e.mixture.Add(sp.Latencies, d)
+			// The twin's seconds too: quiet, no backlog to keep.
+			for _, d := range ds[:k] {
+				e.mixture.Add(sp.Latencies, d)
+			}
 		}
+		ds, sec = ds[k:], sec+int64(k)
 	}
+	n := sp.Total()
 	e.peakInstances = max(e.peakInstances, n)
 	e.minInstances = min(e.minInstances, n)
 }
@@ -278,23 +288,33 @@ func (c *chartSink) Add(s *headroom.Second) {
 	}
 }
 
-// AddSpan is Add for each second of a quiet span: no error, the same
-// latency, capacity and desired count.
+// AddSpan is Add for each second of a quiet span, bucket by bucket: no
+// error, the same latency, capacity and desired count, so only demand's
+// maximum needs a pass over the seconds.
 func (c *chartSink) AddSpan(sp *sim.Span) {
-	for _, d := range sp.Demand {
+	ds := sp.Demand
+	for len(ds) > 0 {
+		k := min(len(ds), c.width-c.n)
+		chunk := ds[:k]
 		if c.n == 0 {
-			c.demand, c.ready, c.desired, c.errRatio, c.latency = d, sp.Ready, sp.Desired, 0, sp.Latency
+			c.demand, c.ready, c.desired, c.errRatio, c.latency = chunk[0], sp.Ready, sp.Desired, 0, sp.Latency
+			chunk = chunk[1:]
 		} else {
-			c.demand = max(c.demand, d)
 			c.ready = min(c.ready, sp.Ready)
 			c.desired = max(c.desired, sp.Desired)
 			c.errRatio = max(c.errRatio, 0)
 			c.latency = max(c.latency, sp.Latency)
 		}
-		c.n++
+		m := c.demand
+		for _, d := range chunk {
+			m = max(m, d)
+		}
+		c.demand = m
+		c.n += k
 		if c.n == c.width {
 			c.flush()
 		}
+		ds = ds[k:]
 	}
 }
 
