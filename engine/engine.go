@@ -24,7 +24,8 @@ type Input struct {
 	Guards *headroom.Guards
 	// Reuse says the caller drops State once Decide returns (the
 	// simulator does): Decide may then update State.NextFire in place
-	// rather than copy it when a scheduled action fires. The live
+	// rather than copy it when a scheduled action fires, and slide the
+	// stabilization windows in their own arrays. The live
 	// controller, which may decide twice from one persisted state, leaves
 	// it false.
 	Reuse bool
@@ -131,6 +132,7 @@ type eval struct {
 	cur    headroom.Capacity
 	obs    headroom.Observation
 	lo, hi int
+	reuse  bool // Input.Reuse
 }
 
 // Output is a decision with the engine's next state.
@@ -296,7 +298,7 @@ func Decide(in Input) Output {
 		// The reactive policies see capacity after the schedule acted, as
 		// the HPA would on its next sync.
 		after := afterScale(in.Current, desired)
-		e := eval{now: now, cur: after, obs: in.Observation, lo: st.Min, hi: st.Max}
+		e := eval{now: now, cur: after, obs: in.Observation, lo: st.Min, hi: st.Max, reuse: in.Reuse}
 		d, r, moved := desired, headroom.Reason{}, false
 		if hpaBoundRescale(p, reason) {
 			// The HPA's sync that finds the count outside [min, max]

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -803,5 +804,34 @@ func TestHPABoundRescaleForgetsOldEvents(t *testing.T) {
 	// one before it too.
 	if n := len(st.DownEvents); n > 2 {
 		t.Errorf("after 100 syncs above max: %d scale-down events kept, want at most 2", n)
+	}
+}
+
+// Reuse (the simulator's) must decide as a caller that keeps every state
+// does: the stabilization windows slid in place hold what new arrays would,
+// a day of syncs long, with a scale-up window too.
+func TestReuseDecidesAlike(t *testing.T) {
+	p := hpaPolicy(2, 400)
+	p.Target.ScaleUp.StabilizationWindow = 45 * time.Second
+	keep := NewState(p, t0).Settled(t0, 20)
+	reuse := keep
+	ready := [2]int{20, 20}
+	metric := 50.0
+	for i := 0; i < 5760; i++ {
+		now := t0.Add(time.Duration(i) * 15 * time.Second)
+		// A walk around the target, with swings past the tolerance.
+		metric = max(1, metric+float64((i*7919)%23-11)*1.5)
+		in := Input{Now: now, Policy: p, Current: headroom.Capacity{Ready: ready[0]}, State: keep,
+			Observation: headroom.Observation{Time: now, Utilization: metric, HasUtilization: true}}
+		a := Decide(in)
+		in.State, in.Current.Ready, in.Reuse = reuse, ready[1], true
+		b := Decide(in)
+		if !reflect.DeepEqual(a.Decision, b.Decision) || !slices.Equal(a.State.UpWindow, b.State.UpWindow) ||
+			!slices.Equal(a.State.DownWindow, b.State.DownWindow) {
+			t.Fatalf("sync %d: kept %+v %v %v, reused %+v %v %v", i, a.Decision, a.State.UpWindow, a.State.DownWindow,
+				b.Decision, b.State.UpWindow, b.State.DownWindow)
+		}
+		keep, reuse = a.State, b.State
+		ready = [2]int{a.Desired, b.Desired}
 	}
 }

@@ -248,8 +248,12 @@ func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reas
 	// Without behavior, only the scale-down window exists and the highest
 	// recommendation in it wins outright.
 	// https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#stabilization-window
-	st.UpWindow, st.DownWindow = slideBoth(st.UpWindow, st.DownWindow, Sample{At: e.now, Replicas: rec},
-		e.now.Add(-t.ScaleUp.StabilizationWindow), e.now.Add(-t.ScaleDown.StabilizationWindow))
+	s, upCut, downCut := Sample{At: e.now, Replicas: rec}, e.now.Add(-t.ScaleUp.StabilizationWindow), e.now.Add(-t.ScaleDown.StabilizationWindow)
+	if e.reuse {
+		st.UpWindow, st.DownWindow = slideInPlace(st.UpWindow, s, upCut, lower), slideInPlace(st.DownWindow, s, downCut, higher)
+	} else {
+		st.UpWindow, st.DownWindow = slideBoth(st.UpWindow, st.DownWindow, s, upCut, downCut)
+	}
 	upRec, downRec := st.UpWindow[0].Replicas, st.DownWindow[0].Replicas
 	stabilized := min(max(current, upRec), downRec)
 	if t.Legacy {
@@ -350,6 +354,14 @@ func slide(w []Sample, s Sample, cutoff time.Time, beats func(a, b int) bool) []
 	i, j := keep(w, s, cutoff, beats)
 	out := make([]Sample, 0, j-i+1)
 	return append(append(out, w[i:j]...), s)
+}
+
+// slideInPlace is slide writing into w's array, for a caller that drops
+// the old state (Input.Reuse): the window moves along its array, which
+// append grows now and then, instead of a new array every sync.
+func slideInPlace(w []Sample, s Sample, cutoff time.Time, beats func(a, b int) bool) []Sample {
+	i, j := keep(w, s, cutoff, beats)
+	return append(w[i:j], s)
 }
 
 // slideBoth adds s to the scale-up (minimum) and scale-down (maximum)
