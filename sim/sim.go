@@ -178,7 +178,9 @@ const (
 // window keeps running sums of what the autoscaler can observe, so that an
 // average over any recent window costs O(1).
 type window struct {
-	sums [obsSeries][]float64 // cumulative sums, rings indexed by second
+	// cumulative sums, a ring indexed by second; a second's series side
+	// by side, so that a push touches one cache line.
+	sums []([obsSeries]float64)
 }
 
 // newWindow keeps at least size seconds; the ring is a power of two so
@@ -188,23 +190,20 @@ func newWindow(size int) *window {
 	for n < size {
 		n <<= 1
 	}
-	w := &window{}
-	for i := range w.sums {
-		w.sums[i] = make([]float64, n)
-	}
-	return w
+	return &window{sums: make([][obsSeries]float64, n)}
 }
 
 // push records second sec (0-based) and keeps cumulative sums.
 func (w *window) push(sec int, v [obsSeries]float64) {
-	mask := len(w.sums[0]) - 1
-	for i := range w.sums {
-		var prev float64
-		if sec > 0 {
-			prev = w.sums[i][(sec-1)&mask]
-		}
-		w.sums[i][sec&mask] = prev + v[i]
+	mask := len(w.sums) - 1
+	var prev [obsSeries]float64
+	if sec > 0 {
+		prev = w.sums[(sec-1)&mask]
 	}
+	for i := range v {
+		v[i] += prev[i]
+	}
+	w.sums[sec&mask] = v
 }
 
 // sum totals seconds [from, to) that were recorded, and how many there
@@ -214,13 +213,14 @@ func (w *window) sum(from, to int) (total [obsSeries]float64, n int) {
 	if to <= from {
 		return total, 0
 	}
-	mask := len(w.sums[0]) - 1
-	for i := range w.sums {
-		before := 0.0
-		if from > 0 {
-			before = w.sums[i][(from-1)&mask]
-		}
-		total[i] = w.sums[i][(to-1)&mask] - before
+	mask := len(w.sums) - 1
+	var before [obsSeries]float64
+	if from > 0 {
+		before = w.sums[(from-1)&mask]
+	}
+	last := w.sums[(to-1)&mask]
+	for i := range total {
+		total[i] = last[i] - before[i]
 	}
 	return total, to - from
 }
@@ -326,7 +326,10 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			}
 		}
 
-		if det != nil && sec > 0 && (sec%det.every == 0 || cut != nil) {
+		if det != nil && sec > 0 && (sec == det.due || cut != nil) {
+			if sec == det.due {
+				det.due += det.every
+			}
 			det.step(start.Add(time.Duration(sec)*time.Second), f.Ready, desired, cut, res)
 		}
 
@@ -393,6 +396,7 @@ type detection struct {
 	model *Model
 	slo   headroom.SLO
 	every int // seconds
+	due   int // the next multiple of every: a count, not a division per second
 	// since the last evaluation
 	secs               int
 	requests, failed   float64
@@ -408,7 +412,7 @@ func newDetection(cfg Config, m *Model) *detection {
 	if every <= 0 {
 		every = int(DefaultDetectInterval / time.Second)
 	}
-	return &detection{d: detect.New(*cfg.Detect, detect.State{}), model: m, slo: cfg.Service.SLO, every: every, index: map[string]int{}}
+	return &detection{d: detect.New(*cfg.Detect, detect.State{}), model: m, slo: cfg.Service.SLO, every: every, due: every, index: map[string]int{}}
 }
 
 // add sums one second.
