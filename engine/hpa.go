@@ -357,11 +357,13 @@ func slide(w []Sample, s Sample, cutoff time.Time, beats func(a, b int) bool) []
 }
 
 // slideInPlace is slide writing into w's array, for a caller that drops
-// the old state (Input.Reuse): the window moves along its array, which
-// append grows now and then, instead of a new array every sync.
+// the old state (Input.Reuse): what stays moves to the array's front, a
+// few samples copied rather than a new array every sync. (slideBoth caps
+// the up window at its length, so an up window never writes into the down
+// window beside it.)
 func slideInPlace(w []Sample, s Sample, cutoff time.Time, beats func(a, b int) bool) []Sample {
 	i, j := keep(w, s, cutoff, beats)
-	return append(w[i:j], s)
+	return append(w[:copy(w, w[i:j])], s)
 }
 
 // slideBoth adds s to the scale-up (minimum) and scale-down (maximum)
