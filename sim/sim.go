@@ -196,14 +196,13 @@ func newWindow(size int) *window {
 // push records second sec (0-based) and keeps cumulative sums.
 func (w *window) push(sec int, v [obsSeries]float64) {
 	mask := len(w.sums) - 1
-	var prev [obsSeries]float64
-	if sec > 0 {
-		prev = w.sums[(sec-1)&mask]
+	p := &w.sums[sec&mask]
+	if sec == 0 {
+		*p = v
+		return
 	}
-	for i := range v {
-		v[i] += prev[i]
-	}
-	w.sums[sec&mask] = v
+	q := &w.sums[(sec-1)&mask]
+	p[0], p[1], p[2], p[3] = q[0]+v[0], q[1]+v[1], q[2]+v[2], q[3]+v[3]
 }
 
 // sum totals seconds [from, to) that were recorded, and how many there
