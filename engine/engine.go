@@ -29,6 +29,13 @@ type Input struct {
 	// controller, which may decide twice from one persisted state, leaves
 	// it false.
 	Reuse bool
+	// Terse leaves a target-tracking sync's Reason.Message empty (and
+	// builds no sentence for it); codes, counts and the next state are
+	// the same. For a caller that keeps the message of few decisions and
+	// decides again, not terse, from the same state for those: the
+	// simulator, where most syncs change nothing and building their
+	// sentences was a tenth of a check.
+	Terse bool
 }
 
 // Sample is a replica count at a time: a recommendation, or the size of a
@@ -133,6 +140,7 @@ type eval struct {
 	obs    headroom.Observation
 	lo, hi int
 	reuse  bool // Input.Reuse
+	terse  bool // Input.Terse
 }
 
 // Output is a decision with the engine's next state.
@@ -298,7 +306,7 @@ func Decide(in Input) Output {
 		// The reactive policies see capacity after the schedule acted, as
 		// the HPA would on its next sync.
 		after := afterScale(in.Current, desired)
-		e := eval{now: now, cur: after, obs: in.Observation, lo: st.Min, hi: st.Max, reuse: in.Reuse}
+		e := eval{now: now, cur: after, obs: in.Observation, lo: st.Min, hi: st.Max, reuse: in.Reuse, terse: in.Terse}
 		d, r, moved := desired, headroom.Reason{}, false
 		if hpaBoundRescale(p, reason) {
 			// The HPA's sync that finds the count outside [min, max]

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -64,7 +65,7 @@ func TestRecommend(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, r := recommend(tt, rps, tc.c, tc.metric)
+			got, r := recommend(tt, rps, tc.c, tc.metric, false)
 			if got != tc.want || r.Code != tc.code {
 				t.Errorf("got %d (%s), want %d (%s): %s", got, r.Code, tc.want, tc.code, r.Message)
 			}
@@ -216,13 +217,13 @@ func TestHPABoundRescaleSkipsMetrics(t *testing.T) {
 func TestRecountWithUnreadyPodsIsAWholePercent(t *testing.T) {
 	tt := &headroom.TargetTracking{ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1}
 	cpu := headroom.MetricTarget{Name: "cpu", Kind: headroom.MetricCPU, Target: 51}
-	got, r := recommend(tt, cpu, headroom.Capacity{Ready: 20, Launching: 4}, 68)
+	got, r := recommend(tt, cpu, headroom.Capacity{Ready: 20, Launching: 4}, 68, false)
 	if got != 24 || r.Code != headroom.ReasonWithinTolerance {
 		t.Errorf("cpu: got %d (%s: %s), want 24: the truncated recount is within tolerance", got, r.Code, r.Message)
 	}
 	// A per-pod metric other than a resource's is recounted in float.
 	rps := headroom.MetricTarget{Name: "rps", Kind: headroom.MetricRPS, Target: 51}
-	if got, r := recommend(tt, rps, headroom.Capacity{Ready: 20, Launching: 4}, 68); got != 27 {
+	if got, r := recommend(tt, rps, headroom.Capacity{Ready: 20, Launching: 4}, 68, false); got != 27 {
 		t.Errorf("rps: got %d (%s: %s), want 27", got, r.Code, r.Message)
 	}
 }
@@ -398,7 +399,7 @@ func TestTotalMetricHasNoUnreadyCorrection(t *testing.T) {
 	// the ready pods, launching pods not counted at 0%.
 	tt := &headroom.TargetTracking{ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1}
 	queue := headroom.MetricTarget{Name: "queue", Kind: headroom.MetricRPS, Target: 1000, Total: true}
-	got, _ := recommend(tt, queue, headroom.Capacity{Ready: 6, Launching: 4}, 1500)
+	got, _ := recommend(tt, queue, headroom.Capacity{Ready: 6, Launching: 4}, 1500, false)
 	if got != 9 {
 		t.Errorf("got %d, want ceil(6 × 1.5) = 9", got)
 	}
@@ -807,31 +808,58 @@ func TestHPABoundRescaleForgetsOldEvents(t *testing.T) {
 	}
 }
 
-// Reuse (the simulator's) must decide as a caller that keeps every state
-// does: the stabilization windows slid in place hold what new arrays would,
-// a day of syncs long, with a scale-up window too.
+// Reuse and Terse (the simulator's) must decide as a caller that keeps
+// every state and message does: the stabilization windows slid in place
+// hold what new arrays would, and a terse decision differs only in its
+// empty message; a day of syncs long, with a scale-up window too.
 func TestReuseDecidesAlike(t *testing.T) {
 	p := hpaPolicy(2, 400)
 	p.Target.ScaleUp.StabilizationWindow = 45 * time.Second
-	keep := NewState(p, t0).Settled(t0, 20)
-	reuse := keep
-	ready := [2]int{20, 20}
-	metric := 50.0
+	var states [3]State
+	for i := range states {
+		states[i] = NewState(p, t0).Settled(t0, 20)
+	}
+	ready := [3]int{20, 20, 20}
+	var metric float64
+	terse := 0
+	codes := map[headroom.ReasonCode]int{}
 	for i := 0; i < 5760; i++ {
 		now := t0.Add(time.Duration(i) * 15 * time.Second)
-		// A walk around the target, with swings past the tolerance.
-		metric = max(1, metric+float64((i*7919)%23-11)*1.5)
-		in := Input{Now: now, Policy: p, Current: headroom.Capacity{Ready: ready[0]}, State: keep,
-			Observation: headroom.Observation{Time: now, Utilization: metric, HasUtilization: true}}
-		a := Decide(in)
-		in.State, in.Current.Ready, in.Reuse = reuse, ready[1], true
-		b := Decide(in)
-		if !reflect.DeepEqual(a.Decision, b.Decision) || !slices.Equal(a.State.UpWindow, b.State.UpWindow) ||
-			!slices.Equal(a.State.DownWindow, b.State.DownWindow) {
-			t.Fatalf("sync %d: kept %+v %v %v, reused %+v %v %v", i, a.Decision, a.State.UpWindow, a.State.DownWindow,
-				b.Decision, b.State.UpWindow, b.State.DownWindow)
+		// Demand in a four-hour wave with a jitter, read as cpu of the
+		// instances the last decision left.
+		demand := 1000 + 800*math.Sin(2*math.Pi*float64(i)/960) + float64((i*7919)%23-11)*4
+		metric = 100 * demand / (40 * float64(ready[0]))
+		var outs [3]Output
+		for k := range outs {
+			outs[k] = Decide(Input{Now: now, Policy: p, Current: headroom.Capacity{Ready: ready[k]}, State: states[k],
+				Observation: headroom.Observation{Time: now, Utilization: metric, HasUtilization: true},
+				Reuse:       k > 0, Terse: k == 2})
 		}
-		keep, reuse = a.State, b.State
-		ready = [2]int{a.Desired, b.Desired}
+		a, b, c := outs[0], outs[1], outs[2]
+		codes[a.Reason.Code]++
+		if c.Reason.Message == "" {
+			terse++
+		}
+		c.Reason.Message = a.Reason.Message
+		for k, o := range []Output{b, c} {
+			if !reflect.DeepEqual(a.Decision, o.Decision) || !slices.Equal(a.State.UpWindow, o.State.UpWindow) ||
+				!slices.Equal(a.State.DownWindow, o.State.DownWindow) || !slices.Equal(a.State.UpEvents, o.State.UpEvents) ||
+				!slices.Equal(a.State.DownEvents, o.State.DownEvents) {
+				t.Fatalf("sync %d, lane %d: kept %+v %v %v, reused %+v %v %v", i, k+1, a.Decision, a.State.UpWindow, a.State.DownWindow,
+					o.Decision, o.State.UpWindow, o.State.DownWindow)
+			}
+		}
+		for k := range outs {
+			states[k], ready[k] = outs[k].State, outs[k].Desired
+		}
+	}
+	if terse < 5000 {
+		t.Errorf("%d terse decisions had no message: expected nearly all", terse)
+	}
+	for _, c := range []headroom.ReasonCode{headroom.ReasonScaleUp, headroom.ReasonScaleDown, headroom.ReasonStabilized,
+		headroom.ReasonWithinTolerance, headroom.ReasonScaleUpLimit} {
+		if codes[c] == 0 {
+			t.Errorf("no decision %s in %v: the walk must take every path", c, codes)
+		}
 	}
 }

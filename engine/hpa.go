@@ -97,7 +97,7 @@ func windowOpen(t *headroom.TargetTracking, i int, st *State, now time.Time) boo
 // whole service (an Object or External Value target) has no per-pod
 // correction.
 // https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
-func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.Capacity, metric float64) (int, headroom.Reason) {
+func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.Capacity, metric float64, terse bool) (int, headroom.Reason) {
 	current := c.Total()
 	ratio := metric / m.Target
 	if m.External && !m.Total {
@@ -108,6 +108,9 @@ func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.C
 	}
 	tol := Tolerance{Up: t.ScaleUpTolerance, Down: t.ScaleDownTolerance}
 	if tol.isWithin(ratio) {
+		if terse {
+			return current, headroom.Reason{Code: headroom.ReasonWithinTolerance}
+		}
 		b := make([]byte, 0, 128)
 		b = appendMetric(b, m, metric)
 		b = append(b, " is within tolerance of target "...)
@@ -116,7 +119,7 @@ func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.C
 	}
 	if m.External && !m.Total {
 		want := ceil(metric / m.Target)
-		return want, reasonFor(m, metric, want, current, c.Ready)
+		return want, reasonFor(m, metric, want, current, c.Ready, terse)
 	}
 	scaleUpWithUnready := ratio > 1 && c.Launching > 0 && !m.Total
 	if scaleUpWithUnready {
@@ -130,6 +133,9 @@ func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.C
 		}
 		corrected := util / m.Target
 		if corrected <= 1+tol.Up {
+			if terse {
+				return current, headroom.Reason{Code: headroom.ReasonWithinTolerance}
+			}
 			return current, headroom.Reason{Code: headroom.ReasonWithinTolerance,
 				Message: fmt.Sprintf("%s %.3g over target %.3g, but counting %d launching instances at 0%% it is within tolerance: waiting for them", m.Name, metric, m.Target, c.Launching)}
 		}
@@ -142,17 +148,21 @@ func recommend(t *headroom.TargetTracking, m headroom.MetricTarget, c headroom.C
 	if ratio < 1 && want > current {
 		want = current
 	}
-	return want, reasonFor(m, metric, want, current, c.Ready)
+	return want, reasonFor(m, metric, want, current, c.Ready, terse)
 }
 
-// reasonFor explains a recommendation of want instances from current.
-func reasonFor(m headroom.MetricTarget, metric float64, want, current, ready int) headroom.Reason {
+// reasonFor explains a recommendation of want instances from current: the
+// code alone when terse.
+func reasonFor(m headroom.MetricTarget, metric float64, want, current, ready int, terse bool) headroom.Reason {
 	code := headroom.ReasonScaleUp
 	if want < current {
 		code = headroom.ReasonScaleDown
 	}
 	if want == current {
 		code = headroom.ReasonWithinTolerance
+	}
+	if terse {
+		return headroom.Reason{Code: code}
 	}
 	b := make([]byte, 0, 128)
 	b = appendMetric(b, m, metric)
@@ -190,8 +200,8 @@ func recommendAll(t *headroom.TargetTracking, st *State, e eval) (int, headroom.
 			}
 			continue
 		}
-		rec, r := recommend(t, m, e.cur, v)
-		if fallback {
+		rec, r := recommend(t, m, e.cur, v, e.terse)
+		if fallback && !e.terse {
 			r.Message = fmt.Sprintf("%s has failed %d syncs in a row, KEDA falls back to %d replicas: %s", m.Name, st.Failures[i], t.Fallback.Replicas, r.Message)
 		}
 		if rec > best {
@@ -259,7 +269,9 @@ func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reas
 	if t.Legacy {
 		stabilized = downRec
 	}
-	if stabilized != rec {
+	if stabilized != rec && e.terse {
+		reason = headroom.Reason{Code: headroom.ReasonStabilized}
+	} else if stabilized != rec {
 		window := t.ScaleDown.StabilizationWindow
 		if rec > current && !t.Legacy {
 			window = t.ScaleUp.StabilizationWindow
@@ -280,19 +292,25 @@ func trackHPA(t *headroom.TargetTracking, st *State, e eval) (int, headroom.Reas
 		}
 		if desired > limit {
 			desired = max(limit, current)
-			reason = headroom.Reason{Code: headroom.ReasonScaleUpLimit,
-				Message: fmt.Sprintf("%s; the desired count is increasing faster than the maximum scale rate: limited to %d", reason.Message, desired)}
+			reason.Code = headroom.ReasonScaleUpLimit
+			if !e.terse {
+				reason.Message = fmt.Sprintf("%s; the desired count is increasing faster than the maximum scale rate: limited to %d", reason.Message, desired)
+			}
 		}
 	case desired < current && !t.Legacy:
 		limit := scaleDownLimit(t.ScaleDown, current, st.UpEvents, st.DownEvents, e.now)
 		if desired < limit {
 			desired = min(limit, current)
-			reason = headroom.Reason{Code: headroom.ReasonScaleDownLimit,
-				Message: fmt.Sprintf("%s; the desired count is decreasing faster than the maximum scale rate: limited to %d", reason.Message, desired)}
+			reason.Code = headroom.ReasonScaleDownLimit
+			if !e.terse {
+				reason.Message = fmt.Sprintf("%s; the desired count is decreasing faster than the maximum scale rate: limited to %d", reason.Message, desired)
+			}
 		}
 	}
 	if b := clamp(desired, e.lo, e.hi); b != desired {
-		reason.Message += "; bounded to " + strconv.Itoa(b) + " by min " + strconv.Itoa(e.lo) + " / max " + strconv.Itoa(e.hi)
+		if !e.terse {
+			reason.Message += "; bounded to " + strconv.Itoa(b) + " by min " + strconv.Itoa(e.lo) + " / max " + strconv.Itoa(e.hi)
+		}
 		desired = b
 	}
 	// The scale event is the move made, recorded by Decide once the

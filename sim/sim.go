@@ -277,6 +277,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 
 	next := start
 	nextSec := 0
+	var before stateCopy
 	row := &headroom.Second{}
 	// One outcome for the run, rewritten every second (Config.Inject's
 	// pointer would make a fresh one a heap object each second).
@@ -300,16 +301,22 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		var cut *headroom.Decision
 		if sec == nextSec && !next.IsZero() {
 			now := start.Add(time.Duration(sec) * time.Second)
-			out := engine.Decide(engine.Input{
+			in := engine.Input{
 				Now: now, Policy: pol, Current: f.Capacity(), State: state, Guards: cfg.Guards,
 				Observation: hist.observe(now, sec, obsWindow, obsDelay),
-				// The run keeps only the state Decide returns.
-				Reuse: true,
-			})
-			state = out.State
+				// The run keeps only the state Decide returns, and the
+				// message of the few decisions it lists: terse, then
+				// again in full from the state as it was for those.
+				Reuse: true, Terse: true,
+			}
+			before.save(state)
+			out := engine.Decide(in)
 			if out.Changed() || out.Reason.Code == headroom.ReasonScheduled || guardNews(res.Decisions, out.Decision) {
+				in.State, in.Reuse, in.Terse = before.restore(), false, false
+				out = engine.Decide(in)
 				res.Decisions = append(res.Decisions, out.Decision)
 			}
+			state = out.State
 			if out.Desired < out.Current {
 				// A copy: the detector may keep it, and out stays on
 				// the stack (it was a heap object every decision).
@@ -386,6 +393,38 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		cfg.Progress(total, total)
 	}
 	return res, nil
+}
+
+// stateCopy keeps an engine state as it was before a Decide with Reuse,
+// which writes into the state's arrays (the stabilization windows, the
+// next activations): they are copied into buffers of its own.
+type stateCopy struct {
+	st       engine.State
+	up, down []engine.Sample
+	fire     []time.Time
+}
+
+func (c *stateCopy) save(st engine.State) {
+	c.st = st
+	c.up = append(c.up[:0], st.UpWindow...)
+	c.down = append(c.down[:0], st.DownWindow...)
+	c.fire = append(c.fire[:0], st.NextFire...)
+}
+
+// restore returns the state saved, on arrays of its own (the buffers serve
+// the next save).
+func (c *stateCopy) restore() engine.State {
+	st := c.st
+	st.UpWindow, st.DownWindow, st.NextFire = cloneAs(st.UpWindow, c.up), cloneAs(st.DownWindow, c.down), cloneAs(st.NextFire, c.fire)
+	return st
+}
+
+// cloneAs returns a copy of saved, nil where the state's slice was nil.
+func cloneAs[T any](was, saved []T) []T {
+	if was == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(saved)), saved...)
 }
 
 // detection runs the detector beside the engine: it sums the seconds since
