@@ -464,3 +464,36 @@ type spanCount struct{ n *int }
 
 func (c spanCount) Add(*headroom.Second) {}
 func (c spanCount) AddSpan(sp *Span)     { *c.n += len(sp.Demand) }
+
+// The stable queue's memos (the dense tables by integer rate, the hashed
+// cache for the others) must give what NewDeadline does, in any order of
+// asking: counts up and down, rates whole and not, a count's table made
+// again after others.
+func TestStableMemos(t *testing.T) {
+	m := NewModel(service(100, 80*time.Millisecond))
+	limit := m.timeout - m.base
+	asked := 0
+	for round := 0; round < 2; round++ {
+		for _, c := range []int{8, 400, 56, 401, 400, 4000, 8} {
+			top := float64(c) * m.mu
+			for lambda := top; lambda >= 0; lambda -= 1 + float64(c%7) {
+				for _, l := range []float64{lambda, math.Floor(lambda), lambda + 0.25} {
+					if l > top {
+						continue
+					}
+					want := queueing.Deadline{}
+					if !m.far(c, l) {
+						want = queueing.NewDeadline(c, l, m.mu, limit)
+					}
+					if got := m.stable(c, l); got != want {
+						t.Fatalf("c %d λ %v: memo %+v, NewDeadline %+v", c, l, got, want)
+					}
+					asked++
+				}
+			}
+		}
+	}
+	if asked < 10000 || len(m.tables) != 5 {
+		t.Errorf("%d asked, %d tables: expected thousands over five counts", asked, len(m.tables))
+	}
+}
