@@ -13,6 +13,14 @@
 // beside the engine every DefaultDetectInterval and at each cut, as the
 // live loop runs it.
 //
+// Most seconds of a month are quiet — no backlog, ready instances far from
+// saturation, so no request waits or fails — and Run writes them out
+// without the model, handing a SpanSink a run of them at once (Span);
+// check's sinks take spans, other sinks get the same seconds one by one.
+// The engine decides tersely (engine.Input.Terse) and again in full for
+// the decisions a run lists. Neither changes a figure: check's reports
+// are byte-identical, and tests hold each shortcut to the long way.
+//
 // The simulator keeps no per-second timeline: a month is 2.6 million
 // seconds per policy, so sinks aggregate (check's SLO windows and chart
 // buckets) or stream (simulate's timeline CSV). It reads no clock: time is
