@@ -106,6 +106,9 @@ func readCSV(br *bufio.Reader, name string, opt Options, size int64) (*headroom.
 			if err := b.add(sec*1000, count, lineNo); err != nil {
 				return nil, nil, err
 			}
+			if opt.ahead != nil && len(b.counts) >= opt.ahead.next {
+				opt.ahead.hand(b.counts)
+			}
 		} else {
 			from := len(pending.text)
 			pending.text = append(pending.text, tsText...)
@@ -121,6 +124,9 @@ func readCSV(br *bufio.Reader, name string, opt Options, size int64) (*headroom.
 				var err error
 				if b, err = startCSV(name, opt, pending, where, &curTS, estimateRows(size, consumed, inferRows)); err != nil {
 					return nil, nil, err
+				}
+				if opt.ahead != nil {
+					opt.ahead.begin(b, name)
 				}
 			}
 		}

@@ -73,6 +73,8 @@ type Options struct {
 	// MaxIntervals is the longest series accepted; 0 means
 	// DefaultMaxIntervals.
 	MaxIntervals int
+
+	ahead *Ahead // the CSV reader hands its counts over as they come
 }
 
 // bufferSize is the read buffer: large reads keep the CSV and access-log
@@ -230,24 +232,41 @@ const MaxScale = 1000
 // is negative, or is above MaxRate requests per second. what says how the
 // series got there, for the message ("" for as read, "after --shift -24h").
 func CheckRange(s *headroom.Series, what string) error {
-	suffix := ""
-	if what != "" {
-		suffix = " " + what
+	if err := checkTimes(s, what); err != nil {
+		return err
 	}
+	return checkCounts(s, what, 0, len(s.Counts))
+}
+
+// checkTimes is CheckRange's test of the span.
+func checkTimes(s *headroom.Series, what string) error {
 	if s.Start.Unix() < MinUnix || s.End().Unix() > MaxUnix || s.End().Before(s.Start) {
 		return &headroom.InputError{File: s.Name, Field: "timestamp",
-			Value:    s.Start.UTC().Format(time.RFC3339) + " to " + s.End().UTC().Format(time.RFC3339) + suffix,
+			Value:    s.Start.UTC().Format(time.RFC3339) + " to " + s.End().UTC().Format(time.RFC3339) + suffix(what),
 			Expected: "times from 1970-01-01T00:00:00Z up to 2200-01-01T00:00:00Z (a recording, not a typo in a year or a shift)"}
 	}
+	return nil
+}
+
+// checkCounts is CheckRange's test of the counts from to to, in order.
+func checkCounts(s *headroom.Series, what string, from, to int) error {
 	step := s.Step.Seconds()
-	for i, c := range s.Counts {
+	for i, c := range s.Counts[from:to] {
 		if !(c >= 0) || c/step > MaxRate || math.IsInf(c, 0) {
 			return &headroom.InputError{File: s.Name, Field: "requests",
-				Value:    strconv.FormatFloat(c, 'g', -1, 64) + " at " + s.Start.Add(time.Duration(i)*s.Step).UTC().Format(time.RFC3339) + suffix,
+				Value:    strconv.FormatFloat(c, 'g', -1, 64) + " at " + s.Start.Add(time.Duration(from+i)*s.Step).UTC().Format(time.RFC3339) + suffix(what),
 				Expected: fmt.Sprintf("a finite count of requests, at most %g per second", float64(MaxRate))}
 		}
 	}
 	return nil
+}
+
+// suffix is what, after a space, or "".
+func suffix(what string) string {
+	if what == "" {
+		return ""
+	}
+	return " " + what
 }
 
 // Scale multiplies every count by factor, to model growth (1.3 is 30% more
