@@ -49,6 +49,10 @@ type Options struct {
 	// Guards, when set, gives the guards applied to each policy: the
 	// check then shows what headroom's live guards would have done.
 	Guards func(p *headroom.Policy) *headroom.Guards
+	// Wait, when set, says a traffic series' counts are still arriving
+	// (traffic.Ahead.Wait): the runs follow them, and Run returns the
+	// error Wait returns.
+	Wait func(tr *headroom.Series, n int) (int, error)
 	// Context, when set, cancels the check (Ctrl-C): Run then returns its
 	// error, wrapped, and no report.
 	Context context.Context
@@ -110,6 +114,11 @@ func Run(opt Options) (*Report, error) {
 	var described sync.WaitGroup
 	described.Go(func() {
 		for i, tr := range opt.Traffic {
+			if opt.Wait != nil {
+				if _, err := opt.Wait(tr, len(tr.Counts)); err != nil {
+					return // the runs say it
+				}
+			}
 			r.Traffic[i] = describeTraffic(tr)
 		}
 	})
@@ -196,6 +205,9 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 			sinks = append(sinks, opt.Sinks(role, tr)...)
 		}
 		cfg := sim.Config{Service: svc, Policy: p, Traffic: tr, Progress: prog.run(), Detect: &det, Context: opt.Context}
+		if opt.Wait != nil {
+			cfg.Wait = func(n int) (int, error) { return opt.Wait(tr, n) }
+		}
 		if opt.Guards != nil {
 			cfg.Guards = opt.Guards(p)
 		}

@@ -37,6 +37,11 @@ type Config struct {
 	// simulator. It must keep Failed equal to demand × ErrorRatio; the
 	// model's own state (its backlog) is left as it was.
 	Inject func(sec int, demand float64, o *Outcome)
+	// Wait, when set, says Traffic's counts are still arriving (a file
+	// being read, traffic.Ahead): Run calls it before it reads a count
+	// past those it was told are final, and it returns how many are, at
+	// least n, or an error that ends the run.
+	Wait func(n int) (int, error)
 	// Context, when set, cancels the run: Run looks at it every
 	// cancelEvery simulated seconds (about a millisecond of work) and
 	// returns its error, with no result.
@@ -264,6 +269,14 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	}
 	hist := newWindow(obsWindow + obsDelay + 2)
 
+	// The counts final so far; those the first minute needs first.
+	final := len(tr.Counts)
+	if cfg.Wait != nil {
+		var err error
+		if final, err = cfg.Wait(min(len(tr.Counts), 60)); err != nil {
+			return nil, err
+		}
+	}
 	state := engine.NewState(pol, start)
 	res := &Result{Policy: pol, Start: start, Seconds: total}
 	res.Initial = initialCapacity(svc, pol, tr, state)
@@ -340,6 +353,12 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		}
 
 		if sec == boundary {
+			if interval == final {
+				var err error
+				if final, err = cfg.Wait(interval + 1); err != nil {
+					return nil, err
+				}
+			}
 			// A count is spread evenly over its interval.
 			rate = tr.Counts[interval] / float64(stepSec)
 			interval++

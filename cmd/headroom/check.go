@@ -196,20 +196,44 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 			warnings = append(warnings, warn(cmd, ws)...)
 		}
 	}
-	series, tw, err := f.traffic.load(cmd)
+	// One file, judged whole, is simulated while it is still being read
+	// (trimming --from/--until and the postmortem's sampler want it all).
+	var (
+		series []*headroom.Series
+		tw     []string
+		ahead  *traffic.Ahead
+	)
+	if f.judge.from == "" && f.judge.until == "" && f.postmortem == "" {
+		series, tw, ahead, err = f.traffic.loadAhead(cmd)
+	} else {
+		series, tw, err = f.traffic.load(cmd)
+	}
 	if err != nil {
+		return err
+	}
+	// fail returns the traffic's error before err: reading it whole came
+	// first, so its errors did.
+	fail := func(err error) error {
+		if ahead != nil {
+			if _, _, _, aerr := ahead.Result(); aerr != nil {
+				return aerr
+			}
+		}
 		return err
 	}
 	warnings = append(warnings, tw...)
 	opt := check.Options{Service: svc, Proposed: proposed, Baseline: baseline, Traffic: series,
 		Progress: progressFunc(cmd.ErrOrStderr(), "check", f.traffic.progress), Context: cmd.Context()}
+	if ahead != nil {
+		opt.Wait = func(_ *headroom.Series, n int) (int, error) { return ahead.Wait(n) }
+	}
 	recordGuards, err := f.guards.apply(cmd, &opt)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	judged := map[string]string{}
 	if err := f.judge.apply(cmd, series, &opt, judged); err != nil {
-		return err
+		return fail(err)
 	}
 	var pm *replayPostmortem
 	if f.postmortem != "" {
@@ -217,6 +241,19 @@ func runCheck(cmd *cobra.Command, f *checkFlags) error {
 		pm.install(&opt)
 	}
 	rep, err := check.Run(opt)
+	if ahead != nil {
+		s, ws, diverged, aerr := ahead.Result()
+		if aerr != nil {
+			return aerr
+		}
+		warnings = append(warnings, f.traffic.report(cmd, ws)...)
+		if diverged {
+			// The file ended elsewhere than its last line said: the
+			// series as read, replayed again.
+			opt.Traffic, opt.Wait = []*headroom.Series{s}, nil
+			rep, err = check.Run(opt)
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -45,31 +45,11 @@ func (f *trafficFlags) register(cmd *cobra.Command) {
 // load reads, transforms and reports on every traffic file. Warnings go to
 // stderr: what the readers handled must never be silent.
 func (f *trafficFlags) load(cmd *cobra.Command) ([]*headroom.Series, []string, error) {
-	if len(f.files) == 0 {
-		return nil, nil, &usageError{msg: "no traffic: give at least one --traffic file", hint: cmd.CommandPath() + " ... --traffic traffic.csv"}
+	opt, err := f.options(cmd)
+	if err != nil {
+		return nil, nil, err
 	}
-	format := traffic.Format(f.format)
-	if f.format == "auto" {
-		format = traffic.FormatAuto
-	}
-	switch format {
-	case traffic.FormatAuto, traffic.FormatCSV, traffic.FormatPrometheus, traffic.FormatAccessLog:
-	default:
-		return nil, nil, &usageError{msg: fmt.Sprintf("--traffic-format %q: expected auto, csv, prometheus or accesslog", f.format), hint: cmd.CommandPath() + " --help"}
-	}
-	gaps := traffic.GapPolicy(f.gaps)
-	switch gaps {
-	case traffic.GapError, traffic.GapZero, traffic.GapHold:
-	default:
-		return nil, nil, &usageError{msg: fmt.Sprintf("--gaps %q: expected error, zero or hold", f.gaps), hint: cmd.CommandPath() + " --help"}
-	}
-	if !(f.scale > 0 && f.scale <= traffic.MaxScale) {
-		return nil, nil, &usageError{msg: fmt.Sprintf("--scale %v: expected a factor above 0 and at most %d, such as 1.3", f.scale, traffic.MaxScale), hint: cmd.CommandPath() + " --scale 1.3 ..."}
-	}
-	if f.shift%time.Second != 0 {
-		return nil, nil, &usageError{msg: fmt.Sprintf("--shift %s: expected whole seconds", f.shift), hint: cmd.CommandPath() + " --help"}
-	}
-	recordings, warnings, err := f.read(cmd, traffic.Options{Format: format, Gaps: gaps})
+	recordings, warnings, err := f.read(cmd, opt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,17 +72,85 @@ func (f *trafficFlags) load(cmd *cobra.Command) ([]*headroom.Series, []string, e
 	return out, warnings, nil
 }
 
+// loadAhead is load for a replay that can follow one file as it is read
+// (check): the series comes back while the file is still being parsed,
+// with the traffic.Ahead to wait on for its counts, its warnings and its
+// error (traffic.ReadAhead: the series and errors are load's). ahead is
+// nil when load read everything first (several files or a pattern, or a
+// file that does not say its length up front).
+func (f *trafficFlags) loadAhead(cmd *cobra.Command) (series []*headroom.Series, warnings []string, ahead *traffic.Ahead, err error) {
+	if len(f.files) != 1 {
+		series, warnings, err = f.load(cmd)
+		return series, warnings, nil, err
+	}
+	if _, serr := os.Stat(f.files[0]); serr != nil {
+		// A pattern, or a missing file: load says which.
+		series, warnings, err = f.load(cmd)
+		return series, warnings, nil, err
+	}
+	opt, err := f.options(cmd)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a, err := traffic.ReadAhead(f.files[0], opt, traffic.Transform{Scale: f.scale, Shift: f.shift, What: f.transformed()})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if a.Series != nil {
+		return []*headroom.Series{a.Series}, nil, a, nil
+	}
+	s, ws, _, err := a.Result()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return []*headroom.Series{s}, f.report(cmd, ws), nil, nil
+}
+
+// report writes the readers' warnings to stderr and returns them.
+func (f *trafficFlags) report(cmd *cobra.Command, ws []traffic.Warning) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.String())
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+	}
+	return out
+}
+
+// options checks the traffic flags and returns the readers' options.
+func (f *trafficFlags) options(cmd *cobra.Command) (traffic.Options, error) {
+	if len(f.files) == 0 {
+		return traffic.Options{}, &usageError{msg: "no traffic: give at least one --traffic file", hint: cmd.CommandPath() + " ... --traffic traffic.csv"}
+	}
+	format := traffic.Format(f.format)
+	if f.format == "auto" {
+		format = traffic.FormatAuto
+	}
+	switch format {
+	case traffic.FormatAuto, traffic.FormatCSV, traffic.FormatPrometheus, traffic.FormatAccessLog:
+	default:
+		return traffic.Options{}, &usageError{msg: fmt.Sprintf("--traffic-format %q: expected auto, csv, prometheus or accesslog", f.format), hint: cmd.CommandPath() + " --help"}
+	}
+	gaps := traffic.GapPolicy(f.gaps)
+	switch gaps {
+	case traffic.GapError, traffic.GapZero, traffic.GapHold:
+	default:
+		return traffic.Options{}, &usageError{msg: fmt.Sprintf("--gaps %q: expected error, zero or hold", f.gaps), hint: cmd.CommandPath() + " --help"}
+	}
+	if !(f.scale > 0 && f.scale <= traffic.MaxScale) {
+		return traffic.Options{}, &usageError{msg: fmt.Sprintf("--scale %v: expected a factor above 0 and at most %d, such as 1.3", f.scale, traffic.MaxScale), hint: cmd.CommandPath() + " --scale 1.3 ..."}
+	}
+	if f.shift%time.Second != 0 {
+		return traffic.Options{}, &usageError{msg: fmt.Sprintf("--shift %s: expected whole seconds", f.shift), hint: cmd.CommandPath() + " --help"}
+	}
+	return traffic.Options{Format: format, Gaps: gaps}, nil
+}
+
 // read reads every --traffic file: each is a recording, a glob pattern's
 // matches are joined into one, and with --join all of them are. The
 // readers' and the join's warnings go to stderr.
 func (f *trafficFlags) read(cmd *cobra.Command, opt traffic.Options) ([]*headroom.Series, []string, error) {
 	var warnings []string
-	report := func(ws []traffic.Warning) {
-		for _, w := range ws {
-			warnings = append(warnings, w.String())
-			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
-		}
-	}
+	report := func(ws []traffic.Warning) { warnings = append(warnings, f.report(cmd, ws)...) }
 	var out, all []*headroom.Series
 	for _, arg := range f.files {
 		paths, err := expandTraffic(cmd, arg)
