@@ -244,10 +244,11 @@ func (m *Model) far(c int, lambda float64) bool {
 // quiet reports whether the next second of demand on ready instances is
 // one no request waits in or fails: no backlog, and ready instances far
 // from saturation. Such a second is Latency = the base latency, nothing
-// failed, Utilization = demand / throughput (Serve's answer, which Run's
-// quiet path writes without it).
+// failed, every request served, Utilization = demand / throughput
+// (Serve's answer, which Run's quiet path writes without it). A negative
+// demand (no reader makes one) is not quiet: Serve serves none of it.
 func (m *Model) quiet(demand float64, ready int) bool {
-	return m.backlog == 0 && ready > 0 && demand <= float64(ready)*m.svc.CapacityPerInstance && m.far(m.servers(ready), demand)
+	return m.backlog == 0 && ready > 0 && demand >= 0 && demand <= float64(ready)*m.svc.CapacityPerInstance && m.far(m.servers(ready), demand)
 }
 
 // stable returns the M/M/c+D queue with c servers at arrival rate lambda,

@@ -67,7 +67,7 @@ type Ahead struct {
 	Series *headroom.Series
 
 	tr   Transform
-	tail int64 // the last row's time, Unix milliseconds, when tailOK
+	tail int64 // the last row's time, Unix milliseconds, when ok
 	ok   bool
 
 	// The reader's own, untouched by Wait.
