@@ -171,3 +171,67 @@ func TestReadAheadDiverged(t *testing.T) {
 		t.Errorf("Result: diverged %v, error %v, %d counts (want %d)", diverged, err, len(got.Counts), len(want.Counts))
 	}
 }
+
+// FuzzReadAhead appends fuzzed lines to two thousand good rows (so the
+// series is handed out before the read ends) and holds ReadAhead to
+// ReadFile and the transform: the same series, warnings and error, the
+// counts a follower saw included.
+//
+//	go test ./traffic -run XXX -fuzz FuzzReadAhead -fuzztime 60s
+func FuzzReadAhead(f *testing.F) {
+	f.Add([]byte("2021-06-30T00:33:20Z,5\n"), uint8(0), false)
+	f.Add([]byte("2021-06-30T00:35:00Z,5\n# done\n"), uint8(1), true)
+	f.Add([]byte("2021-06-30T00:33:20.5Z,5\n"), uint8(2), false)
+	f.Add([]byte("2021-06-30T00:00:01Z,5\n"), uint8(0), false)
+	f.Add([]byte("2021-06-30T00:33:20Z,1e300\n2021-06-30T00:33:21Z,x\n"), uint8(0), true)
+	f.Add([]byte("2021-06-30T00:33:20Z,5\r\n   \n"), uint8(1), false)
+	var prefix strings.Builder
+	prefix.WriteString("timestamp,requests\n")
+	start := time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintf(&prefix, "%s,%d\n", start.Add(time.Duration(i)*time.Second).Format(time.RFC3339), i%13)
+	}
+	f.Fuzz(func(t *testing.T, tail []byte, policy uint8, scaled bool) {
+		opt := Options{Gaps: []GapPolicy{GapError, GapZero, GapHold}[int(policy)%3], MaxIntervals: 1 << 16}
+		tr := Transform{}
+		if scaled {
+			tr = Transform{Scale: 1e3, Shift: time.Hour, What: "(after --scale 1000 --shift 1h)"}
+		}
+		path := filepath.Join(t.TempDir(), "t.csv")
+		if err := os.WriteFile(path, append([]byte(prefix.String()), tail...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want, wantWarn, wantErr := ReadFile(path, opt)
+		if wantErr == nil {
+			wantErr = tr.apply(want)
+		}
+		a, err := ReadAhead(path, opt, tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var followed []float64
+		if a.Series != nil {
+			for i := 0; i < len(a.Series.Counts); {
+				n, err := a.Wait(i + 1)
+				if err != nil {
+					break
+				}
+				followed = append(followed, a.Series.Counts[i:n]...)
+				i = n
+			}
+		}
+		got, gotWarn, diverged, gotErr := a.Result()
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Fatalf("error %v, want %v", gotErr, wantErr)
+		}
+		if wantErr != nil {
+			return
+		}
+		if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotWarn, wantWarn) {
+			t.Fatalf("series or warnings differ: %d counts from %s, want %d from %s", len(got.Counts), got.Start, len(want.Counts), want.Start)
+		}
+		if a.Series != nil && !diverged && !reflect.DeepEqual(followed, want.Counts) {
+			t.Fatalf("the counts followed (%d) are not the series' (%d)", len(followed), len(want.Counts))
+		}
+	})
+}
