@@ -35,6 +35,14 @@ func (f *Fleet) Tick(sec int) {
 	}
 }
 
+// nextReady returns the second the next launch becomes ready, if any.
+func (f *Fleet) nextReady() (int, bool) {
+	if len(f.launches) == 0 {
+		return 0, false
+	}
+	return f.launches[0].readyAt, true
+}
+
 // Scale moves the fleet to desired instances at second sec: a scale-out
 // launches new ones, ready startup seconds later; a scale-in removes at
 // once, launches not ready yet first (newest first), as Kubernetes deletes

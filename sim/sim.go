@@ -302,9 +302,13 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 	spans := &spanOut{sinks: sinks, row: row, per: svc.CapacityPerInstance,
 		sp: Span{Demand: make([]float64, 0, min(total, spanSeconds)), Latency: quietLatency, Latencies: Latencies{base: model.base}}}
 	progressEvery := max(total/100, 1)
-	progressIn := 1
+	progressAt := 0 // Progress is called after this second
 	stepSec, interval, boundary, rate := tr.StepSeconds(), 0, 0, 0.0
-	for sec := 0; sec < total; sec++ {
+	// The run goes from event to event — a decision, a detector step, a
+	// launch becoming ready, a look at the context, a progress report —
+	// and between two, second by second, at a capacity and a desired
+	// count that do not change.
+	for sec := 0; sec < total; {
 		if sec%cancelEvery == 0 && cfg.Context != nil {
 			if err := cfg.Context.Err(); err != nil {
 				return nil, err
@@ -352,32 +356,53 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			det.step(start.Add(time.Duration(sec)*time.Second), f.Ready, desired, cut, res)
 		}
 
-		if sec == boundary {
-			if interval == final {
-				var err error
-				if final, err = cfg.Wait(interval + 1); err != nil {
-					return nil, err
-				}
-			}
-			// A count is spread evenly over its interval.
-			rate = tr.Counts[interval] / float64(stepSec)
-			interval++
-			boundary += stepSec
+		// The seconds up to the next event.
+		end := total
+		if !next.IsZero() {
+			end = min(end, nextSec)
 		}
-		demand := rate
+		if det != nil {
+			end = min(end, det.due)
+		}
+		if at, ok := f.nextReady(); ok {
+			end = min(end, max(at, sec+1))
+		}
+		if cfg.Context != nil {
+			end = min(end, (sec/cancelEvery+1)*cancelEvery)
+		}
+		if cfg.Progress != nil {
+			end = min(end, progressAt+1)
+		}
 		c := f.Capacity()
-		if cfg.Inject == nil && model.quiet(demand, c.Ready) {
-			// What model.serve would say, written out: no outcome, no
-			// row; the sinks get the span.
-			util := demand / (float64(c.Ready) * svc.CapacityPerInstance)
-			hist.push(sec, [obsSeries]float64{100 * util, demand, 0, quietLatencySec})
-			if det != nil {
-				det.addQuiet(demand, quietLatencySec)
+		throughput := float64(c.Ready) * svc.CapacityPerInstance
+		instances := float64(c.Total())
+		for ; sec < end; sec++ {
+			if sec == boundary {
+				if interval == final {
+					var err error
+					if final, err = cfg.Wait(interval + 1); err != nil {
+						return nil, err
+					}
+				}
+				// A count is spread evenly over its interval.
+				rate = tr.Counts[interval] / float64(stepSec)
+				interval++
+				boundary += stepSec
 			}
-			res.Requests += demand
-			res.InstanceSeconds += float64(c.Total())
-			spans.add(start, sec, demand, c, desired)
-		} else {
+			demand := rate
+			if cfg.Inject == nil && model.quiet(demand, c.Ready) {
+				// What model.serve would say, written out: no outcome,
+				// no row; the sinks get the span.
+				util := demand / throughput
+				hist.push(sec, [obsSeries]float64{100 * util, demand, 0, quietLatencySec})
+				if det != nil {
+					det.addQuiet(demand, quietLatencySec)
+				}
+				res.Requests += demand
+				res.InstanceSeconds += instances
+				spans.add(start, sec, demand, c, desired)
+				continue
+			}
 			spans.flush()
 			now := start.Add(time.Duration(sec) * time.Second)
 			model.serve(demand, c.Ready, o)
@@ -387,7 +412,7 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			*row = headroom.Second{
 				Time: now, Demand: demand, Capacity: c, Desired: desired,
 				Utilization: o.Utilization, Latency: o.Latency, ErrorRatio: o.ErrorRatio, Failed: o.Failed,
-				InstanceSeconds: float64(c.Total()),
+				InstanceSeconds: instances,
 			}
 			hist.push(sec, [obsSeries]float64{Utilization(*o, c.Ready), demand, o.Failed, o.Latency.Seconds()})
 			if det != nil {
@@ -395,15 +420,15 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 			}
 			res.Requests += demand
 			res.Failed += o.Failed
-			res.InstanceSeconds += row.InstanceSeconds
+			res.InstanceSeconds += instances
 			for _, s := range sinks {
 				s.Add(row)
 			}
 		}
-		if progressIn--; progressIn == 0 {
-			progressIn = progressEvery
+		if sec-1 == progressAt {
+			progressAt += progressEvery
 			if cfg.Progress != nil {
-				cfg.Progress(sec, total)
+				cfg.Progress(sec-1, total)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -495,5 +496,31 @@ func TestStableMemos(t *testing.T) {
 	}
 	if asked < 10000 || len(m.tables) != 5 {
 		t.Errorf("%d asked, %d tables: expected thousands over five counts", asked, len(m.tables))
+	}
+}
+
+// Progress comes after the second it names, every hundredth of the run
+// from the first, and once at the end, wherever the run's events fall.
+func TestProgressEveryHundredth(t *testing.T) {
+	tr := flat(4000, 7*3600+13)
+	var got []int
+	_, err := Run(Config{Service: service(100, 80*time.Millisecond), Policy: targetPolicy(2, 400), Traffic: tr,
+		Progress: func(done, total int) {
+			if total != tr.Seconds() {
+				t.Fatalf("total %d, want %d", total, tr.Seconds())
+			}
+			got = append(got, done)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	every := tr.Seconds() / 100
+	var want []int
+	for s := 0; s < tr.Seconds(); s += every {
+		want = append(want, s)
+	}
+	want = append(want, tr.Seconds())
+	if !slices.Equal(got, want) {
+		t.Errorf("progress at %v, want %v", got, want)
 	}
 }
