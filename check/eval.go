@@ -64,7 +64,7 @@ func newEvaluator(svc *headroom.Service, zone *time.Location, traffic string) *e
 
 func (e *evaluator) Add(s *headroom.Second) {
 	if sec := s.Time.Unix(); !e.started || sec >= e.end || sec < e.start {
-		e.open1(sec)
+		e.openWindow(sec)
 	}
 	e.requests += s.Demand
 	e.failed += s.Failed
@@ -83,8 +83,8 @@ func (e *evaluator) Add(s *headroom.Second) {
 	e.minInstances = min(e.minInstances, n)
 }
 
-// open1 judges the window being filled and opens the one holding sec.
-func (e *evaluator) open1(sec int64) {
+// openWindow judges the window being filled and opens the one holding sec.
+func (e *evaluator) openWindow(sec int64) {
 	e.closeWindow()
 	e.started = true
 	// Floored, not truncated: a window before 1970 starts at or before
@@ -103,7 +103,7 @@ func (e *evaluator) AddSpan(sp *sim.Span) {
 	ds := sp.Demand
 	for len(ds) > 0 {
 		if !e.started || sec >= e.end || sec < e.start {
-			e.open1(sec)
+			e.openWindow(sec)
 		}
 		k := int(min(int64(len(ds)), e.end-sec))
 		// Nothing failed: served is the demand.
