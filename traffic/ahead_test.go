@@ -34,6 +34,24 @@ func aheadFile(t *testing.T, n int, edit func(i int, line string) string, tail s
 	return path
 }
 
+// follow reads a's counts as a replay does, as they are handed over, up to
+// the first error, and returns them.
+func follow(a *Ahead) []float64 {
+	var followed []float64
+	if a.Series == nil {
+		return nil
+	}
+	for i := 0; i < len(a.Series.Counts); {
+		n, err := a.Wait(i + 1)
+		if err != nil {
+			break
+		}
+		followed = append(followed, a.Series.Counts[i:n]...)
+		i = n
+	}
+	return followed
+}
+
 // ReadAhead must end as ReadFile and the transform do, whatever the file
 // holds and wherever: the series, the warnings, and the first error (a
 // parse error anywhere before a range error); and a reader following it
@@ -93,18 +111,7 @@ func TestReadAheadIsReadFile(t *testing.T) {
 			if got := a.Series != nil; got != c.handsOut {
 				t.Fatalf("handed out before the end: %v, want %v", got, c.handsOut)
 			}
-			// A reader following the counts as they come.
-			var followed []float64
-			if a.Series != nil {
-				for i := 0; i < len(a.Series.Counts); {
-					f, err := a.Wait(i + 1)
-					if err != nil {
-						break
-					}
-					followed = append(followed, a.Series.Counts[i:f]...)
-					i = f
-				}
-			}
+			followed := follow(a)
 			got, gotWarn, diverged, gotErr := a.Result()
 			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
 				t.Fatalf("error %v, want %v", gotErr, wantErr)
@@ -209,17 +216,7 @@ func FuzzReadAhead(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var followed []float64
-		if a.Series != nil {
-			for i := 0; i < len(a.Series.Counts); {
-				n, err := a.Wait(i + 1)
-				if err != nil {
-					break
-				}
-				followed = append(followed, a.Series.Counts[i:n]...)
-				i = n
-			}
-		}
+		followed := follow(a)
 		got, gotWarn, diverged, gotErr := a.Result()
 		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
 			t.Fatalf("error %v, want %v", gotErr, wantErr)
