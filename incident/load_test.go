@@ -1,24 +1,13 @@
 package incident_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/headroomhq/headroom/incident"
 	"github.com/headroomhq/headroom/store/memory"
+	"github.com/headroomhq/headroom/store/storetest"
 )
-
-// countingStore counts Load calls.
-type countingStore struct {
-	incident.Store
-	loads int
-}
-
-func (c *countingStore) Load(ctx context.Context, since time.Time) (*incident.Data, error) {
-	c.loads++
-	return c.Store.Load(ctx, since)
-}
 
 // A write on a service whose snapshot is the store's latest builds on the
 // snapshot's data, and its next snapshot on what it wrote: no load (it was
@@ -30,7 +19,7 @@ func TestWriteLoadsNothingWhenUpToDate(t *testing.T) {
 	c := &clock{now: now}
 	m := &memory.Incidents{Now: c.Now}
 	existingComponents(t, m, time.Date(2014, 5, 3, 1, 22, 7, 0, time.UTC))
-	store := &countingStore{Store: m}
+	store := &storetest.LoadCounter{Store: m}
 	s, err := incident.NewService(t.Context(), bitbucketConfig(store, c))
 	if err != nil {
 		t.Fatal(err)
@@ -38,18 +27,18 @@ func TestWriteLoadsNothingWhenUpToDate(t *testing.T) {
 	inc := mustOpen(t, s, incident.OpenIncident{Name: "Errors on the website", Body: "We are investigating.",
 		Components: map[string]incident.ComponentStatus{"website": incident.PartialOutage}})
 
-	store.loads = 0
+	store.Loads = 0
 	if _, err := s.Update(t.Context(), inc.ID, incident.PostUpdate{Status: incident.Identified, Body: "A cut of capacity."}); err != nil {
 		t.Fatal(err)
 	}
-	if store.loads != 0 {
-		t.Errorf("an update on an up-to-date service loaded the store %d times, want 0", store.loads)
+	if store.Loads != 0 {
+		t.Errorf("an update on an up-to-date service loaded the store %d times, want 0", store.Loads)
 	}
 	if err := s.Tick(t.Context(), now); err != nil {
 		t.Fatal(err)
 	}
-	if store.loads != 0 {
-		t.Errorf("a maintenance tick with nothing written since loaded the store %d times, want 0", store.loads)
+	if store.Loads != 0 {
+		t.Errorf("a maintenance tick with nothing written since loaded the store %d times, want 0", store.Loads)
 	}
 
 	// Another replica posts an update: the first one's next write must
@@ -61,13 +50,13 @@ func TestWriteLoadsNothingWhenUpToDate(t *testing.T) {
 	if _, err := other.Update(t.Context(), inc.ID, incident.PostUpdate{Status: incident.Monitoring, Body: "Capacity is back."}); err != nil {
 		t.Fatal(err)
 	}
-	store.loads = 0
+	store.Loads = 0
 	got, err := s.Update(t.Context(), inc.ID, incident.PostUpdate{Status: incident.Resolved, Body: "Resolved."})
 	if err != nil {
 		t.Fatalf("an update after another replica's: %v", err)
 	}
-	if store.loads != 2 || len(got.Updates) != 4 || got.Updates[1].Status != incident.Monitoring {
+	if store.Loads != 2 || len(got.Updates) != 4 || got.Updates[1].Status != incident.Monitoring {
 		t.Errorf("after another replica's write: %d loads, %d updates (the second newest %s); want 2 loads, 4 updates, monitoring second",
-			store.loads, len(got.Updates), got.Updates[1].Status)
+			store.Loads, len(got.Updates), got.Updates[1].Status)
 	}
 }

@@ -10,14 +10,15 @@ import (
 	"github.com/headroomhq/headroom/incident"
 )
 
-// loadCounter counts a store's Loads.
-type loadCounter struct {
+// LoadCounter counts a store's Loads: how a test tells that an
+// incident.Service built on what it had instead of loading again.
+type LoadCounter struct {
 	incident.Store
-	loads int
+	Loads int
 }
 
-func (l *loadCounter) Load(ctx context.Context, since time.Time) (*incident.Data, error) {
-	l.loads++
+func (l *LoadCounter) Load(ctx context.Context, since time.Time) (*incident.Data, error) {
+	l.Loads++
 	return l.Store.Load(ctx, since)
 }
 
@@ -30,7 +31,7 @@ func (l *loadCounter) Load(ctx context.Context, since time.Time) (*incident.Data
 func testIncWriteApplied(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
 	ctx := t.Context()
 	raw := open(t)
-	store := &loadCounter{Store: raw}
+	store := &LoadCounter{Store: raw}
 	now := time.Date(2021, 6, 30, 17, 0, 0, 123456789, time.UTC)
 	clock := func() time.Time { return now }
 	n := 0
@@ -66,10 +67,10 @@ func testIncWriteApplied(t *testing.T, open func(t *testing.T) incident.Store, _
 			w, _ := json.MarshalIndent(want, "", " ")
 			t.Fatalf("after %s, the service's snapshot differs from one built on a fresh load:\ngot  %s\nwant %s", what, g, w)
 		}
-		if loaded := store.loads > 0; loaded != wantLoads {
-			t.Errorf("after %s: the service loaded the store %d times; want a load: %v", what, store.loads, wantLoads)
+		if loaded := store.Loads > 0; loaded != wantLoads {
+			t.Errorf("after %s: the service loaded the store %d times; want a load: %v", what, store.Loads, wantLoads)
 		}
-		store.loads = 0
+		store.Loads = 0
 	}
 	must := func(_ *incident.Incident, err error) {
 		t.Helper()
@@ -77,7 +78,7 @@ func testIncWriteApplied(t *testing.T, open func(t *testing.T) incident.Store, _
 			t.Fatal(err)
 		}
 	}
-	store.loads = 0
+	store.Loads = 0
 
 	// An incident long ago (its status changes near the uptime window's
 	// start), one now, an update, a component alone.
