@@ -79,7 +79,7 @@ var allowedImports = map[string][]string{
 	"internal/loadtest":          nil,
 	"internal/seedreport":        nil,
 	"internal/suggest":           nil,
-	"internal/synth":             nil,
+	"internal/synth":             {".", "traffic"},
 	"internal/exampletest":       {".", "policy", "traffic"},
 	"internal/fleettest":         nil,
 	"internal/gcfloor":           nil,

@@ -1,7 +1,6 @@
 package check_test
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
@@ -9,7 +8,6 @@ import (
 	"github.com/headroomhq/headroom/check"
 	"github.com/headroomhq/headroom/internal/synth"
 	"github.com/headroomhq/headroom/policy"
-	"github.com/headroomhq/headroom/traffic"
 )
 
 // BenchmarkCheckWeek checks the example's two policies on a week of
@@ -18,11 +16,7 @@ import (
 func BenchmarkCheckWeek(b *testing.B) {
 	o := synth.Defaults()
 	o.Days, o.Step = 7, time.Second
-	var buf bytes.Buffer
-	if err := synth.Write(&buf, o); err != nil {
-		b.Fatal(err)
-	}
-	tr, _, err := traffic.Read(&buf, "week.csv", traffic.Options{})
+	tr, err := synth.Series(o, "week.csv")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bytes"
 	"reflect"
 	"testing"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/headroomhq/headroom/internal/exampletest"
 	"github.com/headroomhq/headroom/internal/synth"
 	"github.com/headroomhq/headroom/sim"
-	"github.com/headroomhq/headroom/traffic"
 )
 
 // perSecond hides a sink's AddSpan: sim.Run gives it every second as a row.
@@ -26,11 +24,7 @@ func TestSpansJudgeAsSeconds(t *testing.T) {
 	ex := exampletest.Load(t)
 	o := synth.Defaults()
 	o.Step = time.Second
-	var buf bytes.Buffer
-	if err := synth.Write(&buf, o); err != nil {
-		t.Fatal(err)
-	}
-	day, _, err := traffic.Read(&buf, "day.csv", traffic.Options{})
+	day, err := synth.Series(o, "day.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package recommend_test
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,11 +36,7 @@ func days(t testing.TB, start time.Time, n int, seed uint64) *headroom.Series {
 	t.Helper()
 	o := synth.Defaults()
 	o.Start, o.Days, o.Seed = start, n, seed
-	var b bytes.Buffer
-	if err := synth.Write(&b, o); err != nil {
-		t.Fatal(err)
-	}
-	s, _, err := traffic.Read(&b, "synth", traffic.Options{})
+	s, err := synth.Series(o, "synth")
 	if err != nil {
 		t.Fatal(err)
 	}

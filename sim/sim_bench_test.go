@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/headroomhq/headroom/internal/synth"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/schedule"
-	"github.com/headroomhq/headroom/traffic"
 )
 
 // BenchmarkRunDay simulates one day of per-second traffic (86,400 steps)
@@ -20,11 +18,7 @@ import (
 func BenchmarkRunDay(b *testing.B) {
 	o := synth.Defaults()
 	o.Step = time.Second
-	var buf bytes.Buffer
-	if err := synth.Write(&buf, o); err != nil {
-		b.Fatal(err)
-	}
-	tr, _, err := traffic.Read(&buf, "day.csv", traffic.Options{})
+	tr, err := synth.Series(o, "day.csv")
 	if err != nil {
 		b.Fatal(err)
 	}
