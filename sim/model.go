@@ -43,9 +43,9 @@ type Model struct {
 	// tables memoize the same figures densely, by integer rate, a table
 	// per server count: per-second counts are integers and the next
 	// second's rate lies near this one's, so a table stays in the CPU's
-	// caches where the hashed cache above misses (a week of seconds asks
-	// for ~5,000 different (c, λ) a policy; the hashed cache computed
-	// 15,000). last is the table of the count used last.
+	// caches where the hashed cache above misses (BenchmarkCheckWeek's two
+	// policies ask for ~10,000 different (c, λ); the hashed cache computed
+	// 30,000 for them). last is the table of the count used last.
 	tables     map[int]*stableTable
 	last       *stableTable
 	tableRates int // rates held by all tables, at most maxTableRates

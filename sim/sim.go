@@ -92,15 +92,14 @@ type Span struct {
 	Throughput float64
 	// Latency is every second's (the base latency), Latencies their
 	// distribution.
-	Latency         time.Duration
-	Latencies       Latencies
-	InstanceSeconds float64
+	Latency   time.Duration
+	Latencies Latencies
 }
 
 // Second writes second i of the span into s, as Run gives it to a Sink.
 func (sp *Span) Second(i int, s *headroom.Second) {
 	*s = headroom.Second{Time: sp.Start.Add(time.Duration(i) * time.Second), Demand: sp.Demand[i], Capacity: sp.Capacity,
-		Desired: sp.Desired, Utilization: sp.Demand[i] / sp.Throughput, Latency: sp.Latency, InstanceSeconds: sp.InstanceSeconds}
+		Desired: sp.Desired, Utilization: sp.Demand[i] / sp.Throughput, Latency: sp.Latency, InstanceSeconds: float64(sp.Total())}
 }
 
 // spanOut collects quiet seconds for the sinks and hands them over when the
@@ -134,7 +133,6 @@ func (o *spanOut) flush() {
 	if len(sp.Demand) == 0 {
 		return
 	}
-	sp.InstanceSeconds = float64(sp.Capacity.Total())
 	for _, s := range o.sinks {
 		if ss, ok := s.(SpanSink); ok {
 			ss.AddSpan(sp)
