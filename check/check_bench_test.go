@@ -6,6 +6,7 @@ import (
 
 	"github.com/headroomhq/headroom"
 	"github.com/headroomhq/headroom/check"
+	"github.com/headroomhq/headroom/internal/exampletest"
 	"github.com/headroomhq/headroom/internal/synth"
 	"github.com/headroomhq/headroom/policy"
 )
@@ -16,10 +17,7 @@ import (
 func BenchmarkCheckWeek(b *testing.B) {
 	o := synth.Defaults()
 	o.Days, o.Step = 7, time.Second
-	tr, err := synth.Series(o, "week.csv")
-	if err != nil {
-		b.Fatal(err)
-	}
+	tr := exampletest.Synth(b, o, "week.csv")
 	svc, err := policy.LoadService(example + "service.yaml")
 	if err != nil {
 		b.Fatal(err)

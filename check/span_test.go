@@ -24,10 +24,7 @@ func TestSpansJudgeAsSeconds(t *testing.T) {
 	ex := exampletest.Load(t)
 	o := synth.Defaults()
 	o.Step = time.Second
-	day, err := synth.Series(o, "day.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	day := exampletest.Synth(t, o, "day.csv")
 	pct := *ex.Service
 	pct.SLO.Percentile, pct.SLO.MaxPercentileLatency = 99, 300*time.Millisecond
 	for _, svc := range []*headroom.Service{ex.Service, &pct} {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/exampletest"
 	"github.com/headroomhq/headroom/internal/synth"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/traffic"
@@ -36,11 +37,7 @@ func days(t testing.TB, start time.Time, n int, seed uint64) *headroom.Series {
 	t.Helper()
 	o := synth.Defaults()
 	o.Start, o.Days, o.Seed = start, n, seed
-	s, err := synth.Series(o, "synth")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return exampletest.Synth(t, o, "synth")
 }
 
 func loadExample(t testing.TB) (*headroom.Service, *headroom.Policy) {

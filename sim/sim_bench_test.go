@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/exampletest"
 	"github.com/headroomhq/headroom/internal/synth"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/schedule"
@@ -18,10 +19,7 @@ import (
 func BenchmarkRunDay(b *testing.B) {
 	o := synth.Defaults()
 	o.Step = time.Second
-	tr, err := synth.Series(o, "day.csv")
-	if err != nil {
-		b.Fatal(err)
-	}
+	tr := exampletest.Synth(b, o, "day.csv")
 	svc, err := policy.LoadService("../examples/bitbucket-2021-06-30/service.yaml")
 	if err != nil {
 		b.Fatal(err)

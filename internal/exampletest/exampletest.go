@@ -4,11 +4,13 @@
 package exampletest
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/headroomhq/headroom"
+	"github.com/headroomhq/headroom/internal/synth"
 	"github.com/headroomhq/headroom/policy"
 	"github.com/headroomhq/headroom/traffic"
 )
@@ -61,4 +63,20 @@ func Load(t testing.TB) Example {
 		t.Fatal(err)
 	}
 	return ex
+}
+
+// Synth returns the traffic the example's generator writes with o, read
+// back as traffic.Read reads it (named name): the days of per-second
+// traffic tests and benchmarks replay.
+func Synth(t testing.TB, o synth.Options, name string) *headroom.Series {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := synth.Write(&buf, o); err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := traffic.Read(&buf, name, traffic.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -17,15 +17,11 @@ package synth
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"time"
-
-	"github.com/headroomhq/headroom"
-	"github.com/headroomhq/headroom/traffic"
 )
 
 // Options shape the generated traffic.
@@ -80,17 +76,6 @@ func activity(h float64, r region) float64 {
 	default:
 		return 0.25 * math.Max(0.3, 1-(h-(r.end+r.ramp*2))/4)
 	}
-}
-
-// Series is the traffic Write writes, read back as traffic.Read reads it
-// (named name): what tests and benchmarks replay.
-func Series(o Options, name string) (*headroom.Series, error) {
-	var buf bytes.Buffer
-	if err := Write(&buf, o); err != nil {
-		return nil, err
-	}
-	s, _, err := traffic.Read(&buf, name, traffic.Options{})
-	return s, err
 }
 
 // Write writes the traffic as CSV with a header.
