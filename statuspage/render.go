@@ -167,6 +167,8 @@ type model struct {
 	// items are this render's updates with their HTML, prevItems the
 	// last's.
 	items, prevItems map[updateView]updateItem
+	// updatesOf are this render's updates of each incident.
+	updatesOf map[*incident.Incident][]updateItem
 	// err is the first failure of a template executed while building a
 	// view.
 	err error
@@ -244,7 +246,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies,
 		context: ctx, incidents: map[string]*incidentDocs{}, prevIncidents: h.incidents,
 		bars: make(map[string]componentBars, len(snap.Components)), prevBars: h.bars,
-		items: make(map[updateView]updateItem, len(h.items)), prevItems: h.items}
+		items: make(map[updateView]updateItem, len(h.items)), prevItems: h.items, updatesOf: map[*incident.Incident][]updateItem{}}
 	for i := range snap.Components {
 		m.components[snap.Components[i].ID] = &snap.Components[i]
 	}
@@ -404,7 +406,7 @@ type cardView struct {
 	Href, Name, Impact string
 	Maintenance        bool
 	Window             string
-	Updates            []updateItem
+	Updates            template.HTML // updatesHTML's Card
 	Affected           string
 }
 
@@ -434,7 +436,7 @@ type dayView struct {
 type pastView struct {
 	Href, Name, Impact string
 	Postmortem         string
-	Updates            []updateItem
+	Updates            template.HTML // updatesHTML's Past
 }
 
 func (h *Handler) indexView(m *model) indexView {
@@ -616,11 +618,46 @@ func formatPercent(p float64) string {
 
 func (m *model) card(inc *incident.Incident) cardView {
 	return cardView{Href: "incidents/" + url.PathEscape(inc.ID), Name: inc.Name, Impact: impactClass(inc),
-		Maintenance: inc.Kind == incident.KindMaintenance, Window: m.window(inc), Updates: m.updates(inc),
+		Maintenance: inc.Kind == incident.KindMaintenance, Window: m.window(inc), Updates: m.updatesHTML(inc, cardHTML),
 		Affected: m.affected(inc)}
 }
 
+// updatesHTML is inc's updates' HTML for one place (Past, Card or Row),
+// each after a newline, as a range over them in the templates wrote it:
+// executing that range on a lasting incident's hundred updates — a
+// reflected field and escaper call each, on /, in the past incidents and
+// on its page — was most of a write's template work.
+func (m *model) updatesHTML(inc *incident.Incident, which func(*updateItem) template.HTML) template.HTML {
+	items := m.updates(inc)
+	n := 0
+	for i := range items {
+		n += 1 + len(which(&items[i]))
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i := range items {
+		b.WriteByte('\n')
+		b.WriteString(string(which(&items[i])))
+	}
+	return template.HTML(b.String()) // pieces escaped by html/template
+}
+
+func pastHTML(it *updateItem) template.HTML { return it.Past }
+func cardHTML(it *updateItem) template.HTML { return it.Card }
+func rowHTML(it *updateItem) template.HTML  { return it.Row }
+
+// updates returns inc's updates with their HTML, once per render: an
+// open incident shows on /, in the past incidents and on its page.
 func (m *model) updates(inc *incident.Incident) []updateItem {
+	if out, ok := m.updatesOf[inc]; ok {
+		return out
+	}
+	out := m.newUpdates(inc)
+	m.updatesOf[inc] = out
+	return out
+}
+
+func (m *model) newUpdates(inc *incident.Incident) []updateItem {
 	out := make([]updateItem, 0, len(inc.Updates))
 	for _, u := range inc.Updates {
 		at := u.DisplayAt
@@ -710,7 +747,7 @@ func (h *Handler) pastDays(m *model) []dayView {
 		if back < 0 || back >= n {
 			continue
 		}
-		p := pastView{Href: "incidents/" + url.PathEscape(inc.ID), Name: inc.Name, Impact: impactClass(inc), Updates: m.updates(inc)}
+		p := pastView{Href: "incidents/" + url.PathEscape(inc.ID), Name: inc.Name, Impact: impactClass(inc), Updates: m.updatesHTML(inc, pastHTML)}
 		if inc.PostmortemBody != "" && !inc.PostmortemPublishedAt.IsZero() {
 			p.Postmortem = m.short(inc.PostmortemPublishedAt)
 		}
@@ -735,13 +772,13 @@ type incidentView struct {
 	// "Posted ..." line.
 	Postmortem       template.HTML
 	PostmortemPosted string
-	Updates          []updateItem
+	Updates          template.HTML // updatesHTML's Row
 	Affected         string
 }
 
 func (m *model) incidentView(inc *incident.Incident) incidentView {
 	v := incidentView{base: m.base(inc.Name, "../"), Name: inc.Name, Impact: impactClass(inc),
-		Maintenance: inc.Kind == incident.KindMaintenance, Window: m.window(inc), Updates: m.updates(inc), Affected: m.affected(inc)}
+		Maintenance: inc.Kind == incident.KindMaintenance, Window: m.window(inc), Updates: m.updatesHTML(inc, rowHTML), Affected: m.affected(inc)}
 	if inc.PostmortemBody != "" && !inc.PostmortemPublishedAt.IsZero() {
 		v.Postmortem = m.body(inc.PostmortemBody)
 		v.PostmortemPosted = m.posted(inc.PostmortemPublishedAt)
