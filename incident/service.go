@@ -329,6 +329,9 @@ func (s *Service) write(ctx context.Context, build func(d *Data) (*Change, error
 		if c == nil {
 			return nil
 		}
+		if c.Incident != nil && c.Replaces == nil {
+			c.Replaces = stored(d, c.Incident)
+		}
 		err = s.cfg.Store.Commit(ctx, c)
 		if err == nil {
 			break
@@ -345,6 +348,17 @@ func (s *Service) write(ctx context.Context, build func(d *Data) (*Change, error
 	// stays behind the store's, so the next Refresh rebuilds it; a
 	// writer who went away does not cancel the rebuild either.
 	_ = s.rebuildAfter(context.WithoutCancel(ctx), d, c)
+	return nil
+}
+
+// stored returns inc's previous version in d (the one a write of inc
+// replaces), nil when d has none. The store only reads it.
+func stored(d *Data, inc *Incident) *Incident {
+	for i := range d.Incidents {
+		if p := &d.Incidents[i]; p.ID == inc.ID && p.Version == inc.Version-1 {
+			return p
+		}
+	}
 	return nil
 }
 

@@ -35,6 +35,12 @@ type Change struct {
 	// Version must be the stored version plus one, or 1 for a new
 	// incident; otherwise Commit fails with ECONFLICT and stores nothing.
 	Incident *Incident
+	// Replaces, when set, is Incident as stored at the version before
+	// Incident's, which the write was built on: a store may then write
+	// only what changed of its updates (a lasting incident's hundred
+	// updates were all written again at each new one). A store that
+	// ignores it, or finds it is not that version, writes them all.
+	Replaces *Incident
 	// Notify, when set, queues one Delivery per subscriber it concerns,
 	// in the same transaction, so a crash never loses a notification of a
 	// write that was acknowledged.

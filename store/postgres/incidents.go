@@ -51,7 +51,7 @@ ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.desc
 	insertHistory = `INSERT INTO component_history (` + rows.HistoryColumns + `) VALUES ($1, $2, $3, $4)`
 
 	selectUpdates = `SELECT incident_id, id, status, body, created_at, display_at, affected::text
-FROM incident_updates ORDER BY incident_id, position`
+FROM incident_updates ORDER BY incident_id, position DESC`
 	insertUpdate   = `INSERT INTO incident_updates (` + rows.UpdateColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 	deleteUpdates  = `DELETE FROM incident_updates WHERE incident_id = $1`
 	selectIncident = `SELECT version FROM incidents WHERE id = $1`
@@ -186,7 +186,7 @@ func (db *DB) Commit(ctx context.Context, c *incident.Change) error {
 		}
 	}
 	if c.Incident != nil {
-		if err := storeIncident(ctx, tx, c.Incident); err != nil {
+		if err := storeIncident(ctx, tx, c.Incident, c.Replaces); err != nil {
 			return err
 		}
 	}
@@ -230,8 +230,10 @@ func storeComponent(ctx context.Context, tx pgx.Tx, c incident.Component) error 
 }
 
 // storeIncident replaces i and its updates when the stored version is
-// i.Version-1, or inserts it at version 1.
-func storeIncident(ctx context.Context, tx pgx.Tx, i *incident.Incident) error {
+// i.Version-1, or inserts it at version 1. was, when not nil, is what the
+// write replaces (incident.Change.Replaces): when i only adds updates to
+// it, those alone are inserted.
+func storeIncident(ctx context.Context, tx pgx.Tx, i, was *incident.Incident) error {
 	values, err := rows.IncidentValues(i)
 	if err != nil {
 		return invalid("commit: incident %s: %w", i.ID, err)
@@ -256,11 +258,16 @@ func storeIncident(ctx context.Context, tx pgx.Tx, i *incident.Incident) error {
 	if n == 0 {
 		return conflict(ctx, tx, i)
 	}
-	if _, err := tx.Exec(ctx, deleteUpdates, i.ID); err != nil {
-		return storeError("commit: incident %s: updates: %w", i.ID, err)
+	// The row at version i.Version-1 was was (the UPDATE's WHERE), so
+	// its updates are stored: only the new ones are written.
+	fresh, keep := rows.NewUpdates(was, i)
+	if !keep {
+		if _, err := tx.Exec(ctx, deleteUpdates, i.ID); err != nil {
+			return storeError("commit: incident %s: updates: %w", i.ID, err)
+		}
 	}
-	for pos, u := range i.Updates {
-		values, err := rows.UpdateValues(i.ID, pos, u)
+	for j, u := range i.Updates[:fresh] {
+		values, err := rows.UpdateValues(i, j)
 		if err != nil {
 			return invalid("commit: incident %s: update %s: %w", i.ID, u.ID, err)
 		}

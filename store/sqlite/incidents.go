@@ -46,7 +46,7 @@ ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.desc
 	insertHistory = `INSERT INTO component_history (` + rows.HistoryColumns + `) VALUES (?, ?, ?, ?)`
 
 	selectUpdates = `SELECT incident_id, id, status, body, created_at, display_at, affected
-FROM incident_updates ORDER BY incident_id, position`
+FROM incident_updates ORDER BY incident_id, position DESC`
 	insertUpdate   = `INSERT INTO incident_updates (` + rows.UpdateColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	deleteUpdates  = `DELETE FROM incident_updates WHERE incident_id = ?`
 	selectIncident = `SELECT version FROM incidents WHERE id = ?`
@@ -178,7 +178,7 @@ func (db *DB) Commit(ctx context.Context, c *incident.Change) error {
 		}
 	}
 	if c.Incident != nil {
-		if err := storeIncident(ctx, tx, c.Incident); err != nil {
+		if err := storeIncident(ctx, tx, c.Incident, c.Replaces); err != nil {
 			return err
 		}
 	}
@@ -222,8 +222,10 @@ func storeComponent(ctx context.Context, tx *sql.Tx, c incident.Component) error
 }
 
 // storeIncident replaces i and its updates when the stored version is
-// i.Version-1, or inserts it at version 1.
-func storeIncident(ctx context.Context, tx *sql.Tx, i *incident.Incident) error {
+// i.Version-1, or inserts it at version 1. was, when not nil, is what the
+// write replaces (incident.Change.Replaces): when i only adds updates to
+// it, those alone are inserted.
+func storeIncident(ctx context.Context, tx *sql.Tx, i, was *incident.Incident) error {
 	values, err := rows.IncidentValues(i)
 	if err != nil {
 		return invalid("commit: incident %s: %w", i.ID, err)
@@ -247,20 +249,26 @@ func storeIncident(ctx context.Context, tx *sql.Tx, i *incident.Incident) error 
 	if n == 0 {
 		return conflict(ctx, tx, i)
 	}
-	if _, err := tx.ExecContext(ctx, deleteUpdates, i.ID); err != nil {
-		return internal("commit: incident %s: updates: %w", i.ID, err)
+	// The row at version i.Version-1 was was (the UPDATE's WHERE), so
+	// its updates are stored: only the new ones are written.
+	fresh, keep := rows.NewUpdates(was, i)
+	if !keep {
+		if _, err := tx.ExecContext(ctx, deleteUpdates, i.ID); err != nil {
+			return internal("commit: incident %s: updates: %w", i.ID, err)
+		}
+	}
+	if fresh == 0 {
+		return nil
 	}
 	// Prepared once for the incident's updates: the driver prepares an
-	// Exec's SQL again at every call, and an incident that lasts is
-	// written again whole at each update (a third of a write's commit
-	// went to preparing the same INSERT a hundred times).
+	// Exec's SQL again at every call.
 	insert, err := tx.PrepareContext(ctx, insertUpdate)
 	if err != nil {
 		return internal("commit: incident %s: updates: %w", i.ID, err)
 	}
 	defer insert.Close()
-	for pos, u := range i.Updates {
-		values, err := rows.UpdateValues(i.ID, pos, u)
+	for j, u := range i.Updates[:fresh] {
+		values, err := rows.UpdateValues(i, j)
 		if err != nil {
 			return invalid("commit: incident %s: update %s: %w", i.ID, u.ID, err)
 		}

@@ -60,6 +60,7 @@ func RunIncidents(t *testing.T, open func(t *testing.T) incident.Store, opts ...
 		{"components are stored with their status and replaced whole", testIncComponents},
 		{"a fully populated incident and a maintenance read back exactly", testIncRoundTrip},
 		{"an incident is stored whole: its updates are replaced, not merged", testIncWhole},
+		{"an incident that gains updates reads back whole, told what it replaces or not", testIncReplaces},
 		{"a draft reads back a draft, and its publish is one more write", testIncDraft},
 		{"a new incident has version 1, each write names the stored version plus one", testIncVersions},
 		{"a commit with a stale incident stores nothing and fails ECONFLICT", testIncConflict},
@@ -122,6 +123,60 @@ func newComponent(id string, position int, status incident.ComponentStatus) inci
 
 // fullIncident returns an incident with every field set and three
 // updates, newest first.
+func testIncReplaces(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
+	s := open(t)
+	v1 := fullIncident("inc1")
+	v1.Updates = nil
+	mustCommit(t, s, &incident.Change{Incident: &v1})
+	// Each version adds updates at the front (updates are newest first),
+	// and the change names the version it replaces: a store may write
+	// only the new ones.
+	prev := v1
+	post := func(v int64, change func(*incident.Incident), replaces *incident.Incident) {
+		t.Helper()
+		next := prev.Clone()
+		next.Version = v
+		change(&next)
+		mustCommit(t, s, &incident.Change{Incident: &next, Replaces: replaces})
+		assertIncidents(t, mustLoad(t, s, time.Time{}).Incidents, []incident.Incident{next})
+		prev = next
+	}
+	update := func(n int) incident.Update {
+		return incident.Update{ID: fmt.Sprintf("u%d", n), Status: incident.Investigating, Body: fmt.Sprintf("Update %d.", n),
+			CreatedAt: at(time.Duration(n) * time.Minute), DisplayAt: at(time.Duration(n) * time.Minute),
+			Affected: []incident.Affected{{ComponentID: "api", Name: "The api", Old: incident.Operational, New: incident.MajorOutage}}}
+	}
+	prepend := func(ns ...int) func(*incident.Incident) {
+		return func(i *incident.Incident) {
+			var us []incident.Update
+			for _, n := range ns {
+				us = append(us, update(n))
+			}
+			i.Updates = append(us, i.Updates...)
+		}
+	}
+	was := func() *incident.Incident { c := prev.Clone(); return &c }
+	post(2, prepend(1), was())                  // the first update
+	post(3, prepend(2), was())                  // one more
+	post(4, prepend(4, 3), was())               // two at once
+	post(5, func(*incident.Incident) {}, was()) // none: the incident's fields only
+	post(6, func(i *incident.Incident) {        // one edited, one more: not only added
+		i.Updates[2].Body = "Update 2, edited."
+		i.Updates = append([]incident.Update{update(5)}, i.Updates...)
+	}, was())
+	post(7, func(i *incident.Incident) { i.Updates = i.Updates[1:] }, was()) // one gone
+	post(8, prepend(6), nil)                                                 // not told
+	other := prev.Clone()
+	other.Version = 3 // not the stored version: ignored
+	post(9, prepend(7), &other)
+	for n := 10; n < 40; n++ { // a lasting incident
+		post(int64(n), prepend(n), was())
+	}
+	if len(prev.Updates) != 36 {
+		t.Fatalf("the last version has %d updates, want 36", len(prev.Updates))
+	}
+}
+
 func fullIncident(id string) incident.Incident {
 	return incident.Incident{
 		ID:           id,

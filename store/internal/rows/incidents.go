@@ -3,6 +3,7 @@ package rows
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/headroomhq/headroom/incident"
 )
@@ -88,16 +89,19 @@ func ScanIncident(s Scanner) (incident.Incident, error) {
 }
 
 // UpdateColumns are the incident_updates columns UpdateValues writes:
-// the incident, the update's position in its list (newest first), then the
-// update. A read (ScanUpdate) leaves position out: it orders by it.
+// the incident, the update's position, then the update. A read
+// (ScanUpdate) leaves position out: it orders by it.
 const UpdateColumns = `incident_id, position, id, status, body, created_at, display_at, affected`
 
-// UpdateValues returns the values of u, at position pos of incident
-// incidentID's updates, for an INSERT.
+// UpdateValues returns the values of i's update j (Updates are newest
+// first) for an INSERT. Its position counts from the oldest update (0):
+// a new update is stored after the others, which stay where they are
+// (migration 0008).
 //
 // It fails for a time UnixNano cannot represent, naming its field (JSON
 // encodes any affected components).
-func UpdateValues(incidentID string, pos int, u incident.Update) ([]any, error) {
+func UpdateValues(i *incident.Incident, j int) ([]any, error) {
+	u := i.Updates[j]
 	var e Times
 	created, display := e.At("CreatedAt", u.CreatedAt), e.At("DisplayAt", u.DisplayAt)
 	if e.Err != nil {
@@ -107,7 +111,42 @@ func UpdateValues(incidentID string, pos int, u incident.Update) ([]any, error) 
 	if err != nil {
 		return nil, fmt.Errorf("affected: %w", err)
 	}
-	return []any{incidentID, pos, u.ID, string(u.Status), u.Body, created, display, affected}, nil
+	return []any{i.ID, len(i.Updates) - 1 - j, u.ID, string(u.Status), u.Body, created, display, affected}, nil
+}
+
+// NewUpdates returns how many of now's updates a write of now must
+// insert, and whether the others are stored already: when was is now's
+// previous version (stored, so the write's version check says) and now's
+// updates are was's after new ones, only those are new; otherwise all are,
+// and the stored ones must go first.
+func NewUpdates(was, now *incident.Incident) (n int, keep bool) {
+	if k, ok := Prepended(was, now); ok {
+		return k, true
+	}
+	return len(now.Updates), false
+}
+
+// Prepended returns how many updates now has before was's, when now's
+// updates are was's — each as UpdateValues would store it — after new ones
+// (updates are newest first: a post adds one at the front). ok is false
+// when was is nil, another incident, or not now's previous version, or
+// when an update of was's changed, moved or went.
+func Prepended(was, now *incident.Incident) (n int, ok bool) {
+	if was == nil || was.ID != now.ID || was.Version != now.Version-1 {
+		return 0, false
+	}
+	n = len(now.Updates) - len(was.Updates)
+	if n < 0 {
+		return 0, false
+	}
+	for j, a := range was.Updates {
+		b := now.Updates[n+j]
+		if a.ID != b.ID || a.Status != b.Status || a.Body != b.Body || !a.CreatedAt.Equal(b.CreatedAt) ||
+			!a.DisplayAt.Equal(b.DisplayAt) || !slices.Equal(a.Affected, b.Affected) {
+			return 0, false
+		}
+	}
+	return n, true
 }
 
 // Update is an update with the incident it belongs to.
