@@ -247,8 +247,13 @@ type entry struct {
 	gz *gzipped
 	// Header values, each a one-element slice shared by every request;
 	// cacheControl is nil for the site's.
-	contentType, etag, length, cacheControl []string
-	cors, immutable                         bool
+	contentType, length, cacheControl []string
+	// etag is the body's tag, made by the first request (see tag): like
+	// gz, most documents a write renders are not asked for before the
+	// next write (the incidents' JSON all change with the page's
+	// updated_at), and hashing them all was an eighth of a write.
+	etag            atomic.Pointer[[]string]
+	cors, immutable bool
 	// html marks a page: the answers a browser shows and follows links
 	// from.
 	html bool
@@ -292,10 +297,8 @@ func newEntry(d doc, old *entry) *entry {
 		// is, tag and compressed variant included.
 		return old
 	}
-	sum := sha256.Sum256(d.body)
-	tag := hex.EncodeToString(sum[:12])
 	e := &entry{body: d.body, contentType: []string{d.contentType}, cors: d.cors, immutable: d.immutable, html: d.contentType == typeHTML,
-		etag: []string{`"` + tag + `"`}, length: []string{strconv.Itoa(len(d.body))}}
+		length: []string{strconv.Itoa(len(d.body))}}
 	if d.immutable {
 		e.cacheControl = headerImmutable
 	}
@@ -303,6 +306,19 @@ func newEntry(d doc, old *entry) *entry {
 		e.gz = new(gzipped)
 	}
 	return e
+}
+
+// tag returns the entry's ETag header value: 12 bytes of the body's
+// SHA-256 in hex, quoted, the same on every replica. Two requests at once
+// may both compute it; they store the same.
+func (e *entry) tag() []string {
+	if t := e.etag.Load(); t != nil {
+		return *t
+	}
+	sum := sha256.Sum256(e.body)
+	t := []string{`"` + hex.EncodeToString(sum[:12]) + `"`}
+	e.etag.CompareAndSwap(nil, &t)
+	return *e.etag.Load()
 }
 
 // minGzip is the smallest body worth compressing: below, gzip's header and
@@ -445,7 +461,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, cacheControl, va
 		// the stylesheet send no Referer.
 		hdr["Referrer-Policy"] = headerReferrer
 	}
-	body, etag, length := e.body, e.etag, e.length
+	body, etag, length := e.body, e.tag(), e.length
 	if e.gz != nil {
 		if gz := e.gz.get(e.body, etag[0]); gz.body != nil {
 			if vary == nil {

@@ -305,8 +305,8 @@ func (s *Subscriptions) answer(w http.ResponseWriter, r *http.Request, e *entry,
 	hdr := w.Header()
 	if cacheable {
 		hdr["Cache-Control"] = s.pages.Load().cacheControl
-		hdr["Etag"] = e.etag
-		if status == http.StatusOK && noneMatch(r.Header["If-None-Match"], e.etag[0]) {
+		hdr["Etag"] = e.tag()
+		if status == http.StatusOK && noneMatch(r.Header["If-None-Match"], e.tag()[0]) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
