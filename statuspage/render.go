@@ -205,6 +205,10 @@ type incidentDocs struct {
 	// apiDoc is incidents/{id}.json as last written with the page's JSON
 	// apiPage.
 	apiDoc, apiPage []byte
+	// past and history are its entries in the past incidents of / and
+	// on /history, made when they list it: rendering them for every
+	// incident at every write was most of those pages' template work.
+	past, history template.HTML
 }
 
 // incidentDocs returns inc's rendered page and API JSON: the last render's
@@ -269,11 +273,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	}
 
 	out.pages["/"+stylesheetURL] = doc{body: pageCSS, contentType: typeCSS, immutable: true}
-	out.pages["/"] = html("index", h.indexView(m))
-	if m.err != nil {
-		return nil, nil, m.err
-	}
-	h.renderBadges(m, out)
+	// The incidents first: / and /history show their parts (incidentDocs).
 	for i := range snap.Incidents {
 		inc := &snap.Incidents[i]
 		d, e := m.incidentDocs(inc, html)
@@ -282,6 +282,11 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		}
 		out.pages["/incidents/"+inc.ID] = d.page
 	}
+	out.pages["/"] = html("index", h.indexView(m))
+	if m.err != nil {
+		return nil, nil, m.err
+	}
+	h.renderBadges(m, out)
 	// A history page is rendered again only when what it shows changed:
 	// a write changes the months of one incident.
 	views := h.historyViews(m)
@@ -430,7 +435,7 @@ type updateView struct {
 
 type dayView struct {
 	Date, Empty string
-	Items       []pastView
+	Items       template.HTML // the "past" of each incident, each after a newline
 }
 
 type pastView struct {
@@ -747,11 +752,15 @@ func (h *Handler) pastDays(m *model) []dayView {
 		if back < 0 || back >= n {
 			continue
 		}
-		p := pastView{Href: "incidents/" + url.PathEscape(inc.ID), Name: inc.Name, Impact: impactClass(inc), Updates: m.updatesHTML(inc, pastHTML)}
-		if inc.PostmortemBody != "" && !inc.PostmortemPublishedAt.IsZero() {
-			p.Postmortem = m.short(inc.PostmortemPublishedAt)
+		docs := m.incidents[inc.ID]
+		if docs.past == "" {
+			p := pastView{Href: "incidents/" + url.PathEscape(inc.ID), Name: inc.Name, Impact: impactClass(inc), Updates: m.updatesHTML(inc, pastHTML)}
+			if inc.PostmortemBody != "" && !inc.PostmortemPublishedAt.IsZero() {
+				p.Postmortem = m.short(inc.PostmortemPublishedAt)
+			}
+			docs.past = m.fragment("past", p)
 		}
-		out[back].Items = append(out[back].Items, p)
+		out[back].Items += "\n" + docs.past
 	}
 	return out
 }
@@ -882,7 +891,7 @@ type historyView struct {
 
 type monthView struct {
 	Name  string
-	Items []historyItem
+	Items template.HTML // the "history-item" of each incident, each after a newline
 }
 
 type historyItem struct {
@@ -896,7 +905,7 @@ func (h *Handler) historyViews(m *model) []historyView {
 	now := m.snap.BuiltAt.In(m.loc)
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, m.loc)
 	months := 1
-	byMonth := map[int][]historyItem{} // months back → items, newest first
+	byMonth := map[int]*strings.Builder{} // months back → items, newest first
 	for i := range m.snap.Incidents {
 		inc := &m.snap.Incidents[i]
 		if !listed(inc) {
@@ -908,11 +917,21 @@ func (h *Handler) historyViews(m *model) []historyView {
 			back = 0 // ahead of the snapshot's clock: this month
 		}
 		months = max(months, back+1)
-		item := historyItem{Href: "incidents/" + url.PathEscape(inc.ID), Name: inc.Name, Impact: impactClass(inc), When: m.span(inc)}
-		if len(inc.Updates) > 0 {
-			item.Body = m.body(inc.Updates[0].Body)
+		d := m.incidents[inc.ID]
+		if d.history == "" {
+			item := historyItem{Href: "incidents/" + url.PathEscape(inc.ID), Name: inc.Name, Impact: impactClass(inc), When: m.span(inc)}
+			if len(inc.Updates) > 0 {
+				item.Body = m.body(inc.Updates[0].Body)
+			}
+			d.history = m.fragment("history-item", item)
 		}
-		byMonth[back] = append(byMonth[back], item)
+		b := byMonth[back]
+		if b == nil {
+			b = &strings.Builder{}
+			byMonth[back] = b
+		}
+		b.WriteByte('\n')
+		b.WriteString(string(d.history))
 	}
 	pages := (months + per - 1) / per
 	out := make([]historyView, pages)
@@ -928,7 +947,11 @@ func (h *Handler) historyViews(m *model) []historyView {
 			v.Newer = "history?page=" + strconv.Itoa(p)
 		}
 		for back := p * per; back < (p+1)*per; back++ {
-			v.Months = append(v.Months, monthView{Name: m.lang.Time("month", first.AddDate(0, -back, 0)), Items: byMonth[back]})
+			mv := monthView{Name: m.lang.Time("month", first.AddDate(0, -back, 0))}
+			if b := byMonth[back]; b != nil {
+				mv.Items = template.HTML(b.String()) // pieces escaped by html/template
+			}
+			v.Months = append(v.Months, mv)
 		}
 		out[p] = v
 	}
