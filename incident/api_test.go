@@ -85,7 +85,24 @@ func TestGoldenJSON(t *testing.T) {
 			up.Components = map[string]incident.ComponentStatus{"website": incident.Operational, "api": incident.Operational}
 		}
 		mustUpdate(t, s, inc.ID, up)
-		next()
+		payload := next()
+		// The page's status in a webhook is the page's after the write:
+		// monitoring, the impact still counts; resolved, nothing does.
+		var w struct {
+			Page struct {
+				Indicator string `json:"status_indicator"`
+			} `json:"page"`
+		}
+		if err := json.Unmarshal(payload, &w); err != nil {
+			t.Fatal(err)
+		}
+		want := "major"
+		if u.status == incident.Resolved {
+			want = "none"
+		}
+		if w.Page.Indicator != want {
+			t.Errorf("webhook of the %s update: page status_indicator %q, want %q", u.status, w.Page.Indicator, want)
+		}
 	}
 	if _, err := s.SavePostmortem(ctx, inc.ID, "SUMMARY\n\nOn June 30, 2021, between 5:05PM UTC and 5:15PM UTC, ..."); err != nil {
 		t.Fatal(err)

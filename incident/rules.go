@@ -205,20 +205,24 @@ func StatusOf(components []Component, incidents []Incident) PageStatus {
 	st := componentStatus(statuses)
 	for i := range incidents {
 		inc := &incidents[i]
-		var candidate PageStatus
-		switch {
-		case inc.Unresolved():
-			candidate = impactStatus(inc.Impact)
-		case inc.Kind == KindMaintenance && (inc.Status == InProgress || inc.Status == Verifying):
-			candidate = PageStatus{IndicatorMaintenance, DescriptionMaintenance}
-		default:
+		if !statusCounts(inc) {
 			continue
+		}
+		candidate := PageStatus{IndicatorMaintenance, DescriptionMaintenance}
+		if inc.Unresolved() {
+			candidate = impactStatus(inc.Impact)
 		}
 		if indicatorRank(candidate.Indicator) > indicatorRank(st.Indicator) {
 			st = candidate
 		}
 	}
 	return st
+}
+
+// statusCounts says whether inc counts in the page's status (StatusOf):
+// an unresolved incident by its impact, a maintenance in progress.
+func statusCounts(inc *Incident) bool {
+	return inc.Unresolved() || inc.Kind == KindMaintenance && (inc.Status == InProgress || inc.Status == Verifying)
 }
 
 // quoteList renders statuses as "a", "b" or "c" for error messages.
