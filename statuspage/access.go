@@ -216,11 +216,12 @@ func (h *Handler) serveSplit(w http.ResponseWriter, r *http.Request) {
 	} else {
 		hdr["Referrer-Policy"] = headerReferrer
 	}
+	body, length := e.bytes()
 	hdr["Content-Type"] = e.contentType
-	hdr["Content-Length"] = e.length
+	hdr["Content-Length"] = length
 	w.WriteHeader(http.StatusUnauthorized)
 	if r.Method != http.MethodHead {
-		w.Write(e.body) // the client went away: nothing to do
+		w.Write(body) // the client went away: nothing to do
 	}
 }
 

@@ -58,12 +58,14 @@ func (h *Handler) renderAPI(m *model, out *rendered) error {
 	for i := range s.Incidents {
 		inc := &s.Incidents[i]
 		// {"page":…,"incident":…}: the incident's JSON as rendered with
-		// its page (unchanged by most writes), the page's encoded once.
+		// its page (unchanged by most writes), the page's encoded once;
+		// spliced when asked for: the page's JSON (its updated_at)
+		// changes at nearly every write, and with it every incident's
+		// document, and most are not read before the next.
 		d := m.incidents[inc.ID]
-		if d.apiDoc == nil || !bytes.Equal(d.apiPage, pageJSON) {
-			d.apiDoc, d.apiPage = spliceJSON(pageJSON, "incident", false, d.api), pageJSON
-		}
-		out.pages["/api/v2/incidents/"+url.PathEscape(inc.ID)+".json"] = doc{body: d.apiDoc, contentType: typeJSON, cors: true}
+		api := d.api
+		out.pages["/api/v2/incidents/"+url.PathEscape(inc.ID)+".json"] = doc{make: func() []byte { return spliceJSON(pageJSON, "incident", false, api) },
+			contentType: typeJSON, cors: true}
 		if inc.Kind == incident.KindMaintenance {
 			if len(maintenances) < limit {
 				maintenances = append(maintenances, d.api)

@@ -202,9 +202,6 @@ type incidentDocs struct {
 	// feeds list it, with the tag URI feedTag.
 	atomEntry, rssItem []byte
 	feedTag            string
-	// apiDoc is incidents/{id}.json as last written with the page's JSON
-	// apiPage.
-	apiDoc, apiPage []byte
 	// past and history are its entries in the past incidents of / and
 	// on /history, made when they list it: rendering them for every
 	// incident at every write was most of those pages' template work.

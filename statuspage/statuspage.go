@@ -212,7 +212,12 @@ func (h *Handler) logger() *slog.Logger {
 
 // doc is one rendered answer before compression.
 type doc struct {
-	body        []byte
+	body []byte
+	// make, when set, makes the body at the first request that needs it
+	// (body is nil): a write changes every incident's JSON (the page's
+	// updated_at is in each), and most are not asked for before the
+	// next write.
+	make        func() []byte
 	contentType string
 	// cors marks the JSON API: any origin may read it, as Statuspage's,
 	// so widgets on other sites work.
@@ -238,7 +243,12 @@ type site struct {
 // entry is one answer, ready to write: the header values are built once,
 // so serving it allocates nothing.
 type entry struct {
-	body []byte
+	// body and length are the answer and its Content-Length, or, for a
+	// lazy doc, nil and made by the first request (bytes).
+	body   []byte
+	length []string
+	make   func() []byte
+	made   atomic.Pointer[made]
 	// gz is the compressed variant, made by the first request that needs
 	// it (nil for a body too small to compress): a write renders many
 	// documents that nobody asks for before the next write (the feeds,
@@ -247,7 +257,7 @@ type entry struct {
 	gz *gzipped
 	// Header values, each a one-element slice shared by every request;
 	// cacheControl is nil for the site's.
-	contentType, length, cacheControl []string
+	contentType, cacheControl []string
 	// etag is the body's tag, made by the first request (see tag): like
 	// gz, most documents a write renders are not asked for before the
 	// next write (the incidents' JSON all change with the page's
@@ -257,6 +267,28 @@ type entry struct {
 	// html marks a page: the answers a browser shows and follows links
 	// from.
 	html bool
+}
+
+// made is a lazy entry's body, once made.
+type made struct {
+	body   []byte
+	length []string
+}
+
+// bytes returns the entry's body and its Content-Length, making a lazy
+// entry's the first time. Two requests at once may both make it; they
+// store the same.
+func (e *entry) bytes() ([]byte, []string) {
+	if e.make == nil {
+		return e.body, e.length
+	}
+	if m := e.made.Load(); m != nil {
+		return m.body, m.length
+	}
+	b := e.make()
+	e.made.CompareAndSwap(nil, &made{body: b, length: []string{strconv.Itoa(len(b))}})
+	m := e.made.Load()
+	return m.body, m.length
 }
 
 // gzipped is an entry's compressed variant, made once.
@@ -277,7 +309,10 @@ func (g *gzipped) get(src []byte, etag string) *gzipped {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !g.done.Load() {
-		if g.body = compress(src); g.body != nil {
+		if g.body = compress(src); len(src) < minGzip {
+			g.body = nil // a lazy entry's, too small to gain
+		}
+		if g.body != nil {
 			g.etag = []string{strings.TrimSuffix(etag, `"`) + `-gzip"`}
 			g.length = []string{strconv.Itoa(len(g.body))}
 		}
@@ -290,7 +325,12 @@ func (g *gzipped) get(src []byte, etag string) *gzipped {
 // documents do not change on a write), old is kept, with its compressed
 // variant.
 func newEntry(d doc, old *entry) *entry {
-	if old != nil && old.cors == d.cors && old.immutable == d.immutable && old.contentType[0] == d.contentType &&
+	if d.make != nil {
+		// Its body is not made yet: a doc is lazy only when it changed.
+		return &entry{make: d.make, contentType: []string{d.contentType}, cors: d.cors, immutable: d.immutable,
+			html: d.contentType == typeHTML, gz: new(gzipped)}
+	}
+	if old != nil && old.make == nil && old.cors == d.cors && old.immutable == d.immutable && old.contentType[0] == d.contentType &&
 		(len(d.body) > 0 && len(old.body) == len(d.body) && &old.body[0] == &d.body[0] || bytes.Equal(old.body, d.body)) {
 		// The very bytes the last Publish rendered (an unchanged
 		// incident's page), or the same bytes again: its entry as it
@@ -315,7 +355,8 @@ func (e *entry) tag() []string {
 	if t := e.etag.Load(); t != nil {
 		return *t
 	}
-	sum := sha256.Sum256(e.body)
+	body, _ := e.bytes()
+	sum := sha256.Sum256(body)
 	t := []string{`"` + hex.EncodeToString(sum[:12]) + `"`}
 	e.etag.CompareAndSwap(nil, &t)
 	return *e.etag.Load()
@@ -461,9 +502,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, cacheControl, va
 		// the stylesheet send no Referer.
 		hdr["Referrer-Policy"] = headerReferrer
 	}
-	body, etag, length := e.body, e.tag(), e.length
+	body, length := e.bytes()
+	etag := e.tag()
 	if e.gz != nil {
-		if gz := e.gz.get(e.body, etag[0]); gz.body != nil {
+		if gz := e.gz.get(body, etag[0]); gz.body != nil {
 			if vary == nil {
 				hdr["Vary"] = headerVary
 			}

@@ -445,10 +445,12 @@ func TestHead(t *testing.T) {
 }
 
 // Every answer names its content by an ETag; asked again with it, the
-// answer is a 304 without a body. The gzip variant has its own tag.
+// answer is a 304 without a body. The gzip variant has its own tag. An
+// incident's JSON is made by the first request (newEntry): the same.
 func TestETag(t *testing.T) {
 	h := published(t, fixture())
-	for _, path := range []string{"/", "/incidents/incpostm0001", "/history", "/api/v2/summary.json", "/history.atom"} {
+	for _, path := range []string{"/", "/incidents/incpostm0001", "/history", "/api/v2/summary.json", "/history.atom",
+		"/api/v2/incidents/incpostm0001.json"} {
 		t.Run(path, func(t *testing.T) {
 			res, _ := get(t, h, "GET", path)
 			etag := res.Header.Get("Etag")
@@ -737,7 +739,7 @@ func TestGzipConcurrent(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 30 {
-				for _, path := range []string{"/", "/api/v2/summary.json", "/history.atom"} {
+				for _, path := range []string{"/", "/api/v2/summary.json", "/history.atom", "/api/v2/incidents/incactive001.json"} {
 					res, body := get(t, h, "GET", path, "Accept-Encoding", "gzip")
 					if res.Header.Get("Content-Length") != strconv.Itoa(len(body)) {
 						t.Errorf("%s: Content-Length %s, body %d bytes", path, res.Header.Get("Content-Length"), len(body))

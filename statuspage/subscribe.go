@@ -313,11 +313,12 @@ func (s *Subscriptions) answer(w http.ResponseWriter, r *http.Request, e *entry,
 	} else {
 		hdr["Cache-Control"] = headerNoStore
 	}
+	body, length := e.bytes()
 	hdr["Content-Type"] = e.contentType
-	hdr["Content-Length"] = e.length
+	hdr["Content-Length"] = length
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		w.Write(e.body) // the client went away: nothing to do
+		w.Write(body) // the client went away: nothing to do
 	}
 }
 
