@@ -3,11 +3,10 @@ package sqlite
 import (
 	"database/sql"
 	"fmt"
+	"github.com/headroomhq/headroom/store/storetest"
 	"io/fs"
-	"maps"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -243,19 +242,19 @@ func TestSubscriberByTokenUsesTheIndex(t *testing.T) {
 }
 
 // Updates stored before 0008 were numbered from the newest (0): after the
-// migration they read back in the same order, newest first, for incidents
-// of three, one and no updates, and a new update is stored after them.
+// migration they read back in the same order, and a new update lands in
+// front (storetest.CheckUpdatesAfter0008).
 func TestMigrationToOldestFirst(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "headroom.db")
 	db, err := open(t.Context(), path, upTo(t, 7))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.write.Exec(migrationIncidents); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.write.Exec(migrationUpdates); err != nil {
-		t.Fatal(err)
+	incidents, updates := storetest.UpdatesBefore0008("0")
+	for _, q := range []string{incidents, updates} {
+		if _, err := db.write.Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db.Close()
 
@@ -264,58 +263,5 @@ func TestMigrationToOldestFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	checkMigratedUpdates(t, db)
-}
-
-// The rows of TestMigrationToOldestFirst, as a headroom before 0008
-// wrote them: position 0 the newest.
-const (
-	migrationIncidents = `INSERT INTO incidents (id, kind, name, status, impact, component_ids, created_at,
-		auto_start, auto_complete, postmortem_draft, postmortem_body, version) VALUES
-		('a', 'incident', 'Three updates', 'resolved', 'minor', '[]', 1, 0, 0, '', '', 3),
-		('b', 'incident', 'One update', 'investigating', 'minor', '[]', 2, 0, 0, '', '', 1),
-		('c', 'incident', 'No update', 'investigating', 'minor', '[]', 3, 0, 0, '', '', 1)`
-	migrationUpdates = `INSERT INTO incident_updates (incident_id, position, id, status, body, created_at, display_at, affected) VALUES
-		('a', 0, 'a3', 'resolved', 'Third.', 30, 30, '[]'),
-		('a', 2, 'a1', 'investigating', 'First.', 10, 10, '[]'),
-		('a', 1, 'a2', 'identified', 'Second.', 20, 20, '[]'),
-		('b', 0, 'b1', 'investigating', 'Only.', 40, 40, '[]')`
-)
-
-func checkMigratedUpdates(t *testing.T, db *DB) {
-	t.Helper()
-	ids := func() map[string]string {
-		t.Helper()
-		d, err := db.Load(t.Context(), time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]string{}
-		for _, inc := range d.Incidents {
-			var us []string
-			for _, u := range inc.Updates {
-				us = append(us, u.ID)
-			}
-			out[inc.ID] = strings.Join(us, ",")
-		}
-		return out
-	}
-	if got, want := ids(), map[string]string{"a": "a3,a2,a1", "b": "b1", "c": ""}; !maps.Equal(got, want) {
-		t.Fatalf("updates after the migration: %v, want %v (newest first)", got, want)
-	}
-	d, err := db.Load(t.Context(), time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(d.Incidents, func(inc incident.Incident) bool { return inc.ID == "a" })
-	was := d.Incidents[i]
-	now := was.Clone()
-	now.Version++
-	now.Updates = append([]incident.Update{{ID: "a4", Status: incident.Resolved, Body: "Fourth."}}, now.Updates...)
-	if err := db.Commit(t.Context(), &incident.Change{Incident: &now, Replaces: &was}); err != nil {
-		t.Fatal(err)
-	}
-	if got := ids()["a"]; got != "a4,a3,a2,a1" {
-		t.Errorf("after a new update: %s, want a4,a3,a2,a1", got)
-	}
+	storetest.CheckUpdatesAfter0008(t, db)
 }
