@@ -51,7 +51,7 @@ ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.desc
 	insertHistory = `INSERT INTO component_history (` + rows.HistoryColumns + `) VALUES ($1, $2, $3, $4)`
 
 	selectUpdates = `SELECT incident_id, id, status, body, created_at, display_at, affected::text
-FROM incident_updates ORDER BY incident_id, position DESC`
+FROM incident_updates ORDER BY incident_id, seq DESC`
 	insertUpdate   = `INSERT INTO incident_updates (` + rows.UpdateColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 	deleteUpdates  = `DELETE FROM incident_updates WHERE incident_id = $1`
 	selectIncident = `SELECT version FROM incidents WHERE id = $1`

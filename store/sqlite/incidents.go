@@ -46,7 +46,7 @@ ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.desc
 	insertHistory = `INSERT INTO component_history (` + rows.HistoryColumns + `) VALUES (?, ?, ?, ?)`
 
 	selectUpdates = `SELECT incident_id, id, status, body, created_at, display_at, affected
-FROM incident_updates ORDER BY incident_id, position DESC`
+FROM incident_updates ORDER BY incident_id, seq DESC`
 	insertUpdate   = `INSERT INTO incident_updates (` + rows.UpdateColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	deleteUpdates  = `DELETE FROM incident_updates WHERE incident_id = ?`
 	selectIncident = `SELECT version FROM incidents WHERE id = ?`

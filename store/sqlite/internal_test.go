@@ -264,4 +264,9 @@ func TestMigrationToOldestFirst(t *testing.T) {
 	}
 	defer db.Close()
 	storetest.CheckUpdatesAfter0008(t, db)
+	// A headroom from before, beside this one, fails rather than
+	// writing the old order: the column it names is gone.
+	if _, err := db.write.Exec(`SELECT position FROM incident_updates`); err == nil {
+		t.Error("incident_updates.position still reads after 0008; want it renamed")
+	}
 }

@@ -89,13 +89,13 @@ func ScanIncident(s Scanner) (incident.Incident, error) {
 }
 
 // UpdateColumns are the incident_updates columns UpdateValues writes:
-// the incident, the update's position, then the update. A read
-// (ScanUpdate) leaves position out: it orders by it.
-const UpdateColumns = `incident_id, position, id, status, body, created_at, display_at, affected`
+// the incident, the update's place in it (seq), then the update. A read
+// (ScanUpdate) leaves seq out: it orders by it.
+const UpdateColumns = `incident_id, seq, id, status, body, created_at, display_at, affected`
 
 // UpdateValues returns the values of i's update j (Updates are newest
-// first) for an INSERT. Its position counts from the oldest update (0):
-// a new update is stored after the others, which stay where they are
+// first) for an INSERT. Its seq counts from the oldest update (0): a new
+// update is stored after the others, which stay where they are
 // (migration 0008).
 //
 // It fails for a time UnixNano cannot represent, naming its field (JSON
