@@ -250,7 +250,8 @@ type entry struct {
 	make   func() []byte
 	made   atomic.Pointer[made]
 	// gz is the compressed variant, made by the first request that needs
-	// it (nil for a body too small to compress): a write renders many
+	// it (nil for a body too small to compress; a lazy entry's body is
+	// measured when made, see gzipped.get): a write renders many
 	// documents that nobody asks for before the next write (the feeds,
 	// the 120 KB incidents.json), and compressing those was most of a
 	// write's cost. An unchanged body shares its predecessor's.
@@ -309,8 +310,8 @@ func (g *gzipped) get(src []byte, etag string) *gzipped {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !g.done.Load() {
-		if g.body = compress(src); len(src) < minGzip {
-			g.body = nil // a lazy entry's, too small to gain
+		if len(src) >= minGzip { // a lazy entry's may be smaller
+			g.body = compress(src)
 		}
 		if g.body != nil {
 			g.etag = []string{strings.TrimSuffix(etag, `"`) + `-gzip"`}
@@ -325,24 +326,21 @@ func (g *gzipped) get(src []byte, etag string) *gzipped {
 // documents do not change on a write), old is kept, with its compressed
 // variant.
 func newEntry(d doc, old *entry) *entry {
-	if d.make != nil {
-		// Its body is not made yet: a doc is lazy only when it changed.
-		return &entry{make: d.make, contentType: []string{d.contentType}, cors: d.cors, immutable: d.immutable,
-			html: d.contentType == typeHTML, gz: new(gzipped)}
-	}
-	if old != nil && old.make == nil && old.cors == d.cors && old.immutable == d.immutable && old.contentType[0] == d.contentType &&
+	if old != nil && d.make == nil && old.make == nil && old.cors == d.cors && old.immutable == d.immutable && old.contentType[0] == d.contentType &&
 		(len(d.body) > 0 && len(old.body) == len(d.body) && &old.body[0] == &d.body[0] || bytes.Equal(old.body, d.body)) {
 		// The very bytes the last Publish rendered (an unchanged
 		// incident's page), or the same bytes again: its entry as it
 		// is, tag and compressed variant included.
 		return old
 	}
-	e := &entry{body: d.body, contentType: []string{d.contentType}, cors: d.cors, immutable: d.immutable, html: d.contentType == typeHTML,
-		length: []string{strconv.Itoa(len(d.body))}}
+	e := &entry{body: d.body, make: d.make, contentType: []string{d.contentType}, cors: d.cors, immutable: d.immutable, html: d.contentType == typeHTML}
+	if d.make == nil {
+		e.length = []string{strconv.Itoa(len(d.body))}
+	}
 	if d.immutable {
 		e.cacheControl = headerImmutable
 	}
-	if len(d.body) >= minGzip {
+	if len(d.body) >= minGzip || d.make != nil {
 		e.gz = new(gzipped)
 	}
 	return e
