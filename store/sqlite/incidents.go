@@ -249,8 +249,9 @@ func storeIncident(ctx context.Context, tx *sql.Tx, i, was *incident.Incident) e
 	if n == 0 {
 		return conflict(ctx, tx, i)
 	}
-	// The row at version i.Version-1 was was (the UPDATE's WHERE), so
-	// its updates are stored: only the new ones are written.
+	// When was is the version the UPDATE replaced (its WHERE matched
+	// i.Version-1), its updates are stored: only i's new ones are
+	// written (rows.NewUpdates); otherwise all of them, afresh.
 	fresh, keep := rows.NewUpdates(was, i)
 	if !keep {
 		if _, err := tx.ExecContext(ctx, deleteUpdates, i.ID); err != nil {
