@@ -121,8 +121,9 @@ func newComponent(id string, position int, status incident.ComponentStatus) inci
 	}
 }
 
-// fullIncident returns an incident with every field set and three
-// updates, newest first.
+// testIncReplaces posts updates to an incident version after version,
+// with and without the version each replaces (incident.Change.Replaces):
+// whatever a store does with it, each version reads back whole.
 func testIncReplaces(t *testing.T, open func(t *testing.T) incident.Store, _ *config) {
 	s := open(t)
 	v1 := fullIncident("inc1")
@@ -177,6 +178,8 @@ func testIncReplaces(t *testing.T, open func(t *testing.T) incident.Store, _ *co
 	}
 }
 
+// fullIncident returns an incident with every field set and three
+// updates, newest first.
 func fullIncident(id string) incident.Incident {
 	return incident.Incident{
 		ID:           id,
