@@ -111,26 +111,36 @@ func upTo(t *testing.T, n int) fstest.MapFS {
 	return out
 }
 
-// An incident stored before 0004 (drafts) was public from the start: it
-// comes back not a draft, with no publish time, and takes draft writes.
-func TestMigrationToDrafts(t *testing.T) {
+// migrated opens a database at migration version n (the schema an older
+// headroom left), runs stmts in it, and opens it again with every
+// migration: what an upgrade finds.
+func migrated(t *testing.T, n int, stmts ...string) *DB {
+	t.Helper()
 	url := pgtest.NewDatabase(t)
-	db, err := open(t.Context(), url, upTo(t, 3))
+	db, err := open(t.Context(), url, upTo(t, n))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.pool.Exec(t.Context(), `INSERT INTO incidents (id, kind, name, status, impact, component_ids, created_at,
-		auto_start, auto_complete, postmortem_draft, postmortem_body, version)
-		VALUES ('old', 'incident', 'Before drafts', 'resolved', 'minor', '["api"]', 1, false, false, '', '', 1)`); err != nil {
-		t.Fatal(err)
+	for _, q := range stmts {
+		if _, err := db.pool.Exec(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db.Close()
-
 	db, err = Open(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// An incident stored before 0004 (drafts) was public from the start: it
+// comes back not a draft, with no publish time, and takes draft writes.
+func TestMigrationToDrafts(t *testing.T) {
+	db := migrated(t, 3, `INSERT INTO incidents (id, kind, name, status, impact, component_ids, created_at,
+		auto_start, auto_complete, postmortem_draft, postmortem_body, version)
+		VALUES ('old', 'incident', 'Before drafts', 'resolved', 'minor', '["api"]', 1, false, false, '', '', 1)`)
 	d, err := db.Load(t.Context(), time.Time{})
 	if err != nil {
 		t.Fatal(err)
@@ -230,24 +240,8 @@ func TestSubscriberByTokenUsesTheIndex(t *testing.T) {
 // migration they read back in the same order, and a new update lands in
 // front (storetest.CheckUpdatesAfter0008).
 func TestMigrationToOldestFirst(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	db, err := open(t.Context(), url, upTo(t, 7))
-	if err != nil {
-		t.Fatal(err)
-	}
 	incidents, updates := storetest.UpdatesBefore0008("false")
-	for _, q := range []string{incidents, updates} {
-		if _, err := db.pool.Exec(t.Context(), q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
-
-	db, err = Open(t.Context(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := migrated(t, 7, incidents, updates)
 	storetest.CheckUpdatesAfter0008(t, db)
 	// A headroom from before, beside this one, fails rather than
 	// writing the old order: the column it names is gone.

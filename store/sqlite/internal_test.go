@@ -148,26 +148,36 @@ func upTo(t *testing.T, n int) fstest.MapFS {
 	return out
 }
 
-// An incident stored before 0004 (drafts) was public from the start: it
-// comes back not a draft, with no publish time, and takes draft writes.
-func TestMigrationToDrafts(t *testing.T) {
+// migrated opens a database at migration version n (the schema an older
+// headroom left), runs stmts in it, and opens it again with every
+// migration: what an upgrade finds.
+func migrated(t *testing.T, n int, stmts ...string) *DB {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "headroom.db")
-	db, err := open(t.Context(), path, upTo(t, 3))
+	db, err := open(t.Context(), path, upTo(t, n))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.write.Exec(`INSERT INTO incidents (id, kind, name, status, impact, component_ids, created_at,
-		auto_start, auto_complete, postmortem_draft, postmortem_body, version)
-		VALUES ('old', 'incident', 'Before drafts', 'resolved', 'minor', '["api"]', 1, 0, 0, '', '', 1)`); err != nil {
-		t.Fatal(err)
+	for _, q := range stmts {
+		if _, err := db.write.Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db.Close()
-
 	db, err = Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// An incident stored before 0004 (drafts) was public from the start: it
+// comes back not a draft, with no publish time, and takes draft writes.
+func TestMigrationToDrafts(t *testing.T) {
+	db := migrated(t, 3, `INSERT INTO incidents (id, kind, name, status, impact, component_ids, created_at,
+		auto_start, auto_complete, postmortem_draft, postmortem_body, version)
+		VALUES ('old', 'incident', 'Before drafts', 'resolved', 'minor', '["api"]', 1, 0, 0, '', '', 1)`)
 	d, err := db.Load(t.Context(), time.Time{})
 	if err != nil {
 		t.Fatal(err)
@@ -189,22 +199,8 @@ func TestMigrationToDrafts(t *testing.T) {
 // its token after the migration: its link in mails sent before still
 // confirms and unsubscribes. A webhook's secret stays out of the index.
 func TestMigrationToTokenIndex(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "headroom.db")
-	db, err := open(t.Context(), path, upTo(t, 6))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.write.Exec(`INSERT INTO subscribers (id, channel, url, email, component_ids, secret, created_at) VALUES
-		('old', 'email', '', 'ops@example.com', '[]', 'tok-ü', 1), ('hook', 'webhook', 'https://hooks.example.com', '', '[]', 'k', 2)`); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	db, err = Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := migrated(t, 6, `INSERT INTO subscribers (id, channel, url, email, component_ids, secret, created_at) VALUES
+		('old', 'email', '', 'ops@example.com', '[]', 'tok-ü', 1), ('hook', 'webhook', 'https://hooks.example.com', '', '[]', 'k', 2)`)
 	if sub, err := db.SubscriberByToken(t.Context(), "tok-ü"); err != nil || sub.ID != "old" {
 		t.Errorf("SubscriberByToken of the old subscriber's token: %+v, %v", sub, err)
 	}
@@ -245,24 +241,8 @@ func TestSubscriberByTokenUsesTheIndex(t *testing.T) {
 // migration they read back in the same order, and a new update lands in
 // front (storetest.CheckUpdatesAfter0008).
 func TestMigrationToOldestFirst(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "headroom.db")
-	db, err := open(t.Context(), path, upTo(t, 7))
-	if err != nil {
-		t.Fatal(err)
-	}
 	incidents, updates := storetest.UpdatesBefore0008("0")
-	for _, q := range []string{incidents, updates} {
-		if _, err := db.write.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
-
-	db, err = Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := migrated(t, 7, incidents, updates)
 	storetest.CheckUpdatesAfter0008(t, db)
 	// A headroom from before, beside this one, fails rather than
 	// writing the old order: the column it names is gone.
