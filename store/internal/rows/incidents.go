@@ -117,33 +117,21 @@ func UpdateValues(i *incident.Incident, j int) ([]any, error) {
 // NewUpdates returns how many of now's updates a write of now must
 // insert, and whether the others are stored already: when was is now's
 // previous version (stored, so the write's version check says) and now's
-// updates are was's after new ones, only those are new; otherwise all are,
-// and the stored ones must go first.
+// updates are was's after new ones (updates are newest first: a post adds
+// one at the front), each as UpdateValues would store it, only those are
+// new; otherwise (was nil, another incident or version, an update of
+// was's changed, moved or gone) all are, and the stored ones must go first.
 func NewUpdates(was, now *incident.Incident) (n int, keep bool) {
-	if k, ok := Prepended(was, now); ok {
-		return k, true
+	all := len(now.Updates)
+	if was == nil || was.ID != now.ID || was.Version != now.Version-1 || len(was.Updates) > all {
+		return all, false
 	}
-	return len(now.Updates), false
-}
-
-// Prepended returns how many updates now has before was's, when now's
-// updates are was's — each as UpdateValues would store it — after new ones
-// (updates are newest first: a post adds one at the front). ok is false
-// when was is nil, another incident, or not now's previous version, or
-// when an update of was's changed, moved or went.
-func Prepended(was, now *incident.Incident) (n int, ok bool) {
-	if was == nil || was.ID != now.ID || was.Version != now.Version-1 {
-		return 0, false
-	}
-	n = len(now.Updates) - len(was.Updates)
-	if n < 0 {
-		return 0, false
-	}
+	n = all - len(was.Updates)
 	for j, a := range was.Updates {
 		b := now.Updates[n+j]
 		if a.ID != b.ID || a.Status != b.Status || a.Body != b.Body || !a.CreatedAt.Equal(b.CreatedAt) ||
 			!a.DisplayAt.Equal(b.DisplayAt) || !slices.Equal(a.Affected, b.Affected) {
-			return 0, false
+			return all, false
 		}
 	}
 	return n, true
