@@ -39,7 +39,10 @@ type Model struct {
 	base    float64 // base latency, seconds
 	timeout float64 // request timeout, seconds
 	backlog float64 // requests waiting from earlier seconds
-	cache   [1 << 12]cacheEntry
+	// cache is made by the first figure it holds: most models (a chart's,
+	// an evaluator's) never ask, and 256 KB zeroed for each was a good
+	// share of check's page faults.
+	cache *[1 << 12]cacheEntry
 	// tables memoize the same figures densely, by integer rate, a table
 	// per server count: per-second counts are integers and the next
 	// second's rate lies near this one's, so a table stays in the CPU's
@@ -266,6 +269,9 @@ func (m *Model) stable(c int, lambda float64) queueing.Deadline {
 				return t.queue[i]
 			}
 		}
+	}
+	if m.cache == nil {
+		m.cache = new([1 << 12]cacheEntry)
 	}
 	h := uint64(c)*0x9E3779B97F4A7C15 ^ math.Float64bits(lambda)*0xBF58476D1CE4E5B9
 	e := &m.cache[h>>52]
