@@ -142,6 +142,11 @@ type Detector struct {
 	horizon, minLatency       time.Duration
 	// alwaysEvaluate turns quiet off: the tests' reference.
 	alwaysEvaluate bool
+	// changed is set by the step's first alert that fires or resets, and
+	// before holds the alerts firing until then: most steps change none,
+	// and need no copy of them to compare with (see change).
+	changed bool
+	before  []headroom.Alert
 }
 
 // New returns a detector with cfg's defaults filled in, resuming from st
@@ -187,9 +192,19 @@ func (d *Detector) Firing() []headroom.Alert { return d.st.firing() }
 // sample older than the newest bucket (a clock stepping back) is counted in
 // the newest bucket, and the rules are evaluated as usual.
 func (d *Detector) Step(in Input) Output {
-	before := d.st.firing()
+	out := d.Advance(in)
+	out.Firing = d.st.firing()
+	return out
+}
+
+// Advance is Step without Output.Firing, for a caller that keeps the
+// alerts from those that began and reset (the simulator, at every
+// simulated loop): the alerts firing are not copied out.
+func (d *Detector) Advance(in Input) Output {
+	d.changed, d.before = false, nil
 	var gone []headroom.Alert
 	if !d.pruned {
+		d.change()
 		gone, d.pruned = d.dropRemoved(in.Now), true
 	}
 	if d.watching.IsZero() {
@@ -217,8 +232,18 @@ func (d *Detector) Step(in Input) Output {
 			}
 		}
 	}
-	after := d.st.firing()
-	return Output{Firing: after, Started: diff(after, before), Ended: append(gone, ended(d.st.Alerts, before, in.Now)...)}
+	if !d.changed {
+		return Output{}
+	}
+	return Output{Started: diff(d.st.firing(), d.before), Ended: append(gone, ended(d.st.Alerts, d.before, in.Now)...)}
+}
+
+// change is called before an alert fires or resets: the step's first
+// keeps the alerts firing until then, to tell what began and reset.
+func (d *Detector) change() {
+	if !d.changed {
+		d.changed, d.before = true, d.st.firing()
+	}
 }
 
 // couldHold says whether sample s could make a rule hold while it is in
@@ -355,6 +380,7 @@ func (d *Detector) blind(now time.Time) bool {
 
 // fire starts an alert for rule state rs.
 func (d *Detector) fire(rs *RuleState, signal headroom.Signal, sev headroom.Severity, now time.Time, why headroom.Reason) {
+	d.change()
 	rs.Active = &headroom.Alert{Target: d.cfg.Target, Signal: signal, Rule: rs.Name, Severity: sev, StartsAt: now, Reason: why}
 }
 
@@ -363,6 +389,7 @@ func (d *Detector) resolve(rs *RuleState, now time.Time) {
 	if rs.Active == nil {
 		return
 	}
+	d.change()
 	a := *rs.Active
 	a.EndsAt = now
 	rs.Active = nil
