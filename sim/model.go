@@ -63,13 +63,25 @@ const (
 	maxRatesPerTable = 1 << 16
 )
 
-// stableTable is the M/M/c+D queue of c servers for integer rates lo, lo+1, ...
+// stableTable is the M/M/c+D queue of c servers for integer rates lo,
+// lo+1, ..., in pages made when a rate in them is first asked: a run's
+// rates at one count keep to a narrow band of the table's range, and a
+// table made whole was most of check's page faults.
 type stableTable struct {
 	c     int
 	lo    int
-	queue []queueing.Deadline
-	known []bool
+	n     int // rates
+	pages []*tablePage
 }
+
+// tablePage holds the figures of pageRates consecutive rates; known has a
+// bit for each figure computed.
+type tablePage struct {
+	known uint64
+	queue [pageRates]queueing.Deadline
+}
+
+const pageRates = 64
 
 // cacheEntry memoizes the stable-queue figures: traffic repeats the same
 // rates (a minute of data is 60 equal seconds; per-second counts are
@@ -262,11 +274,17 @@ func (m *Model) stable(c int, lambda float64) queueing.Deadline {
 	}
 	if r := int(lambda); float64(r) == lambda && r >= 0 {
 		if t := m.table(c); t != nil {
-			if i := r - t.lo; i >= 0 && i < len(t.queue) {
-				if !t.known[i] {
-					t.queue[i], t.known[i] = queueing.NewDeadline(c, lambda, m.mu, m.timeout-m.base), true
+			if i := r - t.lo; i >= 0 && i < t.n {
+				p := t.pages[i/pageRates]
+				if p == nil {
+					p = new(tablePage)
+					t.pages[i/pageRates] = p
 				}
-				return t.queue[i]
+				bit := uint64(1) << (i % pageRates)
+				if p.known&bit == 0 {
+					p.queue[i%pageRates], p.known = queueing.NewDeadline(c, lambda, m.mu, m.timeout-m.base), p.known|bit
+				}
+				return p.queue[i%pageRates]
 			}
 		}
 	}
@@ -303,7 +321,7 @@ func (m *Model) table(c int) *stableTable {
 		if m.tables == nil || m.tableRates+size > maxTableRates {
 			m.tables, m.tableRates = map[int]*stableTable{}, 0
 		}
-		t = &stableTable{c: c, lo: lo, queue: make([]queueing.Deadline, size), known: make([]bool, size)}
+		t = &stableTable{c: c, lo: lo, n: size, pages: make([]*tablePage, (size+pageRates-1)/pageRates)}
 		m.tables[c], m.tableRates = t, m.tableRates+size
 	}
 	m.last = t
