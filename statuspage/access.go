@@ -206,7 +206,7 @@ func (h *Handler) serveSplit(w http.ResponseWriter, r *http.Request) {
 	hdr["Vary"] = vary
 	hdr["Www-Authenticate"] = n.challenge
 	e := n.html
-	if path := r.URL.Path; path == "/"+stylesheetURL {
+	if path := r.URL.Path; path == "/"+stylesheetURL() {
 		// The stylesheet is no one's data.
 		h.private.Load().serve(w, r, nil, vary)
 		return

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/headroomhq/headroom/incident"
@@ -21,24 +22,37 @@ import (
 //go:embed page/page.html.tmpl page/metrics.html.tmpl page/page.css
 var pageFiles embed.FS
 
+// The templates and the stylesheet are made by the first page that needs
+// them, not when the program starts: every other command (check, the
+// autoscaler) would parse them for nothing.
 var (
 	// pageTemplates are parsed once, then copied for each language with
 	// its catalog's t (a message) and n (a message by a count), by tag:
 	// html/template escapes every value by its context. Only sanitized
 	// Markdown enters as template.HTML.
-	pageTemplates = languageTemplates(template.Must(template.New("page").Funcs(textFuncs(mustLookup(""))).ParseFS(pageFiles, "page/page.html.tmpl", "page/metrics.html.tmpl")))
-	// pageCSS is the one stylesheet, served under a path naming its
+	pageTemplates = sync.OnceValue(func() map[string]*template.Template {
+		return languageTemplates(template.Must(template.New("page").Funcs(textFuncs(mustLookup(""))).ParseFS(pageFiles, "page/page.html.tmpl", "page/metrics.html.tmpl")))
+	})
+	// stylesheet is the one stylesheet and its path, which names its
 	// content: browsers keep it for good, and a page carries only a link
 	// to it (inline, it would be most of a small page's bytes, on every
 	// request). Its texts (the uptime bars' tooltips and legend) are
 	// custom properties set for each language by :lang().
-	pageCSS       = []byte(mustRead(pageFiles, "page/page.css") + languageCSS())
-	stylesheetURL = "assets/status-" + contentHash(pageCSS) + ".css"
-	// pageCSP is the Content-Security-Policy of every answer: no script,
-	// nothing loaded but the stylesheet, no inline style, no framing, no
-	// form.
-	pageCSP = "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	stylesheet = sync.OnceValues(func() (css []byte, path string) {
+		css = []byte(mustRead(pageFiles, "page/page.css") + languageCSS())
+		return css, "assets/status-" + contentHash(css) + ".css"
+	})
 )
+
+// pageCSP is the Content-Security-Policy of every answer: no script,
+// nothing loaded but the stylesheet, no inline style, no framing, no form.
+const pageCSP = "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// stylesheetURL is the stylesheet's path, below the page's root.
+func stylesheetURL() string {
+	_, path := stylesheet()
+	return path
+}
 
 func mustRead(fs embed.FS, name string) string {
 	data, err := fs.ReadFile(name)
@@ -243,7 +257,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		return nil, nil, fmt.Errorf("page context: %w", err)
 	}
 	lang := h.language()
-	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), lang: lang, tmpl: pageTemplates[lang.Lang], components: map[string]*incident.Component{},
+	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), lang: lang, tmpl: pageTemplates()[lang.Lang], components: map[string]*incident.Component{},
 		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies,
 		context: ctx, incidents: map[string]*incidentDocs{}, prevIncidents: h.incidents,
 		bars: make(map[string]componentBars, len(snap.Components)), prevBars: h.bars,
@@ -269,7 +283,8 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		return doc{body: bytes.Clone(h.scratch.Bytes()), contentType: typeHTML}
 	}
 
-	out.pages["/"+stylesheetURL] = doc{body: pageCSS, contentType: typeCSS, immutable: true}
+	css, path := stylesheet()
+	out.pages["/"+path] = doc{body: css, contentType: typeCSS, immutable: true}
 	// The incidents first: / and /history show their parts (incidentDocs).
 	for i := range snap.Incidents {
 		inc := &snap.Incidents[i]
@@ -346,7 +361,7 @@ func (m *model) base(title, root string) base {
 	if title != "" {
 		full = m.lang.T("page.title_sub", name, title)
 	}
-	return base{Title: full, PageName: name, Root: root, Stylesheet: root + stylesheetURL, Lang: m.lang.Lang}
+	return base{Title: full, PageName: name, Root: root, Stylesheet: root + stylesheetURL(), Lang: m.lang.Lang}
 }
 
 func (m *model) pageName() string {

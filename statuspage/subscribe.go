@@ -29,9 +29,12 @@ import (
 var subscribeFiles embed.FS
 
 // subscribeTemplates are the subscription pages' templates, with the
-// page's head and foot, for each language by tag (as pageTemplates).
-var subscribeTemplates = languageTemplates(template.Must(template.New("subscribe").Funcs(textFuncs(mustLookup(""))).
-	ParseFS(subscribeFiles, "page/page.html.tmpl", "page/subscribe.html.tmpl")))
+// page's head and foot, for each language by tag (as pageTemplates, and
+// made when first needed as they are).
+var subscribeTemplates = sync.OnceValue(func() map[string]*template.Template {
+	return languageTemplates(template.Must(template.New("subscribe").Funcs(textFuncs(mustLookup(""))).
+		ParseFS(subscribeFiles, "page/page.html.tmpl", "page/subscribe.html.tmpl")))
+})
 
 // subscribeCSP is the Content-Security-Policy of the subscription pages:
 // the page's, but their forms may post to the page itself.
@@ -190,14 +193,14 @@ type messageView struct {
 
 func (s *Subscriptions) render(snap *incident.Snapshot, key string) (*subscribePages, error) {
 	lang := s.Next.language()
-	tmpl := subscribeTemplates[lang.Lang]
+	tmpl := subscribeTemplates()[lang.Lang]
 	name := snap.Page.Name
 	if name == "" {
 		name = lang.T("page.default_name")
 	}
 	// root is "./" for a page at /x, "../" for one at /x/y.
 	b := func(title, root string) base {
-		return base{Title: lang.T("page.title_sub", name, title), PageName: name, Root: root, Stylesheet: root + stylesheetURL, Lang: lang.Lang}
+		return base{Title: lang.T("page.title_sub", name, title), PageName: name, Root: root, Stylesheet: root + stylesheetURL(), Lang: lang.Lang}
 	}
 	var err error
 	page := func(name string, data any) *entry {

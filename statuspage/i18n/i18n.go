@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -40,8 +41,9 @@ type Catalog struct {
 // Languages the status page speaks, the default first.
 var languages = []language.Tag{language.English, language.German, language.French, language.Spanish, language.Japanese}
 
-// catalogs are loaded once, by language tag.
-var catalogs = load()
+// catalogs are loaded once, by language tag, by the first lookup (not
+// when a program that never shows a page starts).
+var catalogs = sync.OnceValue(load)
 
 var matcher = language.NewMatcher(languages)
 
@@ -77,7 +79,7 @@ func Supported() []string {
 // not speak.
 func Lookup(tag string) (*Catalog, error) {
 	if tag == "" {
-		return catalogs["en"], nil
+		return catalogs()["en"], nil
 	}
 	t, err := language.Parse(tag)
 	if err != nil {
@@ -87,7 +89,7 @@ func Lookup(tag string) (*Catalog, error) {
 	if conf == language.No {
 		return nil, fmt.Errorf("the status page does not speak %q: expected one of %s", tag, strings.Join(Supported(), ", "))
 	}
-	return catalogs[languages[i].String()], nil
+	return catalogs()[languages[i].String()], nil
 }
 
 // T returns the message key with its arguments in place. A key the

@@ -10,9 +10,9 @@ import (
 // Every language has every message English has, with the plural forms
 // its rule uses, and no message English lacks.
 func TestCatalogsComplete(t *testing.T) {
-	en := catalogs["en"]
+	en := catalogs()["en"]
 	for _, tag := range Supported() {
-		c := catalogs[tag]
+		c := catalogs()[tag]
 		for key := range en.Messages {
 			plural := strings.HasSuffix(key, ".one") || strings.HasSuffix(key, ".other")
 			if !plural {
@@ -113,7 +113,7 @@ func TestTime(t *testing.T) {
 		{"ja", "month", "2021年6月"},
 		{"ja", "short", "6月30日 19:53 CEST"},
 	} {
-		if got := catalogs[tc.lang].Time(tc.format, at); got != tc.want {
+		if got := catalogs()[tc.lang].Time(tc.format, at); got != tc.want {
 			t.Errorf("%s %s: got %q, want %q", tc.lang, tc.format, got, tc.want)
 		}
 	}
@@ -132,7 +132,7 @@ func TestPlural(t *testing.T) {
 		{"es", 1, "hace 1 día"}, {"es", 3, "hace 3 días"},
 		{"ja", 1, "1 日前"}, {"ja", 3, "3 日前"},
 	} {
-		if got := catalogs[tc.lang].N("days_ago", tc.n); got != tc.want {
+		if got := catalogs()[tc.lang].N("days_ago", tc.n); got != tc.want {
 			t.Errorf("%s %d: got %q, want %q", tc.lang, tc.n, got, tc.want)
 		}
 	}
@@ -154,7 +154,7 @@ func TestJoin(t *testing.T) {
 		{"ja", names, "Website、API、CDN"},
 		{"en", nil, ""},
 	} {
-		if got := catalogs[tc.lang].Join(tc.names); got != tc.want {
+		if got := catalogs()[tc.lang].Join(tc.names); got != tc.want {
 			t.Errorf("%s %v: got %q, want %q", tc.lang, tc.names, got, tc.want)
 		}
 	}
@@ -175,10 +175,10 @@ func TestFill(t *testing.T) {
 			t.Errorf("fill(%q, %v) = %q, want %q", tc.msg, tc.args, got, tc.want)
 		}
 	}
-	if got := catalogs["de"].Number("99.93"); got != "99,93" {
+	if got := catalogs()["de"].Number("99.93"); got != "99,93" {
 		t.Errorf("German 99.93: got %q", got)
 	}
-	if got := catalogs["en"].T("no.such.key"); got != "no.such.key" {
+	if got := catalogs()["en"].T("no.such.key"); got != "no.such.key" {
 		t.Errorf("a missing key: got %q, want the key", got)
 	}
 }
