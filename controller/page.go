@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -45,7 +46,10 @@ var (
 	// pageTemplates are parsed once; html/template escapes every value by
 	// its context, in the HTML and the SVG alike: reason messages come from
 	// policy files and errors from platforms.
-	pageTemplates = template.Must(template.ParseFS(pageFiles, "page/page.html.tmpl"))
+	// Parsed by the first page served, not at every program's start.
+	pageTemplates = sync.OnceValue(func() *template.Template {
+		return template.Must(template.ParseFS(pageFiles, "page/page.html.tmpl"))
+	})
 	// pageCSS is written inline and allowed by its hash, so that the page
 	// loads nothing and the policy forbids every other style.
 	pageCSS = mustRead(pageFiles, "page/page.css")
@@ -611,7 +615,7 @@ func formatRate(v float64) string {
 // clean 500 rather than half a page.
 func (p *Page) render(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer
-	if err := pageTemplates.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := pageTemplates().ExecuteTemplate(&buf, name, data); err != nil {
 		p.logger().Error("decisions page: render", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
