@@ -454,13 +454,10 @@ func describeService(s *headroom.Service) Service {
 
 func describeTraffic(tr *headroom.Series) Traffic {
 	t := Traffic{Name: tr.Name, Start: tr.Start, End: tr.End(), Step: tr.Step.String()}
-	// The builtin max answers as math.Max does (NaN, ±0) but is compiled
-	// inline: a month of seconds is 2.6 M of them.
 	for _, c := range tr.Counts {
 		t.Requests += c
-		t.PeakRate = max(t.PeakRate, c)
 	}
-	t.PeakRate /= tr.Step.Seconds()
+	t.PeakRate = maxOf(0, tr.Counts) / tr.Step.Seconds()
 	return t
 }
 

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -127,3 +128,33 @@ type spanCounter struct{ n *int }
 
 func (c spanCounter) Add(*headroom.Second) {}
 func (c spanCounter) AddSpan(sp *sim.Span) { *c.n += len(sp.Demand) }
+
+// maxOf must answer as a chain of the builtin max, whatever the length (a
+// tail shorter than its four chains) and wherever a NaN, a −0 or the
+// largest value falls.
+func TestMaxOfIsTheBuiltinChain(t *testing.T) {
+	nan, neg0 := math.NaN(), math.Copysign(0, -1)
+	for n := 0; n <= 9; n++ {
+		for at := 0; at < max(n, 1); at++ {
+			for _, special := range []float64{7, nan, neg0, 0} {
+				ds := make([]float64, n)
+				for i := range ds {
+					ds[i] = float64(i%3) - 1 // -1, 0, 1, ...
+				}
+				if n > 0 {
+					ds[at] = special
+				}
+				for _, m := range []float64{neg0, -2, 5} {
+					want := m
+					for _, d := range ds {
+						want = max(want, d)
+					}
+					got := maxOf(m, ds)
+					if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+						t.Fatalf("maxOf(%v, %v) = %v, the chain says %v", m, ds, got, want)
+					}
+				}
+			}
+		}
+	}
+}
