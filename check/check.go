@@ -454,14 +454,22 @@ func describeService(s *headroom.Service) Service {
 
 func describeTraffic(tr *headroom.Series) Traffic {
 	t := Traffic{Name: tr.Name, Start: tr.Start, End: tr.End(), Step: tr.Step.String()}
-	// Summed in a local, in order: t's field lives in memory, and a
-	// store and a load in each addition's chain tripled its cost.
+	// One pass over a month's 2.6 M counts (memory, not the CPU, is what
+	// it waits on): summed in a local and in order (t's field lives in
+	// memory: a store and a load in each addition's chain), the peak on
+	// four chains as maxOf does.
 	var requests float64
-	for _, c := range tr.Counts {
-		requests += c
+	m0, m1, m2, m3 := 0.0, 0.0, 0.0, 0.0
+	cs := tr.Counts
+	for ; len(cs) >= 4; cs = cs[4:] {
+		requests = requests + cs[0] + cs[1] + cs[2] + cs[3]
+		m0, m1, m2, m3 = max(m0, cs[0]), max(m1, cs[1]), max(m2, cs[2]), max(m3, cs[3])
 	}
 	t.Requests = requests
-	t.PeakRate = maxOf(0, tr.Counts) / tr.Step.Seconds()
+	for _, c := range cs {
+		t.Requests += c
+	}
+	t.PeakRate = maxOf(max(max(m0, m1), max(m2, m3)), cs) / tr.Step.Seconds()
 	return t
 }
 
