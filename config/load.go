@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/headroomhq/headroom"
@@ -534,7 +535,7 @@ func (p *parser) kubernetes(at string, mode headroom.Mode, s *kubernetesYAML) *K
 	}
 	if s.Namespace == "" {
 		p.fail(at+".namespace", "", "the workload's namespace, such as default")
-	} else if !dnsLabel.MatchString(s.Namespace) {
+	} else if !dnsLabel().MatchString(s.Namespace) {
 		p.fail(at+".namespace", s.Namespace, "a Kubernetes namespace name: lowercase letters, digits and -, at most 63")
 	}
 	switch {
@@ -547,7 +548,7 @@ func (p *parser) kubernetes(at string, mode headroom.Mode, s *kubernetesYAML) *K
 	default:
 		p.fail(at+".deployment", "", "the name of the Deployment (or statefulSet: the StatefulSet) to scale")
 	}
-	if k.Name != "" && !dnsName.MatchString(k.Name) {
+	if k.Name != "" && !dnsName().MatchString(k.Name) {
 		field := ".deployment"
 		if k.Kind == KindStatefulSet {
 			field = ".statefulSet"
@@ -557,7 +558,7 @@ func (p *parser) kubernetes(at string, mode headroom.Mode, s *kubernetesYAML) *K
 	switch {
 	case mode == headroom.ModeGuard && s.HPA == "":
 		p.fail(at+".hpa", "", "the HorizontalPodAutoscaler whose minReplicas guard mode holds")
-	case s.HPA != "" && !dnsName.MatchString(s.HPA):
+	case s.HPA != "" && !dnsName().MatchString(s.HPA):
 		p.fail(at+".hpa", s.HPA, "a Kubernetes object name: lowercase letters, digits, - and ., at most 253")
 	}
 	if r := s.Retries; r != nil {
@@ -574,9 +575,11 @@ func (p *parser) kubernetes(at string, mode headroom.Mode, s *kubernetesYAML) *K
 }
 
 // Kubernetes object names: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/
+// The expressions with counted repeats, compiled to hundreds of states, are
+// compiled by the first file that needs them, not at every program's start.
 var (
-	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-	dnsName  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+	dnsLabel = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`) })
+	dnsName  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`) })
 )
 
 // IsDatabaseURL says whether u is a PostgreSQL URL, as spec.database (and
@@ -635,7 +638,7 @@ func (p *parser) page(at string, s *pageYAML) *Page {
 			if id == "" {
 				id = slug(c.Name)
 			}
-			if !componentID.MatchString(id) {
+			if !componentID().MatchString(id) {
 				p.fail(field+".id", id, "an id of lowercase letters, digits and -, such as website-and-api (the name's slug when left out)")
 				continue
 			}
@@ -681,7 +684,7 @@ func (p *parser) page(at string, s *pageYAML) *Page {
 	return pg
 }
 
-var componentID = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,62})$`)
+var componentID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,62})$`) })
 
 // slug makes an id of a name: "Website and API" → website-and-api.
 func slug(name string) string {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // SMTP is spec.page.smtp: the server the status page's email subscribers'
@@ -84,7 +85,7 @@ func (p *parser) smtp(at string, s *pageSMTPYAML, pageURL string) *SMTP {
 		// https://pkg.go.dev/net/smtp#PlainAuth
 		p.fail(at+".tls", s.TLS, "auto, starttls or tls when a username is set: the password is never sent in the clear to "+s.Host)
 	}
-	if s.Helo != "" && !domainName.MatchString(s.Helo) && !isAddr(s.Helo) {
+	if s.Helo != "" && !domainName().MatchString(s.Helo) && !isAddr(s.Helo) {
 		p.fail(at+".helo", s.Helo, "the name the mails' sender gives the SMTP server in EHLO: this machine's domain name, such as mail.example.com, or its address (the host of spec.page.url when omitted)")
 	}
 	if pageURL == "" {
@@ -96,7 +97,9 @@ func (p *parser) smtp(at string, s *pageSMTPYAML, pageURL string) *SMTP {
 // domainName is a domain name of letters, digits and hyphens (RFC 5321
 // section 4.1.2's Domain), for EHLO.
 // https://www.rfc-editor.org/rfc/rfc5321#section-4.1.2
-var domainName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+var domainName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+})
 
 // isAddr says whether s is an IPv4 or IPv6 address.
 func isAddr(s string) bool {
