@@ -215,12 +215,12 @@ func (d *Detector) Advance(in Input) Output {
 	}
 	if in.HasDemand && finite(in.Demand) {
 		d.st.LastSample = in.Now
-		s := sample(in)
-		if d.couldHold(s, in) {
+		s := sample(&in)
+		if d.couldHold(&s, &in) {
 			// Counted in the newest bucket, whatever its time.
 			d.lastBad = d.latest
 		}
-		d.st.History.add(in.Now, s)
+		d.st.History.add(in.Now, &s)
 	}
 	d.at = d.st.History.at(in.Now)
 	blind := d.blind(in.Now)
@@ -251,7 +251,7 @@ func (d *Detector) change() {
 // latency rule's bound needs one sample at it (less a millionth for the
 // running sums' rounding), or one so small beside the running sums that
 // a window of such samples rounds by more (see roundingShare).
-func (d *Detector) couldHold(s Totals, in Input) bool {
+func (d *Detector) couldHold(s *Totals, in *Input) bool {
 	if s.Failed > 0 {
 		return true
 	}
@@ -334,7 +334,7 @@ func (d *Detector) configured(name string) bool {
 }
 
 // sample turns an input into the request counts it stands for.
-func sample(in Input) Totals {
+func sample(in *Input) Totals {
 	secs := in.Interval.Seconds()
 	req := max(in.Demand, 0) * secs
 	t := Totals{Requests: req, Seconds: secs}

@@ -254,7 +254,7 @@ func TestHistoryWindowsMatchBruteForce(t *testing.T) {
 				now = now.Add(time.Duration(rng.IntN(100)) * 15 * time.Second) // a gap
 			}
 			r := float64(rng.IntN(1000))
-			h.add(now, Totals{Requests: r, Seconds: 15})
+			h.add(now, &Totals{Requests: r, Seconds: 15})
 			all = append(all, smp{now, r})
 			w := time.Duration(1+rng.IntN(240)) * 15 * time.Second
 			var want float64

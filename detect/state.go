@@ -179,7 +179,9 @@ func (h *History) setResolution(res, longest time.Duration) {
 	}
 }
 
-func (h *History) add(t time.Time, s Totals) {
+// add takes s by pointer, as Ring.add does: a Totals copied by value is
+// 40 bytes through the stack, read back before its stores have landed.
+func (h *History) add(t time.Time, s *Totals) {
 	h.Fine.add(t, s)
 	if len(h.Coarse.Ends) > 0 {
 		h.Coarse.add(t, s)
@@ -307,7 +309,7 @@ func (r *Ring) bucket(t time.Time) int64 {
 
 // add records a sample ending at t. A sample older than the newest bucket
 // (a clock stepping back) is counted in the newest.
-func (r *Ring) add(t time.Time, s Totals) {
+func (r *Ring) add(t time.Time, s *Totals) {
 	b := r.bucket(t)
 	n := int64(len(r.Ends))
 	if r.Samples == 0 {
@@ -322,8 +324,14 @@ func (r *Ring) add(t time.Time, s Totals) {
 		}
 		r.Newest = b
 	}
-	r.Sum = r.Sum.plus(s)
-	r.Ends[mod(r.Newest, n)] = r.Sum
+	// Field by field from registers: a Totals built on the stack and
+	// copied 16 bytes at a time read back halves of stores just made,
+	// which the CPU cannot forward (a stall on each copy).
+	sum := &r.Sum
+	rq, h, f, l, sc := sum.Requests+s.Requests, sum.Healthy+s.Healthy, sum.Failed+s.Failed, sum.LatencySum+s.LatencySum, sum.Seconds+s.Seconds
+	sum.Requests, sum.Healthy, sum.Failed, sum.LatencySum, sum.Seconds = rq, h, f, l, sc
+	e := &r.Ends[mod(r.Newest, n)]
+	e.Requests, e.Healthy, e.Failed, e.LatencySum, e.Seconds = rq, h, f, l, sc
 }
 
 // end returns the running total at the end of bucket k.
