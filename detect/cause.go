@@ -15,7 +15,7 @@ func cuts(d *headroom.Decision) bool { return d != nil && d.Desired < d.Current 
 // once, in the loop that made the cut, before any request fails; a
 // shortage with no such decision fires once it lasted CauseAfter. It
 // resets once capacity has been back at need for CauseReset.
-func (d *Detector) cause(in Input) {
+func (d *Detector) cause(in *Input) {
 	rs := d.st.rule(ruleCause)
 	if in.Needed <= 0 || !in.HasDemand {
 		// Need unknown: nothing to compare; the alert keeps its state.
@@ -49,7 +49,7 @@ func (d *Detector) cause(in Input) {
 
 // why names the evidence of a shortage: the cut that made it, or the demand
 // rise the policy could not follow.
-func (d *Detector) why(in Input) headroom.Reason {
+func (d *Detector) why(in *Input) headroom.Reason {
 	have := fmt.Sprintf("%d ready", in.Ready)
 	if in.Desired != in.Ready {
 		have += fmt.Sprintf(" (%d desired)", in.Desired)

@@ -192,15 +192,16 @@ func (d *Detector) Firing() []headroom.Alert { return d.st.firing() }
 // sample older than the newest bucket (a clock stepping back) is counted in
 // the newest bucket, and the rules are evaluated as usual.
 func (d *Detector) Step(in Input) Output {
-	out := d.Advance(in)
+	out := d.Advance(&in)
 	out.Firing = d.st.firing()
 	return out
 }
 
 // Advance is Step without Output.Firing, for a caller that keeps the
 // alerts from those that began and reset (the simulator, at every
-// simulated loop): the alerts firing are not copied out.
-func (d *Detector) Advance(in Input) Output {
+// simulated loop): the alerts firing are not copied out, nor the input,
+// which it reads where the caller built it.
+func (d *Detector) Advance(in *Input) Output {
 	d.changed, d.before = false, nil
 	var gone []headroom.Alert
 	if !d.pruned {
@@ -215,8 +216,8 @@ func (d *Detector) Advance(in Input) Output {
 	}
 	if in.HasDemand && finite(in.Demand) {
 		d.st.LastSample = in.Now
-		s := sample(&in)
-		if d.couldHold(&s, &in) {
+		s := sample(in)
+		if d.couldHold(&s, in) {
 			// Counted in the newest bucket, whatever its time.
 			d.lastBad = d.latest
 		}

@@ -539,7 +539,7 @@ func (dt *detection) step(now time.Time, ready, desired int, cut *headroom.Decis
 		}
 		in.Needed = dt.needed(in.Demand, ready, cut)
 	}
-	out := dt.d.Advance(in)
+	out := dt.d.Advance(&in)
 	for _, a := range out.Ended {
 		if i, ok := dt.index[a.Rule]; ok {
 			res.Alerts[i].EndsAt = a.EndsAt
