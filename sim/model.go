@@ -52,11 +52,6 @@ type Model struct {
 	tables     map[int]*stableTable
 	last       *stableTable
 	tableRates int // rates held by all tables, at most maxTableRates
-	// limits memoizes quietLimit by ready count; limitReady and limit are
-	// the one asked last.
-	limits     map[int]float64
-	limitReady int
-	limit      float64
 }
 
 // maxTableRates bounds the tables' memory: ~13 MB of figures. Past it they
@@ -268,44 +263,7 @@ func (m *Model) far(c int, lambda float64) bool {
 // (Serve's answer, which Run's quiet path writes without it). A negative
 // demand (no reader makes one) is not quiet: Serve serves none of it.
 func (m *Model) quiet(demand float64, ready int) bool {
-	return m.backlog == 0 && demand >= 0 && demand <= m.quietLimit(ready)
-}
-
-// quietLimit returns the highest demand at which a second on ready
-// instances with no backlog is quiet: within their throughput and far from
-// saturation; −1 when no demand is (no ready instance, or too few servers
-// for even no demand to be far). far is monotone in the demand — λ/μ, c −
-// λ/μ and its square are each rounded monotonically — so a comparison with
-// the limit answers exactly as far's arithmetic does, without its
-// divisions at every simulated second: the limit is found once per count,
-// by bisection on the demand's bits.
-func (m *Model) quietLimit(ready int) float64 {
-	if ready == m.limitReady && m.limits != nil {
-		return m.limit
-	}
-	lim, ok := m.limits[ready]
-	if !ok {
-		lim = -1
-		if c := m.servers(ready); ready > 0 && m.far(c, 0) {
-			// far at lo, not at hi (at +Inf, c − λ/μ is −Inf).
-			lo, hi := uint64(0), math.Float64bits(math.Inf(1))
-			for hi-lo > 1 {
-				mid := lo + (hi-lo)/2
-				if m.far(c, math.Float64frombits(mid)) {
-					lo = mid
-				} else {
-					hi = mid
-				}
-			}
-			lim = min(math.Float64frombits(lo), float64(ready)*m.svc.CapacityPerInstance)
-		}
-		if m.limits == nil {
-			m.limits = map[int]float64{}
-		}
-		m.limits[ready] = lim
-	}
-	m.limitReady, m.limit = ready, lim
-	return lim
+	return m.backlog == 0 && ready > 0 && demand >= 0 && demand <= float64(ready)*m.svc.CapacityPerInstance && m.far(m.servers(ready), demand)
 }
 
 // stable returns the M/M/c+D queue with c servers at arrival rate lambda,

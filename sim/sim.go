@@ -374,12 +374,6 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 		c := f.Capacity()
 		throughput := float64(c.Ready) * svc.CapacityPerInstance
 		instances := float64(c.Total())
-		// A second is quiet at a demand up to quiet (−1: none is), with
-		// no backlog (Model.quiet, its arithmetic done once here).
-		quiet := -1.0
-		if cfg.Inject == nil {
-			quiet = model.quietLimit(c.Ready)
-		}
 		for ; sec < end; sec++ {
 			if sec == boundary {
 				if interval == final {
@@ -388,17 +382,13 @@ func Run(cfg Config, sinks ...Sink) (*Result, error) {
 						return nil, err
 					}
 				}
-				// A count is spread evenly over its interval (a second's
-				// is the rate: x/1 is x, NaN and ±0 alike).
-				rate = tr.Counts[interval]
-				if stepSec != 1 {
-					rate /= float64(stepSec)
-				}
+				// A count is spread evenly over its interval.
+				rate = tr.Counts[interval] / float64(stepSec)
 				interval++
 				boundary += stepSec
 			}
 			demand := rate
-			if model.backlog == 0 && demand >= 0 && demand <= quiet {
+			if cfg.Inject == nil && model.quiet(demand, c.Ready) {
 				// What model.serve would say, written out: no outcome,
 				// no row; the sinks get the span.
 				util := demand / throughput

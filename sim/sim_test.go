@@ -296,40 +296,6 @@ func TestFarFromSaturationBound(t *testing.T) {
 	}
 }
 
-// quietLimit must say what quiet's arithmetic says, at every demand: the
-// limit itself is quiet and the next float above it is not, and demands
-// spread over the whole range agree with the formula written out (within
-// throughput and far from saturation), for services of 1, 8 and 100
-// workers an instance and counts from none to past maxServers' bound.
-func TestQuietLimitIsQuietsArithmetic(t *testing.T) {
-	for _, svc := range []*headroom.Service{service(10, 100*time.Millisecond), service(100, 80*time.Millisecond), service(1000, 100*time.Millisecond)} {
-		m := NewModel(svc)
-		for _, ready := range []int{-1, 0, 1, 2, 5, 6, 7, 20, 97, 400, 12345, maxServers} {
-			formula := func(demand float64) bool {
-				return ready > 0 && demand >= 0 && demand <= float64(ready)*svc.CapacityPerInstance && m.far(m.servers(ready), demand)
-			}
-			lim := m.quietLimit(ready)
-			if lim >= 0 && (!formula(lim) || formula(math.Nextafter(lim, math.Inf(1)))) {
-				t.Fatalf("k=%d ready=%d: the limit %v is not the last quiet demand", m.k, ready, lim)
-			}
-			if lim < 0 && formula(0) {
-				t.Fatalf("k=%d ready=%d: no limit, but no demand is quiet", m.k, ready)
-			}
-			top := max(1, float64(ready)*svc.CapacityPerInstance)
-			for i := 0; i <= 1000; i++ {
-				for _, d := range []float64{top * float64(i) / 1000, lim * (1 + float64(i-500)*1e-12)} {
-					if got, want := m.quiet(d, ready), formula(d); got != want {
-						t.Fatalf("k=%d ready=%d demand %v: quiet says %v, its formula %v", m.k, ready, d, got, want)
-					}
-				}
-			}
-			if m.quiet(math.NaN(), ready) || m.quiet(math.Copysign(0, -1)-1e-300, ready) {
-				t.Fatalf("k=%d ready=%d: a NaN or negative demand is quiet", m.k, ready)
-			}
-		}
-	}
-}
-
 // Regression test for numbers that overflowed the model: a capacity per
 // instance of 5e18..1e20 or 4e18 instances wrapped ready × k around into a
 // negative server count, and one second of 1e308 requests made Required
