@@ -117,10 +117,6 @@ type Totals struct {
 	Seconds    float64 `json:"s"`
 }
 
-func (t Totals) plus(u Totals) Totals {
-	return Totals{t.Requests + u.Requests, t.Healthy + u.Healthy, t.Failed + u.Failed, t.LatencySum + u.LatencySum, t.Seconds + u.Seconds}
-}
-
 func (t Totals) minus(u Totals) Totals {
 	return Totals{t.Requests - u.Requests, t.Healthy - u.Healthy, t.Failed - u.Failed, t.LatencySum - u.LatencySum, t.Seconds - u.Seconds}
 }
