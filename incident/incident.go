@@ -182,6 +182,39 @@ func (i Incident) Clone() Incident {
 	return i
 }
 
+// Same reports whether i and o are, field by field, the same incident, as
+// reflect.DeepEqual would (a nil slice is not an empty one), except that
+// times compare as values with their locations by pointer, where
+// DeepEqual compares the locations' contents: Same may call two equal
+// incidents different, never two different ones the same. The status page
+// asks it of every incident at every write, to reuse the pages of those
+// that did not change; DeepEqual was a twelfth of a write.
+// TestSameSeesEveryField fails on a field added here and not compared.
+func (i *Incident) Same(o *Incident) bool {
+	if i.ID != o.ID || i.Kind != o.Kind || i.Name != o.Name || i.Status != o.Status || i.Impact != o.Impact ||
+		i.CreatedAt != o.CreatedAt || i.UpdatedAt != o.UpdatedAt || i.StartedAt != o.StartedAt ||
+		i.MonitoringAt != o.MonitoringAt || i.ResolvedAt != o.ResolvedAt ||
+		i.ScheduledFor != o.ScheduledFor || i.ScheduledUntil != o.ScheduledUntil ||
+		i.AutoStart != o.AutoStart || i.AutoComplete != o.AutoComplete ||
+		i.PostmortemDraft != o.PostmortemDraft || i.PostmortemBody != o.PostmortemBody ||
+		i.PostmortemPublishedAt != o.PostmortemPublishedAt || i.Draft != o.Draft || i.PublishedAt != o.PublishedAt ||
+		i.Version != o.Version || !sameSlice(i.ComponentIDs, o.ComponentIDs) ||
+		len(i.Updates) != len(o.Updates) || (i.Updates == nil) != (o.Updates == nil) {
+		return false
+	}
+	for k := range i.Updates {
+		a, b := &i.Updates[k], &o.Updates[k]
+		if a.ID != b.ID || a.Status != b.Status || a.Body != b.Body || a.CreatedAt != b.CreatedAt ||
+			a.DisplayAt != b.DisplayAt || !sameSlice(a.Affected, b.Affected) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameSlice is slices.Equal that tells nil from empty, as DeepEqual does.
+func sameSlice[T comparable](a, b []T) bool { return (a == nil) == (b == nil) && slices.Equal(a, b) }
+
 // UTC returns i with its times in UTC, as the stores return them (a
 // zero time stays zero).
 func (i Incident) UTC() Incident {

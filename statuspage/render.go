@@ -225,7 +225,7 @@ type incidentDocs struct {
 // incidentDocs returns inc's rendered page and API JSON: the last render's
 // when neither inc nor the context changed.
 func (m *model) incidentDocs(inc *incident.Incident, html func(string, any) doc) (*incidentDocs, error) {
-	if d, ok := m.prevIncidents[inc.ID]; ok && d.context == m.context && reflect.DeepEqual(&d.inc, inc) {
+	if d, ok := m.prevIncidents[inc.ID]; ok && d.context == m.context && d.inc.Same(inc) {
 		m.incidents[inc.ID] = d
 		return d, nil
 	}
