@@ -302,7 +302,9 @@ type APISummary struct {
 	Status                APIStatus      `json:"status"`
 }
 
-// ToAPISummary converts a snapshot to summary.json.
+// ToAPISummary converts a snapshot to summary.json, every incident encoded
+// with it. The status page encodes each incident once, with its page, and
+// splices them into the same document; its tests hold it to this one.
 func ToAPISummary(s *Snapshot) APISummary {
 	out := APISummary{
 		Page:                  ToAPIPage(s.Page, s.UpdatedAt),
@@ -313,14 +315,33 @@ func ToAPISummary(s *Snapshot) APISummary {
 	}
 	for i := range s.Incidents {
 		inc := &s.Incidents[i]
-		switch {
-		case inc.Unresolved():
+		switch inc.InSummary() {
+		case SummaryIncident:
 			out.Incidents = append(out.Incidents, ToAPIIncident(s.Page, inc, s.Components))
-		case inc.Kind == KindMaintenance && inc.Status != Completed:
+		case SummaryMaintenance:
 			out.ScheduledMaintenances = append(out.ScheduledMaintenances, ToAPIIncident(s.Page, inc, s.Components))
 		}
 	}
 	return out
+}
+
+// Where summary.json lists an incident (Incident.InSummary).
+const (
+	SummaryNone = iota
+	SummaryIncident
+	SummaryMaintenance
+)
+
+// InSummary says which of summary.json's lists holds i: the incidents
+// that are not resolved, the maintenances that are not completed.
+func (i *Incident) InSummary() int {
+	switch {
+	case i.Unresolved():
+		return SummaryIncident
+	case i.Kind == KindMaintenance && i.Status != Completed:
+		return SummaryMaintenance
+	}
+	return SummaryNone
 }
 
 // WebhookMeta is a webhook payload's "meta".

@@ -31,13 +31,18 @@ import (
 func (h *Handler) renderAPI(m *model, out *rendered) error {
 	s := m.snap
 	page := incident.ToAPIPage(s.Page, s.UpdatedAt)
-	summary := incident.ToAPISummary(s)
-	summary.Status = apiStatus(s)
+	// summary.json is encoded with its incident lists empty, then the
+	// incidents' JSON as rendered with their pages is written into them
+	// (spliceSummary): encoding the lasting incident again, every update's
+	// times formatted, was a sixteenth of a write.
+	summary := incident.APISummary{Page: page, Components: incident.ToAPIComponents(s.Page, s.Groups, s.Components),
+		Incidents: []incident.APIIncident{}, ScheduledMaintenances: []incident.APIIncident{}, Status: apiStatus(s)}
 	var (
 		limit                  = max(h.APIIncidents, 1)
 		incidents, unresolved  [][]byte
 		maintenances, upcoming [][]byte
 		active                 [][]byte
+		inSummary, maintSum    [][]byte
 	)
 	var err error
 	put := func(path string, v any) {
@@ -64,6 +69,12 @@ func (h *Handler) renderAPI(m *model, out *rendered) error {
 		// document, and most are not read before the next.
 		d := m.incidents[inc.ID]
 		api := d.api
+		switch inc.InSummary() {
+		case incident.SummaryIncident:
+			inSummary = append(inSummary, api)
+		case incident.SummaryMaintenance:
+			maintSum = append(maintSum, api)
+		}
 		out.pages["/api/v2/incidents/"+url.PathEscape(inc.ID)+".json"] = doc{make: func() []byte { return spliceJSON(pageJSON, "incident", false, api) },
 			contentType: typeJSON, cors: true}
 		if inc.Kind == incident.KindMaintenance {
@@ -85,7 +96,13 @@ func (h *Handler) renderAPI(m *model, out *rendered) error {
 			unresolved = append(unresolved, d.api)
 		}
 	}
-	put("/api/v2/summary.json", summary)
+	if b, e := encodeJSON(summary); e != nil {
+		err = fmt.Errorf("encode summary.json: %w", e)
+	} else if b, e = spliceSummary(b, inSummary, maintSum); e != nil {
+		err = e
+	} else {
+		out.pages["/api/v2/summary.json"] = doc{body: b, contentType: typeJSON, cors: true}
+	}
 	put("/api/v2/status.json", struct {
 		Page   incident.APIPage   `json:"page"`
 		Status incident.APIStatus `json:"status"`
@@ -115,6 +132,44 @@ func (h *Handler) renderAPI(m *model, out *rendered) error {
 	return nil
 }
 
+// summarySlot is where summary.json's incident lists are, encoded empty:
+// found once, since a string holding these characters has its quotes
+// escaped. TestAPI and TestSummaryOfAQuietPage hold the result to
+// APISummary encoded whole.
+const summarySlot = `"incidents":[],"scheduled_maintenances":[],"status":`
+
+// spliceSummary writes incidents and maintenances, JSON encoded already,
+// into summary.json's empty lists in b.
+func spliceSummary(b []byte, incidents, maintenances [][]byte) ([]byte, error) {
+	i := bytes.Index(b, []byte(summarySlot))
+	if i < 0 {
+		return nil, fmt.Errorf("encode summary.json: no empty incident lists in %.80s", b)
+	}
+	n := len(b)
+	for _, it := range incidents {
+		n += len(it) + 1
+	}
+	for _, it := range maintenances {
+		n += len(it) + 1
+	}
+	out := append(make([]byte, 0, n), b[:i]...)
+	out = appendList(append(out, `"incidents":`...), incidents)
+	out = appendList(append(out, `,"scheduled_maintenances":`...), maintenances)
+	return append(append(out, `,"status":`...), b[i+len(summarySlot):]...), nil
+}
+
+// appendList appends [item,…].
+func appendList(b []byte, items [][]byte) []byte {
+	b = append(b, '[')
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it...)
+	}
+	return append(b, ']')
+}
+
 // spliceJSON writes {"page":page,"key":item} (or, as a list,
 // {"page":page,"key":[item,…]}) and a final newline, as encodeJSON writes
 // the same struct: page and items are JSON encoded already.
@@ -127,16 +182,11 @@ func spliceJSON(page []byte, key string, list bool, items ...[]byte) []byte {
 	b = append(append(append(append(b, `{"page":`...), page...), `,"`...), key...)
 	b = append(b, `":`...)
 	if list {
-		b = append(b, '[')
-	}
-	for i, it := range items {
-		if i > 0 {
-			b = append(b, ',')
+		b = appendList(b, items)
+	} else {
+		for _, it := range items {
+			b = append(b, it...)
 		}
-		b = append(b, it...)
-	}
-	if list {
-		b = append(b, ']')
 	}
 	return append(b, "}\n"...)
 }

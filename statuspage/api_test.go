@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/headroomhq/headroom/incident"
 )
 
 // The fields of Statuspage's public v2 API, as its documentation and real
@@ -244,7 +246,8 @@ func ids(incs []spIncident) []string {
 // Every JSON document has Statuspage's paths, fields, enums, nulls and
 // times, and each lists what Statuspage's does.
 func TestAPI(t *testing.T) {
-	h := published(t, fixture())
+	snap := fixture()
+	h := published(t, snap)
 	docs := map[string]string{}
 	for _, path := range []string{"/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
 		"/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json", "/api/v2/scheduled-maintenances/upcoming.json",
@@ -261,6 +264,7 @@ func TestAPI(t *testing.T) {
 		docs[path] = body
 	}
 
+	sameSummary(t, snap, docs["/api/v2/summary.json"])
 	var summary spSummary
 	decodeStrict(t, "summary.json", docs["/api/v2/summary.json"], &summary)
 	if p := summary.Page; p != (spPage{"acmepage0001", "Acme", "https://status.acme.test", "UTC", "2021-07-08T11:40:00.000Z"}) {
@@ -427,5 +431,31 @@ func TestAPIEscapes(t *testing.T) {
 	}
 	if !bytes.HasSuffix([]byte(body), []byte("}\n")) {
 		t.Error("no final newline")
+	}
+	sameSummary(t, snap, mustGet(t, h, "/api/v2/summary.json"))
+}
+
+// A page with no incident lists none in summary.json: [], not null.
+func TestSummaryOfAQuietPage(t *testing.T) {
+	snap := fixture()
+	snap.Incidents = nil
+	body := mustGet(t, published(t, snap), "/api/v2/summary.json")
+	if !strings.Contains(body, `"incidents":[],"scheduled_maintenances":[]`) {
+		t.Errorf("a quiet page's summary.json: %s", body)
+	}
+	sameSummary(t, snap, body)
+}
+
+// sameSummary fails unless summary.json, which splices each incident's
+// JSON as rendered with its page, is byte for byte incident.APISummary
+// encoded whole.
+func sameSummary(t *testing.T, snap *incident.Snapshot, got string) {
+	t.Helper()
+	var want bytes.Buffer
+	if err := json.NewEncoder(&want).Encode(incident.ToAPISummary(snap)); err != nil {
+		t.Fatal(err)
+	}
+	if got != want.String() {
+		t.Errorf("summary.json is not APISummary's encoding:\n got %s\nwant %s", got, want.String())
 	}
 }
