@@ -53,31 +53,24 @@ func TestSameSeesEveryField(t *testing.T) {
 			v.Set(reflect.ValueOf(tm.Add(time.Second)))
 		}
 	}
-	for f := range reflect.TypeFor[Incident]().NumField() {
-		c := base.Clone()
-		field := reflect.ValueOf(&c).Elem().Field(f)
-		name := reflect.TypeFor[Incident]().Field(f).Name
-		change(name, field)
-		if same(base, c) {
-			t.Errorf("Same misses a change of the incident's %s", name)
-		}
-	}
-	for f := range reflect.TypeFor[Update]().NumField() {
-		c := base.Clone()
-		field := reflect.ValueOf(&c.Updates[0]).Elem().Field(f)
-		name := reflect.TypeFor[Update]().Field(f).Name
-		change(name, field)
-		if same(base, c) {
-			t.Errorf("Same misses a change of an update's %s", name)
-		}
-	}
-	for f := range reflect.TypeFor[Affected]().NumField() {
-		c := base.Clone()
-		field := reflect.ValueOf(&c.Updates[0].Affected[0]).Elem().Field(f)
-		name := reflect.TypeFor[Affected]().Field(f).Name
-		change(name, field)
-		if same(base, c) {
-			t.Errorf("Same misses a change of an affected component's %s", name)
+	for _, part := range []struct {
+		what string
+		typ  reflect.Type
+		of   func(c *Incident) reflect.Value
+	}{
+		{"the incident's", reflect.TypeFor[Incident](), func(c *Incident) reflect.Value { return reflect.ValueOf(c).Elem() }},
+		{"an update's", reflect.TypeFor[Update](), func(c *Incident) reflect.Value { return reflect.ValueOf(&c.Updates[0]).Elem() }},
+		{"an affected component's", reflect.TypeFor[Affected](), func(c *Incident) reflect.Value {
+			return reflect.ValueOf(&c.Updates[0].Affected[0]).Elem()
+		}},
+	} {
+		for f := range part.typ.NumField() {
+			c := base.Clone()
+			name := part.typ.Field(f).Name
+			change(name, part.of(&c).Field(f))
+			if same(base, c) {
+				t.Errorf("Same misses a change of %s %s", part.what, name)
+			}
 		}
 	}
 	// nil and empty: DeepEqual tells them apart, and so must Same (a page
