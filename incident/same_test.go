@@ -34,7 +34,7 @@ func TestSameSeesEveryField(t *testing.T) {
 	if c := base.Clone(); !same(base, c) {
 		t.Fatal("an incident and its clone are not the same")
 	}
-	// change returns a different value of v's kind, or fails the test.
+	// change sets v to another value of its kind, or fails the test.
 	change := func(name string, v reflect.Value) {
 		switch v.Kind() {
 		case reflect.String:
