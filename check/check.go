@@ -465,10 +465,10 @@ func describeTraffic(tr *headroom.Series) Traffic {
 		requests = requests + cs[0] + cs[1] + cs[2] + cs[3]
 		m0, m1, m2, m3 = max(m0, cs[0]), max(m1, cs[1]), max(m2, cs[2]), max(m3, cs[3])
 	}
-	t.Requests = requests
 	for _, c := range cs {
-		t.Requests += c
+		requests += c
 	}
+	t.Requests = requests
 	t.PeakRate = maxOf(max(max(m0, m1), max(m2, m3)), cs) / tr.Step.Seconds()
 	return t
 }
