@@ -243,7 +243,7 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 		ev.exclude = opt.Exclude
 		model := sim.NewModel(svc)
 		ch := newChartSink(svc, tr, opt.ChartPoints)
-		fine := newBucketSink(svc, tr, zoomBucket)
+		fine := newZoomSink(svc, tr, ev)
 		sinks := []sim.Sink{ev, ch, fine}
 		if opt.Sinks != nil {
 			sinks = append(sinks, opt.Sinks(role, tr)...)

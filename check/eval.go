@@ -247,6 +247,9 @@ type chartSink struct {
 	per   float64 // capacity per instance
 	width int     // seconds per bucket
 	n     int     // seconds in the current bucket
+	// zooms, when set, keeps the buckets instead of the chart: only
+	// those a zoom may show.
+	zooms *zooms
 
 	demand, errRatio float64
 	latency          time.Duration
@@ -257,15 +260,12 @@ func newChartSink(svc *headroom.Service, tr *headroom.Series, points int) *chart
 	if points <= 0 {
 		points = DefaultChartPoints
 	}
-	return newBucketSink(svc, tr, max(1, (tr.Seconds()+points-1)/points))
+	width := max(1, (tr.Seconds()+points-1)/points)
+	return newBucketSink(svc, tr, width, (tr.Seconds()+width-1)/width)
 }
 
-// newBucketSink keeps buckets of width seconds: the zoom charts' sink has
-// a fine one over the whole run, cut around each violation afterwards.
-func newBucketSink(svc *headroom.Service, tr *headroom.Series, width int) *chartSink {
-	// Sized for every bucket up front: the fine sink's slices, grown by
-	// appending, cost a copy and garbage each time they doubled.
-	n := (tr.Seconds() + width - 1) / width
+// newBucketSink keeps buckets of width seconds in a chart with room for n.
+func newBucketSink(svc *headroom.Service, tr *headroom.Series, width, n int) *chartSink {
 	c := &Chart{Traffic: tr.Name, Start: tr.Start, Bucket: time.Duration(width) * time.Second,
 		Demand: make([]float64, 0, n), Ready: make([]int, 0, n), Desired: make([]int, 0, n),
 		ErrorRatio: make([]float64, 0, n), LatencyMs: make([]float64, 0, n)}
@@ -315,6 +315,11 @@ func (c *chartSink) AddSpan(sp *sim.Span) {
 }
 
 func (c *chartSink) flush() {
+	if c.zooms != nil {
+		c.zooms.add(c.demand, c.ready, c.desired, c.errRatio, ms(c.latency))
+		c.n = 0
+		return
+	}
 	ch := c.c
 	ch.Demand = append(ch.Demand, c.demand)
 	ch.Ready = append(ch.Ready, c.ready)
@@ -343,21 +348,22 @@ func (c *chartSink) capacities(ch *Chart) {
 }
 
 // window returns the buckets in [from, to) as a chart of their own, with
-// its capacities: a zoom on one violation.
+// its capacities: a zoom on one violation. Nil when there are none, or
+// the zooms released some (a violation past the first maxZoomed).
 func (c *chartSink) window(from, to time.Time) *Chart {
 	if c.n > 0 {
 		c.flush()
 	}
-	all := c.c
-	lo := max(int(from.Sub(all.Start)/all.Bucket), 0)
-	hi := min(int((to.Sub(all.Start)+all.Bucket-1)/all.Bucket), len(all.Demand))
+	z := c.zooms
+	lo, hi := z.span(from, to)
+	lo, hi = max(lo, 0), min(hi, z.n)
 	if hi <= lo {
 		return nil
 	}
-	ch := &Chart{Traffic: all.Traffic, Start: all.Start.Add(time.Duration(lo) * all.Bucket), Bucket: all.Bucket,
-		Demand: all.Demand[lo:hi], Ready: all.Ready[lo:hi], Desired: all.Desired[lo:hi],
-		ErrorRatio: all.ErrorRatio[lo:hi], LatencyMs: all.LatencyMs[lo:hi]}
-	c.capacities(ch)
+	ch := z.chart(c.c, lo, hi)
+	if ch != nil {
+		c.capacities(ch)
+	}
 	return ch
 }
 

@@ -38,7 +38,7 @@ func TestSpansJudgeAsSeconds(t *testing.T) {
 				var got [2]sinks
 				quiet := 0
 				for i := range got {
-					s := sinks{newEvaluator(svc, time.UTC, tr.Name), newChartSink(svc, tr, 0), newBucketSink(svc, tr, zoomBucket)}
+					s := sinks{newEvaluator(svc, time.UTC, tr.Name), newChartSink(svc, tr, 0), newBucketSink(svc, tr, zoomBucket, 0)}
 					list := []sim.Sink{s.ev, s.chart, s.fine}
 					if i == 1 {
 						list = []sim.Sink{perSecond{s.ev}, perSecond{s.chart}, perSecond{s.fine}}
@@ -113,7 +113,7 @@ func TestAddSpanIsAdd(t *testing.T) {
 	l := &lockstep{t: t}
 	for i := range 2 {
 		l.ev[i] = newEvaluator(&svc, time.UTC, "seed")
-		l.chart[i] = newBucketSink(&svc, ex.Traffic, 7)
+		l.chart[i] = newBucketSink(&svc, ex.Traffic, 7, 0)
 	}
 	if _, err := sim.Run(sim.Config{Service: &svc, Policy: ex.Proposed, Traffic: ex.Traffic}, l); err != nil {
 		t.Fatal(err)
