@@ -132,7 +132,7 @@ func Run(opt Options) (*Report, error) {
 	for _, tr := range opt.Traffic {
 		total += tr.Seconds() * len(policies)
 	}
-	prog := newProgress(opt.Progress, total, len(policies))
+	prog := newProgress(opt.Progress, total)
 
 	results := make([]*PolicyResult, len(policies))
 	errs := make([]error, len(policies))
@@ -141,8 +141,7 @@ func Run(opt Options) (*Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer prog.end(i)
-			results[i], errs[i] = runPolicy(svc, p, roles[i], opt, prog, i)
+			results[i], errs[i] = runPolicy(svc, p, roles[i], opt, prog)
 		}()
 	}
 	wg.Wait()
@@ -161,78 +160,35 @@ func Run(opt Options) (*Report, error) {
 	return r, nil
 }
 
-// progress merges the progress of concurrent runs, and paces them: a run
-// ahead of another by more than pace seconds waits for it. Unpaced, the
-// cheaper run ends first on two cores and leaves the dearer one alone to
-// the end, a core idle; paced, the dearer run gets the CPU the cheaper one
-// waits out beside the traffic's read, and the two end together.
+// progress merges the progress of concurrent runs.
 type progress struct {
 	mu    sync.Mutex
-	moved sync.Cond
 	fn    func(done, total int)
 	done  int
 	total int
-	runs  []paced
-	pace  int // seconds
 }
 
-// paced is one run's progress: seconds simulated, over its traffic files.
-type paced struct {
-	done  int
-	ended bool
+func newProgress(fn func(int, int), total int) *progress {
+	return &progress{fn: fn, total: total}
 }
 
-// paceShare is the lead a run may take, a share of a run's seconds: small
-// beside a run, large beside the hundredth of it between two reports.
-const paceShare = 50
-
-func newProgress(fn func(int, int), total, runs int) *progress {
-	p := &progress{fn: fn, total: total, runs: make([]paced, runs), pace: max(1, total/max(1, runs)/paceShare)}
-	p.moved.L = &p.mu
-	return p
-}
-
-// run returns run i's callback for one traffic file: it adds the run's
-// progress since its last call to the check's, and waits while the run
-// is ahead.
-func (p *progress) run(i int) func(done, total int) {
+// run returns one run's callback: it adds the run's progress since its
+// last call to the check's.
+func (p *progress) run() func(done, total int) {
 	last := 0
 	return func(done, _ int) {
+		if p.fn == nil {
+			return
+		}
 		p.mu.Lock()
-		defer p.mu.Unlock()
-		p.runs[i].done += done - last
 		p.done += done - last
 		last = done
-		if p.fn != nil {
-			p.fn(p.done, p.total)
-		}
-		p.moved.Broadcast()
-		for p.ahead(i) {
-			p.moved.Wait()
-		}
+		p.fn(p.done, p.total)
+		p.mu.Unlock()
 	}
 }
 
-// ahead says whether run i leads a run still going by more than the pace.
-func (p *progress) ahead(i int) bool {
-	for j, r := range p.runs {
-		if j != i && !r.ended && p.runs[i].done > r.done+p.pace {
-			return true
-		}
-	}
-	return false
-}
-
-// end says run i will report no more, whether it finished or failed: no
-// run waits for it.
-func (p *progress) end(i int) {
-	p.mu.Lock()
-	p.runs[i].ended = true
-	p.moved.Broadcast()
-	p.mu.Unlock()
-}
-
-func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Options, prog *progress, i int) (*PolicyResult, error) {
+func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Options, prog *progress) (*PolicyResult, error) {
 	// Empty lists, not nulls: JSON consumers index them without a check.
 	pr := &PolicyResult{Role: role, Name: p.Name, File: p.File, Zone: p.Zone().String(), zone: p.Zone(),
 		Violations: []Violation{}, Decisions: []headroom.Decision{}, Detections: []Detection{}, Totals: Totals{MinInstances: math.MaxInt}}
@@ -248,7 +204,7 @@ func runPolicy(svc *headroom.Service, p *headroom.Policy, role string, opt Optio
 		if opt.Sinks != nil {
 			sinks = append(sinks, opt.Sinks(role, tr)...)
 		}
-		cfg := sim.Config{Service: svc, Policy: p, Traffic: tr, Progress: prog.run(i), Detect: &det, Context: opt.Context}
+		cfg := sim.Config{Service: svc, Policy: p, Traffic: tr, Progress: prog.run(), Detect: &det, Context: opt.Context}
 		if opt.Wait != nil {
 			cfg.Wait = func(n int) (int, error) { return opt.Wait(tr, n) }
 		}
