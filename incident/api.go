@@ -259,6 +259,12 @@ func IncidentURL(p Page, id string) string {
 // ToAPIIncident converts an incident; components are the page's (their
 // current status), from which its ComponentIDs are looked up.
 func ToAPIIncident(p Page, i *Incident, components []Component) APIIncident {
+	return toAPIIncident(p, i, components, true)
+}
+
+// toAPIIncident is ToAPIIncident, with an empty list of updates unless
+// updates (UpdatesJSON writes them in).
+func toAPIIncident(p Page, i *Incident, components []Component, updates bool) APIIncident {
 	out := APIIncident{
 		ID:              i.ID,
 		Name:            i.Name,
@@ -274,8 +280,8 @@ func ToAPIIncident(p Page, i *Incident, components []Component) APIIncident {
 		IncidentUpdates: []APIIncidentUpdate{},
 		Components:      []APIComponent{},
 	}
-	for _, u := range i.Updates {
-		out.IncidentUpdates = append(out.IncidentUpdates, ToAPIIncidentUpdate(p, i.ID, u))
+	for k := 0; updates && k < len(i.Updates); k++ {
+		out.IncidentUpdates = append(out.IncidentUpdates, ToAPIIncidentUpdate(p, i.ID, i.Updates[k]))
 	}
 	for _, id := range i.ComponentIDs {
 		for _, c := range components {
@@ -416,8 +422,12 @@ func webhookHead(p Page, st PageStatus, now time.Time) (WebhookMeta, WebhookPage
 // ToIncidentWebhook builds the payload telling subscribers about i; st is
 // the page's status after the write, now when the payload is made.
 func ToIncidentWebhook(p Page, st PageStatus, i *Incident, components []Component, now time.Time) IncidentWebhook {
+	return toIncidentWebhook(p, st, i, components, now, true)
+}
+
+func toIncidentWebhook(p Page, st PageStatus, i *Incident, components []Component, now time.Time, updates bool) IncidentWebhook {
 	meta, page := webhookHead(p, st, now)
-	inc := WebhookIncident{APIIncident: ToAPIIncident(p, i, components)}
+	inc := WebhookIncident{APIIncident: toAPIIncident(p, i, components, updates)}
 	if !i.PostmortemPublishedAt.IsZero() {
 		inc.PostmortemBody = stringOrNull(i.PostmortemBody)
 		inc.PostmortemPublishedAt = apiTimeOrNull(p, i.PostmortemPublishedAt)

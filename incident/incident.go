@@ -177,7 +177,7 @@ func (i Incident) Clone() Incident {
 	i.ComponentIDs = slices.Clone(i.ComponentIDs)
 	i.Updates = slices.Clone(i.Updates)
 	for k := range i.Updates {
-		i.Updates[k].Affected = slices.Clone(i.Updates[k].Affected)
+		i.Updates[k] = i.Updates[k].clone()
 	}
 	return i
 }
@@ -203,13 +203,23 @@ func (i *Incident) Same(o *Incident) bool {
 		return false
 	}
 	for k := range i.Updates {
-		a, b := &i.Updates[k], &o.Updates[k]
-		if a.ID != b.ID || a.Status != b.Status || a.Body != b.Body || a.CreatedAt != b.CreatedAt ||
-			a.DisplayAt != b.DisplayAt || !sameSlice(a.Affected, b.Affected) {
+		if !i.Updates[k].same(&o.Updates[k]) {
 			return false
 		}
 	}
 	return true
+}
+
+// same is Same for one update.
+func (u *Update) same(o *Update) bool {
+	return u.ID == o.ID && u.Status == o.Status && u.Body == o.Body && u.CreatedAt == o.CreatedAt &&
+		u.DisplayAt == o.DisplayAt && sameSlice(u.Affected, o.Affected)
+}
+
+// clone returns u with an Affected of its own.
+func (u Update) clone() Update {
+	u.Affected = slices.Clone(u.Affected)
+	return u
 }
 
 // sameSlice is slices.Equal that tells nil from empty, as DeepEqual does.

@@ -65,6 +65,9 @@ type Service struct {
 
 	components []Component    // configured, page order
 	index      map[string]int // component ID → index in components
+	// updates keeps the webhooks' updates' JSON between writes; mu
+	// guards it.
+	updates UpdatesJSON
 }
 
 // DefaultRetries is Service.Retries' default.
@@ -533,7 +536,8 @@ func (s *Service) after(d *Data, comps map[string]Component, inc *Incident) ([]C
 // notifyIncident adds to c the webhook telling subscribers about inc.
 func (s *Service) notifyIncident(c *Change, d *Data, comps map[string]Component, inc *Incident, now time.Time) error {
 	components, incidents := s.after(d, comps, inc)
-	payload, err := json.Marshal(ToIncidentWebhook(s.cfg.Page, StatusOf(components, incidents), inc, components, now))
+	payload, err := s.updates.Webhook(s.cfg.Page, StatusOf(components, incidents), inc, components, now)
+	s.updates.Sweep()
 	if err != nil {
 		return fmt.Errorf("encode the webhook of incident %q: %w", inc.ID, err)
 	}

@@ -160,6 +160,8 @@ type rendered struct {
 type model struct {
 	snap *incident.Snapshot
 	loc  *time.Location
+	// updatesJSON is the Handler's: the incidents' updates' JSON.
+	updatesJSON *incident.UpdatesJSON
 	// lang is the page's language and tmpl the templates speaking it.
 	lang       *i18n.Catalog
 	tmpl       *template.Template
@@ -229,7 +231,7 @@ func (m *model) incidentDocs(inc *incident.Incident, html func(string, any) doc)
 		m.incidents[inc.ID] = d
 		return d, nil
 	}
-	api, err := json.Marshal(incident.ToAPIIncident(m.snap.Page, inc, m.snap.Components))
+	api, err := m.updatesJSON.Incident(m.snap.Page, inc, m.snap.Components)
 	if err != nil {
 		return nil, fmt.Errorf("encode incident %s: %w", inc.ID, err)
 	}
@@ -257,7 +259,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		return nil, nil, fmt.Errorf("page context: %w", err)
 	}
 	lang := h.language()
-	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), lang: lang, tmpl: pageTemplates()[lang.Lang], components: map[string]*incident.Component{},
+	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), updatesJSON: &h.updates, lang: lang, tmpl: pageTemplates()[lang.Lang], components: map[string]*incident.Component{},
 		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies,
 		context: ctx, incidents: map[string]*incidentDocs{}, prevIncidents: h.incidents,
 		bars: make(map[string]componentBars, len(snap.Components)), prevBars: h.bars,

@@ -92,6 +92,8 @@ type Handler struct {
 	items map[updateView]updateItem
 	// scratch is where Publish executes the templates.
 	scratch bytes.Buffer
+	// updates keeps incidents' updates' JSON between Publishes.
+	updates incident.UpdatesJSON
 	// sys are the system metrics' charts (metrics_render.go) and the
 	// last snapshot, which a new collection is rendered with.
 	sys sysMetrics
@@ -183,6 +185,7 @@ func (h *Handler) publish(snap *incident.Snapshot) {
 		return
 	}
 	docs, bodies, err := h.render(snap, h.bodies)
+	h.updates.Sweep()
 	if err != nil {
 		// A template failing is a bug: keep serving the last good site.
 		h.logger().Error("status page: render", "version", snap.Version, "err", err)
