@@ -85,7 +85,7 @@ func (c *UpdatesJSON) splice(b []byte, p Page, i *Incident) ([]byte, error) {
 // page's zone are as they were.
 func (c *UpdatesJSON) update(p Page, id string, u *Update) ([]byte, error) {
 	key := updateKey{id, u.ID}
-	if k, ok := c.kept[key]; ok && k.zone == p.TimeZone && k.u.same(u) {
+	if k, ok := c.kept[key]; ok && k.zone == p.TimeZone && k.u.Same(u) {
 		k.gen = c.gen
 		return k.json, nil
 	}
@@ -96,7 +96,7 @@ func (c *UpdatesJSON) update(p Page, id string, u *Update) ([]byte, error) {
 	if c.kept == nil {
 		c.kept = map[updateKey]*keptUpdate{}
 	}
-	c.kept[key] = &keptUpdate{u: u.clone(), zone: p.TimeZone, json: b, gen: c.gen}
+	c.kept[key] = &keptUpdate{u: u.Clone(), zone: p.TimeZone, json: b, gen: c.gen}
 	return b, nil
 }
 

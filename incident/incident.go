@@ -177,7 +177,7 @@ func (i Incident) Clone() Incident {
 	i.ComponentIDs = slices.Clone(i.ComponentIDs)
 	i.Updates = slices.Clone(i.Updates)
 	for k := range i.Updates {
-		i.Updates[k] = i.Updates[k].clone()
+		i.Updates[k] = i.Updates[k].Clone()
 	}
 	return i
 }
@@ -203,21 +203,22 @@ func (i *Incident) Same(o *Incident) bool {
 		return false
 	}
 	for k := range i.Updates {
-		if !i.Updates[k].same(&o.Updates[k]) {
+		if !i.Updates[k].Same(&o.Updates[k]) {
 			return false
 		}
 	}
 	return true
 }
 
-// same is Same for one update.
-func (u *Update) same(o *Update) bool {
+// Same is Incident.Same for one update: pages and JSON made of an update
+// are kept while it stays the same.
+func (u *Update) Same(o *Update) bool {
 	return u.ID == o.ID && u.Status == o.Status && u.Body == o.Body && u.CreatedAt == o.CreatedAt &&
 		u.DisplayAt == o.DisplayAt && sameSlice(u.Affected, o.Affected)
 }
 
-// clone returns u with an Affected of its own.
-func (u Update) clone() Update {
+// Clone returns u with an Affected of its own.
+func (u Update) Clone() Update {
 	u.Affected = slices.Clone(u.Affected)
 	return u
 }

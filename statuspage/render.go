@@ -160,8 +160,10 @@ type rendered struct {
 type model struct {
 	snap *incident.Snapshot
 	loc  *time.Location
-	// updatesJSON is the Handler's: the incidents' updates' JSON.
+	// updatesJSON and kept are the Handler's: the incidents' updates'
+	// JSON and items.
 	updatesJSON *incident.UpdatesJSON
+	kept        *keptItems
 	// lang is the page's language and tmpl the templates speaking it.
 	lang       *i18n.Catalog
 	tmpl       *template.Template
@@ -180,9 +182,6 @@ type model struct {
 	// last's: a write rarely changes a day of uptime, and formatting 20
 	// components' 90 days was most of what a write allocated for /.
 	bars, prevBars map[string]componentBars
-	// items are this render's updates with their HTML, prevItems the
-	// last's.
-	items, prevItems map[updateView]updateItem
 	// updatesOf are this render's updates of each incident.
 	updatesOf map[*incident.Incident][]updateItem
 	// err is the first failure of a template executed while building a
@@ -259,11 +258,11 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		return nil, nil, fmt.Errorf("page context: %w", err)
 	}
 	lang := h.language()
-	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), updatesJSON: &h.updates, lang: lang, tmpl: pageTemplates()[lang.Lang], components: map[string]*incident.Component{},
+	m := &model{snap: snap, loc: h.zoneOf(snap.Page.TimeZone), updatesJSON: &h.updates, kept: &h.kept, lang: lang, tmpl: pageTemplates()[lang.Lang], components: map[string]*incident.Component{},
 		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies,
 		context: ctx, incidents: map[string]*incidentDocs{}, prevIncidents: h.incidents,
 		bars: make(map[string]componentBars, len(snap.Components)), prevBars: h.bars,
-		items: make(map[updateView]updateItem, len(h.items)), prevItems: h.items, updatesOf: map[*incident.Incident][]updateItem{}}
+		updatesOf: map[*incident.Incident][]updateItem{}}
 	for i := range snap.Components {
 		m.components[snap.Components[i].ID] = &snap.Components[i]
 	}
@@ -325,7 +324,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	if err := h.renderFeeds(m, out); err != nil {
 		return nil, nil, err
 	}
-	h.incidents, h.bars, h.items = m.incidents, m.bars, m.items
+	h.incidents, h.bars = m.incidents, m.bars
 	h.history = h.history[:0]
 	for i, v := range views {
 		h.history = append(h.history, historyDoc{view: v, doc: out.history[i]})
@@ -678,32 +677,70 @@ func (m *model) updates(inc *incident.Incident) []updateItem {
 
 func (m *model) newUpdates(inc *incident.Incident) []updateItem {
 	out := make([]updateItem, 0, len(inc.Updates))
-	for _, u := range inc.Updates {
+	zone := m.loc.String()
+	for k := range inc.Updates {
+		u := &inc.Updates[k]
+		key := updateKey{inc.ID, u.ID}
+		if kept, ok := m.kept.items[key]; ok && kept.lang == m.lang && kept.zone == zone && kept.u.Same(u) {
+			kept.gen = m.kept.gen
+			out = append(out, kept.item)
+			continue
+		}
 		at := u.DisplayAt
 		if at.IsZero() {
 			at = u.CreatedAt
 		}
 		body := m.body(u.Body)
-		out = append(out, m.updateHTML(updateView{Status: string(u.Status), Label: m.statusText(u.Status), Body: body, Inline: inline(body),
-			Posted: m.posted(at), Short: m.short(at)}))
+		it := m.updateHTML(updateView{Status: string(u.Status), Label: m.statusText(u.Status), Body: body, Inline: inline(body),
+			Posted: m.posted(at), Short: m.short(at)})
+		m.kept.keep(key, &keptItem{u: u.Clone(), lang: m.lang, zone: zone, item: it})
+		out = append(out, it)
 	}
 	return out
 }
 
-// updateHTML returns v with its HTML, rendered once per distinct view and
-// kept from the last render: an open incident's updates show on /, on its
-// page and in the past incidents, and executing their templates again on
-// every write grew with every update posted.
+// keptItems are updates' items as the last render made them, by incident
+// and update: an open incident's updates show on /, on its page and in
+// the past incidents, and rendering them all again — or finding them by
+// their views, bodies and times hashed, times formatted — grew every write
+// by every update posted. An update found as it was, in the same language
+// and zone, keeps its item. The Handler's lock guards them.
+type keptItems struct {
+	items map[updateKey]*keptItem
+	gen   uint64 // the current render (sweep)
+}
+
+type updateKey struct{ incident, update string }
+
+type keptItem struct {
+	u    incident.Update
+	lang *i18n.Catalog
+	zone string
+	item updateItem
+	gen  uint64 // the last render that used it
+}
+
+func (k *keptItems) keep(key updateKey, it *keptItem) {
+	if k.items == nil {
+		k.items = map[updateKey]*keptItem{}
+	}
+	it.gen = k.gen
+	k.items[key] = it
+}
+
+// sweep ends a render: the items it did not use are dropped.
+func (k *keptItems) sweep() {
+	for key, it := range k.items {
+		if it.gen != k.gen {
+			delete(k.items, key)
+		}
+	}
+	k.gen++
+}
+
+// updateHTML returns v with its HTML.
 func (m *model) updateHTML(v updateView) updateItem {
-	if it, ok := m.items[v]; ok {
-		return it
-	}
-	it, ok := m.prevItems[v]
-	if !ok {
-		it = updateItem{updateView: v, Past: m.fragment("past-update", v), Card: m.fragment("card-update", v), Row: m.fragment("report-update", v)}
-	}
-	m.items[v] = it
-	return it
+	return updateItem{updateView: v, Past: m.fragment("past-update", v), Card: m.fragment("card-update", v), Row: m.fragment("report-update", v)}
 }
 
 // fragment executes one of the templates of a part of a page.

@@ -28,15 +28,16 @@ func TestUpdateHTMLRenderedOnce(t *testing.T) {
 		Incidents:  []incident.Incident{inc}}
 	h := New()
 	h.Publish(snap)
-	if len(h.items) != 3 {
-		t.Fatalf("%d updates kept after the first publish, want 3", len(h.items))
+	if len(h.kept.items) != 3 {
+		t.Fatalf("%d updates kept after the first publish, want 3", len(h.kept.items))
 	}
-	first := map[string]*byte{}
-	for v, it := range h.items {
+	first := map[updateKey]*byte{}
+	for key, k := range h.kept.items {
+		it := k.item
 		if !strings.Contains(string(it.Card), "card-update") || !strings.Contains(string(it.Row), `class="row"`) || !strings.Contains(string(it.Past), "past-update") {
-			t.Fatalf("update %q: card %q, row %q, past %q", v.Body, it.Card, it.Row, it.Past)
+			t.Fatalf("update %q: card %q, row %q, past %q", it.Body, it.Card, it.Row, it.Past)
 		}
-		first[string(v.Body)] = unsafe.StringData(string(it.Card))
+		first[key] = unsafe.StringData(string(it.Card))
 	}
 
 	// One more update, and the oldest one edited away.
@@ -46,14 +47,14 @@ func TestUpdateHTMLRenderedOnce(t *testing.T) {
 	n.Updates = append([]incident.Update{{ID: "u3", Status: incident.Monitoring, Body: "A fix is out.", CreatedAt: now, DisplayAt: now}}, n.Updates[:2]...)
 	next.Incidents = []incident.Incident{n}
 	h.Publish(&next)
-	if len(h.items) != 3 {
-		t.Errorf("%d updates kept after the second publish, want 3 (the two unchanged and the new one)", len(h.items))
+	if len(h.kept.items) != 3 {
+		t.Errorf("%d updates kept after the second publish, want 3 (the two unchanged and the new one)", len(h.kept.items))
 	}
 	reused := 0
-	for v, it := range h.items {
-		if p, ok := first[string(v.Body)]; ok {
-			if p != unsafe.StringData(string(it.Card)) {
-				t.Errorf("update %q was rendered again", v.Body)
+	for key, k := range h.kept.items {
+		if p, ok := first[key]; ok {
+			if p != unsafe.StringData(string(k.item.Card)) {
+				t.Errorf("update %s was rendered again", key.update)
 			}
 			reused++
 		}
@@ -64,5 +65,20 @@ func TestUpdateHTMLRenderedOnce(t *testing.T) {
 	w := h.site.Load().entries["/incidents/inc1"]
 	if w == nil || !strings.Contains(string(w.body), "A fix is out.") || strings.Contains(string(w.body), "Update <strong>0</strong>") {
 		t.Errorf("the incident's page does not show the write")
+	}
+
+	// The same updates on a page in another zone: their times are
+	// written again.
+	third := next
+	third.Version, third.Page.TimeZone = 3, "Asia/Tokyo"
+	h.Publish(&third)
+	for key, k := range h.kept.items {
+		if !strings.Contains(k.item.Short, "JST") || !strings.Contains(string(k.item.Card), "JST") {
+			t.Errorf("update %s after the zone changed: %q, card %q", key.update, k.item.Short, k.item.Card)
+		}
+	}
+	w = h.site.Load().entries["/incidents/inc1"]
+	if w == nil || !strings.Contains(string(w.body), "19:00 JST") {
+		t.Errorf("the incident's page does not show its updates in the page's new zone")
 	}
 }

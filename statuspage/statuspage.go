@@ -88,12 +88,12 @@ type Handler struct {
 	history []historyDoc
 	// bars are the last Publish's uptime bars, by component ID.
 	bars map[string]componentBars
-	// items are the last Publish's updates with their HTML.
-	items map[updateView]updateItem
 	// scratch is where Publish executes the templates.
 	scratch bytes.Buffer
-	// updates keeps incidents' updates' JSON between Publishes.
+	// updates and kept keep incidents' updates' JSON and items between
+	// Publishes.
 	updates incident.UpdatesJSON
+	kept    keptItems
 	// sys are the system metrics' charts (metrics_render.go) and the
 	// last snapshot, which a new collection is rendered with.
 	sys sysMetrics
@@ -186,6 +186,7 @@ func (h *Handler) publish(snap *incident.Snapshot) {
 	}
 	docs, bodies, err := h.render(snap, h.bodies)
 	h.updates.Sweep()
+	h.kept.sweep()
 	if err != nil {
 		// A template failing is a bug: keep serving the last good site.
 		h.logger().Error("status page: render", "version", snap.Version, "err", err)
