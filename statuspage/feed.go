@@ -119,17 +119,24 @@ func (h *Handler) renderFeeds(m *model, out *rendered) error {
 		d := m.incidents[inc.ID]
 		if d.atomEntry == nil || d.feedTag != tag {
 			link := incident.IncidentURL(s.Page, url.PathEscape(inc.ID))
+			// Encoded with an empty content, the content (escaped
+			// already) written in.
 			content := m.feedContent(inc)
-			var err error
-			d.atomEntry, err = encodeXML(atomEntry{ID: tag + "Incident/" + inc.ID,
+			entry, err := encodeXML(atomEntry{ID: tag + "Incident/" + inc.ID,
 				Published: inc.CreatedAt.UTC().Format(time.RFC3339), Updated: inc.UpdatedAt.UTC().Format(time.RFC3339),
 				Link: atomLink{Rel: "alternate", Type: "text/html", Href: link}, Title: inc.Name,
-				Content: atomContent{Type: "html", Body: content}}, "entry")
+				Content: atomContent{Type: "html"}}, "entry")
+			if err == nil {
+				d.atomEntry, err = spliceText(entry, `<content type="html"></content>`, content)
+			}
 			if err != nil {
 				return fmt.Errorf("encode the feed entry of %s: %w", inc.ID, err)
 			}
-			d.rssItem, err = encodeXML(rssItem{Title: inc.Name, Description: content,
+			item, err := encodeXML(rssItem{Title: inc.Name,
 				PubDate: inc.CreatedAt.UTC().Format(time.RFC1123Z), Link: link, GUID: rssGUID{IsPermaLink: true, ID: link}}, "item")
+			if err == nil {
+				d.rssItem, err = spliceText(item, "<description></description>", content)
+			}
 			if err != nil {
 				return fmt.Errorf("encode the feed item of %s: %w", inc.ID, err)
 			}
@@ -176,29 +183,54 @@ func encodeXML(v any, name string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// feedContent is an entry's HTML: the postmortem, then the updates, newest
-// first, each with its time and status. The bodies are the sanitized HTML
-// of the pages; the rest is escaped here.
+// feedContent is an entry's HTML, escaped as the feeds' XML writes it: the
+// postmortem, then the updates, newest first, each with its time and
+// status. The bodies are the sanitized HTML of the pages; the rest is
+// escaped here. Each update's part is its item's, escaped when the item
+// was made: a lasting incident's entry holds every update, and escaping
+// them all again at each write grew with every update posted.
 func (m *model) feedContent(inc *incident.Incident) string {
 	var b strings.Builder
 	if inc.PostmortemBody != "" && !inc.PostmortemPublishedAt.IsZero() {
-		fmt.Fprintf(&b, "<p><small>%s</small><br><strong>%s</strong></p>%s",
-			template.HTMLEscapeString(m.short(inc.PostmortemPublishedAt)), template.HTMLEscapeString(m.statusText(incident.Postmortem)), m.body(inc.PostmortemBody))
+		b.WriteString(escapeXML(fmt.Sprintf("<p><small>%s</small><br><strong>%s</strong></p>%s",
+			template.HTMLEscapeString(m.short(inc.PostmortemPublishedAt)), template.HTMLEscapeString(m.statusText(incident.Postmortem)), m.body(inc.PostmortemBody))))
 	}
-	for _, u := range inc.Updates {
-		at := u.DisplayAt
-		if at.IsZero() {
-			at = u.CreatedAt
-		}
-		fmt.Fprintf(&b, "<p><small>%s</small><br><strong>%s</strong> - </p>%s",
-			template.HTMLEscapeString(m.short(at)), template.HTMLEscapeString(m.statusText(u.Status)), m.body(u.Body))
+	for _, it := range m.updates(inc) {
+		b.WriteString(it.Feed)
 	}
 	if names := m.affected(inc); names != "" {
 		key := "report.affected_incident"
 		if inc.Kind == incident.KindMaintenance {
 			key = "report.affected_maintenance"
 		}
-		fmt.Fprintf(&b, "<p>%s</p>", template.HTMLEscapeString(m.lang.T(key, names)))
+		b.WriteString(escapeXML(fmt.Sprintf("<p>%s</p>", template.HTMLEscapeString(m.lang.T(key, names)))))
 	}
 	return b.String()
+}
+
+// feedUpdate is an update's part of a feed entry, escaped: XML escapes a
+// character at a time, so the escaped parts joined are the whole escaped.
+func feedUpdate(v updateView) string {
+	return escapeXML(fmt.Sprintf("<p><small>%s</small><br><strong>%s</strong> - </p>%s",
+		template.HTMLEscapeString(v.Short), template.HTMLEscapeString(v.Label), v.Body))
+}
+
+// escapeXML is s as the feeds' encoder writes a text.
+func escapeXML(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s)) // a strings.Builder does not fail
+	return b.String()
+}
+
+// spliceText writes text, escaped already, into the first empty element
+// empty of entry (an encoded entry's texts cannot hold a tag: their '<'
+// are escaped).
+func spliceText(entry []byte, empty, text string) ([]byte, error) {
+	at := bytes.Index(entry, []byte(empty))
+	if at < 0 {
+		return nil, fmt.Errorf("no %s to write the content in", empty)
+	}
+	at += strings.Index(empty, "></") + 1
+	out := make([]byte, 0, len(entry)+len(text))
+	return append(append(append(out, entry[:at]...), text...), entry[at:]...), nil
 }

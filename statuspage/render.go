@@ -433,6 +433,8 @@ type cardView struct {
 type updateItem struct {
 	updateView
 	Past, Card, Row template.HTML
+	// Feed is its part of its incident's feed entry, escaped.
+	Feed string
 }
 
 type updateView struct {
@@ -740,7 +742,8 @@ func (k *keptItems) sweep() {
 
 // updateHTML returns v with its HTML.
 func (m *model) updateHTML(v updateView) updateItem {
-	return updateItem{updateView: v, Past: m.fragment("past-update", v), Card: m.fragment("card-update", v), Row: m.fragment("report-update", v)}
+	return updateItem{updateView: v, Past: m.fragment("past-update", v), Card: m.fragment("card-update", v), Row: m.fragment("report-update", v),
+		Feed: feedUpdate(v)}
 }
 
 // fragment executes one of the templates of a part of a page.
