@@ -67,17 +67,26 @@ func BuildSnapshot(in SnapshotInput) *Snapshot {
 
 // sortNewestFirst orders incidents and maintenances by when they started,
 // newest first (a recreated incident takes its place in history, not at
-// the top), then by when they were written.
+// the top), then by when they were written. The data's are in that order
+// but for a write's incident: sorted only when not in order, as the sort
+// compares (and moves) whole incidents by value.
 func sortNewestFirst(incs []Incident) {
-	slices.SortStableFunc(incs, func(a, b Incident) int {
-		if c := b.StartedAt.Compare(a.StartedAt); c != 0 {
-			return c
+	for i := 1; i < len(incs); i++ {
+		if newestFirst(&incs[i-1], &incs[i]) > 0 {
+			slices.SortStableFunc(incs, func(a, b Incident) int { return newestFirst(&a, &b) })
+			return
 		}
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	}
+}
+
+func newestFirst(a, b *Incident) int {
+	if c := b.StartedAt.Compare(a.StartedAt); c != 0 {
+		return c
+	}
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // pageOrder sorts components as the page shows them: by the position of
