@@ -40,19 +40,35 @@ func BuildSnapshot(in SnapshotInput) *Snapshot {
 		BuiltAt:    in.Now,
 	}
 	slices.SortStableFunc(s.Groups, func(a, b Group) int { return cmp.Compare(a.Position, b.Position) })
-	for _, inc := range in.Data.Incidents {
+	// Cloned in the order shown: sorted as pointers, not as incidents
+	// moved by value.
+	all := make([]*Incident, len(in.Data.Incidents))
+	drafts := 0
+	for i := range in.Data.Incidents {
+		all[i] = &in.Data.Incidents[i]
+		if all[i].Draft {
+			drafts++
+		}
+	}
+	slices.SortStableFunc(all, newestFirst)
+	if n := len(all) - drafts; n > 0 {
+		s.Incidents = make([]Incident, 0, n)
+	}
+	for _, inc := range all {
 		if inc.Draft {
 			s.Drafts = append(s.Drafts, inc.Clone())
 			continue
 		}
 		s.Incidents = append(s.Incidents, inc.Clone())
 	}
-	sortNewestFirst(s.Incidents)
-	sortNewestFirst(s.Drafts)
 	st := StatusOf(s.Components, s.Incidents)
 	s.Indicator, s.Description = st.Indicator, st.Description
+	byComponent := map[string][]StatusChange{}
+	for _, h := range in.Data.History {
+		byComponent[h.ComponentID] = append(byComponent[h.ComponentID], h)
+	}
 	for _, c := range s.Components {
-		s.Uptime[c.ID] = UptimeOf(c, in.Data.History, in.Now)
+		s.Uptime[c.ID] = uptimeOf(c, byComponent[c.ID], in.Now)
 		if c.UpdatedAt.After(s.UpdatedAt) {
 			s.UpdatedAt = c.UpdatedAt
 		}
@@ -65,20 +81,9 @@ func BuildSnapshot(in SnapshotInput) *Snapshot {
 	return s
 }
 
-// sortNewestFirst orders incidents and maintenances by when they started,
+// newestFirst orders incidents and maintenances by when they started,
 // newest first (a recreated incident takes its place in history, not at
-// the top), then by when they were written. The data's are in that order
-// but for a write's incident: sorted only when not in order, as the sort
-// compares (and moves) whole incidents by value.
-func sortNewestFirst(incs []Incident) {
-	for i := 1; i < len(incs); i++ {
-		if newestFirst(&incs[i-1], &incs[i]) > 0 {
-			slices.SortStableFunc(incs, func(a, b Incident) int { return newestFirst(&a, &b) })
-			return
-		}
-	}
-}
-
+// the top), then by when they were written.
 func newestFirst(a, b *Incident) int {
 	if c := b.StartedAt.Compare(a.StartedAt); c != 0 {
 		return c

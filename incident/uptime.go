@@ -36,6 +36,19 @@ func outageMinutes(s ComponentStatus, d time.Duration) float64 {
 // Percent is 100 × (1 − outage minutes ÷ minutes of the days with data),
 // whole days including today's.
 func UptimeOf(c Component, history []StatusChange, now time.Time) Uptime {
+	var changes []StatusChange
+	for _, h := range history {
+		if h.ComponentID == c.ID {
+			changes = append(changes, h)
+		}
+	}
+	return uptimeOf(c, changes, now)
+}
+
+// uptimeOf is UptimeOf given c's changes alone (in any order), which it
+// may reorder and overwrite: a snapshot sorts the history out once for
+// its components, not once for each.
+func uptimeOf(c Component, history []StatusChange, now time.Time) Uptime {
 	now = now.UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	first := today.AddDate(0, 0, -(UptimeDays - 1))
@@ -45,9 +58,9 @@ func UptimeOf(c Component, history []StatusChange, now time.Time) Uptime {
 		start = time.Date(cu.Year(), cu.Month(), cu.Day(), 0, 0, 0, 0, time.UTC)
 	}
 
-	var changes []StatusChange
+	changes := history[:0]
 	for _, h := range history {
-		if h.ComponentID == c.ID && !h.At.After(now) {
+		if !h.At.After(now) {
 			changes = append(changes, h)
 		}
 	}
@@ -64,7 +77,8 @@ func UptimeOf(c Component, history []StatusChange, now time.Time) Uptime {
 	var counted int
 	k := 0 // next change to apply
 	for d := range u.Days {
-		dayStart := first.AddDate(0, 0, d)
+		// UTC days are 24 hours: no AddDate (a date normalized) per day.
+		dayStart := first.Add(time.Duration(d) * 24 * time.Hour)
 		dayEnd := dayStart.Add(24 * time.Hour)
 		day := DayUptime{Date: dayStart}
 		// Apply the changes before the day: they set its first status.
