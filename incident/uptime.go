@@ -23,11 +23,12 @@ func outageMinutes(s ComponentStatus, d time.Duration) float64 {
 	return 0
 }
 
-// UptimeOf computes a component's uptime bars: UptimeDays UTC days ending
+// uptimeOf computes a component's uptime bars: UptimeDays UTC days ending
 // with now's, oldest first. The component's status over time comes from
-// history (its entries, any order, at or after the first day's start;
-// other components' entries are ignored) and, before the first entry or
-// without any, from c.Status; now ends the last day.
+// history — c's changes alone, in any order, at or after the first day's
+// start; uptimeOf may reorder and overwrite them (a snapshot sorts the
+// history out once for its components, not once for each) — and, before
+// the first change or without any, from c.Status; now ends the last day.
 //
 // Days before the component's start date (the UTC date of c.CreatedAt)
 // have no data and count neither way: Statuspage computes uptime "from the
@@ -35,19 +36,6 @@ func outageMinutes(s ComponentStatus, d time.Duration) float64 {
 // (https://developer.statuspage.io/#operation/getPagesPageIdComponentsComponentIdUptime).
 // Percent is 100 × (1 − outage minutes ÷ minutes of the days with data),
 // whole days including today's.
-func UptimeOf(c Component, history []StatusChange, now time.Time) Uptime {
-	var changes []StatusChange
-	for _, h := range history {
-		if h.ComponentID == c.ID {
-			changes = append(changes, h)
-		}
-	}
-	return uptimeOf(c, changes, now)
-}
-
-// uptimeOf is UptimeOf given c's changes alone (in any order), which it
-// may reorder and overwrite: a snapshot sorts the history out once for
-// its components, not once for each.
 func uptimeOf(c Component, history []StatusChange, now time.Time) Uptime {
 	now = now.UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)

@@ -311,9 +311,10 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		out.history = append(out.history, html("history", v))
 	}
 	out.pages["/history"] = out.history[0]
-	out.notFound = html("notfound", notFoundView{base: m.base(m.lang.T("notfound.page"), "/"), Message: m.lang.T("notfound.page_message")})
-	out.noIncident = html("notfound", notFoundView{base: m.base(m.lang.T("notfound.incident"), "../"),
-		Message: m.lang.T("notfound.incident_message")})
+	var notFound []notFoundDoc
+	out.notFound = h.notFoundDoc(&notFound, notFoundView{base: m.base(m.lang.T("notfound.page"), "/"), Message: m.lang.T("notfound.page_message")}, html)
+	out.noIncident = h.notFoundDoc(&notFound, notFoundView{base: m.base(m.lang.T("notfound.incident"), "../"),
+		Message: m.lang.T("notfound.incident_message")}, html)
 	h.renderMetrics(m, out, html)
 	if err != nil {
 		return nil, nil, err
@@ -324,7 +325,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	if err := h.renderFeeds(m, out); err != nil {
 		return nil, nil, err
 	}
-	h.incidents, h.bars = m.incidents, m.bars
+	h.incidents, h.bars, h.notFound = m.incidents, m.bars, notFound
 	h.history = h.history[:0]
 	for i, v := range views {
 		h.history = append(h.history, historyDoc{view: v, doc: out.history[i]})
@@ -375,6 +376,26 @@ func (m *model) pageName() string {
 type notFoundView struct {
 	base
 	Message string
+}
+
+// notFoundDoc is a not-found page rendered from its view.
+type notFoundDoc struct {
+	view notFoundView
+	doc  doc
+}
+
+// notFoundDoc returns the page of v, the last render's if it had v (a
+// not-found page shows no incident: a write seldom changes it), and adds
+// it to used.
+func (h *Handler) notFoundDoc(used *[]notFoundDoc, v notFoundView, html func(string, any) doc) doc {
+	d := notFoundDoc{view: v}
+	if i := slices.IndexFunc(h.notFound, func(k notFoundDoc) bool { return k.view == v }); i >= 0 {
+		d.doc = h.notFound[i].doc
+	} else {
+		d.doc = html("notfound", v)
+	}
+	*used = append(*used, d)
+	return d.doc
 }
 
 // indexView is the status page.

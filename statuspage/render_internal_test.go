@@ -82,3 +82,31 @@ func TestUpdateHTMLRenderedOnce(t *testing.T) {
 		t.Errorf("the incident's page does not show its updates in the page's new zone")
 	}
 }
+
+// A not-found page is rendered again only when what it shows changed: the
+// page's name (or language), not a write's incident.
+func TestNotFoundKeptBetweenWrites(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	snap := &incident.Snapshot{Page: incident.Page{ID: "p", Name: "Acme"}, Version: 1, BuiltAt: now, UpdatedAt: now}
+	h := New()
+	h.Publish(snap)
+	first := h.site.Load().notFound.body
+	next := *snap
+	next.Version = 2
+	next.Incidents = []incident.Incident{{ID: "inc1", Kind: incident.KindIncident, Name: "Errors", Status: incident.Investigating,
+		Impact: incident.ImpactMinor, CreatedAt: now, UpdatedAt: now, StartedAt: now,
+		Updates: []incident.Update{{ID: "u0", Status: incident.Investigating, Body: "Looking.", CreatedAt: now, DisplayAt: now}}}}
+	h.Publish(&next)
+	if got := h.site.Load().notFound.body; unsafe.SliceData(got) != unsafe.SliceData(first) {
+		t.Errorf("the not-found page was rendered again for a write that did not change it")
+	}
+	renamed := next
+	renamed.Version, renamed.Page.Name = 3, "Acme Cloud"
+	h.Publish(&renamed)
+	if got := string(h.site.Load().notFound.body); !strings.Contains(got, "Acme Cloud") {
+		t.Errorf("the not-found page after the page was renamed: %s", got)
+	}
+	if got := string(h.site.Load().noIncident.body); !strings.Contains(got, "Acme Cloud") {
+		t.Errorf("the no-incident page after the page was renamed: %s", got)
+	}
+}

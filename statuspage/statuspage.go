@@ -90,6 +90,8 @@ type Handler struct {
 	bars map[string]componentBars
 	// scratch is where Publish executes the templates.
 	scratch bytes.Buffer
+	// notFound are the last Publish's not-found pages.
+	notFound []notFoundDoc
 	// updates and kept keep incidents' updates' JSON and items between
 	// Publishes.
 	updates incident.UpdatesJSON
