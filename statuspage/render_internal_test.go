@@ -2,6 +2,7 @@ package statuspage
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +109,40 @@ func TestNotFoundKeptBetweenWrites(t *testing.T) {
 	}
 	if got := string(h.site.Load().noIncident.body); !strings.Contains(got, "Acme Cloud") {
 		t.Errorf("the no-incident page after the page was renamed: %s", got)
+	}
+}
+
+// A write makes the tag and gzip of the answers readers asked for since the
+// last one, before they are served, and leaves the others to the first
+// request: a reader after a write does not wait for /'s compression.
+func TestWriteWarmsWhatReadersAsked(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	snap := &incident.Snapshot{Page: incident.Page{ID: "p", Name: "Acme"}, Version: 1, BuiltAt: now, UpdatedAt: now,
+		Components: []incident.Component{{ID: "web", Name: "Website", Status: incident.PartialOutage}}}
+	h := New()
+	h.Publish(snap)
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+
+	next := *snap
+	next.Version = 2
+	next.Incidents = []incident.Incident{{ID: "inc1", Kind: incident.KindIncident, Name: "Errors", Status: incident.Investigating,
+		Impact: incident.ImpactMinor, ComponentIDs: []string{"web"}, CreatedAt: now, UpdatedAt: now, StartedAt: now,
+		Updates: []incident.Update{{ID: "u0", Status: incident.Investigating, Body: "Looking.", CreatedAt: now, DisplayAt: now}}}}
+	h.Publish(&next)
+	s := h.site.Load()
+	index, feed := s.entries["/"], s.entries["/history.atom"]
+	if index == nil || feed == nil {
+		t.Fatal("no / or feed")
+	}
+	if !index.gz.done.Load() || index.etag.Load() == nil {
+		t.Errorf("/ was asked for before the write, and is not compressed and tagged after it")
+	}
+	if body, _ := index.bytes(); !strings.Contains(string(body), "Looking.") {
+		t.Errorf("/ does not show the write")
+	}
+	if feed.gz.done.Load() || feed.etag.Load() != nil {
+		t.Errorf("the feed, which nobody asked for, was compressed or tagged by the write")
 	}
 }

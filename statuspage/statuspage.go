@@ -204,6 +204,12 @@ func (h *Handler) publish(snap *incident.Snapshot) {
 	s.notFound = newEntry(docs.notFound, old.notFoundEntry())
 	s.noIncident = newEntry(docs.noIncident, old.noIncidentEntry())
 	s.noJSON = newEntry(docs.noJSON, old.noJSONEntry())
+	for path, e := range s.entries {
+		e.warm(old.lookupPath(path))
+	}
+	for i, e := range s.history {
+		e.warm(old.historyPage(i))
+	}
 	h.site.Store(s)
 	h.bodies = bodies
 	h.sys.snap = snap
@@ -350,6 +356,20 @@ func newEntry(d doc, old *entry) *entry {
 		e.gz = new(gzipped)
 	}
 	return e
+}
+
+// warm makes e's tag and compressed variant now, when readers asked for
+// those of old, the answer e replaces: made by the first request after a
+// write, they held it and every request for the same answer behind it (a
+// few milliseconds for /, a write's mark on the readers' p99), where the
+// writer makes them before the site is in place. The answers nobody asked
+// for stay lazy.
+func (e *entry) warm(old *entry) {
+	if old == nil || e == old || e.gz == nil || old.gz == nil || !old.gz.done.Load() {
+		return
+	}
+	body, _ := e.bytes()
+	e.gz.get(body, e.tag()[0])
 }
 
 // tag returns the entry's ETag header value: 12 bytes of the body's
