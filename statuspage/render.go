@@ -182,6 +182,9 @@ type model struct {
 	// last's: a write rarely changes a day of uptime, and formatting 20
 	// components' 90 days was most of what a write allocated for /.
 	bars, prevBars map[string]componentBars
+	// componentHTML are this render's components' HTML by ID,
+	// prevComponents the last's.
+	componentHTML, prevComponents map[string]keptComponent
 	// updatesOf are this render's updates of each incident.
 	updatesOf map[*incident.Incident][]updateItem
 	// err is the first failure of a template executed while building a
@@ -262,6 +265,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 		groups: map[string]*incident.Group{}, bodies: map[string]template.HTML{}, prev: bodies,
 		context: ctx, incidents: map[string]*incidentDocs{}, prevIncidents: h.incidents,
 		bars: make(map[string]componentBars, len(snap.Components)), prevBars: h.bars,
+		componentHTML: make(map[string]keptComponent, len(snap.Components)), prevComponents: h.components,
 		updatesOf: map[*incident.Incident][]updateItem{}}
 	for i := range snap.Components {
 		m.components[snap.Components[i].ID] = &snap.Components[i]
@@ -325,7 +329,7 @@ func (h *Handler) render(snap *incident.Snapshot, bodies map[string]template.HTM
 	if err := h.renderFeeds(m, out); err != nil {
 		return nil, nil, err
 	}
-	h.incidents, h.bars, h.notFound = m.incidents, m.bars, notFound
+	h.incidents, h.bars, h.components, h.notFound = m.incidents, m.bars, m.componentHTML, notFound
 	h.history = h.history[:0]
 	for i, v := range views {
 		h.history = append(h.history, historyDoc{view: v, doc: out.history[i]})
@@ -424,10 +428,11 @@ type sectionView struct {
 type componentView struct {
 	Name, Description, Status, StatusText string
 	Bars                                  []barView
-	// BarsHTML is Bars rendered by the template "bars".
-	BarsHTML  template.HTML
-	Uptime    string
-	HasUptime bool
+	// BarsHTML is Bars rendered by the template "bars", HTML the whole
+	// component by "component".
+	BarsHTML, HTML template.HTML
+	Uptime         string
+	HasUptime      bool
 	// Days is the legend's "N days ago" when not the stylesheet's 90.
 	Days string
 }
@@ -552,7 +557,40 @@ func worse(a, b incident.ComponentStatus) incident.ComponentStatus {
 	return a
 }
 
+// componentView is c's view with its HTML, rendered again only when the
+// view changed: twenty components' templates on every write (a reflected
+// call for each name, status and label) were a third of /'s.
 func (m *model) componentView(c *incident.Component) componentView {
+	v := m.componentFields(c)
+	key := componentKey{lang: m.lang, Name: v.Name, Description: v.Description, Status: v.Status, StatusText: v.StatusText,
+		BarsHTML: v.BarsHTML, Uptime: v.Uptime, HasUptime: v.HasUptime, Days: v.Days, bars: len(v.Bars)}
+	if kept, ok := m.prevComponents[c.ID]; ok && kept.key == key {
+		v.HTML = kept.html
+	} else {
+		v.HTML = m.fragment("component", v)
+	}
+	m.componentHTML[c.ID] = keptComponent{key: key, html: v.HTML}
+	return v
+}
+
+// componentKey is what a component's HTML shows.
+type componentKey struct {
+	lang                                  *i18n.Catalog
+	Name, Description, Status, StatusText string
+	BarsHTML                              template.HTML
+	Uptime                                string
+	HasUptime                             bool
+	Days                                  string
+	bars                                  int
+}
+
+// keptComponent is a component's HTML and the view it shows.
+type keptComponent struct {
+	key  componentKey
+	html template.HTML
+}
+
+func (m *model) componentFields(c *incident.Component) componentView {
 	status := c.Status
 	if status == "" {
 		status = incident.Operational

@@ -146,3 +146,42 @@ func TestWriteWarmsWhatReadersAsked(t *testing.T) {
 		t.Errorf("the feed, which nobody asked for, was compressed or tagged by the write")
 	}
 }
+
+// A component's HTML is rendered again only when what it shows changed:
+// its status, not a write's incident update.
+func TestComponentHTMLKeptBetweenWrites(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	snap := &incident.Snapshot{Page: incident.Page{ID: "p", Name: "Acme"}, Version: 1, BuiltAt: now, UpdatedAt: now,
+		Components: []incident.Component{{ID: "web", Name: "Website", Status: incident.Operational}, {ID: "api", Name: "API", Status: incident.Operational}}}
+	h := New()
+	h.Publish(snap)
+	first := map[string]*byte{}
+	for id, k := range h.components {
+		first[id] = unsafe.StringData(string(k.html))
+	}
+	if len(first) != 2 {
+		t.Fatalf("%d components kept, want 2", len(first))
+	}
+	next := *snap
+	next.Version = 2
+	next.Incidents = []incident.Incident{{ID: "inc1", Kind: incident.KindIncident, Name: "Errors", Status: incident.Investigating,
+		Impact: incident.ImpactMinor, CreatedAt: now, UpdatedAt: now, StartedAt: now,
+		Updates: []incident.Update{{ID: "u0", Status: incident.Investigating, Body: "Looking.", CreatedAt: now, DisplayAt: now}}}}
+	h.Publish(&next)
+	for id, k := range h.components {
+		if unsafe.StringData(string(k.html)) != first[id] {
+			t.Errorf("component %s was rendered again for a write that did not change it", id)
+		}
+	}
+	down := next
+	down.Version = 3
+	down.Components = []incident.Component{{ID: "web", Name: "Website", Status: incident.MajorOutage}, {ID: "api", Name: "API", Status: incident.Operational}}
+	h.Publish(&down)
+	if unsafe.StringData(string(h.components["api"].html)) != first["api"] {
+		t.Errorf("the API's HTML was rendered again when only the website changed")
+	}
+	index, _ := h.site.Load().entries["/"].bytes()
+	if web := string(h.components["web"].html); !strings.Contains(web, "status-major_outage") || !strings.Contains(string(index), web) {
+		t.Errorf("the website's HTML after its outage: %s", web)
+	}
+}

@@ -86,8 +86,10 @@ type Handler struct {
 	incidents map[string]*incidentDocs
 	// history are the last Publish's pages of /history.
 	history []historyDoc
-	// bars are the last Publish's uptime bars, by component ID.
-	bars map[string]componentBars
+	// bars are the last Publish's uptime bars, components its
+	// components' HTML, by component ID.
+	bars       map[string]componentBars
+	components map[string]keptComponent
 	// scratch is where Publish executes the templates.
 	scratch bytes.Buffer
 	// notFound are the last Publish's not-found pages.
