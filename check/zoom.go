@@ -21,7 +21,8 @@ const chunkBuckets = 256
 // those within zoomMargin of one of the run's first maxZoomed violations,
 // and the recent ones a violation not judged yet may start near. The
 // others go back to be written again: kept whole, a month's fine buckets
-// were 14 MB a run, zeroed and written for ten zooms at most.
+// were 7 MB a run (14 for a check's two), zeroed and written for ten
+// zooms at most.
 type zooms struct {
 	ev     *evaluator // judges the seconds before they reach the zooms
 	start  time.Time
