@@ -94,9 +94,7 @@ func TestNotFoundKeptBetweenWrites(t *testing.T) {
 	first := h.site.Load().notFound.body
 	next := *snap
 	next.Version = 2
-	next.Incidents = []incident.Incident{{ID: "inc1", Kind: incident.KindIncident, Name: "Errors", Status: incident.Investigating,
-		Impact: incident.ImpactMinor, CreatedAt: now, UpdatedAt: now, StartedAt: now,
-		Updates: []incident.Update{{ID: "u0", Status: incident.Investigating, Body: "Looking.", CreatedAt: now, DisplayAt: now}}}}
+	next.Incidents = openIncident(now, nil)
 	h.Publish(&next)
 	if got := h.site.Load().notFound.body; unsafe.SliceData(got) != unsafe.SliceData(first) {
 		t.Errorf("the not-found page was rendered again for a write that did not change it")
@@ -127,9 +125,7 @@ func TestWriteWarmsWhatReadersAsked(t *testing.T) {
 
 	next := *snap
 	next.Version = 2
-	next.Incidents = []incident.Incident{{ID: "inc1", Kind: incident.KindIncident, Name: "Errors", Status: incident.Investigating,
-		Impact: incident.ImpactMinor, ComponentIDs: []string{"web"}, CreatedAt: now, UpdatedAt: now, StartedAt: now,
-		Updates: []incident.Update{{ID: "u0", Status: incident.Investigating, Body: "Looking.", CreatedAt: now, DisplayAt: now}}}}
+	next.Incidents = openIncident(now, []string{"web"})
 	h.Publish(&next)
 	s := h.site.Load()
 	index, feed := s.entries["/"], s.entries["/history.atom"]
@@ -164,9 +160,7 @@ func TestComponentHTMLKeptBetweenWrites(t *testing.T) {
 	}
 	next := *snap
 	next.Version = 2
-	next.Incidents = []incident.Incident{{ID: "inc1", Kind: incident.KindIncident, Name: "Errors", Status: incident.Investigating,
-		Impact: incident.ImpactMinor, CreatedAt: now, UpdatedAt: now, StartedAt: now,
-		Updates: []incident.Update{{ID: "u0", Status: incident.Investigating, Body: "Looking.", CreatedAt: now, DisplayAt: now}}}}
+	next.Incidents = openIncident(now, nil)
 	h.Publish(&next)
 	for id, k := range h.components {
 		if unsafe.StringData(string(k.html)) != first[id] {
@@ -184,4 +178,12 @@ func TestComponentHTMLKeptBetweenWrites(t *testing.T) {
 	if web := string(h.components["web"].html); !strings.Contains(web, "status-major_outage") || !strings.Contains(string(index), web) {
 		t.Errorf("the website's HTML after its outage: %s", web)
 	}
+}
+
+// openIncident is a write's incident for the tests above: open since now,
+// one update, on components.
+func openIncident(now time.Time, components []string) []incident.Incident {
+	return []incident.Incident{{ID: "inc1", Kind: incident.KindIncident, Name: "Errors", Status: incident.Investigating,
+		Impact: incident.ImpactMinor, ComponentIDs: components, CreatedAt: now, UpdatedAt: now, StartedAt: now,
+		Updates: []incident.Update{{ID: "u0", Status: incident.Investigating, Body: "Looking.", CreatedAt: now, DisplayAt: now}}}}
 }
