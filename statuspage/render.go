@@ -563,7 +563,7 @@ func worse(a, b incident.ComponentStatus) incident.ComponentStatus {
 func (m *model) componentView(c *incident.Component) componentView {
 	v := m.componentFields(c)
 	key := componentKey{lang: m.lang, Name: v.Name, Description: v.Description, Status: v.Status, StatusText: v.StatusText,
-		BarsHTML: v.BarsHTML, Uptime: v.Uptime, HasUptime: v.HasUptime, Days: v.Days, bars: len(v.Bars)}
+		BarsHTML: v.BarsHTML, Uptime: v.Uptime, HasUptime: v.HasUptime, Days: v.Days}
 	if kept, ok := m.prevComponents[c.ID]; ok && kept.key == key {
 		v.HTML = kept.html
 	} else {
@@ -573,7 +573,8 @@ func (m *model) componentView(c *incident.Component) componentView {
 	return v
 }
 
-// componentKey is what a component's HTML shows.
+// componentKey is what a component's HTML shows (its bars' count with
+// them: BarsHTML).
 type componentKey struct {
 	lang                                  *i18n.Catalog
 	Name, Description, Status, StatusText string
@@ -581,7 +582,6 @@ type componentKey struct {
 	Uptime                                string
 	HasUptime                             bool
 	Days                                  string
-	bars                                  int
 }
 
 // keptComponent is a component's HTML and the view it shows.
