@@ -43,6 +43,10 @@
 #                  saturation this measures what a write adds to a reader's
 #                  latency; writes (closed loop, wrk -c64) measures what it
 #                  takes from a saturated server's throughput. REPS rounds.
+#                  Each round also measures the ratio's floor (CONTROL=0
+#                  leaves it out): the writer process GETting
+#                  /api/v2/status.json at the same pace instead of
+#                  writing, and the run without a writer once more.
 #   private        requests per server CPU-second, as cpu, of / gzip on a
 #                  second server of the same page with Group 1's five
 #                  components private (docs/STATUSPAGE.md, "Private
@@ -320,15 +324,47 @@ rate)
     for s in "${servers[@]}"; do
       vegeta_run "/ gzip ($s)" "${base[$s]}/"
       quiet=$last_p99
+      echo "$last_p99" >>"$work/p99.$s.none"
+      if [ "${CONTROL:-1}" = 1 ]; then
+        # The floor under the ratio: the same writer process reading a
+        # small page at the same pace, then no writer at all once more.
+        "$work/statuswriter" -url "${base[$s]}" -token "${token[$s]}" -every 100ms -read /api/v2/status.json 2>"$work/writer.log" &
+        w=$!
+        sleep 1
+        vegeta_run "/ gzip ($s) [control: reads]" "${base[$s]}/"
+        echo "$last_p99" >>"$work/p99.$s.reads"
+        kill "$w"
+        wait "$w" 2>/dev/null || true
+        cat "$work/writer.log"
+        printf '%40s p99 with the control reader / without: %.2f\n' "" "$(awk -v a="$last_p99" -v b="$quiet" 'BEGIN {print a / b}')"
+      fi
       writer "$s" 2>"$work/writer.log" &
       w=$!
       sleep 1
       vegeta_run "/ gzip ($s) [writes]" "${base[$s]}/"
+      echo "$last_p99" >>"$work/p99.$s.writes"
       kill "$w"
       wait "$w" 2>/dev/null || true
       cat "$work/writer.log"
       printf '%40s p99 with writes / without: %.2f\n' "" "$(awk -v a="$last_p99" -v b="$quiet" 'BEGIN {print a / b}')"
+      if [ "${CONTROL:-1}" = 1 ]; then
+        sleep 1
+        vegeta_run "/ gzip ($s) [again, no writer]" "${base[$s]}/"
+        echo "$last_p99" >>"$work/p99.$s.none"
+        printf '%40s p99 again / the first: %.2f\n' "" "$(awk -v a="$last_p99" -v b="$quiet" 'BEGIN {print a / b}')"
+      fi
     done
+  done
+  # One round's ratio moves with the machine; the medians over the rounds
+  # say more. Without a writer, the runs before and after the writes.
+  median() { sort -n "$1" | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1e6}'; }
+  for s in "${servers[@]}"; do
+    none=$(median "$work/p99.$s.none")
+    printf 'medians of p99 over %d rounds (%s): no writer %.2f ms (%d runs)' "$reps" "$s" "$none" "$(wc -l <"$work/p99.$s.none")"
+    if [ -f "$work/p99.$s.reads" ]; then
+      printf ', control reader %.2f ms (%.2f×)' "$(median "$work/p99.$s.reads")" "$(awk -v a="$(median "$work/p99.$s.reads")" -v b="$none" 'BEGIN {print a / b}')"
+    fi
+    printf ', writes %.2f ms (%.2f×)\n' "$(median "$work/p99.$s.writes")" "$(awk -v a="$(median "$work/p99.$s.writes")" -v b="$none" 'BEGIN {print a / b}')"
   done
   ;;
 all)

@@ -11,6 +11,10 @@
 // themselves a CPU burst beside the server being measured.
 //
 //	statuswriter -url http://127.0.0.1:18080 -token hra_... [-every 100ms]
+//
+// With -read PATH it writes nothing and GETs PATH at the same pace instead:
+// the control run of bench/statuspage.sh's MODE=rate, what a writer costs
+// the readers when its request asks the server for next to nothing.
 package main
 
 import (
@@ -34,6 +38,7 @@ func main() {
 	token := flag.String("token", "", "admin token (headroom token create NAME)")
 	every := flag.Duration("every", 100*time.Millisecond, "time between the starts of two updates")
 	component := flag.String("component", "component-1-1", "component the incident degrades")
+	read := flag.String("read", "", "GET this path every -every instead of writing (a control run)")
 	flag.Parse()
 	if *token == "" || *every <= 0 {
 		fmt.Fprintln(os.Stderr, "statuswriter: -token is required and -every must be positive\nTry: statuswriter -url http://127.0.0.1:18080 -token hra_... -every 100ms")
@@ -43,7 +48,11 @@ func main() {
 	defer stop()
 	w := &Writer{Client: &admin.Client{URL: *url, Token: *token, HTTP: &http.Client{Timeout: 10 * time.Second}},
 		Every: *every, Component: *component, Out: os.Stderr}
-	sum, err := w.Run(ctx)
+	run := w.Run
+	if *read != "" {
+		run = func(ctx context.Context) (Summary, error) { return w.Read(ctx, *url+*read) }
+	}
+	sum, err := run(ctx)
 	fmt.Fprintln(os.Stderr, sum)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "statuswriter:", err)
@@ -66,20 +75,26 @@ type Writer struct {
 
 // Summary is what a run wrote.
 type Summary struct {
+	// Updates counts the reads in a Read run (Reads set).
 	Updates, Failed int
+	Reads           bool
 	Elapsed         time.Duration
 	// Latencies of the updates that succeeded, in the order written.
 	Latencies []time.Duration
 }
 
 func (s Summary) String() string {
+	what := "updates"
+	if s.Reads {
+		what = "reads"
+	}
 	if len(s.Latencies) == 0 {
-		return fmt.Sprintf("statuswriter: %d updates (%d failed) in %.1f s", s.Updates, s.Failed, s.Elapsed.Seconds())
+		return fmt.Sprintf("statuswriter: %d %s (%d failed) in %.1f s", s.Updates, what, s.Failed, s.Elapsed.Seconds())
 	}
 	l := slices.Sorted(slices.Values(s.Latencies))
 	q := func(p float64) float64 { return float64(l[int(p*float64(len(l)-1))].Microseconds()) / 1000 }
-	return fmt.Sprintf("statuswriter: %d updates (%d failed) in %.1f s, %.1f a second; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-		s.Updates, s.Failed, s.Elapsed.Seconds(), float64(s.Updates)/s.Elapsed.Seconds(), q(0.5), q(0.99), q(1))
+	return fmt.Sprintf("statuswriter: %d %s (%d failed) in %.1f s, %.1f a second; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+		s.Updates, what, s.Failed, s.Elapsed.Seconds(), float64(s.Updates)/s.Elapsed.Seconds(), q(0.5), q(0.99), q(1))
 }
 
 // Run opens an incident, then posts an update to it every w.Every until ctx
@@ -91,36 +106,74 @@ func (w *Writer) Run(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, fmt.Errorf("open the incident: %w", err)
 	}
+	sum := w.pace(ctx, func(ctx context.Context, n int) error {
+		_, err := w.Client.Update(ctx, inc.ID, admin.UpdateRequest{Status: incident.Investigating,
+			Body: fmt.Sprintf("Update %d: still investigating.", n)})
+		return err
+	})
+	// Stopped: the resolve gets its own time.
+	done, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := w.Client.Resolve(done, inc.ID, admin.ResolveRequest{Body: "Resolved."}); err != nil {
+		return sum, fmt.Errorf("resolve the incident: %w", err)
+	}
+	return sum, nil
+}
+
+// Read GETs url every w.Every, through the same client, until ctx ends.
+func (w *Writer) Read(ctx context.Context, url string) (Summary, error) {
+	hc := w.Client.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	sum := w.pace(ctx, func(ctx context.Context, _ int) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: HTTP %d", url, resp.StatusCode)
+		}
+		return nil
+	})
+	sum.Reads = true
+	return sum, nil
+}
+
+// pace calls do every w.Every until ctx ends, counting and timing the
+// calls.
+func (w *Writer) pace(ctx context.Context, do func(ctx context.Context, n int) error) Summary {
 	var sum Summary
 	start := time.Now()
 	tick := time.NewTicker(w.Every)
 	defer tick.Stop()
 	for n := 1; ; n++ {
 		t0 := time.Now()
-		_, err := w.Client.Update(ctx, inc.ID, admin.UpdateRequest{Status: incident.Investigating,
-			Body: fmt.Sprintf("Update %d: still investigating.", n)})
+		err := do(ctx, n)
 		switch {
 		case err == nil:
 			sum.Updates++
 			sum.Latencies = append(sum.Latencies, time.Since(t0))
 		case ctx.Err() != nil:
-			// Stopped while an update was on its way: not a failure.
+			// Stopped while a request was on its way: not a failure.
 		default:
 			sum.Failed++
 			if w.Out != nil {
-				fmt.Fprintf(w.Out, "statuswriter: update %d: %v\n", n, err)
+				fmt.Fprintf(w.Out, "statuswriter: request %d: %v\n", n, err)
 			}
 		}
 		select {
 		case <-ctx.Done():
 			sum.Elapsed = time.Since(start)
-			// Stopped: the resolve gets its own time.
-			done, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if _, err := w.Client.Resolve(done, inc.ID, admin.ResolveRequest{Body: "Resolved."}); err != nil {
-				return sum, fmt.Errorf("resolve the incident: %w", err)
-			}
-			return sum, nil
+			return sum
 		case <-tick.C:
 		}
 	}

@@ -84,3 +84,48 @@ func TestWriterKeepsOneConnection(t *testing.T) {
 		t.Errorf("updates came over %d connections, want 1 (keep-alive)", len(clients))
 	}
 }
+
+// TestReadWritesNothing is the control run's writer: it GETs the path at
+// the writer's pace over one connection, sends nothing else, and counts a
+// server error as a failure.
+func TestReadWritesNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		mu      sync.Mutex
+		clients = map[string]bool{}
+		reads   int
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/api/v2/status.json" {
+			t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		clients[r.RemoteAddr] = true
+		reads++
+		switch reads {
+		case 2:
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		case 5:
+			cancel()
+		}
+		w.Write([]byte(`{"status":{}}`))
+	}))
+	defer srv.Close()
+
+	w := &Writer{Client: &admin.Client{URL: srv.URL, Token: "secret", HTTP: srv.Client()}, Every: time.Millisecond}
+	sum, err := w.Read(ctx, srv.URL+"/api/v2/status.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if sum.Failed != 1 || sum.Updates < 3 || sum.Updates > 4 || !sum.Reads {
+		t.Errorf("got %+v; want 3 or 4 reads, the 503 failed, Reads set", sum)
+	}
+	if len(clients) != 1 {
+		t.Errorf("reads came over %d connections, want 1 (keep-alive)", len(clients))
+	}
+}
