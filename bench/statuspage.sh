@@ -319,6 +319,21 @@ rate)
       "$(awk -v v="$last_p50" 'BEGIN {print v / 1e6}')" "$(awk -v v="$last_p99" 'BEGIN {print v / 1e6}')" \
       "$(awk -v v="$mx" 'BEGIN {print v / 1e6}')" "$ok"
   }
+  # beside SERVER KIND LABEL WHAT COMMAND...: / at $rate while COMMAND runs
+  # (its output after), its p99 kept under KIND and set against $quiet.
+  beside() {
+    local s=$1 kind=$2 label=$3 what=$4 w
+    shift 4
+    "$@" 2>"$work/writer.log" &
+    w=$!
+    sleep 1
+    vegeta_run "/ gzip ($s) [$label]" "${base[$s]}/"
+    echo "$last_p99" >>"$work/p99.$s.$kind"
+    kill "$w"
+    wait "$w" 2>/dev/null || true
+    cat "$work/writer.log"
+    printf '%40s p99 %s / without: %.2f\n' "" "$what" "$(awk -v a="$last_p99" -v b="$quiet" 'BEGIN {print a / b}')"
+  }
   for r in $(seq "$reps"); do
     echo "round $r: load average $(cut -d' ' -f1-3 /proc/loadavg)"
     for s in "${servers[@]}"; do
@@ -328,25 +343,10 @@ rate)
       if [ "${CONTROL:-1}" = 1 ]; then
         # The floor under the ratio: the same writer process reading a
         # small page at the same pace, then no writer at all once more.
-        "$work/statuswriter" -url "${base[$s]}" -token "${token[$s]}" -every 100ms -read /api/v2/status.json 2>"$work/writer.log" &
-        w=$!
-        sleep 1
-        vegeta_run "/ gzip ($s) [control: reads]" "${base[$s]}/"
-        echo "$last_p99" >>"$work/p99.$s.reads"
-        kill "$w"
-        wait "$w" 2>/dev/null || true
-        cat "$work/writer.log"
-        printf '%40s p99 with the control reader / without: %.2f\n' "" "$(awk -v a="$last_p99" -v b="$quiet" 'BEGIN {print a / b}')"
+        beside "$s" reads "control: reads" "with the control reader" \
+          "$work/statuswriter" -url "${base[$s]}" -token "${token[$s]}" -every 100ms -read /api/v2/status.json
       fi
-      writer "$s" 2>"$work/writer.log" &
-      w=$!
-      sleep 1
-      vegeta_run "/ gzip ($s) [writes]" "${base[$s]}/"
-      echo "$last_p99" >>"$work/p99.$s.writes"
-      kill "$w"
-      wait "$w" 2>/dev/null || true
-      cat "$work/writer.log"
-      printf '%40s p99 with writes / without: %.2f\n' "" "$(awk -v a="$last_p99" -v b="$quiet" 'BEGIN {print a / b}')"
+      beside "$s" writes writes "with writes" writer "$s"
       if [ "${CONTROL:-1}" = 1 ]; then
         sleep 1
         vegeta_run "/ gzip ($s) [again, no writer]" "${base[$s]}/"
