@@ -40,8 +40,8 @@ func main() {
 	component := flag.String("component", "component-1-1", "component the incident degrades")
 	read := flag.String("read", "", "GET this path every -every instead of writing (a control run)")
 	flag.Parse()
-	if *token == "" || *every <= 0 {
-		fmt.Fprintln(os.Stderr, "statuswriter: -token is required and -every must be positive\nTry: statuswriter -url http://127.0.0.1:18080 -token hra_... -every 100ms")
+	if (*token == "" && *read == "") || *every <= 0 {
+		fmt.Fprintln(os.Stderr, "statuswriter: -token is required (unless -read) and -every must be positive\nTry: statuswriter -url http://127.0.0.1:18080 -token hra_... -every 100ms")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
