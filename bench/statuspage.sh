@@ -54,6 +54,8 @@
 #                  a viewer token (Authorization: Bearer), beside the
 #                  all-public page and the 5 KB ceiling. REPS rounds.
 #
+# EVERY=<duration> sets the writer's pace in writes and rate (default 100ms).
+#
 # PORTS=<port> moves the servers to PORTS..PORTS+5 (default 18080).
 #
 # BASE_REV=<git revision> also builds headroom at that revision and serves
@@ -223,7 +225,7 @@ writer() {
       sleep 0.1
     done
   fi
-  exec "$work/statuswriter" -url "${base[$1]}" -token "${token[$1]}" -every 100ms
+  exec "$work/statuswriter" -url "${base[$1]}" -token "${token[$1]}" -every "${EVERY:-100ms}"
 }
 
 case $mode in
@@ -344,7 +346,7 @@ rate)
         # The floor under the ratio: the same writer process reading a
         # small page at the same pace, then no writer at all once more.
         beside "$s" reads "control: reads" "with the control reader" \
-          "$work/statuswriter" -url "${base[$s]}" -token "${token[$s]}" -every 100ms -read /api/v2/status.json
+          "$work/statuswriter" -url "${base[$s]}" -token "${token[$s]}" -every "${EVERY:-100ms}" -read /api/v2/status.json
       fi
       beside "$s" writes writes "with writes" writer "$s"
       if [ "${CONTROL:-1}" = 1 ]; then
