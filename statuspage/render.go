@@ -426,13 +426,22 @@ type sectionView struct {
 }
 
 type componentView struct {
+	componentShown
+	// Bars are the days BarsHTML draws.
+	Bars []barView
+	// HTML is the whole component rendered by "component".
+	HTML template.HTML
+}
+
+// componentShown is what a component's HTML shows, and so the key its kept
+// HTML is found by: a field the template reads belongs here (the bars'
+// count, which it reads from Bars, comes with BarsHTML).
+type componentShown struct {
 	Name, Description, Status, StatusText string
-	Bars                                  []barView
-	// BarsHTML is Bars rendered by the template "bars", HTML the whole
-	// component by "component".
-	BarsHTML, HTML template.HTML
-	Uptime         string
-	HasUptime      bool
+	// BarsHTML is Bars rendered by the template "bars".
+	BarsHTML  template.HTML
+	Uptime    string
+	HasUptime bool
 	// Days is the legend's "N days ago" when not the stylesheet's 90.
 	Days string
 }
@@ -562,8 +571,7 @@ func worse(a, b incident.ComponentStatus) incident.ComponentStatus {
 // call for each name, status and label) were a third of /'s.
 func (m *model) componentView(c *incident.Component) componentView {
 	v := m.componentFields(c)
-	key := componentKey{lang: m.lang, Name: v.Name, Description: v.Description, Status: v.Status, StatusText: v.StatusText,
-		BarsHTML: v.BarsHTML, Uptime: v.Uptime, HasUptime: v.HasUptime, Days: v.Days}
+	key := componentKey{lang: m.lang, shown: v.componentShown}
 	if kept, ok := m.prevComponents[c.ID]; ok && kept.key == key {
 		v.HTML = kept.html
 	} else {
@@ -573,15 +581,10 @@ func (m *model) componentView(c *incident.Component) componentView {
 	return v
 }
 
-// componentKey is what a component's HTML shows (its bars' count with
-// them: BarsHTML).
+// componentKey is what a component's HTML shows, in its language.
 type componentKey struct {
-	lang                                  *i18n.Catalog
-	Name, Description, Status, StatusText string
-	BarsHTML                              template.HTML
-	Uptime                                string
-	HasUptime                             bool
-	Days                                  string
+	lang  *i18n.Catalog
+	shown componentShown
 }
 
 // keptComponent is a component's HTML and the view it shows.
@@ -595,7 +598,7 @@ func (m *model) componentFields(c *incident.Component) componentView {
 	if status == "" {
 		status = incident.Operational
 	}
-	v := componentView{Name: c.Name, Description: c.Description, Status: string(status), StatusText: m.componentStatusText(status)}
+	v := componentView{componentShown: componentShown{Name: c.Name, Description: c.Description, Status: string(status), StatusText: m.componentStatusText(status)}}
 	up, ok := m.snap.Uptime[c.ID]
 	if !ok || len(up.Days) == 0 {
 		return v
