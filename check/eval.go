@@ -348,7 +348,8 @@ func (c *chartSink) capacities(ch *Chart) {
 }
 
 // window returns the buckets in [from, to) as a chart of their own, with
-// its capacities: a zoom on one violation. Nil when there are none, or
+// its capacities: a zoom on one violation, from the zoom sink
+// (newZoomSink; another sink keeps no zooms). Nil when there are none, or
 // the zooms released some (a violation past the first maxZoomed).
 func (c *chartSink) window(from, to time.Time) *Chart {
 	if c.n > 0 {
